@@ -1,0 +1,69 @@
+"""The ``gawah`` command: one Typer app, one command group per domain.
+
+Each domain owns its commands in ``gawah/<domain>/cli.py`` and exposes
+``register(app)``; this module only assembles them and turns
+:class:`gawah.errors.GawahError` into one clear line and its exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import typer
+from rich.console import Console
+
+from gawah.errors import GawahError
+
+app = typer.Typer(
+    name="gawah",
+    help="gawah (witness): record, preserve, reconcile and count the victims of a crackdown.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+# Domains whose ``cli`` module adds commands to the app, in the order of --help.
+_DOMAINS = (
+    "ledger",
+    "registry",
+    "evidence",
+    "linkage",
+    "estimate",
+    "claims",
+    "sync",
+    "publish",
+    "web",
+)
+
+for _domain in _DOMAINS:
+    try:
+        _module = import_module(f"gawah.{_domain}.cli")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"gawah.{_domain}.cli":
+            raise
+        continue
+    _module.register(app)
+
+_err = Console(stderr=True)
+
+
+def main() -> None:
+    """Run the CLI; a deliberate error becomes one line on stderr and its exit code."""
+    try:
+        app(standalone_mode=False)
+    except GawahError as exc:
+        _err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _err.print("aborted")
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        raise

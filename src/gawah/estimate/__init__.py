@@ -1,0 +1,1 @@
+"""gawah.estimate"""
