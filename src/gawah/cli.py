@@ -34,6 +34,7 @@ _DOMAINS = (
     "sync",
     "publish",
     "web",
+    "demo",
 )
 
 for _domain in _DOMAINS:

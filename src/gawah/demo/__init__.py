@@ -1,0 +1,1 @@
+"""The fictional demo scenario and the `gawah demo` command."""
