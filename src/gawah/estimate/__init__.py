@@ -1,1 +1,11 @@
-"""gawah.estimate"""
+"""gawah.estimate: multiple systems estimation (how many were never seen by any list).
+
+Input is a :class:`CaptureHistories`; every estimator follows the
+:class:`Estimator` protocol and returns a frozen :class:`MSEResult` (see
+``gawah.estimate.result`` for the refusal contract).
+"""
+
+from gawah.estimate.captures import CaptureHistories
+from gawah.estimate.result import Estimator, MSEResult
+
+__all__ = ["CaptureHistories", "Estimator", "MSEResult"]
