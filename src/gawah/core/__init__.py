@@ -1,1 +1,14 @@
-"""gawah.core"""
+"""Shared primitives: canonical JSON, hashing and device-clock time."""
+
+from gawah.core.canonical import canonical_json
+from gawah.core.clock import Clock, fixed_clock, utc_now_iso
+from gawah.core.hashing import sha256_bytes, sha256_hex
+
+__all__ = [
+    "Clock",
+    "canonical_json",
+    "fixed_clock",
+    "sha256_bytes",
+    "sha256_hex",
+    "utc_now_iso",
+]

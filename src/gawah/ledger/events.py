@@ -1,0 +1,157 @@
+"""Events, the projector protocol and the signer protocol.
+
+An event's ``raw`` bytes are the RFC 8785 canonical JSON of
+``{kind, payload, author, device, seq, prev, recorded_at}``; its ``id`` is the hex
+SHA-256 of ``raw`` and its ``signature`` is the device's Ed25519 signature over
+``raw``. The store keeps ``raw`` and ``signature`` verbatim, so verification never
+depends on re-serialising anything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from gawah.core import canonical_json, sha256_hex
+from gawah.errors import LedgerIntegrityError
+
+RAW_FIELDS = ("author", "device", "kind", "payload", "prev", "recorded_at", "seq")
+"""The keys of the signed JSON object, in canonical (sorted) order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One signed fact in the ledger; equality and hashing go by ``id``.
+
+    ``rowid`` is the local arrival position (for paging with
+    ``Ledger.events(after_rowid=...)``); it is not signed and differs between
+    workspaces holding the same event.
+    """
+
+    id: str
+    kind: str
+    payload: dict[str, Any]
+    author: str
+    device: str
+    seq: int
+    prev: str | None
+    recorded_at: str
+    signature: bytes
+    raw: bytes
+    rowid: int = field(default=0, compare=False)
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    @classmethod
+    def from_stored(cls, raw: bytes, signature: bytes, rowid: int = 0) -> Event:
+        """Rebuild an event from its stored bytes (no signature check here).
+
+        Raises:
+            LedgerIntegrityError: ``raw`` is not a well-formed event object.
+        """
+        try:
+            obj = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise LedgerIntegrityError("event bytes are not valid JSON") from exc
+        if not isinstance(obj, dict) or tuple(sorted(obj)) != RAW_FIELDS:
+            raise LedgerIntegrityError("event bytes do not hold the event fields")
+        kind, payload, author = obj["kind"], obj["payload"], obj["author"]
+        device, seq, prev, at = (
+            obj["device"],
+            obj["seq"],
+            obj["prev"],
+            obj["recorded_at"],
+        )
+        if not (
+            isinstance(kind, str)
+            and isinstance(payload, dict)
+            and isinstance(author, str)
+            and isinstance(device, str)
+            and isinstance(seq, int)
+            and not isinstance(seq, bool)
+            and (prev is None or isinstance(prev, str))
+            and isinstance(at, str)
+        ):
+            raise LedgerIntegrityError("event fields have the wrong types")
+        return cls(
+            id=sha256_hex(raw),
+            kind=kind,
+            payload=payload,
+            author=author,
+            device=device,
+            seq=seq,
+            prev=prev,
+            recorded_at=at,
+            signature=bytes(signature),
+            raw=bytes(raw),
+            rowid=rowid,
+        )
+
+
+def encode_event(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    author: str,
+    device: str,
+    seq: int,
+    prev: str | None,
+    recorded_at: str,
+) -> bytes:
+    """Return the canonical bytes that are hashed and signed for one event.
+
+    Raises:
+        TypeError: the payload is not JSON (bytes must be base64/hex strings).
+    """
+    if not isinstance(payload, dict):
+        raise TypeError("an event payload must be a JSON object (dict)")
+    return canonical_json(
+        {
+            "kind": kind,
+            "payload": payload,
+            "author": author,
+            "device": device,
+            "seq": seq,
+            "prev": prev,
+            "recorded_at": recorded_at,
+        }
+    )
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """Something that signs for one device (a device key, or a test double)."""
+
+    @property
+    def device(self) -> str:
+        """Hex Ed25519 public key of the device."""
+        ...
+
+    def sign(self, message: bytes) -> bytes:
+        """Return the 64-byte Ed25519 signature of ``message``."""
+        ...
+
+
+class Projector(Protocol):
+    """A domain's derived state, kept in its own tables (see decision 0001).
+
+    ``apply`` runs inside the append's transaction: it must not commit, and it
+    must ignore kinds it does not know.
+    """
+
+    name: str
+
+    def create(self, conn: sqlite3.Connection) -> None:
+        """Create the tables if they do not exist (names prefixed with ``name``)."""
+        ...
+
+    def drop(self, conn: sqlite3.Connection) -> None:
+        """Drop the projector's tables (``gawah ledger rebuild`` replays afterwards)."""
+        ...
+
+    def apply(self, conn: sqlite3.Connection, event: Event) -> None:
+        """Fold one event into the tables."""
+        ...

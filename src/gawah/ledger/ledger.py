@@ -1,0 +1,449 @@
+"""The append-only, signed event ledger over one SQLite database.
+
+Appends run in one ``BEGIN IMMEDIATE`` transaction together with every
+projector's ``apply``, and return only after ``COMMIT`` (WAL + ``synchronous=FULL``:
+the WAL is fsynced before the commit returns). ``seq`` and ``prev`` are read from
+the stored feed inside that transaction, never from a separate counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import nacl.bindings
+import nacl.exceptions
+
+from gawah.core import Clock, utc_now_iso
+from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
+from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from gawah.ledger.events import Event, Projector, Signer, encode_event
+from gawah.ledger.merkle import (
+    MerkleTree,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from gawah.ledger.verify import VerifyReport, verify_store
+
+_COLUMNS = "pos, raw, signature"
+_Row = tuple[str, str, str, int, bytes, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    """Proof that one event is leaf ``index`` of its device feed's tree of ``size``."""
+
+    device: str
+    event_id: str
+    index: int
+    size: int
+    leaf_hash: bytes
+    path: tuple[bytes, ...]
+    root: bytes
+
+    def verify(self, root: bytes | None = None) -> bool:
+        """Check the proof against ``root`` (e.g. from a checkpoint you trust)."""
+        want = self.root if root is None else root
+        return verify_inclusion(self.index, self.size, self.leaf_hash, self.path, want)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyProof:
+    """Proof that a device feed's tree of ``old_size`` is a prefix of ``new_size``."""
+
+    device: str
+    old_size: int
+    new_size: int
+    old_root: bytes
+    new_root: bytes
+    path: tuple[bytes, ...]
+
+    def verify(
+        self, old_root: bytes | None = None, new_root: bytes | None = None
+    ) -> bool:
+        """Check the proof, by default against the roots it carries."""
+        return verify_consistency(
+            self.old_size,
+            self.new_size,
+            self.old_root if old_root is None else old_root,
+            self.new_root if new_root is None else new_root,
+            self.path,
+        )
+
+
+class Ledger:
+    """Events, checkpoints and proofs of one workspace database."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        signer: Signer | None,
+        author: str,
+        projectors: Sequence[Projector] = (),
+        clock: Clock = utc_now_iso,
+    ) -> None:
+        self._conn = conn
+        self._signer = signer
+        self._author = author
+        self._projectors = tuple(projectors)
+        self._clock = clock
+        self._lock = threading.RLock()
+
+    @property
+    def projectors(self) -> tuple[Projector, ...]:
+        """The projectors applied on every append, in order."""
+        return self._projectors
+
+    @property
+    def device(self) -> str | None:
+        """Hex public key of this workspace's signing device."""
+        return self._signer.device if self._signer else None
+
+    # -- writing -------------------------------------------------------------
+
+    def append(self, kind: str, payload: dict[str, Any]) -> Event:
+        """Sign and store one event; it is durable when this returns."""
+        return self.append_many([(kind, payload)])[0]
+
+    def append_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Event]:
+        """Sign and store many events in one transaction (all or nothing).
+
+        ``items`` may be a generator; events are written in chunks while it is
+        consumed, and a checkpoint of the feed is signed in the same transaction.
+        """
+        signer = self._require_signer()
+        device = signer.device
+        out: list[Event] = []
+        with self._lock, self._transaction():
+            seq, prev = self._feed_head(device)
+            pending: list[_Row] = []
+            for kind, payload in items:
+                if not isinstance(kind, str) or not kind:
+                    raise UserInputError("an event kind must be a non-empty string")
+                seq += 1
+                raw = encode_event(
+                    kind,
+                    payload,
+                    author=self._author,
+                    device=device,
+                    seq=seq,
+                    prev=prev,
+                    recorded_at=self._clock(),
+                )
+                event_id = hashlib.sha256(raw).hexdigest()
+                pending.append((event_id, kind, device, seq, raw, signer.sign(raw)))
+                prev = event_id
+                if len(pending) >= 2048:
+                    out.extend(self._store(pending))
+                    pending = []
+            out.extend(self._store(pending))
+            if out:
+                self._sign_checkpoint_locked(device)
+        return out
+
+    def receive(self, raw: bytes, signature: bytes) -> Event | None:
+        """Store an event signed elsewhere (sync); ``None`` if it is already held.
+
+        The event's hash and signature are checked first. A second event at an
+        already used ``(device, seq)`` is stored too: it is fork evidence.
+
+        Raises:
+            LedgerIntegrityError: the bytes are not a well-formed, validly signed event.
+        """
+        event = Event.from_stored(raw, signature)
+        try:
+            nacl.bindings.crypto_sign_open(
+                bytes(signature) + bytes(raw), bytes.fromhex(event.device)
+            )
+        except (
+            nacl.exceptions.BadSignatureError,
+            nacl.exceptions.ValueError,
+            ValueError,
+        ):
+            raise LedgerIntegrityError("received event has a bad signature") from None
+        with self._lock, self._transaction():
+            known = self._conn.execute(
+                "SELECT 1 FROM ledger_events WHERE id = ?", (event.id,)
+            ).fetchone()
+            if known:
+                return None
+            row = (
+                event.id,
+                event.kind,
+                event.device,
+                event.seq,
+                event.raw,
+                event.signature,
+            )
+            return self._store([row])[0]
+
+    def add_checkpoint(self, note: bytes) -> Checkpoint:
+        """Store a checkpoint signed by another device (kept verbatim)."""
+        cp = open_checkpoint(note)
+        with self._lock, self._transaction():
+            self._conn.execute(
+                "INSERT INTO ledger_checkpoints (device, size, note) VALUES (?, ?, ?)",
+                (cp.device, cp.size, cp.note),
+            )
+        return cp
+
+    def _store(self, rows: list[_Row]) -> list[Event]:
+        conn = self._conn
+        stored: list[Event] = []
+        for row in rows:
+            cur = conn.execute(
+                "INSERT INTO ledger_events (id, kind, device, seq, raw, signature)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            full = Event.from_stored(row[4], row[5], rowid=cur.lastrowid or 0)
+            for projector in self._projectors:
+                projector.apply(conn, full)
+            stored.append(full)
+        return stored
+
+    def _feed_head(self, device: str) -> tuple[int, str | None]:
+        row = self._conn.execute(
+            "SELECT seq, id FROM ledger_events WHERE device = ?"
+            " ORDER BY seq DESC, pos ASC LIMIT 1",
+            (device,),
+        ).fetchone()
+        return (0, None) if row is None else (int(row[0]), str(row[1]))
+
+    def _require_signer(self) -> Signer:
+        if self._signer is None:
+            raise WorkspaceError("this workspace was opened without a signing key")
+        return self._signer
+
+    class _Tx:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self._conn = conn
+            self._outer = False
+
+        def __enter__(self) -> None:
+            self._outer = not self._conn.in_transaction
+            if self._outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+            if not self._outer:
+                return
+            if exc_type is None:
+                self._conn.execute("COMMIT")
+            else:
+                self._conn.execute("ROLLBACK")
+
+    def _transaction(self) -> Ledger._Tx:
+        return Ledger._Tx(self._conn)
+
+    # -- reading -------------------------------------------------------------
+
+    def events(
+        self,
+        after_rowid: int = 0,
+        *,
+        kind: str | None = None,
+        device: str | None = None,
+    ) -> Iterator[Event]:
+        """Yield events in arrival order after ``after_rowid`` (``Event.rowid``)."""
+        sql = f"SELECT {_COLUMNS} FROM ledger_events WHERE pos > ?"
+        args: list[object] = [after_rowid]
+        if kind is not None:
+            sql += " AND kind = ?"
+            args.append(kind)
+        if device is not None:
+            sql += " AND device = ?"
+            args.append(device)
+        cur = self._conn.cursor()
+        cur.row_factory = None
+        cur.execute(sql + " ORDER BY pos", args)
+        while rows := cur.fetchmany(1024):
+            for pos, raw, signature in rows:
+                yield Event.from_stored(bytes(raw), bytes(signature), rowid=int(pos))
+
+    def event(self, event_id: str) -> Event:
+        """Return one event by id.
+
+        Raises:
+            UserInputError: no event has that id.
+        """
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM ledger_events WHERE id = ?", (event_id,)
+        ).fetchone()
+        if row is None:
+            raise UserInputError(f"no event with id {event_id[:64]}")
+        return Event.from_stored(bytes(row[1]), bytes(row[2]), rowid=int(row[0]))
+
+    def count(self) -> int:
+        """Number of stored events (forks included)."""
+        return int(
+            self._conn.execute("SELECT count(*) FROM ledger_events").fetchone()[0]
+        )
+
+    def devices(self) -> list[str]:
+        """Hex keys of every device with events here, sorted."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT device FROM ledger_events ORDER BY device"
+        )
+        return [str(r[0]) for r in rows]
+
+    def feed_size(self, device: str) -> int:
+        """Number of positions in a device feed (a forked seq counts once)."""
+        row = self._conn.execute(
+            "SELECT count(DISTINCT seq) FROM ledger_events WHERE device = ?", (device,)
+        ).fetchone()
+        return int(row[0])
+
+    def _feed_tree(self, device: str) -> tuple[MerkleTree, list[str]]:
+        """The feed's tree: one leaf per seq, the first-arrived event at that seq."""
+        cur = self._conn.cursor()
+        cur.row_factory = None
+        rows = cur.execute(
+            "SELECT seq, id, raw FROM ledger_events WHERE device = ? ORDER BY seq, pos",
+            (device,),
+        )
+        ids: list[str] = []
+        hashes: list[bytes] = []
+        last = 0
+        for seq, event_id, raw in rows:
+            if seq == last:
+                continue
+            last = seq
+            ids.append(str(event_id))
+            hashes.append(leaf_hash(bytes(raw)))
+        return MerkleTree(hashes), ids
+
+    # -- checkpoints and proofs ---------------------------------------------
+
+    def checkpoints(self, device: str | None = None) -> list[Checkpoint]:
+        """Stored checkpoints (of one device, or all), oldest first, re-verified."""
+        sql = "SELECT note FROM ledger_checkpoints"
+        args: tuple[str, ...] = ()
+        if device is not None:
+            sql += " WHERE device = ?"
+            args = (device,)
+        rows = self._conn.execute(sql + " ORDER BY pos", args).fetchall()
+        return [open_checkpoint(bytes(r[0])) for r in rows]
+
+    def checkpoint(self, device: str | None = None) -> Checkpoint:
+        """Return the newest signed checkpoint of a feed (own feed by default).
+
+        For this workspace's own feed a fresh checkpoint is signed and stored when
+        the feed has grown since the last one.
+
+        Raises:
+            UserInputError: a foreign device has no stored checkpoint.
+        """
+        own = self.device
+        target = device or own
+        if target is None:
+            raise WorkspaceError("this workspace has no device key")
+        if target == own and self._signer is not None:
+            with self._lock, self._transaction():
+                return self._sign_checkpoint_locked(target)
+        found = self.checkpoints(target)
+        if not found:
+            raise UserInputError(f"no checkpoint stored for device {target[:16]}…")
+        return max(found, key=lambda cp: cp.size)
+
+    def _sign_checkpoint_locked(self, device: str) -> Checkpoint:
+        row = self._conn.execute(
+            "SELECT note FROM ledger_checkpoints WHERE device = ?"
+            " ORDER BY size DESC, pos DESC LIMIT 1",
+            (device,),
+        ).fetchone()
+        size = self.feed_size(device)
+        if row is not None:
+            latest = open_checkpoint(bytes(row[0]))
+            if latest.size >= size:
+                return latest
+        tree, _ids = self._feed_tree(device)
+        signer = self._require_signer()
+        cp = sign_checkpoint(signer, tree.size, tree.root())
+        self._conn.execute(
+            "INSERT INTO ledger_checkpoints (device, size, note) VALUES (?, ?, ?)",
+            (device, cp.size, cp.note),
+        )
+        return cp
+
+    def inclusion_proof(self, event_id: str, size: int | None = None) -> InclusionProof:
+        """Prove an event's place in its feed's tree (of ``size``, default: current)."""
+        event = self.event(event_id)
+        tree, ids = self._feed_tree(event.device)
+        if event_id not in ids:
+            raise UserInputError(
+                "this event is a fork copy and is not in its feed's tree"
+            )
+        index = ids.index(event_id)
+        n = tree.size if size is None else size
+        if not index < n <= tree.size:
+            raise UserInputError(
+                f"tree size {n} does not contain event at index {index}"
+            )
+        return InclusionProof(
+            device=event.device,
+            event_id=event_id,
+            index=index,
+            size=n,
+            leaf_hash=leaf_hash(event.raw),
+            path=tuple(tree.inclusion_path(index, n)),
+            root=tree.root(n),
+        )
+
+    def consistency_proof(
+        self, device: str, old: int, new: int | None = None
+    ) -> ConsistencyProof:
+        """Prove the feed's tree of size ``old`` is a prefix of size ``new``."""
+        tree, _ids = self._feed_tree(device)
+        n = tree.size if new is None else new
+        if not 0 <= old <= n <= tree.size:
+            raise UserInputError(
+                f"sizes {old}..{n} are outside the feed (size {tree.size})"
+            )
+        return ConsistencyProof(
+            device=device,
+            old_size=old,
+            new_size=n,
+            old_root=tree.root(old),
+            new_root=tree.root(n),
+            path=tuple(tree.consistency_path(old, n)),
+        )
+
+    # -- whole-ledger checks -------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Re-hash and re-check every event, chain link and checkpoint."""
+        return verify_store(self._conn)
+
+    def state_digest(self) -> str:
+        """SHA-256 over the sorted event ids: equal for equal sets of events.
+
+        Independent of arrival order, so two workspaces that hold the same events
+        (in any order, from any sync path) print the same digest.
+        """
+        digest = hashlib.sha256()
+        cur = self._conn.cursor()
+        cur.row_factory = None
+        for (event_id,) in cur.execute("SELECT id FROM ledger_events ORDER BY id"):
+            digest.update(str(event_id).encode("ascii") + b"\n")
+        return digest.hexdigest()
+
+    def rebuild(self) -> int:
+        """Drop every projection, replay all events in arrival order; return count."""
+        with self._lock, self._transaction():
+            for projector in self._projectors:
+                projector.drop(self._conn)
+            for projector in self._projectors:
+                projector.create(self._conn)
+            count = 0
+            for event in self.events():
+                for projector in self._projectors:
+                    projector.apply(self._conn, event)
+                count += 1
+        return count

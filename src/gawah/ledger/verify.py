@@ -1,0 +1,261 @@
+"""Full verification of a ledger database: hashes, signatures, chains, checkpoints.
+
+:func:`verify_store` works on any connection holding the ledger tables (a live
+workspace, a copy, an in-memory database), re-hashes every stored event, checks
+every Ed25519 signature, every per-device ``seq``/``prev`` link and every signed
+checkpoint against a Merkle root recomputed from the stored bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import nacl.bindings
+import nacl.exceptions
+
+from gawah.errors import LedgerIntegrityError
+from gawah.ledger.checkpoint import open_checkpoint
+from gawah.ledger.events import RAW_FIELDS
+from gawah.ledger.merkle import MerkleTree, leaf_hash
+
+_CHUNK = 4096
+_KEYS = frozenset(RAW_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing that failed verification; ``seq``/``event_id`` are set when known."""
+
+    device: str
+    seq: int | None
+    event_id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"device {self.device[:16]}…"
+        if self.seq is not None:
+            where += f" seq {self.seq}"
+        if self.event_id:
+            where += f" event {self.event_id[:16]}…"
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The outcome of :func:`verify_store`.
+
+    ``ok`` is true when no problem was found; forks are reported separately
+    (both events are intact evidence of a device equivocating) and do not make
+    the ledger fail. ``unanchored`` maps each device to the number of its events
+    after its newest checkpoint: a truncation there cannot be detected locally.
+    """
+
+    events: int
+    devices: int
+    checkpoints: int
+    problems: tuple[Problem, ...] = ()
+    forked_devices: tuple[str, ...] = ()
+    unanchored: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every event, link and checkpoint verified."""
+        return not self.problems
+
+    @property
+    def first_problem(self) -> Problem | None:
+        """The first failure in arrival order (``None`` when intact)."""
+        return self.problems[0] if self.problems else None
+
+    def raise_for_problems(self) -> None:
+        """Raise :class:`LedgerIntegrityError` naming the first problem, if any."""
+        if self.problems:
+            raise LedgerIntegrityError(f"ledger does not verify: {self.problems[0]}")
+
+
+def _check_signatures(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    out: list[bool] = []
+    for signature, raw, public_key in items:
+        try:
+            nacl.bindings.crypto_sign_open(signature + raw, public_key)
+            out.append(True)
+        except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+            out.append(False)
+    return out
+
+
+def _check_row(
+    pos: int, event_id: str, kind: str, device: str, seq: int, raw: bytes
+) -> tuple[str | None, str | None]:
+    """Return (reason or None, prev) for the content checks of one stored row."""
+    if hashlib.sha256(raw).hexdigest() != event_id:
+        return "stored bytes do not hash to the event id", None
+    try:
+        obj = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return "stored bytes are not JSON", None
+    if not isinstance(obj, dict) or obj.keys() != _KEYS:
+        return "stored bytes do not hold the event fields", None
+    prev = obj["prev"]
+    if obj["device"] != device or obj["seq"] != seq or obj["kind"] != kind:
+        return "indexed columns disagree with the signed bytes", None
+    if not (prev is None or isinstance(prev, str)) or not isinstance(
+        obj["payload"], dict
+    ):
+        return "event fields have the wrong types", None
+    return None, prev
+
+
+def verify_store(conn: sqlite3.Connection, *, threads: int = 2) -> VerifyReport:
+    """Verify every event and checkpoint in ``conn``; never raises on bad data."""
+    problems: list[tuple[int, Problem]] = []
+    # feeds[device][seq] -> list of (pos, id, prev, raw)
+    feeds: dict[str, dict[int, list[tuple[int, str, str | None, bytes]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    keys: dict[str, bytes | None] = {}
+    count = 0
+    cur = conn.cursor()
+    cur.row_factory = None
+    cur.execute(
+        "SELECT pos, id, kind, device, seq, raw, signature"
+        " FROM ledger_events ORDER BY pos"
+    )
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        while rows := cur.fetchmany(_CHUNK):
+            count += len(rows)
+            batch: list[tuple[bytes, bytes, bytes]] = []
+            batch_rows: list[tuple[int, str, str, int]] = []
+            for pos, event_id, kind, device, seq, raw, signature in rows:
+                raw = bytes(raw)
+                reason, prev = _check_row(pos, event_id, kind, device, seq, raw)
+                feeds[device][seq].append((pos, event_id, prev, raw))
+                if reason:
+                    problems.append((pos, Problem(device, seq, event_id, reason)))
+                    continue
+                if device not in keys:
+                    try:
+                        key = bytes.fromhex(device)
+                        keys[device] = key if len(key) == 32 else None
+                    except ValueError:
+                        keys[device] = None
+                public_key = keys[device]
+                if public_key is None or len(signature) != 64:
+                    problems.append(
+                        (pos, Problem(device, seq, event_id, "bad signature"))
+                    )
+                    continue
+                batch.append((bytes(signature), raw, public_key))
+                batch_rows.append((pos, event_id, device, seq))
+            half = (len(batch) + 1) // 2
+            parts = list(pool.map(_check_signatures, [batch[:half], batch[half:]]))
+            for (pos, event_id, device, seq), good in zip(
+                batch_rows, parts[0] + parts[1], strict=True
+            ):
+                if not good:
+                    problems.append(
+                        (pos, Problem(device, seq, event_id, "bad signature"))
+                    )
+    forked: list[str] = []
+    leaves: dict[str, list[bytes]] = {}
+    for device, feed in feeds.items():
+        _check_chain(device, feed, problems, forked)
+        leaves[device] = [leaf_hash(feed[s][0][3]) for s in sorted(feed)]
+    checkpoints, anchored = _check_checkpoints(conn, leaves, problems)
+    problems.sort(key=lambda item: item[0])
+    unanchored = {d: len(lv) - anchored.get(d, 0) for d, lv in leaves.items()}
+    return VerifyReport(
+        events=count,
+        devices=len(feeds),
+        checkpoints=checkpoints,
+        problems=tuple(p for _, p in problems),
+        forked_devices=tuple(sorted(forked)),
+        unanchored={d: n for d, n in sorted(unanchored.items()) if n},
+    )
+
+
+def _check_chain(
+    device: str,
+    feed: dict[int, list[tuple[int, str, str | None, bytes]]],
+    problems: list[tuple[int, Problem]],
+    forked: list[str],
+) -> None:
+    """Check that the feed's seqs run 1..n without gaps and each ``prev`` links back."""
+    expected = 1
+    for seq in sorted(feed):
+        entries = feed[seq]
+        if len({e[1] for e in entries}) > 1 and device not in forked:
+            forked.append(device)
+        if seq != expected:
+            pos = entries[0][0]
+            missing = f"{expected}" if seq == expected + 1 else f"{expected}..{seq - 1}"
+            reason = f"feed has a gap: seq {missing} missing"
+            problems.append((pos, Problem(device, seq, entries[0][1], reason)))
+            expected = seq
+        previous_ids = {e[1] for e in feed.get(seq - 1, [])}
+        for pos, event_id, prev, _raw in entries:
+            if seq == 1 and prev is not None:
+                reason = "first event of a feed must have no prev"
+                problems.append((pos, Problem(device, seq, event_id, reason)))
+            elif seq > 1 and previous_ids and prev not in previous_ids:
+                reason = "prev does not match the previous event of the feed"
+                problems.append((pos, Problem(device, seq, event_id, reason)))
+        expected += 1
+
+
+def _check_checkpoints(
+    conn: sqlite3.Connection,
+    leaves: dict[str, list[bytes]],
+    problems: list[tuple[int, Problem]],
+) -> tuple[int, dict[str, int]]:
+    """Check each stored checkpoint's signature and its root against the stored feed."""
+    trees = {device: MerkleTree(lv) for device, lv in leaves.items()}
+    anchored: dict[str, int] = {}
+    cur = conn.cursor()
+    cur.row_factory = None
+    rows = cur.execute(
+        "SELECT pos, device, size, note FROM ledger_checkpoints ORDER BY pos"
+    ).fetchall()
+    # Checkpoint problems sort after every event problem: events come first.
+    offset = 1 << 62
+    for pos, device, size, note in rows:
+        try:
+            cp = open_checkpoint(bytes(note))
+        except LedgerIntegrityError as exc:
+            problems.append(
+                (
+                    offset + pos,
+                    Problem(str(device), None, None, f"checkpoint {pos}: {exc}"),
+                )
+            )
+            continue
+        if cp.device != device or cp.size != size:
+            reason = f"checkpoint {pos}: indexed columns disagree with the signed note"
+            problems.append((offset + pos, Problem(str(device), None, None, reason)))
+            continue
+        tree = trees.get(cp.device)
+        have = tree.size if tree else 0
+        if cp.size > have:
+            reason = (
+                f"checkpoint {pos}: signed size {cp.size} but only {have} events "
+                "stored "
+                "(the feed was truncated)"
+            )
+            problems.append((offset + pos, Problem(cp.device, None, None, reason)))
+            continue
+        root = tree.root(cp.size) if tree else None
+        if root != cp.root:
+            reason = (
+                f"checkpoint {pos}: root does not match the stored feed "
+                f"at size {cp.size}"
+            )
+            problems.append((offset + pos, Problem(cp.device, None, None, reason)))
+            continue
+        anchored[cp.device] = max(anchored.get(cp.device, 0), cp.size)
+    return len(rows), anchored
