@@ -1,0 +1,126 @@
+"""What every request shares: the workspace, the local account store, the clock.
+
+SQLite connections may not cross threads, and uvicorn and the test client run
+requests on threads of their own, so each thread opens the workspace once and
+keeps it. Domain modules that have not landed yet are looked up lazily: a page
+whose domain is missing says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from gawah.errors import WorkspaceError
+from gawah.web._store import WebStore
+from gawah.web.auth import LoginRateLimiter, Role
+from gawah.web.projection import ROLE_GRANTED, role_of
+
+IDLE_TIMEOUT = 30 * 60.0
+ABSOLUTE_TIMEOUT = 12 * 3600.0
+
+
+def domain(name: str) -> ModuleType | None:
+    """``gawah.<name>`` if it has landed with a public API, else None."""
+    try:
+        module = import_module(f"gawah.{name}")
+    except ImportError:
+        return None
+    return module if getattr(module, "__all__", None) else None
+
+
+def domain_attr(name: str, attr: str) -> Any:
+    """A public function of a domain, or None when the domain does not offer it yet."""
+    module = domain(name)
+    return None if module is None else getattr(module, attr, None)
+
+
+@dataclass
+class Backend:
+    """Shared state of one running app."""
+
+    home: Path
+    clock: Callable[[], float] = time.time
+    idle_timeout: float = IDLE_TIMEOUT
+    absolute_timeout: float = ABSOLUTE_TIMEOUT
+    passphrase: str | None = None
+    store: WebStore = field(init=False)
+    limiter: LoginRateLimiter = field(init=False)
+    _local: threading.local = field(default_factory=threading.local)
+    _all: list[Any] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.store = WebStore(self.home)
+        self.limiter = LoginRateLimiter(clock=self.clock)
+
+    def workspace(self) -> Any:
+        """This thread's open :class:`gawah.workspace.Workspace`."""
+        ws = getattr(self._local, "ws", None)
+        if ws is not None:
+            return ws
+        try:
+            from gawah.workspace import Workspace
+        except ImportError as exc:
+            raise WorkspaceError("the workspace module is not available yet") from exc
+        ws = Workspace.open(self.home, passphrase=self.passphrase)
+        self._local.ws = ws
+        with self._lock:
+            self._all.append(ws)
+        return ws
+
+    def has_workspace(self) -> bool:
+        """Whether a workspace exists at ``home`` and can be opened."""
+        try:
+            self.workspace()
+        except WorkspaceError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close every workspace handle and the account store."""
+        with self._lock:
+            for ws in self._all:
+                ws.close()
+            self._all.clear()
+        self._local = threading.local()
+        self.store.close()
+
+    def append(self, kind: str, payload: dict[str, Any]) -> Any:
+        """Append one event to the workspace's ledger (signed by this device)."""
+        return self.workspace().append(kind, payload)
+
+    def role(self, user: str) -> Role | None:
+        """The role the ledger grants ``user`` on this server."""
+        try:
+            conn = self.workspace().conn
+        except WorkspaceError:
+            return None
+        value = role_of(conn, self.store.server_id, user)
+        try:
+            return Role(value) if value else None
+        except ValueError:
+            return None
+
+    def grant(self, user: str, role: Role | None, by: str) -> None:
+        """Record a role grant (or a revocation, ``role=None``) as a ledger event."""
+        self.append(
+            ROLE_GRANTED,
+            {
+                "user": user,
+                "role": role.value if role else "none",
+                "server": self.store.server_id,
+                "by": by,
+            },
+        )
+
+    def today(self) -> str:
+        """The current UTC date, the only last-seen detail kept."""
+        return datetime.fromtimestamp(self.clock(), UTC).date().isoformat()

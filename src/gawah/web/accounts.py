@@ -1,0 +1,82 @@
+"""Account management shared by ``gawah users`` and the admin page."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from gawah.errors import UserInputError
+from gawah.web._backend import Backend
+from gawah.web.auth import (
+    PasswordRejectedError,
+    Role,
+    check_password_policy,
+    hash_password,
+    verify_password,
+)
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+
+
+def generate_password() -> str:
+    """A random password (about 120 bits), shown once and never stored in clear."""
+    return "-".join(secrets.token_urlsafe(6) for _ in range(4))
+
+
+def check_name(name: str) -> None:
+    """Account names are short lowercase identifiers (they appear in ledger events)."""
+    if not NAME_RE.fullmatch(name):
+        raise UserInputError(
+            "an account name is 2-32 characters: "
+            "lowercase letters, digits, '.', '_', '-'"
+        )
+
+
+def add_user(
+    backend: Backend, name: str, role: Role, password: str | None, by: str
+) -> str:
+    """Create (or reset) an account and grant its role; return the password used.
+
+    The grant is a ledger event (auditable); the Argon2id hash stays in the
+    server-local store. A generated password is returned so it can be shown once.
+    """
+    check_name(name)
+    chosen = password if password is not None else generate_password()
+    try:
+        check_password_policy(name, chosen)
+    except PasswordRejectedError as exc:
+        raise UserInputError(str(exc)) from exc
+    backend.grant(name, role, by=by)
+    backend.store.add_user(name, hash_password(chosen), backend.clock())
+    backend.store.kill_user_sessions(name)
+    return chosen
+
+
+def set_role(backend: Backend, name: str, role: Role, by: str) -> None:
+    """Change an existing account's role (a new ledger event); its sessions end."""
+    if backend.store.user(name) is None:
+        raise UserInputError("no such account")
+    backend.grant(name, role, by=by)
+    backend.store.kill_user_sessions(name)
+
+
+def disable_user(backend: Backend, name: str, by: str) -> None:
+    """Disable an account: its sessions end at once and its role is revoked."""
+    if backend.store.user(name) is None:
+        raise UserInputError("no such account")
+    backend.store.set_disabled(name, True)
+    backend.grant(name, None, by=by)
+
+
+def change_password(backend: Backend, name: str, current: str, new: str) -> None:
+    """Change one's own password (needs the current one); every session ends."""
+    account = backend.store.user(name)
+    ok, _ = verify_password(account.password_hash if account else None, current)
+    if not ok:
+        raise UserInputError("the current password is wrong")
+    try:
+        check_password_policy(name, new)
+    except PasswordRejectedError as exc:
+        raise UserInputError(str(exc)) from exc
+    backend.store.set_password_hash(name, hash_password(new))
+    backend.store.kill_user_sessions(name)

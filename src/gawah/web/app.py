@@ -1,0 +1,120 @@
+"""The app factory: one FastAPI app per workspace folder."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from gawah.errors import GawahError, UserInputError, WorkspaceError
+from gawah.web._backend import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Backend
+from gawah.web._security import SecurityHeadersMiddleware, session_guard
+from gawah.web._templates import render
+from gawah.web.routes import ROUTERS
+
+STATIC = Path(__file__).parent / "static"
+_log = logging.getLogger("gawah.web")
+
+
+def create_app(
+    home: Path,
+    *,
+    clock: Callable[[], float] = time.time,
+    idle_timeout: float = IDLE_TIMEOUT,
+    absolute_timeout: float = ABSOLUTE_TIMEOUT,
+    passphrase: str | None = None,
+) -> FastAPI:
+    """Build the web app over the workspace at ``home``.
+
+    ``clock`` and the timeouts are parameters so tests can freeze and advance
+    time; ``passphrase`` unlocks a passphrase-protected workspace key.
+    """
+    backend = Backend(
+        home=home,
+        clock=clock,
+        idle_timeout=idle_timeout,
+        absolute_timeout=absolute_timeout,
+        passphrase=passphrase,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        backend.close()
+
+    app = FastAPI(
+        title="gawah",
+        summary="Record, preserve, reconcile and count the victims of a crackdown.",
+        version="0.1.0",
+        docs_url=None,  # the interactive docs load scripts from a CDN: not here
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        dependencies=[Depends(session_guard)],
+        lifespan=lifespan,
+    )
+    app.state.backend = backend
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    _install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, backend=backend)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        if exc.status_code == 401:
+            target = "/login?next=" + quote(request.url.path, safe="/")
+            if request.headers.get("hx-request") == "true":
+                return Response(status_code=401, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+        return render(
+            request, "error.html", status_code=exc.status_code, message=str(exc.detail)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        if _wants_json(request):
+            return JSONResponse({"detail": errors}, status_code=422)
+        msg = "; ".join(f"{'.'.join(e['loc'][1:])}: {e['msg']}" for e in errors)
+        return render(request, "error.html", status_code=422, message=msg)
+
+    @app.exception_handler(GawahError)
+    async def gawah_error(request: Request, exc: GawahError) -> Response:
+        if isinstance(exc, WorkspaceError):
+            status, message = 503, "The workspace is not available: " + str(exc)
+        elif isinstance(exc, UserInputError):
+            status, message = 400, str(exc)
+        else:
+            status, message = 500, str(exc)
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=status)
+        return render(request, "error.html", status_code=status, message=message)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        # The exception type only: messages may quote data, and logs must not.
+        _log.error("internal error on %s: %s", request.url.path, type(exc).__name__)
+        message = "internal error"
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=500)
+        return render(request, "error.html", status_code=500, message=message)

@@ -1,0 +1,126 @@
+"""``gawah serve`` and ``gawah users``: thin wrappers over :mod:`gawah.web`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from gawah.config import resolve_home
+from gawah.errors import UserInputError
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--home", help="Workspace folder (default $GAWAH_HOME or ./gawah-data)."
+    ),
+]
+_out = Console()
+
+
+def serve_app(home: Path, host: str, port: int) -> None:
+    """Run the app with uvicorn until interrupted (no access log: S22)."""
+    import uvicorn
+
+    from gawah.web import create_app
+
+    app = create_app(home)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and the ``users`` group to the gawah command."""
+    users = typer.Typer(
+        help="Accounts of the web app (local to this server).", no_args_is_help=True
+    )
+
+    @app.command("serve")
+    def serve(
+        home: HomeOpt = None,
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    ) -> None:
+        """Serve the web app: dashboard, register, entry, review, estimates."""
+        where = resolve_home(home)
+        from gawah.web._backend import Backend
+
+        backend = Backend(home=where)
+        try:
+            if not backend.has_workspace():
+                raise UserInputError(
+                    f"no workspace at {where}: create one first (gawah init)"
+                )
+        finally:
+            backend.close()
+        _out.print(f"gawah web app: [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
+        serve_app(where, host, port)
+
+    @users.command("add")
+    def users_add(
+        name: Annotated[str, typer.Argument(help="Account name (lowercase).")],
+        role: Annotated[
+            str, typer.Option(help="admin, documenter, reviewer or viewer.")
+        ],
+        home: HomeOpt = None,
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+        ] = False,
+    ) -> None:
+        """Create an account (or reset its password); prints a generated one once."""
+        from gawah.web._backend import Backend
+        from gawah.web.accounts import add_user
+        from gawah.web.auth import Role
+
+        try:
+            chosen_role = Role(role)
+        except ValueError as exc:
+            raise UserInputError(
+                "role must be admin, documenter, reviewer or viewer"
+            ) from exc
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+        backend = Backend(home=resolve_home(home))
+        try:
+            author = _workspace_author(backend)
+            used = add_user(backend, name, chosen_role, password, by=author)
+        finally:
+            backend.close()
+        _out.print(f"account [bold]{name}[/] ({chosen_role.value}) ready")
+        if password is None:
+            _out.print(f"password (shown once, store it now): [bold]{used}[/]")
+
+    @users.command("list")
+    def users_list(home: HomeOpt = None) -> None:
+        """List accounts and their roles."""
+        from gawah.web._backend import Backend
+
+        backend = Backend(home=resolve_home(home))
+        try:
+            for u in backend.store.users():
+                role = backend.role(u.name)
+                state = "disabled" if u.disabled else "active"
+                _out.print(f"{u.name}\t{role.value if role else 'none'}\t{state}")
+        finally:
+            backend.close()
+
+    app.add_typer(users, name="users")
+
+
+def _workspace_author(backend: object) -> str:
+    """The workspace author: the CLI records role grants in its name."""
+    from gawah.web._backend import Backend
+
+    assert isinstance(backend, Backend)
+    ws = backend.workspace()
+    author = getattr(ws, "author", None)
+    return str(author) if author else "cli"

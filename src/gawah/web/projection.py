@@ -1,0 +1,85 @@
+"""Role grants as ledger events: who gave whom which role, auditable and replayable.
+
+Event ``user.role_granted`` carries ``{"user", "role", "server", "by"}``; ``role`` may
+be ``"none"`` to revoke. ``server`` is the id of the web server whose accounts
+the grant is for (see :class:`gawah.web._store.WebStore`), so a grant recorded on
+one device never gives anyone access to another device's server after a sync.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gawah.ledger import Event
+
+ROLE_GRANTED = "user.role_granted"
+
+
+class _WebProjector:
+    name = "web"
+
+    def create(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS web_role_grants ("
+            " server TEXT NOT NULL, user_name TEXT NOT NULL, role TEXT NOT NULL,"
+            " granted_by TEXT NOT NULL, event_id TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL,"
+            " PRIMARY KEY (server, user_name))"
+        )
+
+    def drop(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DROP TABLE IF EXISTS web_role_grants")
+
+    def apply(self, conn: sqlite3.Connection, event: Event) -> None:
+        if event.kind != ROLE_GRANTED:
+            return
+        p = event.payload
+        user, role, server = p.get("user"), p.get("role"), p.get("server")
+        if not (
+            isinstance(user, str) and isinstance(role, str) and isinstance(server, str)
+        ):
+            return
+        conn.execute(
+            "INSERT INTO web_role_grants VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(server, user_name) DO UPDATE SET role=excluded.role, "
+            "granted_by=excluded.granted_by, event_id=excluded.event_id, "
+            "recorded_at=excluded.recorded_at",
+            (
+                server,
+                user,
+                role,
+                str(p.get("by") or event.author),
+                event.id,
+                event.recorded_at,
+            ),
+        )
+
+
+PROJECTOR = _WebProjector()
+
+
+def role_of(conn: sqlite3.Connection, server: str, user: str) -> str | None:
+    """The role the ledger grants ``user`` on ``server`` (None when never granted)."""
+    try:
+        row = conn.execute(
+            "SELECT role FROM web_role_grants WHERE server=? AND user_name=?",
+            (server, user),
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None else str(row[0])
+
+
+def grants(conn: sqlite3.Connection, server: str) -> list[tuple[str, str, str, str]]:
+    """Every (user, role, granted_by, recorded_at) on ``server``, for the audit page."""
+    try:
+        rows = conn.execute(
+            "SELECT user_name, role, granted_by, recorded_at FROM web_role_grants "
+            "WHERE server=? ORDER BY user_name",
+            (server,),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]

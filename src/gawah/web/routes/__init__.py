@@ -1,0 +1,9 @@
+"""The app's routers, one module per page (each page's JSON API sits beside it)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gawah.web.routes import auth, users
+
+ROUTERS: tuple[APIRouter, ...] = (auth.router, users.router)

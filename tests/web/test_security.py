@@ -1,0 +1,269 @@
+"""Sessions, CSRF, headers, rate limit and password policy (SECURITY.md S19, S24-S26)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gawah.web import Role, create_app
+from gawah.web._backend import Backend
+from gawah.web.auth import PasswordRejectedError, check_password_policy
+from gawah.web.projection import ROLE_GRANTED
+from gawah.workspace import Workspace
+
+from .conftest import PASSWORDS, Clock, login
+
+
+class TestHeaders:
+    def test_every_response_has_the_security_headers(self, client: TestClient) -> None:
+        """Pages, API, static files and 404s all carry CSP, nosniff, no-referrer."""
+        for url in ("/login", "/api/session", "/static/app.css", "/nope", "/api/nope"):
+            r = client.get(url, follow_redirects=False)
+            csp = r.headers["content-security-policy"]
+            assert "script-src 'self'" in csp and "unsafe-inline" not in csp, url
+            assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+            assert "base-uri 'none'" in csp
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert r.headers["referrer-policy"] == "no-referrer"
+
+    def test_pages_have_no_inline_script_or_style(self, client: TestClient) -> None:
+        """The login page loads scripts only from files and has no style attributes."""
+        html = client.get("/login").text
+        assert "<script>" not in html and "style=" not in html and "<style" not in html
+        assert '<script src="/static/vendor/htmx.min.js"' in html
+
+    def test_hsts_and_host_cookie_over_https(self, home: Path) -> None:
+        """Behind https the cookie is __Host-, Secure, and HSTS is sent."""
+        app = create_app(home)
+        with TestClient(app, base_url="https://testserver") as c:
+            r = c.get("/api/session")
+            assert r.headers["strict-transport-security"].startswith("max-age=31536000")
+            cookie = r.headers["set-cookie"]
+            assert cookie.startswith("__Host-gawah_session=")
+            assert "Secure" in cookie and "HttpOnly" in cookie
+            assert "SameSite=Strict" in cookie
+
+
+class TestSessions:
+    def test_cookie_flags(self, client: TestClient) -> None:
+        """The session cookie is HttpOnly and SameSite=Strict."""
+        cookie = client.get("/api/session").headers["set-cookie"]
+        assert (
+            "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+        )
+
+    def test_login_issues_a_new_token_and_kills_the_old(
+        self, client: TestClient
+    ) -> None:
+        """The pre-login session token is dead after login (no fixation)."""
+        client.get("/api/session")
+        before = client.cookies["gawah_session"]
+        login(client, "viewer", PASSWORDS[Role.VIEWER])
+        after = client.cookies["gawah_session"]
+        assert before != after
+        client.cookies.set("gawah_session", before)
+        assert client.get("/api/session").json()["user"] is None
+
+    def test_logout_kills_the_session_server_side(self, client: TestClient) -> None:
+        """An old cookie replayed after logout is refused."""
+        csrf = login(client, "viewer", PASSWORDS[Role.VIEWER])
+        token = client.cookies["gawah_session"]
+        assert (
+            client.delete("/api/session", headers={"X-CSRF-Token": csrf}).status_code
+            == 204
+        )
+        client.cookies.set("gawah_session", token)
+        assert client.get("/api/users").status_code == 401
+
+    @pytest.mark.parametrize(("advance", "alive"), [(29 * 60, True), (31 * 60, False)])
+    def test_idle_timeout(
+        self, client: TestClient, clock: Clock, advance: int, alive: bool
+    ) -> None:
+        """A session idle for more than 30 minutes is dead; less is fine."""
+        login(client, "admin", PASSWORDS[Role.ADMIN])
+        clock.now += advance
+        assert (client.get("/api/users").status_code == 200) is alive
+
+    def test_absolute_timeout(self, client: TestClient, clock: Clock) -> None:
+        """Even an active session dies 12 hours after login."""
+        login(client, "admin", PASSWORDS[Role.ADMIN])
+        for _ in range(12 * 3 + 1):
+            clock.now += 20 * 60
+            r = client.get("/api/users")
+        assert r.status_code == 401
+
+    def test_disable_kills_sessions(self, client: TestClient, home: Path) -> None:
+        """Disabling an account ends its live sessions at once."""
+        login(client, "viewer", PASSWORDS[Role.VIEWER])
+        other = TestClient(client.app)
+        csrf = login(other, "admin", PASSWORDS[Role.ADMIN])
+        r = other.post("/api/users/viewer/disable", headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 204
+        assert client.get("/api/session").json()["user"] is None
+
+    def test_role_grant_is_a_ledger_event(self, client: TestClient, home: Path) -> None:
+        """Changing a role appends a user.role_granted event naming who did it."""
+        csrf = login(client, "admin", PASSWORDS[Role.ADMIN])
+        r = client.put(
+            "/api/users/viewer/role",
+            json={"role": "reviewer"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert r.status_code == 204
+        with Workspace.open(home) as ws:
+            events = [e for e in ws.ledger.events() if e.kind == ROLE_GRANTED]
+        assert events[-1].payload["user"] == "viewer"
+        assert events[-1].payload["role"] == "reviewer"
+        assert events[-1].payload["by"] == "admin"
+
+
+class TestCsrf:
+    def test_state_change_without_token_is_refused(self, client: TestClient) -> None:
+        """A logged-in POST without the CSRF token gets 403 and changes nothing."""
+        login(client, "admin", PASSWORDS[Role.ADMIN])
+        r = client.post("/api/users", json={"name": "mallory", "role": "admin"})
+        assert r.status_code == 403
+        r = client.post(
+            "/api/users",
+            json={"name": "mallory", "role": "admin"},
+            headers={"X-CSRF-Token": "forged"},
+        )
+        assert r.status_code == 403
+        assert "mallory" not in [u["name"] for u in client.get("/api/users").json()]
+
+    def test_login_itself_needs_the_token(self, client: TestClient) -> None:
+        """Login CSRF: a cross-site login form post without the token is refused."""
+        r = client.post(
+            "/api/session",
+            json={"username": "admin", "password": PASSWORDS[Role.ADMIN]},
+        )
+        assert r.status_code == 403
+
+    def test_form_field_token_is_accepted(self, client: TestClient) -> None:
+        """Plain HTML forms carry the token in a hidden field."""
+        page = client.get("/login").text
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        r = client.post(
+            "/login",
+            data={
+                "username": "viewer",
+                "password": PASSWORDS[Role.VIEWER],
+                "csrf_token": token,
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+
+
+class TestRateLimit:
+    def test_ten_failures_lock_the_account_for_a_minute(
+        self, client: TestClient, clock: Clock
+    ) -> None:
+        """After 10 failures even the right password is refused, until the minute passes."""
+        for _ in range(10):
+            anon = client.get("/api/session").json()["csrf_token"]
+            r = client.post(
+                "/api/session",
+                json={"username": "admin", "password": "wrong!!!!"},
+                headers={"X-CSRF-Token": anon},
+            )
+            assert r.status_code == 401
+        anon = client.get("/api/session").json()["csrf_token"]
+        r = client.post(
+            "/api/session",
+            json={"username": "admin", "password": PASSWORDS[Role.ADMIN]},
+            headers={"X-CSRF-Token": anon},
+        )
+        assert r.status_code == 401
+        clock.now += 61
+        login(client, "admin", PASSWORDS[Role.ADMIN])
+
+    def test_unknown_account_looks_the_same(self, client: TestClient) -> None:
+        """A missing account and a wrong password get the same answer."""
+        anon = client.get("/api/session").json()["csrf_token"]
+        a = client.post(
+            "/api/session",
+            json={"username": "nobody", "password": "x" * 12},
+            headers={"X-CSRF-Token": anon},
+        )
+        b = client.post(
+            "/api/session",
+            json={"username": "admin", "password": "x" * 12},
+            headers={"X-CSRF-Token": anon},
+        )
+        assert a.status_code == b.status_code == 401
+        assert a.json() == b.json()
+
+
+class TestPasswordPolicy:
+    @pytest.mark.parametrize(
+        "password",
+        [
+            "short",
+            "1234567",
+            "password",
+            "qwerty123",
+            "iloveyou",
+            "PASSWORD1",
+            "admin",
+            "x" * 1025,
+            "football",
+            "sunshine",
+        ],
+    )
+    def test_rejected(self, password: str) -> None:
+        """Too short, too long, common or equal to the name is refused."""
+        with pytest.raises(PasswordRejectedError):
+            check_password_policy("admin", password)
+
+    @pytest.mark.parametrize(
+        "password",
+        [
+            "tr0ub4dor&3x",
+            "eight ch",
+            "گواہ کی آواز سنو",
+            "x" * 1024,
+            "correct horse battery",
+        ],
+    )
+    def test_accepted(self, password: str) -> None:
+        """No composition rules: long, spaced or Urdu passphrases are fine."""
+        check_password_policy("admin", password)
+
+    def test_long_password_is_not_truncated(self, home: Path) -> None:
+        """A 200-character password differs from its 72-character prefix."""
+        backend = Backend(home=home)
+        try:
+            from gawah.web.accounts import add_user
+
+            long = "a7" * 100
+            add_user(backend, "longpw", Role.VIEWER, long, by="t")
+        finally:
+            backend.close()
+        app = create_app(home)
+        with TestClient(app) as c:
+            anon = c.get("/api/session").json()["csrf_token"]
+            r = c.post(
+                "/api/session",
+                json={"username": "longpw", "password": long[:72]},
+                headers={"X-CSRF-Token": anon},
+            )
+            assert r.status_code == 401
+            login(c, "longpw", long)
+
+
+def test_users_cli_prints_generated_password_once(home: Path) -> None:
+    """`gawah users add` generates a password and the account can log in with it."""
+    from typer.testing import CliRunner
+
+    from gawah.cli import app
+
+    result = CliRunner().invoke(
+        app, ["users", "add", "newbie", "--role", "viewer", "--home", str(home)]
+    )
+    assert result.exit_code == 0, result.output
+    password = result.output.split("store it now): ")[1].split()[0]
+    with TestClient(create_app(home)) as c:
+        login(c, "newbie", password)
