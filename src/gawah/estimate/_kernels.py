@@ -1,0 +1,422 @@
+"""Gibbs sweeps of the latent class capture-recapture model, twice over.
+
+The sampler is the NPLCM of Manrique-Vallier (2016, Biometrics 72:1246-1254):
+person i has a latent class z_i with P(z_i = k) = pi_k (truncated
+stick-breaking, K classes), lists are independent given the class with capture
+probabilities lambda_jk ~ Beta(1, 1), alpha ~ Gamma(a, b) governs the sticks,
+and the n0 people seen by no list are augmented with p(N) proportional to 1/N.
+
+Everything runs on the compressed table (distinct observed patterns with their
+counts), so a sweep costs O(M K J) whatever the number of people.
+
+Two implementations of one sweep live here:
+
+* :func:`sweeps_numba`, the compiled kernel the estimator uses, written as
+  scalar loops;
+* :func:`sweeps_numpy`, a vectorised twin that delegates the multinomial draws
+  to ``numpy.random.Generator.multinomial``.
+
+Both consume the same ``numpy.random.Generator`` in the same order (numba's
+Generator support reproduces numpy's algorithms bit for bit), so given one seed
+they must produce the same chain; the tests hold them to that. Every random
+quantity is drawn in a fixed order, documented in :func:`sweeps_numpy`.
+
+Numerical notes. Beta variates are formed from log-gamma variates so that
+weights far below 1e-308 stay representable: log G(a) = log G(a + 1) + log(U)/a
+for G(a) ~ Gamma(a), U ~ Uniform(0, 1), applied to every shape (shapes are
+floored at 1e-300 so a zero concentration never divides by zero). The
+probability of being unseen enters the negative binomial as
+1 - p0 = sum_k pi_k (1 - prod_j (1 - lambda_jk)), computed with ``expm1`` so it
+is accurate when capture is rare.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["sweeps_numba", "sweeps_numpy"]
+
+_SHAPE_FLOOR = 1e-300
+# Poisson rates above this would exceed any n0 cap we use (20 * n_observed), so
+# they are rejected without a draw (numpy refuses rates near 2**63 anyway).
+_MAX_RATE = 1e15
+# Rejection attempts for the capped negative binomial before switching to an
+# exact inverse-CDF draw on the truncated support.
+_MAX_REJECTIONS = 100
+
+
+# ---------------------------------------------------------------- numba kernel
+@njit(cache=True, nogil=True, error_model="numpy")
+def _log_gamma_many(
+    rng: np.random.Generator, shapes: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    n = shapes.shape[0]
+    for i in range(n):
+        s = max(shapes[i], _SHAPE_FLOOR)
+        out[i] = rng.standard_gamma(s + 1.0 if s < 1.0 else s)
+    for i in range(n):
+        out[i] = math.log(out[i])
+    for i in range(n):
+        s = max(shapes[i], _SHAPE_FLOOR)
+        if s < 1.0:
+            out[i] += math.log(rng.random()) / s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _multinomial(
+    rng: np.random.Generator,
+    n: int,
+    weights: np.ndarray,
+    order: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """numpy's sequential conditional binomials, heaviest category first.
+
+    Visiting categories by decreasing weight leaves few people for the light
+    ones, so the loop usually stops after two or three binomial draws.
+    """
+    k_max = weights.shape[0]
+    # stable insertion sort of the indices by decreasing weight
+    for k in range(k_max):
+        order[k] = k
+    for i in range(1, k_max):
+        cur = order[i]
+        pos = i
+        while pos > 0 and weights[order[pos - 1]] < weights[cur]:
+            order[pos] = order[pos - 1]
+            pos -= 1
+        order[pos] = cur
+    total = 0.0
+    for i in range(k_max):
+        total += weights[order[i]]
+    for k in range(k_max):
+        out[k] = 0
+    remaining_p = 1.0
+    dn = n
+    for i in range(k_max - 1):
+        pk = weights[order[i]] / total
+        p = min(max(pk / remaining_p, 0.0), 1.0)
+        x = rng.binomial(dn, p)
+        out[order[i]] = x
+        dn -= x
+        if dn <= 0:
+            break
+        remaining_p -= pk
+    if dn > 0:
+        out[order[k_max - 1]] = dn
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _truncated_negbin(
+    rng: np.random.Generator, size: float, p_unseen: float, p_seen: float, cap: int
+) -> int:  # pragma: no cover - compiled
+    """Failures before ``size`` successes (success prob ``p_seen``), kept <= cap."""
+    if p_unseen <= 0.0:
+        return 0
+    scale = p_unseen / p_seen
+    for _ in range(_MAX_REJECTIONS):
+        rate = rng.standard_gamma(size) * scale
+        if rate > _MAX_RATE:
+            continue
+        draw = rng.poisson(rate)
+        if draw <= cap:
+            return int(draw)
+    # Exact draw from the negative binomial restricted to 0..cap.
+    log_p0 = math.log(p_unseen)
+    log_q = math.log(p_seen)
+    base = size * log_q - math.lgamma(size)
+    top = -np.inf
+    logs = np.empty(cap + 1)
+    for m in range(cap + 1):
+        logs[m] = base + math.lgamma(size + m) - math.lgamma(m + 1.0) + m * log_p0
+        top = max(top, logs[m])
+    total = 0.0
+    for m in range(cap + 1):
+        logs[m] = math.exp(logs[m] - top)
+        total += logs[m]
+    u = rng.random() * total
+    acc = 0.0
+    for m in range(cap + 1):
+        acc += logs[m]
+        if u <= acc:
+            return m
+    return cap
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sweeps_numba(
+    rng: np.random.Generator,
+    patterns: np.ndarray,
+    freqs: np.ndarray,
+    log_nu: np.ndarray,
+    log_lam1: np.ndarray,
+    log_lam0: np.ndarray,
+    count_mk: np.ndarray,
+    count0_k: np.ndarray,
+    scalars: np.ndarray,
+    n0_box: np.ndarray,
+    a_alpha: float,
+    b_alpha: float,
+    n0_cap: int,
+    update_alpha: bool,
+    n_sweeps: int,
+    thinning: int,
+    out_n: np.ndarray,
+    out_alpha: np.ndarray,
+    out_start: int,
+) -> None:  # pragma: no cover - compiled
+    """Run ``n_sweeps`` Gibbs sweeps in place (contract: :func:`sweeps_numpy`)."""
+    m_max, j_max = patterns.shape
+    k_max = log_nu.shape[0]
+    n_obs = 0
+    for m in range(m_max):
+        n_obs += freqs[m]
+    weights = np.empty(k_max)
+    row = np.empty(k_max, dtype=np.int64)
+    order = np.empty(k_max, dtype=np.int64)
+    lam_shapes = np.empty(2 * j_max * k_max)
+    lam_logs = np.empty(2 * j_max * k_max)
+    nu_shapes = np.empty(2 * (k_max - 1))
+    nu_logs = np.empty(2 * (k_max - 1))
+    count_k = np.empty(k_max, dtype=np.int64)
+    saved = out_start
+    for sweep in range(n_sweeps):
+        # 1 - class counts within each observed pattern
+        for m in range(m_max):
+            top = -np.inf
+            for k in range(k_max):
+                lp = log_nu[k]
+                for j in range(j_max):
+                    if patterns[m, j] == 1:
+                        lp += log_lam1[j, k]
+                    else:
+                        lp += log_lam0[j, k]
+                weights[k] = lp
+                top = max(top, lp)
+            for k in range(k_max):
+                weights[k] = math.exp(weights[k] - top)
+            _multinomial(rng, freqs[m], weights, order, row)
+            for k in range(k_max):
+                count_mk[m, k] = row[k]
+        # 2 - capture probabilities lambda_jk ~ Beta(1 + seen, 1 + unseen)
+        for k in range(k_max):
+            c = count0_k[k]
+            for m in range(m_max):
+                c += count_mk[m, k]
+            count_k[k] = c
+        half = j_max * k_max
+        for j in range(j_max):
+            for k in range(k_max):
+                ones = 0
+                for m in range(m_max):
+                    if patterns[m, j] == 1:
+                        ones += count_mk[m, k]
+                lam_shapes[j * k_max + k] = 1.0 + ones
+                lam_shapes[half + j * k_max + k] = 1.0 + (count_k[k] - ones)
+        _log_gamma_many(rng, lam_shapes, lam_logs)
+        for j in range(j_max):
+            for k in range(k_max):
+                a = lam_logs[j * k_max + k]
+                b = lam_logs[half + j * k_max + k]
+                hi = max(a, b)
+                s = hi + math.log(math.exp(a - hi) + math.exp(b - hi))
+                log_lam1[j, k] = a - s
+                log_lam0[j, k] = b - s
+        # 3 - stick-breaking weights V_k ~ Beta(1 + n_k, alpha + n_{>k})
+        alpha = scalars[0]
+        n_total = n_obs + n0_box[0]
+        acc = 0
+        for k in range(k_max - 1):
+            acc += count_k[k]
+            nu_shapes[k] = 1.0 + count_k[k]
+            nu_shapes[k_max - 1 + k] = alpha + (n_total - acc)
+        _log_gamma_many(rng, nu_shapes, nu_logs)
+        rest = 0.0
+        for k in range(k_max - 1):
+            a = nu_logs[k]
+            b = nu_logs[k_max - 1 + k]
+            hi = max(a, b)
+            s = hi + math.log(math.exp(a - hi) + math.exp(b - hi))
+            log_nu[k] = a - s + rest
+            rest += b - s
+        log_nu[k_max - 1] = rest
+        # 4 - probability of being seen, 5 - unseen count n0
+        p_seen = 0.0
+        p_unseen = 0.0
+        for k in range(k_max):
+            l0 = 0.0
+            for j in range(j_max):
+                l0 += log_lam0[j, k]
+            p_seen += math.exp(log_nu[k]) * -math.expm1(l0)
+            p_unseen += math.exp(log_nu[k] + l0)
+        n0 = _truncated_negbin(rng, float(n_obs), p_unseen, p_seen, n0_cap)
+        n0_box[0] = n0
+        # 6 - classes of the unseen
+        if n0 == 0:
+            for k in range(k_max):
+                count0_k[k] = 0
+        else:
+            top = -np.inf
+            for k in range(k_max):
+                lp = log_nu[k]
+                for j in range(j_max):
+                    lp += log_lam0[j, k]
+                weights[k] = lp
+                top = max(top, lp)
+            for k in range(k_max):
+                weights[k] = math.exp(weights[k] - top)
+            _multinomial(rng, n0, weights, order, count0_k)
+        # 7 - concentration alpha ~ Gamma(a + K - 1, rate b - log pi_K)
+        if update_alpha:
+            rate = b_alpha - log_nu[k_max - 1]
+            scalars[0] = rng.standard_gamma(a_alpha + k_max - 1.0) / rate
+        if (sweep + 1) % thinning == 0:
+            out_n[saved] = n_obs + n0
+            out_alpha[saved] = scalars[0]
+            saved += 1
+
+
+# ---------------------------------------------------------------- numpy twin
+def _log_gamma_many_np(rng: np.random.Generator, shapes: np.ndarray) -> np.ndarray:
+    s = np.maximum(shapes, _SHAPE_FLOOR)
+    small = s < 1.0
+    out = np.log(rng.standard_gamma(np.where(small, s + 1.0, s)))
+    out[small] += np.log(rng.random(int(small.sum()))) / s[small]
+    return np.asarray(out)
+
+
+def _multinomial_rows_np(
+    rng: np.random.Generator, n: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """numpy's multinomial per row, categories visited by decreasing weight."""
+    order = np.argsort(-weights, axis=1, kind="stable")
+    ordered = np.take_along_axis(weights, order, axis=1)
+    drawn = rng.multinomial(n, ordered / ordered.sum(axis=1, keepdims=True))
+    out = np.empty_like(drawn)
+    np.put_along_axis(out, order, drawn, axis=1)
+    return out
+
+
+def _log_beta_np(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    s = np.logaddexp(a, b)
+    return a - s, b - s
+
+
+def _truncated_negbin_np(
+    rng: np.random.Generator, size: float, p_unseen: float, p_seen: float, cap: int
+) -> int:
+    if p_unseen <= 0.0:
+        return 0
+    scale = p_unseen / p_seen
+    for _ in range(_MAX_REJECTIONS):
+        rate = float(rng.standard_gamma(size)) * scale
+        if rate > _MAX_RATE:
+            continue
+        draw = int(rng.poisson(rate))
+        if draw <= cap:
+            return draw
+    m = np.arange(cap + 1, dtype=float)
+    from scipy.special import gammaln  # local: only the rare fallback needs it
+
+    logs = (
+        size * math.log(p_seen)
+        - gammaln(size)
+        + gammaln(size + m)
+        - gammaln(m + 1.0)
+        + m * math.log(p_unseen)
+    )
+    w = np.exp(logs - logs.max())
+    u = float(rng.random()) * float(w.sum())
+    index = int(np.searchsorted(np.cumsum(w), u))
+    return min(index, cap)
+
+
+def sweeps_numpy(
+    rng: np.random.Generator,
+    patterns: np.ndarray,
+    freqs: np.ndarray,
+    log_nu: np.ndarray,
+    log_lam1: np.ndarray,
+    log_lam0: np.ndarray,
+    count_mk: np.ndarray,
+    count0_k: np.ndarray,
+    scalars: np.ndarray,
+    n0_box: np.ndarray,
+    a_alpha: float,
+    b_alpha: float,
+    n0_cap: int,
+    update_alpha: bool,
+    n_sweeps: int,
+    thinning: int,
+    out_n: np.ndarray,
+    out_alpha: np.ndarray,
+    out_start: int,
+) -> None:
+    """Run ``n_sweeps`` Gibbs sweeps, updating the state arrays in place.
+
+    State: ``log_nu`` (K) log class weights; ``log_lam1``/``log_lam0`` (J x K)
+    log lambda and log(1 - lambda); ``count_mk`` (M x K) people of pattern m
+    in class k; ``count0_k`` (K) unseen people per class; ``scalars[0]`` alpha;
+    ``n0_box[0]`` the unseen count. Every ``thinning``-th sweep stores N and
+    alpha at ``out_n[out_start + i]``.
+
+    Random draws per sweep, in this order: (1) one multinomial per pattern, in
+    row order, categories by decreasing weight (stable); (2) 2JK gamma
+    variates for lambda (shapes 1 + seen counts for all (j, k) row-major, then
+    1 + unseen counts; a shape s < 1 is drawn as s + 1), then one uniform per
+    shape below 1, in the same order; (3) likewise 2(K - 1) gammas for the
+    sticks (the K - 1 "1 + n_k" shapes, then the K - 1 "alpha + n_{>k}"
+    shapes) and their uniforms; (4) the capped negative
+    binomial as gamma-Poisson pairs; (5) the multinomial of the unseen over
+    classes (skipped when n0 = 0); (6) one gamma for alpha when updated.
+    """
+    n_obs = int(freqs.sum())
+    k_max = log_nu.shape[0]
+    x = patterns.astype(np.float64)
+    saved = out_start
+    for sweep in range(n_sweeps):
+        # 1
+        lp = log_nu[None, :] + x @ log_lam1 + (1.0 - x) @ log_lam0
+        w = np.exp(lp - lp.max(axis=1, keepdims=True))
+        count_mk[:] = _multinomial_rows_np(rng, freqs, w)
+        # 2
+        count_k = count_mk.sum(axis=0) + count0_k
+        ones = x.T @ count_mk  # J x K
+        shapes = np.concatenate([(1.0 + ones).ravel(), (1.0 + count_k - ones).ravel()])
+        logs = _log_gamma_many_np(rng, shapes)
+        half = ones.size
+        la, lb = _log_beta_np(logs[:half], logs[half:])
+        log_lam1[:] = la.reshape(ones.shape)
+        log_lam0[:] = lb.reshape(ones.shape)
+        # 3
+        after = n_obs + int(n0_box[0]) - np.cumsum(count_k)[:-1]
+        shapes = np.concatenate([1.0 + count_k[:-1], scalars[0] + after])
+        logs = _log_gamma_many_np(rng, shapes)
+        lv, l1v = _log_beta_np(logs[: k_max - 1], logs[k_max - 1 :])
+        rest = np.concatenate([[0.0], np.cumsum(l1v)])
+        log_nu[:-1] = lv + rest[:-1]
+        log_nu[-1] = rest[-1]
+        # 4, 5
+        l0 = log_lam0.sum(axis=0)
+        p_seen = float(np.sum(np.exp(log_nu) * -np.expm1(l0)))
+        p_unseen = float(np.sum(np.exp(log_nu + l0)))
+        n0 = _truncated_negbin_np(rng, float(n_obs), p_unseen, p_seen, n0_cap)
+        n0_box[0] = n0
+        # 6
+        if n0 == 0:
+            count0_k[:] = 0
+        else:
+            lp0 = log_nu + l0
+            w0 = np.exp(lp0 - lp0.max())
+            count0_k[:] = _multinomial_rows_np(rng, np.array([n0]), w0[None, :])[0]
+        # 7
+        if update_alpha:
+            rate = b_alpha - log_nu[-1]
+            scalars[0] = float(rng.standard_gamma(a_alpha + k_max - 1.0)) / rate
+        if (sweep + 1) % thinning == 0:
+            out_n[saved] = n_obs + n0
+            out_alpha[saved] = scalars[0]
+            saved += 1
