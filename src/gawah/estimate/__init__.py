@@ -6,6 +6,18 @@ Input is a :class:`CaptureHistories`; every estimator follows the
 """
 
 from gawah.estimate.captures import CaptureHistories
+from gawah.estimate.chao import ChaoLowerBound
+from gawah.estimate.loglinear import LogLinearMSE
+from gawah.estimate.petersen import PetersenMSE
 from gawah.estimate.result import Estimator, MSEResult
+from gawah.estimate.stepwise import StepwiseMSE
 
-__all__ = ["CaptureHistories", "Estimator", "MSEResult"]
+__all__ = [
+    "CaptureHistories",
+    "ChaoLowerBound",
+    "Estimator",
+    "LogLinearMSE",
+    "MSEResult",
+    "PetersenMSE",
+    "StepwiseMSE",
+]
