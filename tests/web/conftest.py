@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-import warnings
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,7 @@ ROLES: tuple[Role | None, ...] = (
 
 
 def make_workspace(home: Path) -> None:
-    """A fresh workspace with one account per role (named after the role) plus 'other'."""
+    """A fresh workspace with one account per role (named after it) plus 'other'."""
     Workspace.init(home, author="tester").close()
     backend = Backend(home=home)
     try:

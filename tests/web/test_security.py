@@ -1,4 +1,4 @@
-"""Sessions, CSRF, headers, rate limit and password policy (SECURITY.md S19, S24-S26)."""
+"""Sessions, CSRF, headers, rate limit, password policy (SECURITY.md S19, S24-S26)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ class TestHeaders:
         for url in ("/login", "/api/session", "/static/app.css", "/nope", "/api/nope"):
             r = client.get(url, follow_redirects=False)
             csp = r.headers["content-security-policy"]
-            assert "script-src 'self'" in csp and "unsafe-inline" not in csp, url
-            assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+            assert "script-src 'self'" in csp, url
+            assert "unsafe-inline" not in csp, url
+            assert "frame-ancestors 'none'" in csp
+            assert "object-src 'none'" in csp
             assert "base-uri 'none'" in csp
             assert r.headers["x-content-type-options"] == "nosniff"
             assert r.headers["referrer-policy"] == "no-referrer"
@@ -31,7 +33,9 @@ class TestHeaders:
     def test_pages_have_no_inline_script_or_style(self, client: TestClient) -> None:
         """The login page loads scripts only from files and has no style attributes."""
         html = client.get("/login").text
-        assert "<script>" not in html and "style=" not in html and "<style" not in html
+        assert "<script>" not in html
+        assert "style=" not in html
+        assert "<style" not in html
         assert '<script src="/static/vendor/htmx.min.js"' in html
 
     def test_hsts_and_host_cookie_over_https(self, home: Path) -> None:
@@ -42,7 +46,8 @@ class TestHeaders:
             assert r.headers["strict-transport-security"].startswith("max-age=31536000")
             cookie = r.headers["set-cookie"]
             assert cookie.startswith("__Host-gawah_session=")
-            assert "Secure" in cookie and "HttpOnly" in cookie
+            assert "Secure" in cookie
+            assert "HttpOnly" in cookie
             assert "SameSite=Strict" in cookie
 
 
@@ -50,9 +55,9 @@ class TestSessions:
     def test_cookie_flags(self, client: TestClient) -> None:
         """The session cookie is HttpOnly and SameSite=Strict."""
         cookie = client.get("/api/session").headers["set-cookie"]
-        assert (
-            "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
-        )
+        assert "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        assert "Path=/" in cookie
 
     def test_login_issues_a_new_token_and_kills_the_old(
         self, client: TestClient
@@ -161,7 +166,7 @@ class TestRateLimit:
     def test_ten_failures_lock_the_account_for_a_minute(
         self, client: TestClient, clock: Clock
     ) -> None:
-        """After 10 failures even the right password is refused, until the minute passes."""
+        """After 10 failures even the right password fails until the minute passes."""
         for _ in range(10):
             anon = client.get("/api/session").json()["csrf_token"]
             r = client.post(

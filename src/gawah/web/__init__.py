@@ -3,11 +3,26 @@
 ``create_app(home)`` builds a FastAPI app over one workspace folder. Accounts
 and sessions are local to the server (``web.sqlite``); role grants are ledger
 events (``user.role_granted``). Every page has a JSON twin under ``/api``.
+
+FastAPI is imported only when :func:`create_app` is first used: the workspace
+imports :mod:`gawah.web.projection` for every command, and must stay quick.
 """
 
 from __future__ import annotations
 
-from gawah.web.app import create_app
+from typing import TYPE_CHECKING, Any
+
 from gawah.web.auth import Right, Role
 
+if TYPE_CHECKING:
+    from gawah.web.app import create_app
+
 __all__ = ["Right", "Role", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from gawah.web.app import create_app
+
+        return create_app
+    raise AttributeError(name)

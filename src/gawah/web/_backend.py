@@ -13,9 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import import_module
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from gawah.errors import WorkspaceError
@@ -25,21 +23,6 @@ from gawah.web.projection import ROLE_GRANTED, role_of
 
 IDLE_TIMEOUT = 30 * 60.0
 ABSOLUTE_TIMEOUT = 12 * 3600.0
-
-
-def domain(name: str) -> ModuleType | None:
-    """``gawah.<name>`` if it has landed with a public API, else None."""
-    try:
-        module = import_module(f"gawah.{name}")
-    except ImportError:
-        return None
-    return module if getattr(module, "__all__", None) else None
-
-
-def domain_attr(name: str, attr: str) -> Any:
-    """A public function of a domain, or None when the domain does not offer it yet."""
-    module = domain(name)
-    return None if module is None else getattr(module, attr, None)
 
 
 @dataclass

@@ -25,7 +25,7 @@ ENV.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
 def render(
-    request: Request, name: str, status_code: int = 200, **ctx: Any
+    request: Request, name: str, *, status_code: int = 200, **ctx: Any
 ) -> HTMLResponse:
     """Render ``name`` with ``me`` (the principal) and ``csrf`` available."""
     me = principal(request)

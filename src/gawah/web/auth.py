@@ -62,9 +62,13 @@ def allows(role: Role | None, right: Right) -> bool:
 
 # Argon2id with argon2-cffi's RFC 9106 "low memory" profile (64 MiB, t=3, p=4).
 _HASHER = PasswordHasher()
-# A hash of a random string, verified when an account does not exist so that a
-# missing account costs the same time as a wrong password.
-_DUMMY_HASH = _HASHER.hash("gawah-no-such-account-" + hashlib.sha256(b"x").hexdigest())
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash verified when an account does not exist, so a missing account
+    costs the same time as a wrong password."""
+    return _HASHER.hash("gawah-no-such-account-" + os.urandom(8).hex())
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +107,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> tuple[bool, str | None]:
     """Check a password; return (ok, a new hash when the parameters changed)."""
-    target = stored if stored is not None else _DUMMY_HASH
+    target = stored if stored is not None else _dummy_hash()
     try:
         _HASHER.verify(target, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

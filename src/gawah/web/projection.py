@@ -11,10 +11,15 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
+from gawah.web import _search
+
 if TYPE_CHECKING:
     from gawah.ledger import Event
 
 ROLE_GRANTED = "user.role_granted"
+REPORT_RECORDED = (
+    "report.recorded"  # the registry's event, indexed for the register search
+)
 
 
 class _WebProjector:
@@ -29,10 +34,19 @@ class _WebProjector:
             " PRIMARY KEY (server, user_name))"
         )
 
+        for stmt in _search.SCHEMA.split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
+
     def drop(self, conn: sqlite3.Connection) -> None:
         conn.execute("DROP TABLE IF EXISTS web_role_grants")
+        for table in _search.DROP:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
+        if event.kind == REPORT_RECORDED:
+            _search.index_report(conn, event.payload)
+            return
         if event.kind != ROLE_GRANTED:
             return
         p = event.payload

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gawah.web.routes import auth, users
+from gawah.web.routes import auth, person, register, users
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, users.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    users.router,
+    register.router,
+    person.router,
+)

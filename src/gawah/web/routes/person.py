@@ -1,0 +1,242 @@
+"""A person: every source's report side by side, conflicts marked, evidence, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from gawah.web._backend import Backend
+from gawah.web._domains import domain_attr
+from gawah.web._security import Principal, require
+from gawah.web._templates import render
+from gawah.web.auth import Right
+
+router = APIRouter()
+Reader = Annotated[Principal, Depends(require(Right.READ))]
+Id = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+#: (label, attribute) rows of the side-by-side table, in reading order.
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("Name", "full_name"), ("Name (Urdu)", "name_urdu"),
+    ("Father / husband", "father_name"),
+    ("Sex", "sex"), ("Age", "age"), ("Status", "status"),
+    ("Status as written", "status_as_written"), ("Date", "date"), ("Place", "place"),
+    ("Village", "village"), ("Union council", "union_council"), ("Tehsil", "tehsil"),
+    ("District", "district"), ("Occupation", "occupation"), ("Cause", "cause"),
+    ("Circumstances", "circumstances"), ("Notes", "notes"),
+)  # fmt: skip
+SENSITIVE = (
+    ("National id", "national_id"),
+    ("Phone", "phone"),
+    ("Witness", "witness_name"),
+    ("Witness contact", "witness_contact"),
+)
+HISTORY_LIMIT = 200_000  # events scanned for the history of one record
+
+
+def _value(report: Any, attr: str) -> str:
+    if attr == "age":
+        if report.age is not None:
+            return str(report.age) + (" (about)" if report.age_estimated else "")
+        if report.age_min is not None or report.age_max is not None:
+            return f"{report.age_min or '?'}-{report.age_max or '?'}"
+        return ""
+    value = getattr(report, attr, "")
+    return "" if value is None else str(getattr(value, "value", value))
+
+
+class Row(BaseModel):
+    """One field across the reports; ``conflict`` when sources disagree."""
+
+    label: str
+    field: str
+    values: list[str]
+    conflict: bool
+
+
+class EvidenceOut(BaseModel):
+    """An evidence item attached to one of the reports."""
+
+    digest: str
+    media_type: str
+    original_name: str
+    received_at: str
+    report_ids: list[str]
+
+
+class HistoryOut(BaseModel):
+    """A ledger event about the record."""
+
+    event_id: str
+    kind: str
+    author: str
+    recorded_at: str
+
+
+class PersonOut(BaseModel):
+    """A person (or a lone report before linkage) as every source described them."""
+
+    person_id: str | None
+    report_ids: list[str]
+    sources: list[str]
+    rows: list[Row]
+    evidence: list[EvidenceOut]
+    history: list[HistoryOut]
+
+
+@dataclass(frozen=True)
+class _View:
+    person: PersonOut
+    provenance: list[str]
+
+
+def _build(
+    backend: Backend, me: Principal, person_id: str | None, report_ids: list[str]
+) -> _View:
+    conn = backend.workspace().conn
+    get_report = domain_attr("registry", "get_report")
+    if get_report is None:
+        raise HTTPException(404, "the registry is not available yet")
+    reports = [r for rid in report_ids if (r := get_report(conn, rid)) is not None]
+    if not reports:
+        raise HTTPException(404, "no such record")
+    fields = list(FIELDS)
+    values: dict[str, list[str]] = {
+        a: [_value(r, a) for r in reports] for _, a in fields
+    }
+    if me.can(Right.SENSITIVE):
+        get_sensitive = domain_attr("registry", "get_sensitive")
+        sens = [
+            get_sensitive(conn, r.report_id) if get_sensitive else None for r in reports
+        ]
+        for label, attr in SENSITIVE:
+            fields.append((label, attr))
+            values[attr] = [str(getattr(s, attr, "") or "") if s else "" for s in sens]
+    rows = [
+        Row(
+            label=label,
+            field=attr,
+            values=values[attr],
+            conflict=len({v.strip().casefold() for v in values[attr] if v.strip()}) > 1,
+        )
+        for label, attr in fields
+        if any(values[attr])
+    ]
+    evidence: dict[str, EvidenceOut] = {}
+    list_evidence = domain_attr("evidence", "list_evidence")
+    if list_evidence is not None:
+        for r in reports:
+            for item in list_evidence(conn, report_id=r.report_id):
+                evidence[item.digest] = EvidenceOut(
+                    digest=item.digest,
+                    media_type=item.media_type,
+                    original_name=item.original_name,
+                    received_at=item.received_at,
+                    report_ids=list(item.report_ids),
+                )
+    ids = {r.report_id for r in reports}
+    history: list[HistoryOut] = []
+    for n, ev in enumerate(backend.workspace().ledger.events()):
+        if n >= HISTORY_LIMIT:
+            break
+        if _mentions(ev.payload, ids, person_id):
+            history.append(
+                HistoryOut(
+                    event_id=ev.id,
+                    kind=ev.kind,
+                    author=ev.author,
+                    recorded_at=ev.recorded_at,
+                )
+            )
+    provenance = [
+        f"{r.provenance.file_name}, line {r.provenance.line}" if r.provenance else ""
+        for r in reports
+    ]
+    return _View(
+        PersonOut(
+            person_id=person_id,
+            report_ids=[r.report_id for r in reports],
+            sources=[r.source_id for r in reports],
+            rows=rows,
+            evidence=list(evidence.values()),
+            history=history,
+        ),
+        provenance,
+    )
+
+
+def _mentions(payload: dict[str, Any], ids: set[str], person_id: str | None) -> bool:
+    if payload.get("report_id") in ids:
+        return True
+    for key in ("report_ids", "pair"):
+        value = payload.get(key)
+        if isinstance(value, list) and ids.intersection(
+            x for x in value if isinstance(x, str)
+        ):
+            return True
+    for key in ("left", "right", "a", "b"):
+        if payload.get(key) in ids:
+            return True
+    assignments = payload.get("assignments")
+    if person_id and isinstance(assignments, list):
+        return any(
+            isinstance(a, dict) and a.get("person_id") == person_id for a in assignments
+        )
+    return False
+
+
+def _person_reports(backend: Backend, person_id: str) -> list[str]:
+    persons = domain_attr("registry", "persons_with_reports")
+    if persons is None:
+        return []
+    for p in persons(backend.workspace().conn):
+        if p.person_id == person_id:
+            return list(p.report_ids)
+    return []
+
+
+def _person_of(backend: Backend, report_id: str) -> str | None:
+    of = domain_attr("registry", "person_of_report")
+    if of is None:
+        return None
+    found = of(backend.workspace().conn).get(report_id)
+    return None if found is None else str(found)
+
+
+@router.get("/reports/{report_id}", include_in_schema=False)
+async def report_page(request: Request, report_id: Id, me: Reader) -> Response:
+    backend: Backend = request.app.state.backend
+    person = _person_of(backend, report_id)
+    if person is not None:
+        return RedirectResponse(f"/persons/{person}", status_code=303)
+    view = _build(backend, me, None, [report_id])
+    return render(request, "person.html", view=view.person, provenance=view.provenance)
+
+
+@router.get(
+    "/persons/{person_id}", response_class=HTMLResponse, include_in_schema=False
+)
+async def person_page(request: Request, person_id: Id, me: Reader) -> Response:
+    backend: Backend = request.app.state.backend
+    view = _build(backend, me, person_id, _person_reports(backend, person_id))
+    return render(request, "person.html", view=view.person, provenance=view.provenance)
+
+
+@router.get("/api/reports/{report_id}", tags=["register"])
+async def api_report(request: Request, report_id: Id, me: Reader) -> PersonOut:
+    """A report, with the person it belongs to and all that person's reports."""
+    backend: Backend = request.app.state.backend
+    person = _person_of(backend, report_id)
+    ids = _person_reports(backend, person) if person else [report_id]
+    return _build(backend, me, person, ids).person
+
+
+@router.get("/api/persons/{person_id}", tags=["register"])
+async def api_person(request: Request, person_id: Id, me: Reader) -> PersonOut:
+    """A person: their reports side by side, conflicts, evidence and ledger history."""
+    backend: Backend = request.app.state.backend
+    return _build(backend, me, person_id, _person_reports(backend, person_id)).person
