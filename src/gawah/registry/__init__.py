@@ -1,1 +1,86 @@
-"""gawah.registry"""
+"""The registry: incidents, sources, reports and persons, projected from the ledger.
+
+A *report* is one person as one source reported them; a *person* is a cluster
+of reports decided by linkage (:func:`assign_persons`). Lists enter through
+:func:`import_list`; other domains read through the functions of
+:mod:`gawah.registry.queries`, re-exported here.
+"""
+
+from gawah.registry.importing import ImportReport, RowsInvalidError, import_list
+from gawah.registry.models import (
+    CANONICAL_COLUMNS,
+    SENSITIVE_COLUMNS,
+    SOURCE_KINDS,
+    Incident,
+    PersonAssignment,
+    PersonsAssigned,
+    Provenance,
+    Report,
+    SensitiveFields,
+    Source,
+)
+from gawah.registry.queries import (
+    UNRECOGNISED,
+    PersonReports,
+    RegistryCounts,
+    counts,
+    get_incident,
+    get_report,
+    get_sensitive,
+    get_source,
+    iter_reports,
+    list_incidents,
+    list_reports,
+    list_sources,
+    person_of_report,
+    persons_with_reports,
+)
+from gawah.registry.recording import (
+    assign_persons,
+    record_incident,
+    record_source,
+    source_id_for,
+)
+from gawah.registry.rows import ColumnMap, ImportIssue, load_map
+from gawah.registry.vocabularies import DatePrecision, Sex, Status, StatusVocabulary
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "SENSITIVE_COLUMNS",
+    "SOURCE_KINDS",
+    "UNRECOGNISED",
+    "ColumnMap",
+    "DatePrecision",
+    "ImportIssue",
+    "ImportReport",
+    "Incident",
+    "PersonAssignment",
+    "PersonReports",
+    "PersonsAssigned",
+    "Provenance",
+    "RegistryCounts",
+    "Report",
+    "RowsInvalidError",
+    "SensitiveFields",
+    "Sex",
+    "Source",
+    "Status",
+    "StatusVocabulary",
+    "assign_persons",
+    "counts",
+    "get_incident",
+    "get_report",
+    "get_sensitive",
+    "get_source",
+    "import_list",
+    "iter_reports",
+    "list_incidents",
+    "list_reports",
+    "list_sources",
+    "load_map",
+    "person_of_report",
+    "persons_with_reports",
+    "record_incident",
+    "record_source",
+    "source_id_for",
+]

@@ -1,0 +1,301 @@
+"""The registry's typed records and the ledger payloads they travel in.
+
+A *report* is one person as one source reported them (ECW: never merge what
+sources said; keep each account). A *person* is a cluster of reports, decided
+by linkage. Sensitive values (national id, phone, witness identity) travel in a
+separate ``sensitive`` object of the payload and live in their own table, so
+they can be encrypted and withheld without touching the rest of the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from gawah.registry.vocabularies import DatePrecision, Sex, Status
+
+INCIDENT_RECORDED = "incident.recorded"
+SOURCE_RECORDED = "source.recorded"
+REPORT_RECORDED = "report.recorded"
+PERSONS_ASSIGNED = "persons.assigned"
+
+#: Columns a source list may have, in export order (docs/guides/import.md).
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "record_id", "full_name", "given_name", "family_name", "father_name",
+    "name_urdu", "sex", "age", "age_min", "age_max", "status", "date", "place",
+    "address", "district", "tehsil", "union_council", "village", "occupation",
+    "cause", "circumstances", "notes", "national_id", "phone", "witness_name",
+    "witness_contact",
+)  # fmt: skip
+
+#: Columns that are never shown, listed or exported unless explicitly asked for.
+SENSITIVE_COLUMNS: tuple[str, ...] = (
+    "national_id",
+    "phone",
+    "witness_name",
+    "witness_contact",
+)
+
+#: Source kinds (ECW "at least the kind of source"; HURIDOCS MT16/MT19 simplified).
+SOURCE_KINDS: tuple[str, ...] = (
+    "hospital", "party", "press", "family", "official", "ngo", "witness", "lawyer",
+    "other",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An event in which people were harmed: a protest crackdown, a raid, a shooting."""
+
+    incident_id: str
+    title: str
+    date: str | None = None
+    date_precision: DatePrecision | None = None
+    place: str = ""
+    district: str = ""
+    description: str = ""
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON payload of an ``incident.recorded`` event."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Incident:
+        """Rebuild from an event payload (unknown keys from newer versions ignored)."""
+        precision = payload.get("date_precision")
+        return cls(
+            incident_id=str(payload["incident_id"]),
+            title=str(payload["title"]),
+            date=payload.get("date"),
+            date_precision=DatePrecision(precision) if precision else None,
+            place=str(payload.get("place", "")),
+            district=str(payload.get("district", "")),
+            description=str(payload.get("description", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who reported: a hospital register, a party list, a newspaper, families."""
+
+    source_id: str
+    name: str
+    kind: str = "other"
+    description: str = ""
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON payload of a ``source.recorded`` event."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Source:
+        """Rebuild from an event payload."""
+        return cls(
+            source_id=str(payload["source_id"]),
+            name=str(payload["name"]),
+            kind=str(payload.get("kind", "other")),
+            description=str(payload.get("description", "")),
+        )
+
+
+@dataclass(frozen=True)
+class SensitiveFields:
+    """Values that could endanger a victim's family or a witness if disclosed."""
+
+    national_id: str | None = None
+    phone: str = ""
+    witness_name: str = ""
+    witness_contact: str = ""
+
+    def is_empty(self) -> bool:
+        """True when the report carries no sensitive value at all."""
+        return not (
+            self.national_id or self.phone or self.witness_name or self.witness_contact
+        )
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a report came from: file, line, headers that differ from field names."""
+
+    file_name: str
+    file_sha256: str
+    line: int
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One person as reported by one source, values parsed and as written.
+
+    ``report_id`` is stable for (source, record_id); a changed row is recorded
+    again with ``version`` + 1 and replaces the previous version.
+    ``status_as_written`` keeps the source's word; ``status_recognised`` is
+    False when the vocabulary did not know it (then ``status`` is UNKNOWN).
+    """
+
+    report_id: str
+    version: int
+    source_id: str
+    incident_id: str | None
+    record_id: str
+    content_hash: str
+    full_name: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    father_name: str = ""
+    name_urdu: str = ""
+    sex: Sex = Sex.UNKNOWN
+    age: int | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    age_estimated: bool = False
+    status: Status = Status.UNKNOWN
+    status_as_written: str = ""
+    status_recognised: bool = True
+    date: str | None = None
+    date_precision: DatePrecision | None = None
+    date_estimated: bool = False
+    place: str = ""
+    address: str = ""
+    district: str = ""
+    tehsil: str = ""
+    union_council: str = ""
+    village: str = ""
+    occupation: str = ""
+    cause: str = ""
+    circumstances: str = ""
+    notes: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    provenance: Provenance | None = None
+
+
+_REPORT_SCALARS = tuple(
+    f.name for f in fields(Report) if f.name not in ("extra", "provenance")
+)
+
+
+#: Payload keys always present; the others are omitted when empty (smaller events).
+_REQUIRED_KEYS = frozenset(
+    {
+        "report_id",
+        "version",
+        "source_id",
+        "incident_id",
+        "record_id",
+        "content_hash",
+        "sex",
+        "status",
+        "status_recognised",
+    }
+)
+
+
+def report_payload(report: Report, sensitive: SensitiveFields) -> dict[str, Any]:
+    """The JSON payload of a ``report.recorded`` event (sensitive values kept apart).
+
+    Empty values (``""``, None, False) are left out; readers use the defaults of
+    :class:`Report`. Provenance names the file, line and, for each value whose
+    column header differs from the canonical name, that header.
+    """
+    payload: dict[str, Any] = {}
+    for name in _REPORT_SCALARS:
+        value = getattr(report, name)
+        if name in _REQUIRED_KEYS or value not in ("", None, False):
+            payload[name] = value
+    if report.extra:
+        payload["extra"] = report.extra
+    secret = {
+        "national_id": sensitive.national_id,
+        "phone": sensitive.phone,
+        "witness_name": sensitive.witness_name,
+        "witness_contact": sensitive.witness_contact,
+    }
+    secret = {k: v for k, v in secret.items() if v}
+    if secret:
+        payload["sensitive"] = secret
+    prov = report.provenance
+    if prov is not None:
+        payload["provenance"] = {
+            "file_name": prov.file_name,
+            "file_sha256": prov.file_sha256,
+            "line": prov.line,
+            "columns": {
+                k: v
+                for k, v in prov.columns.items()
+                if v != k and (k in payload or k in secret)
+            },
+        }
+    return payload
+
+
+def report_from_payload(payload: dict[str, Any]) -> tuple[Report, SensitiveFields]:
+    """Rebuild a report and its sensitive values from a ``report.recorded`` payload."""
+    values: dict[str, Any] = {n: payload[n] for n in _REPORT_SCALARS if n in payload}
+    values["sex"] = Sex(values.get("sex") or "unknown")
+    values["status"] = Status(values.get("status") or "unknown")
+    precision = values.get("date_precision")
+    values["date_precision"] = DatePrecision(precision) if precision else None
+    prov = payload.get("provenance")
+    provenance = (
+        None
+        if prov is None
+        else Provenance(
+            file_name=str(prov["file_name"]),
+            file_sha256=str(prov["file_sha256"]),
+            line=int(prov["line"]),
+            columns=dict(prov.get("columns", {})),
+        )
+    )
+    sens = payload.get("sensitive") or {}
+    return (
+        Report(**values, extra=dict(payload.get("extra") or {}), provenance=provenance),
+        SensitiveFields(
+            national_id=sens.get("national_id"),
+            phone=str(sens.get("phone") or ""),
+            witness_name=str(sens.get("witness_name") or ""),
+            witness_contact=str(sens.get("witness_contact") or ""),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class PersonAssignment:
+    """One person (a linkage cluster) and the reports that describe them."""
+
+    person_id: str
+    report_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonsAssigned:
+    """A complete assignment of reports to persons, replacing any earlier one."""
+
+    run_id: str
+    method: str
+    assignments: tuple[PersonAssignment, ...]
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON payload of a ``persons.assigned`` event."""
+        return {
+            "run_id": self.run_id,
+            "method": self.method,
+            "assignments": [
+                {"person_id": a.person_id, "report_ids": list(a.report_ids)}
+                for a in self.assignments
+            ],
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> PersonsAssigned:
+        """Rebuild from an event payload."""
+        return cls(
+            run_id=str(payload["run_id"]),
+            method=str(payload["method"]),
+            assignments=tuple(
+                PersonAssignment(
+                    str(a["person_id"]), tuple(str(r) for r in a["report_ids"])
+                )
+                for a in payload["assignments"]
+            ),
+        )

@@ -1,0 +1,208 @@
+"""The registry's tables, derived from ledger events (decision 0001).
+
+Tables (all prefixed ``registry_``): ``incidents``, ``sources``, ``reports``
+(one row per report, its latest version), ``sensitive`` (national id, phone,
+witness identity: kept apart so that nothing that lists reports can leak them
+by accident), ``persons`` and ``person_reports`` (the current assignment of
+reports to persons; a new ``persons.assigned`` replaces it whole).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import fields
+from typing import Any
+
+from gawah.ledger import Event
+from gawah.registry.models import (
+    INCIDENT_RECORDED,
+    PERSONS_ASSIGNED,
+    REPORT_RECORDED,
+    SOURCE_RECORDED,
+    Report,
+)
+
+#: Report columns stored as plain values, in table order.
+REPORT_COLUMNS: tuple[str, ...] = (
+    "report_id", "version", "source_id", "incident_id", "record_id", "content_hash",
+    "full_name", "given_name", "family_name", "father_name", "name_urdu", "sex", "age",
+    "age_min", "age_max", "age_estimated", "status", "status_as_written",
+    "status_recognised", "date", "date_precision", "date_estimated", "place", "address",
+    "district", "tehsil", "union_council", "village", "occupation", "cause",
+    "circumstances", "notes",
+)  # fmt: skip
+_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in fields(Report) if f.name in REPORT_COLUMNS
+}
+_BOOL_COLUMNS = frozenset({"age_estimated", "status_recognised", "date_estimated"})
+SENSITIVE_TABLE_COLUMNS = ("national_id", "phone", "witness_name", "witness_contact")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS registry_incidents (
+    incident_id TEXT PRIMARY KEY, title TEXT NOT NULL, date TEXT, date_precision TEXT,
+    place TEXT NOT NULL, district TEXT NOT NULL, description TEXT NOT NULL,
+    event_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS registry_sources (
+    source_id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+    description TEXT NOT NULL, event_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS registry_reports (
+    {
+    ", ".join(
+        c + (" TEXT PRIMARY KEY" if c == "report_id" else "") for c in REPORT_COLUMNS
+    )
+},
+    extra TEXT NOT NULL, provenance TEXT, event_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS registry_reports_source
+    ON registry_reports (source_id, record_id);
+CREATE INDEX IF NOT EXISTS registry_reports_status ON registry_reports (status);
+CREATE TABLE IF NOT EXISTS registry_sensitive (
+    report_id TEXT PRIMARY KEY, national_id TEXT, phone TEXT NOT NULL,
+    witness_name TEXT NOT NULL, witness_contact TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS registry_persons (
+    person_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, method TEXT NOT NULL,
+    n_reports INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS registry_person_reports (
+    report_id TEXT PRIMARY KEY, person_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS registry_person_reports_person
+    ON registry_person_reports (person_id);
+"""
+
+TABLES = (
+    "registry_incidents",
+    "registry_sources",
+    "registry_reports",
+    "registry_sensitive",
+    "registry_persons",
+    "registry_person_reports",
+)
+
+_INSERT_REPORT = (
+    f"INSERT OR REPLACE INTO registry_reports ({', '.join(REPORT_COLUMNS)}, extra, "
+    "provenance, event_id, recorded_at) "
+    f"VALUES ({', '.join('?' * (len(REPORT_COLUMNS) + 4))})"
+)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class RegistryProjector:
+    """Applies registry events to the ``registry_*`` tables."""
+
+    name = "registry"
+
+    def create(self, conn: sqlite3.Connection) -> None:
+        """Create the registry tables if they do not exist."""
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    def drop(self, conn: sqlite3.Connection) -> None:
+        """Drop every registry table (``gawah ledger rebuild`` recreates them)."""
+        for table in TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def apply(self, conn: sqlite3.Connection, event: Event) -> None:
+        """Apply one event; kinds other domains own are ignored."""
+        handler = _HANDLERS.get(event.kind)
+        if handler is not None:
+            handler(conn, event)
+
+
+def _incident(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(
+        "INSERT OR REPLACE INTO registry_incidents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            p["incident_id"], p["title"], p.get("date"), p.get("date_precision"),
+            p.get("place", ""), p.get("district", ""), p.get("description", ""),
+            event.id,
+        ),
+    )  # fmt: skip
+
+
+def _source(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(
+        "INSERT OR REPLACE INTO registry_sources VALUES (?, ?, ?, ?, ?)",
+        (
+            p["source_id"],
+            p["name"],
+            p.get("kind", "other"),
+            p.get("description", ""),
+            event.id,
+        ),
+    )
+
+
+def _report(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    row = conn.execute(
+        "SELECT version FROM registry_reports WHERE report_id = ?", (p["report_id"],)
+    ).fetchone()
+    if row is not None and row[0] > p["version"]:
+        return  # an older version arriving late (sync) never overwrites a newer one
+    values = [
+        int(bool(p.get(c))) if c in _BOOL_COLUMNS else p.get(c, _DEFAULTS[c])
+        for c in REPORT_COLUMNS
+    ]
+    conn.execute(
+        _INSERT_REPORT,
+        (
+            *values,
+            _json(p.get("extra") or {}),
+            None if p.get("provenance") is None else _json(p["provenance"]),
+            event.id,
+            event.recorded_at,
+        ),
+    )
+    s = p.get("sensitive") or {}
+    if not s:
+        if row is not None:
+            conn.execute(
+                "DELETE FROM registry_sensitive WHERE report_id = ?", (p["report_id"],)
+            )
+        return
+    conn.execute(
+        "INSERT OR REPLACE INTO registry_sensitive VALUES (?, ?, ?, ?, ?)",
+        (
+            p["report_id"], s.get("national_id"), s.get("phone") or "",
+            s.get("witness_name") or "", s.get("witness_contact") or "",
+        ),
+    )  # fmt: skip
+
+
+def _persons(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute("DELETE FROM registry_persons")
+    conn.execute("DELETE FROM registry_person_reports")
+    conn.executemany(
+        "INSERT INTO registry_persons VALUES (?, ?, ?, ?)",
+        [
+            (a["person_id"], p["run_id"], p["method"], len(a["report_ids"]))
+            for a in p["assignments"]
+        ],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO registry_person_reports VALUES (?, ?)",
+        [(r, a["person_id"]) for a in p["assignments"] for r in a["report_ids"]],
+    )
+
+
+_HANDLERS = {
+    INCIDENT_RECORDED: _incident,
+    SOURCE_RECORDED: _source,
+    REPORT_RECORDED: _report,
+    PERSONS_ASSIGNED: _persons,
+}
+
+PROJECTOR = RegistryProjector()

@@ -1,0 +1,267 @@
+"""Read functions over the registry tables; other domains call these, never the SQL.
+
+Nothing here returns a sensitive value except :func:`get_sensitive`, which a
+caller must ask for by name.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from gawah.registry.models import Incident, Provenance, Report, SensitiveFields, Source
+from gawah.registry.projection import REPORT_COLUMNS
+from gawah.registry.vocabularies import DatePrecision, Sex, Status
+
+#: ``list_reports(status=UNRECOGNISED)``: reports whose status the vocabulary lacks.
+UNRECOGNISED = "unrecognised"
+
+_SELECT_REPORT = (
+    f"SELECT {', '.join(REPORT_COLUMNS)}, extra, provenance FROM registry_reports"
+)
+
+
+def _report(row: tuple[object, ...]) -> Report:
+    values = dict(zip(REPORT_COLUMNS, row, strict=False))
+    prov = json.loads(str(row[-1])) if row[-1] is not None else None
+    precision = values["date_precision"]
+    return Report(
+        report_id=str(values["report_id"]),
+        version=int(str(values["version"])),
+        source_id=str(values["source_id"]),
+        incident_id=None
+        if values["incident_id"] is None
+        else str(values["incident_id"]),
+        record_id=str(values["record_id"]),
+        content_hash=str(values["content_hash"]),
+        full_name=str(values["full_name"]),
+        given_name=str(values["given_name"]),
+        family_name=str(values["family_name"]),
+        father_name=str(values["father_name"]),
+        name_urdu=str(values["name_urdu"]),
+        sex=Sex(str(values["sex"])),
+        age=_int(values["age"]),
+        age_min=_int(values["age_min"]),
+        age_max=_int(values["age_max"]),
+        age_estimated=bool(values["age_estimated"]),
+        status=Status(str(values["status"])),
+        status_as_written=str(values["status_as_written"]),
+        status_recognised=bool(values["status_recognised"]),
+        date=None if values["date"] is None else str(values["date"]),
+        date_precision=DatePrecision(str(precision)) if precision else None,
+        date_estimated=bool(values["date_estimated"]),
+        place=str(values["place"]),
+        address=str(values["address"]),
+        district=str(values["district"]),
+        tehsil=str(values["tehsil"]),
+        union_council=str(values["union_council"]),
+        village=str(values["village"]),
+        occupation=str(values["occupation"]),
+        cause=str(values["cause"]),
+        circumstances=str(values["circumstances"]),
+        notes=str(values["notes"]),
+        extra=json.loads(str(row[-2])),
+        provenance=None
+        if prov is None
+        else Provenance(
+            prov["file_name"], prov["file_sha256"], prov["line"], prov["columns"]
+        ),
+    )
+
+
+def _int(value: object) -> int | None:
+    return None if value is None else int(str(value))
+
+
+def iter_reports(
+    conn: sqlite3.Connection,
+    *,
+    source: str | None = None,
+    status: str | None = None,
+    incident: str | None = None,
+) -> Iterator[Report]:
+    """Yield reports ordered by source and record id, optionally filtered.
+
+    ``status`` is a :class:`Status` code or :data:`UNRECOGNISED`.
+    """
+    where: list[str] = []
+    params: list[str] = []
+    if source is not None:
+        where.append("source_id = ?")
+        params.append(source)
+    if status == UNRECOGNISED:
+        where.append("status_recognised = 0")
+    elif status is not None:
+        where.append("status = ?")
+        params.append(Status(status).value)
+    if incident is not None:
+        where.append("incident_id = ?")
+        params.append(incident)
+    sql = _SELECT_REPORT + (" WHERE " + " AND ".join(where) if where else "")
+    for row in conn.execute(sql + " ORDER BY source_id, record_id", params):
+        yield _report(row)
+
+
+def list_reports(
+    conn: sqlite3.Connection,
+    *,
+    source: str | None = None,
+    status: str | None = None,
+    incident: str | None = None,
+) -> list[Report]:
+    """All reports (latest versions), optionally filtered; see :func:`iter_reports`."""
+    return list(iter_reports(conn, source=source, status=status, incident=incident))
+
+
+def get_report(conn: sqlite3.Connection, report_id: str) -> Report | None:
+    """One report by id, or None."""
+    row = conn.execute(_SELECT_REPORT + " WHERE report_id = ?", (report_id,)).fetchone()
+    return None if row is None else _report(row)
+
+
+def get_sensitive(conn: sqlite3.Connection, report_id: str) -> SensitiveFields | None:
+    """The sensitive values of one report: only for a user who asked to see them."""
+    row = conn.execute(
+        "SELECT national_id, phone, witness_name, witness_contact "
+        "FROM registry_sensitive "
+        "WHERE report_id = ?",
+        (report_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return SensitiveFields(row[0], row[1], row[2], row[3])
+
+
+def report_versions(
+    conn: sqlite3.Connection, source_id: str
+) -> dict[str, tuple[int, str]]:
+    """record_id -> (version, content_hash) of one source: to import only changes."""
+    return {
+        str(r): (int(v), str(h))
+        for r, v, h in conn.execute(
+            "SELECT record_id, version, content_hash FROM registry_reports "
+            "WHERE source_id = ?",
+            (source_id,),
+        )
+    }
+
+
+def list_sources(conn: sqlite3.Connection) -> list[Source]:
+    """Every source, by id."""
+    return [
+        Source(str(a), str(b), str(c), str(d))
+        for a, b, c, d in conn.execute(
+            "SELECT source_id, name, kind, description FROM registry_sources "
+            "ORDER BY source_id"
+        )
+    ]
+
+
+def get_source(conn: sqlite3.Connection, source_id: str) -> Source | None:
+    """One source by id, or None."""
+    return next((s for s in list_sources(conn) if s.source_id == source_id), None)
+
+
+def list_incidents(conn: sqlite3.Connection) -> list[Incident]:
+    """Every incident, by id."""
+    rows = conn.execute(
+        "SELECT incident_id, title, date, date_precision, place, district, description "
+        "FROM registry_incidents ORDER BY incident_id"
+    )
+    return [
+        Incident(
+            str(i),
+            str(t),
+            d,
+            DatePrecision(p) if p else None,
+            str(pl),
+            str(di),
+            str(de),
+        )
+        for i, t, d, p, pl, di, de in rows
+    ]
+
+
+def get_incident(conn: sqlite3.Connection, incident_id: str) -> Incident | None:
+    """One incident by id, or None."""
+    return next((i for i in list_incidents(conn) if i.incident_id == incident_id), None)
+
+
+@dataclass(frozen=True)
+class RegistryCounts:
+    """How much the registry holds; ``by_status`` and ``by_source`` count reports."""
+
+    incidents: int
+    sources: int
+    reports: int
+    persons: int
+    unrecognised_status: int
+    by_status: dict[str, int]
+    by_source: dict[str, int]
+
+
+def counts(conn: sqlite3.Connection) -> RegistryCounts:
+    """Counts of everything in the registry (a person may have many reports)."""
+
+    def one(sql: str) -> int:
+        return int(conn.execute(sql).fetchone()[0])
+
+    return RegistryCounts(
+        incidents=one("SELECT count(*) FROM registry_incidents"),
+        sources=one("SELECT count(*) FROM registry_sources"),
+        reports=one("SELECT count(*) FROM registry_reports"),
+        persons=one("SELECT count(*) FROM registry_persons"),
+        unrecognised_status=one(
+            "SELECT count(*) FROM registry_reports WHERE status_recognised = 0"
+        ),
+        by_status=dict(
+            conn.execute(
+                "SELECT status, count(*) FROM registry_reports "
+                "GROUP BY status ORDER BY status"
+            ).fetchall()
+        ),
+        by_source=dict(
+            conn.execute(
+                "SELECT source_id, count(*) FROM registry_reports GROUP BY source_id "
+                "ORDER BY source_id"
+            ).fetchall()
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class PersonReports:
+    """A person (a linkage cluster) and the ids of the reports assigned to them."""
+
+    person_id: str
+    run_id: str
+    method: str
+    report_ids: tuple[str, ...]
+
+
+def persons_with_reports(conn: sqlite3.Connection) -> list[PersonReports]:
+    """The current assignment of reports to persons (empty before linkage)."""
+    members: dict[str, list[str]] = {}
+    for report_id, person_id in conn.execute(
+        "SELECT report_id, person_id FROM registry_person_reports "
+        "ORDER BY person_id, report_id"
+    ):
+        members.setdefault(str(person_id), []).append(str(report_id))
+    return [
+        PersonReports(str(p), str(r), str(m), tuple(members.get(str(p), ())))
+        for p, r, m in conn.execute(
+            "SELECT person_id, run_id, method FROM registry_persons ORDER BY person_id"
+        )
+    ]
+
+
+def person_of_report(conn: sqlite3.Connection) -> dict[str, str]:
+    """report_id -> person_id for every assigned report."""
+    return {
+        str(r): str(p)
+        for r, p in conn.execute(
+            "SELECT report_id, person_id FROM registry_person_reports"
+        )
+    }

@@ -1,0 +1,294 @@
+"""Turning one row of a source list into a report: column mapping and value checks.
+
+Every problem in a row becomes an :class:`ImportIssue` (file line, column, value,
+reason) so that a documenter can fix the list in one pass; values of sensitive
+columns are never repeated in an issue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gawah.errors import UserInputError
+from gawah.registry.models import (
+    CANONICAL_COLUMNS,
+    SENSITIVE_COLUMNS,
+    Provenance,
+    Report,
+    SensitiveFields,
+)
+from gawah.registry.parsing import parse_age, parse_age_bound, parse_cnic, parse_date
+from gawah.registry.vocabularies import Sex, Status, StatusVocabulary, parse_sex
+
+WITHHELD = "(withheld: sensitive)"
+
+# Headers lists commonly use for canonical columns (matched after normalising).
+_ALIASES: dict[str, str] = {
+    "id": "record_id", "sr no": "record_id", "s no": "record_id", "serial": "record_id",
+    "serial no": "record_id", "no": "record_id", "name": "full_name",
+    "victim name": "full_name", "first name": "given_name", "last name": "family_name",
+    "surname": "family_name", "caste": "family_name", "father": "father_name",
+    "s o": "father_name", "father name": "father_name", "fathers name": "father_name",
+    "father s name": "father_name", "urdu name": "name_urdu", "نام": "name_urdu",
+    "gender": "sex", "condition": "status", "outcome": "status",
+    "date of incident": "date",
+    "uc": "union_council", "cnic": "national_id", "cnic no": "national_id",
+    "mobile": "phone", "contact": "phone", "phone no": "phone",
+    "profession": "occupation",
+    "remarks": "notes", "comments": "notes",
+}  # fmt: skip
+
+
+def _header_key(header: str) -> str:
+    folded = unicodedata.normalize("NFKC", header).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", folded).replace("_", " ").split())
+
+
+_CANONICAL_KEYS = {_header_key(c): c for c in CANONICAL_COLUMNS}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """A map file: header renames (``[columns]``), status spellings (``[status]``)."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+
+
+def load_map(path: Path) -> ColumnMap:
+    """Read a TOML map file; targets must be canonical columns."""
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"map file {path}: {exc}") from None
+    columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
+    for header, target in columns.items():
+        if target not in CANONICAL_COLUMNS:
+            raise UserInputError(
+                f"map file {path.name}: {header!r} maps to {target!r}, "
+                "which is not a canonical column (see docs/guides/import.md)"
+            )
+    status = {str(k): str(v) for k, v in data.get("status", {}).items()}
+    return ColumnMap(columns, status)
+
+
+def map_headers(headers: tuple[str, ...], mapping: ColumnMap) -> dict[int, str]:
+    """Return column index -> canonical name for every header we recognise."""
+    renames = {_header_key(k): v for k, v in mapping.columns.items()}
+    result: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        key = _header_key(header)
+        target = renames.get(key) or _CANONICAL_KEYS.get(key) or _ALIASES.get(key)
+        if target is None:
+            continue
+        if target in seen:
+            raise UserInputError(
+                f"columns {seen[target]!r} and {header!r} both mean {target!r}; "
+                "rename one with a map file"
+            )
+        seen[target] = header
+        result[index] = target
+    return result
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem in one cell of a list (the whole row when ``column`` is empty)."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, column {self.column!r}, value {self.value!r}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """A row that passed every check, ready to become a ``report.recorded`` event."""
+
+    line: int
+    record_id: str
+    content_hash: str
+    report: Report
+    sensitive: SensitiveFields
+
+
+class RowParser:
+    """Checks and converts rows of one file; all state is per file."""
+
+    def __init__(
+        self,
+        headers: tuple[str, ...],
+        mapping: ColumnMap,
+        *,
+        source_id: str,
+        incident_id: str | None,
+        file_name: str,
+        file_sha256: str,
+    ) -> None:
+        self.headers = headers
+        self.columns = map_headers(headers, mapping)
+        self.vocabulary = StatusVocabulary(mapping.status)
+        self.source_id = source_id
+        self.incident_id = incident_id
+        self.file_name = file_name
+        self.file_sha256 = file_sha256
+        self.has_record_id = "record_id" in self.columns.values()
+        self.extra_headers = {
+            i: (h or f"column_{i + 1}")
+            for i, h in enumerate(headers)
+            if i not in self.columns
+        }
+        self.provenance_columns = {
+            target: headers[i] for i, target in self.columns.items()
+        }
+        self._seen: dict[str, int] = {}
+
+    def parse(self, line: int, cells: tuple[str, ...]) -> ParsedRow | list[ImportIssue]:
+        """Return the parsed row, or every issue found in it."""
+        issues: list[ImportIssue] = []
+        width = len(self.headers)
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            issues.append(
+                ImportIssue(
+                    line, "", "", f"row has {len(cells)} cells but {width} headers"
+                )
+            )
+        values = dict.fromkeys(CANONICAL_COLUMNS, "")
+        for index, target in self.columns.items():
+            if index < len(cells):
+                values[target] = cells[index].strip()
+        extra = {
+            name: cells[i].strip()
+            for i, name in self.extra_headers.items()
+            if i < len(cells) and cells[i].strip()
+        }
+
+        def bad(column: str, reason: str) -> None:
+            shown = WITHHELD if column in SENSITIVE_COLUMNS else values[column]
+            header = self.provenance_columns.get(column, column)
+            issues.append(ImportIssue(line, header, shown, reason))
+
+        digest = hashlib.sha256(
+            json.dumps(
+                [self.incident_id, values, extra], sort_keys=True, ensure_ascii=False
+            ).encode("utf-8")
+        ).hexdigest()
+        record_id = values["record_id"]
+        if self.has_record_id:
+            if not record_id:
+                bad("record_id", "record_id is empty")
+        else:
+            record_id = f"h:{digest[:16]}"
+        if record_id in self._seen:
+            if self.has_record_id:
+                bad("record_id", f"record_id repeats line {self._seen[record_id]}")
+            else:  # identical rows without ids: keep each, they may be list duplicates
+                n = 2
+                while f"{record_id}-{n}" in self._seen:
+                    n += 1
+                record_id = f"{record_id}-{n}"
+        self._seen.setdefault(record_id, line)
+
+        sex = parse_sex(values["sex"])
+        if sex is None:
+            bad("sex", "not a sex (use M, F, male, female, مرد, عورت or leave empty)")
+            sex = Sex.UNKNOWN
+        age_value = age_min = age_max = None
+        age_estimated = False
+        try:
+            age = parse_age(values["age"])
+            if age is not None:
+                age_value, age_min, age_max = age.value, age.minimum, age.maximum
+                age_estimated = age.estimated
+        except ValueError as exc:
+            bad("age", str(exc))
+        for column in ("age_min", "age_max"):
+            try:
+                bound = parse_age_bound(values[column])
+            except ValueError as exc:
+                bad(column, str(exc))
+                continue
+            if bound is not None:
+                if column == "age_min":
+                    age_min = bound
+                else:
+                    age_max = bound
+        if age_min is not None and age_max is not None and age_min > age_max:
+            bad(
+                "age_max" if values["age_max"] else "age", "minimum age exceeds maximum"
+            )
+        date = None
+        try:
+            date = parse_date(values["date"])
+        except ValueError as exc:
+            bad("date", str(exc))
+        national_id = None
+        try:
+            national_id = parse_cnic(values["national_id"])
+        except ValueError as exc:
+            bad("national_id", str(exc))
+        status = self.vocabulary.lookup(values["status"])
+        if issues:
+            return issues
+        report = Report(
+            report_id=report_id_for(self.source_id, record_id),
+            version=1,
+            source_id=self.source_id,
+            incident_id=self.incident_id,
+            record_id=record_id,
+            content_hash=digest,
+            full_name=values["full_name"],
+            given_name=values["given_name"],
+            family_name=values["family_name"],
+            father_name=values["father_name"],
+            name_urdu=values["name_urdu"],
+            sex=sex,
+            age=age_value,
+            age_min=age_min,
+            age_max=age_max,
+            age_estimated=age_estimated,
+            status=status or Status.UNKNOWN,
+            status_as_written=values["status"],
+            status_recognised=status is not None,
+            date=date.iso if date else None,
+            date_precision=date.precision if date else None,
+            date_estimated=date.estimated if date else False,
+            place=values["place"],
+            address=values["address"],
+            district=values["district"],
+            tehsil=values["tehsil"],
+            union_council=values["union_council"],
+            village=values["village"],
+            occupation=values["occupation"],
+            cause=values["cause"],
+            circumstances=values["circumstances"],
+            notes=values["notes"],
+            extra=extra,
+            provenance=Provenance(
+                self.file_name, self.file_sha256, line, self.provenance_columns
+            ),
+        )
+        sensitive = SensitiveFields(
+            national_id=national_id,
+            phone=values["phone"],
+            witness_name=values["witness_name"],
+            witness_contact=values["witness_contact"],
+        )
+        return ParsedRow(line, record_id, digest, report, sensitive)
+
+
+def report_id_for(source_id: str, record_id: str) -> str:
+    """The stable id of a source's record: the same on every device that imports it."""
+    digest = hashlib.sha256(f"{source_id}\x1f{record_id}".encode()).hexdigest()
+    return f"rep-{digest[:16]}"
