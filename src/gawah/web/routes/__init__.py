@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gawah.web.routes import auth, person, register, users
+from gawah.web.routes import auth, entry, person, register, users
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     users.router,
     register.router,
     person.router,
+    entry.router,
 )
