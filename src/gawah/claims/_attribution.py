@@ -1,0 +1,194 @@
+"""Who said it: the speaker of reported speech, and what kind of speaker that is.
+
+Wire copy attributes a figure in a handful of shapes, and these rules cover them:
+``Police said ...`` (speaker first), ``..., the ministry said.`` (speaker last),
+``"...," said Amina Yusuf of the Justice Forum.`` (inverted), ``according to X``,
+and ``X put the toll at N``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gawah.claims.model import Claimant, ClaimantKind
+
+_VERBS = (
+    r"said|says|say|told|tells|confirmed|confirms|denied|denies|deny|reported|reports|"
+    r"stated|states|claimed|claims|claim|added|announced|insisted|insists|estimated|"
+    r"estimates|estimate|rejected|rejects|dismissed|counted|alleged|alleges|"
+    r"put|puts|warned|acknowledged|admitted|noted|wrote|tweeted|posted"
+)
+DENY_VERBS = re.compile(
+    r"\b(?:denied|denies|deny|rejected|rejects|dismissed|refuted)\b"
+)
+ESTIMATE_VERBS = re.compile(r"\b(?:estimated|estimates|estimate)\b")
+_VERB_RE = re.compile(rf"\b(?:{_VERBS})\b")
+_PRONOUN = re.compile(
+    r"^\W*(?:he|she|they|it|the\s+group|the\s+organisation)\b", re.IGNORECASE
+)
+_LEAD_IN = re.compile(
+    r"^\W*(?:(?:in|on|at|late\s+on|earlier\s+on)\s+(?:a|an|the)?\s*[\w\s'-]{0,30}?,\s+)",
+    re.I,
+)
+_ACCORDING = re.compile(r"\baccording\s+to\s+([^,.;\"“”]+)", re.IGNORECASE)
+_SOURCE_NOUNS = re.compile(
+    r"^(?:a|an|the)?\s*(?:tally|count|statement|report|figures?|estimate|data|list|"
+    r"records?)\s+(?:by|from|of|compiled\s+by|released\s+by)\s+",
+    re.IGNORECASE,
+)
+_NOT_NP = re.compile(
+    r"\b(?:was|were|is|are|had|has|have|been|that|which|when|who|where|after|as|"
+    r"and\s+that|it|they|we|i)\b"
+)
+_TRAIL_CUT = re.compile(
+    r"\s+(?:(?:late\s+|early\s+|earlier\s+|later\s+)?on\s+(?:monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)|in\s+a\s+statement|on\s+condition\b|citing\b|"
+    r"adding\b|yesterday|today|last\s+night|this\s+week)\b.*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """A speaker found in a clause; ``verb_at`` is where the reporting verb sits."""
+
+    claimant: Claimant
+    verb: str
+    verb_at: int
+
+
+def find_attribution(clause: str) -> Attribution | None:
+    """The speaker of a clause, or ``None`` when the text is the outlet's own voice."""
+    m = _ACCORDING.search(clause)
+    if m:
+        name = _clean(_SOURCE_NOUNS.sub("", m.group(1).strip()))
+        if name:
+            return Attribution(make_claimant(name), "according to", m.start())
+    lowered = clause.lower()
+    for v in _VERB_RE.finditer(lowered):
+        verb = v.group(0)
+        if verb in {"put", "puts"} and not re.match(
+            r"\s+(?:the\s+)?(?:death\s+)?(?:toll|crowd|number|figure|count)",
+            lowered[v.end() :],
+        ):
+            continue
+        found = _speaker_before(clause, v.start()) or _speaker_after(
+            clause, v.start(), v.end()
+        )
+        if found:
+            return Attribution(make_claimant(found), verb, v.start())
+    return None
+
+
+def is_pronoun_speaker(clause: str) -> bool:
+    """True when the clause is reported by "he", "she" or "they" (resolve from context)."""
+    m = _PRONOUN.match(clause)
+    if m is None:
+        return False
+    return bool(_VERB_RE.search(clause.lower()[m.end() : m.end() + 25]))
+
+
+def leading_subject(sentence: str) -> str:
+    """The noun phrase a sentence opens with ("Families of the missing gathered ...")."""
+    words: list[str] = []
+    for word in sentence.split():
+        bare = word.strip(",.;:\"“”'")
+        if words and (
+            bare.lower().endswith("ed")
+            or bare.lower() in {"say", "said", "are", "were", "have"}
+        ):
+            break
+        words.append(bare)
+        if len(words) > 6 or word.endswith(","):
+            return ""
+    return " ".join(words)
+
+
+def _speaker_before(clause: str, at: int) -> str:
+    """The noun phrase just before the verb: the clause's subject, or after a comma or quote."""
+    before = clause[:at].rstrip().rstrip(",").rstrip()
+    cut = max(before.rfind('"'), before.rfind("”"), before.rfind("—"))
+    before = _LEAD_IN.sub("", before[cut + 1 :])
+    segments = [seg.strip() for seg in before.split(",")]
+    picked: list[str] = []
+    for seg in reversed(segments):
+        if not _np_like(seg, allow_digits=len(segments) == 1):
+            break
+        picked.insert(0, seg)
+        if len(picked) == 2:
+            break
+    name = _clean(", ".join(picked))
+    return "" if name.lower() in _DETERMINERS else name
+
+
+_DETERMINERS = frozenset({"", "a", "an", "the", "this", "that", "some", "only", "it"})
+
+
+def _np_like(text: str, *, allow_digits: bool) -> bool:
+    if not text or len(text.split()) > 9 or _NOT_NP.search(text.lower()):
+        return False
+    return allow_digits or not re.search(r"\d", text)
+
+
+def _speaker_after(clause: str, start: int, end: int) -> str:
+    """Inverted attribution: ``," said Amina Yusuf of the Justice Forum, a rights group``."""
+    before = clause[:start].rstrip()
+    if not before or before[-1] not in ',"”':
+        return ""
+    after = clause[end:].strip()
+    after = re.split(r"[.;]\s|[.;]$|\s+(?:adding|saying)\b", after)[0]
+    parts = [p.strip() for p in after.split(",") if p.strip()]
+    if not parts or _NOT_NP.search(parts[0].lower()) or len(parts[0].split()) > 10:
+        return ""
+    if re.search(r"\d", parts[0]):
+        return ""
+    name = parts[0]
+    if len(parts) > 1 and len(parts[1].split()) <= 10:
+        name = f"{name}, {parts[1]}"
+    return _clean(name)
+
+
+def _clean(name: str) -> str:
+    name = _TRAIL_CUT.sub("", name.strip(" ,\"“”'"))
+    name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.IGNORECASE)
+    return name.strip(" ,")
+
+
+# Ordered: the first group whose words appear decides (a "human rights minister" is
+# government, a "Journalists' Safety Forum" an NGO, "hospital officials" medical).
+_KIND_WORDS: tuple[tuple[ClaimantKind, str], ...] = (
+    (ClaimantKind.FAMILY, r"family|families|relatives?|father|mother|brother|sister|uncle|"
+     r"aunt|son|daughter|widow|wife|husband|cousin|parents"),
+    (ClaimantKind.MEDICAL, r"doctors?|dr|hospitals?|surgeons?|medics?|medical|paramedics?|"
+     r"rescue|ambulance|physicians?|nurses?"),
+    (ClaimantKind.POLICE, r"police|inspector\s+general|ig|ssp|dpo|sho|constables?|cops?"),
+    (ClaimantKind.MILITARY, r"army|army's|military|rangers|frontier\s+corps|fc|troops|soldiers|"
+     r"ispr|armed\s+forces|brigadier|colonel|major\s+general"),
+    (ClaimantKind.GOVERNMENT, r"ministers?|ministry|government|govt|administration|"
+     r"deputy\s+commissioner|commissioner's|cabinet|governor"),
+    (ClaimantKind.NGO, r"rights|commission|forum|network|watch|ngo|amnesty|foundation|"
+     r"monitors?|council|society|committee|human\s+rights"),
+    (ClaimantKind.PRESS, r"daily|wire|newspaper|reporters?|journalists?|correspondents?|"
+     r"television|tv|agency|news|times|gazette|tribune|channel"),
+    (ClaimantKind.PARTY, r"party|party's|alliance|opposition|league|movement"),
+    (ClaimantKind.GOVERNMENT, r"officials?|department|authorities|spokesman|spokesperson|"
+     r"spokeswoman|interior|state|provincial|district"),
+)  # fmt: skip
+_KIND_RES = tuple(
+    (kind, re.compile(rf"\b(?:{words})\b", re.I)) for kind, words in _KIND_WORDS
+)
+
+
+def classify(text: str) -> ClaimantKind:
+    """The kind of speaker a name or title suggests; ``other`` when nothing fits."""
+    for kind, rx in _KIND_RES:
+        if rx.search(text):
+            return kind
+    return ClaimantKind.OTHER
+
+
+def make_claimant(text: str) -> Claimant:
+    """A claimant from the attribution phrase; the first comma part is the name."""
+    name, _, role = text.partition(", ")
+    return Claimant(name=name.strip(), role=role.strip(), kind=classify(text))

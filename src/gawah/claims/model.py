@@ -1,0 +1,202 @@
+"""Typed claims: who said how many, about what, and how sure they were.
+
+A claim is a public figure kept as data, not a fact: the interior ministry's
+"no deaths" and a doctor's "at least seven" are both claims about the same
+incident and are stored side by side. Bounds are integers with open ends so
+that "over 1,000" and "6 to over 200" keep their meaning instead of being
+rounded to one number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ClaimantKind(StrEnum):
+    """Who is speaking, coarsely: decides how a reader weighs the figure."""
+
+    GOVERNMENT = "government"
+    POLICE = "police"
+    MILITARY = "military"
+    MEDICAL = "medical"
+    PARTY = "party"
+    PRESS = "press"
+    NGO = "ngo"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+class Category(StrEnum):
+    """What the figure counts."""
+
+    KILLED = "killed"
+    INJURED = "injured"
+    ARRESTED = "arrested"  # arrested or detained
+    MISSING = "missing"
+    DEPLOYED = "deployed"  # security forces deployed
+    PARTICIPANTS = "participants"
+    OTHER = "other"
+
+
+class Stance(StrEnum):
+    """Whether the claimant asserts a figure, denies one, or gives an estimate."""
+
+    ASSERTS = "asserts"
+    DENIES = "denies"
+    ESTIMATES = "estimates"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Claimant(_Frozen):
+    """The speaker: a person or an office; ``name`` may be an office ("Interior Ministry")."""
+
+    name: str = ""
+    role: str = ""
+    organisation: str = ""
+    kind: ClaimantKind = ClaimantKind.OTHER
+
+
+class Publication(_Frozen):
+    """Where the claim was published; every field is optional because leaflets have no URL."""
+
+    outlet: str = ""
+    url: str = ""
+    date: dt.date | None = None
+
+
+class Claim(_Frozen):
+    """One public figure about one incident, as recorded in the ledger.
+
+    ``high is None`` means the upper end is open ("at least 7" is 7..open);
+    ``note`` keeps what the bounds cannot say ("6 to over 200": 200 is noted).
+    ``id`` is the id of the ``claim.recorded`` event, empty before recording.
+    """
+
+    incident_id: str = Field(min_length=1)
+    claimant: Claimant
+    category: Category
+    low: int = Field(ge=0)
+    high: int | None = Field(default=None, ge=0)
+    note: str = ""
+    stance: Stance = Stance.ASSERTS
+    quote: str = ""
+    language: str = "en"
+    publication: Publication = Publication()
+    said_on: dt.date | None = None
+    evidence: tuple[str, ...] = ()
+    id: str = ""
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> Self:
+        if self.high is not None and self.high < self.low:
+            raise ValueError(f"high ({self.high}) is below low ({self.low})")
+        return self
+
+    @property
+    def bounds(self) -> str:
+        """The bounds as people read them: ``7``, ``7..open``, ``8..10``."""
+        return format_bounds(self.low, self.high)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON payload of a ``claim.recorded`` event (the id is the event's own)."""
+        return self.model_dump(mode="json", exclude={"id"})
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], event_id: str = "") -> Claim:
+        """Rebuild a claim from a ``claim.recorded`` payload."""
+        return cls.model_validate({**payload, "id": event_id})
+
+
+class ClaimProposal(_Frozen):
+    """A figure found in text, waiting for a person to accept or reject it.
+
+    Offsets are character positions in the plain text that was searched
+    (after HTML stripping): ``sentence_start:sentence_end`` is the supporting
+    sentence, ``figure_start:figure_end`` the number phrase itself.
+    """
+
+    category: Category
+    low: int = Field(ge=0)
+    high: int | None = None
+    note: str = ""
+    stance: Stance = Stance.ASSERTS
+    claimant: Claimant | None = None
+    figure: str
+    quote: str
+    sentence_start: int
+    sentence_end: int
+    figure_start: int
+    figure_end: int
+
+    @property
+    def bounds(self) -> str:
+        """The bounds as people read them."""
+        return format_bounds(self.low, self.high)
+
+    def to_claim(
+        self,
+        incident_id: str,
+        *,
+        claimant: Claimant | None = None,
+        publication: Publication | None = None,
+        said_on: dt.date | None = None,
+        language: str = "en",
+        evidence: tuple[str, ...] = (),
+    ) -> Claim:
+        """Turn an accepted proposal into a claim; unattributed text falls back to the outlet."""
+        who = claimant or self.claimant
+        if who is None:
+            outlet = publication.outlet if publication else ""
+            who = Claimant(
+                name=outlet, kind=ClaimantKind.PRESS if outlet else ClaimantKind.OTHER
+            )
+        return Claim(
+            incident_id=incident_id,
+            claimant=who,
+            category=self.category,
+            low=self.low,
+            high=self.high,
+            note=self.note,
+            stance=self.stance,
+            quote=self.quote,
+            language=language,
+            publication=publication or Publication(),
+            said_on=said_on,
+            evidence=evidence,
+        )
+
+
+class VictimProposal(_Frozen):
+    """A named person found in text ("Muhammad Ali, 24, from Karak"), for the registry's review."""
+
+    name: str
+    age: int | None = None
+    place: str = ""
+    category: Category | None = None
+    quote: str
+    sentence_start: int
+    sentence_end: int
+
+
+class Extraction(_Frozen):
+    """Everything the extractor proposes for one text."""
+
+    text: str
+    claims: tuple[ClaimProposal, ...] = ()
+    victims: tuple[VictimProposal, ...] = ()
+
+
+def format_bounds(low: int, high: int | None) -> str:
+    """``7`` for an exact figure, ``7..open`` for an open end, ``8..10`` for a range."""
+    if high is None:
+        return f"{low}..open"
+    if high == low:
+        return str(low)
+    return f"{low}..{high}"

@@ -1,0 +1,58 @@
+"""Precision and recall of the extractor on the FICTIONAL annotated corpus."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from .corpus_eval import CORPUS, HELDOUT, load, report, score
+
+
+class TestCorpus:
+    def test_corpus_is_large_and_labelled_fictional(self) -> None:
+        """The corpus has at least 60 passages and says on its first line that it is fictional."""
+        passages = load(CORPUS)
+        assert len(passages) >= 60
+        assert "FICTIONAL" in CORPUS.read_text(encoding="utf-8").splitlines()[0]
+        assert len({p["id"] for p in passages}) == len(passages)
+
+    def test_precision_and_recall_reach_ninety_percent(self) -> None:
+        """Proposals match expected claims (category, bounds, stance) at P and R >= 0.9."""
+        s = score(load(CORPUS))
+        print(report(s))
+        assert s.precision() >= 0.9, s.errors
+        assert s.recall() >= 0.9, s.errors
+
+    def test_claimants_are_found_for_most_matched_claims(self) -> None:
+        """The speaker (name substring and kind) is right for at least 85% of matched claims."""
+        s = score(load(CORPUS))
+        matched = sum(s.tp.values())
+        assert s.claimant_ok / matched >= 0.85, s.errors
+
+    def test_named_victims_are_proposed_and_speakers_are_not(self) -> None:
+        """Every annotated victim is found, and no speaker or bare first name is proposed."""
+        s = score(load(CORPUS))
+        assert s.victims_fn == 0, s.errors
+        assert s.victims_fp == 0, s.errors
+
+    def test_heldout_passages_are_scored(self) -> None:
+        """The held-out set (written after the rules) stays above a looser 0.8 floor."""
+        s = score(load(HELDOUT))
+        print(report(s))
+        assert s.precision() >= 0.8, s.errors
+        assert s.recall() >= 0.8, s.errors
+
+    @pytest.mark.parametrize("path", [CORPUS, HELDOUT])
+    def test_every_expected_claim_uses_the_vocabulary(self, path: object) -> None:
+        """Annotations use only known categories, stances and claimant kinds, with low <= high."""
+        from gawah.claims import Category, ClaimantKind, Stance
+
+        with open(str(path), "rb") as fh:
+            for p in tomllib.load(fh)["passage"]:
+                for c in p.get("claim", []):
+                    Category(c["category"])
+                    Stance(c["stance"])
+                    if c.get("kind"):
+                        ClaimantKind(c["kind"])
+                    assert c.get("high", c["low"]) >= c["low"]

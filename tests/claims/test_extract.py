@@ -1,0 +1,180 @@
+"""Rules of the claim extractor, one behaviour at a time (all text FICTIONAL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gawah.claims import (
+    Category,
+    ClaimantKind,
+    Stance,
+    extract,
+    extract_claims,
+    extract_victims,
+)
+from gawah.claims._text import html_to_text, split_sentences
+
+
+def _one(text: str):  # type: ignore[no-untyped-def]
+    found = extract_claims(text)
+    assert len(found) == 1, [(p.category, p.bounds) for p in found]
+    return found[0]
+
+
+class TestBounds:
+    @pytest.mark.parametrize(
+        ("text", "low", "high", "stance"),
+        [
+            ("Police said at least 7 people were killed.", 7, None, Stance.ASSERTS),
+            (
+                "Police said over 1,000 people were arrested.",
+                1001,
+                None,
+                Stance.ASSERTS,
+            ),
+            ("Police said more than 50 were injured.", 51, None, Stance.ASSERTS),
+            ("Police said dozens were injured.", 24, None, Stance.ASSERTS),
+            ("Police said up to 40 people were detained.", 0, 40, Stance.ASSERTS),
+            ("Police said nearly 50 people were injured.", 50, 50, Stance.ESTIMATES),
+            ("Police said between 8 and 10 people were killed.", 8, 10, Stance.ASSERTS),
+            ("Police said from 6 to over 200 people died.", 6, None, Stance.ASSERTS),
+            ("Police said seven people were killed.", 7, 7, Stance.ASSERTS),
+            (
+                "Police said tens of thousands of people gathered.",
+                20000,
+                None,
+                Stance.ASSERTS,
+            ),
+            ("Police said a dozen people were detained.", 12, 12, Stance.ASSERTS),
+            ("Police said 20 or more people were wounded.", 20, None, Stance.ASSERTS),
+        ],
+    )
+    def test_qualifier_sets_bounds(
+        self, text: str, low: int, high: int | None, stance: Stance
+    ) -> None:
+        """Each qualifier maps to the documented bounds and stance."""
+        p = _one(text)
+        assert (p.low, p.high, p.stance) == (low, high, stance)
+
+    def test_open_range_keeps_its_top_in_the_note(self) -> None:
+        """A range with an open top is 6..open and the 200 survives in the note."""
+        p = _one("The party said 6 to over 200 of its workers were killed.")
+        assert p.high is None
+        assert "200" in p.note
+
+    @pytest.mark.parametrize(
+        ("text", "category"),
+        [
+            ("The ministry said no one was killed.", Category.KILLED),
+            ("A police spokesman denied any deaths.", Category.KILLED),
+            ("The police chief said no arrests were made.", Category.ARRESTED),
+            ("The army said no troops had been deployed.", Category.DEPLOYED),
+        ],
+    )
+    def test_denials_are_zero_and_deny(self, text: str, category: Category) -> None:
+        """A denial is the claim 0..0 with stance denies, in the denied category."""
+        p = _one(text)
+        assert (p.category, p.low, p.high, p.stance) == (category, 0, 0, Stance.DENIES)
+
+    def test_rejected_figure_is_denied(self) -> None:
+        """A figure after "rejected reports that" is denied, not asserted."""
+        p = _one("The ministry rejected reports that 50 people were killed.")
+        assert (p.low, p.stance) == (50, Stance.DENIES)
+
+
+class TestDistractors:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Turnout was 38 percent, the commission said.",
+            "The 25-year-old was sentenced to 14 years in prison.",
+            "Police said the strike began on 9 May 2023 and lasted 72 hours.",
+            "A father of seven, he was a driver, his family said.",
+            "The government offered Rs 5 million to each family.",
+            "Call +92 300 0000000 or visit House 12, Street 4 before 5 pm.",
+            "The report runs to 120 pages and 12 chapters.",
+            "The party won 93 of 266 seats.",
+            "Gatherings of more than four people were banned, police said.",
+        ],
+    )
+    def test_non_casualty_numbers_are_not_claims(self, text: str) -> None:
+        """Percentages, ages, dates, durations, money, phones, addresses make no claim."""
+        assert extract_claims(text) == []
+
+
+class TestAttribution:
+    @pytest.mark.parametrize(
+        ("text", "name", "kind"),
+        [
+            ("Police in Karak said 7 people were killed.", "Police in Karak", "police"),
+            ("Seven people were killed, hospital officials said.", "hospital officials",
+             "medical"),
+            ('"Five were killed," said Omar Baig, a leader of the Justice Party.', "Omar Baig",
+             "party"),
+            ("According to the Rights Forum, 12 people are missing.", "Rights Forum", "ngo"),
+            ("The Interior Ministry put the death toll at 4.", "Interior Ministry",
+             "government"),
+        ],
+    )  # fmt: skip
+    def test_speaker_and_kind(self, text: str, name: str, kind: str) -> None:
+        """The claimant comes from reported speech and its kind from its words."""
+        p = _one(text)
+        assert p.claimant is not None
+        assert p.claimant.name == name
+        assert p.claimant.kind == ClaimantKind(kind)
+
+    def test_unattributed_figure_has_no_claimant(self) -> None:
+        """Narrative text with no speaker leaves the claimant empty for the reviewer."""
+        assert (
+            _one("An estimated 2,500 troops were sent to the capital.").claimant is None
+        )
+
+
+class TestOffsets:
+    def test_offsets_point_at_the_supporting_sentence(self) -> None:
+        """sentence_start:sentence_end slices the sentence, figure offsets the figure."""
+        text = "The march was peaceful. Police said at least 7 people were killed on Tuesday."
+        p = _one(text)
+        assert text[p.sentence_start : p.sentence_end] == p.quote
+        assert p.quote.startswith("Police said")
+        assert text[p.figure_start : p.figure_end] == "at least 7"
+
+    def test_quotation_is_one_sentence(self) -> None:
+        """A quote with a full stop inside stays with its speaker."""
+        text = '"No one was killed. Some were hurt," the minister told reporters.'
+        assert len(split_sentences(text)) == 1
+        p = _one(text)
+        assert p.claimant is not None
+        assert p.claimant.name == "minister"
+
+
+class TestVictimsAndHtml:
+    def test_named_victim_with_age_and_place(self) -> None:
+        """A name with age and place becomes a victim proposal with the sentence's category."""
+        (v,) = extract_victims(
+            "Muhammad Ali, 24, from Karak, was shot dead, his brother said."
+        )
+        assert (v.name, v.age, v.place, v.category) == (
+            "Muhammad Ali",
+            24,
+            "Karak",
+            Category.KILLED,
+        )
+
+    def test_speaker_with_age_is_not_a_victim(self) -> None:
+        """A name right after "said" is the speaker."""
+        assert (
+            extract_victims('"They took him," said Zarina Bibi, 58, from Bannu.') == []
+        )
+
+    def test_html_is_stripped_before_extraction(self) -> None:
+        """Scripts and tags go; the text of paragraphs stays, one per line."""
+        html = (
+            "<html><head><script>var n = 99;</script></head><body>"
+            "<p>Police said <b>12</b> people were killed.</p><p>Calm returned.</p></body></html>"
+        )
+        text = html_to_text(html)
+        assert "99" not in text
+        assert "Calm returned." in text
+        (p,) = extract(text).claims
+        assert p.low == 12
