@@ -1,0 +1,313 @@
+"""``gawah import | status | reports list | export csv | incidents | sources``.
+
+Commands stay thin: open the workspace, call one registry function, render.
+Sensitive values (national id, phone, witness identity) are printed only with
+``--include-sensitive``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gawah.config import resolve_home
+from gawah.errors import UserInputError
+from gawah.ledger.cli import read_passphrase
+from gawah.registry import queries
+from gawah.registry.exporting import export_csv, report_row
+from gawah.registry.importing import ImportReport, import_list
+from gawah.registry.models import SOURCE_KINDS
+from gawah.registry.recording import record_incident, record_source
+from gawah.registry.vocabularies import Status
+from gawah.workspace import Workspace
+
+_out = Console()
+
+Home = Annotated[
+    Path | None,
+    typer.Option(
+        "--home", help="Workspace folder (default: $GAWAH_HOME or ./gawah-data)."
+    ),
+]
+PassFile = Annotated[
+    Path | None,
+    typer.Option("--passphrase-file", help="Read the key passphrase from this file."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Sensitive = Annotated[
+    bool,
+    typer.Option(
+        "--include-sensitive",
+        help="Also show national id, phone and witness identity (handle with care).",
+    ),
+]
+
+reports_app = typer.Typer(name="reports", help="Look at reports.", no_args_is_help=True)
+export_app = typer.Typer(
+    name="export", help="Export the registry.", no_args_is_help=True
+)
+incidents_app = typer.Typer(
+    name="incidents", help="Record and list incidents.", no_args_is_help=True
+)
+sources_app = typer.Typer(
+    name="sources", help="Record and list sources.", no_args_is_help=True
+)
+
+
+def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
+    return Workspace.open(
+        resolve_home(home), passphrase=read_passphrase(passphrase_file)
+    )
+
+
+def _print_import(report: ImportReport) -> None:
+    _out.print(
+        f"[bold]{report.file.name}[/] ({report.encoding}) -> source [bold]{report.source_id}[/]: "
+        f"{report.rows} rows, [green]{report.added} added[/], {report.changed} changed, "
+        f"{report.unchanged} unchanged, [red]{report.rejected} rejected[/]"
+    )
+    if report.reject_file is not None:
+        _out.print(
+            f"Rejected rows and reasons written to [bold]{report.reject_file}[/]"
+        )
+    if report.unrecognised_status:
+        _out.print(
+            "[yellow]Statuses not in the vocabulary (kept as written, flagged):[/]"
+        )
+        for value, count in report.unrecognised_status.items():
+            _out.print(f"  {value!r}: {count}")
+    if report.extra_columns:
+        _out.print(f"Kept as extra fields: {', '.join(report.extra_columns)}")
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(help="The list: CSV (any encoding) or XLSX.")],
+    source: Annotated[str, typer.Option("--source", help="Who made the list.")],
+    incident: Annotated[
+        str | None,
+        typer.Option("--incident", help="Incident id the reports belong to."),
+    ] = None,
+    map_file: Annotated[
+        Path | None,
+        typer.Option("--map", help="TOML file renaming headers and statuses."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Import good rows; write bad ones to a reject file."
+        ),
+    ] = False,
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """Import a source list: every row is checked; nothing is recorded if any is bad."""
+    with _open(home, passphrase_file) as ws:
+        report = import_list(
+            ws,
+            file,
+            source=source,
+            incident=incident,
+            mapping=map_file,
+            skip_invalid=skip_invalid,
+            progress=True,
+        )
+    _print_import(report)
+
+
+def status(
+    home: Home = None, passphrase_file: PassFile = None, as_json: AsJson = False
+) -> None:
+    """Summarise the workspace: events, devices, reports, persons and the state digest."""
+    with _open(home, passphrase_file) as ws:
+        c = queries.counts(ws.conn)
+        devices = ws.ledger.devices()
+        summary = {
+            "home": str(ws.home),
+            "events": ws.ledger.count(),
+            "devices": len(devices),
+            "device_keys": devices,
+            "incidents": c.incidents,
+            "sources": c.sources,
+            "reports": c.reports,
+            "persons": c.persons,
+            "reports_by_status": c.by_status,
+            "reports_by_source": c.by_source,
+            "unrecognised_status": c.unrecognised_status,
+            "state_digest": ws.ledger.state_digest(),
+        }
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+        return
+    table = Table(title=f"gawah workspace {summary['home']}", show_header=False)
+    for key in ("events", "devices", "incidents", "sources", "reports", "persons"):
+        table.add_row(key, str(summary[key]))
+    table.add_row(
+        "reports by status", ", ".join(f"{k} {v}" for k, v in c.by_status.items())
+    )
+    table.add_row(
+        "reports by source", ", ".join(f"{k} {v}" for k, v in c.by_source.items())
+    )
+    table.add_row("unrecognised statuses", str(c.unrecognised_status))
+    table.add_row("state digest", str(summary["state_digest"]))
+    _out.print(table)
+
+
+@reports_app.command("list")
+def reports_list(
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only this source id.")
+    ] = None,
+    status_code: Annotated[
+        str | None,
+        typer.Option("--status", help="Only this status code, or 'unrecognised'."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many (0: all).")
+    ] = 50,
+    include_sensitive: Sensitive = False,
+    as_json: AsJson = False,
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """List reports (one person as one source reported them)."""
+    if status_code is not None and status_code != queries.UNRECOGNISED:
+        codes = [s.value for s in Status]
+        if status_code not in codes:
+            raise UserInputError(
+                f"unknown status {status_code!r}; use one of {', '.join(codes)}, unrecognised"
+            )
+    with _open(home, passphrase_file) as ws:
+        persons = queries.person_of_report(ws.conn)
+        rows = []
+        for n, report in enumerate(
+            queries.iter_reports(ws.conn, source=source, status=status_code), start=1
+        ):
+            if limit and n > limit:
+                break
+            rows.append(
+                report_row(
+                    ws.conn,
+                    report,
+                    include_sensitive=include_sensitive,
+                    person_id=persons.get(report.report_id),
+                )
+            )
+        total = queries.counts(ws.conn).reports
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"reports ({len(rows)} shown, {total} in the registry)")
+    columns = ["source_id", "record_id", "name", "father_name", "sex", "age", "status"]
+    columns += ["date", "district"]
+    if include_sensitive:
+        columns += ["national_id", "phone"]
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        name = " ".join(str(row[k]) for k in ("given_name", "family_name") if row[k])
+        name = str(row["full_name"] or name or row["name_urdu"])
+        age = (
+            row["age"]
+            if row["age"] is not None
+            else _range(row["age_min"], row["age_max"])
+        )
+        shown_status = str(row["status"])
+        if not row["status_recognised"]:
+            shown_status = f"[yellow]? {row['status_as_written']}[/]"
+        cells = {**row, "name": name, "age": age, "status": shown_status}
+        table.add_row(*("" if cells[c] is None else str(cells[c]) for c in columns))
+    _out.print(table)
+
+
+def _range(low: object, high: object) -> str:
+    if low is None and high is None:
+        return ""
+    return f"{'' if low is None else low}-{'' if high is None else high}"
+
+
+@export_app.command("csv")
+def export_csv_command(
+    out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
+    include_sensitive: Sensitive = False,
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """Export every report to CSV (UTF-8 with BOM); sensitive fields only if asked."""
+    with _open(home, passphrase_file) as ws:
+        count = export_csv(ws.conn, out, include_sensitive=include_sensitive)
+    note = " including SENSITIVE fields" if include_sensitive else ""
+    _out.print(f"Wrote {count} reports to [bold]{out}[/]{note}.")
+
+
+@incidents_app.command("add")
+def incidents_add(
+    title: Annotated[str, typer.Argument(help="What happened, in a few words.")],
+    incident_id: Annotated[str | None, typer.Option("--id", help="Short id.")] = None,
+    date: Annotated[str, typer.Option("--date", help="When (any common format).")] = "",
+    place: Annotated[str, typer.Option("--place", help="Where.")] = "",
+    district: Annotated[str, typer.Option("--district", help="District.")] = "",
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """Record an incident; import lists into it with ``--incident ID``."""
+    with _open(home, passphrase_file) as ws:
+        incident = record_incident(
+            ws,
+            title,
+            incident_id=incident_id,
+            date=date,
+            place=place,
+            district=district,
+        )
+    _out.print(f"Recorded incident [bold]{incident.incident_id}[/]: {incident.title}")
+
+
+@incidents_app.command("list")
+def incidents_list(home: Home = None, passphrase_file: PassFile = None) -> None:
+    """List incidents."""
+    with _open(home, passphrase_file) as ws:
+        for i in queries.list_incidents(ws.conn):
+            _out.print(
+                f"[bold]{i.incident_id}[/]  {i.date or ''}  {i.place}  {i.title}"
+            )
+
+
+@sources_app.command("add")
+def sources_add(
+    name: Annotated[str, typer.Argument(help="The source's name.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help=", ".join(SOURCE_KINDS))
+    ] = "other",
+    description: Annotated[str, typer.Option("--description")] = "",
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """Record a source (or change its kind)."""
+    with _open(home, passphrase_file) as ws:
+        source = record_source(ws, name, kind=kind, description=description)
+    _out.print(f"Recorded source [bold]{source.source_id}[/] ({source.kind})")
+
+
+@sources_app.command("list")
+def sources_list(home: Home = None, passphrase_file: PassFile = None) -> None:
+    """List sources and how many reports each gave."""
+    with _open(home, passphrase_file) as ws:
+        by_source = queries.counts(ws.conn).by_source
+        for s in queries.list_sources(ws.conn):
+            n = by_source.get(s.source_id, 0)
+            _out.print(f"[bold]{s.source_id}[/]  {s.kind}  {n} reports  {s.name}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the registry's commands to the CLI."""
+    app.command("import")(import_command)
+    app.command("status")(status)
+    app.add_typer(reports_app, name="reports")
+    app.add_typer(export_app, name="export")
+    app.add_typer(incidents_app, name="incidents")
+    app.add_typer(sources_app, name="sources")
