@@ -53,3 +53,39 @@ def workspace(tmp_path: Path, toy: CountingProjector) -> Iterator[Workspace]:
     )
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def three_feeds(tmp_path: Path) -> Iterator[Workspace]:
+    """A workspace holding 64 events of 3 devices, every feed checkpointed (S03 log)."""
+    from gawah.testing.signer import FixedSigner, feed_checkpoint, signed_feed
+
+    ws = Workspace.init(
+        tmp_path / "three",
+        author="FICTIONAL documenter",
+        key_seed=fixed_seed("own"),
+        projectors=[],
+        clock=fixed_clock(),
+    )
+    ws.append_many(
+        ("report.recorded", {"record_id": f"H-{i}", "status": "injured"})
+        for i in range(20)
+    )
+    for i in range(10):
+        ws.append("evidence.received", {"sha256": f"{i:064x}"})
+    for name, count in (("field-b", 17), ("field-c", 17)):
+        signer = FixedSigner(name)
+        items = [
+            ("report.recorded", {"record_id": f"{name}-{i}"}) for i in range(count)
+        ]
+        feed = signed_feed(signer, items)
+        for raw, sig in feed[:8]:
+            ws.ledger.receive(raw, sig)
+        ws.ledger.add_checkpoint(feed_checkpoint(signer, [r for r, _ in feed[:8]]))
+        for raw, sig in feed[8:]:
+            ws.ledger.receive(raw, sig)
+        ws.ledger.add_checkpoint(feed_checkpoint(signer, [r for r, _ in feed]))
+    ws.ledger.checkpoint()
+    assert ws.ledger.count() == 64
+    yield ws
+    ws.close()

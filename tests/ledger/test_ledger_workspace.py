@@ -47,7 +47,9 @@ class TestAppend:
         with pytest.raises(TypeError):
             workspace.append_many(items())  # type: ignore[arg-type]
         assert workspace.ledger.count() == 0
-        assert workspace.conn.execute("SELECT count(*) FROM toy_counts").fetchone()[0] == 0
+        assert (
+            workspace.conn.execute("SELECT count(*) FROM toy_counts").fetchone()[0] == 0
+        )
 
     def test_projector_runs_with_the_append(self, workspace: Workspace) -> None:
         """Projections are updated in the same transaction as the append."""

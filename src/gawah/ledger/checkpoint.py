@@ -113,7 +113,10 @@ def open_checkpoint(note: bytes) -> Checkpoint:
             blob = base64.b64decode(sig_text, validate=True)
         except (ValueError, binascii.Error):
             continue
-        if len(blob) != 68 or blob[:4] != key_id:
+        # Non-canonical base64 (altered padding bits) decodes to the same bytes:
+        # refuse it so that every change to a stored note is detected.
+        canonical = base64.b64encode(blob).decode() == sig_text
+        if not canonical or len(blob) != 68 or blob[:4] != key_id:
             continue
         try:
             nacl.bindings.crypto_sign_open(blob[4:] + body, public_key)

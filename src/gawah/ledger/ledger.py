@@ -108,8 +108,12 @@ class Ledger:
     # -- writing -------------------------------------------------------------
 
     def append(self, kind: str, payload: dict[str, Any]) -> Event:
-        """Sign and store one event; it is durable when this returns."""
-        return self.append_many([(kind, payload)])[0]
+        """Sign and store one event; it is durable when this returns.
+
+        No checkpoint is signed per single append (that would rehash the whole
+        feed each time); :meth:`checkpoint` and ``Workspace.close`` sign one.
+        """
+        return self._append([(kind, payload)], checkpoint=False)[0]
 
     def append_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Event]:
         """Sign and store many events in one transaction (all or nothing).
@@ -117,6 +121,11 @@ class Ledger:
         ``items`` may be a generator; events are written in chunks while it is
         consumed, and a checkpoint of the feed is signed in the same transaction.
         """
+        return self._append(items, checkpoint=True)
+
+    def _append(
+        self, items: Iterable[tuple[str, dict[str, Any]]], *, checkpoint: bool
+    ) -> list[Event]:
         signer = self._require_signer()
         device = signer.device
         out: list[Event] = []
@@ -143,7 +152,7 @@ class Ledger:
                     out.extend(self._store(pending))
                     pending = []
             out.extend(self._store(pending))
-            if out:
+            if out and checkpoint:
                 self._sign_checkpoint_locked(device)
         return out
 

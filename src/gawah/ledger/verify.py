@@ -12,8 +12,8 @@ import hashlib
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import nacl.bindings
@@ -90,8 +90,23 @@ def _check_signatures(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]
     return out
 
 
+def _device_filter(devices: Collection[str] | None) -> tuple[str, list[str]]:
+    if devices is None:
+        return "", []
+    chosen = sorted(devices)
+    return f" WHERE device IN ({', '.join('?' * len(chosen))})", chosen
+
+
+def _public_key(device: str) -> bytes | None:
+    try:
+        key = bytes.fromhex(device)
+    except ValueError:
+        return None
+    return key if len(key) == 32 else None
+
+
 def _check_row(
-    pos: int, event_id: str, kind: str, device: str, seq: int, raw: bytes
+    event_id: str, kind: str, device: str, seq: int, raw: bytes
 ) -> tuple[str | None, str | None]:
     """Return (reason or None, prev) for the content checks of one stored row."""
     if hashlib.sha256(raw).hexdigest() != event_id:
@@ -112,10 +127,22 @@ def _check_row(
     return None, prev
 
 
-def verify_store(conn: sqlite3.Connection, *, threads: int = 2) -> VerifyReport:
-    """Verify every event and checkpoint in ``conn``; never raises on bad data."""
+def verify_store(
+    conn: sqlite3.Connection,
+    *,
+    devices: Collection[str] | None = None,
+    threads: int = 2,
+) -> VerifyReport:
+    """Verify every event and checkpoint in ``conn``; never raises on bad data.
+
+    Args:
+        conn: any connection holding the ledger tables.
+        devices: verify only these device feeds (and their checkpoints).
+        threads: worker threads for signature checks (libsodium releases the GIL).
+    """
+    where_sql, args = _device_filter(devices)
     problems: list[tuple[int, Problem]] = []
-    # feeds[device][seq] -> list of (pos, id, prev, raw)
+    # feeds[device][seq] -> list of (pos, id, prev, leaf hash)
     feeds: dict[str, dict[int, list[tuple[int, str, str | None, bytes]]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -125,49 +152,51 @@ def verify_store(conn: sqlite3.Connection, *, threads: int = 2) -> VerifyReport:
     cur.row_factory = None
     cur.execute(
         "SELECT pos, id, kind, device, seq, raw, signature"
-        " FROM ledger_events ORDER BY pos"
+        f" FROM ledger_events{where_sql} ORDER BY pos",
+        args,
     )
+    # Signature checks run in worker threads (libsodium releases the GIL) while
+    # this thread hashes and parses the next chunk.
+    pending: list[tuple[list[tuple[int, str, str, int]], Future[list[bool]]]] = []
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         while rows := cur.fetchmany(_CHUNK):
             count += len(rows)
             batch: list[tuple[bytes, bytes, bytes]] = []
-            batch_rows: list[tuple[int, str, str, int]] = []
+            where: list[tuple[int, str, str, int]] = []
             for pos, event_id, kind, device, seq, raw, signature in rows:
                 raw = bytes(raw)
-                reason, prev = _check_row(pos, event_id, kind, device, seq, raw)
-                feeds[device][seq].append((pos, event_id, prev, raw))
+                reason, prev = _check_row(event_id, kind, device, seq, raw)
+                feeds[device][seq].append((pos, event_id, prev, leaf_hash(raw)))
                 if reason:
                     problems.append((pos, Problem(device, seq, event_id, reason)))
                     continue
-                if device not in keys:
-                    try:
-                        key = bytes.fromhex(device)
-                        keys[device] = key if len(key) == 32 else None
-                    except ValueError:
-                        keys[device] = None
-                public_key = keys[device]
+                public_key = keys.get(device, b"")
+                if public_key == b"":
+                    public_key = keys[device] = _public_key(device)
                 if public_key is None or len(signature) != 64:
-                    problems.append(
-                        (pos, Problem(device, seq, event_id, "bad signature"))
-                    )
+                    bad = Problem(device, seq, event_id, "bad signature")
+                    problems.append((pos, bad))
                     continue
                 batch.append((bytes(signature), raw, public_key))
-                batch_rows.append((pos, event_id, device, seq))
-            half = (len(batch) + 1) // 2
-            parts = list(pool.map(_check_signatures, [batch[:half], batch[half:]]))
+                where.append((pos, event_id, device, seq))
+                if len(batch) >= _CHUNK // 4:
+                    pending.append((where, pool.submit(_check_signatures, batch)))
+                    batch, where = [], []
+            if batch:
+                pending.append((where, pool.submit(_check_signatures, batch)))
+        for where, future in pending:
             for (pos, event_id, device, seq), good in zip(
-                batch_rows, parts[0] + parts[1], strict=True
+                where, future.result(), strict=True
             ):
                 if not good:
-                    problems.append(
-                        (pos, Problem(device, seq, event_id, "bad signature"))
-                    )
+                    bad = Problem(device, seq, event_id, "bad signature")
+                    problems.append((pos, bad))
     forked: list[str] = []
     leaves: dict[str, list[bytes]] = {}
     for device, feed in feeds.items():
         _check_chain(device, feed, problems, forked)
-        leaves[device] = [leaf_hash(feed[s][0][3]) for s in sorted(feed)]
-    checkpoints, anchored = _check_checkpoints(conn, leaves, problems)
+        leaves[device] = [feed[s][0][3] for s in sorted(feed)]
+    checkpoints, anchored = _check_checkpoints(conn, leaves, problems, devices)
     problems.sort(key=lambda item: item[0])
     unanchored = {d: len(lv) - anchored.get(d, 0) for d, lv in leaves.items()}
     return VerifyReport(
@@ -213,14 +242,18 @@ def _check_checkpoints(
     conn: sqlite3.Connection,
     leaves: dict[str, list[bytes]],
     problems: list[tuple[int, Problem]],
+    devices: Collection[str] | None,
 ) -> tuple[int, dict[str, int]]:
     """Check each stored checkpoint's signature and its root against the stored feed."""
     trees = {device: MerkleTree(lv) for device, lv in leaves.items()}
     anchored: dict[str, int] = {}
     cur = conn.cursor()
     cur.row_factory = None
+    where_sql, args = _device_filter(devices)
     rows = cur.execute(
-        "SELECT pos, device, size, note FROM ledger_checkpoints ORDER BY pos"
+        "SELECT pos, device, size, note FROM ledger_checkpoints"
+        f"{where_sql} ORDER BY pos",
+        args,
     ).fetchall()
     # Checkpoint problems sort after every event problem: events come first.
     offset = 1 << 62

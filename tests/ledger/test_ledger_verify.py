@@ -1,0 +1,176 @@
+"""Verification, forks, proofs, the state digest and rebuild."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+
+from gawah.ledger import Checkpoint, open_checkpoint, verify_store
+from gawah.testing.signer import FixedSigner, signed_feed
+from gawah.workspace import Workspace
+
+
+def _memory_copy(ws: Workspace) -> sqlite3.Connection:
+    mem = sqlite3.connect(":memory:")
+    ws.conn.backup(mem)
+    return mem
+
+
+class TestVerify:
+    def test_intact_ledger_verifies(self, three_feeds: Workspace) -> None:
+        """A freshly built ledger of 3 feeds verifies with every feed anchored."""
+        report = three_feeds.ledger.verify()
+        assert report.ok, report.problems
+        assert (report.events, report.devices) == (64, 3)
+        assert report.checkpoints == 6
+        assert report.unanchored == {}
+        assert report.forked_devices == ()
+
+    def test_deleting_any_event_is_detected(self, three_feeds: Workspace) -> None:
+        """Deleting any one of the 64 events is detected (gap or truncated tail)."""
+        mem = _memory_copy(three_feeds)
+        rows = mem.execute("SELECT * FROM ledger_events ORDER BY pos").fetchall()
+        detected = 0
+        for row in rows:
+            mem.execute("DELETE FROM ledger_events WHERE pos = ?", (row[0],))
+            detected += not verify_store(mem, devices=[row[3]], threads=1).ok
+            mem.execute("INSERT INTO ledger_events VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        assert len(rows) == 64
+        assert detected == 64
+
+    def test_swapping_signed_bytes_of_neighbours_is_detected(
+        self, three_feeds: Workspace
+    ) -> None:
+        """Exchanging the bytes of any two adjacent events of a feed is detected."""
+        mem = _memory_copy(three_feeds)
+        rows = mem.execute(
+            "SELECT pos, device, raw, signature FROM ledger_events ORDER BY device, seq"
+        ).fetchall()
+        pairs = detected = 0
+        for a, b in itertools.pairwise(rows):
+            if a[1] != b[1]:
+                continue
+            pairs += 1
+            put = "UPDATE ledger_events SET raw = ?, signature = ? WHERE pos = ?"
+            mem.execute(put, (b[2], b[3], a[0]))
+            mem.execute(put, (a[2], a[3], b[0]))
+            detected += not verify_store(mem, devices=[a[1]], threads=1).ok
+            mem.execute(put, (a[2], a[3], a[0]))
+            mem.execute(put, (b[2], b[3], b[0]))
+        assert pairs == 61
+        assert detected == pairs
+
+    def test_truncated_tail_is_reported_against_checkpoint(
+        self, three_feeds: Workspace
+    ) -> None:
+        """Dropping the newest events of a checkpointed feed names the truncation."""
+        device = three_feeds.device
+        three_feeds.conn.execute(
+            "DELETE FROM ledger_events WHERE device = ? AND seq > 27", (device,)
+        )
+        report = three_feeds.ledger.verify()
+        assert not report.ok
+        assert "truncated" in report.problems[0].reason
+
+    def test_unanchored_tail_is_counted(self, workspace: Workspace) -> None:
+        """Events after the newest checkpoint are reported as unanchored, not hidden."""
+        workspace.append_many([("toy.a", {})] * 3)
+        workspace.append("toy.a", {})
+        workspace.append("toy.a", {})
+        assert workspace.ledger.verify().unanchored == {workspace.device: 2}
+
+
+class TestForks:
+    def test_fork_is_kept_and_flagged(self, three_feeds: Workspace) -> None:
+        """A second, different event at a used (device, seq) is stored and flagged."""
+        signer = FixedSigner("field-b")
+        fork = signed_feed(signer, [("report.recorded", {"record_id": "other"})])[0]
+        digest_before = three_feeds.ledger.state_digest()
+        stored = three_feeds.ledger.receive(*fork)
+        assert stored is not None
+        assert stored.seq == 1
+        report = three_feeds.ledger.verify()
+        assert report.forked_devices == (signer.device,)
+        assert report.ok
+        assert three_feeds.ledger.count() == 65
+        assert three_feeds.ledger.state_digest() != digest_before
+
+    def test_receiving_a_known_event_adds_nothing(self, three_feeds: Workspace) -> None:
+        """Receiving an event that is already stored is a no-op."""
+        event = next(three_feeds.ledger.events())
+        assert three_feeds.ledger.receive(event.raw, event.signature) is None
+        assert three_feeds.ledger.count() == 64
+
+
+class TestStateDigest:
+    def test_digest_ignores_arrival_order(self, tmp_path: object) -> None:
+        """Two ledgers holding the same events in different orders share a digest."""
+        from pathlib import Path
+
+        base = Path(str(tmp_path))
+        feeds = [
+            signed_feed(
+                FixedSigner(n), [("report.recorded", {"i": i}) for i in range(6)]
+            )
+            for n in ("a", "b", "c")
+        ]
+        flat = [item for feed in feeds for item in feed]
+        digests = []
+        for name, order in (("x", flat), ("y", list(reversed(flat)))):
+            with Workspace.init(base / name, projectors=[]) as ws:
+                for raw, sig in order:
+                    ws.ledger.receive(raw, sig)
+                digests.append(ws.ledger.state_digest())
+        assert digests[0] == digests[1]
+
+
+class TestProofs:
+    def test_inclusion_proof_checks_against_checkpoint(
+        self, three_feeds: Workspace
+    ) -> None:
+        """Every own event has an inclusion proof valid under the signed checkpoint."""
+        cp = three_feeds.ledger.checkpoint()
+        checked = 0
+        for event in three_feeds.ledger.events(device=three_feeds.device):
+            proof = three_feeds.ledger.inclusion_proof(event.id, cp.size)
+            assert proof.verify(cp.root)
+            assert not proof.verify(bytes(32))
+            checked += 1
+        assert checked == cp.size == 30
+
+    def test_consistency_between_checkpoints(self, three_feeds: Workspace) -> None:
+        """A foreign feed's older checkpoint is proven a prefix of the newer one."""
+        device = FixedSigner("field-b").device
+        old, new = three_feeds.ledger.checkpoints(device)
+        proof = three_feeds.ledger.consistency_proof(device, old.size, new.size)
+        assert proof.verify(old.root, new.root)
+        assert not proof.verify(new.root, old.root)
+
+
+class TestCheckpointNote:
+    def test_unknown_signature_lines_are_ignored(self, three_feeds: Workspace) -> None:
+        """A witness cosignature line does not invalidate the note (C2SP)."""
+        cp = three_feeds.ledger.checkpoint()
+        cosigned = cp.note + "\u2014 witness.example AAAAAAAA\n".encode()
+        assert open_checkpoint(cosigned).root == cp.root
+
+    def test_note_format(self, three_feeds: Workspace) -> None:
+        """The note is origin, size and base64 root, then the device's signature."""
+        cp: Checkpoint = three_feeds.ledger.checkpoint()
+        lines = cp.note.decode().split("\n")
+        assert lines[0] == f"gawah/feed/{three_feeds.device}"
+        assert lines[1] == "30"
+        assert lines[3] == ""
+        assert lines[4].startswith(f"\u2014 gawah/feed/{three_feeds.device} ")
+
+
+class TestRebuild:
+    def test_rebuild_equals_incremental(self, workspace: Workspace) -> None:
+        """Dropping and replaying projections gives the same tables as appending."""
+        workspace.append_many([("toy.a", {}), ("toy.b", {}), ("toy.a", {})])
+        workspace.append("toy.b", {})
+        query = "SELECT kind, n FROM toy_counts ORDER BY kind"
+        before = [tuple(r) for r in workspace.conn.execute(query)]
+        assert workspace.ledger.rebuild() == 4
+        after = [tuple(r) for r in workspace.conn.execute(query)]
+        assert before == after == [("toy.a", 2), ("toy.b", 2)]
