@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gawah.web.routes import auth, entry, person, register, users
+from gawah.web.routes import auth, dashboard, entry, estimates, person, register, users
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -12,4 +12,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     register.router,
     person.router,
     entry.router,
+    dashboard.router,
+    estimates.router,
 )

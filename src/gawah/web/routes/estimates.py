@@ -1,0 +1,158 @@
+"""Estimates: method, result table, posterior/profile and UpSet plot, stratified view."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from gawah.web._backend import Backend
+from gawah.web._domains import domain_attr
+from gawah.web._numbers import CATEGORIES, METHODS, captures, documented
+from gawah.web._numbers import estimate as fit
+from gawah.web._security import Principal, require
+from gawah.web._templates import render
+from gawah.web.auth import Right
+from gawah.web.routes.dashboard import EstimateOut, _est
+
+router = APIRouter()
+Reader = Annotated[Principal, Depends(require(Right.READ))]
+Filter = Annotated[str | None, Query(max_length=100)]
+Category = Annotated[str | None, Query(pattern="^(killed|injured|detained|missing)$")]
+Method = Annotated[str, Query(pattern="^(" + "|".join(METHODS) + ")$")]
+
+
+class StratumOut(BaseModel):
+    """One stratum's documented count and estimate."""
+
+    stratum: str
+    documented: int
+    estimate: EstimateOut | None
+
+
+class EstimatesOut(BaseModel):
+    """The estimate for a selection, its capture pattern counts and the strata."""
+
+    incident_id: str | None
+    category: str | None
+    method: str
+    linked: bool
+    documented: int
+    lists: list[str]
+    patterns: list[dict[str, int]]
+    estimate: EstimateOut | None
+    strata: list[StratumOut]
+
+
+def _incident(backend: Backend, incident: str | None) -> str | None:
+    if incident:
+        return incident
+    incidents = domain_attr("registry", "list_incidents")
+    known = incidents(backend.workspace().conn) if incidents else []
+    return known[0].incident_id if known else None
+
+
+def _patterns(caps: Any) -> list[dict[str, int]]:
+    if caps is None:
+        return []
+    rows = []
+    for pattern, count in zip(
+        caps.patterns.tolist(), caps.counts.tolist(), strict=True
+    ):
+        row = {name: int(v) for name, v in zip(caps.lists, pattern, strict=True)}
+        row["count"] = int(count)
+        rows.append(row)
+    return sorted(rows, key=lambda r: -r["count"])
+
+
+def _estimates(
+    backend: Backend, incident: str | None, category: str | None, method: str
+) -> EstimatesOut:
+    incident_id = _incident(backend, incident)
+    doc = documented(backend.workspace().conn, incident_id)
+    caps = captures(doc, category)
+    view, _ = fit(caps, method)
+    strata = []
+    for c in CATEGORIES:
+        sv, _ = fit(captures(doc, c), method)
+        strata.append(StratumOut(stratum=c, documented=doc.count(c), estimate=_est(sv)))
+    return EstimatesOut(
+        incident_id=incident_id,
+        category=category,
+        method=method,
+        linked=doc.linked,
+        documented=doc.count(category),
+        lists=list(caps.lists) if caps is not None else [],
+        patterns=_patterns(caps),
+        estimate=_est(view),
+        strata=strata,
+    )
+
+
+@router.get("/estimates", response_class=HTMLResponse, include_in_schema=False)
+async def estimates_page(
+    request: Request,
+    me: Reader,
+    incident: Filter = None,
+    category: Category = None,
+    method: Method = "loglinear",
+) -> Response:
+    backend: Backend = request.app.state.backend
+    e = _estimates(backend, incident, category, method)
+    incidents = domain_attr("registry", "list_incidents")
+    return render(
+        request,
+        "estimates.html",
+        e=e,
+        methods=METHODS,
+        categories=list(CATEGORIES),
+        incidents=incidents(backend.workspace().conn) if incidents else [],
+        available=domain_attr("estimate", "LogLinearMSE") is not None,
+    )
+
+
+@router.get("/api/estimates", tags=["estimates"])
+async def api_estimates(
+    request: Request,
+    me: Reader,
+    incident: Filter = None,
+    category: Category = None,
+    method: Method = "loglinear",
+) -> EstimatesOut:
+    """The estimate (or refusal), the overlap counts it rests on, and the strata."""
+    return _estimates(request.app.state.backend, incident, category, method)
+
+
+@router.get(
+    "/api/estimates/plot.png",
+    tags=["estimates"],
+    responses={200: {"content": {"image/png": {}}}, 404: {"description": "no data"}},
+)
+async def api_plot(
+    request: Request,
+    me: Reader,
+    incident: Filter = None,
+    category: Category = None,
+    method: Method = "loglinear",
+) -> Response:
+    """Profile likelihood or posterior of N beside the UpSet plot of the lists."""
+    backend: Backend = request.app.state.backend
+    plot = domain_attr("estimate", "plot_estimate")
+    if plot is None:
+        try:
+            from gawah.estimate.plots import plot_estimate as plot
+        except ImportError:
+            plot = None
+    doc = documented(backend.workspace().conn, _incident(backend, incident))
+    caps = captures(doc, category)
+    _, result = fit(caps, method)
+    if plot is None or caps is None or result is None:
+        raise HTTPException(404, "no estimate to plot")
+    with tempfile.TemporaryDirectory(prefix="gawah-plot-") as tmp:
+        path = plot(caps, result, Path(tmp) / "plot.png")
+        data = Path(path).read_bytes()
+    return Response(data, media_type="image/png")
