@@ -10,6 +10,7 @@ import json
 import sqlite3
 from typing import Any
 
+from gawah.errors import UserInputError
 from gawah.evidence.model import CustodyEntry, EvidenceItem
 from gawah.evidence.perceptual import Fingerprint, group
 from gawah.evidence.store import check_digest
@@ -130,3 +131,23 @@ def fingerprints(conn: sqlite3.Connection) -> list[tuple[str, Fingerprint]]:
 def near_duplicate_groups(conn: sqlite3.Connection) -> list[list[str]]:
     """Groups of two or more blobs that show the same scene (see ``perceptual``)."""
     return [g for g in group(fingerprints(conn)) if len(g) > 1]
+
+
+def resolve_digest(conn: sqlite3.Connection, text: str) -> str:
+    """The full digest for a digest or a unique prefix of at least 8 hex characters.
+
+    Raises:
+        UserInputError: too short, not hex, unknown or ambiguous.
+    """
+    prefix = text.strip().lower()
+    if len(prefix) < 8 or any(c not in "0123456789abcdef" for c in prefix):
+        raise UserInputError("give a digest or at least its first 8 hex characters")
+    rows = conn.execute(
+        "SELECT digest FROM evidence_items WHERE digest >= ? AND digest < ? LIMIT 2",
+        (prefix, prefix + "g"),
+    ).fetchall()
+    if not rows:
+        raise UserInputError(f"no evidence whose digest starts with {prefix}")
+    if len(rows) > 1:
+        raise UserInputError(f"more than one digest starts with {prefix}; give more")
+    return str(rows[0][0])

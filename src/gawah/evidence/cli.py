@@ -1,0 +1,320 @@
+"""``gawah evidence ...`` and ``gawah ledger timestamp``.
+
+Commands stay thin: open the workspace, call one function of
+:mod:`gawah.evidence`, render with Rich. Sensitive metadata (GPS, serials) is
+printed only with ``show --sensitive``, on the owner's own screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from gawah.config import resolve_home
+from gawah.errors import EvidenceIntegrityError, UserInputError
+from gawah.evidence.custody import make_working_copy, record_custody
+from gawah.evidence.export import export_package
+from gawah.evidence.ingest import add_evidence
+from gawah.evidence.queries import (
+    custody_history,
+    get_evidence,
+    list_evidence,
+    near_duplicate_groups,
+    resolve_digest,
+    sensitive_metadata,
+)
+from gawah.evidence.timestamp import request_timestamp
+from gawah.evidence.verify import verify_store
+from gawah.ledger.cli import HomeOption, PassFileOption, ledger_app, read_passphrase
+from gawah.workspace import Workspace
+
+evidence_app = typer.Typer(
+    name="evidence",
+    help="Evidence files kept byte-exact, with chain of custody and court export.",
+    no_args_is_help=True,
+)
+_out = Console()
+_err = Console(stderr=True)
+
+ReportOpt = Annotated[str | None, typer.Option("--report", help="Report id.")]
+IncidentOpt = Annotated[str | None, typer.Option("--incident", help="Incident id.")]
+DigestArg = Annotated[
+    str, typer.Argument(help="SHA-256 of the blob (or a unique prefix).")
+]
+
+
+def _table(*columns: str) -> Table:
+    """A table whose first column (a digest) is never cut or wrapped."""
+    table = Table()
+    table.add_column(columns[0], no_wrap=True, min_width=16)
+    for column in columns[1:]:
+        table.add_column(column)
+    return table
+
+
+def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
+    return Workspace.open(resolve_home(home), read_passphrase(passphrase_file))
+
+
+@evidence_app.command("add")
+def add(
+    files: Annotated[list[Path], typer.Argument(help="Files to store.")],
+    report: ReportOpt = None,
+    incident: IncidentOpt = None,
+    source: Annotated[
+        str | None, typer.Option(help="How it arrived (channel).")
+    ] = None,
+    received_from: Annotated[
+        str | None, typer.Option("--received-from", help="Who handed it over.")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    allow_damaged: Annotated[
+        bool, typer.Option(help="Store undecodable files too, flagged 'damaged'.")
+    ] = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Store files content-addressed and record who handed them over, how and when."""
+    table = _table("sha256", "type", "size", "name", "flags")
+    failed = 0
+    with _open(home, passphrase_file) as ws:
+        for path in files:
+            try:
+                item = add_evidence(
+                    ws,
+                    path,
+                    report_id=report,
+                    incident_id=incident,
+                    source_name=source,
+                    received_from=received_from,
+                    note=note,
+                    allow_damaged=allow_damaged,
+                )
+            except UserInputError as exc:
+                failed += 1
+                _err.print(f"[bold red]not stored:[/] {path.name}: {exc}")
+                continue
+            flags = ", ".join(item.flags)
+            table.add_row(
+                item.digest,
+                item.media_type,
+                f"{item.size:,}",
+                item.original_name,
+                flags,
+            )
+    if table.row_count:
+        _out.print(table)
+        _out.print(f"saved {table.row_count} file(s); originals were not modified")
+    if failed:
+        raise UserInputError(f"{failed} file(s) were not stored (see above)")
+
+
+@evidence_app.command("list")
+def list_(
+    report: ReportOpt = None,
+    incident: IncidentOpt = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """List stored evidence, optionally for one report or incident."""
+    with _open(home, passphrase_file) as ws:
+        items = list_evidence(ws.conn, report, incident)
+    table = _table("sha256", "type", "name", "received", "from", "flags")
+    for i in items:
+        flags = ", ".join(i.flags)
+        origin = (
+            f"copy of {i.derived_from[:12]}"
+            if i.derived_from
+            else (i.received_from or "")
+        )
+        table.add_row(
+            i.digest[:16], i.media_type, i.original_name, i.received_at, origin, flags
+        )
+    _out.print(table)
+
+
+@evidence_app.command("show")
+def show(
+    digest: DigestArg,
+    sensitive: Annotated[
+        bool,
+        typer.Option(help="Also print GPS, serials and names (owner's view only)."),
+    ] = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Show one item's metadata (sensitive fields only when asked)."""
+    with _open(home, passphrase_file) as ws:
+        item = get_evidence(ws.conn, resolve_digest(ws.conn, digest))
+        assert item is not None
+        secret = sensitive_metadata(ws.conn, item.digest) if sensitive else {}
+    _out.print(f"[bold]{item.original_name}[/]  {item.digest}")
+    _out.print(f"{item.media_type}, {item.size:,} bytes, received {item.received_at}")
+    for key, value in sorted(item.metadata.items()):
+        _out.print(f"  {key}: {value}")
+    for key, value in sorted(secret.items()):
+        _out.print(f"  [yellow]{key} (sensitive)[/]: {value}")
+
+
+@evidence_app.command("history")
+def history(
+    digest: DigestArg, home: HomeOption = None, passphrase_file: PassFileOption = None
+) -> None:
+    """Print the chain of custody of one blob, oldest first."""
+    with _open(home, passphrase_file) as ws:
+        entries = custody_history(ws.conn, resolve_digest(ws.conn, digest))
+    table = Table("when (device clock)", "action", "by", "details", "event")
+    for e in entries:
+        detail = ", ".join(
+            f"{k}={v}"
+            for k, v in sorted(e.detail.items())
+            if v and k not in {"digest", "size"}
+        )
+        table.add_row(e.recorded_at, e.action, e.author, detail, e.event_id[:12])
+    _out.print(table)
+
+
+@evidence_app.command("custody")
+def custody(
+    digest: DigestArg,
+    action: Annotated[str, typer.Argument(help="linked, transferred or viewed.")],
+    to: Annotated[str | None, typer.Option(help="Who received it (transfers).")] = None,
+    method: Annotated[str | None, typer.Option(help="How it was handed over.")] = None,
+    report: ReportOpt = None,
+    incident: IncidentOpt = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Record a custody step: linked to a report/incident, transferred, or viewed."""
+    with _open(home, passphrase_file) as ws:
+        full = resolve_digest(ws.conn, digest)
+        ev = record_custody(
+            ws, full, action, to=to, method=method, report_id=report, incident_id=incident,
+            note=note,
+        )  # fmt: skip
+    _out.print(f"recorded {action} for {full[:16]} in event {ev.id[:12]}")
+
+
+@evidence_app.command("working-copy")
+def working_copy(
+    digest: DigestArg,
+    blur: Annotated[
+        list[str] | None, typer.Option(help="Region x0,y0,x1,y1 to blur (repeatable).")
+    ] = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Make a metadata-free copy of an image, regions blurred; the original stays."""
+    regions = []
+    for text in blur or []:
+        try:
+            x0, y0, x1, y1 = (int(v) for v in text.split(","))
+        except ValueError:
+            raise UserInputError(
+                "a blur region is four integers: x0,y0,x1,y1"
+            ) from None
+        regions.append((x0, y0, x1, y1))
+    with _open(home, passphrase_file) as ws:
+        item = make_working_copy(
+            ws, resolve_digest(ws.conn, digest), blur_regions=regions
+        )
+    _out.print(f"working copy {item.digest} of {item.derived_from}")
+
+
+@evidence_app.command("duplicates")
+def duplicates(home: HomeOption = None, passphrase_file: PassFileOption = None) -> None:
+    """List groups of files that show the same scene (re-encoded, resized, cropped)."""
+    with _open(home, passphrase_file) as ws:
+        groups = near_duplicate_groups(ws.conn)
+        names = {i.digest: i.original_name for i in list_evidence(ws.conn)}
+    for n, g in enumerate(groups, 1):
+        _out.print(f"[bold]group {n}[/] ({len(g)} files, count once as corroboration)")
+        for d in g:
+            _out.print(f"  {d[:16]}  {names.get(d, '')}")
+    if not groups:
+        _out.print("no near-duplicates found")
+
+
+@evidence_app.command("verify")
+def verify(home: HomeOption = None, passphrase_file: PassFileOption = None) -> None:
+    """Re-hash every blob against the ledger; exit 3 if anything disagrees."""
+    with (
+        _open(home, passphrase_file) as ws,
+        Progress(console=_err, transient=True) as bar,
+    ):
+        task = bar.add_task("re-hashing", total=None)
+        report = verify_store(ws, progress=lambda n: bar.advance(task, n))
+    for label, digests in (
+        ("ALTERED", report.altered),
+        ("MISSING", report.missing),
+        ("UNKNOWN", report.unknown),
+    ):
+        for d in digests:
+            _out.print(f"{label}  {d}")
+    _out.print(
+        f"checked {report.checked} blob(s): {len(report.altered)} altered, "
+        f"{len(report.missing)} missing, {len(report.unknown)} unknown"
+    )
+    if not report.ok:
+        raise EvidenceIntegrityError("the evidence store does not match the ledger")
+
+
+@evidence_app.command("export")
+def export(
+    to: Annotated[
+        Path, typer.Option("--to", help="New or empty folder for the package.")
+    ],
+    report: ReportOpt = None,
+    incident: IncidentOpt = None,
+    include_sensitive: Annotated[
+        bool, typer.Option(help="Include GPS, serials and names (default: left out).")
+    ] = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Write a court package: files, manifest with proofs, VERIFY.md, a verifier."""
+    with _open(home, passphrase_file) as ws:
+        result = export_package(
+            ws,
+            to,
+            report_id=report,
+            incident_id=incident,
+            include_sensitive=include_sensitive,
+        )
+    _out.print(
+        f"exported {result.items} file(s) and {result.events} signed event(s) to "
+        f"{result.path}; manifest sha256 {result.manifest_sha256}"
+    )
+    _out.print("check it with: python3 verify_package.py (see VERIFY.md)")
+
+
+def timestamp(
+    tsa: Annotated[str, typer.Option("--tsa", help="URL of an RFC 3161 TSA.")],
+    ca_file: Annotated[
+        Path,
+        typer.Option(
+            "--ca-file", help="PEM/DER CA certificate you trust for that TSA."
+        ),
+    ],
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Get an RFC 3161 token over the latest checkpoint ("existed no later than")."""
+    with _open(home, passphrase_file) as ws:
+        rec = request_timestamp(ws, tsa, ca_file)
+    _out.print(
+        f"the ledger up to event {rec.size} existed no later than {rec.gen_time} "
+        f"(token from {rec.tsa_url}, event {rec.event_id[:12]}); this is not a capture time"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``gawah evidence`` group and ``gawah ledger timestamp``."""
+    app.add_typer(evidence_app, name="evidence")
+    ledger_app.command("timestamp")(timestamp)
