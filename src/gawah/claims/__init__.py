@@ -1,4 +1,8 @@
-"""gawah.claims: public figures (who said how many, when) and their extraction from news text."""
+"""gawah.claims: public figures (who said how many, when), extracted from news text.
+
+Other domains and the web call :func:`record_claim`, :func:`list_claims` and
+:func:`extract_claims`; extraction only proposes, a person accepts.
+"""
 
 from gawah.claims.extract import extract, extract_claims, extract_victims, read_article
 from gawah.claims.model import (
@@ -12,9 +16,15 @@ from gawah.claims.model import (
     Stance,
     VictimProposal,
     format_bounds,
+    parse_bounds,
 )
+from gawah.claims.projection import CLAIM_RECORDED, CLAIM_WITHDRAWN
+from gawah.claims.queries import RecordedClaim, get_claim, list_claims, list_recorded
+from gawah.claims.recording import record_claim, record_claims, withdraw_claim
 
 __all__ = [
+    "CLAIM_RECORDED",
+    "CLAIM_WITHDRAWN",
     "Category",
     "Claim",
     "ClaimProposal",
@@ -22,11 +32,19 @@ __all__ = [
     "ClaimantKind",
     "Extraction",
     "Publication",
+    "RecordedClaim",
     "Stance",
     "VictimProposal",
     "extract",
     "extract_claims",
     "extract_victims",
     "format_bounds",
+    "get_claim",
+    "list_claims",
+    "list_recorded",
+    "parse_bounds",
     "read_article",
+    "record_claim",
+    "record_claims",
+    "withdraw_claim",
 ]

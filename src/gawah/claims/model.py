@@ -200,3 +200,25 @@ def format_bounds(low: int, high: int | None) -> str:
     if high == low:
         return str(low)
     return f"{low}..{high}"
+
+
+def parse_bounds(text: str) -> tuple[int, int | None]:
+    """Read bounds as people write them: ``7``, ``7..``, ``7..open``, ``8..10``, ``7+``.
+
+    Raises:
+        ValueError: the text is not one of those shapes, or high is below low.
+    """
+    t = text.strip().lower().replace(",", "").replace(" ", "")
+    if t.endswith("+"):
+        t = t[:-1] + ".."
+    low_text, sep, high_text = t.partition("..")
+    if not low_text.isdigit():
+        raise ValueError(f"bounds {text!r}: write 7, 7..open or 8..10")
+    low = int(low_text)
+    if not sep:
+        return low, low
+    if high_text in {"", "open"}:
+        return low, None
+    if not high_text.isdigit() or int(high_text) < low:
+        raise ValueError(f"bounds {text!r}: the high end must be a number >= {low}")
+    return low, int(high_text)

@@ -1,0 +1,354 @@
+"""``gawah claims add | list | extract | review | withdraw``.
+
+Extraction only proposes; ``review`` is where a person accepts a proposal, and
+only accepted proposals become ``claim.recorded`` events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from gawah.claims.extract import extract, read_article
+from gawah.claims.model import (
+    Category,
+    Claim,
+    Claimant,
+    ClaimantKind,
+    ClaimProposal,
+    Extraction,
+    Publication,
+    Stance,
+    parse_bounds,
+)
+from gawah.claims.queries import list_recorded
+from gawah.claims.recording import record_claim, record_claims, withdraw_claim
+from gawah.config import resolve_home
+from gawah.errors import UserInputError
+from gawah.ledger.cli import read_passphrase
+from gawah.workspace import Workspace
+
+_out = Console()
+
+claims_app = typer.Typer(
+    name="claims",
+    help="Public figures: who said how many, when; and proposals from news text.",
+    no_args_is_help=True,
+)
+
+Home = Annotated[
+    Path | None,
+    typer.Option(
+        "--home", help="Workspace folder (default: $GAWAH_HOME or ./gawah-data)."
+    ),
+]
+PassFile = Annotated[
+    Path | None,
+    typer.Option("--passphrase-file", help="Read the key passphrase from this file."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Incident = Annotated[
+    str,
+    typer.Option("--incident", help="The incident id (see `gawah incidents list`)."),
+]
+Outlet = Annotated[str, typer.Option("--outlet", help="Where it was published.")]
+Url = Annotated[str, typer.Option("--url", help="The article's address.")]
+Published = Annotated[
+    str, typer.Option("--published", help="Publication date, YYYY-MM-DD.")
+]
+SaidOn = Annotated[str, typer.Option("--said-on", help="When it was said, YYYY-MM-DD.")]
+
+
+def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
+    return Workspace.open(
+        resolve_home(home), passphrase=read_passphrase(passphrase_file)
+    )
+
+
+def _date(text: str, what: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserInputError(f"{what} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+_E = TypeVar("_E", Category, Stance, ClaimantKind)
+
+
+def _choice(kind: type[_E], text: str, what: str) -> _E:
+    try:
+        return kind(text.strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise UserInputError(f"{what} {text!r}: use one of {allowed}") from None
+
+
+@claims_app.command("add")
+def add(
+    incident: Incident,
+    category: Annotated[
+        str, typer.Option("--category", help=", ".join(c.value for c in Category))
+    ],
+    bounds: Annotated[
+        str, typer.Option("--bounds", help="7 (exact), 7..open, 8..10, 0 (none).")
+    ],
+    claimant: Annotated[str, typer.Option("--claimant", help="Who said it.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help=", ".join(k.value for k in ClaimantKind))
+    ] = "other",
+    role: Annotated[str, typer.Option("--role", help="The speaker's role.")] = "",
+    organisation: Annotated[str, typer.Option("--organisation")] = "",
+    stance: Annotated[
+        str, typer.Option("--stance", help="asserts, denies or estimates.")
+    ] = "asserts",
+    quote: Annotated[str, typer.Option("--quote", help="The words, verbatim.")] = "",
+    note: Annotated[str, typer.Option("--note", help="What bounds cannot say.")] = "",
+    language: Annotated[str, typer.Option("--language")] = "en",
+    outlet: Outlet = "",
+    url: Url = "",
+    published: Published = "",
+    said_on: SaidOn = "",
+    evidence: Annotated[
+        list[str] | None, typer.Option("--evidence", help="Evidence id (repeatable).")
+    ] = None,
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """Record one claim by hand."""
+    try:
+        low, high = parse_bounds(bounds)
+    except ValueError as exc:
+        raise UserInputError(str(exc)) from None
+    claim = Claim(
+        incident_id=incident,
+        claimant=Claimant(
+            name=claimant,
+            role=role,
+            organisation=organisation,
+            kind=_choice(ClaimantKind, kind, "--kind"),
+        ),
+        category=_choice(Category, category, "--category"),
+        low=low,
+        high=high,
+        note=note,
+        stance=_choice(Stance, stance, "--stance"),
+        quote=quote,
+        language=language,
+        publication=Publication(
+            outlet=outlet, url=url, date=_date(published, "--published")
+        ),
+        said_on=_date(said_on, "--said-on"),
+        evidence=tuple(evidence or ()),
+    )
+    with _open(home, passphrase_file) as ws:
+        claim_id = record_claim(ws, claim)
+    _out.print(
+        f"Recorded claim [bold]{claim_id[:12]}[/]: {escape(claimant)} "
+        f"{claim.stance.value} {claim.category.value} {claim.bounds}"
+    )
+
+
+@claims_app.command("list")
+def list_command(
+    incident: Annotated[
+        str | None, typer.Option("--incident", help="Only this incident.")
+    ] = None,
+    include_withdrawn: Annotated[
+        bool, typer.Option("--all", help="Also show withdrawn claims.")
+    ] = False,
+    as_json: AsJson = False,
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """List recorded claims, oldest statement first."""
+    with _open(home, passphrase_file) as ws:
+        rows = list_recorded(ws.conn, incident, include_withdrawn=include_withdrawn)
+    if as_json:
+        doc = [
+            {
+                **r.claim.model_dump(mode="json"),
+                "bounds": r.claim.bounds,
+                "author": r.author,
+                "recorded_at": r.recorded_at,
+                "withdrawn_by": r.withdrawn_by,
+            }
+            for r in rows
+        ]
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(rows)} claims")
+    for col in ("id", "said", "claimant", "kind", "stance", "category", "bounds"):
+        table.add_column(col)
+    for r in rows:
+        c = r.claim
+        when = c.said_on or c.publication.date
+        table.add_row(
+            c.id[:12] + (" (withdrawn)" if r.withdrawn_by else ""),
+            when.isoformat() if when else "",
+            escape(c.claimant.name),
+            c.claimant.kind.value,
+            c.stance.value,
+            c.category.value,
+            c.bounds,
+        )
+    _out.print(table)
+
+
+def _proposals_table(extraction: Extraction) -> Table:
+    table = Table(title=f"{len(extraction.claims)} proposed claims")
+    for col in ("#", "category", "bounds", "stance", "claimant", "figure", "sentence"):
+        table.add_column(col)
+    for i, p in enumerate(extraction.claims, 1):
+        table.add_row(
+            str(i),
+            p.category.value,
+            p.bounds + (f" ({escape(p.note)})" if p.note else ""),
+            p.stance.value,
+            escape(f"{p.claimant.name} ({p.claimant.kind.value})")
+            if p.claimant
+            else "",
+            escape(p.figure),
+            f"{p.sentence_start}-{p.sentence_end}",
+        )
+    return table
+
+
+@claims_app.command("extract")
+def extract_command(
+    file: Annotated[Path, typer.Argument(help="An article: plain text or HTML.")],
+    as_json: AsJson = False,
+) -> None:
+    """Propose claims and named victims from an English article (nothing is recorded)."""
+    result = extract(read_article(file))
+    if as_json:
+        doc = {
+            "claims": [p.model_dump(mode="json") for p in result.claims],
+            "victims": [v.model_dump(mode="json") for v in result.victims],
+        }
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    _out.print(_proposals_table(result))
+    for v in result.victims:
+        age = f", {v.age}" if v.age is not None else ""
+        place = f", {v.place}" if v.place else ""
+        cat = f" ({v.category.value})" if v.category else ""
+        _out.print(f"named person: {escape(v.name)}{age}{escape(place)}{cat}")
+
+
+def _pick(text: str, count: int) -> set[int]:
+    picked: set[int] = set()
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        if not part.strip().isdigit() or not 1 <= int(part) <= count:
+            raise UserInputError(f"--accept {text!r}: numbers from 1 to {count}")
+        picked.add(int(part))
+    return picked
+
+
+def _ask(p: ClaimProposal, i: int, count: int) -> str:
+    _out.rule(f"proposal {i} of {count}")
+    _out.print(f"[bold]{p.category.value} {p.bounds}[/] ({p.stance.value})")
+    if p.note:
+        _out.print(f"note: {escape(p.note)}")
+    who = (
+        f"{p.claimant.name} ({p.claimant.kind.value})" if p.claimant else "(no speaker)"
+    )
+    _out.print(f"claimant: {escape(who)}")
+    _out.print(f"figure: {escape(p.figure)}")
+    _out.print(f"[dim]{escape(p.quote)}[/]")
+    answer: str = typer.prompt("accept? [a]ccept / [r]eject / [q]uit", default="r")
+    return answer.strip().lower()[:1]
+
+
+@claims_app.command("review")
+def review(
+    file: Annotated[Path, typer.Argument(help="An article: plain text or HTML.")],
+    incident: Incident,
+    accept_all: Annotated[
+        bool, typer.Option("--accept-all", help="Accept every proposal (scripts).")
+    ] = False,
+    accept: Annotated[
+        str, typer.Option("--accept", help="Accept these proposals: 1,3,4 (scripts).")
+    ] = "",
+    outlet: Outlet = "",
+    url: Url = "",
+    published: Published = "",
+    said_on: SaidOn = "",
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """Accept or reject each proposal; accepted ones are recorded as claims."""
+    result = extract(read_article(file))
+    proposals = list(result.claims)
+    count = len(proposals)
+    if accept_all:
+        chosen = set(range(1, count + 1))
+    elif accept:
+        chosen = _pick(accept, count)
+    else:
+        chosen = set()
+        for i, p in enumerate(proposals, 1):
+            answer = _ask(p, i, count)
+            if answer == "q":
+                break
+            if answer == "a":
+                chosen.add(i)
+    publication = Publication(
+        outlet=outlet, url=url, date=_date(published, "--published")
+    )
+    when = _date(said_on, "--said-on")
+    claims = [
+        proposals[i - 1].to_claim(incident, publication=publication, said_on=when)
+        for i in sorted(chosen)
+    ]
+    if not claims:
+        _out.print(f"{count} proposals, none accepted: nothing recorded.")
+        return
+    with _open(home, passphrase_file) as ws:
+        ids = record_claims(ws, claims)
+    _out.print(f"{count} proposals, recorded {len(ids)} claims for {escape(incident)}.")
+
+
+@claims_app.command("withdraw")
+def withdraw(
+    claim_id: Annotated[
+        str, typer.Argument(help="The claim's id (from `claims list`).")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the ledger).")],
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """Withdraw a wrongly recorded claim; the ledger keeps the original."""
+    with _open(home, passphrase_file) as ws:
+        full = _resolve_id(ws, claim_id)
+        withdraw_claim(ws, full, reason)
+    _out.print(f"Withdrew claim [bold]{full[:12]}[/].")
+
+
+def _resolve_id(ws: Workspace, prefix: str) -> str:
+    """Accept the 12-character prefix that ``claims list`` shows."""
+    ids = [
+        r.claim.id
+        for r in list_recorded(ws.conn, include_withdrawn=True)
+        if r.claim.id.startswith(prefix)
+    ]
+    if len(ids) != 1:
+        raise UserInputError(
+            f"no claim {prefix!r}" if not ids else f"{prefix!r} names {len(ids)} claims"
+        )
+    return ids[0]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``gawah claims ...`` to the CLI."""
+    app.add_typer(claims_app, name="claims")
