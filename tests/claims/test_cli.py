@@ -1,0 +1,128 @@
+"""``gawah claims ...`` end to end on a FICTIONAL workspace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gawah.cli import app
+from gawah.errors import UserInputError
+from gawah.workspace import Workspace
+
+ARTICLE = """<html><head><title>FICTIONAL</title><style>p {color: red}</style></head>
+<body><article>
+<p>KARAK, May 10 (FICTIONAL Wire) - At least 7 people were killed on Tuesday, doctors at
+the district hospital said.</p>
+<p>"No one was killed," the Interior Ministry said in a statement.</p>
+<p>Police said 600 people had been arrested. Turnout at the rally was 40 percent.</p>
+</article></body></html>
+"""
+
+
+@pytest.fixture
+def home(ws: Workspace) -> Path:
+    ws.close()
+    return ws.home
+
+
+@pytest.fixture
+def article(tmp_path: Path) -> Path:
+    path = tmp_path / "article.html"
+    path.write_text(ARTICLE, encoding="utf-8")
+    return path
+
+
+def _run(*args: str | Path) -> object:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _listed(home: Path) -> list[dict[str, object]]:
+    out = _run("claims", "list", "--incident", "karak", "--json", "--home", home)
+    return list(json.loads(out.output))  # type: ignore[attr-defined]
+
+
+class TestClaimsCli:
+    def test_add_then_list_as_json(self, home: Path) -> None:
+        """A hand-entered claim comes back from `claims list --json` with its bounds."""
+        _run("claims", "add", "--incident", "karak", "--category", "killed",
+             "--bounds", "6..open", "--note", "6 to over 200", "--claimant",
+             "FICTIONAL party spokesman", "--kind", "party", "--said-on", "2024-05-11",
+             "--home", home)  # fmt: skip
+        (row,) = _listed(home)
+        assert (row["low"], row["high"], row["bounds"]) == (6, None, "6..open")
+        assert row["note"] == "6 to over 200"
+        assert row["claimant"]["kind"] == "party"  # type: ignore[index]
+
+    def test_add_refuses_an_unknown_incident(self, home: Path) -> None:
+        """The incident must exist in the registry."""
+        with pytest.raises(UserInputError, match="no incident"):
+            _run("claims", "add", "--incident", "elsewhere", "--category", "killed",
+                 "--bounds", "7", "--claimant", "x", "--home", home)  # fmt: skip
+
+    def test_add_refuses_a_bad_category(self, home: Path) -> None:
+        """An unknown category names the allowed ones."""
+        with pytest.raises(UserInputError, match="killed, injured"):
+            _run("claims", "add", "--incident", "karak", "--category", "harmed",
+                 "--bounds", "7", "--claimant", "x", "--home", home)  # fmt: skip
+
+    def test_extract_html_as_json(self, article: Path) -> None:
+        """Extraction strips HTML and proposes the three casualty figures, not the 40%."""
+        out = _run("claims", "extract", article, "--json")
+        doc = json.loads(out.output)  # type: ignore[attr-defined]
+        got = [(c["category"], c["low"], c["high"], c["stance"]) for c in doc["claims"]]
+        assert got == [
+            ("killed", 7, None, "asserts"),
+            ("killed", 0, 0, "denies"),
+            ("arrested", 600, 600, "asserts"),
+        ]
+        assert all(c["sentence_end"] > c["sentence_start"] for c in doc["claims"])
+
+    def test_review_accept_all_records_every_proposal(
+        self, home: Path, article: Path
+    ) -> None:
+        """--accept-all records each proposal with the publication given."""
+        _run("claims", "review", article, "--incident", "karak", "--accept-all",
+             "--outlet", "FICTIONAL Wire", "--published", "2024-05-10", "--home", home)  # fmt: skip
+        rows = _listed(home)
+        assert len(rows) == 3
+        assert {r["publication"]["outlet"] for r in rows} == {"FICTIONAL Wire"}  # type: ignore[index]
+
+    def test_review_interactive_records_only_accepted(
+        self, home: Path, article: Path
+    ) -> None:
+        """Answering accept, reject, quit records exactly the first proposal."""
+        result = CliRunner().invoke(
+            app,
+            [
+                "claims",
+                "review",
+                str(article),
+                "--incident",
+                "karak",
+                "--home",
+                str(home),
+            ],
+            input="a\nr\nq\n",
+        )
+        assert result.exit_code == 0, result.output
+        (row,) = _listed(home)
+        assert (row["low"], row["high"]) == (7, None)
+
+    def test_review_accept_by_number_and_withdraw(
+        self, home: Path, article: Path
+    ) -> None:
+        """--accept 3 records the third proposal; withdraw by the listed prefix hides it."""
+        _run("claims", "review", article, "--incident", "karak", "--accept", "3",
+             "--home", home)  # fmt: skip
+        (row,) = _listed(home)
+        assert row["category"] == "arrested"
+        _run("claims", "withdraw", str(row["id"])[:12], "--reason", "FICTIONAL test",
+             "--home", home)  # fmt: skip
+        assert _listed(home) == []
