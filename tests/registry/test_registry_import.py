@@ -1,0 +1,250 @@
+"""Importing lists: encodings, XLSX, bad rows, reject files, idempotence, changes, maps."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from _registry_helpers import ListWriter, good_rows
+
+from gawah.errors import UserInputError
+from gawah.registry import (
+    RowsInvalidError,
+    Sex,
+    Status,
+    counts,
+    get_report,
+    get_sensitive,
+    import_list,
+    list_reports,
+)
+from gawah.registry.exporting import export_csv
+from gawah.workspace import Workspace
+
+
+class TestEncodings:
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le"])
+    def test_urdu_survives(
+        self, ws: Workspace, write_list: ListWriter, encoding: str
+    ) -> None:
+        """Urdu names and statuses come through every Unicode encoding intact."""
+        path = write_list(good_rows(), encoding=encoding)
+        result = import_list(ws, path, source="families")
+        assert result.added == 3
+        by_id = {r.record_id: r for r in list_reports(ws.conn)}
+        assert by_id["1"].name_urdu == "محمد عثمان"
+        assert by_id["2"].sex == Sex.FEMALE
+        assert by_id["2"].status == Status.INJURED
+        assert by_id["2"].status_as_written == "زخمی"
+
+    def test_cp1252(self, ws: Workspace, write_list: ListWriter) -> None:
+        """A Windows-1252 list (Excel on Windows) keeps its accented letters."""
+        rows = [
+            ["record_id", "full_name", "status", "notes"],
+            ["1", "Zoë D’Souza", "Expired", "café owner – shot"],
+            ["2", "René Masih", "Injured", "naïve witness"],
+        ]
+        path = write_list(rows, encoding="cp1252")
+        result = import_list(ws, path, source="hospital")
+        assert result.encoding == "cp1252"
+        names = sorted(r.full_name for r in list_reports(ws.conn))
+        assert names == ["René Masih", "Zoë D’Souza"]
+
+    def test_xlsx(self, ws: Workspace, tmp_path: Path) -> None:
+        """XLSX cells (numbers, real dates, Urdu) import like CSV text."""
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["record_id", "full_name", "name_urdu", "age", "date", "status"])
+        sheet.append(
+            [1, "Hamza Khan", "حمزہ خان", 31.0, dt.datetime(2031, 3, 14), "Shaheed"]
+        )
+        sheet.append([2, "Sana Malik", "ثنا ملک", "about 20", "Mar 2031", "لاپتہ"])
+        path = tmp_path / "list.xlsx"
+        book.save(path)
+        result = import_list(ws, path, source="party")
+        assert (result.added, result.encoding) == (2, "xlsx")
+        first, second = list_reports(ws.conn)
+        assert (first.record_id, first.age, first.date) == ("1", 31, "2031-03-14")
+        assert first.name_urdu == "حمزہ خان"
+        assert (second.status, second.date, second.age_min) == (
+            Status.MISSING,
+            "2031-03",
+            15,
+        )
+
+
+class TestBadRows:
+    def test_all_problems_reported_and_nothing_imported(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """Every bad cell is reported with line, column, value and reason; no event."""
+        rows = good_rows()
+        rows[1][5] = "twenty-ish"  # age, line 2
+        rows[2][7] = "31/02/2031"  # date, line 3
+        rows[3][4] = "blue"  # sex, line 4
+        rows[3][9] = "999"  # national_id, line 4
+        path = write_list(rows)
+        events_before = ws.ledger.count()
+        with pytest.raises(RowsInvalidError) as info:
+            import_list(ws, path, source="party")
+        found = {(i.line, i.column, i.value) for i in info.value.issues}
+        assert found == {
+            (2, "age", "twenty-ish"),
+            (3, "date", "31/02/2031"),
+            (4, "sex", "blue"),
+            (4, "national_id", "(withheld: sensitive)"),
+        }
+        assert "999" not in str(info.value)
+        assert ws.ledger.count() == events_before
+        assert counts(ws.conn).reports == 0
+
+    def test_skip_invalid_writes_reject_file(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """With skip_invalid the good rows import and bad rows go to a reject file."""
+        rows = good_rows()
+        rows[2][5] = "ancient"
+        path = write_list(rows)
+        result = import_list(ws, path, source="party", skip_invalid=True)
+        assert (result.added, result.rejected) == (2, 1)
+        assert result.reject_file is not None
+        with result.reject_file.open(encoding="utf-8-sig", newline="") as fh:
+            rejected = list(csv.reader(fh))
+        assert rejected[0][:3] == ["line", "problems", "record_id"]
+        assert rejected[1][0] == "3"
+        assert "age" in rejected[1][1]
+        assert rejected[1][2:] == rows[2]
+
+    def test_duplicate_record_id_is_bad(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """Two rows with the same record id cannot both be the source's record."""
+        rows = good_rows()
+        rows[3][0] = "1"
+        with pytest.raises(RowsInvalidError, match="repeats line 2"):
+            import_list(ws, write_list(rows), source="party")
+
+    def test_unknown_incident(self, ws: Workspace, write_list: ListWriter) -> None:
+        """Importing into an incident that was never recorded is a user error."""
+        with pytest.raises(UserInputError, match="no incident"):
+            import_list(ws, write_list(good_rows()), source="party", incident="nope")
+
+
+class TestReimport:
+    def test_same_file_adds_nothing(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """Importing the same list twice records no new event."""
+        path = write_list(good_rows())
+        import_list(ws, path, source="party", incident="inc")
+        events = ws.ledger.count()
+        again = import_list(ws, path, source="party", incident="inc")
+        assert (again.added, again.changed, again.unchanged) == (0, 0, 3)
+        assert ws.ledger.count() == events
+
+    def test_changed_file_adds_only_changes(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """A corrected row becomes version 2 of the same report; a new row is added."""
+        rows = good_rows()
+        import_list(ws, write_list(rows), source="party")
+        before = {r.record_id: r for r in list_reports(ws.conn)}
+        rows[2][6] = "Shaheed"  # the family learned she died
+        rows.append(["4", "Naveed Awan", "", "", "M", "19", "Lapata", "", "", "", ""])
+        events = ws.ledger.count()
+        result = import_list(ws, write_list(rows, name="v2.csv"), source="party")
+        assert (result.added, result.changed, result.unchanged) == (1, 1, 2)
+        assert ws.ledger.count() == events + 2
+        after = {r.record_id: r for r in list_reports(ws.conn)}
+        assert after["2"].report_id == before["2"].report_id
+        assert (after["2"].version, after["2"].status) == (2, Status.KILLED)
+        assert after["1"] == before["1"]
+        assert len(after) == 4
+
+    def test_rows_without_ids_are_keyed_by_content(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """Without a record_id column, identical rows stay separate and re-import is idempotent."""
+        rows = [["full_name", "status"], ["Ali Khan", "killed"], ["Ali Khan", "killed"]]
+        path = write_list(rows)
+        assert import_list(ws, path, source="press").added == 2
+        assert import_list(ws, path, source="press").added == 0
+
+
+class TestMappingAndFlags:
+    def test_map_file_renames_headers_and_statuses(
+        self, ws: Workspace, write_list: ListWriter, tmp_path: Path
+    ) -> None:
+        """A map file renames headers and adds status spellings."""
+        rows = [
+            ["Sr.", "Patient Name", "S/O", "Outcome", "Ward"],
+            ["7", "Imran Butt", "Akram", "Shifted to lockup", "Surgical"],
+        ]
+        map_file = tmp_path / "map.toml"
+        map_file.write_text(
+            '[columns]\n"Sr." = "record_id"\n"Patient Name" = "full_name"\n'
+            '[status]\n"Shifted to lockup" = "arrested_held"\n',
+            encoding="utf-8",
+        )
+        result = import_list(ws, write_list(rows), source="hospital", mapping=map_file)
+        (report,) = list_reports(ws.conn)
+        assert (report.record_id, report.full_name, report.father_name) == (
+            "7",
+            "Imran Butt",
+            "Akram",
+        )
+        assert report.status == Status.ARRESTED_HELD
+        assert report.extra == {"Ward": "Surgical"}
+        assert result.extra_columns == ("Ward",)
+        assert report.provenance is not None
+        assert report.provenance.columns["full_name"] == "Patient Name"
+
+    def test_map_to_unknown_column_is_refused(self, tmp_path: Path) -> None:
+        """A map file naming a column gawah does not have fails before any import."""
+        from gawah.registry import load_map
+
+        map_file = tmp_path / "map.toml"
+        map_file.write_text('[columns]\n"X" = "shoe_size"\n', encoding="utf-8")
+        with pytest.raises(UserInputError, match="shoe_size"):
+            load_map(map_file)
+
+    def test_unknown_status_kept_and_flagged(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """An unknown status is imported verbatim, flagged, and counted in the report."""
+        rows = [["record_id", "status"], ["1", "Under investigation"], ["2", "Expired"]]
+        result = import_list(ws, write_list(rows), source="press")
+        assert result.unrecognised_status == {"Under investigation": 1}
+        flagged = list_reports(ws.conn, status="unrecognised")
+        assert [(r.status, r.status_as_written) for r in flagged] == [
+            (Status.UNKNOWN, "Under investigation")
+        ]
+        assert counts(ws.conn).unrecognised_status == 1
+
+
+class TestSensitive:
+    def test_kept_apart_and_out_of_exports(
+        self, ws: Workspace, write_list: ListWriter, tmp_path: Path
+    ) -> None:
+        """National id and phone live in their own table and leave only when asked."""
+        import_list(ws, write_list(good_rows()), source="party")
+        report = next(r for r in list_reports(ws.conn) if r.record_id == "1")
+        secret = get_sensitive(ws.conn, report.report_id)
+        assert secret is not None
+        assert (secret.national_id, secret.phone) == ("1234512345671", "03001234567")
+        columns = {c[1] for c in ws.conn.execute("PRAGMA table_info(registry_reports)")}
+        assert not columns & {"national_id", "phone", "witness_name", "witness_contact"}
+        plain = tmp_path / "plain.csv"
+        export_csv(ws.conn, plain)
+        text = plain.read_text(encoding="utf-8-sig")
+        assert "1234512345671" not in text
+        assert "03001234567" not in text
+        assert "محمد عثمان" in text
+        full = tmp_path / "full.csv"
+        export_csv(ws.conn, full, include_sensitive=True)
+        assert "1234512345671" in full.read_text(encoding="utf-8-sig")
+        assert get_report(ws.conn, report.report_id) == report

@@ -1,0 +1,157 @@
+"""Tolerant parsing of ages, dates, sex, CNIC and statuses as real lists write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from gawah.errors import UserInputError
+from gawah.registry import Sex, Status, StatusVocabulary
+from gawah.registry.parsing import Age, parse_age, parse_cnic, parse_date
+from gawah.registry.vocabularies import DatePrecision, parse_sex, status_terms
+
+
+class TestAge:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("25", Age(25, 25, 25, False)),
+            ("25-30", Age(None, 25, 30, False)),
+            ("25 - 30", Age(None, 25, 30, False)),
+            ("about 40", Age(40, 35, 45, True)),
+            ("~40", Age(40, 35, 45, True)),
+            ("40?", Age(40, 35, 45, True)),
+            ("40s", Age(None, 40, 49, True)),
+            ("۲۵", Age(25, 25, 25, False)),
+            ("25 years", Age(25, 25, 25, False)),
+            ("25.0", Age(25, 25, 25, False)),
+            ("child", Age(None, 0, 17, True)),
+        ],
+    )
+    def test_accepts_common_forms(self, text: str, expected: Age) -> None:
+        """Exact ages, ranges, estimates, decades, Urdu digits and words all parse."""
+        assert parse_age(text) == expected
+
+    def test_empty_is_none(self) -> None:
+        """An empty cell means the age is unknown, not zero."""
+        assert parse_age("  ") is None
+
+    @pytest.mark.parametrize("text", ["abc", "130", "30-20", "-5", "25.5"])
+    def test_rejects_nonsense(self, text: str) -> None:
+        """Text, impossible ages and backwards ranges are errors with a reason."""
+        with pytest.raises(ValueError, match="age"):
+            parse_age(text)
+
+
+class TestDate:
+    @pytest.mark.parametrize(
+        ("text", "iso", "precision", "estimated"),
+        [
+            ("2024-11-26", "2024-11-26", DatePrecision.DAY, False),
+            ("26/11/2024", "2024-11-26", DatePrecision.DAY, False),
+            ("26-11-24", "2024-11-26", DatePrecision.DAY, False),
+            ("11/26/2024", "2024-11-26", DatePrecision.DAY, False),
+            ("03/04/2024", "2024-04-03", DatePrecision.DAY, False),
+            ("26 Nov 2024", "2024-11-26", DatePrecision.DAY, False),
+            ("November 26, 2024", "2024-11-26", DatePrecision.DAY, False),
+            ("Nov 2024", "2024-11", DatePrecision.MONTH, False),
+            ("2024-11", "2024-11", DatePrecision.MONTH, False),
+            ("2024", "2024", DatePrecision.YEAR, False),
+            ("about 26/11/2024", "2024-11-26", DatePrecision.DAY, True),
+            ("۲۶/۱۱/۲۰۲۴", "2024-11-26", DatePrecision.DAY, False),
+        ],
+    )
+    def test_precision_follows_the_source(
+        self, text: str, iso: str, precision: DatePrecision, estimated: bool
+    ) -> None:
+        """Dates keep the precision the source gave; day-first is the default."""
+        parsed = parse_date(text)
+        assert parsed is not None
+        assert (parsed.iso, parsed.precision, parsed.estimated) == (
+            iso,
+            precision,
+            estimated,
+        )
+
+    @pytest.mark.parametrize(
+        "text", ["31/02/2024", "yesterday", "13/13/2024", "Foo 2024"]
+    )
+    def test_rejects_impossible_dates(self, text: str) -> None:
+        """Impossible or unreadable dates are errors, never silently guessed."""
+        with pytest.raises(ValueError, match=r"date|month"):
+            parse_date(text)
+
+
+class TestSex:
+    @pytest.mark.parametrize(
+        ("text", "sex"),
+        [
+            ("M", Sex.MALE), ("male", Sex.MALE), ("مرد", Sex.MALE), ("F", Sex.FEMALE),
+            ("Female", Sex.FEMALE), ("عورت", Sex.FEMALE), ("", Sex.UNKNOWN),
+        ],
+    )  # fmt: skip
+    def test_forms(self, text: str, sex: Sex) -> None:
+        """English letters and words and Urdu words map to one code."""
+        assert parse_sex(text) == sex
+
+    def test_unknown_word_is_none(self) -> None:
+        """A value that is not a sex is reported, not guessed."""
+        assert parse_sex("blue") is None
+
+
+class TestStatusVocabulary:
+    @pytest.mark.parametrize(
+        ("text", "status"),
+        [
+            ("Treated & discharged", Status.INJURED),
+            ("Expired", Status.KILLED),
+            ("In jail", Status.ARRESTED_HELD),
+            ("Giraftar", Status.ARRESTED_HELD),
+            ("زخمی", Status.INJURED),
+            ("شہید", Status.KILLED),
+            ("lapata", Status.MISSING),
+            ("released on bail", Status.ARRESTED_RELEASED),
+            ("Body found", Status.FOUND_DEAD),
+            ("arrested_held", Status.ARRESTED_HELD),
+            ("", Status.UNKNOWN),
+        ],
+    )
+    def test_messy_values_map(self, text: str, status: Status) -> None:
+        """Hospital, party and Urdu spellings map to HURIDOCS-style codes."""
+        assert StatusVocabulary().lookup(text) == status
+
+    def test_unknown_value_is_none(self) -> None:
+        """A value outside the vocabulary is not forced into a code."""
+        assert StatusVocabulary().lookup("under investigation") is None
+
+    def test_map_file_extends(self) -> None:
+        """Extra spellings from a map file are used, shipped ones still work."""
+        vocabulary = StatusVocabulary({"In lockup": "arrested_held"})
+        assert vocabulary.lookup("in  LOCKUP") == Status.ARRESTED_HELD
+        assert vocabulary.lookup("Expired") == Status.KILLED
+
+    def test_map_file_with_bad_code_is_a_user_error(self) -> None:
+        """Mapping a spelling to a code that does not exist is refused clearly."""
+        with pytest.raises(UserInputError, match="unknown code"):
+            StatusVocabulary({"x": "dead-ish"})
+
+    def test_every_code_has_a_term(self) -> None:
+        """The data file documents every status code and no spelling maps twice."""
+        terms = status_terms()
+        assert {t.code for t in terms} == set(Status)
+        vocabulary = StatusVocabulary()
+        for term in terms:
+            for value in term.values:
+                assert vocabulary.lookup(value) == term.code, value
+
+
+class TestCnic:
+    def test_formats(self) -> None:
+        """Dashed and plain CNICs normalise to 13 digits."""
+        assert parse_cnic("12345-1234567-1") == "1234512345671"
+        assert parse_cnic("") is None
+
+    def test_error_withholds_value(self) -> None:
+        """A malformed national id is an error that does not repeat the number."""
+        with pytest.raises(ValueError, match="withheld") as info:
+            parse_cnic("12345-99")
+        assert "12345" not in str(info.value)
