@@ -1,0 +1,207 @@
+"""Classify: score candidate pairs with a Fellegi-Sunter model fitted by Splink.
+
+No labelled data are needed. The prior (how often two random reports are the
+same person) comes from near-certain deterministic rules; u probabilities from
+random pairs (almost all non-matches); m probabilities by expectation
+maximisation on two blocking rules, each leaving the other comparisons free.
+Reviewed decisions, when there are enough, re-estimate the m probabilities
+from labels (:func:`train`). DuckDB runs in-process, on this machine's cores.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import duckdb
+import pandas as pd
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from gawah.linkage.blocking import blocking_rules, training_rules
+from gawah.linkage.compare import comparisons
+
+# A pair whose match probability reaches this is the same person, absent review
+# (the best pairwise F1 on the generated lists, docs/validation/linkage.md).
+DEFAULT_MATCH_THRESHOLD = 0.7
+# Undecided pairs in [low, high) go to the review queue.
+DEFAULT_REVIEW_LOW = 0.3
+DEFAULT_REVIEW_HIGH = 0.95
+# Splink needs a floor for the EM prior when no deterministic rule finds anything.
+_FALLBACK_PRIOR = 1e-4
+
+_MODEL_COLUMNS = (
+    "unique_id",
+    "name_key",
+    "name_tokens",
+    "name_skels",
+    "name_skel",
+    "father_key",
+    "father_skels",
+    "father_skel",
+    "age_lo",
+    "age_hi",
+    "sex",
+    "status",
+    "date",
+    "district",
+    "tehsil",
+    "union_council",
+    "village",
+    "cnic",
+    "rare1",
+    "rare2",
+    "father_rare",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOptions:
+    """How the model is built; the defaults are the documented ones."""
+
+    exclude: frozenset[str] = frozenset()
+    seed: int = 19481210
+    threads: int = 2
+    u_max_pairs: float = 1e6
+    em_max_pairs: float | None = 5e6
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPairs:
+    """The scored candidate pairs and the model that scored them."""
+
+    pairs: pd.DataFrame = field(
+        repr=False
+    )  # unique_id_l < unique_id_r, match_weight, ...
+    model: dict[str, Any] = field(repr=False)  # Splink's settings JSON with m/u
+
+
+def _settings(options: ModelOptions) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=cast(Any, comparisons(options.exclude)),
+        blocking_rules_to_generate_predictions=cast(Any, blocking_rules()),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=[],
+    )
+
+
+def _linker(frame: pd.DataFrame, options: ModelOptions) -> Linker:
+    # Splink reports training details as log warnings; gawah explains its own.
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    con = duckdb.connect()
+    con.execute(f"SET threads = {int(options.threads)}")
+    api = DuckDBAPI(connection=con)
+    table = api.register(frame[list(_MODEL_COLUMNS)], dataset_display_name="reports")
+    return Linker(table, _settings(options), log_level=None)
+
+
+def _estimate(
+    linker: Linker,
+    frame: pd.DataFrame,
+    options: ModelOptions,
+    labels: pd.DataFrame | None,
+) -> None:
+    training = linker.training
+    deterministic: list[Any] = [
+        block_on("cnic"),
+        block_on("name_key", "father_key", "district"),
+        block_on("name_key", "date", "district"),
+    ]
+    try:
+        training.estimate_probability_two_random_records_match(
+            deterministic, recall=0.6
+        )
+    except Exception as exc:  # Splink raises bare errors on data with no such pairs
+        logging.getLogger(__name__).debug("prior not estimated: %s", exc)
+    prior = linker._settings_obj._probability_two_random_records_match
+    if not 0 < prior < 1:  # no deterministic match at all: a small prior
+        linker._settings_obj._probability_two_random_records_match = _FALLBACK_PRIOR
+    n = len(frame)
+    training.estimate_u_using_random_sampling(
+        max_pairs=min(options.u_max_pairs, n * (n - 1) / 2), seed=options.seed
+    )
+    for rule in training_rules():
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule,
+                estimate_without_term_frequencies=True,
+                max_pairs=options.em_max_pairs,
+            )
+        except Exception as exc:  # a rule that finds no pairs in this data: skip it
+            logging.getLogger(__name__).debug("EM rule skipped: %s", exc)
+    if labels is not None and len(labels) > 0:
+        matches = labels[labels["clerical_match_score"] == 1.0]
+        if len(matches) >= 20:
+            api = linker._db_api
+            table = api.register(matches, dataset_display_name="labels")
+            training.estimate_m_from_pairwise_labels(table)  # type: ignore[no-untyped-call]
+
+
+def score_pairs(
+    frame: pd.DataFrame,
+    options: ModelOptions | None = None,
+    *,
+    labels: pd.DataFrame | None = None,
+    threshold: float = 0.01,
+) -> ScoredPairs:
+    """Fit the model on ``frame`` (output of ``normalise_frame`` plus ``unique_id``) and score.
+
+    Args:
+        frame: normalised reports with an integer ``unique_id`` column.
+        options: model options (comparisons excluded, seed, threads).
+        labels: reviewed matches as ``unique_id_l, unique_id_r, clerical_match_score``.
+        threshold: keep only pairs with at least this match probability.
+
+    Returns:
+        Pairs with ``unique_id_l < unique_id_r``, ``match_weight``,
+        ``match_probability``, and per comparison its match weight ``mw_<c>``
+        (``mw_tf_adj_name`` is the extra weight of a rare or common name).
+    """
+    options = options or ModelOptions()
+    linker = _linker(frame, options)
+    _estimate(linker, frame, options, labels)
+    predictions = linker.inference.predict(
+        threshold_match_probability=threshold, warning_mode="never"
+    )
+    pairs = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    keep = [
+        c
+        for c in pairs.columns
+        if c in ("unique_id_l", "unique_id_r", "match_weight", "match_probability")
+        or c.startswith("mw_")
+    ]
+    pairs = pairs[keep]
+    swap = pairs["unique_id_l"] > pairs["unique_id_r"]
+    pairs.loc[swap, ["unique_id_l", "unique_id_r"]] = pairs.loc[
+        swap, ["unique_id_r", "unique_id_l"]
+    ].to_numpy()
+    model = linker.misc.save_model_to_json(overwrite=True)
+    return ScoredPairs(pairs.reset_index(drop=True), model)
+
+
+def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """Per comparison, each non-null level's label and match weight (log2 m/u)."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for comparison in model.get("comparisons", []):
+        levels: list[tuple[str, float]] = []
+        for lv in comparison["comparison_levels"]:
+            if lv.get("is_null_level"):
+                levels.append((lv.get("label_for_charts", "missing"), 0.0))
+                continue
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            weight = math.log2(m / u) if m and u else 0.0
+            levels.append((lv.get("label_for_charts", ""), weight))
+        out[comparison["output_column_name"]] = levels
+    return out
+
+
+def comparison_names(columns: Sequence[str]) -> list[str]:
+    """The comparison names present in a scored-pairs frame, in model order."""
+    return [
+        c[3:] for c in columns if c.startswith("mw_") and not c.startswith("mw_tf_adj")
+    ]

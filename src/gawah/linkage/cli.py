@@ -1,0 +1,226 @@
+"""``gawah link``: link the workspace, review pairs, or link CSV files.
+
+One group, three commands, and a shortcut::
+
+    gawah link [run] [--home DIR]              link the workspace's reports into persons
+    gawah link review [--home DIR]             decide the pairs the model is unsure about
+    gawah link csv FILE.csv... --out OUT.csv   link list files, no workspace
+    gawah link FILE.csv... --out OUT.csv       the same (a first argument that is not a
+                                               command is taken as a file)
+
+A file literally named ``run``, ``review`` or ``csv`` must be given as ``./run``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
+
+from gawah.config import resolve_home
+from gawah.ledger.cli import read_passphrase
+from gawah.linkage.files import (
+    link_files,
+    read_lists,
+    summary,
+    summary_json,
+    write_clusters,
+)
+from gawah.linkage.pipeline import LinkOptions
+from gawah.linkage.review import ReviewPair, decide, review_queue
+from gawah.linkage.run import link_workspace
+from gawah.workspace import Workspace
+
+_out = Console()
+
+Home = Annotated[
+    Path | None,
+    typer.Option(
+        "--home", help="Workspace folder (default: $GAWAH_HOME or ./gawah-data)."
+    ),
+]
+PassFile = Annotated[
+    Path | None,
+    typer.Option("--passphrase-file", help="Read the key passphrase from this file."),
+]
+Threshold = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold",
+        min=0.0,
+        max=1.0,
+        help="Match probability at which two reports are one person (default 0.7).",
+    ),
+]
+
+
+class _LinkGroup(TyperGroup):
+    """A group whose unknown first argument is a file for the CSV command."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["csv", *args]
+        return super().resolve_command(ctx, args)
+
+
+link_app = typer.Typer(
+    name="link",
+    cls=_LinkGroup,
+    invoke_without_command=True,
+    help="Link reports into persons (workspace), review unsure pairs, or link CSV files.",
+)
+
+
+def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
+    return Workspace.open(
+        resolve_home(home), passphrase=read_passphrase(passphrase_file)
+    )
+
+
+def _options(threshold: float | None) -> LinkOptions | None:
+    return None if threshold is None else LinkOptions(threshold=threshold)
+
+
+def _run(
+    home: Path | None, passphrase_file: Path | None, threshold: float | None
+) -> None:
+    with _open(home, passphrase_file) as ws:
+        run = link_workspace(ws, progress=True, options=_options(threshold))
+    _out.print(
+        f"linked [bold]{run.n_reports}[/] reports into [bold]{run.n_persons}[/] persons "
+        f"in {run.seconds:.1f} s; [bold]{run.n_review}[/] pairs to review "
+        f"(`gawah link review`). Run {run.run_id}."
+    )
+
+
+@link_app.callback()
+def _default(
+    ctx: typer.Context,
+    home: Home = None,
+    passphrase_file: PassFile = None,
+    threshold: Threshold = None,
+) -> None:
+    """Without a command: link the workspace (same as `gawah link run`)."""
+    if ctx.invoked_subcommand is None:
+        _run(home, passphrase_file, threshold)
+
+
+@link_app.command("run")
+def run_command(
+    home: Home = None, passphrase_file: PassFile = None, threshold: Threshold = None
+) -> None:
+    """Link every report of the workspace into persons; reviewed decisions always win."""
+    _run(home, passphrase_file, threshold)
+
+
+@link_app.command("csv")
+def csv_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="List files (CSV); the list name is the file stem."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Where to write list,record_id,cluster_id."),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary.")
+    ] = False,
+    threshold: Threshold = None,
+) -> None:
+    """Link list files without a workspace; bad input writes nothing (exit 2)."""
+    read_lists(files)  # validate every file before any work
+    result = link_files(files, _options(threshold))
+    write_clusters(result, out)
+    if as_json:
+        typer.echo(summary_json(result))
+        return
+    info = summary(result)
+    table = Table(title=f"Linked into {out}")
+    table.add_column("list")
+    table.add_column("records", justify="right")
+    table.add_column("persons", justify="right")
+    lists = info["lists"]
+    assert isinstance(lists, dict)
+    for name, row in lists.items():
+        table.add_row(name, str(row["records"]), str(row["persons"]))
+    table.add_row("[bold]all[/]", str(info["records"]), f"[bold]{info['persons']}[/]")
+    _out.print(table)
+
+
+def _show(pair: ReviewPair, ws: Workspace, position: str) -> None:
+    from gawah.registry import get_report
+
+    left, right = get_report(ws.conn, pair.report_l), get_report(ws.conn, pair.report_r)
+    table = Table(
+        title=f"{position}  probability {pair.match_probability:.2f}  "
+        f"weight {pair.match_weight:+.1f}"
+    )
+    table.add_column("")
+    table.add_column(pair.report_l[:12])
+    table.add_column(pair.report_r[:12])
+    for fld in (
+        "full_name",
+        "name_urdu",
+        "father_name",
+        "age",
+        "sex",
+        "status",
+        "date",
+        "district",
+        "village",
+        "address",
+    ):
+        a = str(getattr(left, fld, "") or "")
+        b = str(getattr(right, fld, "") or "")
+        if a or b:
+            table.add_row(fld, a, b)
+    _out.print(table)
+    why = Table(title="why (match weight per comparison)")
+    why.add_column("comparison")
+    why.add_column("level")
+    why.add_column("weight", justify="right")
+    for line in pair.explanation:
+        colour = "green" if line.weight > 0 else "red" if line.weight < 0 else "dim"
+        why.add_row(line.comparison, line.level, f"[{colour}]{line.weight:+.2f}[/]")
+    _out.print(why)
+
+
+@link_app.command("review")
+def review_command(
+    home: Home = None,
+    passphrase_file: PassFile = None,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Your name (default: the workspace author).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Stop after this many pairs.")] = 50,
+) -> None:
+    """Decide, pair by pair, whether two reports describe the same person."""
+    with _open(home, passphrase_file) as ws:
+        queue = review_queue(ws)
+        if not queue:
+            _out.print(
+                "nothing to review: run `gawah link` first, or every pair is decided"
+            )
+            return
+        author = reviewer or str(getattr(ws, "author", "") or "reviewer")
+        for i, pair in enumerate(queue[:limit], start=1):
+            _show(pair, ws, f"pair {i} of {len(queue)}")
+            answer = typer.prompt(
+                "same person? [y]es / [n]o / [s]kip / [q]uit", default="s"
+            )
+            choice = answer.strip().lower()[:1]
+            if choice == "q":
+                break
+            decision = {"y": "match", "n": "non_match"}.get(choice, "skip")
+            decide(ws, pair, decision, author)
+        _out.print("decisions recorded; run `gawah link` to apply them")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``link`` group to the gawah CLI."""
+    app.add_typer(link_app, name="link")

@@ -1,0 +1,192 @@
+"""Compare: the Splink comparisons of a pair of normalised reports.
+
+Each comparison is a :class:`splink.internals.comparison_creator.ComparisonCreator`
+subclass whose levels run from missing, through exact, to the weakest
+agreement, then "else". Splink estimates an m and u probability per level;
+the match weight of a pair is the sum of the levels' log2 Bayes factors, so
+every level here is also one line of the review explanation.
+"""
+
+from __future__ import annotations
+
+from splink import ColumnExpression
+from splink.internals import comparison_level_library as cll
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+
+
+def _col(name: str) -> ColumnExpression:
+    return ColumnExpression(name)
+
+
+class SouthAsianNameComparison(ComparisonCreator):
+    """A person's name, with levels for the ways South Asian names differ.
+
+    Levels: missing; exact canonical tokens (after variants, titles, order);
+    transliteration-equal (same consonant skeletons: محمد علی and Mohammad Ali);
+    Jaro-Winkler >= 0.94; token subset (one name is the other plus or minus a
+    token: "Muhammad Ali" and "Muhammad Ali Khan"); Jaro-Winkler >= 0.85;
+    one shared skeleton token; else.
+    """
+
+    def __init__(self, prefix: str = "name") -> None:
+        self.prefix = prefix
+        super().__init__(f"{prefix}_key")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        key, p = self.col_expression, self.prefix
+        skels = f"{p}_skels"
+        return [
+            cll.NullLevel(key),
+            cll.ExactMatchLevel(key).configure(tf_adjustment_column=f"{p}_key"),
+            cll.CustomLevel(f"{p}_skel_l = {p}_skel_r", "transliteration-equal"),
+            cll.JaroWinklerLevel(key, 0.94),
+            cll.CustomLevel(
+                f"len({skels}_l) > 0 and len({skels}_r) > 0 and "
+                f"(list_has_all({skels}_l, {skels}_r) or list_has_all({skels}_r, {skels}_l))",
+                "token subset",
+            ),
+            cll.JaroWinklerLevel(key, 0.85),
+            cll.ArrayIntersectLevel(_col(skels), 1),
+            cll.ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return self.prefix
+
+
+class FatherNameComparison(SouthAsianNameComparison):
+    """The father's or husband's name: exact, transliteration-equal, subset, fuzzy, else."""
+
+    def __init__(self) -> None:
+        super().__init__("father")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        key = self.col_expression
+        return [
+            cll.NullLevel(key),
+            cll.ExactMatchLevel(key),
+            cll.CustomLevel("father_skel_l = father_skel_r", "transliteration-equal"),
+            cll.CustomLevel(
+                "list_has_all(father_skels_l, father_skels_r) or "
+                "list_has_all(father_skels_r, father_skels_l)",
+                "token subset",
+            ),
+            cll.JaroWinklerLevel(key, 0.88),
+            cll.ElseLevel(),
+        ]
+
+
+class AgeRangeComparison(ComparisonCreator):
+    """Ages as ranges: overlapping, within 2 years, within 5 years, else.
+
+    The gap between two ranges is ``max(lows) - min(highs)``; it is <= 0 when
+    they overlap ("24" and "20-25").
+    """
+
+    def __init__(self) -> None:
+        super().__init__({"lo": "age_lo", "hi": "age_hi"})
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        gap = "greatest(age_lo_l, age_lo_r) - least(age_hi_l, age_hi_r)"
+        return [
+            cll.CustomLevel(
+                "age_lo_l is null or age_lo_r is null", "age missing"
+            ).configure(is_null_level=True),
+            cll.CustomLevel(f"{gap} <= 0", "ranges overlap"),
+            cll.CustomLevel(f"{gap} <= 2", "within 2 years"),
+            cll.CustomLevel(f"{gap} <= 5", "within 5 years"),
+            cll.ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "age"
+
+
+class PlaceComparison(ComparisonCreator):
+    """Where: same village, same union council, same tehsil, same district, else."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {"d": "district", "t": "tehsil", "u": "union_council", "v": "village"}
+        )
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        same_district = (
+            "(district_l = district_r or district_l is null or district_r is null)"
+        )
+        return [
+            cll.CustomLevel(
+                "(district_l is null or district_r is null) and "
+                "(village_l is null or village_r is null)",
+                "place missing",
+            ).configure(is_null_level=True),
+            cll.CustomLevel(
+                f"village_l = village_r and {same_district}", "same village"
+            ),
+            cll.CustomLevel(
+                f"union_council_l = union_council_r and {same_district}",
+                "same union council",
+            ),
+            cll.CustomLevel(f"tehsil_l = tehsil_r and {same_district}", "same tehsil"),
+            cll.CustomLevel("district_l = district_r", "same district"),
+            cll.ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "place"
+
+
+class IncidentDateComparison(ComparisonCreator):
+    """The incident date: same day, within 3 days, within 30 days, else."""
+
+    def __init__(self) -> None:
+        super().__init__("date")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        diff = "abs(date_diff('day', cast(date_l as date), cast(date_r as date)))"
+        return [
+            cll.NullLevel(self.col_expression),
+            cll.ExactMatchLevel(self.col_expression),
+            cll.CustomLevel(f"{diff} <= 3", "within 3 days"),
+            cll.CustomLevel(f"{diff} <= 30", "within 30 days"),
+            cll.ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "date"
+
+
+class ExactFieldComparison(ComparisonCreator):
+    """A categorical field (status, sex, CNIC): missing, equal, different."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(column)
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        return [
+            cll.NullLevel(self.col_expression),
+            cll.ExactMatchLevel(self.col_expression),
+            cll.ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return self.col_expression.output_column_name
+
+
+COMPARISON_NAMES = ("name", "father", "age", "place", "date", "status", "sex", "cnic")
+
+
+def comparisons(exclude: frozenset[str] = frozenset()) -> list[ComparisonCreator]:
+    """The model's comparisons, minus ``exclude`` (used by the ablation study)."""
+    every: dict[str, ComparisonCreator] = {
+        "name": SouthAsianNameComparison(),
+        "father": FatherNameComparison(),
+        "age": AgeRangeComparison(),
+        "place": PlaceComparison(),
+        "date": IncidentDateComparison(),
+        "status": ExactFieldComparison("status"),
+        "sex": ExactFieldComparison("sex"),
+        "cnic": ExactFieldComparison("cnic"),
+    }
+    return [c for name, c in every.items() if name not in exclude]

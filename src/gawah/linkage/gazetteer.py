@@ -1,0 +1,160 @@
+"""The shipped gazetteer of Pakistani districts and tehsils, and address parsing.
+
+Lists write places the way people say them: "Pindi", "Rwp", "D.I. Khan",
+"Abbotabad", or the Urdu spelling. :func:`resolve_place` turns an address and
+any district/tehsil/village columns into canonical names from
+``data/districts.tsv`` and ``data/tehsils.tsv`` so that the model compares
+places, not spellings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from gawah.linkage._tables import rows
+from gawah.linkage.normalise import fold
+
+_PLACE_WORDS = re.compile(
+    r"\b(district|distt|dist|tehsil|tehseel|teh|village|vill|vil|mouza|mohallah|"
+    r"mohalla|town|city|union council|uc|p\.?o\.?|post office|province)\b\.?"
+)
+
+
+_SPLIT = re.compile(r"[,;/\n]|\s-\s")
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerEntry:
+    """One place of the gazetteer: a district (``tehsil`` None) or a tehsil."""
+
+    province: str
+    district: str
+    tehsil: str | None
+
+
+@cache
+def _index() -> tuple[dict[str, GazetteerEntry], dict[str, GazetteerEntry]]:
+    districts: dict[str, GazetteerEntry] = {}
+    province_of: dict[str, str] = {}
+    for row in rows("districts.tsv"):
+        province, district = row[0], row[1]
+        province_of[district] = province
+        entry = GazetteerEntry(province, district, None)
+        for name in [district, *(row[2].split("|") if len(row) > 2 else [])]:
+            if name.strip():
+                districts.setdefault(_compact(name), entry)
+    tehsils: dict[str, GazetteerEntry] = {}
+    for row in rows("tehsils.tsv"):
+        district, tehsil = row[0], row[1]
+        entry = GazetteerEntry(province_of.get(district, ""), district, tehsil)
+        for name in [tehsil, *(row[2].split("|") if len(row) > 2 else [])]:
+            if name.strip():
+                tehsils.setdefault(_compact(name), entry)
+    return districts, tehsils
+
+
+def district_names() -> list[str]:
+    """Every canonical district name of the gazetteer, sorted."""
+    return sorted({e.district for e in _index()[0].values()})
+
+
+def tehsils_of(district: str) -> list[str]:
+    """The tehsils the gazetteer knows for ``district`` (not every tehsil exists here)."""
+    return sorted(
+        {e.tehsil for e in _index()[1].values() if e.district == district and e.tehsil}
+    )
+
+
+def lookup(text: str | None) -> GazetteerEntry | None:
+    """Find a district or tehsil by any of its spellings; ``None`` if unknown."""
+    key = _compact(_PLACE_WORDS.sub(" ", fold(text)))
+    if not key:
+        return None
+    districts, tehsils = _index()
+    return districts.get(key) or tehsils.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A place reduced to canonical parts; unknown parts are ``None``."""
+
+    village: str | None
+    union_council: str | None
+    tehsil: str | None
+    district: str | None
+
+
+def _clean(text: str | None) -> str | None:
+    folded = " ".join(
+        re.sub(r"[^a-z0-9 ]", " ", _PLACE_WORDS.sub(" ", fold(text))).split()
+    )
+    return folded or None
+
+
+def resolve_place(
+    address: str | None = None,
+    *,
+    place: str | None = None,
+    village: str | None = None,
+    union_council: str | None = None,
+    tehsil: str | None = None,
+    district: str | None = None,
+) -> Place:
+    """Combine an address and place columns into one canonical :class:`Place`.
+
+    The address is split on commas; each part is looked up in the gazetteer
+    (most specific last, as in "Banda Daud Shah, Karak"). The first part that
+    is not a district becomes the village, so "Banda Daud Shah, Karak" gives
+    village ``banda daud shah``, tehsil Banda Daud Shah, district Karak.
+    Explicit columns win over what the address says.
+    """
+    out_district: str | None = None
+    out_tehsil: str | None = None
+    out_village: str | None = None
+    for column, is_district in ((district, True), (tehsil, False)):
+        entry = lookup(column)
+        if entry is not None:
+            out_district = out_district or entry.district
+            if entry.tehsil and not is_district:
+                out_tehsil = entry.tehsil
+        elif column and is_district and _clean(column):
+            out_district = out_district or (_clean(column) or "").title()
+        elif column and not is_district:
+            out_tehsil = _clean(column)
+    joined = " , ".join(x for x in (address, place) if x)
+    parts = [p for p in _SPLIT.split(fold(joined)) if p.strip()]
+    entries = [lookup(part) for part in parts]
+    # Districts first, so that a tehsil name shared by two districts is read
+    # in the district the address names ("Qasimabad, Pindi" is not Hyderabad's).
+    # The last district named wins: addresses run from specific to general
+    # ("Korangi, Karachi": Korangi is then the locality).
+    named = [e.district for e in entries if e is not None and e.tehsil is None]
+    if named:
+        out_district = out_district or named[-1]
+    for part, entry in zip(parts, entries, strict=True):
+        if (
+            entry is not None
+            and entry.tehsil is None
+            and entry.district == out_district
+        ):
+            continue
+        if (
+            entry is not None
+            and entry.tehsil
+            and out_district in (None, entry.district)
+        ):
+            out_district = entry.district
+            out_tehsil = out_tehsil or entry.tehsil
+        out_village = out_village or _clean(part)
+    return Place(
+        village=_clean(village) or out_village,
+        union_council=_clean(union_council),
+        tehsil=out_tehsil,
+        district=out_district,
+    )

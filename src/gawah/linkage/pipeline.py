@@ -1,0 +1,165 @@
+"""The linkage pipeline, one function, its stages in HRDAG's order.
+
+:func:`link_records` runs, for a table of reports:
+
+1. normalise every report (:mod:`~gawah.linkage.normalise`);
+2. block and compare candidate pairs, fit the model, score
+   (:mod:`~gawah.linkage.blocking`, :mod:`~gawah.linkage.compare`,
+   :mod:`~gawah.linkage.classify`);
+3. cluster at the threshold, reviewed decisions first
+   (:mod:`~gawah.linkage.cluster`);
+4. name the persons, carrying ids over from the previous run;
+5. collect the pairs between the review threshold and the match threshold
+   that no one has decided yet (:mod:`~gawah.linkage.review`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from gawah.linkage.classify import (
+    DEFAULT_MATCH_THRESHOLD,
+    DEFAULT_REVIEW_HIGH,
+    DEFAULT_REVIEW_LOW,
+    ModelOptions,
+    score_pairs,
+)
+from gawah.linkage.cluster import carry_over, cluster_pairs
+from gawah.linkage.normalise import normalise_frame
+
+
+@dataclass(frozen=True, slots=True)
+class LinkOptions:
+    """Thresholds and model options of one linkage run (defaults documented)."""
+
+    threshold: float = DEFAULT_MATCH_THRESHOLD
+    review_low: float = DEFAULT_REVIEW_LOW
+    review_high: float = DEFAULT_REVIEW_HIGH
+    max_cluster_size: int | None = None
+    # A scored pair below this probability may not be joined through others.
+    conflict_below: float | None = 0.05
+    model: ModelOptions = field(default_factory=ModelOptions)
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """The outcome of a run: one row per report with its person, and the scored pairs."""
+
+    records: pd.DataFrame = field(repr=False)  # key, list, record_id, person_id
+    pairs: pd.DataFrame = field(repr=False)  # key_l < key_r, match_probability, ...
+    model: dict[str, Any] = field(repr=False)
+    options: LinkOptions
+
+    @property
+    def n_persons(self) -> int:
+        """How many distinct persons the reports describe."""
+        return int(self.records["person_id"].nunique())
+
+    def review_pairs(
+        self, decided: frozenset[tuple[str, str]] = frozenset()
+    ) -> pd.DataFrame:
+        """Undecided pairs whose probability lies between the two thresholds."""
+        p = self.pairs
+        band = p[
+            (p["match_probability"] >= self.options.review_low)
+            & (p["match_probability"] < self.options.review_high)
+        ]
+        if decided:
+            keep = [
+                (a, b) not in decided
+                for a, b in zip(band["key_l"], band["key_r"], strict=True)
+            ]
+            band = band[keep]
+        return band.sort_values("match_probability", ascending=False)
+
+
+def _max_size(records: pd.DataFrame, options: LinkOptions) -> int:
+    if options.max_cluster_size is not None:
+        return options.max_cluster_size
+    # A person is named at most a few times per list; allow three per list.
+    return max(10, 3 * int(records["list"].nunique()))
+
+
+def link_records(
+    reports: pd.DataFrame,
+    *,
+    options: LinkOptions | None = None,
+    decisions: Mapping[tuple[str, str], bool] | None = None,
+    previous: Mapping[str, str] | None = None,
+) -> LinkResult:
+    """Link reports into persons.
+
+    Args:
+        reports: canonical import columns plus ``key`` (unique) and ``list``.
+        options: thresholds and model options.
+        decisions: reviewed pairs of keys (smaller first): ``True`` same person.
+        previous: key -> person id of the previous run, for stable ids.
+
+    Returns:
+        A :class:`LinkResult`.
+    """
+    options = options or LinkOptions()
+    decisions = decisions or {}
+    reports = reports.reset_index(drop=True)
+    keys = reports["key"].astype(str).tolist()
+    # 1 - normalise
+    frame = normalise_frame(reports)
+    frame["unique_id"] = range(len(frame))
+    index = {k: i for i, k in enumerate(keys)}
+    by_id = {
+        (min(index[a], index[b]), max(index[a], index[b])): same
+        for (a, b), same in decisions.items()
+        if a in index and b in index
+    }
+    labels = pd.DataFrame(
+        [(a, b, 1.0 if same else 0.0) for (a, b), same in by_id.items()],
+        columns=["unique_id_l", "unique_id_r", "clerical_match_score"],
+    )
+    # 2 - block, compare, classify
+    scored = score_pairs(
+        frame,
+        options.model,
+        labels=labels,
+        threshold=0.0 if options.conflict_below else options.review_low,
+    )
+    pairs = scored.pairs
+    if options.conflict_below:
+        keep = pairs["match_probability"] >= min(options.review_low, 0.01)
+        conflicts = pairs[~keep]
+        pairs = pairs[keep].reset_index(drop=True)
+    else:
+        conflicts = pairs.iloc[:0]
+    # 3 - cluster
+    label = cluster_pairs(
+        len(frame),
+        pd.concat([pairs, conflicts], ignore_index=True),
+        threshold=options.threshold,
+        decisions=by_id,
+        max_size=_max_size(reports, options),
+        conflict_below=options.conflict_below,
+    )
+    # 4 - name the persons
+    members: dict[str, list[str]] = {}
+    for k, lab in zip(keys, label.tolist(), strict=True):
+        members.setdefault(str(lab), []).append(k)
+    ids = carry_over(members, previous or {})
+    records = pd.DataFrame(
+        {
+            "key": keys,
+            "list": reports["list"].astype(str),
+            "record_id": reports["record_id"].astype(str),
+            "person_id": [ids[str(lab)] for lab in label.tolist()],
+        }
+    )
+    key_arr = pd.Series(keys)
+    pairs = pairs.assign(
+        key_l=key_arr.iloc[pairs["unique_id_l"]].to_numpy(),
+        key_r=key_arr.iloc[pairs["unique_id_r"]].to_numpy(),
+    )
+    swap = pairs["key_l"] > pairs["key_r"]
+    pairs.loc[swap, ["key_l", "key_r"]] = pairs.loc[swap, ["key_r", "key_l"]].to_numpy()
+    return LinkResult(records, pairs, scored.model, options)

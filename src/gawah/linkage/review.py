@@ -1,0 +1,146 @@
+"""Review: the pairs the model is unsure about, explained, and the decisions on them.
+
+The queue is the latest run's pairs whose match probability lies between the
+review thresholds and that no one has decided. Each pair carries the
+per-comparison match weights that add up to its score, so a reviewer sees
+*why* (same father, age ranges overlap, different district ...). A decision
+is a ``link.decided`` ledger event; match and non-match decisions bind every
+later run, whatever the model says.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from gawah.errors import UserInputError
+from gawah.linkage.classify import comparison_names, level_weights
+from gawah.linkage.projection import DECISIONS, LINK_DECIDED
+from gawah.workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonWeight:
+    """One line of an explanation: a comparison, the level reached, its weight."""
+
+    comparison: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPair:
+    """Two reports that may be the same person, and why the model is unsure."""
+
+    report_l: str
+    report_r: str
+    match_probability: float
+    match_weight: float
+    explanation: tuple[ComparisonWeight, ...]
+    skipped: bool = False
+
+
+def explain(pairs: pd.DataFrame, model: dict[str, Any]) -> list[list[ComparisonWeight]]:
+    """Explanations of scored pairs: per comparison, the level reached and its weight.
+
+    The level is the model level whose weight matches the pair's weight for
+    that comparison; a name's frequency adjustment is its own line.
+    """
+    levels = level_weights(model)
+    names = comparison_names(list(pairs.columns))
+    out: list[list[ComparisonWeight]] = []
+    for values in pairs.to_dict("records"):
+        lines: list[ComparisonWeight] = []
+        for name in names:
+            weight = float(values[f"mw_{name}"])
+            options = levels.get(name, [])
+            label = (
+                min(options, key=lambda lv: abs(lv[1] - weight))[0] if options else ""
+            )
+            lines.append(ComparisonWeight(name, label, round(weight, 3)))
+            adj = values.get(f"mw_tf_adj_{name}")
+            if adj is not None and adj == adj and abs(float(adj)) > 1e-9:
+                lines.append(
+                    ComparisonWeight(name, "name frequency", round(float(adj), 3))
+                )
+        out.append(lines)
+    return out
+
+
+def decisions(conn: sqlite3.Connection) -> dict[tuple[str, str], bool]:
+    """Binding decisions: (report, report) smaller first -> same person?"""
+    return {
+        (str(a), str(b)): d == "match"
+        for a, b, d in conn.execute(
+            "SELECT report_l, report_r, decision FROM linkage_decisions "
+            "WHERE decision != 'skip'"
+        )
+    }
+
+
+def review_queue(ws: Workspace) -> list[ReviewPair]:
+    """The pairs waiting for review, most probable first, skipped pairs last."""
+    decided = {
+        (str(a), str(b)): str(d)
+        for a, b, d in ws.conn.execute(
+            "SELECT report_l, report_r, decision FROM linkage_decisions"
+        )
+    }
+    out: list[ReviewPair] = []
+    for a, b, p, w, expl in ws.conn.execute(
+        "SELECT report_l, report_r, match_probability, match_weight, explanation "
+        "FROM linkage_candidates ORDER BY match_probability DESC, report_l, report_r"
+    ):
+        state = decided.get((str(a), str(b)))
+        if state in ("match", "non_match"):
+            continue
+        lines = tuple(
+            ComparisonWeight(str(c), str(lv), float(wt))
+            for c, lv, wt in json.loads(expl)
+        )
+        out.append(
+            ReviewPair(str(a), str(b), float(p), float(w), lines, state == "skip")
+        )
+    out.sort(key=lambda r: r.skipped)
+    return out
+
+
+def decide(
+    ws: Workspace,
+    pair: ReviewPair | tuple[str, str],
+    decision: str,
+    author: str,
+) -> None:
+    """Record a reviewer's decision on a pair as a ``link.decided`` event.
+
+    Args:
+        ws: the open workspace.
+        pair: the pair (a :class:`ReviewPair` or two report ids).
+        decision: ``match``, ``non_match`` or ``skip``.
+        author: the reviewer's user name.
+    """
+    if decision not in DECISIONS:
+        raise UserInputError(
+            f"decision must be one of {', '.join(DECISIONS)}; got {decision!r}"
+        )
+    a, b = (pair.report_l, pair.report_r) if isinstance(pair, ReviewPair) else pair
+    if a == b:
+        raise UserInputError("a report cannot be paired with itself")
+    left, right = sorted((str(a), str(b)))
+    known = {
+        str(r)
+        for (r,) in ws.conn.execute(
+            "SELECT report_id FROM registry_reports WHERE report_id IN (?, ?)",
+            (left, right),
+        )
+    }
+    if known != {left, right}:
+        raise UserInputError("both reports of a decision must exist in the workspace")
+    ws.append(
+        LINK_DECIDED,
+        {"report_l": left, "report_r": right, "decision": decision, "reviewer": author},
+    )

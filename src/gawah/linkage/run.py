@@ -1,0 +1,215 @@
+"""Linkage over a workspace: fill the registry's persons, build capture histories.
+
+:func:`link_workspace` reads every report, links them with the reviewed
+decisions binding, records the persons (``persons.assigned``, through
+:func:`gawah.registry.assign_persons`) and the run with its review candidates
+(``link.ran``). Person ids carry over from the previous assignment where the
+clusters overlap. :func:`capture_histories` turns the persons into the 0/1
+table multiple systems estimation needs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from gawah.errors import UserInputError
+from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
+from gawah.linkage.projection import LINK_RAN
+from gawah.linkage.review import decisions, explain
+from gawah.registry import (
+    assign_persons,
+    get_sensitive,
+    list_reports,
+    list_sources,
+    person_of_report,
+)
+from gawah.workspace import Workspace
+
+METHOD = "gawah.linkage: Splink Fellegi-Sunter (DuckDB), best-first clustering"
+_REPORT_FIELDS = (
+    "record_id", "full_name", "given_name", "family_name", "father_name", "name_urdu",
+    "sex", "age", "age_min", "age_max", "status", "date", "place", "address", "district",
+    "tehsil", "union_council", "village", "notes",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LinkRun:
+    """What a workspace linkage run did."""
+
+    run_id: str
+    n_reports: int
+    n_persons: int
+    n_review: int
+    seconds: float
+    result: LinkResult = field(repr=False)
+
+
+def _value(value: object) -> object:
+    return getattr(value, "value", value)
+
+
+def reports_frame(ws: Workspace) -> pd.DataFrame:
+    """Every report of the workspace with the fields linkage compares.
+
+    National ids are read here to be compared and are never written anywhere
+    by linkage (not into events, explanations or output).
+    """
+    sources = {s.source_id: s.name for s in list_sources(ws.conn)}
+    rows: list[dict[str, object]] = []
+    for report in list_reports(ws.conn):
+        row = {f: _value(getattr(report, f, None)) for f in _REPORT_FIELDS}
+        sensitive = get_sensitive(ws.conn, report.report_id)
+        row["national_id"] = sensitive.national_id if sensitive else None
+        row["list"] = sources.get(report.source_id, report.source_id)
+        row["source_id"] = report.source_id
+        row["key"] = report.report_id
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def link_workspace(
+    ws: Workspace, *, progress: bool = False, options: LinkOptions | None = None
+) -> LinkRun:
+    """Link every report of the workspace into persons and record the result.
+
+    Args:
+        ws: the open workspace.
+        progress: show a progress line per stage (the CLI does).
+        options: thresholds and model options; the documented defaults if None.
+
+    Returns:
+        A :class:`LinkRun` (ids, counts, the full :class:`LinkResult`).
+    """
+    started = time.perf_counter()
+    say = _printer(progress)
+    say("reading reports")
+    reports = reports_frame(ws)
+    if reports.empty:
+        raise UserInputError("the workspace has no reports to link: import lists first")
+    say(f"linking {len(reports)} reports")
+    result = link_records(
+        reports,
+        options=options,
+        decisions=decisions(ws.conn),
+        previous=person_of_report(ws.conn),
+    )
+    run_id = "run-" + uuid.uuid4().hex[:16]
+    say("recording persons")
+    members: dict[str, list[str]] = {}
+    for key, pid in zip(
+        result.records["key"], result.records["person_id"], strict=True
+    ):
+        members.setdefault(str(pid), []).append(str(key))
+    assign_persons(ws, members, run_id, METHOD)
+    band = result.review_pairs()
+    lines = explain(band, result.model)
+    candidates = [
+        {
+            "report_l": str(a),
+            "report_r": str(b),
+            "match_probability": round(float(p), 6),
+            "match_weight": round(float(w), 4),
+            "explanation": [[c.comparison, c.level, c.weight] for c in expl],
+        }
+        for a, b, p, w, expl in zip(
+            band["key_l"],
+            band["key_r"],
+            band["match_probability"],
+            band["match_weight"],
+            lines,
+            strict=True,
+        )
+    ]
+    opts = result.options
+    ws.append(
+        LINK_RAN,
+        {
+            "run_id": run_id,
+            "method": METHOD,
+            "threshold": opts.threshold,
+            "review_low": opts.review_low,
+            "review_high": opts.review_high,
+            "reports": len(reports),
+            "persons": result.n_persons,
+            "candidates": candidates,
+        },
+    )
+    return LinkRun(
+        run_id,
+        len(reports),
+        result.n_persons,
+        len(candidates),
+        time.perf_counter() - started,
+        result,
+    )
+
+
+def _printer(progress: bool):  # type: ignore[no-untyped-def]
+    if not progress:
+        return lambda message: None
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    return lambda message: console.print(f"[dim]link:[/] {message}")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "list"
+
+
+def capture_histories(ws: Workspace, strata: Sequence[str] = ()) -> pd.DataFrame:
+    """The capture-history table of the linked persons: who is on which list.
+
+    One row per distinct pattern (and stratum): ``in_<source>`` 0/1 columns,
+    ``count`` persons. A person's stratum value is the commonest non-empty
+    value among their reports (ties: alphabetical).
+
+    Args:
+        ws: the open workspace (after :func:`link_workspace`).
+        strata: report fields to stratify by (``district``, ``sex``, ...).
+
+    Raises:
+        UserInputError: no linked persons yet, or an unknown stratum field.
+    """
+    persons = person_of_report(ws.conn)
+    if not persons:
+        raise UserInputError(
+            "the workspace has no linked persons yet: run `gawah link` first"
+        )
+    sources = {s.source_id: _slug(s.name) for s in list_sources(ws.conn)}
+    lists = sorted(set(sources.values()))
+    rows: dict[str, dict[str, object]] = {}
+    values: dict[str, dict[str, Counter[str]]] = {}
+    for report in list_reports(ws.conn):
+        pid = persons.get(report.report_id)
+        if pid is None:
+            continue
+        row = rows.setdefault(pid, dict.fromkeys((f"in_{x}" for x in lists), 0))
+        row[f"in_{sources.get(report.source_id, _slug(report.source_id))}"] = 1
+        for s in strata:
+            if not hasattr(report, s):
+                raise UserInputError(
+                    f"unknown stratum {s!r}: use a report field such as district"
+                )
+            v = str(_value(getattr(report, s)) or "")
+            if v:
+                values.setdefault(pid, {}).setdefault(s, Counter())[v] += 1
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    for s in strata:
+        table[s] = [
+            min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            if (c := values.get(p, {}).get(s))
+            else ""
+            for p in table.index
+        ]
+    keys = [*strata, *(f"in_{x}" for x in lists)]
+    out = table.groupby(keys, as_index=False).size().rename(columns={"size": "count"})
+    return out.sort_values(keys, ascending=False).reset_index(drop=True)
