@@ -45,7 +45,7 @@ def claims_chart(
     title: str,
 ) -> Markup:
     """Claims as points (with range bars), documented and estimated as horizontal marks."""
-    highs: list[float] = [c.high or c.low for c in claims] + [documented or 0]
+    highs = [float(c.high or c.low) for c in claims] + [float(documented or 0)]
     if estimate is not None:
         highs.append(estimate[2] or estimate[0])
     ymax = _nice_max(max([*highs, 1]) * 1.1)

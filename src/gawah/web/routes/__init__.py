@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gawah.web.routes import auth, dashboard, entry, estimates, person, register, users
+from gawah.web.routes import (
+    auth,
+    dashboard,
+    entry,
+    estimates,
+    person,
+    register,
+    review,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -14,4 +23,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     entry.router,
     dashboard.router,
     estimates.router,
+    review.router,
 )

@@ -178,7 +178,7 @@ def _mentions(payload: dict[str, Any], ids: set[str], person_id: str | None) -> 
             x for x in value if isinstance(x, str)
         ):
             return True
-    for key in ("left", "right", "a", "b"):
+    for key in ("report_l", "report_r", "left", "right"):
         if payload.get(key) in ids:
             return True
     assignments = payload.get("assignments")
