@@ -173,7 +173,7 @@ _KIND_WORDS: tuple[tuple[ClaimantKind, str], ...] = (
      r"television|tv|agency|news|times|gazette|tribune|channel"),
     (ClaimantKind.PARTY, r"party|party's|alliance|opposition|league|movement"),
     (ClaimantKind.GOVERNMENT, r"officials?|department|authorities|spokesman|spokesperson|"
-     r"spokeswoman|interior|state|provincial|district"),
+     r"spokeswoman|interior|state|provincial|district|secretary|chief\s+secretary"),
 )  # fmt: skip
 _KIND_RES = tuple(
     (kind, re.compile(rf"\b(?:{words})\b", re.I)) for kind, words in _KIND_WORDS

@@ -58,8 +58,8 @@ _BEFORE: tuple[tuple[Category | str, re.Pattern[str]], ...] = tuple(
     (c, re.compile(rf"(?:^|\b)(?:{p})$"))
     for c, p in (
         (Category.KILLED, r"killing|killed|kills|shooting\s+dead|"
-         r"(?:death\s+)?toll\s+(?:\w+\s+){0,3}?(?:at|to|of|is|was|stood\s+at|stands\s+at|"
-         r"reached|hit)|deaths\s+of|bodies\s+of|lives\s+of|funerals\s+of|killings\s+of"),
+         r"(?:death\s+)?toll\s+(?:\w+\s+){0,3}?(?:at|to|of|is|was|be|been|stood\s+at|"
+         r"stands\s+at|reached|reach|hit|exceeds?|exceeded|now)|deaths\s+of|bodies\s+of|lives\s+of|funerals\s+of|killings\s+of"),
         (Category.INJURED, r"wounding|injuring|injured|wounded|hurting|treated"),
         (Category.ARRESTED, r"arresting|arrested|detaining|detained|arrests\s+of|detention\s+of|"
          r"rounded\s+up|rounding\s+up|held|holding|jailed|arrest\s+of"),
@@ -103,9 +103,10 @@ def category_for(before_stripped: str, after: str) -> Category | str | None:
     if _SUBSET.match(window):
         return None
     for cat, rx in _BEFORE:
-        if rx.search(before_stripped):
-            if cat == INHERIT and (found := _first_strong(window)) is not None:
-                return found
+        if m := rx.search(before_stripped):
+            if cat == INHERIT:
+                # "the number of dead at 60": the words of the phrase say what it counts.
+                return _first_strong(m.group(0)) or _first_strong(window) or INHERIT
             return cat
     found = _first_strong(window)
     if found is not None:

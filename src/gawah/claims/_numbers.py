@@ -64,7 +64,11 @@ _VAGUE_RE = re.compile(
     r"\b(?:" + "|".join(f"(?P<v{i}>{p})" for i, (p, _) in enumerate(_VAGUE)) + r")\b",
     re.IGNORECASE,
 )
-_A_DOZEN = re.compile(r"\ba\s+dozen\b|\bhalf\s+a\s+dozen\b", re.IGNORECASE)
+_A_DOZEN = re.compile(
+    r"\b(?P<n>a|half\s+a|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+    r"\s+dozen\b(?!s)",
+    re.IGNORECASE,
+)
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|"
@@ -151,7 +155,8 @@ def find_quantities(sentence: str) -> list[Quantity]:
         taken.append((m.start(), m.end()))
     for m in _A_DOZEN.finditer(sentence):
         if free(m.start(), m.end()):
-            value = 6 if m.group(0).lower().startswith("half") else 12
+            n = m.group("n").lower()
+            value = 6 if n.startswith("half") else 12 * _small_number(n)
             found.append(Quantity(m.start(), m.end(), value, False, m.group(0)))
             taken.append((m.start(), m.end()))
     for m in _DIGITS.finditer(sentence):
@@ -177,6 +182,13 @@ def find_quantities(sentence: str) -> list[Quantity]:
         found.append(Quantity(m.start(), m.end(), value, False, words))
         taken.append((m.start(), m.end()))
     return sorted(found, key=lambda q: q.start)
+
+
+def _small_number(word: str) -> int:
+    """1 for "a", else the value of a small number word or digits ("two dozen" is 24)."""
+    if word == "a":
+        return 1
+    return int(word) if word.isdigit() else int(w2n.word_to_num(word))
 
 
 def _vague_is_count(sentence: str, end: int) -> bool:

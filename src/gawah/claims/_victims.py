@@ -17,7 +17,7 @@ _PLACE = rf"(?:,?\s+(?:from|of|a\s+resident\s+of|resident\s+of)\s+(?P<place>{_CA
 _PATTERNS = tuple(
     re.compile(p)
     for p in (
-        rf"{_NAME},\s+(?P<age>\d{{1,3}})\b,?{_PLACE}?",
+        rf"{_NAME},\s+(?P<age>\d{{1,3}})\b,?(?:\s+(?:a|an)\s+[a-z]+(?:\s+(?!from\b|of\b)[a-z]+)?)?{_PLACE}?",
         rf"{_NAME}\s+\((?P<age>\d{{1,3}})\){_PLACE}?",
         rf"{_NAME},\s+(?:a|an)\s+(?P<age>\d{{1,3}})-year-old(?:\s+[a-z]+){{0,2}}{_PLACE}?",
         rf"\b(?P<age>\d{{1,3}})-year-old\s+(?:[a-z]+\s+){{0,2}}{_NAME}{_PLACE}?",

@@ -48,7 +48,7 @@ from gawah.claims.model import (
 from gawah.errors import UserInputError
 
 _ZERO_SUBJECT = re.compile(
-    r"\b(?:no\s+one|no-one|nobody|not\s+(?:a\s+single|one)\s+(?:person|protester|demonstrator|"
+    r"\b(?:no\s+one|no-one|nobody|none(?:\s+of\s+them)?(?=\s+(?:was|were|had|has|have|died))|not\s+(?:a\s+single|one)\s+(?:person|protester|demonstrator|"
     r"man|woman|soul|one|student|worker|civilian)|no\s+(?:protesters?|people|persons?|"
     r"civilians?|students?|demonstrators?|workers?|soldiers|troops|policemen|police|personnel|"
     r"journalists?|lives))\b",
