@@ -1,0 +1,126 @@
+"""The CLI: status JSON, listing and export without sensitive fields, clear errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from _registry_helpers import ListWriter, good_rows
+
+from gawah.cli import main
+
+
+def _run(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["gawah", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def home(
+    tmp_path: Path,
+    write_list: ListWriter,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Path:
+    folder = tmp_path / "cli-ws"
+    monkeypatch.setenv("GAWAH_HOME", str(folder))
+    assert _run(["init"], monkeypatch, capsys)[0] == 0
+    path = write_list(good_rows())
+    code, out, _ = _run(["import", str(path), "--source", "Party"], monkeypatch, capsys)
+    assert code == 0, out
+    return folder
+
+
+class TestCli:
+    def test_status_json(
+        self,
+        home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """status --json is one object with the counts and the ledger's digest."""
+        code, out, _ = _run(["status", "--json"], monkeypatch, capsys)
+        assert code == 0
+        status = json.loads(out)
+        assert status["events"] == 4  # source + 3 reports
+        assert status["devices"] == 1
+        assert (status["reports"], status["persons"], status["sources"]) == (3, 0, 1)
+        assert len(status["state_digest"]) == 64
+        assert status["reports_by_status"] == {
+            "arrested_held": 1,
+            "injured": 1,
+            "killed": 1,
+        }
+
+    def test_list_and_export_hide_sensitive(
+        self,
+        home: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """reports list and export csv never print a CNIC or phone unless asked."""
+        secrets = ("1234512345671", "03001234567", "12345-1234567-1")
+        for args in (["reports", "list"], ["reports", "list", "--json"]):
+            code, out, err = _run(args, monkeypatch, capsys)
+            assert code == 0
+            assert not any(s in out + err for s in secrets)
+        out_file = tmp_path / "export.csv"
+        code, out, _ = _run(
+            ["export", "csv", "--out", str(out_file)], monkeypatch, capsys
+        )
+        assert code == 0
+        assert not any(s in out_file.read_text(encoding="utf-8-sig") for s in secrets)
+        code, out, _ = _run(
+            ["reports", "list", "--json", "--include-sensitive"], monkeypatch, capsys
+        )
+        assert "1234512345671" in out
+        listed = json.loads(
+            _run(
+                ["reports", "list", "--json", "--source", "party"], monkeypatch, capsys
+            )[1]
+        )
+        assert [r["record_id"] for r in listed] == ["1", "2", "3"]
+
+    def test_bad_rows_exit_2_with_every_problem(
+        self,
+        home: Path,
+        write_list: ListWriter,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A list with bad rows fails with exit 2 and names each line; no traceback."""
+        rows = good_rows()
+        rows[1][5] = "ancient"
+        rows[3][7] = "someday"
+        path = write_list(rows, name="bad.csv")
+        code, _, err = _run(
+            ["import", str(path), "--source", "press"], monkeypatch, capsys
+        )
+        assert code == 2
+        assert "line 2" in err
+        assert "line 4" in err
+        assert "Traceback" not in err
+
+    def test_unknown_status_filter_is_user_error(
+        self,
+        home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """An unknown --status code gives exit 2 and the list of valid codes."""
+        code, _, err = _run(
+            ["reports", "list", "--status", "dead-ish"], monkeypatch, capsys
+        )
+        assert code == 2
+        assert "arrested_held" in err
