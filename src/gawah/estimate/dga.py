@@ -205,7 +205,9 @@ class DGA:
             ``REFERENCE.md``: 5 x n_observed, doubled until less than 1e-6 of
             the posterior lies in the top 10% of the grid (at most 80 x).
         level: probability of the credible interval.
-        seed: recorded only; the computation is exact and deterministic.
+        n_draws: posterior draws of N attached to the result (for summing
+            strata); the summaries themselves are exact, not sampled.
+        seed: seeds those draws only.
     """
 
     def __init__(
@@ -213,11 +215,13 @@ class DGA:
         prior_delta: float | None = None,
         max_missing: int | None = None,
         level: float = 0.95,
-        seed: int | None = None,
+        n_draws: int = 10_000,
+        seed: int = 12345,
     ) -> None:
         self.prior_delta = prior_delta
         self.max_missing = max_missing
         self.level = level
+        self.n_draws = n_draws
         self.seed = seed
 
     def fit(self, captures: CaptureHistories) -> MSEResult:
@@ -228,6 +232,8 @@ class DGA:
             raise UserInputError("prior_delta must be positive")
         if self.max_missing is not None and int(self.max_missing) < 1:
             raise UserInputError("max_missing must be at least 1")
+        if int(self.n_draws) < 1:
+            raise UserInputError("n_draws must be at least 1")
         p = captures.n_lists
         delta = float(self.prior_delta) if self.prior_delta else 2.0**-p
         model = f"BMA over decomposable graphs (delta={delta:g})"
@@ -246,10 +252,14 @@ class DGA:
             )
         canonical = captures.reorder(sorted(captures.lists))
         started = time.perf_counter()
-        summary = self._summarise(canonical, delta)
+        summary, pmf = self._summarise(canonical, delta)
         diagnostics: dict[str, Any] = dict(summary)
+        rng = np.random.default_rng(self.seed)
+        draws = captures.n_observed + rng.choice(
+            pmf.size, size=int(self.n_draws), p=pmf
+        )
         if self.prior_delta is None and delta != 1.0:
-            alt = self._summarise(canonical, 1.0, top=0)
+            alt, _ = self._summarise(canonical, 1.0, top=0)
             diagnostics["prior_sensitivity"] = {
                 "delta_1": {k: alt[k] for k in ("estimate", "lower", "upper")}
             }
@@ -269,11 +279,12 @@ class DGA:
             seed=self.seed,
             input_digest=captures.digest(),
             diagnostics=diagnostics,
+            draws=draws,
         )
 
     def _summarise(
         self, captures: CaptureHistories, delta: float, top: int = 5
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], np.ndarray]:
         p = captures.n_lists
         cells = captures.cell_counts().astype(float)
         cells[0] = 0.0
@@ -327,4 +338,4 @@ class DGA:
             ],
             "warnings": warnings,
         }
-        return out
+        return out, pmf
