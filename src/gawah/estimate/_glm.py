@@ -72,43 +72,47 @@ def poisson_deviance(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
         return np.asarray(2.0 * (term - (y - mu)).sum(axis=-1))
 
 
-def _solve_masked(
-    xw: np.ndarray, x: np.ndarray, rhs: np.ndarray, mm: np.ndarray, off: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Solve masked normal equations; masked columns get an identity block."""
-    a = xw @ x * mm + off
-    ok = np.ones(a.shape[0], dtype=bool)
+def _solve(a: np.ndarray, rhs: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Batched solve; singular systems give NaN and are marked not ok."""
     try:
-        inv = np.linalg.inv(a)
+        return np.asarray(np.linalg.solve(a, rhs[:, :, None])[:, :, 0])
     except np.linalg.LinAlgError:
-        inv = np.empty_like(a)
+        out = np.full_like(rhs, np.nan)
         for b in range(a.shape[0]):
             try:
-                inv[b] = np.linalg.inv(a[b])
+                out[b] = np.linalg.solve(a[b], rhs[b])
             except np.linalg.LinAlgError:
-                inv[b] = np.nan
                 ok[b] = False
-    beta = np.einsum("bpq,bq->bp", inv, rhs)
-    return beta, inv, ok
+        return out
 
 
-def _irls_chunk(
-    design: np.ndarray, y: np.ndarray, masks: np.ndarray, maxit: int
-) -> BatchFit:
-    b, p = masks.shape
+def _inverse(a: np.ndarray) -> np.ndarray:
+    """Batched inverse; singular matrices give NaN."""
+    try:
+        return np.asarray(np.linalg.inv(a))
+    except np.linalg.LinAlgError:
+        out = np.full_like(a, np.nan)
+        for b in range(a.shape[0]):
+            try:
+                out[b] = np.linalg.inv(a[b])
+            except np.linalg.LinAlgError:
+                continue
+        return out
+
+
+def _irls_group(
+    design: np.ndarray, y: np.ndarray, cols: np.ndarray, maxit: int
+) -> tuple[np.ndarray, ...]:
+    """IRLS for B models that each use ``r`` columns (``cols``: B x r indices)."""
+    b, _ = cols.shape
     c = design.shape[0]
-    maskf = masks.astype(float)
-    mm = maskf[:, :, None] * maskf[:, None, :]
-    off = np.zeros((b, p, p))
-    idx = np.arange(p)
-    off[:, idx, idx] = 1.0 - maskf
-    xt = design.T  # P x C
-
+    xg = np.transpose(design[:, cols], (1, 0, 2))  # B x C x r
+    xgt = np.transpose(xg, (0, 2, 1))  # B x r x C
     mu = np.broadcast_to(y + 0.1, (b, c)).copy()
     eta = np.log(mu)
     devold = poisson_deviance(y, mu)
-    beta = np.zeros((b, p))
-    cov = np.zeros((b, p, p))
+    beta = np.zeros(cols.shape)
+    amat = np.broadcast_to(np.eye(cols.shape[1]), (b, *cols.shape[1:] * 2)).copy()
     converged = np.zeros(b, dtype=bool)
     finite = np.ones(b, dtype=bool)
     active = np.arange(b)
@@ -117,17 +121,21 @@ def _irls_chunk(
             break
         w = mu[active]
         z = eta[active] + (y - w) / w
-        xw = xt[None, :, :] * w[:, None, :]  # A x P x C
-        rhs = np.einsum("apc,ac->ap", xw, z) * maskf[active]
-        new_beta, inv, ok = _solve_masked(xw, design, rhs, mm[active], off[active])
-        new_beta *= maskf[active]
-        new_eta = new_beta @ xt
-        with np.errstate(over="ignore", invalid="ignore"):
-            new_mu = np.exp(new_eta)
+        xw = xgt[active] * w[:, None, :]
+        a = xw @ xg[active]
+        ok = np.all(np.isfinite(a), axis=(1, 2)) & np.all(
+            np.einsum("bii->bi", a) > 0, axis=1
+        )
+        if not ok.all():
+            # a column whose cells all have weight 0 (fitted rates underflowed)
+            a[~ok] = np.eye(a.shape[1])
+        new_beta = _solve(a, np.einsum("arc,ac->ar", xw, z), ok)
+        new_eta = np.einsum("acr,ar->ac", xg[active], new_beta)
+        new_mu = np.exp(new_eta)
         dev = poisson_deviance(y, new_mu)
         good = ok & np.isfinite(dev) & np.all(np.isfinite(new_mu), axis=1)
         beta[active] = new_beta
-        cov[active] = inv * mm[active]
+        amat[active] = a
         eta[active] = new_eta
         mu[active] = new_mu
         finite[active[~good]] = False
@@ -135,39 +143,50 @@ def _irls_chunk(
         converged[active[done]] = True
         devold[active] = dev
         active = active[good & ~done]
-    deviance = poisson_deviance(y, mu)
-    zero_rates = np.any(mu < _ZERO_RATE, axis=1)
-    return BatchFit(
-        beta=beta,
-        cov=cov,
-        mu=mu,
-        deviance=deviance,
-        converged=converged & finite,
-        zero_rates=zero_rates,
-        finite=finite,
-        rank=masks.sum(axis=1).astype(np.int64),
-    )
+    return beta, _inverse(amat), mu, converged & finite, finite
 
 
 def fit_poisson_batch(
     design: np.ndarray, y: np.ndarray, masks: np.ndarray, maxit: int = _MAXIT
 ) -> BatchFit:
-    """Fit every model (row of ``masks``) to counts ``y`` with design ``design``."""
+    """Fit every model (row of ``masks``) to counts ``y`` with design ``design``.
+
+    Models are grouped by their number of columns so each group solves only
+    its own r x r systems.
+    """
     design = np.asarray(design, dtype=float)
     y = np.asarray(y, dtype=float)
     masks = np.asarray(masks, dtype=bool)
+    nb, p = masks.shape
+    c = design.shape[0]
+    beta = np.zeros((nb, p))
+    cov = np.zeros((nb, p, p))
+    mu = np.zeros((nb, c))
+    converged = np.zeros(nb, dtype=bool)
+    finite = np.zeros(nb, dtype=bool)
+    ranks = masks.sum(axis=1)
     with np.errstate(all="ignore"):
-        parts = [
-            _irls_chunk(design, y, masks[i : i + _CHUNK], maxit)
-            for i in range(0, masks.shape[0], _CHUNK)
-        ]
-    if len(parts) == 1:
-        return parts[0]
+        for r in np.unique(ranks):
+            members = np.flatnonzero(ranks == r)
+            for start in range(0, members.size, _CHUNK):
+                idx = members[start : start + _CHUNK]
+                cols = np.nonzero(masks[idx])[1].reshape(idx.size, int(r))
+                g_beta, g_cov, g_mu, g_conv, g_fin = _irls_group(design, y, cols, maxit)
+                beta[idx[:, None], cols] = g_beta
+                cov[idx[:, None, None], cols[:, :, None], cols[:, None, :]] = g_cov
+                mu[idx] = g_mu
+                converged[idx] = g_conv
+                finite[idx] = g_fin
+        deviance = poisson_deviance(y, mu)
     return BatchFit(
-        *(
-            np.concatenate([getattr(part, name) for part in parts])
-            for name in BatchFit.__dataclass_fields__
-        )
+        beta=beta,
+        cov=cov,
+        mu=mu,
+        deviance=deviance,
+        converged=converged,
+        zero_rates=np.any(mu < _ZERO_RATE, axis=1),
+        finite=finite,
+        rank=ranks.astype(np.int64),
     )
 
 
