@@ -47,6 +47,13 @@ class TestBounds:
             ),
             ("Police said a dozen people were detained.", 12, 12, Stance.ASSERTS),
             ("Police said 20 or more people were wounded.", 20, None, Stance.ASSERTS),
+            ("Police said nearly two dozen were held.", 24, 24, Stance.ESTIMATES),
+            (
+                "Police said a 1,200-strong force was deployed.",
+                1200,
+                1200,
+                Stance.ASSERTS,
+            ),
         ],
     )
     def test_qualifier_sets_bounds(
@@ -95,6 +102,8 @@ class TestDistractors:
             "The report runs to 120 pages and 12 chapters.",
             "The party won 93 of 266 seats.",
             "Gatherings of more than four people were banned, police said.",
+            "The bill passed by 172 votes to 89 and allows detention for up to 90 days.",
+            "Doctors said 9 of the injured were in a critical condition.",
         ],
     )
     def test_non_casualty_numbers_are_not_claims(self, text: str) -> None:

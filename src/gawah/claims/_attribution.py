@@ -37,6 +37,12 @@ _SOURCE_NOUNS = re.compile(
     r"records?)\s+(?:by|from|of|compiled\s+by|released\s+by)\s+",
     re.IGNORECASE,
 )
+# "the ministry's figure of 9 deaths": the owner of the figure is its source.
+_POSSESSIVE = re.compile(
+    r"(?:^|,\s+|\bby\s+)((?:the\s+)?[\w-]+(?:\s+[\w-]+){0,3}?)['’]s\s+"
+    r"(?:own\s+|official\s+|latest\s+)?(?:figure|count|tally|estimate|death\s+toll|toll)\b",
+    re.IGNORECASE,
+)
 _NOT_NP = re.compile(
     r"\b(?:was|were|is|are|had|has|have|been|that|which|when|who|where|after|as|"
     r"and\s+that|it|they|we|i)\b"
@@ -78,6 +84,9 @@ def find_attribution(clause: str) -> Attribution | None:
         )
         if found:
             return Attribution(make_claimant(found), verb, v.start())
+    m = _POSSESSIVE.search(clause)
+    if m:
+        return Attribution(make_claimant(_clean(m.group(1))), "figure", m.start())
     return None
 
 

@@ -22,13 +22,13 @@ INHERIT: Final = (
 _STRONG: tuple[tuple[Category, str], ...] = (
     (Category.KILLED, r"killed|kill|killing|dead|died|die|deaths?|bodies|martyred|martyrs|"
      r"fatalities|lost\s+their\s+lives|lives\s+were\s+lost|coffins|slain|shot\s+dead|"
-     r"massacred|perished"),
+     r"massacred|perished|funerals"),
     (Category.INJURED, r"injured|injuries|injury|wounded|wounds|hurt|treated|casualties|"
      r"hospitali[sz]ed|hit\s+by\s+(?:rubber\s+)?bullets"),
     (Category.ARRESTED, r"arrested|arrests?|detained|detainees|detentions?|custody|"
      r"held(?!\s+(?:a|an|the|talks|up)\b)|rounded\s+up|jailed|imprisoned|in\s+jail|"
      r"booked|remanded|taken\s+in"),
-    (Category.MISSING, r"missing|disappeared|disappearances?|abducted|abductions?|"
+    (Category.MISSING, r"missing|disappeared|disappearances?|abducted|abductions?|taken\s+away|"
      r"unaccounted|whereabouts|vanished"),
     (Category.DEPLOYED, r"deployed|stationed|sent|dispatched|mobili[sz]ed|called\s+in|"
      r"deployment"),
@@ -68,7 +68,8 @@ _BEFORE: tuple[tuple[Category | str, re.Pattern[str]], ...] = tuple(
         (Category.DEPLOYED, r"deployed|deploying|deployment\s+of|sent|sending|stationed|"
          r"dispatched|mobili[sz]ed|called\s+in"),
         (Category.PARTICIPANTS, r"crowd\s+(?:of|at|to)|crowds\s+of|put\s+the\s+crowd\s+at|"
-         r"gathering\s+of|rally\s+of|turnout\s+of|attended\s+by|joined\s+by"),
+         r"gathering\s+of|rally\s+of|turnout\s+of|attended\s+by|joined\s+by|mob\s+of|"
+         r"procession\s+of|march\s+of|convoy\s+of"),
         (INHERIT, r"(?:figure|number|count|tally|total)\s+(?:\w+\s+){0,2}?(?:at|to|of|is|was|"
          r"stood\s+at|stands\s+at)"),
     )
@@ -78,6 +79,12 @@ _SUBSET = re.compile(
     r"^\s*(?:\w+\s+){0,2}?(?:were|was|are|is)\s+among\b", re.IGNORECASE
 )
 _OF_GROUP = re.compile(r"^\s*of\s+(?:them|whom|those|these)\b", re.IGNORECASE)
+# "9 of the injured were critical": a part of a figure already given, not a new one.
+_PART_OF = re.compile(
+    r"^\s*of\s+(?:the|those)\s+(?:\w+\s+)?(?:injured|wounded|dead|detained|arrested|"
+    r"missing|detainees|victims|casualties)\b",
+    re.IGNORECASE,
+)
 _MORE = re.compile(r"^\s*(?:more|others?|additional|further)\b", re.IGNORECASE)
 _PREVIOUS = re.compile(r"(?:up|down|rising|falling)\s+from$")
 _WINDOW_STOP = re.compile(
@@ -100,7 +107,7 @@ def category_for(before_stripped: str, after: str) -> Category | str | None:
         after: text from the end of the figure to the next figure or the sentence end.
     """
     window = _window(after)
-    if _SUBSET.match(window):
+    if _SUBSET.match(window) or _PART_OF.match(window):
         return None
     for cat, rx in _BEFORE:
         if m := rx.search(before_stripped):

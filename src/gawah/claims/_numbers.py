@@ -43,7 +43,7 @@ _WORD_NUMBER = re.compile(
     rf"\b(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*\b", re.IGNORECASE
 )
 _DIGITS = re.compile(
-    r"(?<![\w.,/+\-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s+(?:million|thousand|lakh))?(?![\w/]|,\d|-\w)",
+    r"(?<![\w.,/+\-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s+(?:million|thousand|lakh))?(?![\w/]|,\d|-(?!strong\b)\w)",
     re.IGNORECASE,
 )
 
@@ -102,7 +102,9 @@ _MASKS = tuple(
         r"\b\d+(?:\.\d+)?\s*-\s*(?:year|month|week|day|hour|minute)s?[\s-]old\b",
         r"\b(?:aged|age\s+of|ages\s+of|age)\s+\d+\b",
         r"\b(?:father|mother|parent|grandfather|grandmother)\s+of\s+\w+",
-        r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)-\w+",
+        # compounds ("1,000-page", "3-member"), but "a 1,200-strong contingent" counts
+        r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)-(?!strong\b)\w+",
+        r"\b\d[\d,]*\s+(?:votes?|seats?)\s+(?:to|against)\s+\d[\d,]*",
         rf"\b{_LABELS}\s+\d+\b",
         r"\b[a-z]-\d+(?:/\d+)?\b",  # sector codes: F-7/2, I-8
         rf"(?:\b(?:{_WORD})\b[\s-]*)+\b{_UNIT_WORDS}\b",

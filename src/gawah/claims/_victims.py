@@ -13,7 +13,7 @@ from dataclasses import dataclass
 _CAP = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _PARTICLE = r"(?:ul|ud|ur|bin|bint|al|de|van)"
 _NAME = rf"(?P<name>{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,3}})"
-_PLACE = rf"(?:,?\s+(?:from|of|a\s+resident\s+of|resident\s+of)\s+(?P<place>{_CAP}(?:\s+{_CAP})?))"
+_PLACE = rf"(?:,?\s+(?:from|of|a\s+resident\s+of|resident\s+of)\s+(?P<place>{_CAP}(?:\s+{_CAP}){{0,2}}))"
 _PATTERNS = tuple(
     re.compile(p)
     for p in (
