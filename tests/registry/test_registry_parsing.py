@@ -155,3 +155,16 @@ class TestCnic:
         with pytest.raises(ValueError, match="withheld") as info:
             parse_cnic("12345-99")
         assert "12345" not in str(info.value)
+
+
+class TestVocabularyDocs:
+    def test_every_spelling_is_documented(self) -> None:
+        """docs/reference/vocabularies.md lists every status code and spelling."""
+        from pathlib import Path
+
+        doc = Path(__file__).parents[2] / "docs" / "reference" / "vocabularies.md"
+        text = doc.read_text(encoding="utf-8")
+        for term in status_terms():
+            assert f"`{term.code.value}`" in text
+            for value in term.values:
+                assert value in text, value
