@@ -17,6 +17,10 @@ Contract (the same for every method):
 * Settings that make no sense (an unknown model name, a level outside (0, 1))
   raise :class:`gawah.errors.UserInputError` from ``fit``.
 
+Timing is not part of a result's identity: diagnostics keys in
+:data:`VOLATILE_DIAGNOSTICS` (``seconds``, ``iterations_per_second``) are kept
+in JSON but ignored by ``==``, so "fitting twice equals fitting once" holds.
+
 Bayesian methods may attach ``draws`` (posterior draws of N) so that strata can
 be summed draw by draw; JSON keeps them only when asked (``to_json(draws=True)``).
 """
@@ -35,7 +39,9 @@ import numpy as np
 from gawah.errors import NotEstimable
 from gawah.estimate.captures import CaptureHistories
 
-__all__ = ["Estimator", "MSEResult"]
+__all__ = ["VOLATILE_DIAGNOSTICS", "Estimator", "MSEResult"]
+
+VOLATILE_DIAGNOSTICS = frozenset({"seconds", "iterations_per_second"})
 
 
 def _plain(value: Any) -> Any:
@@ -246,14 +252,23 @@ class MSEResult:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MSEResult):
             return NotImplemented
-        if self.to_dict() != other.to_dict():
+        if self._identity() != other._identity():
             return False
         if self.draws is None or other.draws is None:
             return self.draws is None and other.draws is None
         return bool(np.array_equal(self.draws, other.draws))
 
+    def _identity(self) -> dict[str, Any]:
+        data = self.to_dict()
+        data["diagnostics"] = {
+            k: v
+            for k, v in data["diagnostics"].items()
+            if k not in VOLATILE_DIAGNOSTICS
+        }
+        return data
+
     def __hash__(self) -> int:
-        return hash(self.to_json())
+        return hash(json.dumps(self._identity(), sort_keys=True))
 
 
 @runtime_checkable

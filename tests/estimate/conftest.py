@@ -1,0 +1,68 @@
+"""Shared fixtures for the estimation tests.
+
+The reference datasets and the R packages' numbers live outside the repository
+(real data is never copied in): ``../shared/datasets/mse`` beside the clone.
+Tests that need them skip with a clear reason when the folder is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gawah.estimate import CaptureHistories
+
+MSE_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "mse"
+REFERENCE_JSON = MSE_DIR / "REFERENCE.json"
+
+
+def _require_shared() -> None:
+    if not REFERENCE_JSON.exists():
+        pytest.skip(
+            f"reference datasets not found at {MSE_DIR.resolve()} (sibling of the clone)"
+        )
+
+
+@pytest.fixture(scope="session")
+def reference() -> dict[str, Any]:
+    """REFERENCE.json: what the R packages returned on every dataset."""
+    _require_shared()
+    data: dict[str, Any] = json.loads(REFERENCE_JSON.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="session")
+def load_dataset() -> Any:
+    """Function loading a reference dataset by name as CaptureHistories."""
+
+    def load(name: str) -> CaptureHistories:
+        _require_shared()
+        return CaptureHistories.from_csv(MSE_DIR / f"{name}.csv")
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def simulate() -> Any:
+    """Function making FICTIONAL capture histories (see ``simulated_captures``)."""
+    return simulated_captures
+
+
+def simulated_captures(
+    n_total: int = 3000,
+    probs: tuple[float, ...] = (0.3, 0.25, 0.2, 0.35),
+    seed: int = 20240601,
+    names: tuple[str, ...] | None = None,
+) -> CaptureHistories:
+    """FICTIONAL capture histories: independent lists with known capture probabilities."""
+    rng = np.random.default_rng(seed)
+    caught = rng.random((n_total, len(probs))) < np.asarray(probs)
+    seen = caught[caught.any(axis=1)]
+    lists = names or tuple(f"L{j + 1}" for j in range(len(probs)))
+    return CaptureHistories(
+        lists, seen.astype(np.uint8), np.ones(seen.shape[0], dtype=np.int64)
+    )
