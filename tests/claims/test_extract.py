@@ -187,3 +187,20 @@ class TestVictimsAndHtml:
         assert "Calm returned." in text
         (p,) = extract(text).claims
         assert p.low == 12
+
+
+class TestRobustness:
+    def test_long_unpunctuated_text_stays_fast(self) -> None:
+        """A 100 KB run-on text with 6,000 numbers is processed in linear time."""
+        import time
+
+        text = "and 12 people were killed by 3 men " * 3000
+        started = time.perf_counter()
+        found = extract_claims(text)
+        assert time.perf_counter() - started < 10
+        assert found
+
+    def test_empty_and_numberless_text(self) -> None:
+        """No numbers, no proposals; empty text is fine."""
+        assert extract_claims("") == []
+        assert extract_claims("The city was calm on Sunday.") == []

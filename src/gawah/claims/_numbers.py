@@ -139,28 +139,31 @@ def masked_spans(sentence: str) -> list[tuple[int, int]]:
 
 def find_quantities(sentence: str) -> list[Quantity]:
     """Every candidate count in the sentence, left to right, distractors removed."""
-    masks = masked_spans(sentence)
+    # One flag per character keeps the overlap tests linear in the text's length.
+    hidden = bytearray(len(sentence))
+    for x, y in masked_spans(sentence):
+        hidden[x:y] = b"\x01" * (y - x)
+    used = bytearray(len(sentence))
     found: list[Quantity] = []
-    taken: list[tuple[int, int]] = []
 
     def free(a: int, b: int) -> bool:
-        return not any(a < y and x < b for x, y in taken)
+        return used.find(1, a, b) < 0
 
     def masked(a: int, b: int) -> bool:
-        return any(x <= a and b <= y for x, y in masks)
+        return hidden.find(0, a, b) < 0
 
     for m in _VAGUE_RE.finditer(sentence):
         idx = next(i for i in range(len(_VAGUE)) if m.group(f"v{i}"))
         if masked(m.start(), m.end()) or not _vague_is_count(sentence, m.end()):
             continue
         found.append(Quantity(m.start(), m.end(), _VAGUE[idx][1], True, m.group(0)))
-        taken.append((m.start(), m.end()))
+        used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     for m in _A_DOZEN.finditer(sentence):
         if free(m.start(), m.end()):
             n = m.group("n").lower()
             value = 6 if n.startswith("half") else 12 * _small_number(n)
             found.append(Quantity(m.start(), m.end(), value, False, m.group(0)))
-            taken.append((m.start(), m.end()))
+            used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     for m in _DIGITS.finditer(sentence):
         if not free(m.start(), m.end()) or masked(m.start(1), m.end(1)):
             continue
@@ -170,7 +173,7 @@ def find_quantities(sentence: str) -> list[Quantity]:
         if number != int(number):
             continue
         found.append(Quantity(m.start(), m.end(), int(number), False, m.group(0)))
-        taken.append((m.start(), m.end()))
+        used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     for m in _WORD_NUMBER.finditer(sentence):
         words = m.group(0)
         if not free(m.start(), m.end()) or masked(m.start(), m.end()):
@@ -182,7 +185,7 @@ def find_quantities(sentence: str) -> list[Quantity]:
         except ValueError:
             continue
         found.append(Quantity(m.start(), m.end(), value, False, words))
-        taken.append((m.start(), m.end()))
+        used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     return sorted(found, key=lambda q: q.start)
 
 

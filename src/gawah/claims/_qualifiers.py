@@ -34,6 +34,9 @@ _TRAILING_FILLER = re.compile(
 )
 
 
+_REACH = 80  # characters before a figure that can hold its qualifier (keeps it linear)
+
+
 @dataclass(frozen=True, slots=True)
 class Bounds:
     """What a figure phrase claims, and how far the phrase reaches in the sentence."""
@@ -85,10 +88,11 @@ def _single(q: Quantity, qual: str, after: str) -> tuple[int, int | None, bool]:
 
 def bounds_for(sentence: str, q: Quantity, following: Quantity | None) -> Bounds:
     """Bounds of the phrase around ``q``; a range "from A to B" also consumes ``following``."""
-    before = sentence[: q.start]
+    offset = max(0, q.start - _REACH)
+    before = sentence[offset : q.start]
     qual, rest = _qualifier(before)
-    start = len(rest) if qual else q.start
-    if following is not None:
+    start = offset + len(rest) if qual else q.start
+    if following is not None and following.start - q.end <= _REACH:
         gap = sentence[q.end : following.start]
         gap_qual, gap_rest = _qualifier(gap)
         opener = re.search(r"\b(between|from)\s*$", rest.lower())
@@ -100,7 +104,9 @@ def bounds_for(sentence: str, q: Quantity, following: Quantity | None) -> Bounds
                 high = None
                 note = " ".join(f"{q.text} {gap.strip()} {following.text}".split())
             else:
-                _, high, _ = _single(following, gap_qual, sentence[following.end :])
+                _, high, _ = _single(
+                    following, gap_qual, sentence[following.end : following.end + 20]
+                )
             low = q.value
             estimate = qual == "approx" or gap_qual == "approx"
             if high is not None and high < low:
@@ -110,9 +116,9 @@ def bounds_for(sentence: str, q: Quantity, following: Quantity | None) -> Bounds
                 high,
                 note,
                 estimate,
-                opener.start() if opener else q.start,
+                offset + opener.start() if opener else q.start,
                 following.end,
                 True,
             )
-    low, high_value, estimate = _single(q, qual, sentence[q.end :])
+    low, high_value, estimate = _single(q, qual, sentence[q.end : q.end + 20])
     return Bounds(low, high_value, "", estimate, start, q.end, False)

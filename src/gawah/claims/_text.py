@@ -128,7 +128,7 @@ def _ends_sentence(text: str, i: int) -> bool:
     if text[i] == ".":
         if i + 1 < len(text) and text[i + 1].isdigit():
             return False  # 16.9
-        word = re.search(r"([\w.]+)$", text[:i])
+        word = re.search(r"([\w.]+)$", text[max(0, i - 40) : i])
         if word and word.group(1).lower() in _ABBREVIATIONS:
             return False
         if word and len(word.group(1)) == 1 and word.group(1).isupper():

@@ -165,7 +165,7 @@ def _figure_claims(
         b = bounds_for(text, q, following)
         i += 2 if b.joined else 1
         stop = quantities[i].start if i < len(quantities) else len(text)
-        before = strip_qualifier(text[: b.start])
+        before = strip_qualifier(text[max(0, b.start - 120) : b.start])
         if is_previous_figure(before):
             continue
         found = category_for(before, text[b.end : stop])
@@ -189,7 +189,7 @@ def _figure_claims(
 
 def _denied(clause: str, at: int) -> bool:
     """A figure after "denied"/"rejected reports that" is what the speaker denies."""
-    lowered = clause.lower()[:at]
+    lowered = clause[max(0, at - 200) : at].lower()
     denials = list(DENY_VERBS.finditer(lowered))
     if not denials:
         return False
