@@ -100,6 +100,27 @@ def _linker(frame: pd.DataFrame, options: ModelOptions) -> Linker:
     return Linker(table, _settings(options), log_level=None)
 
 
+def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
+    """One EM session, keeping the comparisons the session could not estimate.
+
+    Splink 5.0.0 returns, after a session, only the comparisons that session
+    estimated (those outside its blocking rule); we put the others back with
+    the values they had, so that every session adds to one model.
+    """
+    settings = linker._settings_obj
+    before = settings.core_model_settings.copy()
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs
+        )
+    except Exception as exc:  # a rule that finds no pairs in this data: skip it
+        logging.getLogger(__name__).debug("EM rule skipped: %s", exc)
+    after = {c.output_column_name: c for c in settings.core_model_settings.comparisons}
+    settings.core_model_settings.comparisons = [
+        after.get(c.output_column_name, c) for c in before.comparisons
+    ]
+
+
 def _estimate(
     linker: Linker,
     frame: pd.DataFrame,
@@ -126,14 +147,7 @@ def _estimate(
         max_pairs=min(options.u_max_pairs, n * (n - 1) / 2), seed=options.seed
     )
     for rule in training_rules():
-        try:
-            training.estimate_parameters_using_expectation_maximisation(
-                rule,
-                estimate_without_term_frequencies=True,
-                max_pairs=options.em_max_pairs,
-            )
-        except Exception as exc:  # a rule that finds no pairs in this data: skip it
-            logging.getLogger(__name__).debug("EM rule skipped: %s", exc)
+        _em_session(linker, rule, options)
     if labels is not None and len(labels) > 0:
         matches = labels[labels["clerical_match_score"] == 1.0]
         if len(matches) >= 20:

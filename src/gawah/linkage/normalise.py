@@ -124,6 +124,8 @@ def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
                 i += 1
             continue
         if w in titles_map and (tokens or nxt):
+            # Kept apart wherever it stands: lists add and drop titles at will
+            # ("Wasim Malik", "Malik Wasim", "Wasim").
             titles.append(titles_map[w])
             continue
         if w in ("m", "mu") and (tokens or nxt):
@@ -144,6 +146,7 @@ def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _words(text: str) -> list[str]:
+    text = re.sub(r"['’ʼ`]", "", text)  # Sa'ad and Saad are one spelling
     return _NON_NAME.sub(" ", text.replace("-", " ")).split()
 
 
@@ -250,29 +253,27 @@ def parse_age(
 
 
 _STATUS = {
-    "killed": (
-        "killed",
-        "dead",
-        "died",
-        "death",
-        "martyred",
-        "shaheed",
-        "murdered",
-        "deceased",
-    ),
-    "injured": ("injured", "wounded", "hurt", "injury"),
-    "detained": ("detained", "arrested", "custody", "jailed", "imprisoned", "held"),
-    "missing": ("missing", "disappeared", "abducted", "whereabouts", "picked up"),
-}
+    "killed": ("killed", "dead", "died", "death", "martyr", "shaheed", "murdered",
+               "deceased", "expired", "bid", "شہید", "جاں بحق", "ہلاک"),
+    "injured": ("injured", "wounded", "hurt", "injury", "zakhmi", "admitted", "treated",
+                "referred", "under treatment", "زخمی"),
+    "detained": ("detained", "arrested", "custody", "jail", "imprisoned", "held",
+                 "giraftar", "remand", "گرفتار", "جیل"),
+    "missing": ("missing", "disappeared", "abducted", "whereabouts", "picked up",
+                "lapata", "لاپتہ", "گمشدہ", "lama"),
+}  # fmt: skip
 
 
 def canonical_status(raw: str | None) -> str | None:
-    """Map a free status ("martyred", "picked up") to killed/injured/detained/missing."""
+    """Map a free status ("martyred", "Giraftar", "لاپتہ") to killed/injured/detained/missing."""
+    if raw is None:
+        return None
+    original = unicodedata.normalize("NFKC", str(raw)).lower()
     text = fold(raw)
     if not text or text == "nan":
         return None
     for status, words in _STATUS.items():
-        if any(w in text for w in words):
+        if any(w in original or w in text for w in words):
             return status
     return text
 

@@ -66,6 +66,8 @@ def reports_frame(ws: Workspace) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     for report in list_reports(ws.conn):
         row = {f: _value(getattr(report, f, None)) for f in _REPORT_FIELDS}
+        if _value(getattr(report, "date_precision", None)) not in (None, "day"):
+            row["date"] = None  # "Mar 2031" is not the 1st of March
         sensitive = get_sensitive(ws.conn, report.report_id)
         row["national_id"] = sensitive.national_id if sensitive else None
         row["list"] = sources.get(report.source_id, report.source_id)
