@@ -108,7 +108,7 @@ def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
     the values they had, so that every session adds to one model.
     """
     settings = linker._settings_obj
-    before = settings.core_model_settings.copy()
+    before = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs
