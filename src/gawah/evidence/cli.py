@@ -90,7 +90,7 @@ def add(
                     path,
                     report_id=report,
                     incident_id=incident,
-                    source_name=source,
+                    source=source,
                     received_from=received_from,
                     note=note,
                     allow_damaged=allow_damaged,

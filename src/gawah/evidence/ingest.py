@@ -185,12 +185,12 @@ def _as_stream(source: Path | str | BinaryIO) -> Iterator[BinaryIO]:
 
 def add_evidence(
     ws: EvidenceWorkspace,
-    source: Path | str | BinaryIO,
+    path_or_stream: Path | str | BinaryIO,
     *,
     name: str | None = None,
     report_id: str | None = None,
     incident_id: str | None = None,
-    source_name: str | None = None,
+    source: str | None = None,
     received_from: str | None = None,
     note: str | None = None,
     allow_damaged: bool = False,
@@ -205,9 +205,9 @@ def add_evidence(
     if that fails, a newly created blob is removed again.
 
     Args:
-        source: a path, or an open binary stream (then ``name`` is required).
+        path_or_stream: a path, or an open binary stream (then ``name`` is required).
         name: the original file name to record (default: the path's name).
-        source_name: how it arrived (a channel or collection, e.g. "field team 3").
+        source: how it arrived (a channel or collection, e.g. "field team 3").
         received_from: who handed it over, as the documenter describes them.
         allow_damaged: store a file that cannot be decoded, flagged ``damaged``.
 
@@ -217,13 +217,13 @@ def add_evidence(
     p = pipeline or Pipeline()
     # 1 - the name is checked before any byte is read
     if name is None:
-        if not isinstance(source, str | Path):
+        if not isinstance(path_or_stream, str | Path):
             raise UserInputError("a stream needs a file name to record")
-        name = Path(source).name
+        name = Path(path_or_stream).name
     clean = sanitise_name(name)
     store = blob_store(ws, p.max_bytes)
     # 2 - stream into a staged blob: hashed and counted as it arrives
-    with _as_stream(source) as stream, store.stage(stream) as staged:
+    with _as_stream(path_or_stream) as stream, store.stage(stream) as staged:
         # 3 - what the bytes are
         media_type = p.sniffer.sniff(staged.path)
         # 4 - metadata, never written into the file
@@ -246,7 +246,7 @@ def add_evidence(
         "media_type": media_type,
         "original_name": clean,
         "received_from": received_from,
-        "source": source_name,
+        "source": source,
         "note": note,
         "report_id": report_id,
         "incident_id": incident_id,

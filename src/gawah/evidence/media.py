@@ -118,6 +118,25 @@ def kind_of(media_type: str) -> str:
     return "other"
 
 
+def _open_image(path: Path, max_pixels: int) -> Image.Image:
+    im: Image.Image | None = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(path)
+            if im.width * im.height > max_pixels:
+                raise DecompressionBombError(
+                    f"the image declares {im.width}x{im.height} pixels, more than the "
+                    f"limit of {max_pixels:,}; nothing was stored"
+                )
+            im.load()
+    except BaseException:
+        if im is not None:
+            im.close()
+        raise
+    return im
+
+
 def open_image_checked(path: Path, max_pixels: int) -> Image.Image:
     """Open an image, refuse bombs from the header, then decode it fully.
 
@@ -126,17 +145,7 @@ def open_image_checked(path: Path, max_pixels: int) -> Image.Image:
         DamagedMediaError: the image cannot be decoded (truncated, corrupt).
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(path)
-            declared = im.width * im.height
-            if declared > max_pixels:
-                im.close()
-                raise DecompressionBombError(
-                    f"the image declares {im.width}x{im.height} pixels, more than the "
-                    f"limit of {max_pixels:,}; nothing was stored"
-                )
-            im.load()
+        return _open_image(path, max_pixels)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DecompressionBombError(
             "the image declares more pixels than allowed (a decompression bomb); "
@@ -146,7 +155,6 @@ def open_image_checked(path: Path, max_pixels: int) -> Image.Image:
         raise DamagedMediaError(
             "the image cannot be decoded (truncated or corrupt); nothing was stored"
         ) from exc
-    return im
 
 
 def _text(value: object) -> str | None:

@@ -119,6 +119,13 @@ def similarity(
     """Share of the shorter item's frames with a close frame in the other (0..1)."""
     if not a.frames or not b.frames:
         return 0.0
+    if len(a.frames) == 1 and len(b.frames) == 1:  # two stills: no numpy needed
+        best = min(
+            (int(x, 16) ^ int(y, 16)).bit_count()
+            for x in a.frames[0]
+            for y in b.frames[0]
+        )
+        return 1.0 if best <= threshold else 0.0
     if len(a.frames) > len(b.frames):
         a, b = b, a
     d = _frame_distances(a, b)

@@ -14,6 +14,7 @@ import io
 import struct
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -219,3 +220,61 @@ def minimal_pdf(
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class NearDuplicateStudy:
+    """Recall per transform and false matches between distinct scenes."""
+
+    n_scenes: int
+    threshold: int
+    recall: dict[str, float]
+    false_match_pairs: int
+    distinct_pairs: int
+
+    @property
+    def overall_recall(self) -> float:
+        """Mean recall over all transforms (each transform weighs the same)."""
+        return sum(self.recall.values()) / len(self.recall)
+
+    @property
+    def false_match_rate(self) -> float:
+        """Share of pairs of different scenes wrongly called near-duplicates."""
+        return self.false_match_pairs / self.distinct_pairs
+
+
+def near_duplicate_study(
+    n_scenes: int, threshold: int | None = None, first_seed: int = 0
+) -> NearDuplicateStudy:
+    """Measure image near-duplicate detection on generated scenes and altered copies.
+
+    Each scene is compared with every transformed copy of itself (recall) and
+    every pair of distinct originals *and* each original with the copies of
+    every other scene is checked for false matches.
+    """
+    from gawah.evidence.perceptual import FRAME_THRESHOLD, image_fingerprint, near_duplicate
+
+    th = FRAME_THRESHOLD if threshold is None else threshold
+    seeds = range(first_seed, first_seed + n_scenes)
+    pictures = {s: scene(s) for s in seeds}
+    originals = {s: image_fingerprint(pictures[s]) for s in seeds}
+    copies = {
+        (name, s): image_fingerprint(tf(pictures[s]))
+        for name, tf in TRANSFORMS.items()
+        for s in seeds
+    }
+    recall = {
+        name: sum(near_duplicate(originals[s], copies[(name, s)], th) for s in seeds)
+        / n_scenes
+        for name in TRANSFORMS
+    }
+    false = pairs = 0
+    seed_list = list(seeds)
+    for i, a in enumerate(seed_list):
+        for b in seed_list[i + 1 :]:
+            pairs += 1
+            false += near_duplicate(originals[a], originals[b], th)
+            for name in TRANSFORMS:
+                pairs += 1
+                false += near_duplicate(originals[a], copies[(name, b)], th)
+    return NearDuplicateStudy(n_scenes, th, recall, false, pairs)

@@ -1,0 +1,140 @@
+"""Chain of custody and working copies; the projection is a pure fold of the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gawah.errors import UserInputError
+from gawah.evidence import (
+    add_evidence,
+    custody_history,
+    get_evidence,
+    list_evidence,
+    make_working_copy,
+    open_blob,
+    record_custody,
+    sensitive_metadata,
+)
+from gawah.workspace import Workspace
+
+
+class TestCustody:
+    def test_history_in_order(self, ws: Workspace, photo: Path) -> None:
+        """Received, linked, transferred and viewed appear in the order recorded."""
+        item = add_evidence(
+            ws, photo, received_from="FICTIONAL witness", source="field team"
+        )
+        record_custody(ws, item.digest, "linked", incident_id="INC-1")
+        record_custody(
+            ws, item.digest, "transferred", to="FICTIONAL lawyer", method="USB"
+        )
+        record_custody(ws, item.digest, "viewed", note="FICTIONAL review")
+        chain = custody_history(ws.conn, item.digest)
+        assert [c.action for c in chain] == [
+            "received",
+            "linked",
+            "transferred",
+            "viewed",
+        ]
+        assert chain[0].detail["received_from"] == "FICTIONAL witness"
+        assert chain[2].detail["to"] == "FICTIONAL lawyer"
+        assert get_evidence(ws.conn, item.digest).incident_ids == ("INC-1",)  # type: ignore[union-attr]
+        assert [i.digest for i in list_evidence(ws.conn, incident_id="INC-1")] == [
+            item.digest
+        ]
+
+    @pytest.mark.parametrize(
+        ("action", "kwargs"),
+        [("deleted", {}), ("transferred", {}), ("linked", {})],
+    )
+    def test_invalid_custody_refused(
+        self, ws: Workspace, photo: Path, action: str, kwargs: dict[str, str]
+    ) -> None:
+        """Unknown actions, transfers without a recipient, links without a target are refused."""
+        item = add_evidence(ws, photo)
+        before = ws.ledger.count()
+        with pytest.raises(UserInputError):
+            record_custody(ws, item.digest, action, **kwargs)  # type: ignore[arg-type]
+        assert ws.ledger.count() == before
+
+    def test_unknown_digest_refused(self, ws: Workspace) -> None:
+        """Custody cannot be recorded for a blob the ledger does not know."""
+        with pytest.raises(UserInputError, match="no evidence"):
+            record_custody(ws, "ab" * 32, "viewed")
+
+    def test_open_blob_reads_original(self, ws: Workspace, photo: Path) -> None:
+        """open_blob returns the stored bytes unchanged."""
+        item = add_evidence(ws, photo)
+        with open_blob(ws, item.digest) as fh:
+            assert fh.read() == photo.read_bytes()
+
+    def test_rebuild_reproduces_tables(self, ws: Workspace, photo: Path) -> None:
+        """Dropping and replaying the projection gives the same items and chains."""
+        item = add_evidence(ws, photo, report_id="R-9")
+        record_custody(ws, item.digest, "viewed")
+        copy = make_working_copy(ws, item.digest)
+        before = (list_evidence(ws.conn), custody_history(ws.conn, item.digest))
+        secret = sensitive_metadata(ws.conn, item.digest)
+        ws.ledger.rebuild()
+        assert (list_evidence(ws.conn), custody_history(ws.conn, item.digest)) == before
+        assert sensitive_metadata(ws.conn, item.digest) == secret
+        assert get_evidence(ws.conn, copy.digest) is not None
+
+
+class TestWorkingCopy:
+    def test_copy_is_new_blob_original_untouched(
+        self, ws: Workspace, photo: Path
+    ) -> None:
+        """A blurred copy is a new blob linked to its original, whose bytes do not change."""
+        item = add_evidence(ws, photo)
+        original_bytes = photo.read_bytes()
+        copy = make_working_copy(ws, item.digest, blur_regions=[(50, 50, 200, 150)])
+        assert copy.digest != item.digest
+        assert copy.derived_from == item.digest
+        assert copy.operation == "blur+strip-metadata"
+        with open_blob(ws, item.digest) as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == item.digest
+        assert fh.closed
+        assert original_bytes == photo.read_bytes()
+        actions = [c.action for c in custody_history(ws.conn, item.digest)]
+        assert actions == ["received", "derived"]
+
+    def test_copy_has_no_metadata_and_region_is_blurred(
+        self, ws: Workspace, photo: Path
+    ) -> None:
+        """The copy carries no EXIF (no GPS, no serial) and the region loses detail."""
+        item = add_evidence(ws, photo)
+        region = (50, 50, 200, 150)
+        copy = make_working_copy(ws, item.digest, blur_regions=[region])
+        with open_blob(ws, copy.digest) as fh:
+            im = Image.open(fh)
+            im.load()
+        assert len(im.getexif()) == 0
+        assert sensitive_metadata(ws.conn, copy.digest) == {}
+        with open_blob(ws, item.digest) as fh:
+            orig = Image.open(fh).convert("RGB")
+            orig.load()
+        inner = (60, 60, 190, 140)
+
+        def roughness(img: Image.Image) -> float:
+            a = np.asarray(img.crop(inner).convert("L"), dtype=float)
+            return float(np.abs(np.diff(a, axis=1)).mean())
+
+        assert roughness(im) < roughness(orig) / 2
+        outside = (0, 0, 40, 40)
+        a = np.asarray(im.convert("RGB").crop(outside), dtype=int)
+        b = np.asarray(orig.crop(outside), dtype=int)
+        assert np.abs(a - b).max() <= 1
+
+    def test_region_outside_refused(self, ws: Workspace, photo: Path) -> None:
+        """A blur region entirely outside the picture is an error, nothing stored."""
+        item = add_evidence(ws, photo)
+        before = ws.ledger.count()
+        with pytest.raises(UserInputError, match="outside"):
+            make_working_copy(ws, item.digest, blur_regions=[(5000, 5000, 6000, 6000)])
+        assert ws.ledger.count() == before
