@@ -252,7 +252,11 @@ def near_duplicate_study(
     every pair of distinct originals *and* each original with the copies of
     every other scene is checked for false matches.
     """
-    from gawah.evidence.perceptual import FRAME_THRESHOLD, image_fingerprint, near_duplicate
+    from gawah.evidence.perceptual import (
+        FRAME_THRESHOLD,
+        image_fingerprint,
+        near_duplicate,
+    )
 
     th = FRAME_THRESHOLD if threshold is None else threshold
     seeds = range(first_seed, first_seed + n_scenes)
