@@ -15,6 +15,7 @@ unknown the estimators look for). Invalid input raises
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -130,6 +131,8 @@ class CaptureHistories:
         """Read a CSV capture-history table; unreadable files are a user error."""
         path = Path(path)
         try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                header = next(csv.reader(handle), [])
             frame = pd.read_csv(path, dtype=str, keep_default_na=True)
         except FileNotFoundError as exc:
             raise UserInputError(f"no such file: {path}") from exc
@@ -141,6 +144,10 @@ class CaptureHistories:
             raise UserInputError(f"cannot read {path} as CSV: {exc}") from exc
         except IsADirectoryError as exc:
             raise UserInputError(f"{path} is a folder, not a CSV file") from exc
+        names = [h.strip() for h in header]
+        if len(set(names)) != len(names):
+            dupes = sorted({h for h in names if names.count(h) > 1})
+            raise UserInputError(f"duplicate column(s): {', '.join(dupes)}")
         return cls.from_frame(frame)
 
     @classmethod
