@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gawah.core import (
     canonical_json,
@@ -52,3 +55,33 @@ class TestClock:
         """A fixed clock answers the same timestamp every time."""
         clock = fixed_clock("2024-11-26T12:00:00.000000Z")
         assert clock() == clock() == "2024-11-26T12:00:00.000000Z"
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+class TestCanonicalFastPath:
+    @settings(max_examples=600, deadline=None)
+    @given(_json)
+    def test_matches_rfc8785_package(self, value: object) -> None:
+        """The fast encoder and the reference rfc8785 package give identical bytes."""
+        assert canonical_json(value) == rfc8785.dumps(value)
+
+    def test_astral_keys_sort_by_utf16(self) -> None:
+        """Keys outside the BMP sort by UTF-16 code units, as RFC 8785 requires."""
+        value = {"\U0001f600": 1, "\ufb01": 2}
+        assert canonical_json(value) == rfc8785.dumps(value)
+        assert canonical_json(value).index("😀".encode()) < canonical_json(value).index(
+            "ﬁ".encode()
+        )

@@ -3,22 +3,59 @@
 Signed bytes must never be re-serialised by a JSON library with its own ideas about
 key order, spacing or number formatting, so everything that is hashed or signed goes
 through :func:`canonical_json` once and the bytes are then stored verbatim.
+
+Speed: the ``rfc8785`` package is pure Python. For values made only of strings,
+safe integers (|n| <= 2**53 - 1), booleans, nulls, lists and objects whose keys
+lie in the Basic Multilingual Plane, the standard library's C encoder with sorted
+keys, no spaces and ``ensure_ascii=False`` writes exactly the RFC 8785 bytes
+(same escapes, and code-point order equals UTF-16 order inside the BMP). Anything
+else (floats, big integers, astral-plane keys) goes through ``rfc8785``. A
+differential test checks both paths agree.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import rfc8785
+
+_MAX_SAFE = 2**53 - 1
+_encoder = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+)
+
+
+def _simple(value: Any) -> bool:
+    """Tell whether the fast encoder writes ``value`` exactly as RFC 8785 does."""
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return True
+    if type(value) is int:
+        return -_MAX_SAFE <= value <= _MAX_SAFE
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or (key and max(key) > "\uffff"):
+                return False
+            if not _simple(item):
+                return False
+        return True
+    if type(value) is list:
+        return all(_simple(item) for item in value)
+    return False
 
 
 def canonical_json(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON value.
 
     Raises:
-        TypeError: the value holds something JSON cannot carry (bytes, sets, NaN...);
-            encode bytes as base64 or hex strings before they reach the ledger.
+        TypeError: the value holds something JSON cannot carry (bytes, sets, NaN,
+            lone surrogates...); encode bytes as base64 or hex strings first.
     """
+    if _simple(value):
+        try:
+            return _encoder.encode(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: let rfc8785 refuse it with its own message
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
