@@ -204,3 +204,73 @@ class TestRobustness:
         """No numbers, no proposals; empty text is fine."""
         assert extract_claims("") == []
         assert extract_claims("The city was calm on Sunday.") == []
+
+
+class TestPhrasings:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("The death toll from the protests rose to 14 on Wednesday, officials said.",
+             [("killed", 14, 14)]),
+            ("Police opened fire, killing 3 and injuring 17, witnesses said.",
+             [("killed", 3, 3), ("injured", 17, 17)]),
+            ("The clashes left 5 people dead, the ministry said.", [("killed", 5, 5)]),
+            ("The number of people detained has crossed 2,000, lawyers said.",
+             [("arrested", 2000, 2000)]),
+            ("Around 4,500 paramilitary personnel have been called in.",
+             [("deployed", 4500, 4500)]),
+            ("The hospital received 12 dead and 45 wounded, a doctor said.",
+             [("killed", 12, 12), ("injured", 45, 45)]),
+            ("A 10,000-strong crowd marched to the square.",
+             [("participants", 10000, 10000)]),
+            ("The bodies of 2 protesters were handed over to their families.",
+             [("killed", 2, 2)]),
+            ("The department said 1,100 people had been released, while 400 remain "
+             "in custody.", [("arrested", 400, 400)]),
+            ("Three children were among the 11 people killed, the government said.",
+             [("killed", 11, 11)]),
+            ("Doctors said 31 were injured, five of whom later died.",
+             [("injured", 31, 31), ("killed", 5, 5)]),
+            ("Police registered 15 cases against 300 people.", []),
+            ("Police denied arresting any journalists.", [("arrested", 0, 0)]),
+        ],
+    )  # fmt: skip
+    def test_wire_phrasing(
+        self, text: str, expected: list[tuple[str, int, int | None]]
+    ) -> None:
+        """Common wire-copy phrasings give the expected categories and bounds."""
+        got = [(p.category.value, p.low, p.high) for p in extract_claims(text)]
+        assert got == expected
+
+
+class TestProperties:
+    @staticmethod
+    def _texts():  # type: ignore[no-untyped-def]
+        from hypothesis import strategies as st
+
+        words = st.sampled_from(
+            ["police", "said", "at", "least", "7", "1,000", "killed", "dozens", "no",
+             "one", "was", "injured", '"', ",", ".", "between", "and", "10", "over",
+             "denied", "any", "deaths", "Ali", "24", "from", "Karak", "\n", "(", ")",
+             "up", "to", "tens", "of", "thousands", "the", "ministry", "-", "200"]
+        )  # fmt: skip
+        return st.lists(words, max_size=40).map(" ".join) | st.text(max_size=200)
+
+    def test_offsets_always_slice_the_quote(self) -> None:
+        """For any text, offsets are in range, the quote is the sentence, low <= high."""
+        from hypothesis import given, settings
+
+        @settings(max_examples=300, deadline=None)
+        @given(self._texts())
+        def check(text: str) -> None:
+            result = extract(text)
+            for p in result.claims:
+                assert 0 <= p.sentence_start < p.sentence_end <= len(text)
+                assert text[p.sentence_start : p.sentence_end] == p.quote
+                assert p.sentence_start <= p.figure_start <= p.figure_end
+                assert p.figure_end <= p.sentence_end
+                assert p.high is None or p.low <= p.high
+            for v in result.victims:
+                assert text[v.sentence_start : v.sentence_end] == v.quote
+
+        check()

@@ -25,7 +25,7 @@ _STRONG: tuple[tuple[Category, str], ...] = (
      r"massacred|perished|funerals"),
     (Category.INJURED, r"injured|injuries|injury|wounded|wounds|hurt|treated|casualties|"
      r"hospitali[sz]ed|hit\s+by\s+(?:rubber\s+)?bullets"),
-    (Category.ARRESTED, r"arrested|arrests?|detained|detainees|detentions?|custody|"
+    (Category.ARRESTED, r"arrested|arresting|arrests?|detained|detaining|detainees|detentions?|custody|"
      r"held(?!\s+(?:a|an|the|talks|up)\b)|rounded\s+up|jailed|imprisoned|in\s+jail|"
      r"booked|remanded|taken\s+in"),
     (Category.MISSING, r"missing|disappeared|disappearances?|abducted|abductions?|taken\s+away|"
@@ -58,7 +58,7 @@ _BEFORE: tuple[tuple[Category | str, re.Pattern[str]], ...] = tuple(
     (c, re.compile(rf"(?:^|\b)(?:{p})$"))
     for c, p in (
         (Category.KILLED, r"killing|killed|kills|shooting\s+dead|"
-         r"(?:death\s+)?toll\s+(?:\w+\s+){0,3}?(?:at|to|of|is|was|be|been|stood\s+at|"
+         r"(?:death\s+)?toll\s+(?:[\w']+\s+){0,5}?(?:at|to|of|is|was|be|been|stood\s+at|"
          r"stands\s+at|reached|reach|hit|exceeds?|exceeded|now)|deaths\s+of|bodies\s+of|lives\s+of|funerals\s+of|killings\s+of"),
         (Category.INJURED, r"wounding|injuring|injured|wounded|hurting|treated"),
         (Category.ARRESTED, r"arresting|arrested|detaining|detained|arrests\s+of|detention\s+of|"
@@ -67,10 +67,11 @@ _BEFORE: tuple[tuple[Category | str, re.Pattern[str]], ...] = tuple(
          r"whereabouts\s+of"),
         (Category.DEPLOYED, r"deployed|deploying|deployment\s+of|sent|sending|stationed|"
          r"dispatched|mobili[sz]ed|called\s+in"),
-        (Category.PARTICIPANTS, r"crowd\s+(?:of|at|to)|crowds\s+of|put\s+the\s+crowd\s+at|"
+        (Category.PARTICIPANTS, r"crowd\s+(?:of|at|to)|crowd|crowds\s+of|put\s+the\s+crowd\s+at|"
          r"gathering\s+of|rally\s+of|turnout\s+of|attended\s+by|joined\s+by|mob\s+of|"
          r"procession\s+of|march\s+of|convoy\s+of"),
-        (INHERIT, r"(?:figure|number|count|tally|total)\s+(?:\w+\s+){0,2}?(?:at|to|of|is|was|"
+        (INHERIT, r"(?:figure|number|count|tally|total)\s+(?:\w+\s+){0,4}?(?:at|to|of|is|was|"
+         r"crossed|reached|exceeded|hit|touched|"
          r"stood\s+at|stands\s+at)"),
     )
 )  # fmt: skip

@@ -24,7 +24,7 @@ _UP_TO = re.compile(
 )
 _UNDER = re.compile(r"(?:fewer\s+than|less\s+than|under|below)$")
 _APPROX = re.compile(
-    r"(?:about|around|some|roughly|approximately|approx\.?|an\s+estimated|estimated|nearly|"
+    r"(?:estimated\s+at|put\s+at|about|around|some|roughly|approximately|approx\.?|an\s+estimated|estimated|nearly|"
     r"almost|close\s+to|just\s+under|an\s+approximate|circa|perhaps|possibly)$"
 )
 _OPEN_AFTER = re.compile(r"^\s*(?:or\s+more|and\s+more|-plus|\+|plus|odd)\b")

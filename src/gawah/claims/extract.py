@@ -60,7 +60,8 @@ _ZERO_NOUN = re.compile(
     re.IGNORECASE,
 )
 _DENY_ANY = re.compile(
-    r"\b(?:denied|denies|deny|rejected|dismissed|refuted)\s+(?:(?:that|reports|claims|of)\s+){0,3}"
+    r"\b(?:denied|denies|deny|rejected|dismissed|refuted)\s+"
+    r"(?:(?:that|reports|claims|of|\w+ing)\s+){0,3}"
     r"(?:any(?:one|body)?|all)\b",
     re.IGNORECASE,
 )
@@ -213,7 +214,8 @@ def _zero_claims(
                 continue
             if needs_verb:
                 reach = re.split(r"[,;.]", text[m.end() : m.end() + _ZERO_REACH])[0]
-                cat = sentence_category(reach)
+                # "denied arresting any journalists": the verb may come before "any".
+                cat = sentence_category(reach) or sentence_category(m.group(0))
             else:
                 cat = sentence_category(m.group(0))
             if cat is None:
