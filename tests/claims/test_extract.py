@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gawah.claims import (
@@ -11,8 +13,10 @@ from gawah.claims import (
     extract,
     extract_claims,
     extract_victims,
+    read_article,
 )
 from gawah.claims._text import html_to_text, split_sentences
+from gawah.errors import UserInputError
 
 
 def _one(text: str):  # type: ignore[no-untyped-def]
@@ -274,3 +278,23 @@ class TestProperties:
                 assert text[v.sentence_start : v.sentence_end] == v.quote
 
         check()
+
+
+class TestReadArticle:
+    def test_windows_1252_article_is_decoded(self, tmp_path: Path) -> None:
+        """A page saved in Windows-1252 (curly quotes) reads as text, not mojibake."""
+        path = tmp_path / "a.txt"
+        path.write_bytes(
+            "\u201cAt least 7 people were killed,\u201d police said. "
+            "The city\u2019s mayor was not reached.".encode("cp1252")
+        )
+        text = read_article(path)
+        assert text.startswith("\u201cAt least 7")
+        (p,) = extract_claims(text)
+        assert p.claimant is not None
+        assert p.claimant.name == "police"
+
+    def test_missing_file_is_a_user_error(self, tmp_path: Path) -> None:
+        """A file that cannot be read is one clear error."""
+        with pytest.raises(UserInputError, match="cannot read"):
+            read_article(tmp_path / "nope.html")

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from charset_normalizer import from_bytes
+
 from gawah.claims._attribution import (
     DENY_VERBS,
     ESTIMATE_VERBS,
@@ -118,10 +120,22 @@ def read_article(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise UserInputError(f"cannot read {path}: {exc.strerror}") from exc
-    text = raw.decode("utf-8", errors="replace")
+    text = _decode(raw)
     if path.suffix.lower() in {".html", ".htm", ".xhtml"} or looks_like_html(text):
         return html_to_text(text)
     return text
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 when it is UTF-8; otherwise the encoding charset-normalizer finds (saved pages
+    are often Windows-1252)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(raw).best()
+        if best is None:
+            return raw.decode("utf-8", errors="replace")
+        return str(best)
 
 
 def _sentence_claims(sentence: Span, ctx: _Context) -> None:
