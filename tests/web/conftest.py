@@ -15,11 +15,10 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from fastapi.testclient import TestClient  # noqa: E402
 
 from gawah.web import Role, create_app  # noqa: E402
-from gawah.web._backend import Backend  # noqa: E402
-from gawah.web.accounts import add_user  # noqa: E402
-from gawah.workspace import Workspace  # noqa: E402
+from gawah.web._security import COOKIE  # noqa: E402
 
-PASSWORDS = {role: f"correct horse {role.value} staple" for role in Role}
+from ._data import PASSWORDS, build  # noqa: E402
+
 ROLES: tuple[Role | None, ...] = (
     None,
     Role.VIEWER,
@@ -27,20 +26,6 @@ ROLES: tuple[Role | None, ...] = (
     Role.REVIEWER,
     Role.ADMIN,
 )
-
-
-def make_workspace(home: Path) -> None:
-    """A fresh workspace with one account per role (named after it) plus 'other'."""
-    Workspace.init(home, author="tester").close()
-    backend = Backend(home=home)
-    try:
-        for role in Role:
-            add_user(backend, role.value, role, PASSWORDS[role], by="tester")
-        add_user(
-            backend, "other", Role.DOCUMENTER, "another long passphrase", by="tester"
-        )
-    finally:
-        backend.close()
 
 
 def login(client: TestClient, name: str, password: str) -> str:
@@ -68,9 +53,7 @@ class Clock:
 
 @pytest.fixture(scope="session")
 def template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("web-template")
-    make_workspace(home)
-    return home
+    return build(tmp_path_factory.mktemp("web-template") / "ws", n_victims=60)
 
 
 @pytest.fixture
@@ -103,3 +86,17 @@ def as_role(client: TestClient) -> Callable[[Role], str]:
         return login(client, role.value, PASSWORDS[role])
 
     return go
+
+
+def mint(client: TestClient, user: str | None) -> dict[str, str]:
+    """Give ``client`` a session for ``user`` without a password (fast, for matrices).
+
+    Returns the headers a browser would send with a state change.
+    """
+    backend = client.app.state.backend  # type: ignore[attr-defined]
+    client.cookies.clear()
+    if user is None:
+        return {}
+    token, rec = backend.store.new_session(user, backend.clock())
+    client.cookies.set(COOKIE, token)
+    return {"X-CSRF-Token": rec.csrf}

@@ -13,7 +13,8 @@ from gawah.web.auth import PasswordRejectedError, check_password_policy
 from gawah.web.projection import ROLE_GRANTED
 from gawah.workspace import Workspace
 
-from .conftest import PASSWORDS, Clock, login
+from ._data import PASSWORDS
+from .conftest import Clock, login
 
 
 class TestHeaders:

@@ -1,0 +1,228 @@
+"""The access-control matrix: every route x role x own/other object (SECURITY.md S26-S27).
+
+Routes come from the app itself (every route, including pages hidden from the
+OpenAPI document) and must each have a row in ``POLICY``; the OpenAPI document's
+operations must all be among them. A request counts as *allowed* unless it gets
+401/403 or a redirect to the login page.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from gawah.linkage import review_queue
+from gawah.registry import iter_reports, persons_with_reports
+from gawah.web import Right, Role, create_app
+from gawah.web.auth import allows
+from gawah.workspace import Workspace
+
+from ._data import PASSWORDS
+from .conftest import ROLES, TestClient, mint
+
+R, REC, REV, ADM = Right.READ, Right.RECORD, Right.REVIEW, Right.ADMIN
+#: (method, path) -> the right it needs (None: anyone, even anonymous).
+POLICY: dict[tuple[str, str], Right | None] = {
+    ("GET", "/api/session"): None, ("POST", "/api/session"): None,
+    ("DELETE", "/api/session"): None, ("POST", "/api/me/password"): R,
+    ("GET", "/api/users"): ADM, ("POST", "/api/users"): ADM,
+    ("PUT", "/api/users/{name}/role"): ADM, ("POST", "/api/users/{name}/disable"): ADM,
+    ("GET", "/api/reports"): R, ("GET", "/api/reports/{report_id}"): R,
+    ("GET", "/api/persons/{person_id}"): R, ("POST", "/api/reports"): REC,
+    ("POST", "/api/imports"): REC, ("GET", "/api/dashboard"): R,
+    ("GET", "/api/estimates"): R, ("GET", "/api/estimates/plot.png"): R,
+    ("GET", "/api/review"): REV, ("POST", "/api/review/decisions"): REV,
+    ("POST", "/api/linkage/runs"): REV,
+    ("GET", "/login"): None, ("POST", "/login"): None, ("POST", "/logout"): None,
+    ("GET", "/users"): ADM, ("POST", "/users"): ADM, ("GET", "/"): R,
+    ("GET", "/register"): R, ("GET", "/reports/{report_id}"): R,
+    ("GET", "/persons/{person_id}"): R, ("GET", "/dashboard"): R, ("GET", "/estimates"): R,
+    ("GET", "/entry"): REC, ("POST", "/entry"): REC, ("POST", "/entry/upload"): REC,
+    ("GET", "/review"): REV, ("POST", "/review/decide"): REV, ("POST", "/review/relink"): REV,
+}  # fmt: skip
+LOGIN_ROUTES = {("POST", "/api/session"), ("POST", "/login")}
+CSV = b"record_id,full_name,status\nm1,Matrix Person,killed\n"
+
+
+def _routes(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) the app serves, unwrapping included routers."""
+    out: list[tuple[str, str]] = []
+    stack = list(app.routes)
+    while stack:
+        route = stack.pop()
+        if isinstance(route, APIRoute):
+            out.extend((m, route.path) for m in sorted(route.methods) if m != "HEAD")
+        elif hasattr(route, "original_router"):
+            stack.extend(route.original_router.routes)
+    return sorted(set(out))
+
+
+@pytest.fixture(scope="module")
+def ids(template_home: Path) -> dict[str, str]:
+    with Workspace.open(template_home) as ws:
+        report = next(iter_reports(ws.conn)).report_id
+        person = persons_with_reports(ws.conn)[0].person_id
+        pair = review_queue(ws)[0]
+    return {
+        "report": report,
+        "person": person,
+        "left": pair.report_l,
+        "right": pair.report_r,
+    }
+
+
+def _request(
+    client: TestClient,
+    method: str,
+    path: str,
+    role: Role | None,
+    obj: str,
+    ids: dict[str, str],
+    headers: dict[str, str],
+) -> Any:
+    me = role.value if role else "nobody"
+    own = obj == "own"
+    url = (
+        path.replace("{report_id}", ids["report"] if own else "rep-0000000000000000")
+        .replace("{person_id}", ids["person"] if own else "per-0000000000000000")
+        .replace("{name}", me if own else "other")
+    )
+    csrf = headers.get("X-CSRF-Token", "")
+    password = PASSWORDS[role] if role else "not the password"
+    kw: dict[str, Any] = {"headers": headers, "follow_redirects": False}
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/api/session"): {"json": {"username": me, "password": password}},
+        ("POST", "/api/me/password"): {
+            "json": {
+                "current_password": password,
+                "new_password": "a brand new passphrase",
+            }
+        },
+        ("POST", "/api/users"): {"json": {"name": "matrixuser", "role": "viewer"}},
+        ("PUT", "/api/users/{name}/role"): {"json": {"role": "viewer"}},
+        ("POST", "/api/reports"): {
+            "json": {"source": "matrix", "full_name": "Matrix Person"}
+        },
+        ("POST", "/api/imports"): {
+            "files": {"file": ("m.csv", CSV, "text/csv")},
+            "data": {"source": "matrix"},
+        },
+        ("POST", "/api/review/decisions"): {
+            "json": {
+                "report_l": ids["left"],
+                "report_r": ids["right"],
+                "decision": "skip",
+            }
+        },
+        ("POST", "/login"): {
+            "data": {"username": me, "password": password, "csrf_token": csrf}
+        },
+        ("POST", "/logout"): {"data": {"csrf_token": csrf}},
+        ("POST", "/users"): {
+            "data": {"name": "matrixuser", "role": "viewer", "csrf_token": csrf}
+        },
+        ("POST", "/entry"): {
+            "data": {
+                "source": "matrix",
+                "full_name": "Matrix Person",
+                "csrf_token": csrf,
+            }
+        },
+        ("POST", "/entry/upload"): {
+            "files": {"file": ("m.csv", CSV, "text/csv")},
+            "data": {"source": "matrix", "csrf_token": csrf},
+        },
+        ("POST", "/review/decide"): {
+            "data": {
+                "report_l": ids["left"],
+                "report_r": ids["right"],
+                "decision": "skip",
+                "csrf_token": csrf,
+            }
+        },
+        ("POST", "/review/relink"): {"data": {"csrf_token": csrf}},
+    }
+    kw.update(bodies.get((method, path), {}))
+    return client.request(method, url, **kw)
+
+
+def _allowed(response: Any) -> bool:
+    if response.status_code in (401, 403):
+        return False
+    return not (
+        300 <= response.status_code < 400
+        and response.headers.get("location", "").startswith("/login?next=")
+    )
+
+
+def _cases() -> Iterator[tuple[str, str, Role | None, str]]:
+    for method, path in sorted(POLICY):
+        objs = ("own", "other") if "{" in path else ("none",)
+        for role in ROLES:
+            for obj in objs:
+                yield method, path, role, obj
+
+
+class TestMatrix:
+    def test_every_route_has_a_policy(self, client: TestClient) -> None:
+        """A route added without a policy row fails here; so does a stale row."""
+        app = client.app
+        assert set(_routes(app)) == set(POLICY)
+        spec = app.openapi()  # type: ignore[attr-defined]
+        documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
+        assert documented <= set(POLICY)
+        assert len(documented) >= 18
+
+    def test_matrix(
+        self, template_home: Path, tmp_path: Path, ids: dict[str, str]
+    ) -> None:
+        """0 unexpected allows and 0 unexpected denials over every route x role x object.
+
+        Refused requests run against one shared workspace whose ledger must not
+        change; each allowed state change gets a fresh copy.
+        """
+        shared = tmp_path / "shared"
+        shutil.copytree(template_home, shared)
+        unexpected_allow: list[str] = []
+        unexpected_deny: list[str] = []
+        cases = list(_cases())
+        with Workspace.open(shared) as ws:
+            digest_before = ws.ledger.state_digest()
+        with TestClient(create_app(shared)) as reader:
+            for n, (method, path, role, obj) in enumerate(cases):
+                expected = POLICY[(method, path)] is None or allows(
+                    role, POLICY[(method, path)]
+                )
+                if method != "GET" and role is None:
+                    expected = False  # no session, no CSRF token: anonymous cannot change state
+                if method == "GET" or not expected:
+                    client, home = reader, None
+                else:  # an allowed state change gets a fresh copy of the workspace
+                    home = tmp_path / f"c{n}"
+                    shutil.copytree(template_home, home)
+                    client = TestClient(create_app(home))
+                headers = mint(client, role.value if role else None)
+                r = _request(client, method, path, role, obj, ids, headers)
+                got = _allowed(r)
+                where = f"{method} {path} as {role} ({obj}) -> {r.status_code}"
+                if got and not expected:
+                    unexpected_allow.append(where)
+                if expected and not got and (method, path) not in LOGIN_ROUTES:
+                    unexpected_deny.append(where)
+                if got and obj == "other" and "{name}" not in path:
+                    assert r.status_code == 404, where  # others' ids are never found
+                assert r.status_code < 500, where
+                if home is not None:
+                    client.close()
+                    shutil.rmtree(home)
+        with Workspace.open(shared) as ws:
+            # GETs and refused changes leave the ledger as it was
+            assert ws.ledger.state_digest() == digest_before
+        assert len(cases) >= 150
+        assert unexpected_allow == []
+        assert unexpected_deny == []
