@@ -28,20 +28,29 @@ _encoder = json.JSONEncoder(
 
 def _simple(value: Any) -> bool:
     """Tell whether the fast encoder writes ``value`` exactly as RFC 8785 does."""
-    if isinstance(value, str) or value is None or isinstance(value, bool):
-        return True
-    if type(value) is int:
-        return -_MAX_SAFE <= value <= _MAX_SAFE
-    if type(value) is dict:
-        for key, item in value.items():
-            if type(key) is not str or (key and max(key) > "\uffff"):
-                return False
-            if not _simple(item):
-                return False
-        return True
-    if type(value) is list:
-        return all(_simple(item) for item in value)
-    return False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if -_MAX_SAFE <= item <= _MAX_SAFE:
+                continue
+            return False
+        if kind is dict:
+            for key in item:
+                if type(key) is not str:
+                    return False
+                if not key.isascii() and max(key) > "\uffff":
+                    return False
+            stack.extend(item.values())
+            continue
+        if kind is list:
+            stack.extend(item)
+            continue
+        return False
+    return True
 
 
 def canonical_json(value: Any) -> bytes:
