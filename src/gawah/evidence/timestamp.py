@@ -24,6 +24,7 @@ from typing import Any
 
 from cryptography import x509
 from rfc3161_client import (
+    HashAlgorithm,
     TimestampRequestBuilder,
     VerificationError,
     VerifierBuilder,
@@ -115,6 +116,7 @@ def request_timestamp(
     request = (
         TimestampRequestBuilder()
         .data(note)
+        .hash_algorithm(HashAlgorithm.SHA256)
         .nonce(nonce=True)
         .cert_request(cert_request=True)
         .build()
