@@ -76,3 +76,19 @@ class TestPersons:
         with pytest.raises(UserInputError, match="assigned to"):
             assign_persons(ws, {"p": [a], "q": [a]}, run_id="r", method="m")
         assert ws.ledger.count() == events
+
+
+class TestPayload:
+    def test_report_payload_round_trip(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """A recorded event's payload rebuilds exactly the report the registry holds."""
+        from gawah.registry.models import REPORT_RECORDED, report_from_payload
+
+        import_list(ws, write_list(good_rows()), source="party")
+        stored = {r.report_id: r for r in list_reports(ws.conn)}
+        events = [e for e in ws.ledger.events() if e.kind == REPORT_RECORDED]
+        assert len(events) == 3
+        for event in events:
+            report, _ = report_from_payload(event.payload)
+            assert report == stored[report.report_id]

@@ -35,7 +35,6 @@ REPORT_COLUMNS: tuple[str, ...] = (
 _DEFAULTS: dict[str, Any] = {
     f.name: f.default for f in fields(Report) if f.name in REPORT_COLUMNS
 }
-_BOOL_COLUMNS = frozenset({"age_estimated", "status_recognised", "date_estimated"})
 SENSITIVE_TABLE_COLUMNS = ("national_id", "phone", "witness_name", "witness_contact")
 
 _SCHEMA = f"""
@@ -84,10 +83,16 @@ TABLES = (
     "registry_person_reports",
 )
 
-_INSERT_REPORT = (
-    f"INSERT OR REPLACE INTO registry_reports ({', '.join(REPORT_COLUMNS)}, extra, "
+_UPSERT_REPORT = (
+    f"INSERT INTO registry_reports ({', '.join(REPORT_COLUMNS)}, extra, "
     "provenance, event_id, recorded_at) "
-    f"VALUES ({', '.join('?' * (len(REPORT_COLUMNS) + 4))})"
+    f"VALUES ({', '.join('?' * (len(REPORT_COLUMNS) + 4))}) "
+    "ON CONFLICT (report_id) DO UPDATE SET "
+    + ", ".join(
+        f"{c} = excluded.{c}"
+        for c in (*REPORT_COLUMNS[1:], "extra", "provenance", "event_id", "recorded_at")
+    )
+    + " WHERE excluded.version >= registry_reports.version"
 )
 
 
@@ -146,17 +151,9 @@ def _source(conn: sqlite3.Connection, event: Event) -> None:
 
 def _report(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
-    row = conn.execute(
-        "SELECT version FROM registry_reports WHERE report_id = ?", (p["report_id"],)
-    ).fetchone()
-    if row is not None and row[0] > p["version"]:
-        return  # an older version arriving late (sync) never overwrites a newer one
-    values = [
-        int(bool(p.get(c))) if c in _BOOL_COLUMNS else p.get(c, _DEFAULTS[c])
-        for c in REPORT_COLUMNS
-    ]
-    conn.execute(
-        _INSERT_REPORT,
+    values = [p.get(c, _DEFAULTS[c]) for c in REPORT_COLUMNS]
+    cursor = conn.execute(
+        _UPSERT_REPORT,
         (
             *values,
             _json(p.get("extra") or {}),
@@ -165,9 +162,11 @@ def _report(conn: sqlite3.Connection, event: Event) -> None:
             event.recorded_at,
         ),
     )
+    if cursor.rowcount == 0:
+        return  # an older version arriving late (sync) never overwrites a newer one
     s = p.get("sensitive") or {}
     if not s:
-        if row is not None:
+        if p["version"] > 1:
             conn.execute(
                 "DELETE FROM registry_sensitive WHERE report_id = ?", (p["report_id"],)
             )
