@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,9 @@ from gawah.claims import (
     record_claims,
     withdraw_claim,
 )
+from gawah.core import fixed_clock
 from gawah.errors import UserInputError
+from gawah.testing.signer import fixed_seed
 from gawah.workspace import Workspace
 
 
@@ -140,3 +143,35 @@ class TestRecording:
         assert (got.claim.low, got.claim.high) == (600, None)
         assert got.claim.claimant.kind is ClaimantKind.POLICE
         assert got.claim.quote == "Police said at least 600 people were arrested."
+
+
+class TestEvidenceLinks:
+    def test_unknown_evidence_is_refused(self, ws: Workspace) -> None:
+        """A claim may only link evidence items that are in the store."""
+        with pytest.raises(UserInputError, match="no evidence item"):
+            record_claim(ws, _claim(evidence=("0" * 64,)))
+        assert list_claims(ws.conn) == []
+
+    def test_stored_evidence_can_be_linked(self, tmp_path: Path) -> None:
+        """A claim links the digest of a stored (FICTIONAL) article."""
+        from gawah.claims.projection import PROJECTOR as CLAIMS
+        from gawah.evidence import add_evidence
+        from gawah.evidence.projection import PROJECTOR as EVIDENCE
+        from gawah.registry import record_incident
+        from gawah.registry.projection import PROJECTOR as REGISTRY
+
+        article = tmp_path / "article.txt"
+        article.write_text("FICTIONAL: no one was killed, the ministry said.\n")
+        with Workspace.init(
+            tmp_path / "ev",
+            author="FICTIONAL documenter",
+            key_seed=fixed_seed("claims-evidence"),
+            clock=fixed_clock(),
+            projectors=[REGISTRY, EVIDENCE, CLAIMS],
+        ) as w:
+            record_incident(w, "FICTIONAL crackdown", incident_id="karak")
+            item = add_evidence(w, article, incident_id="karak")
+            claim_id = record_claim(w, _claim(evidence=(item.digest,)))
+            got = get_claim(w.conn, claim_id)
+            assert got is not None
+            assert got.claim.evidence == (item.digest,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 from gawah.claims.model import Claim
@@ -18,9 +19,11 @@ def record_claim(ws: Workspace, claim: Claim) -> str:
     """Append a ``claim.recorded`` event and return its id (the claim's id).
 
     Raises:
-        UserInputError: the incident is not in the registry.
+        UserInputError: the incident is not in the registry, or an evidence link
+            names no stored evidence item.
     """
     _check_incident(ws, claim.incident_id)
+    _check_evidence(ws, claim.evidence)
     return ws.append(CLAIM_RECORDED, claim.to_payload()).id
 
 
@@ -28,6 +31,7 @@ def record_claims(ws: Workspace, claims: list[Claim]) -> list[str]:
     """Record several claims in one transaction (a reviewed article): all or nothing."""
     for incident_id in sorted({c.incident_id for c in claims}):
         _check_incident(ws, incident_id)
+    _check_evidence(ws, tuple(e for c in claims for e in c.evidence))
     events = ws.append_many([(CLAIM_RECORDED, c.to_payload()) for c in claims])
     return [e.id for e in events]
 
@@ -56,3 +60,23 @@ def _check_incident(ws: Workspace, incident_id: str) -> None:
         raise UserInputError(
             f"no incident {incident_id!r}: record it first (`gawah incidents add`)"
         )
+
+
+def _check_evidence(ws: Workspace, digests: tuple[str, ...]) -> None:
+    """Evidence links must name items in the evidence store (by SHA-256 digest)."""
+    if not digests:
+        return
+    # Imported here: the evidence domain loads media libraries, needed only for links.
+    from gawah.evidence import get_evidence
+
+    for digest in digests:
+        try:
+            found = get_evidence(ws.conn, digest)
+        except (
+            sqlite3.OperationalError
+        ):  # a workspace opened without the evidence tables
+            found = None
+        if found is None:
+            raise UserInputError(
+                f"no evidence item {digest[:16]}: add it first (`gawah evidence add`)"
+            )
