@@ -126,3 +126,35 @@ class TestClaimsCli:
         _run("claims", "withdraw", str(row["id"])[:12], "--reason", "FICTIONAL test",
              "--home", home)  # fmt: skip
         assert _listed(home) == []
+
+    def test_review_edit_sets_the_speaker(self, home: Path, article: Path) -> None:
+        """Answering edit lets the reviewer correct the speaker and kind, then records."""
+        result = CliRunner().invoke(
+            app,
+            [
+                "claims",
+                "review",
+                str(article),
+                "--incident",
+                "karak",
+                "--home",
+                str(home),
+            ],
+            input="e\nDr. FICTIONAL Rabia\nmedical\nq\n",
+        )
+        assert result.exit_code == 0, result.output
+        (row,) = _listed(home)
+        assert row["claimant"] == {  # type: ignore[comparison-overlap]
+            "name": "Dr. FICTIONAL Rabia",
+            "role": "",
+            "organisation": "",
+            "kind": "medical",
+        }
+
+    def test_urdu_text_gets_a_warning(self, tmp_path: Path) -> None:
+        """Non-Latin text is flagged: the extractor reads English only."""
+        path = tmp_path / "ur.txt"
+        path.write_text("پولیس نے کہا کہ سات افراد ہلاک ہوئے۔", encoding="utf-8")
+        result = CliRunner().invoke(app, ["claims", "extract", str(path)])
+        assert result.exit_code == 0
+        assert "English only" in " ".join(result.output.split())

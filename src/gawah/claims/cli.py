@@ -36,6 +36,7 @@ from gawah.ledger.cli import read_passphrase
 from gawah.workspace import Workspace
 
 _out = Console()
+_err = Console(stderr=True)
 
 claims_app = typer.Typer(
     name="claims",
@@ -229,6 +230,7 @@ def extract_command(
 ) -> None:
     """Propose claims and named victims from an English article (nothing is recorded)."""
     result = extract(read_article(file))
+    _warn_if_not_english(result.text)
     if as_json:
         doc = {
             "claims": [p.model_dump(mode="json") for p in result.claims],
@@ -242,6 +244,17 @@ def extract_command(
         place = f", {v.place}" if v.place else ""
         cat = f" ({v.category.value})" if v.category else ""
         _out.print(f"named person: {escape(v.name)}{age}{escape(place)}{cat}")
+
+
+def _warn_if_not_english(text: str) -> None:
+    """The rules read English; say so rather than silently proposing nothing."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(1 for ch in letters if ch.isascii())
+    if letters and latin / len(letters) < 0.5:
+        _err.print(
+            "[yellow]warning:[/] this text is mostly not in Latin script; the "
+            "extractor reads English only, so figures in it will be missed."
+        )
 
 
 def _pick(text: str, count: int) -> set[int]:
@@ -266,8 +279,21 @@ def _ask(p: ClaimProposal, i: int, count: int) -> str:
     _out.print(f"claimant: {escape(who)}")
     _out.print(f"figure: {escape(p.figure)}")
     _out.print(f"[dim]{escape(p.quote)}[/]")
-    answer: str = typer.prompt("accept? [a]ccept / [r]eject / [q]uit", default="r")
+    answer: str = typer.prompt(
+        "[a]ccept / [e]dit speaker and accept / [r]eject / [q]uit", default="r"
+    )
     return answer.strip().lower()[:1]
+
+
+def _edit_speaker(p: ClaimProposal) -> Claimant:
+    """Ask for the speaker's name and kind (the extractor's guess is the default)."""
+    current = p.claimant or Claimant()
+    name: str = typer.prompt("speaker", default=current.name or "")
+    kinds = ", ".join(k.value for k in ClaimantKind)
+    kind: str = typer.prompt(f"kind ({kinds})", default=current.kind.value)
+    return current.model_copy(
+        update={"name": name.strip(), "kind": _choice(ClaimantKind, kind, "kind")}
+    )
 
 
 @claims_app.command("review")
@@ -289,8 +315,10 @@ def review(
 ) -> None:
     """Accept or reject each proposal; accepted ones are recorded as claims."""
     result = extract(read_article(file))
+    _warn_if_not_english(result.text)
     proposals = list(result.claims)
     count = len(proposals)
+    speakers: dict[int, Claimant] = {}
     if accept_all:
         chosen = set(range(1, count + 1))
     elif accept:
@@ -301,14 +329,18 @@ def review(
             answer = _ask(p, i, count)
             if answer == "q":
                 break
-            if answer == "a":
+            if answer == "e":
+                speakers[i] = _edit_speaker(p)
+            if answer in {"a", "e"}:
                 chosen.add(i)
     publication = Publication(
         outlet=outlet, url=url, date=_date(published, "--published")
     )
     when = _date(said_on, "--said-on")
     claims = [
-        proposals[i - 1].to_claim(incident, publication=publication, said_on=when)
+        proposals[i - 1].to_claim(
+            incident, claimant=speakers.get(i), publication=publication, said_on=when
+        )
         for i in sorted(chosen)
     ]
     if not claims:
