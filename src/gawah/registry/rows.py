@@ -8,7 +8,6 @@ columns are never repeated in an issue.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import tomllib
 import unicodedata
@@ -179,11 +178,7 @@ class RowParser:
             header = self.provenance_columns.get(column, column)
             issues.append(ImportIssue(line, header, shown, reason))
 
-        digest = hashlib.sha256(
-            json.dumps(
-                [self.incident_id, values, extra], sort_keys=True, ensure_ascii=False
-            ).encode("utf-8")
-        ).hexdigest()
+        digest = _content_hash(self.incident_id, values, extra)
         record_id = values["record_id"]
         if self.has_record_id:
             if not record_id:
@@ -286,6 +281,20 @@ class RowParser:
             witness_contact=values["witness_contact"],
         )
         return ParsedRow(line, record_id, digest, report, sensitive)
+
+
+def _content_hash(
+    incident_id: str | None, values: dict[str, str], extra: dict[str, str]
+) -> str:
+    """SHA-256 over what a row says (not where it sits in the file): the change key.
+
+    Each part is length-prefixed, so no cell content can shift a boundary.
+    """
+    parts = [incident_id or "", *(values[c] for c in CANONICAL_COLUMNS)]
+    for key, value in sorted(extra.items()):
+        parts += [key, value]
+    text = "".join(f"{len(part)}:{part}" for part in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def report_id_for(source_id: str, record_id: str) -> str:
