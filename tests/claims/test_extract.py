@@ -108,6 +108,10 @@ class TestDistractors:
             "Gatherings of more than four people were banned, police said.",
             "The bill passed by 172 votes to 89 and allows detention for up to 90 days.",
             "Doctors said 9 of the injured were in a critical condition.",
+            "Dial 15 for police assistance.",
+            "Nine police vehicles were torched, officials said.",
+            "Voters in NA-125 went to the polls, the commission said.",
+            "Police arrested him 3 times last year.",
         ],
     )
     def test_non_casualty_numbers_are_not_claims(self, text: str) -> None:
@@ -237,6 +241,9 @@ class TestPhrasings:
              [("injured", 31, 31), ("killed", 5, 5)]),
             ("Police registered 15 cases against 300 people.", []),
             ("Police denied arresting any journalists.", [("arrested", 0, 0)]),
+            ("At least 6 journalists were beaten by police.", [("injured", 6, None)]),
+            ("The IG ordered 2,000 more police to the capital.",
+             [("deployed", 2000, 2000)]),
         ],
     )  # fmt: skip
     def test_wire_phrasing(

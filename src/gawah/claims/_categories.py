@@ -24,6 +24,7 @@ _STRONG: tuple[tuple[Category, str], ...] = (
      r"fatalities|lost\s+their\s+lives|lives\s+were\s+lost|coffins|slain|shot\s+dead|"
      r"massacred|perished|funerals"),
     (Category.INJURED, r"injured|injuries|injury|wounded|wounds|hurt|treated|casualties|"
+     r"beaten|assaulted|"
      r"hospitali[sz]ed|hit\s+by\s+(?:rubber\s+)?bullets"),
     (Category.ARRESTED, r"arrested|arresting|arrests?|detained|detaining|detainees|detentions?|custody|"
      r"held(?!\s+(?:a|an|the|talks|up)\b)|rounded\s+up|jailed|imprisoned|in\s+jail|"
@@ -48,8 +49,19 @@ _WEAK: tuple[tuple[Category, str], ...] = (
 )  # fmt: skip
 # A weak noun counts only right after the figure ("3,000 protesters", "thousands of
 # armed police"), never further away ("four people were banned, police said").
+_NOT_ADJECTIVE = r"(?!(?:for|to|from|by|with|in|on|at|against|and|or)\b)"
+_NOT_PERSONNEL = (
+    r"(?!\s+(?:vehicles?|stations?|posts?|checkpoints?|cars?|vans?|trucks?|lines|"
+    r"headquarters|chowkis?|mobiles?|barracks|camps?))"
+)
 _WEAK_RE = tuple(
-    (c, re.compile(rf"^\s*(?:of\s+)?(?:[a-z-]+\s+)?(?:{w})\b", re.IGNORECASE))
+    (
+        c,
+        re.compile(
+            rf"^\s*(?:of\s+)?(?:{_NOT_ADJECTIVE}[a-z-]+\s+)?(?:{w})\b{_NOT_PERSONNEL}",
+            re.IGNORECASE,
+        ),
+    )
     for c, w in _WEAK
 )
 
@@ -121,10 +133,10 @@ def category_for(before_stripped: str, after: str) -> Category | str | None:
         return found
     if _OF_GROUP.match(window):
         return None
-    if _MORE.match(window):
-        return INHERIT
     hits = [(m.end(), c) for c, rx in _WEAK_RE if (m := rx.match(window))]
-    return min(hits)[1] if hits else None
+    if hits:
+        return min(hits)[1]
+    return INHERIT if _MORE.match(window) else None
 
 
 def sentence_category(sentence: str) -> Category | None:
