@@ -128,15 +128,15 @@ def link_records(
     )
     pairs = scored.pairs
     if options.conflict_below:
-        keep = pairs["match_probability"] >= min(options.review_low, 0.01)
-        conflicts = pairs[~keep]
-        pairs = pairs[keep].reset_index(drop=True)
+        # Every blocked pair was scored (the conflicts are needed for clustering);
+        # the result keeps the ones worth looking at.
+        kept = pairs[pairs["match_probability"] >= min(options.review_low, 0.01)]
     else:
-        conflicts = pairs.iloc[:0]
+        kept = pairs
     # 3 - cluster
     label = cluster_pairs(
         len(frame),
-        pd.concat([pairs, conflicts], ignore_index=True),
+        pairs,
         threshold=options.threshold,
         decisions=by_id,
         max_size=_max_size(reports, options),
@@ -156,9 +156,10 @@ def link_records(
         }
     )
     key_arr = pd.Series(keys)
-    pairs = pairs.assign(
-        key_l=key_arr.iloc[pairs["unique_id_l"]].to_numpy(),
-        key_r=key_arr.iloc[pairs["unique_id_r"]].to_numpy(),
+    kept = kept.reset_index(drop=True)
+    pairs = kept.assign(
+        key_l=key_arr.iloc[kept["unique_id_l"]].to_numpy(),
+        key_r=key_arr.iloc[kept["unique_id_r"]].to_numpy(),
     )
     swap = pairs["key_l"] > pairs["key_r"]
     pairs.loc[swap, ["key_l", "key_r"]] = pairs.loc[swap, ["key_r", "key_l"]].to_numpy()

