@@ -124,3 +124,24 @@ class TestCli:
         )
         assert code == 2
         assert "arrested_held" in err
+
+    def test_skip_invalid_flag(
+        self,
+        home: Path,
+        write_list: ListWriter,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """--skip-invalid imports the good rows and names the reject file."""
+        rows = good_rows()
+        rows[2][5] = "ancient"
+        path = write_list(rows, name="press.csv")
+        code, _, _ = _run(
+            ["import", str(path), "--source", "press", "--skip-invalid"],
+            monkeypatch,
+            capsys,
+        )
+        assert code == 0
+        assert (path.parent / "press.rejected.csv").exists()
+        status = json.loads(_run(["status", "--json"], monkeypatch, capsys)[1])
+        assert status["reports_by_source"]["press"] == 2

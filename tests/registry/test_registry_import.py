@@ -248,3 +248,14 @@ class TestSensitive:
         export_csv(ws.conn, full, include_sensitive=True)
         assert "1234512345671" in full.read_text(encoding="utf-8-sig")
         assert get_report(ws.conn, report.report_id) == report
+
+
+class TestExtraColumns:
+    def test_repeated_and_blank_headers_are_all_kept(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """Unknown columns with the same or no header each keep their value."""
+        rows = [["record_id", "Remarks 2", "Remarks 2", ""], ["1", "a", "b", "c"]]
+        import_list(ws, write_list(rows), source="press")
+        (report,) = list_reports(ws.conn)
+        assert report.extra == {"Remarks 2": "a", "Remarks 2_2": "b", "column_4": "c"}

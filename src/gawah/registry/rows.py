@@ -143,11 +143,7 @@ class RowParser:
         self.file_name = file_name
         self.file_sha256 = file_sha256
         self.has_record_id = "record_id" in self.columns.values()
-        self.extra_headers = {
-            i: (h or f"column_{i + 1}")
-            for i, h in enumerate(headers)
-            if i not in self.columns
-        }
+        self.extra_headers = _extra_names(headers, set(self.columns))
         self.provenance_columns = {
             target: headers[i] for i, target in self.columns.items()
         }
@@ -281,6 +277,22 @@ class RowParser:
             witness_contact=values["witness_contact"],
         )
         return ParsedRow(line, record_id, digest, report, sensitive)
+
+
+def _extra_names(headers: tuple[str, ...], mapped: set[int]) -> dict[int, str]:
+    """Names for unmapped columns: the header, ``column_N`` if blank, ``_2`` if repeated."""
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for index, header in enumerate(headers):
+        if index in mapped:
+            continue
+        name = base = header or f"column_{index + 1}"
+        n = 2
+        while name in used:
+            name, n = f"{base}_{n}", n + 1
+        used.add(name)
+        names[index] = name
+    return names
 
 
 def _content_hash(
