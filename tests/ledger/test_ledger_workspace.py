@@ -99,3 +99,40 @@ class TestOpen:
         """The device key file is readable by its owner only (0600)."""
         mode = (workspace.home / "keys" / "device.key").stat().st_mode
         assert stat.S_IMODE(mode) == 0o600
+
+
+class _FailingProjector:
+    name = "failing"
+
+    def create(self, conn: object) -> None:
+        return None
+
+    def drop(self, conn: object) -> None:
+        return None
+
+    def apply(self, conn: object, event: Event) -> None:
+        if event.payload.get("explode"):
+            raise RuntimeError("projection bug")
+
+
+class TestProjectors:
+    def test_projector_failure_rolls_back_the_append(self, tmp_path: Path) -> None:
+        """If a projector raises, the event is not stored either."""
+        with Workspace.init(tmp_path / "w", projectors=[_FailingProjector()]) as ws:
+            ws.append("toy.a", {})
+            with pytest.raises(RuntimeError):
+                ws.append_many([("toy.a", {}), ("toy.a", {"explode": True})])
+            assert ws.ledger.count() == 1
+            assert ws.append("toy.a", {}).seq == 2
+
+    def test_discovery_finds_domain_projectors(self) -> None:
+        """Every discovered PROJECTOR has a unique name and the protocol's methods."""
+        from gawah.workspace import discover_projectors
+
+        found = discover_projectors()
+        names = [p.name for p in found]
+        assert len(names) == len(set(names))
+        for projector in found:
+            assert callable(projector.create)
+            assert callable(projector.drop)
+            assert callable(projector.apply)

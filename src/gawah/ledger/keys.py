@@ -88,13 +88,21 @@ def save_key(path: Path, key: DeviceKey, passphrase: str | None) -> None:
         record.update(kdf="none", seed=_b64(key.seed()))
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     data = json.dumps(record, sort_keys=True).encode("ascii")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise WorkspaceError(f"a device key already exists at {path}") from None
     try:
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
     os.chmod(path, 0o600)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def key_is_wrapped(path: Path) -> bool:

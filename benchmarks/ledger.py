@@ -1,0 +1,114 @@
+"""Ledger throughput on this machine: durable appends, verification, a big import.
+
+Run: ``uv run python benchmarks/ledger.py`` (about a minute; ``--events`` scales it).
+Prints one line per measurement. All data is generated and FICTIONAL.
+
+1. single durable appends/s (each one a COMMIT with a WAL fsync)
+2. batched appends/s (one transaction, as imports do)
+3. verify events/s over the batched ledger (hash, JSON, Ed25519, chain, checkpoints)
+4. import of a 100,000-row CSV through ``gawah.registry.import_list``, if present
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from gawah.workspace import Workspace
+
+
+def _payload(i: int) -> dict[str, object]:
+    return {
+        "record_id": f"BENCH-{i:07d}",
+        "full_name": "FICTIONAL Muhammad Aslam s/o Abdul Rehman",
+        "age": 20 + i % 50,
+        "status": "injured",
+        "district": "FICTIONAL District",
+    }
+
+
+def bench_single(folder: Path, count: int) -> float:
+    """Durable single appends per second."""
+    with Workspace.init(folder / "single", projectors=[]) as ws:
+        start = time.perf_counter()
+        for i in range(count):
+            ws.append("bench.recorded", _payload(i))
+        return count / (time.perf_counter() - start)
+
+
+def bench_batch_and_verify(folder: Path, count: int) -> tuple[float, float, float]:
+    """Batched appends/s, verified events/s (wall) and per CPU-second (all threads).
+
+    The CPU figure is less sensitive to other jobs sharing the machine.
+    """
+    with Workspace.init(folder / "batch", projectors=[]) as ws:
+        start = time.perf_counter()
+        ws.append_many(("bench.recorded", _payload(i)) for i in range(count))
+        appended = count / (time.perf_counter() - start)
+        start, cpu = time.perf_counter(), time.process_time()
+        report = ws.ledger.verify()
+        verified = report.events / (time.perf_counter() - start)
+        per_cpu = report.events / (time.process_time() - cpu)
+        if not report.ok:
+            raise SystemExit(
+                f"benchmark ledger does not verify: {report.first_problem}"
+            )
+    return appended, verified, per_cpu
+
+
+def bench_import(folder: Path, rows: int) -> float | None:
+    """Seconds to import a generated CSV of ``rows`` rows, or None if unavailable."""
+    try:
+        registry = importlib.import_module("gawah.registry")
+        scenario = importlib.import_module("gawah.testing.scenario")
+    except ImportError:
+        return None
+    import_list = getattr(registry, "import_list", None)
+    write_big_csv = getattr(scenario, "write_big_csv", None)
+    if import_list is None or write_big_csv is None:
+        return None
+    csv_path = write_big_csv(folder / "big.csv", rows)
+    with Workspace.init(folder / "import") as ws:
+        start = time.perf_counter()
+        import_list(ws, csv_path, source="FICTIONAL benchmark list")
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    """Run every measurement and print the results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=500, help="single appends")
+    parser.add_argument("--events", type=int, default=100_000, help="batched events")
+    parser.add_argument("--import-rows", type=int, default=100_000, help="CSV rows")
+    args = parser.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"machine: {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores, load average {load:.1f} at start"
+    )
+    with tempfile.TemporaryDirectory(prefix="gawah-bench-") as tmp:
+        folder = Path(tmp)
+        single = bench_single(folder, args.single)
+        print(f"durable single appends: {single:,.0f} events/s ({args.single} appends)")
+        batched, verified, per_cpu = bench_batch_and_verify(folder, args.events)
+        print(
+            f"durable batched appends: {batched:,.0f} events/s ({args.events:,} in one)"
+        )
+        print(
+            f"verify: {verified:,.0f} events/s over {args.events:,} events "
+            f"({per_cpu:,.0f} per CPU-second)"
+        )
+        seconds = bench_import(folder, args.import_rows)
+        if seconds is None:
+            print("import: skipped (gawah.registry.import_list not available)")
+        else:
+            print(f"import of a {args.import_rows:,}-row CSV: {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
