@@ -3,16 +3,50 @@
 Input is a :class:`CaptureHistories`; every estimator follows the
 :class:`Estimator` protocol and returns a frozen :class:`MSEResult` (see
 ``gawah.estimate.result`` for the refusal contract).
+
+Estimators are imported lazily (PEP 562) so that ``gawah --help`` and other
+domains' commands do not pay for scipy and numba at start-up.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.chao import ChaoLowerBound
-from gawah.estimate.loglinear import LogLinearMSE
-from gawah.estimate.petersen import PetersenMSE
 from gawah.estimate.result import Estimator, MSEResult
-from gawah.estimate.stepwise import StepwiseMSE
+
+if TYPE_CHECKING:
+    from gawah.estimate.chao import ChaoLowerBound
+    from gawah.estimate.dga import DGA
+    from gawah.estimate.lcmcr import LCMCR
+    from gawah.estimate.loglinear import LogLinearMSE
+    from gawah.estimate.petersen import PetersenMSE
+    from gawah.estimate.stepwise import StepwiseMSE
+    from gawah.estimate.stratified import StratifiedMSE, StratifiedResult
+
+_LAZY = {
+    "ChaoLowerBound": "gawah.estimate.chao",
+    "DGA": "gawah.estimate.dga",
+    "LCMCR": "gawah.estimate.lcmcr",
+    "LogLinearMSE": "gawah.estimate.loglinear",
+    "PetersenMSE": "gawah.estimate.petersen",
+    "StepwiseMSE": "gawah.estimate.stepwise",
+    "StratifiedMSE": "gawah.estimate.stratified",
+    "StratifiedResult": "gawah.estimate.stratified",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gawah.estimate' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
 
 __all__ = [
+    "DGA",
+    "LCMCR",
     "CaptureHistories",
     "ChaoLowerBound",
     "Estimator",
@@ -20,4 +54,6 @@ __all__ = [
     "MSEResult",
     "PetersenMSE",
     "StepwiseMSE",
+    "StratifiedMSE",
+    "StratifiedResult",
 ]

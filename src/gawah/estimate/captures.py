@@ -21,11 +21,14 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from gawah.errors import UserInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CaptureHistories"]
 
@@ -129,6 +132,8 @@ class CaptureHistories:
     @classmethod
     def from_csv(cls, path: str | Path) -> CaptureHistories:
         """Read a CSV capture-history table; unreadable files are a user error."""
+        import pandas as pd
+
         path = Path(path)
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -202,6 +207,8 @@ class CaptureHistories:
 
     def to_frame(self) -> pd.DataFrame:
         """Aggregated table with ``in_<list>`` columns and ``count``."""
+        import pandas as pd
+
         data = {f"{_PREFIX}{n}": self.patterns[:, j] for j, n in enumerate(self.lists)}
         frame = pd.DataFrame(data)
         frame["count"] = self.counts
@@ -287,6 +294,8 @@ def _as_binary(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 
 def _as_counts(series: pd.Series, name: str) -> np.ndarray:
+    import pandas as pd
+
     values = pd.to_numeric(series, errors="coerce")
     if values.isna().any():
         raise UserInputError(f"column {name!r} must hold whole numbers")

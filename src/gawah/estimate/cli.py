@@ -21,11 +21,7 @@ from rich.table import Table
 from gawah.config import resolve_home
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.chao import ChaoLowerBound
-from gawah.estimate.loglinear import LogLinearMSE
-from gawah.estimate.petersen import PetersenMSE
 from gawah.estimate.result import Estimator, MSEResult
-from gawah.estimate.stepwise import StepwiseMSE
 
 __all__ = ["METHODS", "build_estimator", "register"]
 
@@ -57,14 +53,22 @@ def build_estimator(
     if average and method != "loglinear":
         raise UserInputError("--average applies to --method loglinear only")
     if method == "loglinear":
+        from gawah.estimate.loglinear import LogLinearMSE
+
         return LogLinearMSE(
             model=model, criterion=criterion, average=average, seed=seed
         )
     if method == "stepwise":
+        from gawah.estimate.stepwise import StepwiseMSE
+
         return StepwiseMSE(seed=seed)
     if method == "chao":
+        from gawah.estimate.chao import ChaoLowerBound
+
         return ChaoLowerBound(seed=seed)
     if method == "petersen":
+        from gawah.estimate.petersen import PetersenMSE
+
         return PetersenMSE(seed=seed)
     module_name, class_name = _BAYES[method]
     try:
