@@ -184,6 +184,17 @@ class TestVictimsAndHtml:
             extract_victims('"They took him," said Zarina Bibi, 58, from Bannu.') == []
         )
 
+    def test_speaker_after_a_role_is_not_a_victim(self) -> None:
+        """A name after "said the group's chair," is the speaker too."""
+        text = (
+            '"We will not stop," said the Forum\'s chair, Huma Saeed, 61, from Quetta.'
+        )
+        assert extract_victims(text) == []
+
+    def test_date_after_a_name_is_not_an_age(self) -> None:
+        """A date after a name ("Justice Forum, 12 June") is not an age."""
+        assert extract_victims("STATEMENT - Justice Forum, 12 June") == []
+
     def test_html_is_stripped_before_extraction(self) -> None:
         """Scripts and tags go; the text of paragraphs stays, one per line."""
         html = (
@@ -241,6 +252,8 @@ class TestPhrasings:
              [("injured", 31, 31), ("killed", 5, 5)]),
             ("Police registered 15 cases against 300 people.", []),
             ("Police denied arresting any journalists.", [("arrested", 0, 0)]),
+            ("LAHORE: Police said they had released 1,500 detainees but 700 were "
+             "still held.", [("arrested", 700, 700)]),
             ("At least 6 journalists were beaten by police.", [("injured", 6, None)]),
             ("The IG ordered 2,000 more police to the capital.",
              [("deployed", 2000, 2000)]),
@@ -305,3 +318,11 @@ class TestReadArticle:
         """A file that cannot be read is one clear error."""
         with pytest.raises(UserInputError, match="cannot read"):
             read_article(tmp_path / "nope.html")
+
+
+class TestDateline:
+    def test_dateline_is_not_part_of_the_speaker(self) -> None:
+        """A dateline before the speaker ("LAHORE: Police said") is dropped."""
+        (p,) = extract_claims("LAHORE: Police said 700 people were still held.")
+        assert p.claimant is not None
+        assert p.claimant.name == "Police"

@@ -17,7 +17,9 @@ _VERBS = (
     r"said|says|say|told|tells|confirmed|confirms|denied|denies|deny|reported|reports|"
     r"stated|states|claimed|claims|claim|added|announced|insisted|insists|estimated|"
     r"estimates|estimate|rejected|rejects|dismissed|counted|alleged|alleges|"
-    r"put|puts|warned|acknowledged|admitted|noted|wrote|tweeted|posted"
+    r"put|puts|warned|acknowledged|admitted|noted|wrote|tweeted|posted|maintains|"
+    r"maintained|asserted|contends|contended|argued|conceded|revealed|disclosed|"
+    r"informed|recorded|documented|verified"
 )
 DENY_VERBS = re.compile(
     r"\b(?:denied|denies|deny|rejected|rejects|dismissed|refuted)\b"
@@ -30,6 +32,10 @@ _PRONOUN = re.compile(
 _LEAD_IN = re.compile(
     r"^\W*(?:(?:in|on|at|late\s+on|earlier\s+on)\s+(?:a|an|the)?\s*[\w\s'-]{0,30}?,\s+)",
     re.I,
+)
+# A dateline: "LAHORE:", "ISLAMABAD, May 12 (Indus Wire) -".
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Z .'-]{2,}(?:,\s*[\w ]{0,20})?\s*(?:\([^)]{0,40}\))?\s*[:—–-]\s+"
 )
 _ACCORDING = re.compile(r"\baccording\s+to\s+([^,.;\"“”]+)", re.IGNORECASE)
 _SOURCE_NOUNS = re.compile(
@@ -118,7 +124,7 @@ def _speaker_before(clause: str, at: int) -> str:
     """The noun phrase just before the verb: the clause's subject, or after a comma or quote."""
     before = clause[:at].rstrip().rstrip(",").rstrip()
     cut = max(before.rfind('"'), before.rfind("”"), before.rfind("—"))
-    before = _LEAD_IN.sub("", before[cut + 1 :])
+    before = _LEAD_IN.sub("", _DATELINE.sub("", before[cut + 1 :]))
     segments = [seg.strip() for seg in before.split(",")]
     picked: list[str] = []
     for seg in reversed(segments):

@@ -99,7 +99,10 @@ _PART_OF = re.compile(
     re.IGNORECASE,
 )
 _MORE = re.compile(r"^\s*(?:more|others?|additional|further)\b", re.IGNORECASE)
-_PREVIOUS = re.compile(r"(?:up|down|rising|falling)\s+from$")
+# "up from 24" is the figure being replaced; "released 1,500" is not a count of arrests.
+_PREVIOUS = re.compile(
+    r"(?:(?:up|down|rising|falling)\s+from|released|releasing|freed|freeing|set\s+free)$"
+)
 _WINDOW_STOP = re.compile(
     r";|[,.][\"”]|\b(?:said|says|told|according|adding|saying|citing)\b|,\s+but\b",
     re.IGNORECASE,
@@ -108,7 +111,7 @@ _WINDOW_WORDS = 16
 
 
 def is_previous_figure(before_stripped: str) -> bool:
-    """An old figure being replaced ("up from 24") is not a claim of its own."""
+    """An old figure being replaced ("up from 24"), or people released, is no claim."""
     return bool(_PREVIOUS.search(before_stripped))
 
 

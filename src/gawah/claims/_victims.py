@@ -14,10 +14,17 @@ _CAP = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _PARTICLE = r"(?:ul|ud|ur|bin|bint|al|de|van)"
 _NAME = rf"(?P<name>{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,3}})"
 _PLACE = rf"(?:,?\s+(?:from|of|a\s+resident\s+of|resident\s+of)\s+(?P<place>{_CAP}(?:\s+{_CAP}){{0,2}}))"
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+# An age in apposition is followed by a comma, a bracket, "from"/"of"/"and" or the end,
+# never by a month ("Justice Forum, 12 June" is a date).
+_AGE_END = rf"(?=\s*[,)]|\s+(?:from|of|and)\b|\s*$)(?!\s+(?:{_MONTHS})\b)"
 _PATTERNS = tuple(
     re.compile(p)
     for p in (
-        rf"{_NAME},\s+(?P<age>\d{{1,3}})\b,?(?:\s+(?:a|an)\s+[a-z]+(?:\s+(?!from\b|of\b)[a-z]+)?)?{_PLACE}?",
+        rf"{_NAME},\s+(?P<age>\d{{1,3}})\b{_AGE_END},?(?:\s+(?:a|an)\s+[a-z]+(?:\s+(?!from\b|of\b)[a-z]+)?)?{_PLACE}?",
         rf"{_NAME}\s+\((?P<age>\d{{1,3}})\){_PLACE}?",
         rf"{_NAME},\s+(?:a|an)\s+(?P<age>\d{{1,3}})-year-old(?:\s+[a-z]+){{0,2}}{_PLACE}?",
         rf"\b(?P<age>\d{{1,3}})-year-old\s+(?:[a-z]+\s+){{0,2}}{_NAME}{_PLACE}?",
@@ -66,7 +73,11 @@ _NOT_NAMES = frozenset(
         "Rights",
     ]
 )
-_SPEAKER = re.compile(r"\b(?:said|says|told|added|according\s+to)\s*$")
+# "said Zarina Bibi, 58" and "said the group's chair, Huma Saeed, 61" name the speaker.
+_SPEAKER = re.compile(
+    r"\b(?:said|says|told|added|according\s+to)\s+"
+    r"(?:(?:the|a|an|its|their|his|her)\s+[^,.;\"“”]{0,40},\s*)?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
