@@ -7,12 +7,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from gawah.errors import GawahError, UserInputError, WorkspaceError
 from gawah.web._backend import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Backend
@@ -21,6 +23,22 @@ from gawah.web._templates import render
 from gawah.web.routes import ROUTERS
 
 STATIC = Path(__file__).parent / "static"
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: ``detail`` says why (never a stack trace, never data)."""
+
+    detail: Any
+
+
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "bad input"},
+    401: {"model": ErrorOut, "description": "log in first"},
+    403: {"model": ErrorOut, "description": "role or CSRF token does not allow this"},
+    404: {"model": ErrorOut, "description": "not found, or not available yet"},
+    413: {"model": ErrorOut, "description": "upload too large"},
+    503: {"model": ErrorOut, "description": "the workspace is not available"},
+}
 _log = logging.getLogger("gawah.web")
 
 
@@ -63,7 +81,7 @@ def create_app(
     app.state.backend = backend
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=COMMON_RESPONSES)
     _install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, backend=backend)
     return app
@@ -90,7 +108,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
             for e in exc.errors()
         ]
         if _wants_json(request):

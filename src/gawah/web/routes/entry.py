@@ -76,6 +76,25 @@ class ImportOut(BaseModel):
     report_ids: list[str]
 
 
+class FieldError(BaseModel):
+    """One request field that failed validation."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class ValidationOut(BaseModel):
+    """The request itself was malformed."""
+
+    detail: list[FieldError]
+
+
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {"model": ImportOut | ValidationOut, "description": "refused, with reasons"}
+}
+
+
 class NewReport(BaseModel):
     """One report typed in by a documenter (values as they would appear in a list)."""
 
@@ -269,7 +288,7 @@ async def upload_form(
     tags=["entry"],
     status_code=201,
     response_model=ImportOut,
-    responses={422: {"model": ImportOut, "description": "refused, with reasons"}},
+    responses=REFUSED,
 )
 async def api_add_report(request: Request, body: NewReport, me: Recorder) -> Response:
     """Record one report; validation problems come back per field, nothing recorded."""
@@ -289,7 +308,7 @@ async def api_add_report(request: Request, body: NewReport, me: Recorder) -> Res
     tags=["entry"],
     status_code=201,
     response_model=ImportOut,
-    responses={422: {"model": ImportOut, "description": "refused, with reasons"}},
+    responses=REFUSED,
 )
 async def api_import(
     request: Request,

@@ -31,7 +31,9 @@ class UserOut(BaseModel):
 class NewUser(BaseModel):
     """An account to create; leave ``password`` out to have one generated."""
 
-    name: str = Field(min_length=2, max_length=32)
+    name: str = Field(
+        min_length=2, max_length=32, pattern=r"^[a-z0-9][a-z0-9._-]{1,31}$"
+    )
     role: Role
     password: str | None = Field(default=None, min_length=1, max_length=MAX_PASSWORD)
 
