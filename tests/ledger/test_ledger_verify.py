@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import sqlite3
+from pathlib import Path
 
 from gawah.ledger import Checkpoint, open_checkpoint, verify_store
 from gawah.testing.signer import FixedSigner, signed_feed
@@ -174,3 +176,30 @@ class TestRebuild:
         assert workspace.ledger.rebuild() == 4
         after = [tuple(r) for r in workspace.conn.execute(query)]
         assert before == after == [("toy.a", 2), ("toy.b", 2)]
+
+
+class TestRestoreFromBackup:
+    def test_resumed_old_snapshot_is_a_detected_fork(self, tmp_path: Path) -> None:
+        """A device restored from a k-event-old backup forks; merging shows it (S06)."""
+        detected = 0
+        for k in (1, 5, 20):
+            base = tmp_path / f"k{k}"
+            with Workspace.init(base / "device", projectors=[]) as ws:
+                ws.append_many([("toy.a", {"i": i}) for i in range(5)])
+                shutil.copytree(base / "device", base / "backup")
+                ws.append_many([("toy.a", {"i": i}) for i in range(5, 5 + k)])
+            with Workspace.open(base / "backup", projectors=[]) as restored:
+                later = restored.append_many([("toy.b", {"i": i}) for i in range(k)])
+                note = restored.ledger.checkpoint().note
+            with Workspace.open(base / "device", projectors=[]) as ws:
+                before = ws.ledger.count()
+                for event in later:
+                    assert ws.ledger.receive(event.raw, event.signature) is not None
+                ws.ledger.add_checkpoint(note)
+                report = ws.ledger.verify()
+                assert ws.ledger.count() == before + k
+                assert report.forked_devices == (ws.device,)
+                assert report.ok, report.problems
+                assert len(report.equivocations) == 1
+                detected += 1
+        assert detected == 3

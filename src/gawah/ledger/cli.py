@@ -112,6 +112,7 @@ def verify(
                     "devices": report.devices,
                     "checkpoints": report.checkpoints,
                     "forked_devices": list(report.forked_devices),
+                    "equivocations": [str(p) for p in report.equivocations],
                     "unanchored": report.unanchored,
                     "problems": len(report.problems),
                     "first_problem": None
@@ -135,6 +136,8 @@ def verify(
                 f"[bold yellow]FORKED[/] device {device[:16]}…: two different events "
                 "share a sequence number; both are kept as evidence."
             )
+        for problem in report.equivocations:
+            _out.print(f"[bold yellow]EQUIVOCATION[/] {problem}")
         for device, count in report.unanchored.items():
             _out.print(
                 f"device {device[:16]}…: {count} event(s) after the newest checkpoint "

@@ -52,7 +52,8 @@ class VerifyReport:
 
     ``ok`` is true when no problem was found; forks are reported separately
     (both events are intact evidence of a device equivocating) and do not make
-    the ledger fail. ``unanchored`` maps each device to the number of its events
+    the ledger fail, nor do validly signed checkpoints of a forked device's
+    other branch (``equivocations``). ``unanchored`` maps each device to the number of its events
     after its newest checkpoint: a truncation there cannot be detected locally.
     """
 
@@ -61,6 +62,7 @@ class VerifyReport:
     checkpoints: int
     problems: tuple[Problem, ...] = ()
     forked_devices: tuple[str, ...] = ()
+    equivocations: tuple[Problem, ...] = ()
     unanchored: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -196,7 +198,10 @@ def verify_store(
     for device, feed in feeds.items():
         _check_chain(device, feed, problems, forked)
         leaves[device] = [feed[s][0][3] for s in sorted(feed)]
-    checkpoints, anchored = _check_checkpoints(conn, leaves, problems, devices)
+    equivocations: list[Problem] = []
+    checkpoints, anchored = _check_checkpoints(
+        conn, leaves, problems, devices, set(forked), equivocations
+    )
     problems.sort(key=lambda item: item[0])
     unanchored = {d: len(lv) - anchored.get(d, 0) for d, lv in leaves.items()}
     return VerifyReport(
@@ -205,6 +210,7 @@ def verify_store(
         checkpoints=checkpoints,
         problems=tuple(p for _, p in problems),
         forked_devices=tuple(sorted(forked)),
+        equivocations=tuple(equivocations),
         unanchored={d: n for d, n in sorted(unanchored.items()) if n},
     )
 
@@ -243,8 +249,14 @@ def _check_checkpoints(
     leaves: dict[str, list[bytes]],
     problems: list[tuple[int, Problem]],
     devices: Collection[str] | None,
+    forked: set[str],
+    equivocations: list[Problem],
 ) -> tuple[int, dict[str, int]]:
-    """Check each stored checkpoint's signature and its root against the stored feed."""
+    """Check each stored checkpoint's signature and its root against the stored feed.
+
+    On a forked device a validly signed checkpoint of the *other* branch is
+    equivocation evidence, kept and reported, not a storage failure.
+    """
     trees = {device: MerkleTree(lv) for device, lv in leaves.items()}
     anchored: dict[str, int] = {}
     cur = conn.cursor()
@@ -283,6 +295,12 @@ def _check_checkpoints(
             problems.append((offset + pos, Problem(cp.device, None, None, reason)))
             continue
         root = tree.root(cp.size) if tree else None
+        if root != cp.root and cp.device in forked:
+            reason = (
+                f"checkpoint {pos}: signed root of another branch at size {cp.size}"
+            )
+            equivocations.append(Problem(cp.device, None, None, reason))
+            continue
         if root != cp.root:
             reason = (
                 f"checkpoint {pos}: root does not match the stored feed "
