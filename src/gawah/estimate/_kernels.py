@@ -202,12 +202,17 @@ def _multinomial(
     n: int,
     weights: np.ndarray,
     order: np.ndarray,
+    tails: np.ndarray,
     out: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Sequential conditional binomials (numpy's method), heaviest category first.
+    """Sequential conditional binomials, heaviest category first.
 
     Visiting categories by decreasing weight leaves few people for the light
-    ones, so the loop usually stops after two or three binomial draws.
+    ones, so the loop usually stops after two or three binomial draws. The
+    conditional probability of category k is w_k / (w_k + lighter weights),
+    with the denominators summed from the lightest up; subtracting used mass
+    from 1 instead (numpy's way) cancels catastrophically when the heavy
+    categories hold all but 1e-16 of the mass.
     """
     k_max = weights.shape[0]
     # stable insertion sort of the indices by decreasing weight
@@ -220,22 +225,20 @@ def _multinomial(
             order[pos] = order[pos - 1]
             pos -= 1
         order[pos] = cur
-    total = 0.0
-    for i in range(k_max):
-        total += weights[order[i]]
+    acc = 0.0
+    for i in range(k_max - 1, -1, -1):
+        acc += weights[order[i]]
+        tails[i] = acc
     for k in range(k_max):
         out[k] = 0
-    remaining_p = 1.0
     dn = n
     for i in range(k_max - 1):
-        pk = weights[order[i]] / total
-        p = min(max(pk / remaining_p, 0.0), 1.0)
+        p = min(max(weights[order[i]] / tails[i], 0.0), 1.0)
         x = _binomial(rng, dn, p)
         out[order[i]] = x
         dn -= x
         if dn <= 0:
             break
-        remaining_p -= pk
     if dn > 0:
         out[order[k_max - 1]] = dn
 
@@ -308,6 +311,7 @@ def sweeps_numba(
     weights = np.empty(k_max)
     row = np.empty(k_max, dtype=np.int64)
     order = np.empty(k_max, dtype=np.int64)
+    tails = np.empty(k_max)
     lam_shapes = np.empty(2 * j_max * k_max)
     lam_logs = np.empty(2 * j_max * k_max)
     nu_shapes = np.empty(2 * (k_max - 1))
@@ -329,7 +333,7 @@ def sweeps_numba(
                 top = max(top, lp)
             for k in range(k_max):
                 weights[k] = math.exp(weights[k] - top)
-            _multinomial(rng, freqs[m], weights, order, row)
+            _multinomial(rng, freqs[m], weights, order, tails, row)
             for k in range(k_max):
                 count_mk[m, k] = row[k]
         # 2 - capture probabilities lambda_jk ~ Beta(1 + seen, 1 + unseen)
@@ -399,7 +403,7 @@ def sweeps_numba(
                 top = max(top, lp)
             for k in range(k_max):
                 weights[k] = math.exp(weights[k] - top)
-            _multinomial(rng, n0, weights, order, count0_k)
+            _multinomial(rng, n0, weights, order, tails, count0_k)
         # 7 - concentration alpha ~ Gamma(a + K - 1, rate b - log pi_K)
         if update_alpha:
             rate = b_alpha - log_nu[k_max - 1]
@@ -426,17 +430,18 @@ def _multinomial_rows_np(
     binomial = _binomial.py_func
     order = np.argsort(-weights, axis=1, kind="stable")
     ordered = np.take_along_axis(weights, order, axis=1)
-    probs = ordered / ordered.sum(axis=1, keepdims=True)
+    tails = np.cumsum(ordered[:, ::-1], axis=1)[:, ::-1]
+    with np.errstate(invalid="ignore"):  # 0/0 only past the last non-empty class
+        probs = np.clip(ordered / tails, 0.0, 1.0)
     drawn = np.zeros(weights.shape, dtype=np.int64)
     for row in range(weights.shape[0]):
-        left, mass = int(n[row]), 1.0
+        left = int(n[row])
         for k in range(weights.shape[1] - 1):
-            x = binomial(rng, left, min(max(probs[row, k] / mass, 0.0), 1.0))
+            x = binomial(rng, left, float(probs[row, k]))
             drawn[row, k] = x
             left -= x
             if left <= 0:
                 break
-            mass -= probs[row, k]
         drawn[row, -1] += max(left, 0)
     out = np.empty_like(drawn)
     np.put_along_axis(out, order, drawn, axis=1)
@@ -522,7 +527,9 @@ def sweeps_numpy(
     saved = out_start
     for sweep in range(n_sweeps):
         # 1
-        lp = log_nu[None, :] + x @ log_lam1 + (1.0 - x) @ log_lam0
+        lp = np.repeat(log_nu[None, :], x.shape[0], axis=0)
+        for j in range(x.shape[1]):  # the kernel's summation order, term by term
+            lp += np.where(x[:, j : j + 1] == 1.0, log_lam1[j], log_lam0[j])
         w = np.exp(lp - lp.max(axis=1, keepdims=True))
         count_mk[:] = _multinomial_rows_np(rng, freqs, w)
         # 2

@@ -1,0 +1,150 @@
+"""The LCMCR numba kernel against its numpy twin, and the samplers it relies on."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from gawah.estimate._kernels import (
+    _binomial,
+    _truncated_negbin,
+    _truncated_negbin_np,
+    sweeps_numba,
+    sweeps_numpy,
+)
+from gawah.estimate.lcmcr import _initial_state
+
+
+def _run(
+    kernel: Any, data: Any, seed: int, n_sweeps: int, update_alpha: bool
+) -> tuple[Any, ...]:
+    patterns = np.ascontiguousarray(data.patterns, dtype=np.int64)
+    freqs = np.ascontiguousarray(data.counts, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    state = _initial_state(rng, patterns, freqs, 10, 0.5)
+    out_n = np.zeros(n_sweeps, dtype=np.int64)
+    out_alpha = np.zeros(n_sweeps)
+    kernel(
+        rng, patterns, freqs, state.log_nu, state.log_lam1, state.log_lam0,
+        state.count_mk, state.count0_k, state.scalars, state.n0_box,
+        0.25, 0.25, 20 * int(freqs.sum()), update_alpha, n_sweeps, 1, out_n, out_alpha, 0,
+    )  # fmt: skip
+    return out_n, out_alpha, state
+
+
+class TestTwin:
+    @pytest.mark.parametrize("name", ["kosovo", "new_orleans", "artificial_3"])
+    @pytest.mark.parametrize("update_alpha", [True, False])
+    def test_same_seed_same_chain(
+        self, name: str, update_alpha: bool, load_dataset: Any
+    ) -> None:
+        """Given one seed, the compiled kernel and the numpy twin walk the same chain."""
+        data = load_dataset(name)
+        n_a, alpha_a, st_a = _run(sweeps_numba, data, 7, 60, update_alpha)
+        n_b, alpha_b, st_b = _run(sweeps_numpy, data, 7, 60, update_alpha)
+        np.testing.assert_array_equal(n_a, n_b)
+        np.testing.assert_allclose(alpha_a, alpha_b, rtol=1e-10)
+        np.testing.assert_array_equal(st_a.count_mk, st_b.count_mk)
+        np.testing.assert_array_equal(st_a.count0_k, st_b.count0_k)
+        np.testing.assert_allclose(st_a.log_lam1, st_b.log_lam1, rtol=1e-9)
+        np.testing.assert_allclose(st_a.log_nu, st_b.log_nu, rtol=1e-9, atol=1e-9)
+
+    def test_class_counts_add_up(self, load_dataset: Any) -> None:
+        """Each pattern's people are shared out over classes without loss."""
+        data = load_dataset("kosovo")
+        n, _, state = _run(sweeps_numba, data, 3, 25, True)
+        np.testing.assert_array_equal(state.count_mk.sum(axis=1), data.counts)
+        assert state.count0_k.sum() == n[-1] - data.n_observed
+        assert np.exp(state.log_nu).sum() == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def binomial_draws() -> Any:
+    from numba import njit
+
+    @njit(cache=False)
+    def many(
+        rng: Any, size: int, n: int, p: float
+    ) -> Any:  # pragma: no cover - compiled
+        out = np.empty(size, dtype=np.int64)
+        for i in range(size):
+            out[i] = _binomial(rng, n, p)
+        return out
+
+    return many
+
+
+class TestBinomial:
+    @pytest.mark.parametrize(
+        ("n", "p"),
+        [
+            (1, 0.5),
+            (20, 0.5),
+            (50, 0.3),
+            (1000, 0.01),
+            (1000, 0.3),
+            (3000, 0.93),
+            (100_000, 0.001),
+            (12, 0.8),
+        ],
+    )
+    def test_matches_the_exact_pmf(self, n: int, p: float, binomial_draws: Any) -> None:
+        """Inversion and BTRD reproduce the binomial pmf (chi-square, 200,000 draws)."""
+        draws = binomial_draws(np.random.default_rng(n), 200_000, n, p)
+        lo, hi = int(stats.binom.ppf(1e-5, n, p)), int(stats.binom.ppf(1 - 1e-5, n, p))
+        ks = np.arange(lo, hi + 1)
+        observed = np.array([(draws == k).sum() for k in ks])
+        expected = stats.binom.pmf(ks, n, p) * draws.size
+        keep = expected > 10
+        chi2 = float(((observed[keep] - expected[keep]) ** 2 / expected[keep]).sum())
+        assert stats.chi2.sf(chi2, int(keep.sum()) - 1) > 1e-3
+        assert draws.min() >= 0
+        assert draws.max() <= n
+
+    def test_python_twin_equals_compiled(self) -> None:
+        """The uncompiled sampler gives the same numbers as the compiled one."""
+        a = np.random.default_rng(5)
+        b = np.random.default_rng(5)
+        for n, p in [(30, 0.4), (5000, 0.2), (7, 0.99), (400, 0.6)]:
+            assert [_binomial(a, n, p) for _ in range(50)] == [
+                _binomial.py_func(b, n, p) for _ in range(50)
+            ]
+
+
+class TestCappedNegativeBinomial:
+    def test_respects_the_cap_and_twins_agree(self) -> None:
+        """When the cap bites, draws stay below it and both versions agree."""
+        a = np.random.default_rng(11)
+        b = np.random.default_rng(11)
+        size, p_unseen, cap = 50.0, 0.9, 300  # mean 450 > cap: rejection fails often
+        xs = [
+            _truncated_negbin(a, size, p_unseen, 1.0 - p_unseen, cap)
+            for _ in range(300)
+        ]
+        ys = [
+            _truncated_negbin_np(b, size, p_unseen, 1.0 - p_unseen, cap)
+            for _ in range(300)
+        ]
+        assert xs == ys
+        assert max(xs) <= cap
+
+    def test_truncated_distribution(self) -> None:
+        """The fallback draws follow the negative binomial restricted to 0..cap."""
+        rng = np.random.default_rng(2)
+        size, p_unseen, cap = 40.0, 0.95, 400  # mean 760: mostly the exact fallback
+        draws = np.array(
+            [
+                _truncated_negbin(rng, size, p_unseen, 1 - p_unseen, cap)
+                for _ in range(4000)
+            ]
+        )
+        support = np.arange(cap + 1)
+        pmf = stats.nbinom.pmf(support, size, 1 - p_unseen)
+        pmf /= pmf.sum()
+        mean = float((support * pmf).sum())
+        sd = math.sqrt(float(((support - mean) ** 2 * pmf).sum()))
+        assert draws.mean() == pytest.approx(mean, abs=4 * sd / math.sqrt(draws.size))
