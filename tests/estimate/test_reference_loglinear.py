@@ -141,6 +141,12 @@ class TestStandardModels:
             )
             return
         assert diag["info_fit"] == 0
+        if ref["estimate"] - caps.n_observed < 0.5:
+            # Rcapture's fit converged onto the boundary (nobody unseen): we refuse.
+            assert result.refused
+            unvalidated = diag["unvalidated_estimate"]
+            assert unvalidated == pytest.approx(ref["estimate"], rel=0.005)
+            return
         if isinstance(ref.get("upper"), (int, float)):
             _close(result.estimate, ref["estimate"], 0.005)
             _close(result.lower, ref["lower"], 0.01)

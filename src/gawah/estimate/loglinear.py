@@ -23,7 +23,8 @@ lists numbered in column order).
 
 Refusals (no number, ``diagnostics["reason"]``): no person on two lists (the
 overlap is the whole information), no model that fits cleanly, a requested
-model whose fit raised a warning, more than 6 lists without a model, or an
+model whose fit raised a warning or put the unseen count at zero (a boundary
+solution), more than 6 lists without a model, or an
 upper bound beyond 50 times the estimate.
 """
 
@@ -229,6 +230,16 @@ class LogLinearMSE:
                 captures,
                 f"model {spec.label} does not fit cleanly ({'; '.join(fit.warnings)}), "
                 "so its number cannot be trusted",
+                diag,
+                spec.label,
+            )
+        if fit.estimate - n < 0.5:
+            diag["unvalidated_estimate"] = fit.estimate
+            return self._refuse(
+                captures,
+                f"model {spec.label} puts the number never seen at zero, the edge of "
+                "what is possible: the fit is degenerate, not evidence that nobody "
+                "was missed",
                 diag,
                 spec.label,
             )
