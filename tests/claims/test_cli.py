@@ -158,3 +158,29 @@ class TestClaimsCli:
         result = CliRunner().invoke(app, ["claims", "extract", str(path)])
         assert result.exit_code == 0
         assert "English only" in " ".join(result.output.split())
+
+    def test_named_persons_csv_imports_into_the_registry(
+        self, home: Path, tmp_path: Path
+    ) -> None:
+        """--victims-csv writes rows the registry imports as reports, with status."""
+        from gawah.registry import import_list, list_reports
+
+        article = tmp_path / "a.txt"
+        article.write_text(
+            "FICTIONAL. Muhammad Ali, 24, from Karak, was shot dead, his brother said. "
+            "Bilal Ahmed, 17, of Bannu, was detained on Sunday, relatives said.",
+            encoding="utf-8",
+        )
+        out = tmp_path / "people.csv"
+        _run("claims", "extract", article, "--victims-csv", out)
+        with Workspace.open(home) as w:
+            report = import_list(w, out, source="FICTIONAL Wire", incident="karak")
+            assert report.added == 2
+            got = {
+                (r.full_name, r.age, r.place, str(r.status))
+                for r in list_reports(w.conn)
+            }
+        assert got == {
+            ("Muhammad Ali", 24, "Karak", "killed"),
+            ("Bilal Ahmed", 17, "Bannu", "arrested_held"),
+        }

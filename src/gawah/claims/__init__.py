@@ -4,6 +4,7 @@ Other domains and the web call :func:`record_claim`, :func:`list_claims` and
 :func:`extract_claims`; extraction only proposes, a person accepts.
 """
 
+from gawah.claims.export import write_victims_csv
 from gawah.claims.extract import extract, extract_claims, extract_victims, read_article
 from gawah.claims.model import (
     Category,
@@ -47,4 +48,5 @@ __all__ = [
     "record_claim",
     "record_claims",
     "withdraw_claim",
+    "write_victims_csv",
 ]

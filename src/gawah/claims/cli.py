@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gawah.claims.export import write_victims_csv
 from gawah.claims.extract import extract, read_article
 from gawah.claims.model import (
     Category,
@@ -227,10 +228,20 @@ def _proposals_table(extraction: Extraction) -> Table:
 def extract_command(
     file: Annotated[Path, typer.Argument(help="An article: plain text or HTML.")],
     as_json: AsJson = False,
+    victims_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--victims-csv",
+            help="Also write named persons as a CSV to check and `gawah import`.",
+        ),
+    ] = None,
 ) -> None:
     """Propose claims and named victims from an English article (nothing is recorded)."""
     result = extract(read_article(file))
     _warn_if_not_english(result.text)
+    if victims_csv is not None:
+        n = write_victims_csv(result.victims, victims_csv, origin=file.name)
+        _err.print(f"Wrote {n} named persons to {escape(str(victims_csv))}.")
     if as_json:
         doc = {
             "claims": [p.model_dump(mode="json") for p in result.claims],
