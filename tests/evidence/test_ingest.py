@@ -254,3 +254,35 @@ class TestBadInput:
         """A path that does not exist is a user error naming the file."""
         with pytest.raises(UserInputError, match=r"nope\.jpg"):
             add_evidence(ws, tmp_path / "nope.jpg")
+
+
+class TestBatch:
+    def test_batch_stores_good_lists_refused(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """A batch stores the good files in one transaction and lists the refused ones."""
+        from gawah.evidence import Receipt, add_evidence_many
+
+        good = []
+        for i in range(5):
+            p = tmp_path / f"note-{i}.txt"
+            p.write_text(f"FICTIONAL statement {i}")
+            good.append(p)
+        bad = tmp_path / "bomb.png"
+        bad.write_bytes(png_bomb())
+        seen: list[tuple[str, bool]] = []
+        items, refused = add_evidence_many(
+            ws,
+            [*good[:2], bad, *good[2:]],
+            Receipt(report_id="R-5", received_from="FICTIONAL courier"),
+            on_file=lambda p, e: seen.append((p.name, e is None)),
+        )
+        assert [i.original_name for i in items] == [p.name for p in good]
+        assert [p for p, _ in refused] == [bad]
+        assert ("bomb.png", False) in seen
+        assert len(seen) == 6
+        assert [i.digest for i in list_evidence(ws.conn, report_id="R-5")] == [
+            i.digest for i in items
+        ]
+        blobs = [p for p in (ws.home / "evidence").rglob("*") if p.is_file()]
+        assert len(blobs) == 5

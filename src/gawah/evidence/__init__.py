@@ -11,7 +11,14 @@ The Python API the CLI and the web use (see ``docs/explanation/evidence.md``)::
 """
 
 from gawah.evidence.custody import make_working_copy, open_blob, record_custody
-from gawah.evidence.ingest import Pipeline, UnsafeNameError, add_evidence, sanitise_name
+from gawah.evidence.ingest import (
+    Pipeline,
+    Receipt,
+    UnsafeNameError,
+    add_evidence,
+    add_evidence_many,
+    sanitise_name,
+)
 from gawah.evidence.media import (
     DamagedMediaError,
     DecompressionBombError,
@@ -40,9 +47,11 @@ __all__ = [
     "MediaMetadata",
     "OversizeError",
     "Pipeline",
+    "Receipt",
     "StoreReport",
     "UnsafeNameError",
     "add_evidence",
+    "add_evidence_many",
     "custody_history",
     "get_evidence",
     "list_evidence",

@@ -19,7 +19,7 @@ from gawah.config import resolve_home
 from gawah.errors import EvidenceIntegrityError, UserInputError
 from gawah.evidence.custody import make_working_copy, record_custody
 from gawah.evidence.export import export_package
-from gawah.evidence.ingest import add_evidence
+from gawah.evidence.ingest import Receipt, add_evidence_many
 from gawah.evidence.queries import (
     custody_history,
     get_evidence,
@@ -81,37 +81,30 @@ def add(
 ) -> None:
     """Store files content-addressed and record who handed them over, how and when."""
     table = _table("sha256", "type", "size", "name", "flags")
-    failed = 0
-    with _open(home, passphrase_file) as ws:
-        for path in files:
-            try:
-                item = add_evidence(
-                    ws,
-                    path,
-                    report_id=report,
-                    incident_id=incident,
-                    source=source,
-                    received_from=received_from,
-                    note=note,
-                    allow_damaged=allow_damaged,
-                )
-            except UserInputError as exc:
-                failed += 1
-                _err.print(f"[bold red]not stored:[/] {path.name}: {exc}")
-                continue
-            flags = ", ".join(item.flags)
-            table.add_row(
-                item.digest,
-                item.media_type,
-                f"{item.size:,}",
-                item.original_name,
-                flags,
-            )
-    if table.row_count:
+    receipt = Receipt(report, incident, source, received_from, note)
+    with (
+        _open(home, passphrase_file) as ws,
+        Progress(console=_err, transient=True) as bar,
+    ):
+        task = bar.add_task("storing", total=len(files))
+
+        def done(path: Path, error: UserInputError | None) -> None:
+            if error is not None:
+                _err.print(f"[bold red]not stored:[/] {path.name}: {error}")
+            bar.advance(task)
+
+        items, refused = add_evidence_many(
+            ws, files, receipt, allow_damaged=allow_damaged, on_file=done
+        )
+    for item in items:
+        flags = ", ".join(item.flags)
+        size = f"{item.size:,}"
+        table.add_row(item.digest, item.media_type, size, item.original_name, flags)
+    if items:
         _out.print(table)
-        _out.print(f"saved {table.row_count} file(s); originals were not modified")
-    if failed:
-        raise UserInputError(f"{failed} file(s) were not stored (see above)")
+        _out.print(f"saved {len(items)} file(s); originals were not modified")
+    if refused:
+        raise UserInputError(f"{len(refused)} file(s) were not stored (see above)")
 
 
 @evidence_app.command("list")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +28,7 @@ from gawah.evidence.media import (
 from gawah.evidence.model import RECEIVED, SENSITIVE, EvidenceItem, EvidenceWorkspace
 from gawah.evidence.perceptual import Fingerprint, image_fingerprint, video_fingerprint
 from gawah.evidence.queries import get_evidence
-from gawah.evidence.store import DEFAULT_MAX_BYTES, BlobStore
+from gawah.evidence.store import DEFAULT_MAX_BYTES, BlobInfo, BlobStore, sync_folders
 
 #: Environment variable overriding the largest file accepted, in bytes.
 MAX_BYTES_ENV = "GAWAH_EVIDENCE_MAX_BYTES"
@@ -183,6 +183,89 @@ def _as_stream(source: Path | str | BinaryIO) -> Iterator[BinaryIO]:
         yield source
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    blob: BlobInfo
+    events: list[tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Who handed files over, how, and what they belong to (shared by a batch)."""
+
+    report_id: str | None = None
+    incident_id: str | None = None
+    source: str | None = None
+    received_from: str | None = None
+    note: str | None = None
+
+
+def _prepare(
+    store: BlobStore,
+    path_or_stream: Path | str | BinaryIO,
+    name: str | None,
+    receipt: Receipt,
+    allow_damaged: bool,
+    p: Pipeline,
+    sync_dirs: bool,
+) -> _Prepared:
+    """Steps 1-6 of :func:`add_evidence`: a committed blob and its events."""
+    # 1 - the name is checked before any byte is read
+    if name is None:
+        if not isinstance(path_or_stream, str | Path):
+            raise UserInputError("a stream needs a file name to record")
+        name = Path(path_or_stream).name
+    clean = sanitise_name(name)
+    # 2 - stream into a staged blob: hashed and counted as it arrives
+    with _as_stream(path_or_stream) as stream, store.stage(stream) as staged:
+        # 3 - what the bytes are
+        media_type = p.sniffer.sniff(staged.path)
+        # 4 - metadata, never written into the file
+        try:
+            metadata = p.reader.read(staged.path, media_type)
+            # 5 - perceptual fingerprint for near-duplicates
+            fingerprint = p.fingerprinter.fingerprint(staged.path, metadata)
+        except UserInputError:
+            if not allow_damaged:
+                raise
+            metadata = MediaMetadata(
+                media_type=media_type, kind="other", flags=("damaged",)
+            )
+            fingerprint = None
+        # 6 - the bytes become durable under their digest
+        blob = staged.commit(sync_dirs=sync_dirs)
+    payload: dict[str, Any] = {
+        "digest": blob.digest,
+        "size": blob.size,
+        "media_type": media_type,
+        "original_name": clean,
+        "received_from": receipt.received_from,
+        "source": receipt.source,
+        "note": receipt.note,
+        "report_id": receipt.report_id,
+        "incident_id": receipt.incident_id,
+        "metadata": metadata.public_payload(),
+        "fingerprint": fingerprint.payload() if fingerprint else None,
+    }
+    events: list[tuple[str, dict[str, Any]]] = [(RECEIVED, payload)]
+    if metadata.sensitive:
+        events.append(
+            (SENSITIVE, {"digest": blob.digest, "fields": metadata.sensitive_payload()})
+        )
+    return _Prepared(blob, events)
+
+
+def _record(ws: EvidenceWorkspace, prepared: list[_Prepared]) -> None:
+    """Step 7: append all events in one transaction, or remove the new blobs."""
+    try:
+        ws.append_many([e for p in prepared for e in p.events])
+    except BaseException:
+        for p in prepared:
+            if p.blob.created:
+                p.blob.path.unlink(missing_ok=True)
+        raise
+
+
 def add_evidence(
     ws: EvidenceWorkspace,
     path_or_stream: Path | str | BinaryIO,
@@ -215,56 +298,58 @@ def add_evidence(
         UserInputError: empty, oversize, damaged, bomb, unsafe name (nothing stored).
     """
     p = pipeline or Pipeline()
-    # 1 - the name is checked before any byte is read
-    if name is None:
-        if not isinstance(path_or_stream, str | Path):
-            raise UserInputError("a stream needs a file name to record")
-        name = Path(path_or_stream).name
-    clean = sanitise_name(name)
+    receipt = Receipt(report_id, incident_id, source, received_from, note)
     store = blob_store(ws, p.max_bytes)
-    # 2 - stream into a staged blob: hashed and counted as it arrives
-    with _as_stream(path_or_stream) as stream, store.stage(stream) as staged:
-        # 3 - what the bytes are
-        media_type = p.sniffer.sniff(staged.path)
-        # 4 - metadata, never written into the file
-        try:
-            metadata = p.reader.read(staged.path, media_type)
-            # 5 - perceptual fingerprint for near-duplicates
-            fingerprint = p.fingerprinter.fingerprint(staged.path, metadata)
-        except UserInputError:
-            if not allow_damaged:
-                raise
-            metadata = MediaMetadata(
-                media_type=media_type, kind="other", flags=("damaged",)
-            )
-            fingerprint = None
-        # 6 - the bytes become durable under their digest
-        blob = staged.commit()
-    payload: dict[str, Any] = {
-        "digest": blob.digest,
-        "size": blob.size,
-        "media_type": media_type,
-        "original_name": clean,
-        "received_from": received_from,
-        "source": source,
-        "note": note,
-        "report_id": report_id,
-        "incident_id": incident_id,
-        "metadata": metadata.public_payload(),
-        "fingerprint": fingerprint.payload() if fingerprint else None,
-    }
-    events: list[tuple[str, dict[str, Any]]] = [(RECEIVED, payload)]
-    if metadata.sensitive:
-        events.append(
-            (SENSITIVE, {"digest": blob.digest, "fields": metadata.sensitive_payload()})
-        )
+    prepared = _prepare(store, path_or_stream, name, receipt, allow_damaged, p, True)
     # 7 - the events; an unrecorded new blob would be an "unknown blob", so undo it
-    try:
-        ws.append_many(events)
-    except BaseException:
-        if blob.created:
-            blob.path.unlink(missing_ok=True)
-        raise
-    item = get_evidence(ws.conn, blob.digest)
+    _record(ws, [prepared])
+    item = get_evidence(ws.conn, prepared.blob.digest)
     assert item is not None  # the projection ran inside the append
     return item
+
+
+def add_evidence_many(
+    ws: EvidenceWorkspace,
+    paths: Sequence[Path],
+    receipt: Receipt = Receipt(),
+    *,
+    allow_damaged: bool = False,
+    pipeline: Pipeline | None = None,
+    on_file: Callable[[Path, UserInputError | None], None] | None = None,
+) -> tuple[list[EvidenceItem], list[tuple[Path, UserInputError]]]:
+    """Store many files with one ledger transaction; refused files are listed, not fatal.
+
+    Each file goes through steps 1-6 of :func:`add_evidence` (a refused file
+    leaves nothing); the folders are fsynced once and all receipts are appended
+    in one transaction (step 7), so the batch is acknowledged as a whole.
+
+    Args:
+        on_file: called after each file with its error, or ``None`` if it
+            was accepted (recorded when the batch is appended).
+
+    Returns:
+        The stored items, and the refused files with their errors.
+    """
+    p = pipeline or Pipeline()
+    store = blob_store(ws, p.max_bytes)
+    prepared: list[_Prepared] = []
+    refused: list[tuple[Path, UserInputError]] = []
+    for path in paths:
+        error: UserInputError | None = None
+        try:
+            prepared.append(
+                _prepare(store, path, None, receipt, allow_damaged, p, False)
+            )
+        except UserInputError as exc:
+            error = exc
+            refused.append((path, exc))
+        if on_file is not None:  # progress, and the reason a file was refused
+            on_file(path, error)
+    sync_folders(f for prep in prepared for f in prep.blob.folders)
+    _record(ws, prepared)
+    items = []
+    for prep in prepared:
+        item = get_evidence(ws.conn, prep.blob.digest)
+        assert item is not None
+        items.append(item)
+    return items, refused

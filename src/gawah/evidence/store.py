@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from gawah.errors import UserInputError
 DEFAULT_MAX_BYTES = 16 * 1024**3
 #: Read size while streaming: large buffers keep hashing near ``sha256sum`` speed.
 CHUNK_BYTES = 4 * 1024 * 1024
+_SMALL_BYTES = 256 * 1024
 _DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -70,6 +71,13 @@ class BlobInfo:
     size: int
     path: Path
     created: bool  # False when identical bytes were already stored
+    folders: tuple[Path, ...] = ()  # folders whose entries changed (to fsync)
+
+
+def sync_folders(folders: Iterable[Path]) -> None:
+    """fsync each folder once, so renames and new entries survive power loss."""
+    for folder in dict.fromkeys(folders):
+        _fsync_dir(folder)
 
 
 class StagedBlob:
@@ -88,8 +96,13 @@ class StagedBlob:
         self.size = size
         self._done = False
 
-    def commit(self) -> BlobInfo:
-        """Move the bytes under their digest durably and make them read-only."""
+    def commit(self, sync_dirs: bool = True) -> BlobInfo:
+        """Move the bytes under their digest durably and make them read-only.
+
+        Args:
+            sync_dirs: fsync the folders touched now; a batch passes ``False``
+                and calls :func:`sync_folders` once before acknowledging.
+        """
         if self._done:
             raise RuntimeError("staged blob already committed or discarded")
         final = self._store.path_for(self.digest)
@@ -97,11 +110,18 @@ class StagedBlob:
         if final.exists():
             self.path.unlink(missing_ok=True)
             return BlobInfo(self.digest, self.size, final, created=False)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        touched = [final.parent]
+        for folder in (final.parent.parent, final.parent):
+            if not folder.is_dir():
+                folder.mkdir(parents=True, exist_ok=True)
+                touched.append(folder.parent)
         os.chmod(self.path, stat.S_IRUSR | stat.S_IRGRP)
         os.replace(self.path, final)
-        _fsync_dir(final.parent)
-        return BlobInfo(self.digest, self.size, final, created=True)
+        if sync_dirs:
+            sync_folders(touched)
+        return BlobInfo(
+            self.digest, self.size, final, created=True, folders=tuple(touched)
+        )
 
     def discard(self) -> None:
         """Delete the temporary file (idempotent)."""
@@ -234,9 +254,32 @@ def _copy_hashing(stream: BinaryIO, fd: int, limit: int) -> tuple[str, int]:
     little more than the hash alone.
     """
     h = hashlib.sha256()
+    # Small files (most testimony, photos) go straight through, without
+    # allocating large buffers or starting a writer thread.
+    head = stream.read(_SMALL_BYTES)
+    if len(head) < _SMALL_BYTES:
+        size = 0
+        data = head
+        while data:
+            size += len(data)
+            if size > limit:
+                raise OversizeError(
+                    f"the file is larger than the limit of {limit:,} bytes; "
+                    "nothing was stored"
+                )
+            h.update(data)
+            _write_all(fd, memoryview(data))
+            data = stream.read(_SMALL_BYTES)
+        return h.hexdigest(), size
+    if len(head) > limit:
+        raise OversizeError(
+            f"the file is larger than the limit of {limit:,} bytes; nothing was stored"
+        )
+    h.update(head)
+    _write_all(fd, memoryview(head))
+    size = len(head)
     bufs = [bytearray(CHUNK_BYTES), bytearray(CHUNK_BYTES)]
     pending: list[Future[None] | None] = [None, None]
-    size = 0
     readinto = getattr(stream, "readinto", None)
     with ThreadPoolExecutor(max_workers=1) as writer:
         try:
