@@ -203,18 +203,30 @@ class Ledger:
         return cp
 
     def _store(self, rows: list[_Row]) -> list[Event]:
+        """Insert rows (inside the caller's transaction), then apply projectors.
+
+        The transaction holds SQLite's write lock, so positions are assigned
+        here (max + 1, ...) and the rows go in with one ``executemany``.
+        """
+        if not rows:
+            return []
         conn = self._conn
-        stored: list[Event] = []
-        for row in rows:
-            cur = conn.execute(
-                "INSERT INTO ledger_events (id, kind, device, seq, raw, signature)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            full = Event.from_stored(row[4], row[5], rowid=cur.lastrowid or 0)
+        last = conn.execute(
+            "SELECT coalesce(max(pos), 0) FROM ledger_events"
+        ).fetchone()
+        first = int(last[0]) + 1
+        conn.executemany(
+            "INSERT INTO ledger_events (pos, id, kind, device, seq, raw, signature)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(first + i, *row) for i, row in enumerate(rows)],
+        )
+        stored = [
+            Event.from_stored(row[4], row[5], rowid=first + i)
+            for i, row in enumerate(rows)
+        ]
+        for event in stored:
             for projector in self._projectors:
-                projector.apply(conn, full)
-            stored.append(full)
+                projector.apply(conn, event)
         return stored
 
     def _feed_head(self, device: str) -> tuple[int, str | None]:
