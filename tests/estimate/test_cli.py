@@ -109,6 +109,14 @@ class TestBadInput:
             _main_with_args(main, ["estimate", str(path)])
         assert info.value.code == 2
 
+    def test_no_file_and_no_workspace_exit_2(self, tmp_path: Path) -> None:
+        """Without a CSV the workspace is used; an empty folder is a clear user error."""
+        from gawah.cli import main
+
+        with pytest.raises(SystemExit) as info:
+            _main_with_args(main, ["estimate", "--home", str(tmp_path)])
+        assert info.value.code == 2
+
     def test_unknown_method_exit_2(self, fictional_csv: Path) -> None:
         """An unknown --method is a user error."""
         from gawah.cli import main
