@@ -14,6 +14,7 @@ from gawah.claims.model import ClaimProposal, VictimProposal
 CORPUS = Path(__file__).parent / "corpus" / "passages.toml"
 HELDOUT = Path(__file__).parent / "corpus" / "heldout.toml"
 BLIND = Path(__file__).parent / "corpus" / "blind.toml"
+BLIND2 = Path(__file__).parent / "corpus" / "blind2.toml"
 
 
 @dataclass

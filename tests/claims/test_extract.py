@@ -87,6 +87,11 @@ class TestBounds:
         p = _one(text)
         assert (p.category, p.low, p.high, p.stance) == (category, 0, 0, Stance.DENIES)
 
+    def test_figure_called_a_lie_is_denied(self) -> None:
+        """A figure the speaker calls "a lie" or "false" is denied."""
+        p = _one('The minister said the figure of 40 deaths was "a lie".')
+        assert (p.low, p.stance) == (40, Stance.DENIES)
+
     def test_rejected_figure_is_denied(self) -> None:
         """A figure after "rejected reports that" is denied, not asserted."""
         p = _one("The ministry rejected reports that 50 people were killed.")
@@ -252,6 +257,12 @@ class TestPhrasings:
              [("injured", 31, 31), ("killed", 5, 5)]),
             ("Police registered 15 cases against 300 people.", []),
             ("Police denied arresting any journalists.", [("arrested", 0, 0)]),
+            ("The army denied that its troops had been deployed in the city.",
+             [("deployed", 0, 0)]),
+            ("Nobody has been arrested for the killing of the 26 protesters.",
+             [("killed", 26, 26)]),
+            ("The injured persons, 18 in number, were shifted to hospital.",
+             [("injured", 18, 18)]),
             ("LAHORE: Police said they had released 1,500 detainees but 700 were "
              "still held.", [("arrested", 700, 700)]),
             ("At least 6 journalists were beaten by police.", [("injured", 6, None)]),

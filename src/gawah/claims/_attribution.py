@@ -125,6 +125,7 @@ def _speaker_before(clause: str, at: int) -> str:
     before = clause[:at].rstrip().rstrip(",").rstrip()
     cut = max(before.rfind('"'), before.rfind("”"), before.rfind("—"))
     before = _LEAD_IN.sub("", _DATELINE.sub("", before[cut + 1 :]))
+    before = _RELATIVE.sub("", before)
     segments = [seg.strip() for seg in before.split(",")]
     picked: list[str] = []
     for seg in reversed(segments):
@@ -137,13 +138,16 @@ def _speaker_before(clause: str, at: int) -> str:
     return "" if name.lower() in _DETERMINERS else name
 
 
+_RELATIVE = re.compile(r"^\s*(?:where|which|whom|whereas|and)\s+", re.IGNORECASE)
+_SERVICE_NUMBER = re.compile(r"\b[A-Z][a-z]+\s+\d{3,4}\b")
 _DETERMINERS = frozenset({"", "a", "an", "the", "this", "that", "some", "only", "it"})
 
 
 def _np_like(text: str, *, allow_digits: bool) -> bool:
     if not text or len(text.split()) > 9 or _NOT_NP.search(text.lower()):
         return False
-    return allow_digits or not re.search(r"\d", text)
+    # "Rescue 1122" and "Edhi 115" are names; any other digit is a figure, not a speaker.
+    return allow_digits or not re.search(r"\d", _SERVICE_NUMBER.sub("", text))
 
 
 def _speaker_after(clause: str, start: int, end: int) -> str:
@@ -184,7 +188,7 @@ _KIND_WORDS: tuple[tuple[ClaimantKind, str], ...] = (
      r"deputy\s+commissioner|commissioner's|cabinet|governor"),
     (ClaimantKind.NGO, r"rights|commission|forum|network|watch|ngo|amnesty|foundation|"
      r"monitors?|council|society|committee|human\s+rights"),
-    (ClaimantKind.PRESS, r"daily|wire|newspaper|reporters?|journalists?|correspondents?|"
+    (ClaimantKind.PRESS, r"daily|wire|newspaper|reporters?|journalists?|correspondents?|press|"
      r"television|tv|agency|news|times|gazette|tribune|channel"),
     (ClaimantKind.PARTY, r"party|party's|alliance|opposition|league|movement"),
     (ClaimantKind.GOVERNMENT, r"officials?|department|authorities|spokesman|spokesperson|"

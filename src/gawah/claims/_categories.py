@@ -71,7 +71,8 @@ _BEFORE: tuple[tuple[Category | str, re.Pattern[str]], ...] = tuple(
     for c, p in (
         (Category.KILLED, r"killing|killed|kills|shooting\s+dead|"
          r"(?:death\s+)?toll\s+(?:[\w']+\s+){0,5}?(?:at|to|of|is|was|be|been|stood\s+at|"
-         r"stands\s+at|reached|reach|hit|exceeds?|exceeded|now)|deaths\s+of|bodies\s+of|lives\s+of|funerals\s+of|killings\s+of"),
+         r"stands\s+at|reached|reach|hit|exceeds?|exceeded|now)|deaths\s+of|bodies\s+of|lives\s+of|funerals\s+of|killings\s+of|"
+         r"killing\s+of|murders?\s+of|death\s+of"),
         (Category.INJURED, r"wounding|injuring|injured|wounded|hurting|treated"),
         (Category.ARRESTED, r"arresting|arrested|detaining|detained|arrests\s+of|detention\s+of|"
          r"rounded\s+up|rounding\s+up|held|holding|jailed|arrest\s+of"),
@@ -98,6 +99,7 @@ _PART_OF = re.compile(
     r"missing|detainees|victims|casualties)\b",
     re.IGNORECASE,
 )
+_IN_NUMBER = re.compile(r"^\s*in\s+number\b", re.IGNORECASE)
 _MORE = re.compile(r"^\s*(?:more|others?|additional|further)\b", re.IGNORECASE)
 # "up from 24" is the figure being replaced; "released 1,500" is not a count of arrests.
 _PREVIOUS = re.compile(
@@ -125,6 +127,8 @@ def category_for(before_stripped: str, after: str) -> Category | str | None:
     window = _window(after)
     if _SUBSET.match(window) or _PART_OF.match(window):
         return None
+    if _IN_NUMBER.match(window):  # "the injured, 18 in number,"
+        return _first_strong(before_stripped[-60:])
     for cat, rx in _BEFORE:
         if m := rx.search(before_stripped):
             if cat == INHERIT:

@@ -146,7 +146,9 @@ def _add(spans: list[Span], text: str, start: int, end: int) -> None:
         spans.append(Span(start, end, text[start:end]))
 
 
-_CLAUSE_BREAK = re.compile(r";\s+|,?\s+but\s+|,\s+while\s+|,\s+whereas\s+")
+_CLAUSE_BREAK = re.compile(
+    r";\s+|,?\s+but\s+|,\s+while\s+|,\s+whereas\s+|,\s+(?=where\s)"
+)
 
 
 def split_clauses(sentence: Span) -> list[Span]:

@@ -67,6 +67,24 @@ _DENY_ANY = re.compile(
     r"(?:any(?:one|body)?|all)\b",
     re.IGNORECASE,
 )
+# "denied that its troops had been deployed": a denial with no figure is 0..0.
+_DENY_THAT = re.compile(
+    r"\b(?:denied|denies|deny|rejected|dismissed)\s+(?:(?:claims|reports)\s+)?that\s+"
+    r"(?:[\w']+\s+){1,4}?(?:had|have|has|was|were|is|are)\s+(?:been\s+)?",
+    re.IGNORECASE,
+)
+# "Nobody has been arrested for the killing of ...": about perpetrators, not victims.
+_PERPETRATORS = re.compile(
+    r"\bfor\s+(?:the\s+)?(?:killing|killings|murders?|deaths?|attacks?|shooting|torture|"
+    r"abductions?)\b",
+    re.IGNORECASE,
+)
+# "the figure of 40 deaths ... was a lie": the speaker denies the figure.
+_REJECTED = re.compile(
+    r"\b(?:was|were|is|are)\s+[\"“]?(?:a\s+|an\s+|all\s+)?[\"“]?(?:lies?|false|baseless|fabricated|"
+    r"untrue|propaganda|exaggerated|incorrect|fake|wrong|fiction)\b",
+    re.IGNORECASE,
+)
 _DENY_SCOPE_END = re.compile(r",\s+(?:saying|adding|and|but|while|though)\b")
 _ZERO_REACH = 60  # characters after "no one" in which its verb must appear
 
@@ -189,7 +207,7 @@ def _figure_claims(
         if not isinstance(found, Category):
             continue
         ctx.last_category = found
-        if _denied(text, b.start):
+        if _denied(text, b.start) or _REJECTED.search(text[b.end : b.end + 150]):
             stance = Stance.DENIES
         elif b.estimate or estimated:
             stance = Stance.ESTIMATES
@@ -221,6 +239,7 @@ def _zero_claims(
     for rx, needs_verb in (
         (_ZERO_NOUN, False),
         (_DENY_ANY, True),
+        (_DENY_THAT, True),
         (_ZERO_SUBJECT, True),
     ):
         for m in rx.finditer(text):
@@ -228,6 +247,8 @@ def _zero_claims(
                 continue
             if needs_verb:
                 reach = re.split(r"[,;.]", text[m.end() : m.end() + _ZERO_REACH])[0]
+                if _PERPETRATORS.search(reach) or find_quantities(m.group(0)):
+                    continue
                 # "denied arresting any journalists": the verb may come before "any".
                 cat = sentence_category(reach) or sentence_category(m.group(0))
             else:
