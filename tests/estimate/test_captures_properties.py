@@ -27,8 +27,8 @@ def cell_tables(draw: st.DrawFn) -> tuple[int, list[int]]:
 @settings(max_examples=60, deadline=None)
 @given(cell_tables(), st.randoms(use_true_random=False))
 def test_permuting_lists_keeps_digest_and_total(
-    table: tuple[int, list[int]], rnd
-) -> None:  # type: ignore[no-untyped-def]
+    table: tuple[int, list[int]], rnd: random.Random
+) -> None:
     """Any permutation of the lists keeps the digest and the number observed."""
     t, cells = table
     caps = CaptureHistories.from_cell_counts(tuple(f"L{j}" for j in range(t)), cells)
