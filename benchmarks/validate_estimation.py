@@ -109,7 +109,9 @@ def main() -> int:
                 )
                 standard_rows.append(
                     f"| {name} | {model_name} | {note} | {_fmt(r['estimate'])} "
-                    f"[{_fmt(r.get('lower'))}, {_fmt(r.get('upper'))}] | {_fmt(rel)} |"
+                    f"[{_fmt(r.get('lower'))}, {_fmt(r.get('upper'))}] | "
+                    + ("—" if rel is None else f"{rel:.1e}")
+                    + " |"
                 )
                 continue
             row = _row(name, "loglinear standard", model_name, res, r, dev)
