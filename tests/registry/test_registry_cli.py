@@ -145,3 +145,41 @@ class TestCli:
         assert (path.parent / "press.rejected.csv").exists()
         status = json.loads(_run(["status", "--json"], monkeypatch, capsys)[1])
         assert status["reports_by_source"]["press"] == 2
+
+    def test_show_one_report(
+        self,
+        home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """reports show prints one report with provenance; the phone only when asked."""
+        listed = json.loads(_run(["reports", "list", "--json"], monkeypatch, capsys)[1])
+        first = next(r for r in listed if r["record_id"] == "1")
+        code, out, _ = _run(
+            ["reports", "show", first["report_id"], "--json"], monkeypatch, capsys
+        )
+        shown = json.loads(out)
+        assert code == 0
+        assert (shown["name_urdu"], shown["file_line"]) == ("محمد عثمان", 2)
+        assert "phone" not in shown
+        out = _run(
+            ["reports", "show", first["report_id"], "--json", "--include-sensitive"],
+            monkeypatch,
+            capsys,
+        )[1]
+        assert json.loads(out)["phone"] == "03001234567"
+        assert _run(["reports", "show", "rep-none"], monkeypatch, capsys)[0] == 2
+
+
+class TestNoWorkspace:
+    def test_status_without_workspace(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """status on a folder without a workspace is a one-line user error (exit 2)."""
+        monkeypatch.setenv("GAWAH_HOME", str(tmp_path / "nothing-here"))
+        code, _, err = _run(["status"], monkeypatch, capsys)
+        assert code == 2
+        assert "Traceback" not in err

@@ -224,6 +224,37 @@ def reports_list(
     _out.print(table)
 
 
+@reports_app.command("show")
+def reports_show(
+    report_id: Annotated[str, typer.Argument(help="The report id (rep-…).")],
+    include_sensitive: Sensitive = False,
+    as_json: AsJson = False,
+    home: Home = None,
+    passphrase_file: PassFile = None,
+) -> None:
+    """Show one report with every value, its provenance and its person."""
+    with _open(home, passphrase_file) as ws:
+        report = queries.get_report(ws.conn, report_id)
+        if report is None:
+            raise UserInputError(f"no report with id {report_id!r}")
+        row = report_row(
+            ws.conn,
+            report,
+            include_sensitive=include_sensitive,
+            person_id=queries.person_of_report(ws.conn).get(report_id),
+        )
+    if report.provenance is not None:
+        row["provenance_columns"] = dict(report.provenance.columns)
+    if as_json:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(title=f"report {report_id}", show_header=False)
+    for key, value in row.items():
+        if value not in (None, "", {}, False) or key in ("status", "sex"):
+            table.add_row(key, str(value))
+    _out.print(table)
+
+
 def _range(low: object, high: object) -> str:
     if low is None and high is None:
         return ""
