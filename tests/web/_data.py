@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from pathlib import Path
 
 from gawah.claims import (
@@ -93,7 +94,10 @@ def build(home: Path, n_victims: int = 120, link: bool = True) -> Path:
                 ws, path, source=name, incident=inc.incident_id, skip_invalid=True
             )
         if link:
-            link_workspace(ws)
+            with warnings.catch_warnings():
+                # pandas/splink chatter inside linkage is linkage's business, not the web's
+                warnings.simplefilter("ignore")
+                link_workspace(ws)
         record_claims(ws, fictional_claims(inc.incident_id))
     backend = Backend(home=home)
     try:

@@ -178,6 +178,7 @@ class TestMatrix:
         assert documented <= set(POLICY)
         assert len(documented) >= 18
 
+    @pytest.mark.filterwarnings("ignore::UserWarning")  # pandas date chatter in linkage
     def test_matrix(
         self, template_home: Path, tmp_path: Path, ids: dict[str, str]
     ) -> None:

@@ -1,13 +1,19 @@
-"""``gawah demo``: build the FICTIONAL demo workspace and show what it holds.
+"""``gawah demo``: build, link and estimate the FICTIONAL demo workspace, then serve it.
 
-Kept small on purpose: later steps (link, estimate, serve) are added here.
+One command from nothing to a browser: the workspace is built if missing
+(:func:`gawah.demo.build_demo_workspace`), linked (:func:`gawah.linkage.link_workspace`)
+if it has no persons yet, a few FICTIONAL public claims are recorded for the
+dashboard, the estimate is computed, and an ``admin`` account gets a freshly
+generated password that is printed once (there is no built-in default).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +23,7 @@ from gawah.config import HOME_ENV
 from gawah.demo.building import DemoSummary, build_demo_workspace
 
 DEMO_HOME = Path("gawah-demo")
+DEMO_ADMIN = "admin"
 _out = Console()
 
 
@@ -46,7 +53,82 @@ def print_summary(summary: DemoSummary) -> None:
         f"{summary.reports} reports, {summary.persons} persons linked, "
         f"{summary.events} signed events; state digest {summary.state_digest[:16]}…"
     )
-    _out.print(f"Try: gawah status --home {summary.home}")
+
+
+def demo_claims(incident_id: str) -> list[Any]:
+    """FICTIONAL public statements: a denial, a doctor's floor, a party's wide range."""
+    from gawah.claims import Claim, Claimant, ClaimantKind, Publication, Stance
+
+    day = dt.date(2031, 3, 14)
+    rows = (
+        ("Interior ministry spokesman", ClaimantKind.GOVERNMENT, 0, 0, Stance.DENIES, 1,
+         "Not a single protester died; reports of deaths are propaganda.", ""),
+        ("Police (Islamabad)", ClaimantKind.POLICE, 0, 0, Stance.DENIES, 2,
+         "No live ammunition was used and nobody was killed.", ""),
+        ("Dr. Saima Rauf, emergency ward", ClaimantKind.MEDICAL, 7, None, Stance.ASSERTS, 2,
+         "At least seven bodies with gunshot wounds were brought to us.", ""),
+        ("Movement spokesman", ClaimantKind.PARTY, 6, None, Stance.ESTIMATES, 3,
+         "Six confirmed martyrs, and we fear over two hundred.", "over 200"),
+        ("Human rights commission", ClaimantKind.NGO, 12, 40, Stance.ESTIMATES, 6,
+         "Between twelve and forty people were killed.", ""),
+    )  # fmt: skip
+    return [
+        Claim(
+            incident_id=incident_id,
+            claimant=Claimant(name=f"{name} (FICTIONAL)", kind=kind),
+            category="killed",
+            low=low,
+            high=high,
+            stance=stance,
+            quote=quote,
+            note=note,
+            publication=Publication(outlet="FICTIONAL Daily Awaz"),
+            said_on=day + dt.timedelta(days=days),
+        )
+        for name, kind, low, high, stance, days, quote, note in rows
+    ]
+
+
+def prepare(home: Path) -> tuple[DemoSummary, str]:
+    """Build, link, claim and estimate; return the summary and the admin password."""
+    from gawah.claims import list_claims, record_claims
+    from gawah.linkage import link_workspace
+    from gawah.web._backend import Backend
+    from gawah.web._numbers import captures, documented, estimate
+    from gawah.web.accounts import add_user
+    from gawah.web.auth import Role
+    from gawah.workspace import Workspace
+
+    summary = build_demo_workspace(home)
+    print_summary(summary)
+    with Workspace.open(home) as ws:
+        if summary.persons == 0:
+            with _out.status("linking the four lists into persons…"):
+                run = link_workspace(ws)
+            _out.print(
+                f"linked {run.n_reports} reports into [bold]{run.n_persons}[/] persons "
+                f"({run.n_review} uncertain pairs wait for review) in {run.seconds:.1f} s"
+            )
+        if not list_claims(ws.conn, summary.incident_id):
+            record_claims(ws, demo_claims(summary.incident_id))
+        doc = documented(ws.conn, summary.incident_id)
+        view, _ = estimate(captures(doc, "killed"))
+    if view is not None and view.estimate is not None:
+        _out.print(
+            f"killed: {doc.count('killed')} documented; estimated "
+            f"[bold]{view.estimate:,.0f}[/] ({view.level:.0%} interval "
+            f"{view.lower or 0:,.0f} to {view.upper or 0:,.0f}, {view.method})"
+        )
+    elif view is not None:
+        _out.print(
+            f"killed: {doc.count('killed')} documented; no estimate: {view.reason}"
+        )
+    backend = Backend(home=home)
+    try:
+        password = add_user(backend, DEMO_ADMIN, Role.ADMIN, None, by="gawah demo")
+    finally:
+        backend.close()
+    return summary, password
 
 
 def demo(
@@ -56,9 +138,27 @@ def demo(
             "--home", help="Demo folder (default: $GAWAH_HOME or ./gawah-demo)."
         ),
     ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Prepare the workspace and stop.")
+    ] = False,
 ) -> None:
-    """Build a FICTIONAL demo workspace (a crackdown, four source lists) and summarise it."""
-    print_summary(build_demo_workspace(demo_home(home)))
+    """Build, link and estimate a FICTIONAL demo workspace, then serve the web app."""
+    started = time.perf_counter()
+    where = demo_home(home)
+    _, password = prepare(where)
+    _out.print(
+        f"\nweb account [bold]{DEMO_ADMIN}[/], password (shown once): [bold]{password}[/]"
+    )
+    _out.print(f"ready in {time.perf_counter() - started:.1f} s")
+    if no_serve:
+        _out.print(f"serve it with: gawah serve --home {where}")
+        return
+    from gawah.web.cli import serve_app
+
+    _out.print(f"open [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
+    serve_app(where, host, port)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,146 @@
+"""End to end in Debian's chromium: log in, record, upload, review, see the dashboard move.
+
+Runs in CI (``.ci/run`` installs chromium); screenshots go to ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from gawah.web import create_app
+
+from ._data import PASSWORDS, Role
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+BAD_CSV = (
+    "record_id,full_name,name_urdu,age,status,village\n"
+    "u1,Rashid Mehmood,راشد محمود,34,killed,Dhok Ratta\n"
+    "u2,Nasreen Akhtar,نسرین اختر,not an age,missing,Bhara Kahu\n"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(template_home: Path, tmp_path: Path) -> Iterator[str]:
+    home = tmp_path / "ws"
+    shutil.copytree(template_home, home)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(home),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _count(page: Any, category: str) -> int:
+    return int(page.locator(f"#count-{category}").inner_text().replace(",", ""))
+
+
+@pytest.mark.browser
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pandas date chatter in linkage
+def test_documenter_journey(server: str, tmp_path: Path) -> None:
+    """Log in, add a report with an Urdu name, upload a list with a bad row, decide a pair."""
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    csv_path = tmp_path / "clinic-list.csv"
+    csv_path.write_text(BAD_CSV, encoding="utf-8")
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on(
+            "console", lambda m: errors.append(m.text) if m.type == "error" else None
+        )
+
+        page.goto(server + "/dashboard")
+        expect(page).to_have_url(re.compile(r"/login\?next="))
+        page.get_by_label("Account name").fill("admin")
+        page.get_by_label("Password").fill(PASSWORDS[Role.ADMIN])
+        page.screenshot(path=SHOTS / "login.png")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.locator("#documented-counts")).to_be_visible()
+        killed_before = _count(page, "killed")
+        page.screenshot(path=SHOTS / "dashboard.png", full_page=True)
+
+        page.goto(server + "/entry")
+        page.get_by_label("Source").first.fill("Field team (FICTIONAL)")
+        page.locator("#f-full_name").fill("Zainab Bibi")
+        page.locator("#f-name_urdu").fill("زینب بی بی")
+        page.locator("#f-incident").select_option(index=1)
+        page.locator("#f-status").select_option("killed")
+        page.locator("#f-age").fill("about thirty-ish?")
+        page.get_by_role("button", name="Record the report").click()
+        expect(page.locator("#e-age")).to_be_visible()  # the message sits by the field
+        page.screenshot(path=SHOTS / "entry-validation.png", full_page=True)
+        page.locator("#f-age").fill("30")
+        page.get_by_role("button", name="Record the report").click()
+        expect(page.locator("#entry-saved")).to_be_visible()
+
+        page.locator("#u-file").set_input_files(str(csv_path))
+        page.locator("#u-source").fill("Clinic list (FICTIONAL)")
+        page.get_by_role("button", name="Check and import").click()
+        expect(page.locator("#upload-issues")).to_contain_text("not an age")
+        page.locator("#upload-report").scroll_into_view_if_needed()
+        page.screenshot(path=SHOTS / "upload-report.png", full_page=True)
+
+        page.goto(server + "/register")
+        page.locator("#q").fill("زینب")
+        expect(page.locator("#results")).to_contain_text("Zainab Bibi")
+        page.screenshot(path=SHOTS / "register-urdu-search.png", full_page=True)
+        page.get_by_role("link", name="Zainab Bibi").click()
+        expect(page.locator("h1")).to_contain_text("Report")
+        page.screenshot(path=SHOTS / "person.png", full_page=True)
+
+        page.goto(server + "/review")
+        expect(page.locator("#why")).to_be_visible()
+        page.screenshot(path=SHOTS / "review.png", full_page=True)
+        page.get_by_role("button", name="Not a match").click()
+        page.get_by_role("button", name="Apply decisions (link again)").click()
+        expect(page.locator("#relinked")).to_be_visible(timeout=60_000)
+
+        page.goto(server + "/dashboard")
+        assert (
+            _count(page, "killed") > killed_before
+        )  # Zainab is now a documented person
+
+        page.goto(server + "/estimates")
+        expect(page.locator("#strata")).to_be_visible()
+        page.screenshot(path=SHOTS / "estimates.png", full_page=True)
+
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.context.add_cookies(page.context.cookies())
+        phone.goto(server + "/dashboard")
+        expect(phone.locator("#documented-counts")).to_be_visible()
+        phone.screenshot(path=SHOTS / "dashboard-phone.png", full_page=True)
+        browser.close()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
