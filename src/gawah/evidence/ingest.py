@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from gawah.evidence.perceptual import Fingerprint, image_fingerprint, video_fing
 from gawah.evidence.queries import get_evidence
 from gawah.evidence.store import DEFAULT_MAX_BYTES, BlobInfo, BlobStore, sync_folders
 
+_BATCH_WORKERS = 8
 #: Environment variable overriding the largest file accepted, in bytes.
 MAX_BYTES_ENV = "GAWAH_EVIDENCE_MAX_BYTES"
 # Bidirectional controls make "gpj.exe" display as "exe.jpg" (CVE-2021-42574 class).
@@ -334,18 +336,34 @@ def add_evidence_many(
     store = blob_store(ws, p.max_bytes)
     prepared: list[_Prepared] = []
     refused: list[tuple[Path, UserInputError]] = []
-    for path in paths:
-        error: UserInputError | None = None
+
+    def one(path: Path) -> _Prepared | UserInputError:
         try:
-            prepared.append(
-                _prepare(store, path, None, receipt, allow_damaged, p, False)
-            )
+            return _prepare(store, path, None, receipt, allow_damaged, p, False)
         except UserInputError as exc:
-            error = exc
-            refused.append((path, exc))
-        if on_file is not None:  # progress, and the reason a file was refused
-            on_file(path, error)
-    sync_folders(f for prep in prepared for f in prep.blob.folders)
+            return exc
+
+    # fsync waits on the disk with the GIL released: several files at once let
+    # the file system merge their journal commits.
+    with ThreadPoolExecutor(max_workers=_BATCH_WORKERS) as pool:
+        try:
+            for path, outcome in zip(paths, pool.map(one, paths), strict=True):
+                error = outcome if isinstance(outcome, UserInputError) else None
+                if isinstance(outcome, UserInputError):
+                    refused.append((path, outcome))
+                else:
+                    prepared.append(outcome)
+                if on_file is not None:  # progress, and the reason a file was refused
+                    on_file(path, error)
+            folders = list(
+                dict.fromkeys(f for prep in prepared for f in prep.blob.folders)
+            )
+            list(pool.map(lambda f: sync_folders([f]), folders))
+        except BaseException:
+            for prep in prepared:  # nothing is acknowledged: leave no unknown blobs
+                if prep.blob.created:
+                    prep.blob.path.unlink(missing_ok=True)
+            raise
     _record(ws, prepared)
     items = []
     for prep in prepared:
