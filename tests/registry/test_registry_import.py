@@ -259,3 +259,19 @@ class TestExtraColumns:
         import_list(ws, write_list(rows), source="press")
         (report,) = list_reports(ws.conn)
         assert report.extra == {"Remarks 2": "a", "Remarks 2_2": "b", "column_4": "c"}
+
+
+class TestIncidents:
+    def test_same_record_ids_in_two_incidents(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """A source's lists for two incidents may reuse row numbers without clashing."""
+        from gawah.registry import record_incident
+
+        record_incident(ws, "FICTIONAL second incident", incident_id="inc2")
+        path = write_list(good_rows())
+        import_list(ws, path, source="hospital", incident="inc")
+        second = import_list(ws, path, source="hospital", incident="inc2")
+        assert (second.added, second.changed) == (3, 0)
+        assert len(list_reports(ws.conn, incident="inc")) == 3
+        assert len(list_reports(ws.conn, incident="inc2")) == 3

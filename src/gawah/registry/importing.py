@@ -182,7 +182,7 @@ def import_list(
     if rejected and not skip_invalid:
         raise RowsInvalidError(path.name, issues, len(rejected))
 
-    known = queries.report_versions(conn, source_id)
+    known = queries.report_versions(conn, source_id, incident)
     events: list[tuple[str, dict[str, Any]]] = []
     if existing_source is None:
         events.append((SOURCE_RECORDED, Source(source_id, source).to_payload()))

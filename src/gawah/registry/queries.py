@@ -135,15 +135,18 @@ def get_sensitive(conn: sqlite3.Connection, report_id: str) -> SensitiveFields |
 
 
 def report_versions(
-    conn: sqlite3.Connection, source_id: str
+    conn: sqlite3.Connection, source_id: str, incident_id: str | None = None
 ) -> dict[str, tuple[int, str]]:
-    """record_id -> (version, content_hash) of one source: to import only changes."""
+    """record_id -> (version, content_hash) of one source's list for one incident.
+
+    Import uses it to record only new and changed rows.
+    """
     return {
         str(r): (int(v), str(h))
         for r, v, h in conn.execute(
             "SELECT record_id, version, content_hash FROM registry_reports "
-            "WHERE source_id = ?",
-            (source_id,),
+            "WHERE source_id = ? AND incident_id IS ?",
+            (source_id, incident_id),
         )
     }
 

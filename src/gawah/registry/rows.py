@@ -233,7 +233,7 @@ class RowParser:
         if issues:
             return issues
         report = Report(
-            report_id=report_id_for(self.source_id, record_id),
+            report_id=report_id_for(self.source_id, record_id, self.incident_id),
             version=1,
             source_id=self.source_id,
             incident_id=self.incident_id,
@@ -309,7 +309,14 @@ def _content_hash(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def report_id_for(source_id: str, record_id: str) -> str:
-    """The stable id of a source's record: the same on every device that imports it."""
-    digest = hashlib.sha256(f"{source_id}\x1f{record_id}".encode()).hexdigest()
+def report_id_for(
+    source_id: str, record_id: str, incident_id: str | None = None
+) -> str:
+    """The stable id of a source's record: the same on every device that imports it.
+
+    The incident is part of the key because a source numbers each list afresh:
+    row 17 of the hospital's list for one incident is not row 17 of the next.
+    """
+    key = source_id if incident_id is None else f"{source_id}\x1f{incident_id}"
+    digest = hashlib.sha256(f"{key}\x1f{record_id}".encode()).hexdigest()
     return f"rep-{digest[:16]}"
