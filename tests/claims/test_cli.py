@@ -184,3 +184,16 @@ class TestClaimsCli:
             ("Muhammad Ali", 24, "Karak", "killed"),
             ("Bilal Ahmed", 17, "Bannu", "arrested_held"),
         }
+
+    def test_second_review_of_the_same_article_skips_duplicates(
+        self, home: Path, article: Path
+    ) -> None:
+        """The same statements reviewed twice are recorded once, unless asked."""
+        args = ["claims", "review", article, "--incident", "karak", "--accept-all",
+                "--said-on", "2024-05-10", "--home", home]  # fmt: skip
+        _run(*args)
+        out = _run(*args)
+        assert "3 already recorded" in out.output  # type: ignore[attr-defined]
+        assert len(_listed(home)) == 3
+        _run(*args, "--keep-duplicates")
+        assert len(_listed(home)) == 6

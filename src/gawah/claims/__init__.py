@@ -20,7 +20,13 @@ from gawah.claims.model import (
     parse_bounds,
 )
 from gawah.claims.projection import CLAIM_RECORDED, CLAIM_WITHDRAWN
-from gawah.claims.queries import RecordedClaim, get_claim, list_claims, list_recorded
+from gawah.claims.queries import (
+    RecordedClaim,
+    get_claim,
+    list_claims,
+    list_recorded,
+    same_claims,
+)
 from gawah.claims.recording import record_claim, record_claims, withdraw_claim
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "read_article",
     "record_claim",
     "record_claims",
+    "same_claims",
     "withdraw_claim",
     "write_victims_csv",
 ]

@@ -29,7 +29,7 @@ from gawah.claims.model import (
     Stance,
     parse_bounds,
 )
-from gawah.claims.queries import list_recorded
+from gawah.claims.queries import list_recorded, same_claims
 from gawah.claims.recording import record_claim, record_claims, withdraw_claim
 from gawah.config import resolve_home
 from gawah.errors import UserInputError
@@ -317,6 +317,13 @@ def review(
     accept: Annotated[
         str, typer.Option("--accept", help="Accept these proposals: 1,3,4 (scripts).")
     ] = "",
+    keep_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--keep-duplicates",
+            help="Record a claim even if the same statement is already recorded.",
+        ),
+    ] = False,
     outlet: Outlet = "",
     url: Url = "",
     published: Published = "",
@@ -324,7 +331,12 @@ def review(
     home: Home = None,
     passphrase_file: PassFile = None,
 ) -> None:
-    """Accept or reject each proposal; accepted ones are recorded as claims."""
+    """Accept or reject each proposal; accepted ones are recorded as claims.
+
+    A statement already recorded (same incident, speaker, category, bounds, stance
+    and day; typically the same quote in a second outlet) is skipped unless
+    ``--keep-duplicates`` is given.
+    """
     result = extract(read_article(file))
     _warn_if_not_english(result.text)
     proposals = list(result.claims)
@@ -358,8 +370,17 @@ def review(
         _out.print(f"{count} proposals, none accepted: nothing recorded.")
         return
     with _open(home, passphrase_file) as ws:
-        ids = record_claims(ws, claims)
-    _out.print(f"{count} proposals, recorded {len(ids)} claims for {escape(incident)}.")
+        fresh = (
+            claims
+            if keep_duplicates
+            else [c for c in claims if not same_claims(ws.conn, c)]
+        )
+        ids = record_claims(ws, fresh) if fresh else []
+    skipped = len(claims) - len(fresh)
+    note = f" ({skipped} already recorded, skipped)" if skipped else ""
+    _out.print(
+        f"{count} proposals, recorded {len(ids)} claims for {escape(incident)}{note}."
+    )
 
 
 @claims_app.command("withdraw")

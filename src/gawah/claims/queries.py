@@ -88,3 +88,28 @@ def get_claim(conn: sqlite3.Connection, claim_id: str) -> RecordedClaim | None:
     return RecordedClaim(
         claim, str(author), str(recorded_at), withdrawn_by, str(reason or "")
     )
+
+
+def same_claims(conn: sqlite3.Connection, claim: Claim) -> list[str]:
+    """Ids of recorded claims that say the same thing (incident, speaker, category,
+    bounds, stance, day): the same statement reported by a second outlet."""
+    rows = conn.execute(
+        "SELECT claim_id, payload FROM claims_claims WHERE incident_id = ? AND "
+        "category = ? AND low = ? AND high IS ? AND stance = ? AND withdrawn_by IS NULL",
+        (
+            claim.incident_id,
+            claim.category.value,
+            claim.low,
+            claim.high,
+            claim.stance.value,
+        ),
+    )
+    out: list[str] = []
+    for claim_id, payload in rows:
+        other = Claim.from_payload(json.loads(payload))
+        if (
+            other.claimant.name.casefold() == claim.claimant.name.casefold()
+            and other.said_on == claim.said_on
+        ):
+            out.append(str(claim_id))
+    return out
