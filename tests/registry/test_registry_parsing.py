@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gawah.errors import UserInputError
 from gawah.registry import Sex, Status, StatusVocabulary
@@ -168,3 +172,33 @@ class TestVocabularyDocs:
             assert f"`{term.code.value}`" in text
             for value in term.values:
                 assert value in text, value
+
+
+class TestNeverCrash:
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=30))
+    def test_parsers_only_raise_value_error(self, text: str) -> None:
+        """Any cell text parses or raises ValueError with a reason, never another error."""
+        for parse in (parse_age, parse_date, parse_cnic):
+            reason = "parsed"
+            try:
+                parse(text)
+            except ValueError as exc:
+                reason = str(exc)
+            assert reason
+        assert parse_sex(text) in (*Sex, None)
+        StatusVocabulary().lookup(text)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(0, 120), st.dates(dt.date(1950, 1, 1), dt.date(2099, 12, 31)))
+    def test_round_trip_of_clean_values(self, age: int, day: dt.date) -> None:
+        """Ages and dates written in the usual ways read back to the same value."""
+        assert parse_age(str(age)) == Age(age, age, age, False)
+        for written in (
+            day.isoformat(),
+            day.strftime("%d/%m/%Y"),
+            day.strftime("%d %b %Y"),
+        ):
+            parsed = parse_date(written)
+            assert parsed is not None
+            assert parsed.iso == day.isoformat()
