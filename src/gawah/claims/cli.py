@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gawah.claims._render import pick, proposals_table, warn_if_not_english
 from gawah.claims.export import write_victims_csv
 from gawah.claims.extract import extract, read_article
 from gawah.claims.model import (
@@ -24,7 +25,6 @@ from gawah.claims.model import (
     Claimant,
     ClaimantKind,
     ClaimProposal,
-    Extraction,
     Publication,
     Stance,
     parse_bounds,
@@ -205,25 +205,6 @@ def list_command(
     _out.print(table)
 
 
-def _proposals_table(extraction: Extraction) -> Table:
-    table = Table(title=f"{len(extraction.claims)} proposed claims")
-    for col in ("#", "category", "bounds", "stance", "claimant", "figure", "sentence"):
-        table.add_column(col)
-    for i, p in enumerate(extraction.claims, 1):
-        table.add_row(
-            str(i),
-            p.category.value,
-            p.bounds + (f" ({escape(p.note)})" if p.note else ""),
-            p.stance.value,
-            escape(f"{p.claimant.name} ({p.claimant.kind.value})")
-            if p.claimant
-            else "",
-            escape(p.figure),
-            f"{p.sentence_start}-{p.sentence_end}",
-        )
-    return table
-
-
 @claims_app.command("extract")
 def extract_command(
     file: Annotated[Path, typer.Argument(help="An article: plain text or HTML.")],
@@ -238,7 +219,7 @@ def extract_command(
 ) -> None:
     """Propose claims and named victims from an English article (nothing is recorded)."""
     result = extract(read_article(file))
-    _warn_if_not_english(result.text)
+    warn_if_not_english(result.text)
     if victims_csv is not None:
         n = write_victims_csv(result.victims, victims_csv, origin=file.name)
         _err.print(f"Wrote {n} named persons to {escape(str(victims_csv))}.")
@@ -249,34 +230,12 @@ def extract_command(
         }
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    _out.print(_proposals_table(result))
+    _out.print(proposals_table(result))
     for v in result.victims:
         age = f", {v.age}" if v.age is not None else ""
         place = f", {v.place}" if v.place else ""
         cat = f" ({v.category.value})" if v.category else ""
         _out.print(f"named person: {escape(v.name)}{age}{escape(place)}{cat}")
-
-
-def _warn_if_not_english(text: str) -> None:
-    """The rules read English; say so rather than silently proposing nothing."""
-    letters = [ch for ch in text if ch.isalpha()]
-    latin = sum(1 for ch in letters if ch.isascii())
-    if letters and latin / len(letters) < 0.5:
-        _err.print(
-            "[yellow]warning:[/] this text is mostly not in Latin script; the "
-            "extractor reads English only, so figures in it will be missed."
-        )
-
-
-def _pick(text: str, count: int) -> set[int]:
-    picked: set[int] = set()
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        if not part.strip().isdigit() or not 1 <= int(part) <= count:
-            raise UserInputError(f"--accept {text!r}: numbers from 1 to {count}")
-        picked.add(int(part))
-    return picked
 
 
 def _ask(p: ClaimProposal, i: int, count: int) -> str:
@@ -338,14 +297,14 @@ def review(
     ``--keep-duplicates`` is given.
     """
     result = extract(read_article(file))
-    _warn_if_not_english(result.text)
+    warn_if_not_english(result.text)
     proposals = list(result.claims)
     count = len(proposals)
     speakers: dict[int, Claimant] = {}
     if accept_all:
         chosen = set(range(1, count + 1))
     elif accept:
-        chosen = _pick(accept, count)
+        chosen = pick(accept, count)
     else:
         chosen = set()
         for i, p in enumerate(proposals, 1):
