@@ -203,3 +203,29 @@ class TestRestoreFromBackup:
                 assert len(report.equivocations) == 1
                 detected += 1
         assert detected == 3
+
+
+class TestTailTruncation:
+    def test_every_truncation_below_a_checkpoint_is_detected(
+        self, three_feeds: Workspace
+    ) -> None:
+        """Dropping the last k = 1..30 events of a checkpointed feed is always caught (S04)."""
+        mem = _memory_copy(three_feeds)
+        device = three_feeds.device
+        rows = mem.execute(
+            "SELECT * FROM ledger_events WHERE device = ? ORDER BY seq", (device,)
+        ).fetchall()
+        detected = 0
+        for k in range(1, len(rows) + 1):
+            mem.execute(
+                "DELETE FROM ledger_events WHERE device = ? AND seq > ?",
+                (device, len(rows) - k),
+            )
+            report = verify_store(mem, devices=[device], threads=1)
+            detected += any("truncated" in p.reason for p in report.problems)
+            mem.executemany(
+                "INSERT INTO ledger_events VALUES (?, ?, ?, ?, ?, ?, ?)", rows[-k:]
+            )
+        assert len(rows) == 30
+        assert detected == 30
+        assert verify_store(mem).ok
