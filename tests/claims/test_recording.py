@@ -175,3 +175,26 @@ class TestEvidenceLinks:
             got = get_claim(w.conn, claim_id)
             assert got is not None
             assert got.claim.evidence == (item.digest,)
+
+
+class TestProjectionOrder:
+    def test_withdrawal_arriving_before_its_claim_still_applies(self) -> None:
+        """Sync may deliver a withdrawal first; the claim is withdrawn once it arrives."""
+        import sqlite3
+
+        from gawah.claims.projection import PROJECTOR
+        from gawah.ledger import Event
+
+        def event(eid: str, kind: str, payload: dict[str, object]) -> Event:
+            return Event(eid, kind, payload, "FICTIONAL", "dev", 1, None,
+                         "2024-05-10T00:00:00Z", b"", b"")  # fmt: skip
+
+        conn = sqlite3.connect(":memory:")
+        PROJECTOR.create(conn)
+        PROJECTOR.apply(
+            conn, event("w1", "claim.withdrawn", {"claim_id": "c1", "reason": "dup"})
+        )
+        PROJECTOR.apply(conn, event("c1", "claim.recorded", _claim().to_payload()))
+        assert list_claims(conn) == []
+        (kept,) = list_recorded(conn, include_withdrawn=True)
+        assert (kept.withdrawn_by, kept.withdrawn_reason) == ("w1", "dup")

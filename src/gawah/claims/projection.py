@@ -2,9 +2,11 @@
 
 Tables (prefixed ``claims_``): ``claims`` holds one row per recorded claim,
 with the columns a timeline needs (incident, category, bounds, stance, speaker,
-dates) and the full payload for everything else. A withdrawn claim keeps its
-row and gains ``withdrawn_by``: the ledger never forgets what was said, and
-neither does the projection.
+dates) and the full payload for everything else. ``withdrawals`` holds one row
+per ``claim.withdrawn`` event; a withdrawn claim keeps its row (the ledger never
+forgets what was said). Withdrawals live in their own table so that the state is
+the same whatever order events arrive in: on a device that syncs a withdrawal
+before the claim it withdraws, the claim is still withdrawn once it arrives.
 """
 
 from __future__ import annotations
@@ -31,10 +33,14 @@ CREATE TABLE IF NOT EXISTS claims_claims (
     published_on TEXT,
     payload TEXT NOT NULL,
     author TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    withdrawn_by TEXT,
-    withdrawn_reason TEXT
+    recorded_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS claims_withdrawals (
+    event_id TEXT PRIMARY KEY,
+    claim_id TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS claims_withdrawals_claim ON claims_withdrawals (claim_id);
 CREATE INDEX IF NOT EXISTS claims_claims_incident
     ON claims_claims (incident_id, category);
 """
@@ -54,6 +60,7 @@ class ClaimsProjector:
     def drop(self, conn: sqlite3.Connection) -> None:
         """Drop the tables (a rebuild replays every event afterwards)."""
         conn.execute("DROP TABLE IF EXISTS claims_claims")
+        conn.execute("DROP TABLE IF EXISTS claims_withdrawals")
 
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
         """Fold one event in; other domains' events are ignored."""
@@ -61,12 +68,12 @@ class ClaimsProjector:
             self._recorded(conn, event)
         elif event.kind == CLAIM_WITHDRAWN:
             conn.execute(
-                "UPDATE claims_claims SET withdrawn_by = ?, withdrawn_reason = ? "
-                "WHERE claim_id = ? AND withdrawn_by IS NULL",
+                "INSERT OR IGNORE INTO claims_withdrawals (event_id, claim_id, reason) "
+                "VALUES (?, ?, ?)",
                 (
                     event.id,
-                    str(event.payload.get("reason", "")),
                     str(event.payload.get("claim_id", "")),
+                    str(event.payload.get("reason", "")),
                 ),
             )
 

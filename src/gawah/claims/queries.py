@@ -8,6 +8,13 @@ from dataclasses import dataclass
 
 from gawah.claims.model import Category, Claim
 
+# Claims with their first withdrawal (by event id, so every device agrees).
+_CLAIMS = (
+    "(SELECT c.*, w.event_id AS withdrawn_by, w.reason AS withdrawn_reason "
+    "FROM claims_claims AS c LEFT JOIN (SELECT claim_id, min(event_id) AS event_id, "
+    "reason FROM claims_withdrawals GROUP BY claim_id) AS w USING (claim_id))"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class RecordedClaim:
@@ -56,7 +63,7 @@ def list_recorded(
         where.append("withdrawn_by IS NULL")
     sql = (
         "SELECT claim_id, payload, author, recorded_at, withdrawn_by, withdrawn_reason "
-        "FROM claims_claims"
+        f"FROM {_CLAIMS}"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY coalesce(said_on, published_on, substr(recorded_at, 1, 10)),"
         " recorded_at, claim_id"
@@ -78,7 +85,7 @@ def get_claim(conn: sqlite3.Connection, claim_id: str) -> RecordedClaim | None:
     """One claim by its id (the id of its ``claim.recorded`` event), or None."""
     row = conn.execute(
         "SELECT payload, author, recorded_at, withdrawn_by, withdrawn_reason "
-        "FROM claims_claims WHERE claim_id = ?",
+        f"FROM {_CLAIMS} WHERE claim_id = ?",
         (claim_id,),
     ).fetchone()
     if row is None:
@@ -94,7 +101,7 @@ def same_claims(conn: sqlite3.Connection, claim: Claim) -> list[str]:
     """Ids of recorded claims that say the same thing (incident, speaker, category,
     bounds, stance, day): the same statement reported by a second outlet."""
     rows = conn.execute(
-        "SELECT claim_id, payload FROM claims_claims WHERE incident_id = ? AND "
+        f"SELECT claim_id, payload FROM {_CLAIMS} WHERE incident_id = ? AND "
         "category = ? AND low = ? AND high IS ? AND stance = ? AND withdrawn_by IS NULL",
         (
             claim.incident_id,
