@@ -38,7 +38,13 @@ class TestRebuild:
         import_list(ws, write_list(rows), source="party", incident="inc")
         rows[1][6] = "Injured"
         import_list(ws, write_list(rows, name="v2.csv"), source="party", incident="inc")
-        record_source(ws, "party", kind="party", description="FICTIONAL movement list")
+        record_source(
+            ws,
+            "party",
+            kind="party",
+            reliability="unsure",
+            independence_group="movement",
+        )
         ids = [r.report_id for r in list_reports(ws.conn)]
         assign_persons(
             ws, {"p1": ids[:2], "p2": ids[2:]}, run_id="run-1", method="test"
@@ -92,3 +98,43 @@ class TestPayload:
         for event in events:
             report, _ = report_from_payload(event.payload)
             assert report == stored[report.report_id]
+
+
+class TestSources:
+    def test_source_details_recorded_and_checked(self, ws: Workspace) -> None:
+        """Connection (MT19), reliability (MT42) and independence group are kept and checked."""
+        from gawah.registry import get_source
+
+        record_source(
+            ws,
+            "Party Newspaper",
+            kind="press",
+            connection="reporter",
+            reliability="likely_reliable",
+            independence_group="The Movement",
+        )
+        source = get_source(ws.conn, "party-newspaper")
+        assert source is not None
+        assert (source.connection, source.reliability, source.group) == (
+            "reporter",
+            "likely_reliable",
+            "the-movement",
+        )
+        with pytest.raises(UserInputError, match="reliability"):
+            record_source(ws, "x", reliability="trustworthy")
+
+    def test_older_workspace_tables_gain_new_columns(self) -> None:
+        """A sources table from before the MT19/MT42 columns is upgraded on create."""
+        from gawah.registry.projection import PROJECTOR
+
+        conn = sqlite3.connect(":memory:")
+        conn.execute(
+            "CREATE TABLE registry_sources (source_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+            " kind TEXT NOT NULL, description TEXT NOT NULL, event_id TEXT NOT NULL)"
+        )
+        conn.execute("INSERT INTO registry_sources VALUES ('a', 'A', 'press', '', 'e')")
+        PROJECTOR.create(conn)
+        row = conn.execute(
+            "SELECT connection, reliability, independence_group FROM registry_sources"
+        ).fetchone()
+        assert row == ("unknown", "unknown", "")

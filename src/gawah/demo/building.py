@@ -33,6 +33,12 @@ from gawah.workspace import CONFIG_FILE, Workspace
 DEMO_SEED = 20310314
 DEMO_INCIDENT = "qaumi-chowk"
 DEMO_AUTHOR = "demo documenter"
+_CONNECTIONS = {
+    "hospital": "medical_provider",
+    "party": "third_party",
+    "press": "reporter",
+    "families": "relative_of_victim",
+}
 _SOURCE_NAMES = {
     "hospital": "FICTIONAL District Headquarters Hospital register",
     "party": "FICTIONAL movement's list of martyrs, injured and detained",
@@ -105,6 +111,7 @@ def build_demo_workspace(home: Path, *, seed: int = DEMO_SEED) -> DemoSummary:
                     source.name,
                     kind=source.kind,
                     description=_SOURCE_NAMES[source.name],
+                    connection=_CONNECTIONS[source.name],
                 )
             result = import_list(
                 ws,

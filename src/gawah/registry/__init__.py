@@ -10,7 +10,9 @@ from gawah.registry.importing import ImportReport, RowsInvalidError, import_list
 from gawah.registry.models import (
     CANONICAL_COLUMNS,
     SENSITIVE_COLUMNS,
+    SOURCE_CONNECTIONS,
     SOURCE_KINDS,
+    SOURCE_RELIABILITY,
     Incident,
     PersonAssignment,
     PersonsAssigned,
@@ -47,7 +49,9 @@ from gawah.registry.vocabularies import DatePrecision, Sex, Status, StatusVocabu
 __all__ = [
     "CANONICAL_COLUMNS",
     "SENSITIVE_COLUMNS",
+    "SOURCE_CONNECTIONS",
     "SOURCE_KINDS",
+    "SOURCE_RELIABILITY",
     "UNRECOGNISED",
     "ColumnMap",
     "DatePrecision",

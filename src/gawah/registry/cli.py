@@ -21,7 +21,7 @@ from gawah.ledger.cli import read_passphrase
 from gawah.registry import queries
 from gawah.registry.exporting import export_csv, report_row
 from gawah.registry.importing import ImportReport, import_list
-from gawah.registry.models import SOURCE_KINDS
+from gawah.registry.models import SOURCE_CONNECTIONS, SOURCE_KINDS, SOURCE_RELIABILITY
 from gawah.registry.recording import record_incident, record_source
 from gawah.registry.vocabularies import Status
 from gawah.workspace import Workspace
@@ -315,13 +315,34 @@ def sources_add(
         str, typer.Option("--kind", help=", ".join(SOURCE_KINDS))
     ] = "other",
     description: Annotated[str, typer.Option("--description")] = "",
+    connection: Annotated[
+        str, typer.Option("--connection", help=", ".join(SOURCE_CONNECTIONS))
+    ] = "unknown",
+    reliability: Annotated[
+        str, typer.Option("--reliability", help=", ".join(SOURCE_RELIABILITY))
+    ] = "unknown",
+    group: Annotated[
+        str,
+        typer.Option("--group", help="Independence group shared with related sources."),
+    ] = "",
     home: Home = None,
     passphrase_file: PassFile = None,
 ) -> None:
-    """Record a source (or change its kind)."""
+    """Record a source (or change what is known about it)."""
     with _open(home, passphrase_file) as ws:
-        source = record_source(ws, name, kind=kind, description=description)
-    _out.print(f"Recorded source [bold]{source.source_id}[/] ({source.kind})")
+        source = record_source(
+            ws,
+            name,
+            kind=kind,
+            description=description,
+            connection=connection,
+            reliability=reliability,
+            independence_group=group,
+        )
+    _out.print(
+        f"Recorded source [bold]{source.source_id}[/] ({source.kind}, "
+        f"{source.connection}, {source.reliability}, group {source.group})"
+    )
 
 
 @sources_app.command("list")
@@ -331,7 +352,10 @@ def sources_list(home: Home = None, passphrase_file: PassFile = None) -> None:
         by_source = queries.counts(ws.conn).by_source
         for s in queries.list_sources(ws.conn):
             n = by_source.get(s.source_id, 0)
-            _out.print(f"[bold]{s.source_id}[/]  {s.kind}  {n} reports  {s.name}")
+            _out.print(
+                f"[bold]{s.source_id}[/]  {s.kind}  {s.reliability}  "
+                f"group {s.group}  {n} reports  {s.name}"
+            )
 
 
 def register(app: typer.Typer) -> None:

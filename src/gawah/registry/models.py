@@ -36,6 +36,18 @@ SENSITIVE_COLUMNS: tuple[str, ...] = (
     "witness_contact",
 )
 
+#: How the source knows (HURIDOCS MT19 "source connection to information").
+SOURCE_CONNECTIONS: tuple[str, ...] = (
+    "victim", "witness", "relative_of_victim", "medical_provider", "reporter", "lawyer",
+    "ngo", "official", "perpetrator", "third_party", "unknown",
+)  # fmt: skip
+
+#: How far the source has proved right (HURIDOCS MT42 "reliability").
+SOURCE_RELIABILITY: tuple[str, ...] = (
+    "highly_reliable", "likely_reliable", "unsure", "likely_unreliable",
+    "highly_unreliable", "unknown",
+)  # fmt: skip
+
 #: Source kinds (ECW "at least the kind of source"; HURIDOCS MT16/MT19 simplified).
 SOURCE_KINDS: tuple[str, ...] = (
     "hospital", "party", "press", "family", "official", "ngo", "witness", "lawyer",
@@ -76,12 +88,26 @@ class Incident:
 
 @dataclass(frozen=True)
 class Source:
-    """Who reported: a hospital register, a party list, a newspaper, families."""
+    """Who reported: a hospital register, a party list, a newspaper, families.
+
+    ``connection`` (HURIDOCS MT19) says how the source knows, ``reliability``
+    (MT42) how far it has proved right; sources sharing an ``independence_group``
+    (a party and its newspaper) do not corroborate each other. An empty group
+    means the source is its own group.
+    """
 
     source_id: str
     name: str
     kind: str = "other"
     description: str = ""
+    connection: str = "unknown"
+    reliability: str = "unknown"
+    independence_group: str = ""
+
+    @property
+    def group(self) -> str:
+        """The independence group, defaulting to the source itself."""
+        return self.independence_group or self.source_id
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON payload of a ``source.recorded`` event."""
@@ -95,6 +121,9 @@ class Source:
             name=str(payload["name"]),
             kind=str(payload.get("kind", "other")),
             description=str(payload.get("description", "")),
+            connection=str(payload.get("connection", "unknown")),
+            reliability=str(payload.get("reliability", "unknown")),
+            independence_group=str(payload.get("independence_group", "")),
         )
 
 

@@ -45,7 +45,10 @@ CREATE TABLE IF NOT EXISTS registry_incidents (
 );
 CREATE TABLE IF NOT EXISTS registry_sources (
     source_id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
-    description TEXT NOT NULL, event_id TEXT NOT NULL
+    description TEXT NOT NULL, event_id TEXT NOT NULL,
+    connection TEXT NOT NULL DEFAULT 'unknown',
+    reliability TEXT NOT NULL DEFAULT 'unknown',
+    independence_group TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS registry_reports (
     {
@@ -110,6 +113,7 @@ class RegistryProjector:
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
+        _add_missing_columns(conn)
 
     def drop(self, conn: sqlite3.Connection) -> None:
         """Drop every registry table (``gawah ledger rebuild`` recreates them)."""
@@ -121,6 +125,25 @@ class RegistryProjector:
         handler = _HANDLERS.get(event.kind)
         if handler is not None:
             handler(conn, event)
+
+
+# Columns added after the first release, with their SQL definitions: a workspace
+# created earlier gets them on open, so its projection keeps working.
+_LATER_COLUMNS = {
+    "registry_sources": (
+        ("connection", "TEXT NOT NULL DEFAULT 'unknown'"),
+        ("reliability", "TEXT NOT NULL DEFAULT 'unknown'"),
+        ("independence_group", "TEXT NOT NULL DEFAULT ''"),
+    ),
+}
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in _LATER_COLUMNS.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, definition in columns:
+            if name not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
 
 def _incident(conn: sqlite3.Connection, event: Event) -> None:
@@ -138,13 +161,18 @@ def _incident(conn: sqlite3.Connection, event: Event) -> None:
 def _source(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
     conn.execute(
-        "INSERT OR REPLACE INTO registry_sources VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO registry_sources (source_id, name, kind, description, "
+        "event_id, connection, reliability, independence_group) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             p["source_id"],
             p["name"],
             p.get("kind", "other"),
             p.get("description", ""),
             event.id,
+            p.get("connection", "unknown"),
+            p.get("reliability", "unknown"),
+            p.get("independence_group", ""),
         ),
     )
 

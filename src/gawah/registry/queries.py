@@ -153,13 +153,11 @@ def report_versions(
 
 def list_sources(conn: sqlite3.Connection) -> list[Source]:
     """Every source, by id."""
-    return [
-        Source(str(a), str(b), str(c), str(d))
-        for a, b, c, d in conn.execute(
-            "SELECT source_id, name, kind, description FROM registry_sources "
-            "ORDER BY source_id"
-        )
-    ]
+    rows = conn.execute(
+        "SELECT source_id, name, kind, description, connection, reliability, "
+        "independence_group FROM registry_sources ORDER BY source_id"
+    )
+    return [Source(*(str(v) for v in row)) for row in rows]
 
 
 def get_source(conn: sqlite3.Connection, source_id: str) -> Source | None:

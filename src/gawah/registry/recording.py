@@ -16,8 +16,10 @@ from gawah.errors import UserInputError
 from gawah.registry.models import (
     INCIDENT_RECORDED,
     PERSONS_ASSIGNED,
+    SOURCE_CONNECTIONS,
     SOURCE_KINDS,
     SOURCE_RECORDED,
+    SOURCE_RELIABILITY,
     Incident,
     PersonAssignment,
     PersonsAssigned,
@@ -42,14 +44,33 @@ def source_id_for(name: str) -> str:
 
 
 def record_source(
-    ws: Workspace, name: str, *, kind: str = "other", description: str = ""
+    ws: Workspace,
+    name: str,
+    *,
+    kind: str = "other",
+    description: str = "",
+    connection: str = "unknown",
+    reliability: str = "unknown",
+    independence_group: str = "",
 ) -> Source:
-    """Record a source (or update its kind and description); returns it."""
-    if kind not in SOURCE_KINDS:
-        raise UserInputError(
-            f"source kind {kind!r} is not one of: {', '.join(SOURCE_KINDS)}"
-        )
-    source = Source(source_id_for(name), name, kind, description)
+    """Record a source (or update what is known about it); returns it.
+
+    ``connection`` is a HURIDOCS MT19 term, ``reliability`` an MT42 term (see
+    docs/reference/vocabularies.md).
+    """
+    for value, allowed, what in (
+        (kind, SOURCE_KINDS, "kind"),
+        (connection, SOURCE_CONNECTIONS, "connection"),
+        (reliability, SOURCE_RELIABILITY, "reliability"),
+    ):
+        if value not in allowed:
+            raise UserInputError(
+                f"source {what} {value!r} is not one of: {', '.join(allowed)}"
+            )
+    group = source_id_for(independence_group) if independence_group else ""
+    source = Source(
+        source_id_for(name), name, kind, description, connection, reliability, group
+    )
     ws.append(SOURCE_RECORDED, source.to_payload())
     return source
 
