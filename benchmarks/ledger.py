@@ -63,6 +63,8 @@ def bench_batch_and_verify(folder: Path, count: int) -> tuple[float, float, floa
 
 def bench_import(folder: Path, rows: int) -> float | None:
     """Seconds to import a generated CSV of ``rows`` rows, or None if unavailable."""
+    if rows <= 0:
+        return None
     try:
         registry = importlib.import_module("gawah.registry")
         scenario = importlib.import_module("gawah.testing.scenario")
@@ -105,7 +107,9 @@ def main() -> None:
         )
         seconds = bench_import(folder, args.import_rows)
         if seconds is None:
-            print("import: skipped (gawah.registry.import_list not available)")
+            print(
+                "import: skipped (--import-rows 0, or gawah.registry.import_list absent)"
+            )
         else:
             print(f"import of a {args.import_rows:,}-row CSV: {seconds:.1f} s")
 
