@@ -337,3 +337,23 @@ class TestDateline:
         (p,) = extract_claims("LAHORE: Police said 700 people were still held.")
         assert p.claimant is not None
         assert p.claimant.name == "Police"
+
+
+class TestLists:
+    def test_list_items_take_the_speaker_of_their_heading(self) -> None:
+        """Bullets under "X recorded the following:" are X's figures, until the list ends."""
+        text = (
+            "The FICTIONAL Rights Commission recorded the following:\n"
+            "- 27 people killed\n"
+            "- over 400 injured\n"
+            "The city was calm. 12 people were detained on Monday.\n"
+        )
+        got = [
+            (p.low, p.claimant.name if p.claimant else None)
+            for p in extract_claims(text)
+        ]
+        assert got == [
+            (27, "FICTIONAL Rights Commission"),
+            (401, "FICTIONAL Rights Commission"),
+            (12, None),
+        ]

@@ -85,6 +85,8 @@ _REJECTED = re.compile(
     r"untrue|propaganda|exaggerated|incorrect|fake|wrong|fiction)\b",
     re.IGNORECASE,
 )
+# A list item under "The commission recorded the following:" is the commission's.
+_BULLET = re.compile(r"^\s*(?:[-•*–·▪]|\d{1,2}[.)])\s+")
 _DENY_SCOPE_END = re.compile(r",\s+(?:saying|adding|and|but|while|though)\b")
 _ZERO_REACH = 60  # characters after "no one" in which its verb must appear
 
@@ -96,6 +98,7 @@ class _Context:
     last_claimant: Claimant | None = None
     last_category: Category | None = None
     previous_sentence: str = ""
+    list_claimant: Claimant | None = None  # speaker of "X recorded the following:"
     claims: list[ClaimProposal] = field(default_factory=list)
 
 
@@ -158,10 +161,15 @@ def _decode(raw: bytes) -> str:
 
 def _sentence_claims(sentence: Span, ctx: _Context) -> None:
     whole = find_attribution(sentence.text)
+    bullet = bool(_BULLET.match(sentence.text))
+    if not bullet:
+        ctx.list_claimant = None
     for clause in split_clauses(sentence):
         own = find_attribution(clause.text)
         attribution = own or whole
         claimant = attribution.claimant if attribution else None
+        if claimant is None and bullet:
+            claimant = ctx.list_claimant
         if claimant is None and (
             is_pronoun_speaker(clause.text) or is_pronoun_speaker(sentence.text)
         ):
@@ -174,6 +182,8 @@ def _sentence_claims(sentence: Span, ctx: _Context) -> None:
         ctx.claims.extend(found)
         if claimant is not None:
             ctx.last_claimant = claimant
+    if sentence.text.rstrip().endswith(":") and whole is not None:
+        ctx.list_claimant = whole.claimant
 
 
 def _from_subject(sentence: str) -> Claimant | None:
