@@ -136,3 +136,12 @@ class TestProjectors:
             assert callable(projector.create)
             assert callable(projector.drop)
             assert callable(projector.apply)
+
+
+class TestDurableSettings:
+    def test_refuses_a_database_without_wal(self) -> None:
+        """A database that cannot run WAL + synchronous=FULL is refused (S08b)."""
+        from gawah.ledger.store import connect
+
+        with pytest.raises(WorkspaceError, match="WAL"):
+            connect(":memory:")
