@@ -229,3 +229,20 @@ class TestTailTruncation:
         assert len(rows) == 30
         assert detected == 30
         assert verify_store(mem).ok
+
+
+class TestDuplicates:
+    def test_a_duplicated_row_is_detected(self, three_feeds: Workspace) -> None:
+        """Even with the uniqueness index removed, a stored duplicate is reported."""
+        mem = _memory_copy(three_feeds)
+        mem.execute("CREATE TABLE copy AS SELECT * FROM ledger_events")
+        mem.execute("DROP TABLE ledger_events")
+        mem.execute("ALTER TABLE copy RENAME TO ledger_events")
+        row = mem.execute("SELECT * FROM ledger_events WHERE pos = 7").fetchone()
+        mem.execute(
+            "INSERT INTO ledger_events VALUES (?, ?, ?, ?, ?, ?, ?)", (999, *row[1:])
+        )
+        report = verify_store(mem, threads=1)
+        assert not report.ok
+        assert report.first_problem is not None
+        assert report.first_problem.reason == "the same event is stored twice"

@@ -225,7 +225,13 @@ def _check_chain(
     expected = 1
     for seq in sorted(feed):
         entries = feed[seq]
-        if len({e[1] for e in entries}) > 1 and device not in forked:
+        distinct = {e[1] for e in entries}
+        if len(distinct) < len(entries):
+            reason = "the same event is stored twice"
+            problems.append(
+                (entries[-1][0], Problem(device, seq, entries[-1][1], reason))
+            )
+        if len(distinct) > 1 and device not in forked:
             forked.append(device)
         if seq != expected:
             pos = entries[0][0]
