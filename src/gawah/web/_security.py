@@ -22,6 +22,7 @@ SECURE_COOKIE = "__Host-gawah_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_BODY = 21 * 1024 * 1024  # the largest upload (20 MB) plus form overhead
 TOUCH_EVERY = 10.0  # seconds; idle timeouts are minutes, so fewer writes lose nothing
 
 CSP = (
@@ -75,6 +76,24 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {})
+        declared = _content_length(scope)
+        if declared is not None and declared > MAX_BODY:
+            await _too_large(
+                scope, send_with_headers_factory(scope, send, self.backend)
+            )
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise _BodyTooLargeError
+            return message
+
+        started = False
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -98,9 +117,56 @@ class SecurityHeadersMiddleware:
                 if cookie is not None:
                     headers.append((b"set-cookie", cookie.encode()))
                 message["headers"] = headers
+                nonlocal started
+                started = True
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, counted, send_with_headers)
+        except _BodyTooLargeError:
+            if started:
+                raise
+            await _too_large(scope, send_with_headers)
+
+
+class _BodyTooLargeError(Exception):
+    """The request body grew past MAX_BODY while streaming."""
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", []):
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def send_with_headers_factory(scope: Scope, send: Send, backend: Backend) -> Send:
+    """A ``send`` that adds the security headers (for answers made before the app)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *HEADERS]
+        await send(message)
+
+    return wrapped
+
+
+async def _too_large(scope: Scope, send: Send) -> None:
+    body = b'{"detail":"the request is too large"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 _OURS = frozenset(
