@@ -198,3 +198,18 @@ class TestProjectionOrder:
         assert list_claims(conn) == []
         (kept,) = list_recorded(conn, include_withdrawn=True)
         assert (kept.withdrawn_by, kept.withdrawn_reason) == ("w1", "dup")
+
+
+class TestOutletAsSpeaker:
+    @pytest.mark.parametrize(
+        ("outlet", "kind"),
+        [("FICTIONAL Wire", ClaimantKind.PRESS), ("FICTIONAL Justice Forum", ClaimantKind.NGO),
+         ("FICTIONAL Meridian", ClaimantKind.PRESS), ("", ClaimantKind.OTHER)],
+    )  # fmt: skip
+    def test_unattributed_proposal_speaks_for_its_publisher(
+        self, outlet: str, kind: ClaimantKind
+    ) -> None:
+        """With no speaker in the text, the publisher is the claimant, kind from its name."""
+        (p,) = extract_claims("An estimated 2,500 troops were sent to the capital.")
+        claim = p.to_claim("karak", publication=Publication(outlet=outlet))
+        assert (claim.claimant.name, claim.claimant.kind) == (outlet, kind)

@@ -153,10 +153,7 @@ class ClaimProposal(_Frozen):
         """Turn an accepted proposal into a claim; unattributed text falls back to the outlet."""
         who = claimant or self.claimant
         if who is None:
-            outlet = publication.outlet if publication else ""
-            who = Claimant(
-                name=outlet, kind=ClaimantKind.PRESS if outlet else ClaimantKind.OTHER
-            )
+            who = _outlet_as_claimant(publication.outlet if publication else "")
         return Claim(
             incident_id=incident_id,
             claimant=who,
@@ -191,6 +188,19 @@ class Extraction(_Frozen):
     text: str
     claims: tuple[ClaimProposal, ...] = ()
     victims: tuple[VictimProposal, ...] = ()
+
+
+def _outlet_as_claimant(outlet: str) -> Claimant:
+    """The publisher speaks when the text names no one: a rights group's statement is
+    the group's (kind from its name), anything else is the press."""
+    from gawah.claims._attribution import classify  # the classifier imports this module
+
+    if not outlet:
+        return Claimant(kind=ClaimantKind.OTHER)
+    kind = classify(outlet)
+    return Claimant(
+        name=outlet, kind=ClaimantKind.PRESS if kind is ClaimantKind.OTHER else kind
+    )
 
 
 def format_bounds(low: int, high: int | None) -> str:
