@@ -19,6 +19,7 @@ from typing import Any, cast
 import duckdb
 import pandas as pd
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals import comparison_level as _comparison_level
 
 from gawah.linkage.blocking import blocking_rules, training_rules
 from gawah.linkage.compare import comparisons
@@ -29,6 +30,10 @@ DEFAULT_MATCH_THRESHOLD = 0.7
 # Undecided pairs in [low, high) go to the review queue.
 DEFAULT_REVIEW_LOW = 0.3
 DEFAULT_REVIEW_HIGH = 0.95
+# EM on few pairs drives some m probabilities to 0 (a level no match happened
+# to reach); floored here so that one comparison cannot veto a pair on too
+# little evidence (log2(0.005 / u) is about -7 for a common level).
+_PROBABILITY_FLOOR = 0.005
 # Splink needs a floor for the EM prior when no deterministic rule finds anything.
 _FALLBACK_PRIOR = 1e-4
 
@@ -109,16 +114,62 @@ def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
     """
     settings = linker._settings_obj
     before = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
+    # Splink 5.0.0's EM can end a session on an m of exactly 0 (a level no
+    # match reached), which its own validator then rejects, losing the whole
+    # session; we let it through and floor such values below.
+    validate = _comparison_level._validate_m_u_probability
+    _comparison_level._validate_m_u_probability = _no_check
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs
         )
     except Exception as exc:  # a rule that finds no pairs in this data: skip it
         logging.getLogger(__name__).debug("EM rule skipped: %s", exc)
+    finally:
+        _comparison_level._validate_m_u_probability = validate
     after = {c.output_column_name: c for c in settings.core_model_settings.comparisons}
     settings.core_model_settings.comparisons = [
         after.get(c.output_column_name, c) for c in before.comparisons
     ]
+    for comparison in settings.core_model_settings.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            for name in ("_m_probability",):
+                value = getattr(level, name)
+                if isinstance(value, float) and value < _PROBABILITY_FLOOR:
+                    setattr(level, name, _PROBABILITY_FLOOR)
+
+
+# Comparisons whose levels run from the closest agreement to the farthest.
+_ORDERED = frozenset({"name", "father", "age", "place", "date"})
+
+
+def _monotone(linker: Linker) -> None:
+    """Make closer agreement never count against a pair more than farther agreement.
+
+    EM on few pairs can give "dates 2 days apart" a lower Bayes factor than
+    "dates a month apart"; for ordered comparisons we raise such a level's m
+    until its Bayes factor equals the next farther level's (isotonic in the
+    Bayes factor, a constraint of the model, not a fit to labels).
+    """
+    for comparison in linker._settings_obj.core_model_settings.comparisons:
+        if comparison.output_column_name not in _ORDERED:
+            continue
+        levels = comparison._comparison_levels_excluding_null
+        for near, far in zip(levels[-2::-1], levels[:0:-1], strict=True):
+            m_near, u_near = near._m_probability, near._u_probability
+            m_far, u_far = far._m_probability, far._u_probability
+            if not all(
+                isinstance(v, float) and v > 0 for v in (m_near, u_near, m_far, u_far)
+            ):
+                continue
+            if m_near / u_near < m_far / u_far:
+                near._m_probability = min(1.0, m_far / u_far * u_near)
+
+
+def _no_check(
+    value: float | str | None, param_name: str, level_not_observed_text: str
+) -> None:
+    return None
 
 
 def _estimate(
@@ -148,6 +199,7 @@ def _estimate(
     )
     for rule in training_rules():
         _em_session(linker, rule, options)
+    _monotone(linker)
     if labels is not None and len(labels) > 0:
         matches = labels[labels["clerical_match_score"] == 1.0]
         if len(matches) >= 20:

@@ -189,4 +189,23 @@ def comparisons(exclude: frozenset[str] = frozenset()) -> list[ComparisonCreator
         "sex": ExactFieldComparison("sex"),
         "cnic": ExactFieldComparison("cnic"),
     }
-    return [c for name, c in every.items() if name not in exclude]
+    return [
+        c.configure(m_probabilities=_STARTING_M[name])
+        for name, c in every.items()
+        if name not in exclude
+    ]
+
+
+# Starting m probabilities (non-null levels, in order): where EM finds too few
+# pairs to estimate a level (small lists), these stand; they encode only
+# "agreement is likelier among matches", with no data behind their exact values.
+_STARTING_M: dict[str, list[float]] = {
+    "name": [0.55, 0.15, 0.1, 0.1, 0.04, 0.04, 0.02],
+    "father": [0.7, 0.1, 0.08, 0.06, 0.06],
+    "age": [0.8, 0.12, 0.05, 0.03],
+    "place": [0.35, 0.05, 0.1, 0.45, 0.05],
+    "date": [0.6, 0.3, 0.07, 0.03],
+    "status": [0.85, 0.15],
+    "sex": [0.98, 0.02],
+    "cnic": [0.95, 0.05],
+}

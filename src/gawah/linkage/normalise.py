@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
@@ -341,7 +342,7 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         tehsil=get.get("tehsil"),
         district=get.get("district"),
     )
-    date = pd.to_datetime(get.get("date") or "", errors="coerce")
+    date = _parse_date(get.get("date"))
     return {
         "name_key": parsed.key or None,
         "name_tokens": sorted(parsed.tokens),
@@ -355,13 +356,31 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         "age_hi": age.high,
         "sex": canonical_sex(get.get("sex")),
         "status": canonical_status(get.get("status")),
-        "date": None if pd.isna(date) else date.date().isoformat(),
+        "date": None if date is None else date.date().isoformat(),
         "district": place.district,
         "tehsil": place.tehsil,
         "union_council": place.union_council,
         "village": place.village,
         "cnic": canonical_cnic(get.get("national_id")),
     }
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _parse_date(text: str | None) -> pd.Timestamp | None:
+    """ISO dates as they are; others day first ("15-03-2031", "15/03/2031")."""
+    if not text:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas' format-guessing notice
+        if _ISO_DATE.match(text):
+            value = pd.to_datetime(text[:10], errors="coerce", format="%Y-%m-%d")
+        elif len(re.findall(r"\d+", text)) < 2:
+            return None  # "Mar 2031", "2031": no day, not the 1st of the month
+        else:
+            value = pd.to_datetime(text, errors="coerce", dayfirst=True)
+    return None if pd.isna(value) else value
 
 
 def _rarest(skels: list[str], freq: dict[str, int], rank: int) -> str | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from gawah.errors import UserInputError
+from gawah.linkage.gazetteer import lookup
 from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
 from gawah.linkage.projection import LINK_RAN
 from gawah.linkage.review import decisions, explain
@@ -172,7 +173,8 @@ def capture_histories(ws: Workspace, strata: Sequence[str] = ()) -> pd.DataFrame
 
     One row per distinct pattern (and stratum): ``in_<source>`` 0/1 columns,
     ``count`` persons. A person's stratum value is the commonest non-empty
-    value among their reports (ties: alphabetical).
+    value among their reports (ties: alphabetical); districts are read
+    through the gazetteer, so spellings of one district are one stratum.
 
     Args:
         ws: the open workspace (after :func:`link_workspace`).
@@ -202,6 +204,11 @@ def capture_histories(ws: Workspace, strata: Sequence[str] = ()) -> pd.DataFrame
                     f"unknown stratum {s!r}: use a report field such as district"
                 )
             v = str(_value(getattr(report, s)) or "")
+            if s == "district" and v:
+                entry = lookup(
+                    v
+                )  # "Pindi", "راولپنڈی" and "Rawalpindi" are one stratum
+                v = entry.district if entry else v
             if v:
                 values.setdefault(pid, {}).setdefault(s, Counter())[v] += 1
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -1,0 +1,172 @@
+"""Linkage over a workspace: persons, review decisions, stable ids, capture histories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from _linkage_accuracy import score
+from _linkage_cli import Run
+
+from gawah.errors import UserInputError
+from gawah.linkage import capture_histories, decide, link_workspace, review_queue
+from gawah.registry import import_list, person_of_report
+from gawah.testing import scenario
+from gawah.testing.signer import fixed_seed
+from gawah.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def home(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, scenario.Scenario]]:
+    """A workspace holding the four lists of a 300-victim fictional scenario."""
+    root = tmp_path_factory.mktemp("linkws")
+    sc = scenario.generate(n_victims=300)
+    paths = scenario.write_csvs(sc, root / "lists")
+    ws = Workspace.init(
+        root / "ws", author="FICTIONAL reviewer", key_seed=fixed_seed("linkage")
+    )
+    for name, path in paths.items():
+        import_list(ws, path, source=name, skip_invalid=True)
+    ws.close()
+    return root / "ws", sc
+
+
+@pytest.fixture
+def ws(home: tuple[Path, scenario.Scenario]) -> Iterator[Workspace]:
+    workspace = Workspace.open(home[0])
+    yield workspace
+    workspace.close()
+
+
+def _truth_pairs(sc: scenario.Scenario, ws: Workspace) -> set[tuple[str, str]]:
+    truth = {
+        (s.name, row["record_id"]): pid
+        for s in sc.lists
+        for row, pid in zip(s.rows, s.person_ids, strict=True)
+    }
+    rows = ws.conn.execute(
+        "SELECT r.report_id, s.name, r.record_id FROM registry_reports r "
+        "JOIN registry_sources s USING (source_id)"
+    ).fetchall()
+    by_person: dict[str, list[str]] = {}
+    for report_id, source, record_id in rows:
+        by_person.setdefault(truth[(source, record_id)], []).append(report_id)
+    return {
+        tuple(sorted((a, b)))
+        for ms in by_person.values()
+        for i, a in enumerate(ms)
+        for b in ms[i + 1 :]
+    }  # type: ignore[misc]
+
+
+class TestLinkWorkspace:
+    def test_link_fills_persons(
+        self, ws: Workspace, home: tuple[Path, scenario.Scenario]
+    ) -> None:
+        """Linking assigns every report to a person, with good pairwise accuracy."""
+        run = link_workspace(ws)
+        persons = person_of_report(ws.conn)
+        assert len(persons) == run.n_reports
+        members: dict[str, list[str]] = {}
+        for report, person in persons.items():
+            members.setdefault(person, []).append(report)
+        predicted = {
+            tuple(sorted((a, b)))
+            for ms in members.values()
+            for i, a in enumerate(ms)
+            for b in ms[i + 1 :]
+        }
+        s = score(predicted, _truth_pairs(home[1], ws))  # type: ignore[arg-type]
+        assert s.f1 >= 0.85
+
+    def test_decisions_win_and_ids_stay(self, ws: Workspace) -> None:
+        """A non-match decision splits a pair on relink; untouched persons keep their ids."""
+        first = link_workspace(ws)
+        before = person_of_report(ws.conn)
+        queue = review_queue(ws)
+        assert queue, "the scenario should leave some pairs for review"
+        pair = queue[0]
+        assert pair.explanation
+        assert all(line.level for line in pair.explanation)
+        decide(ws, pair, "non_match", "FICTIONAL reviewer")
+        assert all(
+            (p.report_l, p.report_r) != (pair.report_l, pair.report_r)
+            for p in review_queue(ws)
+        )
+        link_workspace(ws)
+        after = person_of_report(ws.conn)
+        assert after[pair.report_l] != after[pair.report_r]
+        unchanged = sum(before[r] == after[r] for r in before)
+        assert unchanged / len(before) > 0.95
+        assert first.n_reports == len(after)
+
+    def test_match_decision_joins(self, ws: Workspace) -> None:
+        """A match decision joins two reports the model kept apart."""
+        link_workspace(ws)
+        persons = person_of_report(ws.conn)
+        a, b = sorted(persons, key=lambda r: persons[r])[:2]
+        if persons[a] == persons[b]:
+            b = next(r for r in persons if persons[r] != persons[a])
+        decide(ws, (a, b), "match", "FICTIONAL reviewer")
+        link_workspace(ws)
+        after = person_of_report(ws.conn)
+        assert after[a] == after[b]
+
+    def test_bad_decision(self, ws: Workspace) -> None:
+        """Unknown decisions and unknown reports are refused."""
+        report = next(iter(person_of_report(ws.conn)))
+        with pytest.raises(UserInputError):
+            decide(ws, (report, "rep-nope"), "match", "x")
+        with pytest.raises(UserInputError):
+            decide(ws, (report, report + "x"), "maybe", "x")
+
+
+class TestCaptureHistories:
+    def test_table_counts_every_person(self, ws: Workspace) -> None:
+        """One in_<source> column per list; counts add up to the persons."""
+        link_workspace(ws)
+        table = capture_histories(ws)
+        assert sorted(c for c in table.columns if c.startswith("in_")) == [
+            "in_families",
+            "in_hospital",
+            "in_party",
+            "in_press",
+        ]
+        assert table["count"].sum() == len(set(person_of_report(ws.conn).values()))
+        assert (table.filter(like="in_").sum(axis=1) > 0).all()
+
+    def test_strata(self, ws: Workspace) -> None:
+        """Per-stratum tables split the same persons; district spellings are one stratum."""
+        table = capture_histories(ws, ["district"])
+        assert table["count"].sum() == capture_histories(ws)["count"].sum()
+        assert "Rwp" not in set(table["district"])
+        assert "Pindi" not in set(table["district"])
+
+    def test_unknown_stratum(self, ws: Workspace) -> None:
+        """An unknown stratum field is a user error."""
+        with pytest.raises(UserInputError):
+            capture_histories(ws, ["shoe_size"])
+
+
+class TestCli:
+    def test_link_and_review(
+        self,
+        home: tuple[Path, scenario.Scenario],
+        gawah: Callable[..., Run],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """`gawah link --home` links; `gawah link review` records the answers given."""
+        result = gawah("link", "--home", str(home[0]))
+        assert result.code == 0, result.stderr
+        assert "persons" in result.stdout
+        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("n\nq\n"))
+        result = gawah("link", "review", "--home", str(home[0]))
+        assert result.code == 0, result.stderr
+        with Workspace.open(home[0]) as ws:
+            decided = ws.conn.execute(
+                "SELECT count(*) FROM linkage_decisions WHERE decision = 'non_match'"
+            ).fetchone()[0]
+        assert decided >= 1
