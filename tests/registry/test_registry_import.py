@@ -275,3 +275,32 @@ class TestIncidents:
         assert (second.added, second.changed) == (3, 0)
         assert len(list_reports(ws.conn, incident="inc")) == 3
         assert len(list_reports(ws.conn, incident="inc2")) == 3
+
+
+class TestCheckAndSheets:
+    def test_dry_run_records_nothing(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """A dry run reports what an import would add and records no event."""
+        path = write_list(good_rows())
+        events = ws.ledger.count()
+        result = import_list(ws, path, source="party", dry_run=True)
+        assert (result.added, result.dry_run) == (3, True)
+        assert ws.ledger.count() == events
+        assert import_list(ws, path, source="party").added == 3
+
+    def test_sheet_by_name(self, ws: Workspace, tmp_path: Path) -> None:
+        """--sheet picks a named sheet; an unknown name lists the sheets."""
+        book = openpyxl.Workbook()
+        first = book.active
+        assert first is not None
+        first.title = "Summary"
+        first.append(["total", "12"])
+        victims = book.create_sheet("Victims")
+        victims.append(["record_id", "full_name", "status"])
+        victims.append(["1", "Gul Khan", "Shaheed"])
+        path = tmp_path / "book.xlsx"
+        book.save(path)
+        assert import_list(ws, path, source="party", sheet="Victims").added == 1
+        with pytest.raises(UserInputError, match="Summary, Victims"):
+            import_list(ws, path, source="party", sheet="Dead")

@@ -66,6 +66,8 @@ def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
 
 
 def _print_import(report: ImportReport) -> None:
+    if report.dry_run:
+        _out.print("[bold]Check only[/]: nothing was recorded. An import would give:")
     _out.print(
         f"[bold]{report.file.name}[/] ({report.encoding}) -> source [bold]{report.source_id}[/]: "
         f"{report.rows} rows, [green]{report.added} added[/], {report.changed} changed, "
@@ -96,6 +98,15 @@ def import_command(
         Path | None,
         typer.Option("--map", help="TOML file renaming headers and statuses."),
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet to read (default: first).")
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Check the list and show what would change; record nothing."
+        ),
+    ] = False,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -115,6 +126,8 @@ def import_command(
             mapping=map_file,
             skip_invalid=skip_invalid,
             progress=True,
+            sheet=sheet,
+            dry_run=check,
         )
     _print_import(report)
 

@@ -80,6 +80,7 @@ class ImportReport:
     extra_columns: tuple[str, ...]
     reject_file: Path | None
     events: int
+    dry_run: bool = False
 
 
 def _file_sha256(path: Path) -> str:
@@ -119,6 +120,8 @@ def import_list(
     mapping: ColumnMap | Path | str | None = None,
     skip_invalid: bool = False,
     progress: bool = False,
+    sheet: str | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Import one source list into the workspace (steps: the module docstring).
 
@@ -131,6 +134,9 @@ def import_list(
         skip_invalid: import the good rows; write bad ones to
             ``<file>.rejected.csv``.
         progress: show a progress bar for lists over 1,000 rows.
+        sheet: the XLSX sheet to read (default: the first).
+        dry_run: check and compare, but record nothing and write no reject file;
+            the report says what an import would do.
 
     Raises:
         RowsInvalidError: rows are bad and ``skip_invalid`` is off (nothing recorded).
@@ -152,7 +158,7 @@ def import_list(
     source_id = source_id_for(source)
     existing_source = queries.get_source(conn, source_id)
 
-    table = read_table(path)
+    table = read_table(path, sheet)
     file_sha = _file_sha256(path)
     parser = RowParser(
         table.headers,
@@ -200,10 +206,10 @@ def import_list(
             events.append((REPORT_RECORDED, report_payload(report, row.sensitive)))
 
     reject_file = None
-    if rejected:
+    if rejected and not dry_run:
         reject_file = _reject_path(path)
         _write_rejects(reject_file, table.headers, rejected)
-    if events:
+    if events and not dry_run:
         _append(ws, events, show)
     return ImportReport(
         file=path,
@@ -221,6 +227,7 @@ def import_list(
         extra_columns=tuple(sorted(parser.extra_headers.values())),
         reject_file=reject_file,
         events=len(events),
+        dry_run=dry_run,
     )
 
 

@@ -100,8 +100,8 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path) -> Table:
-    """Read the first sheet of an XLSX workbook; dates become ISO text."""
+def read_xlsx(path: Path, sheet_name: str | None = None) -> Table:
+    """Read one sheet (default: the first) of an XLSX workbook; dates become ISO text."""
     import openpyxl
 
     try:
@@ -111,7 +111,15 @@ def read_xlsx(path: Path) -> Table:
             f"{path.name}: not a readable XLSX workbook ({exc})"
         ) from None
     try:
-        sheet = book.worksheets[0]
+        if sheet_name is None:
+            sheet = book.worksheets[0]
+        elif sheet_name in book.sheetnames:
+            sheet = book[sheet_name]
+        else:
+            names = ", ".join(book.sheetnames)
+            raise UserInputError(
+                f"{path.name}: no sheet {sheet_name!r} (sheets: {names})"
+            )
         it = sheet.iter_rows(values_only=True)
         header = next(it, None)
         if header is None:
@@ -129,10 +137,12 @@ def read_xlsx(path: Path) -> Table:
     return Table(headers, tuple(rows), "xlsx")
 
 
-def read_table(path: Path) -> Table:
-    """Read a CSV or XLSX source list."""
+def read_table(path: Path, sheet: str | None = None) -> Table:
+    """Read a CSV or XLSX source list (``sheet`` picks an XLSX sheet by name)."""
     if not path.is_file():
         raise UserInputError(f"{path}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path)
+        return read_xlsx(path, sheet)
+    if sheet is not None:
+        raise UserInputError(f"{path.name}: --sheet applies to XLSX workbooks only")
     return read_csv(path)
