@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from gawah.config import resolve_home
@@ -41,6 +44,17 @@ PassFileOption = Annotated[
         dir_okay=False,
     ),
 ]
+
+
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr for long runs (over 10,000 events)."""
+    if total <= 10_000:
+        yield lambda _done: None
+        return
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def read_passphrase(passphrase_file: Path | None) -> str | None:
@@ -98,10 +112,13 @@ def verify(
 ) -> None:
     """Re-hash every event, check signatures, chain links, checkpoints (exit 3: bad)."""
     # Verification never signs: a checkpoint over tampered data would bless it.
-    with Workspace.open(
-        resolve_home(home), projectors=[], checkpoint_on_close=False
-    ) as ws:
-        report = ws.ledger.verify()
+    with (
+        Workspace.open(
+            resolve_home(home), projectors=[], checkpoint_on_close=False
+        ) as ws,
+        _progress("Verifying", ws.ledger.count()) as advance,
+    ):
+        report = ws.ledger.verify(progress=advance)
     if as_json:
         first = report.first_problem
         _out.print_json(
@@ -152,8 +169,11 @@ def verify(
 def rebuild(home: HomeOption = None, passphrase_file: PassFileOption = None) -> None:
     """Drop every projection and rebuild it by replaying all events in arrival order."""
     with Workspace.open(resolve_home(home), read_passphrase(passphrase_file)) as ws:
-        ws.ledger.verify().raise_for_problems()
-        count = ws.ledger.rebuild()
+        total = ws.ledger.count()
+        with _progress("Verifying", total) as advance:
+            ws.ledger.verify(progress=advance).raise_for_problems()
+        with _progress("Replaying", total) as advance:
+            count = ws.ledger.rebuild(progress=advance)
         names = ", ".join(p.name for p in ws.ledger.projectors) or "none"
     _out.print(f"Replayed {count} events into projections: {names}.")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -457,9 +457,12 @@ class Ledger:
 
     # -- whole-ledger checks -------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Re-hash and re-check every event, chain link and checkpoint."""
-        return verify_store(self._conn)
+    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
+        """Re-hash and re-check every event, chain link and checkpoint.
+
+        ``progress`` is called with the number of events checked so far.
+        """
+        return verify_store(self._conn, progress=progress)
 
     def state_digest(self) -> str:
         """SHA-256 over the sorted event ids: equal for equal sets of events.
@@ -474,7 +477,7 @@ class Ledger:
             digest.update(str(event_id).encode("ascii") + b"\n")
         return digest.hexdigest()
 
-    def rebuild(self) -> int:
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop every projection, replay all events in arrival order; return count."""
         with self._lock, self._transaction():
             for projector in self._projectors:
@@ -486,4 +489,6 @@ class Ledger:
                 for projector in self._projectors:
                     projector.apply(self._conn, event)
                 count += 1
+                if progress is not None and count % 1024 == 0:
+                    progress(count)
         return count

@@ -12,7 +12,7 @@ import hashlib
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -134,6 +134,7 @@ def verify_store(
     *,
     devices: Collection[str] | None = None,
     threads: int = 2,
+    progress: Callable[[int], None] | None = None,
 ) -> VerifyReport:
     """Verify every event and checkpoint in ``conn``; never raises on bad data.
 
@@ -141,6 +142,7 @@ def verify_store(
         conn: any connection holding the ledger tables.
         devices: verify only these device feeds (and their checkpoints).
         threads: worker threads for signature checks (libsodium releases the GIL).
+        progress: called with the number of events read so far, per chunk.
     """
     where_sql, args = _device_filter(devices)
     problems: list[tuple[int, Problem]] = []
@@ -163,6 +165,8 @@ def verify_store(
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         while rows := cur.fetchmany(_CHUNK):
             count += len(rows)
+            if progress is not None:
+                progress(count)
             batch: list[tuple[bytes, bytes, bytes]] = []
             where: list[tuple[int, str, str, int]] = []
             for pos, event_id, kind, device, seq, raw, signature in rows:
