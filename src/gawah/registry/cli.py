@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape as _e
 from rich.table import Table
 
 from gawah.config import resolve_home
@@ -69,22 +70,23 @@ def _print_import(report: ImportReport) -> None:
     if report.dry_run:
         _out.print("[bold]Check only[/]: nothing was recorded. An import would give:")
     _out.print(
-        f"[bold]{report.file.name}[/] ({report.encoding}) -> source [bold]{report.source_id}[/]: "
+        f"[bold]{_e(report.file.name)}[/] ({report.encoding}) -> source "
+        f"[bold]{_e(report.source_id)}[/]: "
         f"{report.rows} rows, [green]{report.added} added[/], {report.changed} changed, "
         f"{report.unchanged} unchanged, [red]{report.rejected} rejected[/]"
     )
     if report.reject_file is not None:
         _out.print(
-            f"Rejected rows and reasons written to [bold]{report.reject_file}[/]"
+            f"Rejected rows and reasons written to [bold]{_e(str(report.reject_file))}[/]"
         )
     if report.unrecognised_status:
         _out.print(
             "[yellow]Statuses not in the vocabulary (kept as written, flagged):[/]"
         )
         for value, count in report.unrecognised_status.items():
-            _out.print(f"  {value!r}: {count}")
+            _out.print(f"  {_e(repr(value))}: {count}")
     if report.extra_columns:
-        _out.print(f"Kept as extra fields: {', '.join(report.extra_columns)}")
+        _out.print(f"Kept as extra fields: {_e(', '.join(report.extra_columns))}")
 
 
 def import_command(
@@ -231,9 +233,11 @@ def reports_list(
         )
         shown_status = str(row["status"])
         if not row["status_recognised"]:
-            shown_status = f"[yellow]? {row['status_as_written']}[/]"
+            shown_status = f"[yellow]? {_e(str(row['status_as_written']))}[/]"
         cells = {**row, "name": name, "age": age, "status": shown_status}
-        table.add_row(*("" if cells[c] is None else str(cells[c]) for c in columns))
+        table.add_row(
+            *("" if cells[c] is None else _cell(c, cells[c]) for c in columns)
+        )
     _out.print(table)
 
 
@@ -264,8 +268,13 @@ def reports_show(
     table = Table(title=f"report {report_id}", show_header=False)
     for key, value in row.items():
         if value not in (None, "", {}, False) or key in ("status", "sex"):
-            table.add_row(key, str(value))
+            table.add_row(key, _e(str(value)))
     _out.print(table)
+
+
+def _cell(column: str, value: object) -> str:
+    """Table cell text: user values escaped so Rich shows "[x]" as written."""
+    return str(value) if column == "status" else _e(str(value))
 
 
 def _range(low: object, high: object) -> str:
@@ -285,7 +294,7 @@ def export_csv_command(
     with _open(home, passphrase_file) as ws:
         count = export_csv(ws.conn, out, include_sensitive=include_sensitive)
     note = " including SENSITIVE fields" if include_sensitive else ""
-    _out.print(f"Wrote {count} reports to [bold]{out}[/]{note}.")
+    _out.print(f"Wrote {count} reports to [bold]{_e(str(out))}[/]{note}.")
 
 
 @incidents_app.command("add")
@@ -308,7 +317,9 @@ def incidents_add(
             place=place,
             district=district,
         )
-    _out.print(f"Recorded incident [bold]{incident.incident_id}[/]: {incident.title}")
+    _out.print(
+        f"Recorded incident [bold]{_e(incident.incident_id)}[/]: {_e(incident.title)}"
+    )
 
 
 @incidents_app.command("list")
@@ -316,9 +327,7 @@ def incidents_list(home: Home = None, passphrase_file: PassFile = None) -> None:
     """List incidents."""
     with _open(home, passphrase_file) as ws:
         for i in queries.list_incidents(ws.conn):
-            _out.print(
-                f"[bold]{i.incident_id}[/]  {i.date or ''}  {i.place}  {i.title}"
-            )
+            _out.print(_e(f"{i.incident_id}  {i.date or ''}  {i.place}  {i.title}"))
 
 
 @sources_app.command("add")
@@ -353,8 +362,8 @@ def sources_add(
             independence_group=group,
         )
     _out.print(
-        f"Recorded source [bold]{source.source_id}[/] ({source.kind}, "
-        f"{source.connection}, {source.reliability}, group {source.group})"
+        f"Recorded source [bold]{_e(source.source_id)}[/] ({source.kind}, "
+        f"{source.connection}, {source.reliability}, group {_e(source.group)})"
     )
 
 
@@ -366,8 +375,10 @@ def sources_list(home: Home = None, passphrase_file: PassFile = None) -> None:
         for s in queries.list_sources(ws.conn):
             n = by_source.get(s.source_id, 0)
             _out.print(
-                f"[bold]{s.source_id}[/]  {s.kind}  {s.reliability}  "
-                f"group {s.group}  {n} reports  {s.name}"
+                _e(
+                    f"{s.source_id}  {s.kind}  {s.reliability}  "
+                    f"group {s.group}  {n} reports  {s.name}"
+                )
             )
 
 
