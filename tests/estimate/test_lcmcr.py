@@ -51,7 +51,10 @@ def _r_summary(ref: dict[str, Any]) -> tuple[float, float, float]:
 
 
 def _check_against_r(name: str, reference: Any, load_dataset: Any) -> None:
-    result = LCMCR().fit(load_dataset(name))
+    # 8 chains of R's length: a chain occasionally wanders into a low-N region
+    # for a few thousand sweeps (Kosovo: 1 chain in 4), which moves the 2.5%
+    # quantile of a short run by 5-8%; 80,000 draws average that out.
+    result = LCMCR(chains=8).fit(load_dataset(name))
     assert not result.refused, result.reason
     median, lower, upper = _r_summary(reference[name]["lcmcr"])
     assert result.estimate == pytest.approx(median, rel=0.03)
@@ -88,7 +91,10 @@ class TestAgainstR:
         """Where R's seeds disagree we either refuse or land inside R's own seed range."""
         result = LCMCR().fit(load_dataset(name))
         if result.refused:
-            assert "chains disagree" in (result.reason or ""), _UNSTABLE[name]
+            reason = result.reason or ""
+            assert "chains disagree" in reason or "mix too slowly" in reason, _UNSTABLE[
+                name
+            ]
             return
         medians = reference[name]["lcmcr"]["seed_medians"]
         assert min(medians) * 0.95 <= result.estimate <= max(medians) * 1.05, _UNSTABLE[
@@ -122,6 +128,13 @@ class TestBehaviour:
         assert slow.draws is not None
         assert np.array_equal(fast.draws, slow.draws)
 
+    def test_slow_mixing_is_refused(self, load_dataset: Any) -> None:
+        """Too few effective draws give a reasoned refusal, with the draws kept."""
+        result = _small(min_ess=10**6).fit(load_dataset("madigan_york_3list"))
+        assert result.refused
+        assert "effective draws" in (result.reason or "")
+        assert result.draws is not None
+
     def test_two_lists_are_refused(self) -> None:
         """With two lists the model is not identified and no number is given."""
         data = CaptureHistories(
@@ -145,7 +158,7 @@ class TestBehaviour:
     def test_parallel_chains_match_sequential(self, load_dataset: Any) -> None:
         """Running chains in threads does not change any draw."""
         data = load_dataset("madigan_york_3list")
-        a = _small(chains=2).fit(data)
+        a = _small(chains=2, n_jobs=1).fit(data)
         b = _small(chains=2, n_jobs=2).fit(data)
         assert a.draws is not None
         assert b.draws is not None

@@ -18,6 +18,7 @@ disagreement between them is visible (split R-hat) instead of silent.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -111,7 +112,12 @@ class LCMCR:
         level: probability of the central credible interval.
         max_rhat: above this split R-hat the chains disagree and ``fit``
             refuses, because the number would depend on the seed.
-        n_jobs: chains run in parallel threads (the kernel releases the GIL).
+        min_ess: below this effective sample size (all chains together) the
+            2.5% and 97.5% quantiles rest on a handful of independent draws
+            and ``fit`` refuses; below 4 x ``min_ess`` it warns.
+        n_jobs: chains run in parallel threads (the kernel releases the GIL);
+            ``None`` uses one thread per CPU core, up to ``chains``. Draws do
+            not depend on it.
         progress: show a Rich progress bar.
         kernel: ``"numba"`` (fast) or ``"numpy"`` (the slow reference twin).
     """
@@ -128,7 +134,8 @@ class LCMCR:
         seed: int = 12345,
         level: float = 0.95,
         max_rhat: float = 1.1,
-        n_jobs: int = 1,
+        min_ess: float = 100.0,
+        n_jobs: int | None = None,
         progress: bool = False,
         kernel: str = "numba",
     ) -> None:
@@ -142,6 +149,7 @@ class LCMCR:
         self.seed = seed
         self.level = level
         self.max_rhat = max_rhat
+        self.min_ess = min_ess
         self.n_jobs = n_jobs
         self.progress = progress
         self.kernel = kernel
@@ -153,7 +161,7 @@ class LCMCR:
             raise UserInputError("the Gamma prior on alpha needs a_alpha, b_alpha > 0")
         if self.burnin < 0 or self.samples < 1 or self.thinning < 1:
             raise UserInputError("burnin >= 0, samples >= 1 and thinning >= 1 needed")
-        if self.chains < 1 or self.n_jobs < 1:
+        if self.chains < 1 or (self.n_jobs is not None and self.n_jobs < 1):
             raise UserInputError("chains and n_jobs must be at least 1")
         if not 0.0 < self.level < 1.0:
             raise UserInputError(f"level must be in (0, 1); got {self.level}")
@@ -220,8 +228,10 @@ class LCMCR:
                     lambda n: bar.advance(task, n),
                 )
 
-            if self.n_jobs > 1 and chains > 1:
-                with ThreadPoolExecutor(max_workers=int(self.n_jobs)) as pool:
+            jobs = self.n_jobs if self.n_jobs is not None else os.cpu_count() or 1
+            jobs = min(int(jobs), chains)
+            if jobs > 1:
+                with ThreadPoolExecutor(max_workers=jobs) as pool:
                     list(pool.map(run, range(chains)))
             else:
                 for c in range(chains):
@@ -295,6 +305,11 @@ class LCMCR:
             _WARMUP + int(self.burnin) + int(self.samples) * int(self.thinning)
         )
         warnings: list[str] = []
+        if np.isfinite(ess) and ess < 4 * self.min_ess:
+            warnings.append(
+                f"only {ess:,.0f} effective draws: the interval ends carry Monte "
+                "Carlo error; longer chains would firm them up"
+            )
         if at_cap > 0.01:
             warnings.append(
                 f"{at_cap:.1%} of draws sit at the cap N = 21 x n_observed: the data "
@@ -325,6 +340,14 @@ class LCMCR:
                 + ", ".join(f"{m:,.0f}" for m in diagnostics["chain_medians"])
                 + "): the number would depend on the random seed. Run longer "
                 "chains or use another method"
+            )
+        elif np.isfinite(ess) and ess < self.min_ess:
+            estimate = low = high = None
+            diagnostics["reason"] = (
+                f"the chains mix too slowly: only {ess:,.0f} effective draws of N "
+                f"(fewer than {self.min_ess:,.0f}), so the interval would rest on "
+                "a handful of independent values. Run longer chains or use "
+                "another method"
             )
         return MSEResult(
             estimate=estimate,
