@@ -246,3 +246,36 @@ class TestDuplicates:
         assert not report.ok
         assert report.first_problem is not None
         assert report.first_problem.reason == "the same event is stored twice"
+
+
+class TestReceiveMany:
+    def test_one_bad_signature_rejects_the_whole_bundle(
+        self, three_feeds: Workspace
+    ) -> None:
+        """A bundle with one forged signature stores nothing at all."""
+        import pytest
+
+        from gawah.errors import LedgerIntegrityError
+
+        feed = signed_feed(
+            FixedSigner("field-d"), [("toy.a", {"i": i}) for i in range(5)]
+        )
+        raw, sig = feed[3]
+        forged = [*feed[:3], (raw, bytes([sig[0] ^ 1]) + sig[1:]), feed[4]]
+        with pytest.raises(LedgerIntegrityError, match="bad signature"):
+            three_feeds.ledger.receive_many(forged)
+        assert three_feeds.ledger.count() == 64
+
+    def test_known_and_repeated_events_are_skipped(
+        self, three_feeds: Workspace
+    ) -> None:
+        """Receiving a bundle twice, or with repeats inside, adds each event once."""
+        feed = signed_feed(
+            FixedSigner("field-d"), [("toy.a", {"i": i}) for i in range(5)]
+        )
+        first = three_feeds.ledger.receive_many([*feed, feed[0]])
+        again = three_feeds.ledger.receive_many(feed)
+        assert [e.seq for e in first] == [1, 2, 3, 4, 5]
+        assert again == []
+        assert three_feeds.ledger.count() == 69
+        assert three_feeds.ledger.verify().ok

@@ -95,6 +95,20 @@ def _signed(signer: Signer, rows: list[tuple[str, str, str, int, bytes]]) -> lis
     return [(*row, sig) for row, sig in zip(rows, first + second, strict=True)]
 
 
+def _checked(raw: bytes, signature: bytes) -> Event:
+    """Parse a received event and check its signature by its own device key."""
+    event = Event.from_stored(bytes(raw), bytes(signature))
+    try:
+        nacl.bindings.crypto_sign_open(
+            event.signature + event.raw, bytes.fromhex(event.device)
+        )
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+        raise LedgerIntegrityError(
+            f"received event {event.id[:16]}… has a bad signature"
+        ) from None
+    return event
+
+
 class Ledger:
     """Events, checkpoints and proofs of one workspace database."""
 
@@ -184,32 +198,42 @@ class Ledger:
         Raises:
             LedgerIntegrityError: the bytes are not a well-formed, validly signed event.
         """
-        event = Event.from_stored(raw, signature)
-        try:
-            nacl.bindings.crypto_sign_open(
-                bytes(signature) + bytes(raw), bytes.fromhex(event.device)
-            )
-        except (
-            nacl.exceptions.BadSignatureError,
-            nacl.exceptions.ValueError,
-            ValueError,
-        ):
-            raise LedgerIntegrityError("received event has a bad signature") from None
+        stored = self.receive_many([(raw, signature)])
+        return stored[0] if stored else None
+
+    def receive_many(self, items: Iterable[tuple[bytes, bytes]]) -> list[Event]:
+        """Store many events signed elsewhere in one transaction (a sync bundle).
+
+        Every event is checked before anything is written; one bad event rejects
+        the whole batch. Events already held (same id, also within the batch) are
+        skipped; the new ones are returned in the order given.
+
+        Raises:
+            LedgerIntegrityError: an event is malformed or badly signed (nothing stored).
+        """
+        events = [_checked(raw, signature) for raw, signature in items]
         with self._lock, self._transaction():
-            known = self._conn.execute(
-                "SELECT 1 FROM ledger_events WHERE id = ?", (event.id,)
-            ).fetchone()
-            if known:
-                return None
-            row = (
-                event.id,
-                event.kind,
-                event.device,
-                event.seq,
-                event.raw,
-                event.signature,
-            )
-            return self._store([row])[0]
+            seen: set[str] = set()
+            fresh: list[_Row] = []
+            for event in events:
+                if event.id in seen:
+                    continue
+                seen.add(event.id)
+                known = self._conn.execute(
+                    "SELECT 1 FROM ledger_events WHERE id = ?", (event.id,)
+                ).fetchone()
+                if not known:
+                    fresh.append(
+                        (
+                            event.id,
+                            event.kind,
+                            event.device,
+                            event.seq,
+                            event.raw,
+                            event.signature,
+                        )
+                    )
+            return self._store(fresh)
 
     def add_checkpoint(self, note: bytes) -> Checkpoint:
         """Store a checkpoint signed by another device (kept verbatim)."""
