@@ -183,3 +183,36 @@ class TestNoWorkspace:
         code, _, err = _run(["status"], monkeypatch, capsys)
         assert code == 2
         assert "Traceback" not in err
+
+    def test_values_that_look_like_markup_print_as_written(
+        self,
+        home: Path,
+        write_list: ListWriter,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A name or status with square brackets is shown verbatim, not as Rich markup."""
+        path = write_list(
+            [["record_id", "full_name", "status"], ["9", "[b]Ali", "[red]x"]]
+        )
+        code, out, _ = _run(
+            ["import", str(path), "--source", "odd"], monkeypatch, capsys
+        )
+        assert code == 0
+        assert "'[red]x'" in out
+        code, out, _ = _run(
+            [
+                "reports",
+                "show",
+                json.loads(
+                    _run(
+                        ["reports", "list", "--json", "--source", "odd"],
+                        monkeypatch,
+                        capsys,
+                    )[1]
+                )[0]["report_id"],
+            ],
+            monkeypatch,
+            capsys,
+        )
+        assert "[b]Ali" in out
