@@ -34,8 +34,8 @@ class TestClusterPairs:
 
     def test_conflict_stops_chain(self) -> None:
         """Two records the model scored clearly apart are not joined through a chain."""
-        pairs = _pairs([(0, 1, 0.99), (1, 2, 0.98), (0, 2, 0.001)])
-        labels = cluster_pairs(3, pairs, threshold=0.7, conflict_below=0.05)
+        pairs = _pairs([(0, 1, 0.99), (1, 2, 0.98)])
+        labels = cluster_pairs(3, pairs, threshold=0.7, conflicts=[(0, 2)])
         assert labels[0] != labels[2]
 
     def test_size_guard(self) -> None:

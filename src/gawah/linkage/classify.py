@@ -77,10 +77,10 @@ class ModelOptions:
 class ScoredPairs:
     """The scored candidate pairs and the model that scored them."""
 
-    pairs: pd.DataFrame = field(
-        repr=False
-    )  # unique_id_l < unique_id_r, match_weight, ...
+    # unique_id_l < unique_id_r, match_weight, match_probability, mw_<comparison>
+    pairs: pd.DataFrame = field(repr=False)
     model: dict[str, Any] = field(repr=False)  # Splink's settings JSON with m/u
+    conflicts: pd.DataFrame = field(repr=False)  # unique_id_l, unique_id_r scored apart
 
 
 def _settings(options: ModelOptions) -> SettingsCreator:
@@ -214,6 +214,7 @@ def score_pairs(
     *,
     labels: pd.DataFrame | None = None,
     threshold: float = 0.01,
+    conflicts_below: float | None = None,
 ) -> ScoredPairs:
     """Fit the model on ``frame`` (output of ``normalise_frame`` plus ``unique_id``) and score.
 
@@ -221,7 +222,10 @@ def score_pairs(
         frame: normalised reports with an integer ``unique_id`` column.
         options: model options (comparisons excluded, seed, threads).
         labels: reviewed matches as ``unique_id_l, unique_id_r, clerical_match_score``.
-        threshold: keep only pairs with at least this match probability.
+        threshold: keep pairs with at least this match probability, with
+            their per-comparison weights.
+        conflicts_below: also return, as ids only, the blocked pairs scored
+            below this (evidence of two different people, for clustering).
 
     Returns:
         Pairs with ``unique_id_l < unique_id_r``, ``match_weight``,
@@ -231,23 +235,44 @@ def score_pairs(
     options = options or ModelOptions()
     linker = _linker(frame, options)
     _estimate(linker, frame, options, labels)
-    predictions = linker.inference.predict(
-        threshold_match_probability=threshold, warning_mode="never"
-    )
-    pairs = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    predictions = linker.inference.predict(warning_mode="never")
+    con = linker._db_api._con  # type: ignore[attr-defined]
+    table = predictions.physical_name
+    pairs = con.execute(
+        f"SELECT * FROM {table} WHERE match_probability >= ?", [threshold]
+    ).df()
     keep = [
         c
         for c in pairs.columns
         if c in ("unique_id_l", "unique_id_r", "match_weight", "match_probability")
         or c.startswith("mw_")
     ]
-    pairs = pairs[keep]
-    swap = pairs["unique_id_l"] > pairs["unique_id_r"]
-    pairs.loc[swap, ["unique_id_l", "unique_id_r"]] = pairs.loc[
-        swap, ["unique_id_r", "unique_id_l"]
-    ].to_numpy()
+    pairs = _ordered(pairs[keep])
+    if conflicts_below is not None:
+        conflicts = _ordered(
+            con.execute(
+                f"SELECT unique_id_l, unique_id_r FROM {table} WHERE match_probability < ?",
+                [conflicts_below],
+            ).df()
+        )
+    else:
+        conflicts = pairs.iloc[:0][["unique_id_l", "unique_id_r"]]
     model = linker.misc.save_model_to_json(overwrite=True)
-    return ScoredPairs(pairs.reset_index(drop=True), model)
+    predictions.drop_table_from_database_and_remove_from_cache()
+    con.close()
+    return ScoredPairs(
+        pairs.reset_index(drop=True), model, conflicts.reset_index(drop=True)
+    )
+
+
+def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:
+    swap = pairs["unique_id_l"] > pairs["unique_id_r"]
+    if swap.any():
+        pairs = pairs.copy()
+        pairs.loc[swap, ["unique_id_l", "unique_id_r"]] = pairs.loc[
+            swap, ["unique_id_r", "unique_id_l"]
+        ].to_numpy()
+    return pairs
 
 
 def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:

@@ -4,8 +4,8 @@ Best-first linkage with constraints. Candidate edges are taken from the most
 to the least probable above the threshold; two groups are joined unless
 
 * a reviewed "not the same person" decision separates a member of each,
-* the model scored a member of each as clearly different people (below
-  ``conflict_below``: a chain must not join what a direct comparison splits), or
+* the model scored a member of each as clearly different people (a
+  *conflict*: a chain must not join what a direct comparison splits), or
 * the joined group would be larger than ``max_size`` (an implausible person:
   usually a chain of common names, "Muhammad Ali" to "Muhammad Ali Khan" to
   "Ali Khan", each step plausible, the whole not).
@@ -76,7 +76,7 @@ def cluster_pairs(
     threshold: float,
     decisions: Mapping[tuple[int, int], bool] | None = None,
     max_size: int | None = None,
-    conflict_below: float | None = None,
+    conflicts: Iterable[tuple[int, int]] = (),
 ) -> np.ndarray:
     """Assign a cluster label (the smallest member's index) to each of ``n_records``.
 
@@ -86,24 +86,15 @@ def cluster_pairs(
         threshold: edges below this probability are ignored.
         decisions: reviewed pairs, ``True`` same person, ``False`` different.
         max_size: largest plausible cluster; ``None`` for no limit.
-        conflict_below: a scored pair below this probability is evidence that
-            its two records are different people: no chain of other links may
-            join them. ``None`` turns the guard off.
+        conflicts: pairs the model scored as clearly different people: no
+            chain of other links may join them.
 
     Returns:
         An integer array: records with equal labels are one person.
     """
     decisions = decisions or {}
     cannot = [p for p, same in decisions.items() if not same]
-    if conflict_below is not None:
-        weak = pairs[pairs["match_probability"] < conflict_below]
-        cannot += [
-            p
-            for p in zip(
-                weak["unique_id_l"].tolist(), weak["unique_id_r"].tolist(), strict=True
-            )
-            if p not in decisions
-        ]
+    cannot += [p for p in conflicts if p not in decisions]
     groups = _Groups(n_records, cannot)
     for (a, b), same in sorted(decisions.items()):
         if same:

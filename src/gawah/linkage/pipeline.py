@@ -124,23 +124,22 @@ def link_records(
         frame,
         options.model,
         labels=labels,
-        threshold=0.0 if options.conflict_below else options.review_low,
+        threshold=min(options.review_low, 0.01),
+        conflicts_below=options.conflict_below,
     )
-    pairs = scored.pairs
-    if options.conflict_below:
-        # Every blocked pair was scored (the conflicts are needed for clustering);
-        # the result keeps the ones worth looking at.
-        kept = pairs[pairs["match_probability"] >= min(options.review_low, 0.01)]
-    else:
-        kept = pairs
+    conflicts = zip(
+        scored.conflicts["unique_id_l"].tolist(),
+        scored.conflicts["unique_id_r"].tolist(),
+        strict=True,
+    )
     # 3 - cluster
     label = cluster_pairs(
         len(frame),
-        pairs,
+        scored.pairs,
         threshold=options.threshold,
         decisions=by_id,
         max_size=_max_size(reports, options),
-        conflict_below=options.conflict_below,
+        conflicts=conflicts,
     )
     # 4 - name the persons
     members: dict[str, list[str]] = {}
@@ -156,7 +155,7 @@ def link_records(
         }
     )
     key_arr = pd.Series(keys)
-    kept = kept.reset_index(drop=True)
+    kept = scored.pairs
     pairs = kept.assign(
         key_l=key_arr.iloc[kept["unique_id_l"]].to_numpy(),
         key_r=key_arr.iloc[kept["unique_id_r"]].to_numpy(),

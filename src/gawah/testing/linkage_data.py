@@ -299,7 +299,61 @@ def _father(rng: random.Random) -> tuple[str, str]:
     return given
 
 
-def _person(rng: random.Random, pid: int, start: pd.Timestamp) -> _Person:
+_SYLLABLES = [
+    "ba",
+    "da",
+    "ga",
+    "ha",
+    "ja",
+    "ka",
+    "la",
+    "ma",
+    "na",
+    "ra",
+    "sa",
+    "ta",
+    "wa",
+    "za",
+    "kha",
+    "sha",
+    "gul",
+    "zai",
+    "wal",
+    "ani",
+    "ori",
+    "eri",
+    "dar",
+    "pur",
+]
+
+
+def _invented(rng: random.Random, n: int) -> list[tuple[str, str, int]]:
+    """``n`` invented clan names ("Gulzaiwal") with no Urdu spelling, equal weights."""
+    names = {
+        "".join(rng.choice(_SYLLABLES) for _ in range(3)).title() for _ in range(n)
+    }
+    return [(name, "", 1) for name in sorted(names)]
+
+
+_SYLLABLES = ["ba", "da", "ga", "ha", "ja", "ka", "la", "ma", "na", "ra", "sa", "ta", "wa",
+              "za", "kha", "sha", "gul", "zai", "wal", "ani", "ori", "eri", "dar", "pur"]  # fmt: skip
+
+
+def _invented(rng: random.Random, n: int) -> list[tuple[str, str, int]]:
+    """``n`` invented clan names ("Gulzaiwal"), no Urdu spelling, equal weights."""
+    names = {
+        "".join(rng.choice(_SYLLABLES) for _ in range(3)).title() for _ in range(n)
+    }
+    return [(name, "", 1) for name in sorted(names)]
+
+
+def _person(
+    rng: random.Random,
+    pid: int,
+    start: pd.Timestamp,
+    clans: Sequence[tuple[str, str, int]] = (),
+    villages: int = 0,
+) -> _Person:
     sex = "f" if rng.random() < 0.15 else "m"
     given = _pick(rng, _FEMALE if sex == "f" else _MALE)
     if (
@@ -309,19 +363,24 @@ def _person(rng: random.Random, pid: int, start: pd.Timestamp) -> _Person:
     ):
         given = ("Muhammad " + given[0], "محمد " + given[1])
     family = _pick(rng, _FAMILY) if rng.random() < 0.7 else None
-    district, _, villages = rng.choices(
+    if clans and family is not None and rng.random() < 0.7:
+        family = _pick(rng, clans)  # a large population has a long tail of clan names
+    district, _, places = rng.choices(
         _PLACES, weights=[30, 8, 8, 6, 12, 8, 8, 6, 8, 6]
     )[0]
+    village = (
+        rng.choice(places) if not villages else f"Mohalla {rng.randrange(villages)}"
+    )
     return _Person(
         pid,
         sex,
         given,
         family,
-        _pick(rng, _FATHER),
+        _father(rng) if clans else _pick(rng, _FATHER),
         rng.choice(_TITLES) if rng.random() < 0.15 else None,
         max(12, min(80, int(rng.gauss(30, 12)))),
         district,
-        rng.choice(villages),
+        village,
         start + pd.Timedelta(days=int(abs(rng.gauss(0, 4)))),
         rng.choice(_STATUS),
         f"{rng.randrange(10**12, 10**13)}" if rng.random() < 0.5 else None,
@@ -432,6 +491,7 @@ def generate_linked_lists(
     duplicate_rate: float = 0.05,
     noise: float = 0.25,
     seed: int = 19481210,
+    large_population: bool = False,
 ) -> LabelledLists:
     """Draw ``n_people`` fictional victims and the lists that name them.
 
@@ -442,13 +502,19 @@ def generate_linked_lists(
         duplicate_rate: share of a list's rows repeated (a second local office's copy).
         noise: probability of each kind of corruption (spelling, typo, age, date, order).
         seed: the random seed; the same seed gives the same lists.
+        large_population: for the scale benchmark: family names mostly from a
+            long tail of invented clan names, fathers' names composed like
+            sons', villages from a large pool (a million people do not share
+            sixty names). Off, the names are crowded on purpose.
 
     Returns:
         The lists (canonical import columns) and the truth table.
     """
     rng = random.Random(seed)
     start = pd.Timestamp("2024-05-09")
-    people = [_person(rng, i, start) for i in range(n_people)]
+    clans = _invented(rng, max(50, n_people // 20)) if large_population else []
+    villages = max(10, n_people // 50) if large_population else 0
+    people = [_person(rng, i, start, clans, villages) for i in range(n_people)]
     lists: dict[str, pd.DataFrame] = {}
     truth: list[tuple[str, str, int]] = []
     for style in styles:
