@@ -299,42 +299,6 @@ def _father(rng: random.Random) -> tuple[str, str]:
     return given
 
 
-_SYLLABLES = [
-    "ba",
-    "da",
-    "ga",
-    "ha",
-    "ja",
-    "ka",
-    "la",
-    "ma",
-    "na",
-    "ra",
-    "sa",
-    "ta",
-    "wa",
-    "za",
-    "kha",
-    "sha",
-    "gul",
-    "zai",
-    "wal",
-    "ani",
-    "ori",
-    "eri",
-    "dar",
-    "pur",
-]
-
-
-def _invented(rng: random.Random, n: int) -> list[tuple[str, str, int]]:
-    """``n`` invented clan names ("Gulzaiwal") with no Urdu spelling, equal weights."""
-    names = {
-        "".join(rng.choice(_SYLLABLES) for _ in range(3)).title() for _ in range(n)
-    }
-    return [(name, "", 1) for name in sorted(names)]
-
-
 _SYLLABLES = ["ba", "da", "ga", "ha", "ja", "ka", "la", "ma", "na", "ra", "sa", "ta", "wa",
               "za", "kha", "sha", "gul", "zai", "wal", "ani", "ori", "eri", "dar", "pur"]  # fmt: skip
 
