@@ -62,6 +62,18 @@ class TestCustody:
             record_custody(ws, item.digest, action, **kwargs)  # type: ignore[arg-type]
         assert ws.ledger.count() == before
 
+    def test_link_to_person(self, ws: Workspace, photo: Path) -> None:
+        """A blob linked to a person in the register is listed for that person."""
+        item = add_evidence(ws, photo)
+        record_custody(ws, item.digest, "linked", person_id="P-FICTIONAL-1")
+        assert [
+            i.digest for i in list_evidence(ws.conn, person_id="P-FICTIONAL-1")
+        ] == [item.digest]
+        assert list_evidence(ws.conn, person_id="P-other") == []
+        linked = get_evidence(ws.conn, item.digest)
+        assert linked is not None
+        assert linked.person_ids == ("P-FICTIONAL-1",)
+
     def test_unknown_digest_refused(self, ws: Workspace) -> None:
         """Custody cannot be recorded for a blob the ledger does not know."""
         with pytest.raises(UserInputError, match="no evidence"):

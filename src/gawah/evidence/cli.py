@@ -180,16 +180,19 @@ def custody(
     method: Annotated[str | None, typer.Option(help="How it was handed over.")] = None,
     report: ReportOpt = None,
     incident: IncidentOpt = None,
+    person: Annotated[
+        str | None, typer.Option("--person", help="Person id (links only).")
+    ] = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """Record a custody step: linked to a report/incident, transferred, or viewed."""
+    """Record a custody step: linked to a report, incident or person; transferred; viewed."""
     with _open(home, passphrase_file) as ws:
         full = resolve_digest(ws.conn, digest)
         ev = record_custody(
             ws, full, action, to=to, method=method, report_id=report, incident_id=incident,
-            note=note,
+            person_id=person, note=note,
         )  # fmt: skip
     _out.print(f"recorded {action} for {full[:16]} in event {ev.id[:12]}")
 

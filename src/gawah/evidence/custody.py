@@ -65,13 +65,14 @@ def record_custody(
     method: str | None = None,
     report_id: str | None = None,
     incident_id: str | None = None,
+    person_id: str | None = None,
     note: str | None = None,
 ) -> LedgerEvent:
     """Record one custody step (``linked``, ``transferred`` or ``viewed``) for a blob.
 
     Raises:
         UserInputError: unknown blob or action, a transfer without ``to``, a
-            link without a report or incident.
+            link without a report, incident or person (a person in the register).
     """
     kind = CUSTODY_ACTIONS.get(action)
     if kind is None:
@@ -81,9 +82,13 @@ def record_custody(
     _require(ws, digest)
     payload: dict[str, Any] = {"digest": digest, "note": note}
     if kind == LINKED:
-        if not (report_id or incident_id):
-            raise UserInputError("a link needs a report id or an incident id")
-        payload |= {"report_id": report_id, "incident_id": incident_id}
+        if not (report_id or incident_id or person_id):
+            raise UserInputError("a link needs a report, incident or person id")
+        payload |= {
+            "report_id": report_id,
+            "incident_id": incident_id,
+            "person_id": person_id,
+        }
     elif action == "transferred":
         if not to:
             raise UserInputError("a transfer needs the person or body it went to")

@@ -97,6 +97,7 @@ class EvidenceItem:
     operation: str | None
     report_ids: tuple[str, ...]
     incident_ids: tuple[str, ...]
+    person_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

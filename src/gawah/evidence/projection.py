@@ -54,10 +54,12 @@ CREATE TABLE IF NOT EXISTS evidence_links (
     digest TEXT NOT NULL,
     report_id TEXT,
     incident_id TEXT,
+    person_id TEXT,
     event_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS evidence_links_report ON evidence_links(report_id);
 CREATE INDEX IF NOT EXISTS evidence_links_incident ON evidence_links(incident_id);
+CREATE INDEX IF NOT EXISTS evidence_links_person ON evidence_links(person_id);
 CREATE INDEX IF NOT EXISTS evidence_links_digest ON evidence_links(digest);
 CREATE TABLE IF NOT EXISTS evidence_custody (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -135,7 +137,10 @@ class EvidenceProjector:
             return
         elif event.kind == LINKED:
             self._link(
-                conn, p["digest"], p.get("report_id"), p.get("incident_id"), event.id
+                conn,
+                p["digest"],
+                (p.get("report_id"), p.get("incident_id"), p.get("person_id")),
+                event.id,
             )
         elif event.kind == TIMESTAMPED:
             conn.execute(
@@ -205,20 +210,20 @@ class EvidenceProjector:
                 (digest, fp["kind"], _dumps(fp["frames"])),
             )
         if p.get("report_id") or p.get("incident_id"):
-            self._link(conn, digest, p.get("report_id"), p.get("incident_id"), event.id)
+            target = (p.get("report_id"), p.get("incident_id"), None)
+            self._link(conn, digest, target, event.id)
 
     def _link(
         self,
         conn: sqlite3.Connection,
         digest: str,
-        report_id: str | None,
-        incident_id: str | None,
+        target: tuple[str | None, str | None, str | None],
         event_id: str,
     ) -> None:
         conn.execute(
-            "INSERT INTO evidence_links(digest, report_id, incident_id, event_id) "
-            "VALUES (?, ?, ?, ?)",
-            (digest, report_id, incident_id, event_id),
+            "INSERT INTO evidence_links(digest, report_id, incident_id, person_id, "
+            "event_id) VALUES (?, ?, ?, ?, ?)",
+            (digest, *target, event_id),
         )
 
 

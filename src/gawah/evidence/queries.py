@@ -16,15 +16,13 @@ from gawah.evidence.perceptual import Fingerprint, group
 from gawah.evidence.store import check_digest
 
 
-def _links(
-    conn: sqlite3.Connection, digest: str
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _links(conn: sqlite3.Connection, digest: str) -> list[tuple[str, ...]]:
+    """Sorted distinct report, incident and person ids linked to a blob."""
     rows = conn.execute(
-        "SELECT report_id, incident_id FROM evidence_links WHERE digest = ?", (digest,)
+        "SELECT report_id, incident_id, person_id FROM evidence_links WHERE digest = ?",
+        (digest,),
     ).fetchall()
-    reports = tuple(sorted({r[0] for r in rows if r[0]}))
-    incidents = tuple(sorted({r[1] for r in rows if r[1]}))
-    return reports, incidents
+    return [tuple(sorted({r[i] for r in rows if r[i]})) for i in range(3)]
 
 
 _COLUMNS = (
@@ -35,7 +33,7 @@ _COLUMNS = (
 
 def _item(conn: sqlite3.Connection, row: tuple[Any, ...]) -> EvidenceItem:
     meta = json.loads(row[10])
-    reports, incidents = _links(conn, row[0])
+    reports, incidents, persons = _links(conn, row[0])
     return EvidenceItem(
         digest=row[0],
         size=row[1],
@@ -53,6 +51,7 @@ def _item(conn: sqlite3.Connection, row: tuple[Any, ...]) -> EvidenceItem:
         operation=row[12],
         report_ids=reports,
         incident_ids=incidents,
+        person_ids=persons,
     )
 
 
@@ -69,8 +68,9 @@ def list_evidence(
     conn: sqlite3.Connection,
     report_id: str | None = None,
     incident_id: str | None = None,
+    person_id: str | None = None,
 ) -> list[EvidenceItem]:
-    """Items in arrival order, optionally only those linked to a report or incident."""
+    """Items in arrival order, optionally only those linked to a report, incident or person."""
     sql = f"SELECT {_COLUMNS} FROM evidence_items"
     args: list[str] = []
     where = []
@@ -84,6 +84,11 @@ def list_evidence(
             "digest IN (SELECT digest FROM evidence_links WHERE incident_id = ?)"
         )
         args.append(incident_id)
+    if person_id is not None:
+        where.append(
+            "digest IN (SELECT digest FROM evidence_links WHERE person_id = ?)"
+        )
+        args.append(person_id)
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY rowid"
