@@ -61,3 +61,41 @@ class TestArrivalOrder:
         )
         report = ledger.verify()
         assert (not report.ok) == expect_gap
+
+
+class TestEquivocation:
+    def test_random_forked_pairs_are_all_flagged(self) -> None:
+        """1,000 random forks with both branches' checkpoints: all flagged as equivocation (S05)."""
+        import random
+
+        from gawah.testing.signer import feed_checkpoint
+
+        rng = random.Random(7)
+        signer = FixedSigner("equivocator")
+        cases = flagged = 0
+        for case in range(1000):
+            n = rng.randint(2, 12)
+            k = rng.randint(1, n)
+            common = [("toy.a", {"i": i}) for i in range(k - 1)]
+            a = signed_feed(
+                signer,
+                [*common, *[("toy.a", {"a": case, "i": i}) for i in range(n - k + 1)]],
+            )
+            b = signed_feed(
+                signer,
+                [*common, *[("toy.b", {"b": case, "i": i}) for i in range(n - k + 1)]],
+            )
+            ledger = _ledger()
+            ledger.receive_many(a)
+            ledger.receive_many(b)
+            ledger.add_checkpoint(feed_checkpoint(signer, [raw for raw, _ in a]))
+            ledger.add_checkpoint(feed_checkpoint(signer, [raw for raw, _ in b]))
+            report = ledger.verify()
+            cases += 1
+            flagged += (
+                report.ok
+                and report.forked_devices == (signer.device,)
+                and len(report.equivocations) == 1
+            )
+        assert cases == 1000
+        assert flagged == cases
