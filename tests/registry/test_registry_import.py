@@ -53,6 +53,15 @@ class TestEncodings:
         names = sorted(r.full_name for r in list_reports(ws.conn))
         assert names == ["René Masih", "Zoë D’Souza"]
 
+    def test_cp1256_urdu(self, ws: Workspace, write_list: ListWriter) -> None:
+        """An Urdu list saved as Windows-1256 (older Arabic-script software) survives."""
+        rows = [["record_id", "name_urdu", "status"]]
+        rows += [[str(i), "محمد عثمان خان", "شهيد"] for i in range(1, 6)]
+        path = write_list(rows, encoding="cp1256")
+        result = import_list(ws, path, source="families")
+        assert result.encoding == "cp1256"
+        assert {r.name_urdu for r in list_reports(ws.conn)} == {"محمد عثمان خان"}
+
     def test_xlsx(self, ws: Workspace, tmp_path: Path) -> None:
         """XLSX cells (numbers, real dates, Urdu) import like CSV text."""
         book = openpyxl.Workbook()

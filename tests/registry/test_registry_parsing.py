@@ -116,6 +116,8 @@ class TestStatusVocabulary:
             ("released on bail", Status.ARRESTED_RELEASED),
             ("Body found", Status.FOUND_DEAD),
             ("arrested_held", Status.ARRESTED_HELD),
+            ("شهيد", Status.KILLED),  # typed with Arabic heh and yeh
+            ("شہیدؐ", Status.KILLED),
             ("", Status.UNKNOWN),
         ],
     )

@@ -17,7 +17,15 @@ from pathlib import Path
 
 from gawah.errors import UserInputError
 
-_LATIN_FAMILY = ("cp125", "iso8859", "latin", "mac_", "ascii", "cp437", "cp850")
+# Western single-byte guesses that we read as Windows-1252 (Excel's default);
+# Arabic-script (cp1256, iso8859_6) and other scripts keep charset-normalizer's guess.
+_LATIN_GUESSES = frozenset(
+    {
+        "ascii", "cp1250", "cp1252", "cp1254", "cp1257", "cp437", "cp850", "cp858",
+        "latin_1", "iso8859_1", "iso8859_2", "iso8859_9", "iso8859_15", "mac_roman",
+        "mac_latin2", "mac_iceland", "mac_turkish",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ def detect_encoding(data: bytes) -> str:
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(data).best()
-    if best is None or best.encoding.replace("-", "").startswith(_LATIN_FAMILY):
+    if best is None or best.encoding.replace("-", "_").lower() in _LATIN_GUESSES:
         return "cp1252"
     return str(best.encoding)
 

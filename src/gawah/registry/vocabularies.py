@@ -61,14 +61,20 @@ class StatusTerm:
 
 
 _PUNCT = re.compile(r"[^\w]+", re.UNICODE)
+# Urdu typed on Arabic keyboards: Arabic yeh, alef maksura, kaf and heh become the
+# Urdu letters; harakat (zabar, zer, pesh, tanween...) are dropped.
+_URDU_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ", "ۀ": "ہ"})
+_HARAKAT = re.compile("[\u064b-\u065f\u0670]")
 
 
 def normalise_term(text: str) -> str:
     """Reduce a value to a matching key: NFKC, case-folded, punctuation removed.
 
-    Underscores count as spaces so that codes like ``arrested_held`` match themselves.
+    Underscores count as spaces so that codes like ``arrested_held`` match
+    themselves; Arabic letter forms count as their Urdu equivalents.
     """
     folded = unicodedata.normalize("NFKC", text).casefold().replace("_", " ")
+    folded = _HARAKAT.sub("", folded.translate(_URDU_LETTERS))
     return " ".join(_PUNCT.sub(" ", folded).split())
 
 
