@@ -150,3 +150,48 @@ class TestWorkingCopy:
         with pytest.raises(UserInputError, match="outside"):
             make_working_copy(ws, item.digest, blur_regions=[(5000, 5000, 6000, 6000)])
         assert ws.ledger.count() == before
+
+    def test_video_copy_drops_location_keeps_streams(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """A video's working copy loses its location tag, keeps its frames, still matches."""
+        from gawah.evidence import near_duplicate_groups
+        from gawah.testing.evidence_media import write_video
+
+        path = write_video(
+            tmp_path / "clip.mp4",
+            seed=8,
+            seconds=2,
+            metadata={"location": "+33.68+073.04/"},
+        )
+        item = add_evidence(ws, path)
+        assert "gps" in sensitive_metadata(ws.conn, item.digest)
+        copy = make_working_copy(ws, item.digest)
+        assert copy.kind == "video"
+        assert sensitive_metadata(ws.conn, copy.digest) == {}
+        assert copy.metadata["duration_s"] == pytest.approx(
+            item.metadata["duration_s"], abs=0.2
+        )
+        assert near_duplicate_groups(ws.conn) == [sorted([item.digest, copy.digest])]
+
+    def test_pdf_copy_drops_author(self, ws: Workspace, tmp_path: Path) -> None:
+        """A PDF's working copy has the same pages and no author or title."""
+        from gawah.testing.evidence_media import minimal_pdf
+
+        path = tmp_path / "r.pdf"
+        path.write_bytes(minimal_pdf())
+        item = add_evidence(ws, path)
+        copy = make_working_copy(ws, item.digest)
+        assert sensitive_metadata(ws.conn, copy.digest) == {}
+        assert copy.metadata["page_count"] == 1
+        assert "title" not in copy.metadata
+
+    def test_unsupported_kinds_refused(self, ws: Workspace, tmp_path: Path) -> None:
+        """Blurring a non-image, or copying a kind without a copier, is refused."""
+        path = tmp_path / "t.txt"
+        path.write_text("FICTIONAL")
+        item = add_evidence(ws, path)
+        with pytest.raises(UserInputError, match="images only"):
+            make_working_copy(ws, item.digest, blur_regions=[(0, 0, 1, 1)])
+        with pytest.raises(UserInputError, match="no working copies"):
+            make_working_copy(ws, item.digest)

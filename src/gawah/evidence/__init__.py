@@ -10,7 +10,7 @@ The Python API the CLI and the web use (see ``docs/explanation/evidence.md``)::
     record_custody(ws, digest, "viewed" | "transferred" | "linked", ...)
 """
 
-from gawah.evidence.custody import make_working_copy, open_blob, record_custody
+from gawah.evidence.custody import open_blob, record_custody
 from gawah.evidence.ingest import (
     Pipeline,
     Receipt,
@@ -35,6 +35,7 @@ from gawah.evidence.queries import (
 )
 from gawah.evidence.store import BlobStore, EmptyFileError, OversizeError
 from gawah.evidence.verify import StoreReport, verify_store
+from gawah.evidence.working_copy import make_working_copy
 
 __all__ = [
     "BlobStore",

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from gawah.config import resolve_home
 from gawah.errors import EvidenceIntegrityError, UserInputError
-from gawah.evidence.custody import make_working_copy, record_custody
+from gawah.evidence.custody import record_custody
 from gawah.evidence.export import export_package
 from gawah.evidence.ingest import Receipt, add_evidence_many
 from gawah.evidence.queries import (
@@ -30,6 +30,7 @@ from gawah.evidence.queries import (
 )
 from gawah.evidence.timestamp import request_timestamp
 from gawah.evidence.verify import verify_store
+from gawah.evidence.working_copy import make_working_copy
 from gawah.ledger.cli import HomeOption, PassFileOption, ledger_app, read_passphrase
 from gawah.workspace import Workspace
 
