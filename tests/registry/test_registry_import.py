@@ -313,3 +313,24 @@ class TestCheckAndSheets:
         assert import_list(ws, path, source="party", sheet="Victims").added == 1
         with pytest.raises(UserInputError, match="Summary, Victims"):
             import_list(ws, path, source="party", sheet="Dead")
+
+
+class TestTitleRows:
+    def test_title_lines_above_headers_are_skipped(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """A list that starts with a title and a date line still finds its headers."""
+        rows = [
+            ["FICTIONAL list of martyrs and injured", "", ""],
+            ["compiled 20 March 2031", "", ""],
+            ["", "", ""],
+            ["Sr No", "Name", "Condition"],
+            ["1", "Gul Khan", "Shaheed"],
+            ["2", "Noor Bibi", "Zakhmi"],
+        ]
+        result = import_list(ws, write_list(rows), source="party")
+        assert (result.header_line, result.added) == (4, 2)
+        first = next(r for r in list_reports(ws.conn) if r.record_id == "1")
+        assert (first.full_name, first.status) == ("Gul Khan", Status.KILLED)
+        assert first.provenance is not None
+        assert first.provenance.line == 5

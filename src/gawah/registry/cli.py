@@ -75,6 +75,8 @@ def _print_import(report: ImportReport) -> None:
         f"{report.rows} rows, [green]{report.added} added[/], {report.changed} changed, "
         f"{report.unchanged} unchanged, [red]{report.rejected} rejected[/]"
     )
+    if report.header_line > 1:
+        _out.print(f"Headers found on line {report.header_line}; lines above skipped.")
     if report.reject_file is not None:
         _out.print(
             f"Rejected rows and reasons written to [bold]{_e(str(report.reject_file))}[/]"

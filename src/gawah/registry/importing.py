@@ -33,7 +33,14 @@ from gawah.registry.models import (
 )
 from gawah.registry.reading import read_table
 from gawah.registry.recording import source_id_for
-from gawah.registry.rows import ColumnMap, ImportIssue, ParsedRow, RowParser, load_map
+from gawah.registry.rows import (
+    ColumnMap,
+    ImportIssue,
+    ParsedRow,
+    RowParser,
+    load_map,
+    locate_header,
+)
 
 if TYPE_CHECKING:
     from gawah.workspace import Workspace
@@ -81,6 +88,7 @@ class ImportReport:
     reject_file: Path | None
     events: int
     dry_run: bool = False
+    header_line: int = 1
 
 
 def _file_sha256(path: Path) -> str:
@@ -158,7 +166,7 @@ def import_list(
     source_id = source_id_for(source)
     existing_source = queries.get_source(conn, source_id)
 
-    table = read_table(path, sheet)
+    table = locate_header(read_table(path, sheet), column_map)
     file_sha = _file_sha256(path)
     parser = RowParser(
         table.headers,
@@ -228,6 +236,7 @@ def import_list(
         reject_file=reject_file,
         events=len(events),
         dry_run=dry_run,
+        header_line=table.header_line,
     )
 
 

@@ -35,6 +35,7 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[int, tuple[str, ...]], ...]
     encoding: str
+    header_line: int = 1
 
 
 def detect_encoding(data: bytes) -> str:

@@ -23,6 +23,7 @@ from gawah.registry.models import (
     SensitiveFields,
 )
 from gawah.registry.parsing import parse_age, parse_age_bound, parse_cnic, parse_date
+from gawah.registry.reading import Table
 from gawah.registry.vocabularies import Sex, Status, StatusVocabulary, parse_sex
 
 WITHHELD = "(withheld: sensitive)"
@@ -95,6 +96,38 @@ def map_headers(headers: tuple[str, ...], mapping: ColumnMap) -> dict[int, str]:
         seen[target] = header
         result[index] = target
     return result
+
+
+_HEADER_SEARCH_ROWS = 15
+
+
+def _recognised(headers: tuple[str, ...], mapping: ColumnMap) -> int:
+    renames = {_header_key(k) for k in mapping.columns}
+    return sum(
+        1
+        for h in headers
+        if (key := _header_key(h)) in renames
+        or key in _CANONICAL_KEYS
+        or key in _ALIASES
+    )
+
+
+def locate_header(table: Table, mapping: ColumnMap) -> Table:
+    """Skip title lines above the header row ("List of martyrs, compiled by ...").
+
+    The first row is the header when it names at least two known columns;
+    otherwise the first of the next rows that does becomes the header. A list
+    with no such row keeps its first row (its columns then go to ``extra``).
+    """
+    if _recognised(table.headers, mapping) >= 2:
+        return table
+    for index, (line, cells) in enumerate(table.rows[:_HEADER_SEARCH_ROWS]):
+        headers = tuple(c.strip() for c in cells)
+        if _recognised(headers, mapping) >= 2:
+            while headers and not headers[-1]:
+                headers = headers[:-1]
+            return Table(headers, table.rows[index + 1 :], table.encoding, line)
+    return table
 
 
 @dataclass(frozen=True)
