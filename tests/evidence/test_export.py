@@ -153,7 +153,16 @@ def _timestamp_checkpoint_changed(pkg: Path) -> None:
     _save(pkg, m)
 
 
+def _path_escapes_package(pkg: Path) -> None:
+    m = _manifest(pkg)
+    outside = pkg.parent / "outside.bin"
+    shutil.copy(pkg / m["items"][0]["file"], outside)
+    m["items"][0]["file"] = str(outside)  # same bytes, but not in the package
+    _save(pkg, m)
+
+
 TAMPERS: dict[str, Callable[[Path], None]] = {
+    "file path escapes the package": _path_escapes_package,
     "changed file": _flip_file_byte,
     "removed file": _remove_file,
     "changed metadata in manifest": _edit_metadata,
@@ -262,3 +271,15 @@ class TestExportRefusals:
         export_package(ws, tmp_path / "out", report_id="R-4", include_sensitive=True)
         assert "FICTIONAL-SN-0001" in (tmp_path / "out" / "manifest.json").read_text()
         assert run_verifier(tmp_path / "out").returncode == 0
+
+
+class TestPortableNames:
+    def test_long_and_windows_unsafe_names(self) -> None:
+        """Export file names drop characters Windows forbids and stay short."""
+        from gawah.evidence.export import _portable_name
+
+        assert _portable_name('a:b?"c".jpg') == "a_b__c_.jpg"
+        long = "ب" * 120 + ".mp4"
+        out = _portable_name(long)
+        assert out.endswith(".mp4")
+        assert len(out.encode()) <= 180

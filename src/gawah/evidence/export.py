@@ -47,6 +47,20 @@ class ExportResult:
     manifest_sha256: str
 
 
+_NOT_PORTABLE = str.maketrans({c: "_" for c in '<>:"|?*'})
+
+
+def _portable_name(name: str) -> str:
+    """A file name every operating system can open (Windows forbids ``<>:"|?*``)."""
+    clean = name.translate(_NOT_PORTABLE)
+    if len(clean.encode("utf-8")) > 180:  # leave room for the digest prefix
+        stem, dot, ext = clean.rpartition(".")
+        ext = ext[:16] if dot else ""
+        stem = (stem if dot else clean).encode("utf-8")[:150].decode("utf-8", "ignore")
+        clean = f"{stem}.{ext}" if ext else stem
+    return clean
+
+
 def _copy_hashing(src: Path, dst: Path, digest: str) -> None:
     h = hashlib.sha256()
     with src.open("rb") as fin, dst.open("wb") as fout:
@@ -151,7 +165,7 @@ def build_manifest(
                 "size": item.size,
                 "media_type": item.media_type,
                 "original_name": item.original_name,
-                "file": f"files/{d[:12]}_{item.original_name}",
+                "file": f"files/{d[:12]}_{_portable_name(item.original_name)}",
                 "event": row[0],
                 "metadata": payload.get("metadata"),
                 "derived_from": payload.get("derived_from"),

@@ -172,7 +172,8 @@ def check(pkg: Path, manifest: dict[str, Any], trusted: set[str]) -> None:
     print("1. files")
     for item in manifest.get("items", []):
         path = pkg / item["file"]
-        if ".." in Path(item["file"]).parts or not path.is_file():
+        rel = Path(item["file"])
+        if rel.is_absolute() or ".." in rel.parts or not path.is_file():
             fail("missing file " + item["file"])
         elif path.stat().st_size != item["size"] or sha256_file(path) != item["digest"]:
             fail("file does not match its digest: " + item["file"])
