@@ -22,7 +22,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.internals import comparison_level as _comparison_level
 
 from gawah.linkage.blocking import blocking_rules, training_rules
-from gawah.linkage.compare import comparisons
+from gawah.linkage.compare import STARTING_M, comparisons
 
 # A pair whose match probability reaches this is the same person, absent review
 # (the best pairwise F1 on the generated lists, docs/validation/linkage.md).
@@ -30,9 +30,9 @@ DEFAULT_MATCH_THRESHOLD = 0.7
 # Undecided pairs in [low, high) go to the review queue.
 DEFAULT_REVIEW_LOW = 0.3
 DEFAULT_REVIEW_HIGH = 0.95
-# EM on few pairs drives some m probabilities to 0 (a level no match happened
-# to reach); floored here so that one comparison cannot veto a pair on too
-# little evidence (log2(0.005 / u) is about -7 for a common level).
+# EM on few pairs drives some m probabilities to about 0 (a level no match
+# happened to reach); below this, the level's starting m stands instead, so
+# that one comparison cannot veto a pair on too little evidence.
 _PROBABILITY_FLOOR = 0.005
 # Splink needs a floor for the EM prior when no deterministic rule finds anything.
 _FALLBACK_PRIOR = 1e-4
@@ -132,11 +132,16 @@ def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
         after.get(c.output_column_name, c) for c in before.comparisons
     ]
     for comparison in settings.core_model_settings.comparisons:
-        for level in comparison._comparison_levels_excluding_null:
-            for name in ("_m_probability",):
-                value = getattr(level, name)
-                if isinstance(value, float) and value < _PROBABILITY_FLOOR:
-                    setattr(level, name, _PROBABILITY_FLOOR)
+        starting = STARTING_M.get(comparison.output_column_name, [])
+        levels = comparison._comparison_levels_excluding_null
+        for k, level in enumerate(levels):
+            value = level._m_probability
+            if isinstance(value, float) and value < _PROBABILITY_FLOOR:
+                # EM saw (almost) no match at this level: no evidence either
+                # way, so the starting value stands rather than a veto.
+                level._m_probability = (
+                    starting[k] if k < len(starting) else _PROBABILITY_FLOOR
+                )
 
 
 # Comparisons whose levels run from the closest agreement to the farthest.
@@ -158,9 +163,8 @@ def _monotone(linker: Linker) -> None:
         for near, far in zip(levels[-2::-1], levels[:0:-1], strict=True):
             m_near, u_near = near._m_probability, near._u_probability
             m_far, u_far = far._m_probability, far._u_probability
-            if not all(
-                isinstance(v, float) and v > 0 for v in (m_near, u_near, m_far, u_far)
-            ):
+            values = (m_near, u_near, m_far, u_far)
+            if not all(isinstance(v, float) and v > 0 for v in values):
                 continue
             if m_near / u_near < m_far / u_far:
                 near._m_probability = min(1.0, m_far / u_far * u_near)

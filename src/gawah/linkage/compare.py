@@ -190,7 +190,7 @@ def comparisons(exclude: frozenset[str] = frozenset()) -> list[ComparisonCreator
         "cnic": ExactFieldComparison("cnic"),
     }
     return [
-        c.configure(m_probabilities=_STARTING_M[name])
+        c.configure(m_probabilities=STARTING_M[name])
         for name, c in every.items()
         if name not in exclude
     ]
@@ -199,7 +199,7 @@ def comparisons(exclude: frozenset[str] = frozenset()) -> list[ComparisonCreator
 # Starting m probabilities (non-null levels, in order): where EM finds too few
 # pairs to estimate a level (small lists), these stand; they encode only
 # "agreement is likelier among matches", with no data behind their exact values.
-_STARTING_M: dict[str, list[float]] = {
+STARTING_M: dict[str, list[float]] = {
     "name": [0.55, 0.15, 0.1, 0.1, 0.04, 0.04, 0.02],
     "father": [0.7, 0.1, 0.08, 0.06, 0.06],
     "age": [0.8, 0.12, 0.05, 0.03],

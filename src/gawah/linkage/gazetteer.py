@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from rapidfuzz import fuzz, process
+
 from gawah.linkage._tables import rows
 from gawah.linkage.normalise import fold
 
@@ -22,6 +24,10 @@ _PLACE_WORDS = re.compile(
 )
 
 
+# Fuzzy district matching: names of 6+ letters, similarity >= 88 (one edit in
+# "peshawar"); shorter names are too easily another place.
+_FUZZY_MIN_LENGTH = 6
+_FUZZY_CUTOFF = 88.0
 _SPLIT = re.compile(r"[,;/\n]|\s-\s")
 
 
@@ -72,12 +78,26 @@ def tehsils_of(district: str) -> list[str]:
 
 
 def lookup(text: str | None) -> GazetteerEntry | None:
-    """Find a district or tehsil by any of its spellings; ``None`` if unknown."""
-    key = _compact(_PLACE_WORDS.sub(" ", fold(text)))
+    """Find a district or tehsil by any of its spellings; ``None`` if unknown.
+
+    A spelling not in the tables but one typo away from a district's
+    ("Pshawar") is accepted when the name is long enough for that to be safe.
+    """
+    return _lookup(_compact(_PLACE_WORDS.sub(" ", fold(text))))
+
+
+@cache
+def _lookup(key: str) -> GazetteerEntry | None:
     if not key:
         return None
     districts, tehsils = _index()
-    return districts.get(key) or tehsils.get(key)
+    found = districts.get(key) or tehsils.get(key)
+    if found is not None or len(key) < _FUZZY_MIN_LENGTH:
+        return found
+    best = process.extractOne(
+        key, list(districts), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+    )
+    return districts[best[0]] if best else None
 
 
 @dataclass(frozen=True, slots=True)
