@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS web_search_reports (
     status TEXT NOT NULL, sex TEXT NOT NULL, age INTEGER, name TEXT NOT NULL,
     name_urdu TEXT NOT NULL, father_name TEXT NOT NULL, village TEXT NOT NULL,
     district TEXT NOT NULL, sort_key TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS web_search_reports_sort ON web_search_reports(sort_key);
 CREATE INDEX IF NOT EXISTS web_search_reports_status
     ON web_search_reports(status, sort_key);
@@ -39,9 +39,11 @@ CREATE INDEX IF NOT EXISTS web_search_reports_incident
 CREATE INDEX IF NOT EXISTS web_search_reports_source
     ON web_search_reports(source_id, sort_key);
 CREATE TABLE IF NOT EXISTS web_search_tokens (
-    token TEXT NOT NULL, report_id TEXT NOT NULL, PRIMARY KEY (token, report_id)
+    token TEXT NOT NULL, sort_key TEXT NOT NULL, report_id TEXT NOT NULL,
+    PRIMARY KEY (token, sort_key, report_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS web_search_tokens_report ON web_search_tokens(report_id);
+CREATE INDEX IF NOT EXISTS web_search_tokens_report
+    ON web_search_tokens(report_id, token);
 """
 DROP = ("web_search_tokens", "web_search_reports")
 
@@ -128,6 +130,7 @@ def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
         x for x in (_s(payload, "given_name"), _s(payload, "family_name")) if x
     )
     age = payload.get("age")
+    sort_key = _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id
     conn.execute("DELETE FROM web_search_tokens WHERE report_id=?", (report_id,))
     conn.execute(
         "INSERT OR REPLACE INTO web_search_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -143,12 +146,15 @@ def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
             _s(payload, "father_name"),
             _s(payload, "village"),
             _s(payload, "district"),
-            _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id,
+            sort_key,
         ),
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO web_search_tokens VALUES (?, ?)",
-        [(t, report_id) for t in index_tokens([*names, _s(payload, "father_name")])],
+        "INSERT OR IGNORE INTO web_search_tokens VALUES (?, ?, ?)",
+        [
+            (t, sort_key, report_id)
+            for t in index_tokens([*names, _s(payload, "father_name")])
+        ],
     )
 
 
@@ -185,6 +191,44 @@ class SearchPage:
         return max(1, -(-self.total // self.page_size))
 
 
+def _matcher(tok: str) -> tuple[str, list[str]]:
+    """SQL (on alias ``t``) and parameters for one query token: prefix or skeleton."""
+    _, skeleton = _normaliser()
+    try:
+        skel = "~" + skeleton(tok)
+    except Exception:
+        skel = "~" + _simple_skeleton(tok)
+    return "((t.token >= ? AND t.token < ?) OR t.token = ?)", [
+        tok,
+        tok + "\U0010ffff",
+        skel,
+    ]
+
+
+def _rows_for(conn: sqlite3.Connection, params: list[str]) -> int:
+    """How many index rows a token touches (cheap, index only): to pick the driver."""
+    lo, hi, skel = params
+    a = conn.execute(
+        "SELECT count(*) FROM web_search_tokens WHERE token >= ? AND token < ?",
+        (lo, hi),
+    ).fetchone()[0]
+    b = conn.execute(
+        "SELECT count(*) FROM web_search_tokens WHERE token = ?", (skel,)
+    ).fetchone()[0]
+    return int(a) + int(b)
+
+
+def _filtered(conn: sqlite3.Connection, filters: list[tuple[str, str]]) -> int:
+    """Reports passing the filters (index count)."""
+    where = " AND ".join(f"{c} = ?" for c, _ in filters)
+    return int(
+        conn.execute(
+            f"SELECT count(*) FROM web_search_reports WHERE {where}",
+            [v for _, v in filters],
+        ).fetchone()[0]
+    )
+
+
 def search(
     conn: sqlite3.Connection,
     query: str = "",
@@ -195,42 +239,107 @@ def search(
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> SearchPage:
-    """Reports matching ``query`` (all tokens) and the filters, ordered by name."""
-    where: list[str] = []
-    params: list[Any] = []
-    _, skeleton = _normaliser()
-    for tok in tokens_of(query)[:MAX_QUERY_TOKENS]:
-        try:
-            skel = "~" + skeleton(tok)
-        except Exception:
-            skel = "~" + _simple_skeleton(tok)
-        where.append(
-            "report_id IN (SELECT report_id FROM web_search_tokens "
-            "WHERE (token >= ? AND token < ?) OR token = ?)"
-        )
-        params.extend([tok, tok + "\U0010ffff", skel])
-    for column, value in (
-        ("status", status),
-        ("incident_id", incident),
-        ("source_id", source),
-    ):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
-    clause = (" WHERE " + " AND ".join(where)) if where else ""
-    total = int(
-        conn.execute(
-            f"SELECT count(*) FROM web_search_reports{clause}", params
-        ).fetchone()[0]
-    )
+    """Reports matching ``query`` (all tokens) and the filters, ordered by name.
+
+    The rarest query token drives: its matches come straight from the token
+    index with their sort keys; the other tokens and the filters are checked
+    per candidate by index lookups, so the work follows the smallest set.
+    """
     page = max(1, page)
-    rows = conn.execute(
-        "SELECT report_id, incident_id, source_id, status, sex, age, name, name_urdu, "
-        f"father_name, village, district FROM web_search_reports{clause} "
-        "ORDER BY sort_key LIMIT ? OFFSET ?",
-        [*params, page_size, (page - 1) * page_size],
-    ).fetchall()
-    hits = tuple(Hit(*(row[i] for i in range(11))) for row in rows)
+    filters = [
+        (c, v)
+        for c, v in (
+            ("status", status),
+            ("incident_id", incident),
+            ("source_id", source),
+        )
+        if v
+    ]
+    matchers = [_matcher(t) for t in dict.fromkeys(tokens_of(query))][:MAX_QUERY_TOKENS]
+    if not matchers:
+        where = " AND ".join(f"{c} = ?" for c, _ in filters)
+        clause = f" WHERE {where}" if where else ""
+        values = [v for _, v in filters]
+        total = conn.execute(
+            f"SELECT count(*) FROM web_search_reports{clause}", values
+        ).fetchone()[0]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT report_id FROM web_search_reports{clause} ORDER BY sort_key "
+                "LIMIT ? OFFSET ?",
+                [*values, page_size, (page - 1) * page_size],
+            )
+        ]
+    elif filters and _filtered(conn, filters) < min(
+        _rows_for(conn, m[1]) for m in matchers
+    ):
+        # A selective filter drives: walk its (filter, sort_key) index in order.
+        where = " AND ".join(f"r.{c} = ?" for c, _ in filters)
+        params2: list[Any] = [v for _, v in filters]
+        for sql, values in matchers:
+            where += (
+                " AND EXISTS (SELECT 1 FROM web_search_tokens t "
+                f"WHERE t.report_id = r.report_id AND {sql})"
+            )
+            params2.extend(values)
+        total = conn.execute(
+            f"SELECT count(*) FROM web_search_reports r WHERE {where}", params2
+        ).fetchone()[0]
+        ids = [
+            row[0]
+            for row in conn.execute(
+                f"SELECT r.report_id FROM web_search_reports r WHERE {where} "
+                "ORDER BY r.sort_key LIMIT ? OFFSET ?",
+                [*params2, page_size, (page - 1) * page_size],
+            )
+        ]
+    else:
+        matchers.sort(key=lambda m: _rows_for(conn, m[1]))
+        lo, hi, skel = matchers[0][1]
+        cte = (
+            "WITH c(sort_key, report_id) AS ("
+            "SELECT sort_key, report_id FROM web_search_tokens WHERE token >= ? AND token < ? "
+            "UNION SELECT sort_key, report_id FROM web_search_tokens WHERE token = ?) "
+        )
+        conds: list[str] = []
+        params: list[Any] = [lo, hi, skel]
+        for sql, values in matchers[1:]:
+            conds.append(
+                "EXISTS (SELECT 1 FROM web_search_tokens t "
+                f"WHERE t.report_id = c.report_id AND {sql})"
+            )
+            params.extend(values)
+        for column, value in filters:
+            conds.append(
+                "EXISTS (SELECT 1 FROM web_search_reports r "
+                f"WHERE r.report_id = c.report_id AND r.{column} = ?)"
+            )
+            params.append(value)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        total = conn.execute(f"{cte}SELECT count(*) FROM c{where}", params).fetchone()[
+            0
+        ]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                f"{cte}SELECT report_id FROM c{where} ORDER BY sort_key LIMIT ? OFFSET ?",
+                [*params, page_size, (page - 1) * page_size],
+            )
+        ]
+    hits: list[Hit] = []
+    if ids:
+        marks = ",".join("?" * len(ids))
+        rows = {
+            row[0]: row
+            for row in conn.execute(
+                "SELECT report_id, incident_id, source_id, status, sex, age, name, name_urdu, "
+                f"father_name, village, district FROM web_search_reports "
+                f"WHERE report_id IN ({marks})",
+                ids,
+            )
+        }
+        hits = [Hit(*rows[i]) for i in ids if i in rows]
     return SearchPage(
-        query=query, total=total, page=page, page_size=page_size, hits=hits
+        query=query, total=int(total), page=page, page_size=page_size, hits=tuple(hits)
     )
