@@ -96,7 +96,8 @@ class TestKill:
         with Workspace.open(home) as ws:
             for digest in acked:
                 assert get_evidence(ws.conn, digest) is not None
-            report = verify_store(ws)
+            report = verify_store(ws, clean_incomplete=True)
+            assert verify_store(ws).incomplete == ()
         assert report.altered == ()
         assert report.missing == ()
         assert len(acked) >= 3

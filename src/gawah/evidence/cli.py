@@ -239,14 +239,22 @@ def duplicates(home: HomeOption = None, passphrase_file: PassFileOption = None) 
 
 
 @evidence_app.command("verify")
-def verify(home: HomeOption = None, passphrase_file: PassFileOption = None) -> None:
+def verify(
+    clean: Annotated[
+        bool, typer.Option(help="Delete leftovers of interrupted ingests (.incoming).")
+    ] = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
     """Re-hash every blob against the ledger; exit 3 if anything disagrees."""
     with (
         _open(home, passphrase_file) as ws,
         Progress(console=_err, transient=True) as bar,
     ):
         task = bar.add_task("re-hashing", total=None)
-        report = verify_store(ws, progress=lambda n: bar.advance(task, n))
+        report = verify_store(
+            ws, progress=lambda n: bar.advance(task, n), clean_incomplete=clean
+        )
     for label, digests in (
         ("ALTERED", report.altered),
         ("MISSING", report.missing),
@@ -258,6 +266,12 @@ def verify(home: HomeOption = None, passphrase_file: PassFileOption = None) -> N
         f"checked {report.checked} blob(s): {len(report.altered)} altered, "
         f"{len(report.missing)} missing, {len(report.unknown)} unknown"
     )
+    if report.incomplete:
+        done = "deleted" if clean else "left (delete with --clean)"
+        _out.print(
+            f"{len(report.incomplete)} unfinished upload(s) from an interrupted "
+            f"ingest, never acknowledged: {done}"
+        )
     if not report.ok:
         raise EvidenceIntegrityError("the evidence store does not match the ledger")
 

@@ -226,6 +226,16 @@ class BlobStore:
             if not ok and rel[0] != ".incoming":
                 yield path
 
+    def incomplete(self) -> list[Path]:
+        """Temporary files left in ``.incoming`` by an interrupted ingest.
+
+        They were never acknowledged and never recorded; deleting them loses
+        nothing. Only call this while no ingest is running.
+        """
+        if not self._incoming.is_dir():
+            return []
+        return sorted(p for p in self._incoming.iterdir() if p.is_file())
+
     def rehash(self, digest: str) -> str:
         """SHA-256 of the stored bytes now (to compare with the recorded digest)."""
         with self.open(digest) as fh:

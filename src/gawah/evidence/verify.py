@@ -26,10 +26,14 @@ class StoreReport:
     altered: tuple[str, ...]
     missing: tuple[str, ...]
     unknown: tuple[str, ...]
+    incomplete: tuple[str, ...] = ()  # interrupted ingests; never acknowledged
 
     @property
     def ok(self) -> bool:
-        """True when every recorded blob is present and intact, and nothing else is."""
+        """True when every recorded blob is present and intact, and nothing else is.
+
+        Incomplete uploads do not count: they were never acknowledged.
+        """
         return not (self.altered or self.missing or self.unknown)
 
 
@@ -37,14 +41,21 @@ def verify_store(
     ws: EvidenceWorkspace,
     progress: Callable[[int], None] | None = None,
     workers: int = 2,
+    clean_incomplete: bool = False,
 ) -> StoreReport:
     """Re-hash every recorded blob; list altered, missing and unknown blobs.
 
     Args:
         progress: called with 1 after each blob is hashed (for a progress bar).
         workers: hashing threads (``hashlib`` releases the GIL on large reads).
+        clean_incomplete: delete temporary files of interrupted ingests
+            (only while nothing else is ingesting into this workspace).
     """
     store = blob_store(ws)
+    leftovers = store.incomplete()
+    if clean_incomplete:
+        for path in leftovers:
+            path.unlink(missing_ok=True)
     recorded = recorded_digests(ws.conn)
     on_disk = set(store.digests())
     missing = sorted(recorded - on_disk)
@@ -70,6 +81,7 @@ def verify_store(
         altered=tuple(altered),
         missing=tuple(missing),
         unknown=tuple(unknown),
+        incomplete=tuple(p.name for p in leftovers),
     )
 
 
