@@ -286,3 +286,23 @@ class TestBatch:
         ]
         blobs = [p for p in (ws.home / "evidence").rglob("*") if p.is_file()]
         assert len(blobs) == 5
+
+
+class TestUnreadableFormats:
+    def test_heic_kept_without_metadata(self, ws: Workspace, tmp_path: Path) -> None:
+        """An image type Pillow cannot read (HEIC) is stored as-is and flagged, not refused."""
+        path = tmp_path / "IMG_0001.HEIC"
+        path.write_bytes(
+            b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+        )
+        item = add_evidence(ws, path)
+        assert item.media_type == "image/heif"
+        assert "no-metadata-reader" in item.flags
+        assert get_evidence(ws.conn, item.digest) is not None
+
+    def test_truncated_jpeg_still_refused(self, ws: Workspace, tmp_path: Path) -> None:
+        """A type Pillow reads that fails to decode is still refused as damaged."""
+        path = tmp_path / "cut.jpg"
+        path.write_bytes(image_bytes(scene(5))[:300])
+        with pytest.raises(DamagedMediaError):
+            add_evidence(ws, path)

@@ -123,7 +123,7 @@ class PerceptualFingerprinter:
 
     def fingerprint(self, path: Path, metadata: MediaMetadata) -> Fingerprint | None:
         """Return the fingerprint, or ``None`` for kinds without one."""
-        if metadata.kind == "image":
+        if metadata.kind == "image" and "no-metadata-reader" not in metadata.flags:
             with open_image_checked(path, self.max_pixels) as im:
                 return image_fingerprint(im)
         if metadata.kind == "video":

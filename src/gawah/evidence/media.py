@@ -137,6 +137,13 @@ def _open_image(path: Path, max_pixels: int) -> Image.Image:
     return im
 
 
+def pillow_reads(media_type: str) -> bool:
+    """Whether Pillow can decode this image type (so a failure means damage)."""
+    Image.init()
+    aliases = {"image/x-ms-bmp": "image/bmp", "image/x-png": "image/png"}
+    return aliases.get(media_type, media_type) in set(Image.MIME.values())
+
+
 def open_image_checked(path: Path, max_pixels: int) -> Image.Image:
     """Open an image, refuse bombs from the header, then decode it fully.
 
@@ -370,6 +377,11 @@ def read_metadata(
 ) -> MediaMetadata:
     """Metadata of the file at ``path``, refusing damaged files and bombs."""
     kind = kind_of(media_type)
+    if kind == "image" and not pillow_reads(media_type):
+        # e.g. HEIC from iPhones: kept byte-exact, but we cannot look inside
+        return MediaMetadata(
+            media_type=media_type, kind=kind, flags=("no-metadata-reader",)
+        )
     if kind == "image":
         with open_image_checked(path, max_pixels) as im:
             return image_metadata(im, media_type)
