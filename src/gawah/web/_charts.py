@@ -112,20 +112,42 @@ def claims_chart(
             f'<text x="{LEFT + pw + 6}" y="{y(documented) + dy:.1f}">documented '
             f"{documented:,}</text>"
         )
-    for i, c in enumerate(claims):
-        cx = x(c.when) + (i % 3 - 1) * 6
+    # Labels sit in rows along the top, each tied to its mark by a leader line,
+    # so statements made on the same day never print over each other.
+    order = sorted(range(len(claims)), key=lambda k: (claims[k].when, claims[k].low))
+    for row, k in enumerate(order):
+        c = claims[k]
+        cx = x(c.when) + (row % 3 - 1) * 7
+        top = y(c.low)
         if c.high is not None and c.high != c.low:
+            top = y(c.high)
             out.append(
                 f'<line class="claim-range {c.kind}" x1="{cx:.1f}" x2="{cx:.1f}" '
-                f'y1="{y(c.low):.1f}" y2="{y(c.high):.1f}"/>'
+                f'y1="{y(c.low):.1f}" y2="{top:.1f}"/>'
+            )
+        elif c.high is None:  # open-ended ("at least 7"): an arrow upwards
+            top = y(c.low) - 22
+            out.append(
+                f'<path class="claim-range {c.kind}" d="M{cx:.1f},{y(c.low):.1f} '
+                f"V{top:.1f} M{cx - 4:.1f},{top + 6:.1f} L{cx:.1f},{top:.1f} "
+                f'L{cx + 4:.1f},{top + 6:.1f}" fill="none"/>'
             )
         out.append(
             f'<circle class="claim {c.kind}" cx="{cx:.1f}" cy="{y(c.low):.1f}" r="5">'
             f"<title>{escape(c.speaker)}: {escape(c.label)}</title></circle>"
         )
+        ly = TOP + 10 + 15 * (row % 7)
+        if ly + 4 < top - 4:
+            out.append(
+                f'<line class="leader" x1="{cx:.1f}" x2="{cx:.1f}" y1="{ly + 4:.1f}" '
+                f'y2="{top - 4:.1f}"/>'
+            )
+        anchor = "end" if cx > LEFT + pw * 0.6 else "start"
+        tx = cx - 6 if anchor == "end" else cx + 6
+        short = c.speaker.split(" (")[0][:30]
         out.append(
-            f'<text class="small" x="{cx + 8:.1f}" y="{y(c.high or c.low) - 6:.1f}">'
-            f"{escape(c.speaker[:22])}: {escape(c.label)}</text>"
+            f'<text class="small" x="{tx:.1f}" y="{ly:.1f}" text-anchor="{anchor}">'
+            f"{escape(short)}: {escape(c.label)}</text>"
         )
     out.append("</svg>")
     # Every interpolated text went through escape(); numbers are formatted floats.

@@ -157,7 +157,7 @@ async def dashboard_page(
                 if c.kind == "party"
                 else "other"
             ),
-            label=_label(c.low, c.high, c.stance),
+            label=_label(c.low, c.high, c.stance) + (f" ({c.note})" if c.note else ""),
         )
         for c in d.claims
         if c.said_on is not None
