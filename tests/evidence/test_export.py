@@ -53,6 +53,9 @@ def package(tmp_path_factory: pytest.TempPathFactory, local_tsa: Any) -> Path:
         record_custody(ws, photo.digest, "transferred", to="FICTIONAL lawyer")
         result = export_package(ws, d / "pkg", report_id="R-1")
         assert result.items == 3
+        assert (
+            result.originals_with_sensitive == 2
+        )  # the photo (GPS) and the PDF (author)
         assert custody_history(ws.conn, photo.digest)[-1].action == "exported"
     return d / "pkg"
 

@@ -306,3 +306,30 @@ class TestUnreadableFormats:
         path.write_bytes(image_bytes(scene(5))[:300])
         with pytest.raises(DamagedMediaError):
             add_evidence(ws, path)
+
+
+class TestXmp:
+    def test_xmp_gps_and_creator_are_sensitive(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """GPS and the creator's name found only in XMP are sensitive; the capture time is read."""
+        xmp = (
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+            'exif:DateTimeOriginal="2024-11-26T21:14:03" exif:GPSLatitude="33,41.06N" '
+            'exif:GPSLongitude="73,2.87E" tiff:Model="FICTIONAL cam">'
+            "<dc:creator>FICTIONAL Person</dc:creator>"
+            "</rdf:Description></rdf:RDF></x:xmpmeta>"
+        )
+        buf = io.BytesIO()
+        scene(9).save(buf, "JPEG", xmp=xmp.encode())
+        path = tmp_path / "xmp.jpg"
+        path.write_bytes(buf.getvalue())
+        item = add_evidence(ws, path)
+        assert item.metadata["capture_time"] == "2024-11-26T21:14:03"
+        assert item.metadata["device_model"] == "FICTIONAL cam"
+        assert "gps-present" in item.flags
+        secret = sensitive_metadata(ws.conn, item.digest)
+        assert secret["xmp_gps_lat"] == "33,41.06N"
+        assert secret["owner_name"] == "FICTIONAL Person"
+        received = next(e for e in ws.ledger.events() if e.kind == "evidence.received")
+        assert b"FICTIONAL Person" not in received.raw

@@ -303,6 +303,13 @@ def export(
         f"{result.path}; manifest sha256 {result.manifest_sha256}"
     )
     _out.print("check it with: python3 verify_package.py (see VERIFY.md)")
+    if result.originals_with_sensitive:
+        _err.print(
+            f"[yellow]warning:[/] {result.originals_with_sensitive} original file(s) "
+            "carry GPS, serial numbers or names inside their own bytes; the package "
+            "holds them unchanged. If the recipient must not see these, export "
+            "working copies instead (gawah evidence working-copy)."
+        )
 
 
 def timestamp(

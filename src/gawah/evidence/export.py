@@ -45,6 +45,7 @@ class ExportResult:
     items: int
     events: int
     manifest_sha256: str
+    originals_with_sensitive: int = 0  # files whose own bytes carry GPS/serials
 
 
 _NOT_PORTABLE = str.maketrans({c: "_" for c in '<>:"|?*'})
@@ -297,6 +298,11 @@ def export_package(
             "sensitive_metadata_included": include_sensitive,
         },
     )
+    carrying = sum(
+        1
+        for i in manifest["items"]
+        if not i["derived_from"] and (i["metadata"] or {}).get("sensitive_fields")
+    )
     return ExportResult(
-        to, len(manifest["items"]), len(manifest["events"]), manifest_sha
+        to, len(manifest["items"]), len(manifest["events"]), manifest_sha, carrying
     )

@@ -192,6 +192,9 @@ _XMP_FIELDS = {
     "device_model": ("tiff:Model",),
     "software": ("xmp:CreatorTool",),
     "serial": ("aux:SerialNumber", "exifEX:BodySerialNumber"),
+    "gps_lat": ("exif:GPSLatitude",),
+    "gps_lon": ("exif:GPSLongitude",),
+    "owner": ("aux:OwnerName", "exifEX:CameraOwnerName", "dc:creator"),
 }
 
 
@@ -251,6 +254,10 @@ def image_metadata(im: Image.Image, media_type: str) -> MediaMetadata:
                 continue
             if name == "serial":
                 sensitive.setdefault("device_serial", found)
+            elif name == "owner":
+                sensitive.setdefault("owner_name", found)
+            elif name.startswith("gps_"):
+                sensitive[f"xmp_{name}"] = found
             elif values.get(name) is None:
                 values[name] = found
     flags = []
@@ -260,7 +267,7 @@ def image_metadata(im: Image.Image, media_type: str) -> MediaMetadata:
         flags.append("no-capture-time")
     if values["software"] and _EDITORS.search(values["software"]):
         flags.append("edited-with-software")
-    if "gps" in sensitive:
+    if "gps" in sensitive or "xmp_gps_lat" in sensitive:
         flags.append("gps-present")
     return MediaMetadata(
         media_type=media_type,
