@@ -7,7 +7,7 @@ through :class:`gawah.workspace.Workspace`.
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from gawah.ledger.events import Event, Projector, Signer, encode_event
 from gawah.ledger.keys import DeviceKey
-from gawah.ledger.ledger import ConsistencyProof, InclusionProof, Ledger
+from gawah.ledger.ledger import Ledger
 from gawah.ledger.merkle import (
     MerkleTree,
     leaf_hash,
@@ -16,6 +16,7 @@ from gawah.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from gawah.ledger.proofs import ConsistencyProof, InclusionProof
 from gawah.ledger.verify import Problem, VerifyReport, verify_store
 
 __all__ = [

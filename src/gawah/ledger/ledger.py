@@ -12,101 +12,19 @@ import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
-import nacl.bindings
-import nacl.exceptions
-
 from gawah.core import Clock, utc_now_iso
-from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
+from gawah.errors import UserInputError, WorkspaceError
+from gawah.ledger._writing import Row, Transaction, checked, signed
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from gawah.ledger.events import Event, Projector, Signer, encode_event
-from gawah.ledger.merkle import (
-    MerkleTree,
-    leaf_hash,
-    verify_consistency,
-    verify_inclusion,
-)
+from gawah.ledger.merkle import MerkleTree, leaf_hash
+from gawah.ledger.proofs import ConsistencyProof, InclusionProof
 from gawah.ledger.verify import VerifyReport, verify_store
 
 _COLUMNS = "pos, raw, signature"
-_Row = tuple[str, str, str, int, bytes, bytes]
 _CHUNK = 2048
-
-
-@dataclass(frozen=True, slots=True)
-class InclusionProof:
-    """Proof that one event is leaf ``index`` of its device feed's tree of ``size``."""
-
-    device: str
-    event_id: str
-    index: int
-    size: int
-    leaf_hash: bytes
-    path: tuple[bytes, ...]
-    root: bytes
-
-    def verify(self, root: bytes | None = None) -> bool:
-        """Check the proof against ``root`` (e.g. from a checkpoint you trust)."""
-        want = self.root if root is None else root
-        return verify_inclusion(self.index, self.size, self.leaf_hash, self.path, want)
-
-
-@dataclass(frozen=True, slots=True)
-class ConsistencyProof:
-    """Proof that a device feed's tree of ``old_size`` is a prefix of ``new_size``."""
-
-    device: str
-    old_size: int
-    new_size: int
-    old_root: bytes
-    new_root: bytes
-    path: tuple[bytes, ...]
-
-    def verify(
-        self, old_root: bytes | None = None, new_root: bytes | None = None
-    ) -> bool:
-        """Check the proof, by default against the roots it carries."""
-        return verify_consistency(
-            self.old_size,
-            self.new_size,
-            self.old_root if old_root is None else old_root,
-            self.new_root if new_root is None else new_root,
-            self.path,
-        )
-
-
-def _signed(signer: Signer, rows: list[tuple[str, str, str, int, bytes]]) -> list[_Row]:
-    """Sign a chunk of encoded events; large chunks are signed on two threads.
-
-    libsodium releases the GIL, so two threads use both cores of a small machine.
-    """
-    if len(rows) < 256:
-        return [(*row, signer.sign(row[4])) for row in rows]
-    half = len(rows) // 2
-
-    def sign_part(part: list[tuple[str, str, str, int, bytes]]) -> list[bytes]:
-        return [signer.sign(row[4]) for row in part]
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        first, second = pool.map(sign_part, [rows[:half], rows[half:]])
-    return [(*row, sig) for row, sig in zip(rows, first + second, strict=True)]
-
-
-def _checked(raw: bytes, signature: bytes) -> Event:
-    """Parse a received event and check its signature by its own device key."""
-    event = Event.from_stored(bytes(raw), bytes(signature))
-    try:
-        nacl.bindings.crypto_sign_open(
-            event.signature + event.raw, bytes.fromhex(event.device)
-        )
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
-        raise LedgerIntegrityError(
-            f"received event {event.id[:16]}… has a bad signature"
-        ) from None
-    return event
 
 
 class Ledger:
@@ -182,9 +100,9 @@ class Ledger:
                 pending.append((event_id, kind, device, seq, raw))
                 prev = event_id
                 if len(pending) >= _CHUNK:
-                    out.extend(self._store(_signed(signer, pending)))
+                    out.extend(self._store(signed(signer, pending)))
                     pending = []
-            out.extend(self._store(_signed(signer, pending)))
+            out.extend(self._store(signed(signer, pending)))
             if out and checkpoint:
                 self._sign_checkpoint_locked(device)
         return out
@@ -211,10 +129,10 @@ class Ledger:
         Raises:
             LedgerIntegrityError: an event is malformed or badly signed (nothing stored).
         """
-        events = [_checked(raw, signature) for raw, signature in items]
+        events = [checked(raw, signature) for raw, signature in items]
         with self._lock, self._transaction():
             seen: set[str] = set()
-            fresh: list[_Row] = []
+            fresh: list[Row] = []
             for event in events:
                 if event.id in seen:
                     continue
@@ -245,7 +163,7 @@ class Ledger:
             )
         return cp
 
-    def _store(self, rows: list[_Row]) -> list[Event]:
+    def _store(self, rows: list[Row]) -> list[Event]:
         """Insert rows (inside the caller's transaction), then apply projectors.
 
         The transaction holds SQLite's write lock, so positions are assigned
@@ -285,26 +203,8 @@ class Ledger:
             raise WorkspaceError("this workspace was opened without a signing key")
         return self._signer
 
-    class _Tx:
-        def __init__(self, conn: sqlite3.Connection) -> None:
-            self._conn = conn
-            self._outer = False
-
-        def __enter__(self) -> None:
-            self._outer = not self._conn.in_transaction
-            if self._outer:
-                self._conn.execute("BEGIN IMMEDIATE")
-
-        def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-            if not self._outer:
-                return
-            if exc_type is None:
-                self._conn.execute("COMMIT")
-            else:
-                self._conn.execute("ROLLBACK")
-
-    def _transaction(self) -> Ledger._Tx:
-        return Ledger._Tx(self._conn)
+    def _transaction(self) -> Transaction:
+        return Transaction(self._conn)
 
     # -- reading -------------------------------------------------------------
 

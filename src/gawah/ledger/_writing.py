@@ -1,0 +1,67 @@
+"""Helpers of the write path: transactions, parallel signing, received-event checks."""
+
+from __future__ import annotations
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import nacl.bindings
+import nacl.exceptions
+
+from gawah.errors import LedgerIntegrityError
+from gawah.ledger.events import Event, Signer
+
+Row = tuple[str, str, str, int, bytes, bytes]
+"""A stored event row: id, kind, device, seq, raw, signature."""
+
+
+class Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK``); joins an open transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._outer = False
+
+    def __enter__(self) -> None:
+        self._outer = not self._conn.in_transaction
+        if self._outer:
+            self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if not self._outer:
+            return
+        if exc_type is None:
+            self._conn.execute("COMMIT")
+        else:
+            self._conn.execute("ROLLBACK")
+
+
+def signed(signer: Signer, rows: list[tuple[str, str, str, int, bytes]]) -> list[Row]:
+    """Sign a chunk of encoded events; large chunks are signed on two threads.
+
+    libsodium releases the GIL, so two threads use both cores of a small machine.
+    """
+    if len(rows) < 256:
+        return [(*row, signer.sign(row[4])) for row in rows]
+    half = len(rows) // 2
+
+    def sign_part(part: list[tuple[str, str, str, int, bytes]]) -> list[bytes]:
+        return [signer.sign(row[4]) for row in part]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(sign_part, [rows[:half], rows[half:]])
+    return [(*row, sig) for row, sig in zip(rows, first + second, strict=True)]
+
+
+def checked(raw: bytes, signature: bytes) -> Event:
+    """Parse a received event and check its signature by its own device key."""
+    event = Event.from_stored(bytes(raw), bytes(signature))
+    try:
+        nacl.bindings.crypto_sign_open(
+            event.signature + event.raw, bytes.fromhex(event.device)
+        )
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+        raise LedgerIntegrityError(
+            f"received event {event.id[:16]}… has a bad signature"
+        ) from None
+    return event
