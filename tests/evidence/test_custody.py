@@ -27,7 +27,11 @@ class TestCustody:
     def test_history_in_order(self, ws: Workspace, photo: Path) -> None:
         """Received, linked, transferred and viewed appear in the order recorded."""
         item = add_evidence(
-            ws, photo, received_from="FICTIONAL witness", source="field team"
+            ws,
+            photo,
+            received_from="FICTIONAL witness",
+            source="field team",
+            handed_over_at="2024-11-27 morning",
         )
         record_custody(ws, item.digest, "linked", incident_id="INC-1")
         record_custody(
@@ -42,6 +46,7 @@ class TestCustody:
             "viewed",
         ]
         assert chain[0].detail["received_from"] == "FICTIONAL witness"
+        assert chain[0].detail["handed_over_at"] == "2024-11-27 morning"
         assert chain[2].detail["to"] == "FICTIONAL lawyer"
         assert get_evidence(ws.conn, item.digest).incident_ids == ("INC-1",)  # type: ignore[union-attr]
         assert [i.digest for i in list_evidence(ws.conn, incident_id="INC-1")] == [

@@ -74,6 +74,10 @@ def add(
         str | None, typer.Option("--received-from", help="Who handed it over.")
     ] = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    received_at: Annotated[
+        str | None,
+        typer.Option("--received-at", help="When it was handed over, if not now."),
+    ] = None,
     allow_damaged: Annotated[
         bool, typer.Option(help="Store undecodable files too, flagged 'damaged'.")
     ] = False,
@@ -82,7 +86,7 @@ def add(
 ) -> None:
     """Store files content-addressed and record who handed them over, how and when."""
     table = _table("sha256", "type", "size", "name", "flags")
-    receipt = Receipt(report, incident, source, received_from, note)
+    receipt = Receipt(report, incident, source, received_from, note, received_at)
     with (
         _open(home, passphrase_file) as ws,
         Progress(console=_err, transient=True) as bar,

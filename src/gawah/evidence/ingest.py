@@ -200,6 +200,7 @@ class Receipt:
     source: str | None = None
     received_from: str | None = None
     note: str | None = None
+    handed_over_at: str | None = None  # when it was handed over, as told (a claim)
 
 
 def _prepare(
@@ -244,6 +245,7 @@ def _prepare(
         "received_from": receipt.received_from,
         "source": receipt.source,
         "note": receipt.note,
+        "handed_over_at": receipt.handed_over_at,
         "report_id": receipt.report_id,
         "incident_id": receipt.incident_id,
         "metadata": metadata.public_payload(),
@@ -278,6 +280,7 @@ def add_evidence(
     source: str | None = None,
     received_from: str | None = None,
     note: str | None = None,
+    handed_over_at: str | None = None,
     allow_damaged: bool = False,
     pipeline: Pipeline | None = None,
 ) -> EvidenceItem:
@@ -294,13 +297,17 @@ def add_evidence(
         name: the original file name to record (default: the path's name).
         source: how it arrived (a channel or collection, e.g. "field team 3").
         received_from: who handed it over, as the documenter describes them.
+        handed_over_at: when it was handed over, if not now (recorded as told;
+            the event's own time is when gawah stored it).
         allow_damaged: store a file that cannot be decoded, flagged ``damaged``.
 
     Raises:
         UserInputError: empty, oversize, damaged, bomb, unsafe name (nothing stored).
     """
     p = pipeline or Pipeline()
-    receipt = Receipt(report_id, incident_id, source, received_from, note)
+    receipt = Receipt(
+        report_id, incident_id, source, received_from, note, handed_over_at
+    )
     store = blob_store(ws, p.max_bytes)
     prepared = _prepare(store, path_or_stream, name, receipt, allow_damaged, p, True)
     # 7 - the events; an unrecorded new blob would be an "unknown blob", so undo it
