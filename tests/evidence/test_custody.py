@@ -200,3 +200,27 @@ class TestWorkingCopy:
             make_working_copy(ws, item.digest, blur_regions=[(0, 0, 1, 1)])
         with pytest.raises(UserInputError, match="no working copies"):
             make_working_copy(ws, item.digest)
+
+
+class TestOriginalsNeverWritten:
+    def test_operations_leave_blobs_untouched(
+        self, ws: Workspace, photo: Path, tmp_path: Path
+    ) -> None:
+        """Viewing, copying, verifying and exporting never change a stored original (S13)."""
+        from gawah.evidence import verify_store
+        from gawah.evidence.export import export_package
+
+        item = add_evidence(ws, photo, report_id="R-S13")
+        blobs = sorted((ws.home / "evidence" / "sha256").rglob("*"))
+        before = {
+            p: (p.stat().st_mtime_ns, p.stat().st_mode) for p in blobs if p.is_file()
+        }
+        with open_blob(ws, item.digest) as fh:
+            fh.read()
+        record_custody(ws, item.digest, "viewed")
+        make_working_copy(ws, item.digest, blur_regions=[(0, 0, 30, 30)])
+        assert verify_store(ws).ok
+        export_package(ws, tmp_path / "pkg", report_id="R-S13")
+        after = {p: (p.stat().st_mtime_ns, p.stat().st_mode) for p in before}
+        assert after == before
+        assert all(not mode & 0o222 for _, mode in after.values())
