@@ -49,6 +49,8 @@ class UserRecord:
     name: str
     password_hash: str
     disabled: bool
+    totp_secret: str | None = None
+    totp_last_step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class WebStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(web_users)")}
+        for column, kind in (("totp_secret", "TEXT"), ("totp_last_step", "INTEGER")):
+            if column not in columns:
+                self._conn.execute(f"ALTER TABLE web_users ADD COLUMN {column} {kind}")
         self.path.chmod(0o600)
         with self._lock:
             row = self._conn.execute(
@@ -108,12 +114,13 @@ class WebStore:
         """The account called ``name``, if any."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT name, password_hash, disabled FROM web_users WHERE name=?",
+                "SELECT name, password_hash, disabled, totp_secret, totp_last_step "
+                "FROM web_users WHERE name=?",
                 (name,),
             ).fetchone()
         if row is None:
             return None
-        return UserRecord(name=row[0], password_hash=row[1], disabled=bool(row[2]))
+        return UserRecord(row[0], row[1], bool(row[2]), row[3], row[4])
 
     def users(self) -> list[UserRecord]:
         """Every account, by name."""
@@ -132,6 +139,24 @@ class WebStore:
                 "UPDATE web_users SET password_hash=? WHERE name=?",
                 (password_hash, name),
             )
+
+    def set_totp(self, name: str, secret: str | None) -> None:
+        """Enrol (or remove, ``None``) an account's second factor."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE web_users SET totp_secret=?, totp_last_step=NULL WHERE name=?",
+                (secret, name),
+            )
+
+    def use_totp_step(self, name: str, step: int) -> bool:
+        """Mark a code's step used; False if it (or a later one) already was."""
+        with self._lock:
+            cur = self._conn.execute(
+                "UPDATE web_users SET totp_last_step=? WHERE name=? AND "
+                "(totp_last_step IS NULL OR totp_last_step < ?)",
+                (step, name, step),
+            )
+        return cur.rowcount == 1
 
     def set_disabled(self, name: str, disabled: bool) -> None:
         """Disable or re-enable an account; disabling kills its sessions."""

@@ -14,6 +14,7 @@ from gawah.web.auth import (
     hash_password,
     verify_password,
 )
+from gawah.web.totp import new_secret, provisioning_uri
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
@@ -50,6 +51,16 @@ def add_user(
     backend.store.add_user(name, hash_password(chosen), backend.clock())
     backend.store.kill_user_sessions(name)
     return chosen
+
+
+def enrol_totp(backend: Backend, name: str) -> str:
+    """Give an account a new second factor; return its otpauth URI (show it once)."""
+    if backend.store.user(name) is None:
+        raise UserInputError("no such account")
+    secret = new_secret()
+    backend.store.set_totp(name, secret)
+    backend.store.kill_user_sessions(name)
+    return provisioning_uri(secret, name)
 
 
 def set_role(backend: Backend, name: str, role: Role, by: str) -> None:

@@ -76,10 +76,14 @@ def register(app: typer.Typer) -> None:
         password_stdin: Annotated[
             bool, typer.Option("--password-stdin", help="Read the password from stdin.")
         ] = False,
+        totp: Annotated[
+            bool,
+            typer.Option("--totp", help="Also enrol a one-time-code second factor."),
+        ] = False,
     ) -> None:
         """Create an account (or reset its password); prints a generated one once."""
         from gawah.web._backend import Backend
-        from gawah.web.accounts import add_user
+        from gawah.web.accounts import add_user, enrol_totp
         from gawah.web.auth import Role
 
         try:
@@ -93,11 +97,30 @@ def register(app: typer.Typer) -> None:
         try:
             author = _workspace_author(backend)
             used = add_user(backend, name, chosen_role, password, by=author)
+            uri = enrol_totp(backend, name) if totp else None
         finally:
             backend.close()
         _out.print(f"account [bold]{name}[/] ({chosen_role.value}) ready")
         if password is None:
             _out.print(f"password (shown once, store it now): [bold]{used}[/]")
+        if uri is not None:
+            _out.print(f"authenticator app (shown once): {uri}")
+
+    @users.command("totp")
+    def users_totp(
+        name: Annotated[str, typer.Argument(help="Account name.")],
+        home: HomeOpt = None,
+    ) -> None:
+        """Enrol (or replace) an account's one-time-code second factor."""
+        from gawah.web._backend import Backend
+        from gawah.web.accounts import enrol_totp
+
+        backend = Backend(home=resolve_home(home))
+        try:
+            uri = enrol_totp(backend, name)
+        finally:
+            backend.close()
+        _out.print(f"authenticator app for [bold]{name}[/] (shown once): {uri}")
 
     @users.command("list")
     def users_list(home: HomeOpt = None) -> None:

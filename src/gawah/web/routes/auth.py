@@ -20,9 +20,10 @@ from gawah.web._security import (
 from gawah.web._templates import render
 from gawah.web.accounts import change_password
 from gawah.web.auth import MAX_PASSWORD, Right, verify_password
+from gawah.web.totp import matching_step
 
 router = APIRouter()
-GENERIC_FAILURE = "Wrong account name or password, or too many attempts: wait a minute."
+GENERIC_FAILURE = "Wrong account name, password or one-time code, or too many attempts: wait a minute."
 
 
 class SessionInfo(BaseModel):
@@ -38,6 +39,9 @@ class Credentials(BaseModel):
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    otp: str | None = Field(
+        default=None, max_length=12, description="one-time code, if enrolled"
+    )
 
 
 class PasswordChange(BaseModel):
@@ -47,7 +51,7 @@ class PasswordChange(BaseModel):
     new_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
 
 
-def _attempt(request: Request, username: str, password: str) -> bool:
+def _attempt(request: Request, username: str, password: str, otp: str | None) -> bool:
     """Check credentials under the rate limit; on success start a fresh session."""
     backend: Backend = request.app.state.backend
     source = request.client.host if request.client else "?"
@@ -59,6 +63,13 @@ def _attempt(request: Request, username: str, password: str) -> bool:
     if not ok or account is None or account.disabled or backend.role(name) is None:
         backend.limiter.failed(name, source)
         return False
+    if account.totp_secret is not None:
+        step = matching_step(
+            account.totp_secret, otp or "", backend.clock(), account.totp_last_step
+        )
+        if step is None or not backend.store.use_totp_step(name, step):
+            backend.limiter.failed(name, source)
+            return False
     if rehash is not None:
         backend.store.set_password_hash(name, rehash)
     start_session(request, name)
@@ -89,8 +100,9 @@ async def login_form(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=MAX_PASSWORD)],
     next: Annotated[str, Form(max_length=500)] = "/",
+    otp: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    if _attempt(request, username, password):
+    if _attempt(request, username, password, otp or None):
         return RedirectResponse(_safe_next(next), status_code=303)
     ensure_session(request)
     return render(
@@ -123,7 +135,7 @@ async def get_session(request: Request) -> SessionInfo:
 )
 async def login(request: Request, body: Credentials) -> SessionInfo:
     """Log in; the session token is replaced and a new CSRF token issued."""
-    if not _attempt(request, body.username, body.password):
+    if not _attempt(request, body.username, body.password, body.otp):
         raise HTTPException(401, GENERIC_FAILURE)
     p = principal(request)
     return SessionInfo(
