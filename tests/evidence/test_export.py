@@ -237,6 +237,23 @@ class TestExportPackage:
         assert "FAIL" in out.stdout
 
 
+class TestSecondVerifier:
+    @pytest.mark.parametrize("tamper", ["untouched", *sorted(TAMPERS)])
+    def test_both_verifiers_agree(
+        self, package: Path, tmp_path: Path, tamper: str
+    ) -> None:
+        """gawah's own package check and the stand-alone verifier agree on each case (S31)."""
+        from gawah.evidence.package_check import check_package
+
+        copy = tmp_path / "pkg"
+        shutil.copytree(package, copy)
+        if tamper != "untouched":
+            TAMPERS[tamper](copy)
+        standalone_fails = run_verifier(copy).returncode == 3
+        assert bool(check_package(copy)) == standalone_fails
+        assert standalone_fails == (tamper != "untouched")
+
+
 class TestExportRefusals:
     def test_non_empty_target_refused(
         self, ws: Workspace, photo: Path, tmp_path: Path

@@ -20,6 +20,7 @@ from gawah.errors import EvidenceIntegrityError, UserInputError
 from gawah.evidence.custody import record_custody
 from gawah.evidence.export import export_package
 from gawah.evidence.ingest import Receipt, add_evidence_many
+from gawah.evidence.package_check import check_package
 from gawah.evidence.queries import (
     custody_history,
     get_evidence,
@@ -314,6 +315,21 @@ def export(
             "holds them unchanged. If the recipient must not see these, export "
             "working copies instead (gawah evidence working-copy)."
         )
+
+
+@evidence_app.command("check-package")
+def check_package_cmd(
+    package: Annotated[
+        Path, typer.Argument(help="Folder written by `evidence export`.")
+    ],
+) -> None:
+    """Check an export package with gawah's own ledger code; exit 3 on any problem."""
+    problems = check_package(package)
+    for problem in problems:
+        _out.print(f"FAIL  {problem}")
+    if problems:
+        raise EvidenceIntegrityError(f"{len(problems)} problem(s) in the package")
+    _out.print("all checks passed (files, signatures, receipts, proofs, timestamps)")
 
 
 def timestamp(
