@@ -223,6 +223,12 @@ class TestBadInput:
             add_evidence(ws, io.BytesIO(b"FICTIONAL"), name=name)
         _nothing_stored(ws, before)
 
+    def test_urdu_name_with_joiners_accepted(self, ws: Workspace) -> None:
+        """Urdu names keep their zero-width non-joiner and are recorded unchanged."""
+        name = "ویڈیو\u200cکلپ ۲۶ نومبر.txt"
+        item = add_evidence(ws, io.BytesIO(b"FICTIONAL"), name=name)
+        assert item.original_name == name
+
     def test_damaged_kept_when_allowed(self, ws: Workspace, tmp_path: Path) -> None:
         """With allow_damaged a truncated file is stored and flagged, bytes intact."""
         data = _truncated(image_bytes(scene(2)))

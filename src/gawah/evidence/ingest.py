@@ -37,6 +37,8 @@ MAX_BYTES_ENV = "GAWAH_EVIDENCE_MAX_BYTES"
 # Bidirectional controls make "gpj.exe" display as "exe.jpg" (CVE-2021-42574 class).
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MAX_NAME_BYTES = 255
+# Zero-width (non-)joiners are ordinary in Urdu, Persian and Indic spellings.
+_JOINERS = {"\u200c", "\u200d"}
 
 
 class UnsafeNameError(UserInputError):
@@ -62,7 +64,7 @@ def sanitise_name(name: str) -> str:
             "the file name contains right-to-left override characters that disguise "
             "its extension; rename the file and add it again; nothing was stored"
         )
-    if any(unicodedata.category(c) in {"Cc", "Cf"} for c in text):
+    if any(unicodedata.category(c) in {"Cc", "Cf"} and c not in _JOINERS for c in text):
         raise UnsafeNameError(
             "the file name contains control characters; nothing was stored"
         )
