@@ -212,7 +212,7 @@ def working_copy(
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """Make a metadata-free copy of an image, regions blurred; the original stays."""
+    """Make a metadata-free copy (images: regions blurred); the original stays."""
     regions = []
     for text in blur or []:
         try:
