@@ -79,8 +79,8 @@ class TestGenerated:
     @pytest.mark.slow
     @pytest.mark.parametrize("seed", [1, 2, 3])
     def test_f1_other_seeds(self, seed: int) -> None:
-        """The F1 bar holds on other draws, at a larger size."""
-        reports, truth = _generated(3000, seed=seed)
+        """The F1 bar holds on other draws of the same size."""
+        reports, truth = _generated(1000, seed=seed)
         s = score(pairs_of(link_records(reports).records, "key", "person_id"), truth)
         print(
             f"\ngenerated seed {seed}: P={s.precision:.4f} R={s.recall:.4f} F1={s.f1:.4f}"

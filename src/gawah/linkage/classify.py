@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -71,6 +72,8 @@ class ModelOptions:
     threads: int = 2
     u_max_pairs: float = 1e6
     em_max_pairs: float | None = 5e6
+    # DuckDB's memory ceiling; beyond it, it spills to a temporary folder.
+    memory_limit: str = "4GB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ def _linker(frame: pd.DataFrame, options: ModelOptions) -> Linker:
     logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
     con.execute(f"SET threads = {int(options.threads)}")
+    con.execute("SET memory_limit = ?", [options.memory_limit])
+    con.execute("SET temp_directory = ?", [tempfile.gettempdir() + "/gawah-duckdb"])
     api = DuckDBAPI(connection=con)
     table = api.register(frame[list(_MODEL_COLUMNS)], dataset_display_name="reports")
     return Linker(table, _settings(options), log_level=None)
