@@ -227,3 +227,23 @@ class TestMatrix:
         assert len(cases) >= 150
         assert unexpected_allow == []
         assert unexpected_deny == []
+
+
+def test_forged_cross_site_requests_are_refused(
+    template_home: Path, tmp_path: Path, ids: dict[str, str]
+) -> None:
+    """Every state-changing route refuses an admin's request without the CSRF token (S26)."""
+    home = tmp_path / "ws"
+    shutil.copytree(template_home, home)
+    with Workspace.open(home) as ws:
+        before = ws.ledger.state_digest()
+    unsafe = [(m, p) for m, p in sorted(POLICY) if m != "GET"]
+    with TestClient(create_app(home)) as client:
+        for method, path in unsafe:
+            for forged in ({}, {"X-CSRF-Token": "forged"}):
+                mint(client, Role.ADMIN.value)
+                r = _request(client, method, path, Role.ADMIN, "own", ids, forged)
+                assert r.status_code == 403, (method, path, forged, r.status_code)
+    with Workspace.open(home) as ws:
+        assert ws.ledger.state_digest() == before
+    assert len(unsafe) >= 17
