@@ -62,6 +62,8 @@ class TestDate:
             ("2024", "2024", DatePrecision.YEAR, False),
             ("about 26/11/2024", "2024-11-26", DatePrecision.DAY, True),
             ("۲۶/۱۱/۲۰۲۴", "2024-11-26", DatePrecision.DAY, False),
+            ("14-16 March 2031", "2031-03-14", DatePrecision.DAY, True),
+            ("14 & 15 Mar, 2031", "2031-03-14", DatePrecision.DAY, True),
         ],
     )
     def test_precision_follows_the_source(
@@ -77,7 +79,7 @@ class TestDate:
         )
 
     @pytest.mark.parametrize(
-        "text", ["31/02/2024", "yesterday", "13/13/2024", "Foo 2024"]
+        "text", ["31/02/2024", "yesterday", "13/13/2024", "Foo 2024", "16-14 Mar 2031"]
     )
     def test_rejects_impossible_dates(self, text: str) -> None:
         """Impossible or unreadable dates are errors, never silently guessed."""

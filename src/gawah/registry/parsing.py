@@ -8,7 +8,8 @@ Conventions (documented in docs/guides/import.md):
   estimate 35-45; ``40s`` 40-49; ``child`` 0-17; Urdu digits are accepted.
 * dates: ``2024-11-26``, ``26/11/2024`` (day first, as written in Pakistan,
   unless the second number cannot be a month), ``26 Nov 2024``, ``Nov 2024``
-  (month precision), ``2024`` (year precision); ``about``/``~`` marks an estimate.
+  (month precision), ``2024`` (year precision); ``about``/``~`` marks an
+  estimate; a span of days (``14-16 March 2024``) is its first day, estimated.
 """
 
 from __future__ import annotations
@@ -198,6 +199,16 @@ def parse_date(text: str) -> PartialDate | None:
         r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+" + _MONTH_WORD + r"[,\s\-/]+(\d{4})", low
     ):
         return _day_date(int(m[3]), _month(m[2]), int(m[1]), estimated)
+    if m := re.fullmatch(
+        r"(\d{1,2})\s*(?:-|–|/|&|to|and)\s*(\d{1,2})(?:st|nd|rd|th)?\s+"
+        + _MONTH_WORD
+        + r",?\s+(\d{4})",
+        low,
+    ):  # "14-16 March 2031": a span of days, recorded as its first day, estimated
+        if int(m[1]) >= int(m[2]):
+            raise ValueError(f"date range {raw!r} runs backwards")
+        _day_date(int(m[4]), _month(m[3]), int(m[2]), True)  # the last day must exist
+        return _day_date(int(m[4]), _month(m[3]), int(m[1]), True)
     if m := re.fullmatch(
         _MONTH_WORD + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", low
     ):
