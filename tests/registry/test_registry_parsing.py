@@ -206,3 +206,14 @@ class TestNeverCrash:
             parsed = parse_date(written)
             assert parsed is not None
             assert parsed.iso == day.isoformat()
+
+    def test_every_canonical_column_is_documented(self) -> None:
+        """docs/guides/import.md explains every canonical column."""
+        from pathlib import Path
+
+        from gawah.registry import CANONICAL_COLUMNS
+
+        doc = Path(__file__).parents[2] / "docs" / "guides" / "import.md"
+        text = doc.read_text(encoding="utf-8")
+        for column in CANONICAL_COLUMNS:
+            assert f"`{column}`" in text, column
