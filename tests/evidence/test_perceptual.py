@@ -103,6 +103,18 @@ class TestVideo:
         assert near_duplicate(image_fingerprint(frame), clips["original"])
 
 
+class TestVideoStudy:
+    @pytest.mark.slow
+    def test_video_recall_and_false_matches(self, tmp_path: Path) -> None:
+        """On 20 generated clips x 4 alterations recall is 100% with no false match."""
+        from gawah.testing.evidence_media import video_study
+
+        study = video_study(20, tmp_path)
+        print(study)
+        assert study.overall_recall == 1.0
+        assert study.false_match_pairs == 0
+
+
 class TestWorkspaceGroups:
     def test_reupload_grouped_in_workspace(self, ws: Workspace, tmp_path: Path) -> None:
         """A re-uploaded copy added later is grouped with the first; another scene is not."""

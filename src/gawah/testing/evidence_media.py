@@ -282,3 +282,55 @@ def near_duplicate_study(
                 pairs += 1
                 false += near_duplicate(originals[a], copies[(name, b)], th)
     return NearDuplicateStudy(n_scenes, th, recall, false, pairs)
+
+
+#: Altered copies of generated footage: keyword arguments for :func:`write_video`.
+VIDEO_TRANSFORMS: dict[str, dict[str, object]] = {
+    "h264-80kbit": {"codec": "libx264", "bit_rate": 80_000},
+    "downscale-96x72": {"size": (96, 72)},
+    "crop-10%": {"crop": 0.1},
+    "trimmed-1s": {"start": 1.0, "seconds": 3.0},
+}
+
+
+def video_study(
+    n_videos: int, folder: Path, first_seed: int = 100
+) -> NearDuplicateStudy:
+    """Recall of altered copies of ``n_videos`` generated clips, and false matches.
+
+    False matches are counted over every pair of different clips, originals
+    and altered copies alike.
+    """
+    from gawah.evidence.perceptual import (
+        FRAME_THRESHOLD,
+        Fingerprint,
+        near_duplicate,
+        video_fingerprint,
+    )
+
+    def fp(path: Path) -> Fingerprint:
+        out = video_fingerprint(path)
+        assert out is not None
+        return out
+
+    seeds = list(range(first_seed, first_seed + n_videos))
+    originals = {s: fp(write_video(folder / f"{s}.mp4", seed=s)) for s in seeds}
+    copies = {
+        (name, s): fp(write_video(folder / f"{s}-{name}.mp4", seed=s, **kw))  # type: ignore[arg-type]
+        for name, kw in VIDEO_TRANSFORMS.items()
+        for s in seeds
+    }
+    recall = {
+        name: sum(near_duplicate(originals[s], copies[(name, s)]) for s in seeds)
+        / n_videos
+        for name in VIDEO_TRANSFORMS
+    }
+    false = pairs = 0
+    for i, a in enumerate(seeds):
+        for b in seeds[i + 1 :]:
+            pairs += 1
+            false += near_duplicate(originals[a], originals[b])
+            for name in VIDEO_TRANSFORMS:
+                pairs += 1
+                false += near_duplicate(originals[a], copies[(name, b)])
+    return NearDuplicateStudy(n_videos, FRAME_THRESHOLD, recall, false, pairs)
