@@ -5,6 +5,8 @@ The numbers are printed (``pytest -s``) and recorded in docs/validation/linkage.
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 from _linkage_accuracy import pairs_of, score
@@ -107,3 +109,19 @@ class TestFebrl:
         s = score(pairs_of(result.records, "key", "person_id"), truth)
         print(f"\nfebrl4: P={s.precision:.4f} R={s.recall:.4f} F1={s.f1:.4f}")
         assert s.f1 >= 0.95
+
+
+class TestReviewedPairs:
+    def test_decisions_train_and_bind(self) -> None:
+        """With 20+ reviewed matches the model re-estimates m, and every decision holds."""
+        reports, truth = _generated(300, seed=11)
+        matches = sorted(truth)[:25]
+        keys = sorted(reports["key"])
+        apart = next((a, b) for a, b in itertools.pairwise(keys) if (a, b) not in truth)
+        decisions = {**dict.fromkeys(matches, True), apart: False}
+        result = link_records(reports, decisions=decisions)
+        person = dict(
+            zip(result.records["key"], result.records["person_id"], strict=True)
+        )
+        assert all(person[a] == person[b] for a, b in matches)
+        assert person[apart[0]] != person[apart[1]]

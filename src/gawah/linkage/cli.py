@@ -71,7 +71,11 @@ link_app = typer.Typer(
     name="link",
     cls=_LinkGroup,
     invoke_without_command=True,
-    help="Link reports into persons (workspace), review unsure pairs, or link CSV files.",
+    help=(
+        "Link reports into persons (workspace), review unsure pairs, or link CSV "
+        "files. Shortcut: `gawah link FILE.csv... --out clusters.csv` is "
+        "`gawah link csv` (files first)."
+    ),
 )
 
 
