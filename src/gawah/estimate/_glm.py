@@ -14,12 +14,21 @@ models is solved together with masked normal equations, which is what makes
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from importlib import import_module
+from typing import cast
 
 import numpy as np
 from scipy.special import gammaln
 
-__all__ = ["BatchFit", "fit_poisson", "fit_poisson_batch", "poisson_deviance"]
+__all__ = [
+    "BatchFit",
+    "fit_poisson",
+    "fit_poisson_batch",
+    "poisson_deviance",
+    "single_blas_thread",
+]
 
 _EPS = 1e-8
 _MAXIT = 25
@@ -188,6 +197,19 @@ def fit_poisson_batch(
         finite=finite,
         rank=ranks.astype(np.int64),
     )
+
+
+def single_blas_thread() -> AbstractContextManager[object]:
+    """Limit BLAS to one thread while fitting (a no-op without threadpoolctl).
+
+    These small and tall products run slower threaded, much slower on a busy
+    machine (measured 1.7x on the 6-list search and 5x on stepwise).
+    """
+    try:
+        limits = import_module("threadpoolctl").threadpool_limits
+    except ImportError:  # optional: only a speed-up
+        return nullcontext()
+    return cast(AbstractContextManager[object], limits(limits=1, user_api="blas"))
 
 
 def fit_poisson(design: np.ndarray, y: np.ndarray, maxit: int = _MAXIT) -> BatchFit:

@@ -39,7 +39,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from gawah.errors import UserInputError
-from gawah.estimate._glm import fit_poisson_batch
+from gawah.estimate._glm import fit_poisson_batch, single_blas_thread
 from gawah.estimate._hierarchical import (
     HierarchicalSpace,
     model_name,
@@ -157,6 +157,10 @@ class LogLinearMSE:
     def fit(self, captures: CaptureHistories) -> MSEResult:
         """Fit the log-linear model(s); see the module docstring for refusals."""
         self._check()
+        with single_blas_thread():
+            return self._fit_checked(captures)
+
+    def _fit_checked(self, captures: CaptureHistories) -> MSEResult:
         base: dict[str, Any] = {"criterion": self.criterion}
         empty = [name for name, total in captures.list_totals().items() if total == 0]
         if empty:

@@ -26,10 +26,8 @@ and the linear program runs for as few of them as possible.
 from __future__ import annotations
 
 import math
-from contextlib import AbstractContextManager, nullcontext
-from importlib import import_module
 from itertools import combinations
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -37,7 +35,7 @@ from scipy.optimize import linprog
 from scipy.stats import norm, poisson
 
 from gawah.errors import UserInputError
-from gawah.estimate._glm import fit_poisson, poisson_deviance
+from gawah.estimate._glm import fit_poisson, poisson_deviance, single_blas_thread
 from gawah.estimate._hierarchical import cell_patterns
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import MSEResult
@@ -92,15 +90,6 @@ def exists_and_identifiable(
     return int(infinite) + 2 * int(rank_def > 0)
 
 
-def _single_blas_thread() -> AbstractContextManager[object]:
-    """One BLAS thread: the tall products here are slower threaded on a busy machine."""
-    try:
-        limits = import_module("threadpoolctl").threadpool_limits
-    except ImportError:  # optional: only a speed-up
-        return nullcontext()
-    return cast(AbstractContextManager[object], limits(limits=1, user_api="blas"))
-
-
 class StepwiseMSE:
     """SparseMSE's stepwise log-linear estimator (up to 15 lists).
 
@@ -119,7 +108,7 @@ class StepwiseMSE:
 
     def fit(self, captures: CaptureHistories) -> MSEResult:
         """Grow the model pair by pair and estimate; see the module docstring."""
-        with _single_blas_thread():
+        with single_blas_thread():
             return self._fit_all(captures)
 
     def _fit_all(self, captures: CaptureHistories) -> MSEResult:
