@@ -124,6 +124,25 @@ class TestLinkWorkspace:
             decide(ws, (report, report + "x"), "maybe", "x")
 
 
+class TestProjection:
+    def test_rebuild_replays_decisions_and_queue(self, ws: Workspace) -> None:
+        """Rebuilding the projections from the ledger gives the same decisions and queue."""
+        link_workspace(ws)
+        queue = review_queue(ws)
+        decide(ws, queue[0], "skip", "FICTIONAL reviewer")
+        before_queue = review_queue(ws)
+        before = ws.conn.execute(
+            "SELECT * FROM linkage_decisions ORDER BY 1, 2"
+        ).fetchall()
+        ws.ledger.rebuild()
+        assert (
+            ws.conn.execute("SELECT * FROM linkage_decisions ORDER BY 1, 2").fetchall()
+            == before
+        )
+        assert review_queue(ws) == before_queue
+        assert before_queue[-1].skipped
+
+
 class TestCaptureHistories:
     def test_table_counts_every_person(self, ws: Workspace) -> None:
         """One in_<source> column per list; counts add up to the persons."""
