@@ -162,10 +162,9 @@ class TestPersonDashboardEstimates:
         body = client.get(f"/api/persons/{person.person_id}").json()
         assert body["report_ids"] == list(person.report_ids)
         assert all(len(row["values"]) == len(person.report_ids) for row in body["rows"])
-        assert {h["kind"] for h in body["history"]} >= {
-            "report.recorded",
-            "persons.assigned",
-        }
+        kinds = {h["kind"] for h in body["history"]}
+        assert "report.recorded" in kinds
+        assert body["linked_by"]
         assert client.get(f"/persons/{person.person_id}").status_code == 200
 
     def test_dashboard_numbers(self, client: TestClient) -> None:
@@ -191,3 +190,21 @@ class TestPersonDashboardEstimates:
         ]
         assert sum(p["count"] for p in e["patterns"]) == e["documented"]
         assert client.get("/estimates").status_code == 200
+
+
+def test_index_catches_up_with_an_older_workspace(home: Path) -> None:
+    """A workspace whose web tables are missing is re-indexed from the ledger on open."""
+    import sqlite3
+
+    conn = sqlite3.connect(home / "gawah.sqlite")
+    conn.execute("DELETE FROM web_search_reports")
+    conn.execute("DELETE FROM web_search_tokens")
+    conn.execute("DELETE FROM web_history")
+    conn.commit()
+    conn.close()
+    from gawah.web import create_app
+
+    with TestClient(create_app(home)) as client:
+        mint(client, "viewer")
+        assert client.get("/api/reports").json()["total"] >= 80
+        assert client.get("/api/session").json()["role"] == "viewer"  # grants kept

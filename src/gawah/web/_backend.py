@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gawah.errors import WorkspaceError
+from gawah.web._domains import domain_attr
 from gawah.web._store import WebStore
 from gawah.web.auth import LoginRateLimiter, Role
 from gawah.web.projection import ROLE_GRANTED, role_of
@@ -57,6 +58,7 @@ class Backend:
         # A larger page cache for this read-mostly connection: the register index of
         # 100,000 reports is ~100 MB and searches should not re-read it from disk.
         ws.conn.execute("PRAGMA cache_size = -131072")
+        _catch_up(ws)
         self._local.ws = ws
         with self._lock:
             self._all.append(ws)
@@ -110,3 +112,31 @@ class Backend:
     def today(self) -> str:
         """The current UTC date, the only last-seen detail kept."""
         return datetime.fromtimestamp(self.clock(), UTC).date().isoformat()
+
+
+def _catch_up(ws: Any) -> None:
+    """Rebuild the web's own tables if they lag the registry.
+
+    A workspace created before this version of the web projector (or restored
+    from a copy without its tables) has reports the register index never saw;
+    replaying the ledger into the web projector alone fixes that, once.
+    """
+    from gawah.web.projection import PROJECTOR, indexed_reports
+
+    counts = domain_attr("registry", "counts")
+    if counts is None or counts(ws.conn).reports == indexed_reports(ws.conn):
+        return
+    conn = ws.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        saved = conn.execute("SELECT * FROM web_role_grants").fetchall()
+        PROJECTOR.drop(conn)
+        PROJECTOR.create(conn)
+        conn.executemany("INSERT INTO web_role_grants VALUES (?, ?, ?, ?, ?, ?)", saved)
+        for event in ws.ledger.events():
+            if event.kind != "user.role_granted":
+                PROJECTOR.apply(conn, event)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

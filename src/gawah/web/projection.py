@@ -34,16 +34,22 @@ class _WebProjector:
             " PRIMARY KEY (server, user_name))"
         )
 
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS web_history (report_id TEXT NOT NULL,"
+            " event_id TEXT NOT NULL, kind TEXT NOT NULL, author TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL, PRIMARY KEY (report_id, event_id)) WITHOUT ROWID"
+        )
         for stmt in _search.SCHEMA.split(";"):
             if stmt.strip():
                 conn.execute(stmt)
 
     def drop(self, conn: sqlite3.Connection) -> None:
         conn.execute("DROP TABLE IF EXISTS web_role_grants")
-        for table in _search.DROP:
+        for table in (*_search.DROP, "web_history"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
+        _index_history(conn, event)
         if event.kind == REPORT_RECORDED:
             _search.index_report(conn, event.payload)
             return
@@ -73,6 +79,47 @@ class _WebProjector:
 
 PROJECTOR = _WebProjector()
 
+#: Payload keys that name the report(s) an event is about.
+_REPORT_KEYS = ("report_id", "report_l", "report_r")
+
+
+def _index_history(conn: sqlite3.Connection, event: Event) -> None:
+    """Remember which reports an event mentions, for the person page's history.
+
+    ``persons.assigned`` (one event naming every report) is left out: the page
+    shows the current assignment from the registry instead.
+    """
+    if event.kind == "persons.assigned":
+        return
+    p = event.payload
+    ids = {p[k] for k in _REPORT_KEYS if isinstance(p.get(k), str)}
+    many = p.get("report_ids")
+    if isinstance(many, list):
+        ids.update(x for x in many if isinstance(x, str))
+    if ids:
+        conn.executemany(
+            "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)",
+            [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids],
+        )
+
+
+def history(
+    conn: sqlite3.Connection, report_ids: list[str]
+) -> list[tuple[str, str, str, str]]:
+    """(event_id, kind, author, recorded_at) of events about any of the reports."""
+    if not report_ids:
+        return []
+    marks = ",".join("?" * len(report_ids))
+    try:
+        rows = conn.execute(
+            "SELECT DISTINCT event_id, kind, author, recorded_at FROM web_history "
+            f"WHERE report_id IN ({marks}) ORDER BY recorded_at, event_id",
+            report_ids,
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
 
 def role_of(conn: sqlite3.Connection, server: str, user: str) -> str | None:
     """The role the ledger grants ``user`` on ``server`` (None when never granted)."""
@@ -97,3 +144,13 @@ def grants(conn: sqlite3.Connection, server: str) -> list[tuple[str, str, str, s
     except sqlite3.OperationalError:
         return []
     return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+
+def indexed_reports(conn: sqlite3.Connection) -> int:
+    """How many reports the register index holds."""
+    try:
+        return int(
+            conn.execute("SELECT count(*) FROM web_search_reports").fetchone()[0]
+        )
+    except sqlite3.OperationalError:
+        return 0

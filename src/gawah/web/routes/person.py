@@ -14,6 +14,7 @@ from gawah.web._domains import domain_attr
 from gawah.web._security import Principal, require
 from gawah.web._templates import render
 from gawah.web.auth import Right
+from gawah.web.projection import history
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require(Right.READ))]
@@ -35,7 +36,6 @@ SENSITIVE = (
     ("Witness", "witness_name"),
     ("Witness contact", "witness_contact"),
 )
-HISTORY_LIMIT = 200_000  # events scanned for the history of one record
 
 
 def _value(report: Any, attr: str) -> str:
@@ -86,6 +86,7 @@ class PersonOut(BaseModel):
     rows: list[Row]
     evidence: list[EvidenceOut]
     history: list[HistoryOut]
+    linked_by: str | None
 
 
 @dataclass(frozen=True)
@@ -138,20 +139,10 @@ def _build(
                     received_at=item.received_at,
                     report_ids=list(item.report_ids),
                 )
-    ids = {r.report_id for r in reports}
-    history: list[HistoryOut] = []
-    for n, ev in enumerate(backend.workspace().ledger.events()):
-        if n >= HISTORY_LIMIT:
-            break
-        if _mentions(ev.payload, ids, person_id):
-            history.append(
-                HistoryOut(
-                    event_id=ev.id,
-                    kind=ev.kind,
-                    author=ev.author,
-                    recorded_at=ev.recorded_at,
-                )
-            )
+    events = history(conn, [r.report_id for r in reports])
+    hist = [
+        HistoryOut(event_id=e, kind=k, author=a, recorded_at=t) for e, k, a, t in events
+    ]
     provenance = [
         f"{r.provenance.file_name}, line {r.provenance.line}" if r.provenance else ""
         for r in reports
@@ -163,40 +154,26 @@ def _build(
             sources=[r.source_id for r in reports],
             rows=rows,
             evidence=list(evidence.values()),
-            history=history,
+            history=hist,
+            linked_by=_person(backend, person_id)[1],
         ),
         provenance,
     )
 
 
-def _mentions(payload: dict[str, Any], ids: set[str], person_id: str | None) -> bool:
-    if payload.get("report_id") in ids:
-        return True
-    for key in ("report_ids", "pair"):
-        value = payload.get(key)
-        if isinstance(value, list) and ids.intersection(
-            x for x in value if isinstance(x, str)
-        ):
-            return True
-    for key in ("report_l", "report_r", "left", "right"):
-        if payload.get(key) in ids:
-            return True
-    assignments = payload.get("assignments")
-    if person_id and isinstance(assignments, list):
-        return any(
-            isinstance(a, dict) and a.get("person_id") == person_id for a in assignments
-        )
-    return False
-
-
 def _person_reports(backend: Backend, person_id: str) -> list[str]:
+    return _person(backend, person_id)[0]
+
+
+def _person(backend: Backend, person_id: str | None) -> tuple[list[str], str | None]:
+    """The person's report ids and how they were linked (run and method)."""
     persons = domain_attr("registry", "persons_with_reports")
-    if persons is None:
-        return []
+    if persons is None or person_id is None:
+        return [], None
     for p in persons(backend.workspace().conn):
         if p.person_id == person_id:
-            return list(p.report_ids)
-    return []
+            return list(p.report_ids), f"{p.method}, run {p.run_id}"
+    return [], None
 
 
 def _person_of(backend: Backend, report_id: str) -> str | None:
