@@ -50,21 +50,13 @@ _err = Console(stderr=True)
 
 
 def main() -> None:
-    """Run the CLI; a deliberate error becomes one line on stderr and its exit code."""
-    try:
-        app(standalone_mode=False)
-    except GawahError as exc:
-        _err.print(f"[bold red]error:[/] {exc}")
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        _err.print("aborted")
-        sys.exit(1)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+    """Run the CLI; a deliberate error becomes one line on stderr and its exit code.
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-        raise
+    Typer's standalone mode already turns usage errors into a short message and
+    exit 2; only our own :class:`GawahError` needs translating here.
+    """
+    try:
+        app()
+    except GawahError as exc:
+        _err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
