@@ -21,8 +21,13 @@ HomeOpt = Annotated[
 _out = Console()
 
 
-def serve_app(home: Path, host: str, port: int) -> None:
-    """Run the app with uvicorn until interrupted (no access log: S22)."""
+def serve_app(home: Path, host: str, port: int, https_proxy: bool = False) -> None:
+    """Run the app with uvicorn until interrupted (no access log: S22).
+
+    With ``https_proxy`` the scheme is taken from the X-Forwarded-Proto of a
+    reverse proxy on this machine (127.0.0.1), so cookies become ``__Host-``
+    and Secure and HSTS is sent.
+    """
     import uvicorn
 
     from gawah.web import create_app
@@ -34,7 +39,8 @@ def serve_app(home: Path, host: str, port: int) -> None:
         port=port,
         access_log=False,
         log_level="warning",
-        proxy_headers=False,
+        proxy_headers=https_proxy,
+        forwarded_allow_ips="127.0.0.1" if https_proxy else None,
         server_header=False,
     )
 
@@ -50,6 +56,13 @@ def register(app: typer.Typer) -> None:
         home: HomeOpt = None,
         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+        https_proxy: Annotated[
+            bool,
+            typer.Option(
+                "--behind-https-proxy",
+                help="Trust X-Forwarded-Proto from a TLS proxy on 127.0.0.1.",
+            ),
+        ] = False,
     ) -> None:
         """Serve the web app: dashboard, register, entry, review, estimates."""
         where = resolve_home(home)
@@ -64,7 +77,7 @@ def register(app: typer.Typer) -> None:
         finally:
             backend.close()
         _out.print(f"gawah web app: [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
-        serve_app(where, host, port)
+        serve_app(where, host, port, https_proxy)
 
     @users.command("add")
     def users_add(
