@@ -131,6 +131,12 @@ def _render(result: MSEResult, seconds: float) -> None:
         table.add_row("seed", str(result.seed))
     table.add_row("seconds", f"{seconds:.2f}")
     _out.print(table)
+    single = result.diagnostics.get("single_model")
+    if isinstance(single, dict) and single.get("estimate") is not None:
+        _out.print(
+            f"Best single model: {single['model']}: {single['estimate']:,.0f} "
+            f"({single['lower']:,.0f} to {single['upper']:,.0f})"
+        )
     top = result.diagnostics.get("top_models")
     if top:
         models = Table(
@@ -149,7 +155,7 @@ def _render(result: MSEResult, seconds: float) -> None:
                 f"{row['weight']:.2f}",
             )
         _out.print(models)
-        if len(top) > 1 and top[0]["weight"] < 0.9:
+        if len(top) > 1 and top[0]["weight"] < 0.9 and result.model != "model average":
             _out.print(
                 "[yellow]Other models fit almost as well and give different numbers; "
                 "consider --average.[/]"
