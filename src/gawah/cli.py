@@ -12,6 +12,7 @@ from importlib import import_module
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from gawah.errors import GawahError
 
@@ -58,5 +59,5 @@ def main() -> None:
     try:
         app()
     except GawahError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
