@@ -7,27 +7,65 @@ Stages named as HRDAG names them: :mod:`~gawah.linkage.normalise`,
 order. See ``docs/explanation/linkage.md``.
 """
 
-from gawah.linkage.classify import (
-    DEFAULT_MATCH_THRESHOLD,
-    DEFAULT_REVIEW_HIGH,
-    DEFAULT_REVIEW_LOW,
-    ModelOptions,
-)
-from gawah.linkage.cluster import person_id
-from gawah.linkage.files import link_files, read_lists, write_clusters
-from gawah.linkage.gazetteer import Place, resolve_place
-from gawah.linkage.normalise import (
-    AgeRange,
-    ParsedName,
-    normalise_record,
-    parse_age,
-    parse_name,
-    skeleton,
-)
-from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
-from gawah.linkage.review import ComparisonWeight, ReviewPair, decide, review_queue
-from gawah.linkage.run import LinkRun, capture_histories, link_workspace
-from gawah.linkage.transliterate import to_latin
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gawah.linkage.classify import (
+        DEFAULT_MATCH_THRESHOLD,
+        DEFAULT_REVIEW_HIGH,
+        DEFAULT_REVIEW_LOW,
+        ModelOptions,
+    )
+    from gawah.linkage.cluster import person_id
+    from gawah.linkage.files import link_files, read_lists, write_clusters
+    from gawah.linkage.gazetteer import Place, resolve_place
+    from gawah.linkage.normalise import (
+        AgeRange,
+        ParsedName,
+        normalise_record,
+        parse_age,
+        parse_name,
+        skeleton,
+    )
+    from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
+    from gawah.linkage.review import ComparisonWeight, ReviewPair, decide, review_queue
+    from gawah.linkage.run import LinkRun, capture_histories, link_workspace
+    from gawah.linkage.transliterate import to_latin
+
+# Public name -> defining module, imported on first use (PEP 562), so that
+# `gawah --help` does not load pandas, Splink and DuckDB.
+_SOURCES = {
+    "AgeRange": "gawah.linkage.normalise",
+    "ComparisonWeight": "gawah.linkage.review",
+    "DEFAULT_MATCH_THRESHOLD": "gawah.linkage.classify",
+    "DEFAULT_REVIEW_HIGH": "gawah.linkage.classify",
+    "DEFAULT_REVIEW_LOW": "gawah.linkage.classify",
+    "LinkOptions": "gawah.linkage.pipeline",
+    "LinkResult": "gawah.linkage.pipeline",
+    "LinkRun": "gawah.linkage.run",
+    "ModelOptions": "gawah.linkage.classify",
+    "ParsedName": "gawah.linkage.normalise",
+    "Place": "gawah.linkage.gazetteer",
+    "ReviewPair": "gawah.linkage.review",
+    "capture_histories": "gawah.linkage.run",
+    "decide": "gawah.linkage.review",
+    "link_files": "gawah.linkage.files",
+    "link_records": "gawah.linkage.pipeline",
+    "link_workspace": "gawah.linkage.run",
+    "normalise_record": "gawah.linkage.normalise",
+    "parse_age": "gawah.linkage.normalise",
+    "parse_name": "gawah.linkage.normalise",
+    "person_id": "gawah.linkage.cluster",
+    "read_lists": "gawah.linkage.files",
+    "resolve_place": "gawah.linkage.gazetteer",
+    "review_queue": "gawah.linkage.review",
+    "skeleton": "gawah.linkage.normalise",
+    "to_latin": "gawah.linkage.transliterate",
+    "write_clusters": "gawah.linkage.files",
+}
 
 __all__ = [
     "DEFAULT_MATCH_THRESHOLD",
@@ -58,3 +96,11 @@ __all__ = [
     "to_latin",
     "write_clusters",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SOURCES:
+        value = getattr(import_module(_SOURCES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gawah.linkage' has no attribute {name!r}")

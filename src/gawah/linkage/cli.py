@@ -14,7 +14,7 @@ A file literally named ``run``, ``review`` or ``csv`` must be given as ``./run``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,17 +23,11 @@ from typer.core import TyperGroup
 
 from gawah.config import resolve_home
 from gawah.ledger.cli import read_passphrase
-from gawah.linkage.files import (
-    link_files,
-    read_lists,
-    summary,
-    summary_json,
-    write_clusters,
-)
-from gawah.linkage.pipeline import LinkOptions
-from gawah.linkage.review import ReviewPair, decide, review_queue
-from gawah.linkage.run import link_workspace
-from gawah.workspace import Workspace
+
+if TYPE_CHECKING:  # the linkage stack (pandas, Splink, DuckDB) loads only when used
+    from gawah.linkage.pipeline import LinkOptions
+    from gawah.linkage.review import ReviewPair
+    from gawah.workspace import Workspace
 
 _out = Console()
 
@@ -80,18 +74,24 @@ link_app = typer.Typer(
 
 
 def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
+    from gawah.workspace import Workspace
+
     return Workspace.open(
         resolve_home(home), passphrase=read_passphrase(passphrase_file)
     )
 
 
 def _options(threshold: float | None) -> LinkOptions | None:
+    from gawah.linkage.pipeline import LinkOptions
+
     return None if threshold is None else LinkOptions(threshold=threshold)
 
 
 def _run(
     home: Path | None, passphrase_file: Path | None, threshold: float | None
 ) -> None:
+    from gawah.linkage.run import link_workspace
+
     with _open(home, passphrase_file) as ws:
         run = link_workspace(ws, progress=True, options=_options(threshold))
     _out.print(
@@ -137,6 +137,14 @@ def csv_command(
     threshold: Threshold = None,
 ) -> None:
     """Link list files without a workspace; bad input writes nothing (exit 2)."""
+    from gawah.linkage.files import (
+        link_files,
+        read_lists,
+        summary,
+        summary_json,
+        write_clusters,
+    )
+
     read_lists(files)  # validate every file before any work
     result = link_files(files, _options(threshold))
     write_clusters(result, out)
@@ -204,6 +212,8 @@ def review_command(
     limit: Annotated[int, typer.Option(help="Stop after this many pairs.")] = 50,
 ) -> None:
     """Decide, pair by pair, whether two reports describe the same person."""
+    from gawah.linkage.review import decide, review_queue
+
     with _open(home, passphrase_file) as ws:
         queue = review_queue(ws)
         if not queue:
