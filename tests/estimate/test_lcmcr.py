@@ -130,7 +130,9 @@ class TestBehaviour:
 
     def test_slow_mixing_is_refused(self, load_dataset: Any) -> None:
         """Too few effective draws give a reasoned refusal, with the draws kept."""
-        result = _small(min_ess=10**6).fit(load_dataset("madigan_york_3list"))
+        result = _small(min_ess=10**6, max_rhat=100.0).fit(
+            load_dataset("madigan_york_3list")
+        )
         assert result.refused
         assert "effective draws" in (result.reason or "")
         assert result.draws is not None
