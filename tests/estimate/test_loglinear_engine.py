@@ -72,6 +72,14 @@ class TestIrls:
         assert result.upper is not None
         assert result.lower <= 5000 <= result.upper
 
+    def test_near_complete_coverage_is_a_number(self, simulate: Any) -> None:
+        """Lists that miss almost nobody give an estimate near n, not a refusal."""
+        caps = simulate(n_total=400, probs=(0.8, 0.75, 0.85, 0.8), seed=3)
+        result = LogLinearMSE(model="Mt").fit(caps)
+        assert not result.refused
+        assert result.estimate is not None
+        assert result.estimate - caps.n_observed < 2
+
     def test_unknown_model_name(self, simulate: Any) -> None:
         """A model name that is neither standard nor hierarchical is a user error."""
         with pytest.raises(UserInputError, match="unknown log-linear model"):

@@ -237,7 +237,7 @@ class LogLinearMSE:
                 diag,
                 spec.label,
             )
-        if fit.estimate - n < 0.5:
+        if fit.estimate - n < 1e-3:
             diag["unvalidated_estimate"] = fit.estimate
             return self._refuse(
                 captures,
