@@ -28,6 +28,7 @@ from gawah.registry import import_list, record_incident  # noqa: E402
 from gawah.testing.scenario import write_big_csv  # noqa: E402
 from gawah.web import Role, create_app  # noqa: E402
 from gawah.web._backend import Backend  # noqa: E402
+from gawah.web._search import refresh  # noqa: E402
 from gawah.web._security import COOKIE  # noqa: E402
 from gawah.web.accounts import add_user  # noqa: E402
 from gawah.workspace import Workspace  # noqa: E402
@@ -49,6 +50,7 @@ def build(home: Path, n: int) -> float:
         import_list(
             ws, path, source="big list", incident=inc.incident_id, skip_invalid=True
         )
+        refresh(ws.conn)  # tokenising: what the server does before its first search
     backend = Backend(home=home)
     add_user(backend, "viewer", Role.VIEWER, "a long benchmark passphrase", by="bench")
     backend.close()

@@ -11,11 +11,13 @@ prefix or by skeleton.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from gawah.web._domains import domain_attr
@@ -29,8 +31,11 @@ CREATE TABLE IF NOT EXISTS web_search_reports (
     report_id TEXT PRIMARY KEY, incident_id TEXT, source_id TEXT NOT NULL,
     status TEXT NOT NULL, sex TEXT NOT NULL, age INTEGER, name TEXT NOT NULL,
     name_urdu TEXT NOT NULL, father_name TEXT NOT NULL, village TEXT NOT NULL,
-    district TEXT NOT NULL, sort_key TEXT NOT NULL
+    district TEXT NOT NULL, sort_key TEXT NOT NULL,
+    names TEXT NOT NULL, pending INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS web_search_reports_pending
+    ON web_search_reports(pending) WHERE pending = 1;
 CREATE INDEX IF NOT EXISTS web_search_reports_sort ON web_search_reports(sort_key);
 CREATE INDEX IF NOT EXISTS web_search_reports_status
     ON web_search_reports(status, sort_key);
@@ -67,6 +72,7 @@ def _simple_skeleton(token: str) -> str:
     return token[0] + _VOWELS.sub("", token[1:])
 
 
+@lru_cache(maxsize=1)
 def _normaliser() -> tuple[Callable[[str], list[str]], Callable[[str], str]]:
     parse_name: Any = domain_attr("linkage", "parse_name")
     skeleton: Any = domain_attr("linkage", "skeleton")
@@ -133,7 +139,8 @@ def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
     sort_key = _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id
     conn.execute("DELETE FROM web_search_tokens WHERE report_id=?", (report_id,))
     conn.execute(
-        "INSERT OR REPLACE INTO web_search_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT OR REPLACE INTO web_search_reports "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
         (
             report_id,
             payload.get("incident_id"),
@@ -147,15 +154,47 @@ def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
             _s(payload, "village"),
             _s(payload, "district"),
             sort_key,
+            json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
         ),
     )
-    conn.executemany(
-        "INSERT OR IGNORE INTO web_search_tokens VALUES (?, ?, ?)",
-        [
-            (t, sort_key, report_id)
-            for t in index_tokens([*names, _s(payload, "father_name")])
-        ],
-    )
+
+
+def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:
+    """Tokenise reports recorded since the last search; return how many.
+
+    The projector only stores names: tokenising needs the linkage normaliser,
+    whose import (Splink, pandas) must not slow every ``report.recorded``
+    append in every process. The web process completes the index here, before
+    it searches, in its own short transactions.
+    """
+    done = 0
+    while True:
+        rows = conn.execute(
+            "SELECT report_id, sort_key, names FROM web_search_reports "
+            "WHERE pending = 1 LIMIT ?",
+            (batch,),
+        ).fetchall()
+        if not rows:
+            return done
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for report_id, sort_key, names in rows:
+                conn.execute(
+                    "DELETE FROM web_search_tokens WHERE report_id=?", (report_id,)
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO web_search_tokens VALUES (?, ?, ?)",
+                    [(t, sort_key, report_id) for t in index_tokens(json.loads(names))],
+                )
+                conn.execute(
+                    "UPDATE web_search_reports SET pending = 0 WHERE report_id = ?",
+                    (report_id,),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        done += len(rows)
 
 
 @dataclass(frozen=True)
@@ -245,6 +284,7 @@ def search(
     index with their sort keys; the other tokens and the filters are checked
     per candidate by index lookups, so the work follows the smallest set.
     """
+    refresh(conn)
     page = max(1, page)
     filters = [
         (c, v)
