@@ -218,7 +218,13 @@ def estimate(
         progress=not as_json,
     )
     start = time.perf_counter()
-    result = estimator.fit(captures)
+    if as_json or method in _BAYES:  # the Bayesian samplers draw their own progress
+        result = estimator.fit(captures)
+    else:
+        with Console(stderr=True).status(
+            f"Fitting {method} models to {captures.n_lists} lists..."
+        ):
+            result = estimator.fit(captures)
     seconds = time.perf_counter() - start
     if plot is not None:
         from gawah.estimate.plots import plot_estimate
