@@ -1,0 +1,172 @@
+"""The documentation is checked against the code (STYLE.md section 3, item 20).
+
+The CLI reference must be the real ``--help`` of today's commands, every ledger
+event kind the code declares must be documented, and no link in the docs may
+point at a page that does not exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SRC = ROOT / "src" / "gawah"
+
+# A kind is dotted lower snake case: "report.recorded", "user.role_granted".
+_KIND = re.compile(r"^[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*$")
+_CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# Dotted strings that are file names, not kinds.
+_FILE_SUFFIXES = {
+    "csv", "db", "html", "json", "key", "log", "md", "pdf", "png", "py", "sqlite",
+    "toml", "tsv", "txt", "xlsx", "zip",
+}  # fmt: skip
+_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+
+
+def _load_generator() -> ModuleType:
+    path = DOCS / "reference" / "_generate_cli.py"
+    spec = importlib.util.spec_from_file_location("_generate_cli", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _is_kind(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and _KIND.match(value) is not None
+        and not value.startswith("gawah.")
+        and value.rsplit(".", 1)[1] not in _FILE_SUFFIXES
+    )
+
+
+def declared_kinds() -> dict[str, str]:
+    """Every event kind in ``src/``, with the file that declares it.
+
+    Domains name their kinds as module constants (``REPORT_RECORDED =
+    "report.recorded"``); a kind passed as a literal to ``append`` counts too.
+    """
+    found: dict[str, str] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = str(path.relative_to(ROOT))
+        for node in tree.body:
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = (
+                    node.targets if isinstance(node, ast.Assign) else [node.target]
+                )
+                value = node.value
+                if (
+                    isinstance(value, ast.Constant)
+                    and _is_kind(value.value)
+                    and any(
+                        isinstance(t, ast.Name) and _CONSTANT.match(t.id)
+                        for t in targets
+                    )
+                ):
+                    found.setdefault(str(value.value), where)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "append"
+                and len(node.args) == 2
+                and isinstance(node.args[0], ast.Constant)
+                and _is_kind(node.args[0].value)
+            ):
+                found.setdefault(str(node.args[0].value), where)
+    return found
+
+
+def _documented_kinds() -> set[str]:
+    text = (DOCS / "reference" / "events.md").read_text(encoding="utf-8")
+    return {m for m in re.findall(r"^\| `([^`]+)` \|", text, re.M) if _is_kind(m)}
+
+
+def _markdown_files() -> list[Path]:
+    pages = sorted(DOCS.rglob("*.md"))
+    return [*pages, *(p for p in sorted(ROOT.glob("*.md")))]
+
+
+def _relative_links(page: Path) -> list[str]:
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    links = []
+    for target in _LINK.findall(text):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            continue  # a URL, mailto: or an anchor on the same page
+        links.append(target)
+    return links
+
+
+def _resolves(page: Path, target: str) -> bool:
+    path = target.split("#", 1)[0]
+    return (page.parent / path).resolve().exists()
+
+
+class TestCliReference:
+    def test_cli_reference_is_current(self) -> None:
+        """docs/reference/cli.md is exactly the --help of every current command."""
+        generator = _load_generator()
+        current = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
+        assert current == generator.render(), (
+            "docs/reference/cli.md is stale: "
+            "run `uv run python docs/reference/_generate_cli.py`"
+        )
+
+    def test_every_command_has_a_section(self) -> None:
+        """Each command and sub-command of the app gets its own heading."""
+        text = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
+        for heading in ("## `gawah`", "## `gawah ledger verify`", "## `gawah import`"):
+            assert heading in text
+
+
+class TestEventKinds:
+    def test_discovery_finds_the_founding_kinds(self) -> None:
+        """The source scan sees kinds that decision 0001 names, so it is not blind."""
+        kinds = declared_kinds()
+        assert {"report.recorded", "claim.recorded", "evidence.received"} <= set(kinds)
+
+    def test_every_declared_kind_is_documented(self) -> None:
+        """Every event kind the code declares has a row in docs/reference/events.md."""
+        missing = {
+            kind: where
+            for kind, where in declared_kinds().items()
+            if kind not in _documented_kinds()
+        }
+        assert missing == {}
+
+    def test_every_documented_kind_exists(self) -> None:
+        """The events reference lists no kind the code no longer emits."""
+        stale = _documented_kinds() - set(declared_kinds())
+        assert stale == set()
+
+
+class TestLinks:
+    def test_index_links_every_page(self) -> None:
+        """docs/index.md is the map: every page under docs/ is linked from it."""
+        index = DOCS / "index.md"
+        linked = {
+            (index.parent / t.split("#", 1)[0]).resolve()
+            for t in _relative_links(index)
+        }
+        pages = {p.resolve() for p in DOCS.rglob("*.md") if p != index}
+        unlinked = sorted(str(p.relative_to(DOCS)) for p in pages - linked)
+        assert unlinked == []
+
+    @pytest.mark.parametrize(
+        "page", _markdown_files(), ids=lambda p: str(p.relative_to(ROOT))
+    )
+    def test_relative_links_resolve(self, page: Path) -> None:
+        """Every relative link in the docs and the root pages points at a real file."""
+        broken = [t for t in _relative_links(page) if not _resolves(page, t)]
+        assert broken == []
