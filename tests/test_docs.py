@@ -151,6 +151,18 @@ class TestEventKinds:
         assert stale == set()
 
 
+class TestSettings:
+    def test_every_environment_variable_is_documented(self) -> None:
+        """Every GAWAH_ variable the code reads has a row in docs/reference/settings.md."""
+        used = set()
+        for path in SRC.rglob("*.py"):
+            used |= set(re.findall(r"\bGAWAH_[A-Z_]+\b", path.read_text("utf-8")))
+        text = (DOCS / "reference" / "settings.md").read_text(encoding="utf-8")
+        documented = set(re.findall(r"^\| `(GAWAH_[A-Z_]+)` \|", text, re.M))
+        assert {"GAWAH_HOME", "GAWAH_PASSPHRASE"} <= used
+        assert used - documented == set()
+
+
 class TestLinks:
     def test_index_links_every_page(self) -> None:
         """docs/index.md is the map: every page under docs/ is linked from it."""
