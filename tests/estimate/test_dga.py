@@ -83,7 +83,7 @@ class TestAgainstR:
         result = DGA(prior_delta=delta).fit(load_dataset(name))
         _check(result, ref)
         assert result.diagnostics["max_missing"] == ref["max_Nmissing"]
-        top = result.diagnostics["top_models"][0]["posterior"]
+        top = result.diagnostics["top_graphs"][0]["posterior"]
         assert top == pytest.approx(ref["top_model_posterior_probs"][0], abs=1e-6)
 
     @pytest.mark.slow

@@ -329,9 +329,10 @@ class DGA:
             "max_missing": grid,
             "posterior_mass_top_10pct_of_grid": tail,
             "n_graphs": len(graphs),
-            "top_models": [
+            "top_graphs": [
                 {
-                    "edges": [f"{names[a]}-{names[b]}" for a, b in graphs[g]],
+                    "graph": " + ".join(f"{names[a]}-{names[b]}" for a, b in graphs[g])
+                    or "independence (no edges)",
                     "posterior": float(graph_probs[g]),
                 }
                 for g in best
