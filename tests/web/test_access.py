@@ -39,7 +39,8 @@ POLICY: dict[tuple[str, str], Right | None] = {
     ("GET", "/api/review"): REV, ("POST", "/api/review/decisions"): REV,
     ("POST", "/api/linkage/runs"): REV,
     ("GET", "/login"): None, ("POST", "/login"): None, ("POST", "/logout"): None,
-    ("GET", "/users"): ADM, ("POST", "/users"): ADM, ("GET", "/"): R,
+    ("GET", "/users"): ADM, ("POST", "/users"): ADM, ("POST", "/users/{name}"): ADM,
+    ("GET", "/"): R,
     ("GET", "/register"): R, ("GET", "/reports/{report_id}"): R,
     ("GET", "/persons/{person_id}"): R, ("GET", "/dashboard"): R, ("GET", "/estimates"): R,
     ("GET", "/entry"): REC, ("POST", "/entry"): REC, ("POST", "/entry/upload"): REC,
@@ -123,6 +124,9 @@ def _request(
             "data": {"username": me, "password": password, "csrf_token": csrf}
         },
         ("POST", "/logout"): {"data": {"csrf_token": csrf}},
+        ("POST", "/users/{name}"): {
+            "data": {"action": "role", "role": "viewer", "csrf_token": csrf}
+        },
         ("POST", "/users"): {
             "data": {"name": "matrixuser", "role": "viewer", "csrf_token": csrf}
         },

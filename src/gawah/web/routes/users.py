@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from gawah.errors import UserInputError
@@ -102,6 +102,23 @@ async def users_add_form(
         created=created,
         error=error,
     )
+
+
+@router.post("/users/{name}", include_in_schema=False)
+async def users_change_form(
+    request: Request,
+    me: Admin,
+    name: Annotated[str, Path(max_length=32)],
+    action: Annotated[str, Form(pattern="^(role|disable)$")],
+    role: Annotated[Role | None, Form()] = None,
+) -> Response:
+    backend: Backend = request.app.state.backend
+    assert me.user is not None
+    if action == "disable":
+        disable_user(backend, name, by=me.user)
+    elif role is not None:
+        set_role(backend, name, role, by=me.user)
+    return RedirectResponse("/users", status_code=303)
 
 
 @router.get("/api/users", tags=["users"])
