@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -117,6 +117,7 @@ def _clean(text: str | None) -> str | None:
     return folded or None
 
 
+@lru_cache(maxsize=200_000)
 def resolve_place(
     address: str | None = None,
     *,

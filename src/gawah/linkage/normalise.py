@@ -18,6 +18,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
@@ -86,6 +87,7 @@ class ParsedName:
         return " ".join(sorted(self.tokens))
 
 
+@lru_cache(maxsize=500_000)
 def skeleton(token: str) -> str:
     """Consonant skeleton of a romanised token: what survives Urdu's missing vowels.
 
@@ -151,6 +153,7 @@ def _words(text: str) -> list[str]:
     return _NON_NAME.sub(" ", text.replace("-", " ")).split()
 
 
+@lru_cache(maxsize=500_000)
 def parse_name(raw: str | None) -> ParsedName:
     """Parse a full name such as "Ch. Muhammad Ali s/o Ghulam Rasool".
 
@@ -368,6 +371,7 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
+@lru_cache(maxsize=100_000)
 def _parse_date(text: str | None) -> pd.Timestamp | None:
     """ISO dates as they are; others day first ("15-03-2031", "15/03/2031")."""
     if not text:
