@@ -4,7 +4,7 @@ Run from the repository root after changing any command::
 
     uv run python docs/reference/_generate_cli.py
 
-``tests/test_docs.py::test_cli_reference_is_current`` renders the same text in
+``tests/test_documentation.py::test_cli_reference_is_current`` renders the same text in
 memory and fails when the file is stale, so the reference never drifts from the
 code (the way datasette's ``cog --check`` guards ``docs/cli-reference.rst``).
 Help is rendered at a fixed width with colour and terminal detection off, so the
