@@ -10,8 +10,11 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+import shlex
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -29,6 +32,7 @@ _FILE_SUFFIXES = {
 }  # fmt: skip
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+_BLOCK = re.compile(r"^(```|~~~)([^\n]*)\n(.*?)^\1", re.M | re.S)
 
 
 def _load_generator() -> ModuleType:
@@ -128,6 +132,73 @@ class TestCliReference:
         text = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
         for heading in ("## `gawah`", "## `gawah ledger verify`", "## `gawah import`"):
             assert heading in text
+
+
+def _command_examples(text: str) -> Iterator[str]:
+    """``gawah ...`` lines of code blocks; in output blocks only after a ``$`` prompt."""
+    for block in _BLOCK.finditer(text):
+        output = block.group(2).strip() in {"text", "console", "output"}
+        for raw in block.group(3).splitlines():
+            line = raw.strip()
+            prompted = line.startswith("$ ")
+            line = re.sub(r"^(\$\s+)?(uv run\s+)?", "", line)
+            if line.startswith("gawah ") and (prompted or not output):
+                yield re.split(r"\s#|\s\||\s&&|;", line)[0].rstrip("\\ ").strip()
+
+
+def _command_problems(root: Any, line: str) -> list[str]:
+    """Resolve ``line`` through the real command tree; name what does not exist."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return []
+    if any(w.startswith("[") for w in words):
+        return []  # a usage synopsis, not a command
+    command, path, rest = root, ["gawah"], words[1:]
+    while hasattr(command, "commands") and rest and not rest[0].startswith("-"):
+        ctx = command.context_class(command, info_name=path[-1])
+        try:
+            name, command, rest = command.resolve_command(ctx, list(rest))
+        except Exception as exc:  # the vendored click's UsageError
+            return [f"{' '.join(path)}: {exc}"]
+        path.append(name)
+    known = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+    return [
+        f"{' '.join(path)} has no {w.split('=')[0]}"
+        for w in rest
+        if w.startswith("--") and w.split("=")[0] not in known | {"--help"}
+    ]
+
+
+class TestCommandExamples:
+    @pytest.fixture(scope="class")
+    def root(self) -> Any:
+        import typer
+
+        from gawah.cli import app
+
+        return typer.main.get_command(app)
+
+    def test_checker_catches_a_wrong_command(self, root: Any) -> None:
+        """A misspelt sub-command or an unknown option is reported."""
+        assert _command_problems(root, "gawah ledger verifx")
+        assert _command_problems(root, "gawah reports list --bogus 3")
+        assert _command_problems(root, "gawah ledger verify") == []
+
+    @pytest.mark.parametrize(
+        "page",
+        [p for p in _markdown_files() if p.name != "cli.md"],
+        ids=lambda p: str(p.relative_to(ROOT)),
+    )
+    def test_command_examples_exist(self, root: Any, page: Path) -> None:
+        """Every gawah command shown in the docs names real commands and options."""
+        text = page.read_text(encoding="utf-8")
+        problems = [
+            f"{line}: {problem}"
+            for line in _command_examples(text)
+            for problem in _command_problems(root, line)
+        ]
+        assert problems == []
 
 
 class TestEventKinds:
