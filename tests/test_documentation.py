@@ -35,9 +35,9 @@ _FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 _BLOCK = re.compile(r"^(```|~~~)([^\n]*)\n(.*?)^\1", re.M | re.S)
 
 
-def _load_generator() -> ModuleType:
-    path = DOCS / "reference" / "_generate_cli.py"
-    spec = importlib.util.spec_from_file_location("_generate_cli", path)
+def _load_generator(name: str = "_generate_cli") -> ModuleType:
+    path = DOCS / "reference" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -168,6 +168,17 @@ def _command_problems(root: Any, line: str) -> list[str]:
         for w in rest
         if w.startswith("--") and w.split("=")[0] not in known | {"--help"}
     ]
+
+
+class TestApiReference:
+    def test_api_reference_is_current(self) -> None:
+        """docs/reference/api.md lists exactly what each domain's __all__ exports."""
+        generator = _load_generator("_generate_api")
+        current = (DOCS / "reference" / "api.md").read_text(encoding="utf-8")
+        assert current == generator.render(), (
+            "docs/reference/api.md is stale: "
+            "run `uv run python docs/reference/_generate_api.py`"
+        )
 
 
 class TestCommandExamples:
