@@ -10,6 +10,7 @@ capture histories of those persons; a refusal is shown as a refusal.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -142,7 +143,8 @@ class EstimateView:
     model: str | None
 
 
-_cache: dict[tuple[str, str], tuple[EstimateView, Any]] = {}
+_cache: OrderedDict[tuple[str, str], tuple[EstimateView, Any]] = OrderedDict()
+_CACHE_SIZE = 64  # fits are deterministic (fixed seed), so the cache only saves time
 _lock = threading.Lock()
 #: Methods the web offers (the Bayesian LCMCR takes minutes: run it from the CLI).
 METHODS = ("loglinear", "stepwise", "chao")
@@ -168,6 +170,7 @@ def estimate(caps: Any, method: str = "loglinear") -> tuple[EstimateView | None,
     key = (caps.digest(), method)
     with _lock:
         if key in _cache:
+            _cache.move_to_end(key)
             return _cache[key]
     est = estimator(method)
     if est is None:
@@ -200,4 +203,6 @@ def estimate(caps: Any, method: str = "loglinear") -> tuple[EstimateView | None,
     )
     with _lock:
         _cache[key] = (view, result)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return view, result

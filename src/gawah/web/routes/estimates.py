@@ -152,7 +152,17 @@ async def api_plot(
     _, result = fit(caps, method)
     if plot is None or caps is None or result is None:
         raise HTTPException(404, "no estimate to plot")
-    with tempfile.TemporaryDirectory(prefix="gawah-plot-") as tmp:
-        path = plot(caps, result, Path(tmp) / "plot.png")
-        data = Path(path).read_bytes()
+    key = (caps.digest(), method)
+    data = _plots.get(key)
+    if data is None:
+        with tempfile.TemporaryDirectory(prefix="gawah-plot-") as tmp:
+            path = plot(caps, result, Path(tmp) / "plot.png")
+            data = Path(path).read_bytes()
+        _plots[key] = data
+        while len(_plots) > 16:
+            _plots.pop(next(iter(_plots)))
     return Response(data, media_type="image/png")
+
+
+#: Rendered plots by (capture digest, method): matplotlib takes a second each.
+_plots: dict[tuple[str, str], bytes] = {}
