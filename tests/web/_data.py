@@ -14,8 +14,9 @@ from gawah.claims import (
     Stance,
     record_claims,
 )
+from gawah.evidence import add_evidence
 from gawah.linkage import link_workspace
-from gawah.registry import import_list, record_incident
+from gawah.registry import import_list, iter_reports, record_incident
 from gawah.testing.scenario import generate, write_csvs
 from gawah.web import Role
 from gawah.web._backend import Backend
@@ -82,6 +83,14 @@ def fictional_claims(incident_id: str) -> list[Claim]:
     ]
 
 
+def _photo(path: Path) -> Path:
+    """A small generated PNG standing in for a photograph (FICTIONAL)."""
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), (120, 30, 30)).save(path)
+    return path
+
+
 def build(home: Path, n_victims: int = 120, link: bool = True) -> Path:
     """Build the workspace at ``home`` and return it."""
     with Workspace.init(home, author="tester") as ws:
@@ -99,6 +108,14 @@ def build(home: Path, n_victims: int = 120, link: bool = True) -> Path:
                 warnings.simplefilter("ignore")
                 link_workspace(ws)
         record_claims(ws, fictional_claims(inc.incident_id))
+        first = next(iter_reports(ws.conn)).report_id
+        add_evidence(
+            ws,
+            _photo(home / "photo.png"),
+            name="ward-photo.png",
+            report_id=first,
+            source="FICTIONAL test",
+        )
     backend = Backend(home=home)
     try:
         for role in Role:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
+from gawah.evidence import list_evidence
 from gawah.linkage import review_queue
 from gawah.registry import iter_reports, persons_with_reports
 from gawah.web import Right, Role, create_app
@@ -44,6 +45,7 @@ POLICY: dict[tuple[str, str], Right | None] = {
     ("GET", "/register"): R, ("GET", "/reports/{report_id}"): R,
     ("GET", "/persons/{person_id}"): R, ("GET", "/dashboard"): R, ("GET", "/estimates"): R,
     ("GET", "/entry"): REC, ("POST", "/entry"): REC, ("POST", "/entry/upload"): REC,
+    ("POST", "/api/evidence/{digest}/view"): Right.EVIDENCE,
     ("GET", "/review"): REV, ("POST", "/review/decide"): REV, ("POST", "/review/relink"): REV,
 }  # fmt: skip
 LOGIN_ROUTES = {("POST", "/api/session"), ("POST", "/login")}
@@ -69,11 +71,13 @@ def ids(template_home: Path) -> dict[str, str]:
         report = next(iter_reports(ws.conn)).report_id
         person = persons_with_reports(ws.conn)[0].person_id
         pair = review_queue(ws)[0]
+        digest = list_evidence(ws.conn)[0].digest
     return {
         "report": report,
         "person": person,
         "left": pair.report_l,
         "right": pair.report_r,
+        "digest": digest,
     }
 
 
@@ -92,6 +96,7 @@ def _request(
         path.replace("{report_id}", ids["report"] if own else "rep-0000000000000000")
         .replace("{person_id}", ids["person"] if own else "per-0000000000000000")
         .replace("{name}", me if own else "other")
+        .replace("{digest}", ids["digest"] if own else "0" * 64)
     )
     csrf = headers.get("X-CSRF-Token", "")
     password = PASSWORDS[role] if role else "not the password"
@@ -150,6 +155,7 @@ def _request(
             }
         },
         ("POST", "/review/relink"): {"data": {"csrf_token": csrf}},
+        ("POST", "/api/evidence/{digest}/view"): {"data": {"csrf_token": csrf}},
     }
     kw.update(bodies.get((method, path), {}))
     return client.request(method, url, **kw)

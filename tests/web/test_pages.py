@@ -208,3 +208,27 @@ def test_index_catches_up_with_an_older_workspace(home: Path) -> None:
         mint(client, "viewer")
         assert client.get("/api/reports").json()["total"] >= 80
         assert client.get("/api/session").json()["role"] == "viewer"  # grants kept
+
+
+def test_evidence_download_is_an_attachment_and_a_custody_event(
+    client: TestClient, home: Path
+) -> None:
+    """Opening evidence sends a sandboxed attachment and records who viewed it."""
+    from gawah.evidence import custody_history, list_evidence
+
+    with Workspace.open(home) as ws:
+        digest = list_evidence(ws.conn)[0].digest
+    headers = mint(client, "viewer")
+    assert (
+        client.post(f"/api/evidence/{digest}/view", headers=headers).status_code == 403
+    )
+    headers = mint(client, "reviewer")
+    r = client.post(f"/api/evidence/{digest}/view", headers=headers)
+    assert r.status_code == 200
+    assert r.content.startswith(b"\x89PNG")
+    assert r.headers["content-disposition"].startswith("attachment;")
+    assert r.headers["content-security-policy"].startswith("sandbox")
+    assert r.headers["content-type"] == "application/octet-stream"
+    with Workspace.open(home) as ws:
+        actions = [e.action for e in custody_history(ws.conn, digest)]
+    assert actions[-1] == "viewed"

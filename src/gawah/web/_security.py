@@ -97,12 +97,15 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                own = message.get("headers", [])
+                csp = b"content-security-policy"
+                keep_csp = any(k.lower() == csp for k, _ in own)  # e.g. sandbox
                 headers = [
                     (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in _OURS
+                    for k, v in own
+                    if k.lower() not in _OURS or (keep_csp and k.lower() == csp)
                 ]
-                headers.extend(HEADERS)
+                headers.extend(h for h in HEADERS if not (keep_csp and h[0] == csp))
                 path = scope.get("path", "")
                 if not path.startswith("/static/"):
                     headers.append((b"cache-control", b"no-store"))

@@ -44,13 +44,14 @@ class Right(StrEnum):
     RECORD = "record"  # add reports, upload lists
     REVIEW = "review"  # decide review pairs, run linkage
     SENSITIVE = "sensitive"  # see national id, phone, witness contact
+    EVIDENCE = "evidence"  # open evidence files (each opening is a custody event)
     ADMIN = "admin"  # manage accounts, run estimation
 
 
 POLICY: dict[Role, frozenset[Right]] = {
     Role.VIEWER: frozenset({Right.READ}),
-    Role.DOCUMENTER: frozenset({Right.READ, Right.RECORD}),
-    Role.REVIEWER: frozenset({Right.READ, Right.REVIEW}),
+    Role.DOCUMENTER: frozenset({Right.READ, Right.RECORD, Right.EVIDENCE}),
+    Role.REVIEWER: frozenset({Right.READ, Right.REVIEW, Right.EVIDENCE}),
     Role.ADMIN: frozenset(Right),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -217,3 +218,43 @@ async def api_person(request: Request, person_id: Id, me: Reader) -> PersonOut:
     """A person: their reports side by side, conflicts, evidence and ledger history."""
     backend: Backend = request.app.state.backend
     return _build(backend, me, person_id, _person_reports(backend, person_id)).person
+
+
+Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+Evidence = Annotated[Principal, Depends(require(Right.EVIDENCE))]
+
+
+@router.post(
+    "/api/evidence/{digest}/view",
+    tags=["evidence"],
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def view_evidence(request: Request, digest: Digest, me: Evidence) -> Response:
+    """Download an evidence file; the opening is recorded in its chain of custody.
+
+    A POST, not a GET: it writes an ``evidence.viewed`` event. The file is sent
+    as an attachment with ``CSP: sandbox``, never rendered by the app.
+    """
+    backend: Backend = request.app.state.backend
+    get_evidence = domain_attr("evidence", "get_evidence")
+    open_blob = domain_attr("evidence", "open_blob")
+    record_custody = domain_attr("evidence", "record_custody")
+    if get_evidence is None or open_blob is None or record_custody is None:
+        raise HTTPException(404, "evidence is not available yet")
+    ws = backend.workspace()
+    item = get_evidence(ws.conn, digest)
+    if item is None:
+        raise HTTPException(404, "no such evidence")
+    assert me.user is not None
+    record_custody(ws, digest, "viewed", note=f"opened in the web app by {me.user}")
+    with open_blob(ws, digest) as fh:
+        data = fh.read()
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", item.original_name)[-80:] or "evidence"
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "content-disposition": f'attachment; filename="{safe}"',
+            "content-security-policy": "sandbox; default-src 'none'",
+        },
+    )
