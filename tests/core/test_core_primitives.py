@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 
 import pytest
@@ -77,6 +78,18 @@ class TestCanonicalFastPath:
     def test_matches_rfc8785_package(self, value: object) -> None:
         """The fast encoder and the reference rfc8785 package give identical bytes."""
         assert canonical_json(value) == rfc8785.dumps(value)
+
+    def test_str_enum_values_match_rfc8785(self) -> None:
+        """StrEnum values (as import payloads carry) encode as their text on both paths."""
+
+        class Colour(enum.StrEnum):
+            RED = "red"
+            ODD = 'a\u2028"b\\'
+
+        value = {"c": Colour.RED, "d": [Colour.ODD, "x"], "e": 1}
+        assert canonical_json(value) == rfc8785.dumps(value)
+        expected = '{"c":"red","d":["a\u2028\\"b\\\\","x"],"e":1}'
+        assert canonical_json(value) == expected.encode()
 
     def test_astral_keys_sort_by_utf16(self) -> None:
         """Keys outside the BMP sort by UTF-16 code units, as RFC 8785 requires."""

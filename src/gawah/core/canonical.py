@@ -4,8 +4,8 @@ Signed bytes must never be re-serialised by a JSON library with its own ideas ab
 key order, spacing or number formatting, so everything that is hashed or signed goes
 through :func:`canonical_json` once and the bytes are then stored verbatim.
 
-Speed: the ``rfc8785`` package is pure Python. For values made only of strings,
-safe integers (|n| <= 2**53 - 1), booleans, nulls, lists and objects whose keys
+Speed: the ``rfc8785`` package is pure Python. For values made only of strings
+(``str`` subclasses such as ``StrEnum`` members included, as values), safe integers (|n| <= 2**53 - 1), booleans, nulls, lists and objects whose keys
 lie in the Basic Multilingual Plane, the standard library's C encoder with sorted
 keys, no spaces and ``ensure_ascii=False`` writes exactly the RFC 8785 bytes
 (same escapes, and code-point order equals UTF-16 order inside the BMP). Anything
@@ -49,6 +49,8 @@ def _simple(value: Any) -> bool:
         if kind is list:
             stack.extend(item)
             continue
+        if isinstance(item, str):
+            continue  # a str subclass (a StrEnum value): both encoders write its text
         return False
     return True
 
