@@ -60,7 +60,27 @@ class MerkleTree:
 
     def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
         self._leaves = list(leaf_hashes)
+        self._levels: list[list[bytes]] = []
         self._memo: dict[tuple[int, int], bytes] = {}
+
+    def _perfect_levels(self) -> list[list[bytes]]:
+        """Heads of every aligned complete subtree, built once, level by level.
+
+        ``levels[j][i]`` covers leaves ``i * 2**j`` to ``(i + 1) * 2**j``: hashing
+        each level in one pass costs far less than a memoised recursion.
+        """
+        if not self._levels:
+            sha = hashlib.sha256
+            level = self._leaves
+            levels = [level]
+            while len(level) > 1:
+                level = [
+                    sha(b"\x01" + level[i] + level[i + 1]).digest()
+                    for i in range(0, len(level) - 1, 2)
+                ]
+                levels.append(level)
+            self._levels = levels
+        return self._levels
 
     @property
     def size(self) -> int:
@@ -68,8 +88,9 @@ class MerkleTree:
         return len(self._leaves)
 
     def _head(self, start: int, end: int) -> bytes:
-        if end - start == 1:
-            return self._leaves[start]
+        width = end - start
+        if width & (width - 1) == 0 and start % width == 0:
+            return self._perfect_levels()[width.bit_length() - 1][start // width]
         key = (start, end)
         cached = self._memo.get(key)
         if cached is None:
