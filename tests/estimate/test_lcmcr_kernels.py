@@ -29,7 +29,7 @@ def _run(
     out_n = np.zeros(n_sweeps, dtype=np.int64)
     out_alpha = np.zeros(n_sweeps)
     kernel(
-        rng, patterns, freqs, state.log_nu, state.log_lam1, state.log_lam0,
+        rng, patterns, freqs, state.log_nu, state.lam1, state.lam0,
         state.count_mk, state.count0_k, state.scalars, state.n0_box,
         0.25, 0.25, 20 * int(freqs.sum()), update_alpha, n_sweeps, 1, out_n, out_alpha, 0,
     )  # fmt: skip
@@ -50,7 +50,8 @@ class TestTwin:
         np.testing.assert_allclose(alpha_a, alpha_b, rtol=1e-10)
         np.testing.assert_array_equal(st_a.count_mk, st_b.count_mk)
         np.testing.assert_array_equal(st_a.count0_k, st_b.count0_k)
-        np.testing.assert_allclose(st_a.log_lam1, st_b.log_lam1, rtol=1e-9)
+        np.testing.assert_allclose(st_a.lam1, st_b.lam1, rtol=1e-9)
+        np.testing.assert_allclose(st_a.lam0, st_b.lam0, rtol=1e-9)
         np.testing.assert_allclose(st_a.log_nu, st_b.log_nu, rtol=1e-9, atol=1e-9)
 
     def test_class_counts_add_up(self, load_dataset: Any) -> None:

@@ -49,6 +49,10 @@ _MAX_RATE = 1e15
 # Rejection attempts for the capped negative binomial before switching to an
 # exact inverse-CDF draw on the truncated support.
 _MAX_REJECTIONS = 100
+# A pattern whose every class weight falls below this (a product of J
+# probabilities times a stick weight) is recomputed in log space, so that
+# underflow can never leave a pattern with no class to go to.
+_TINY = 1e-250
 
 
 # ---------------------------------------------------------------- numba kernel
@@ -80,6 +84,19 @@ def _stirling_tail(k: float) -> float:  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _pow_int(q: float, n: int) -> float:  # pragma: no cover - compiled
+    """q**n by binary powering: exact operation order, so twin and kernel agree."""
+    result = 1.0
+    base = q
+    while n > 0:
+        if n & 1:
+            result *= base
+        base *= base
+        n >>= 1
+    return result
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _binomial(
     rng: np.random.Generator, n: int, p: float
 ) -> int:  # pragma: no cover - compiled
@@ -101,8 +118,9 @@ def _binomial(
     if n * p < 10.0:
         s = p / q
         a = (n + 1) * s
+        r0 = _pow_int(q, n) if n <= 64 else math.exp(n * math.log1p(-p))
         while True:
-            r = math.exp(n * math.log1p(-p))
+            r = r0
             u = rng.random()
             x = 0
             ok = True
@@ -197,6 +215,28 @@ def _log_gamma_many(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _log_weights(
+    patterns: np.ndarray,
+    m: int,
+    log_nu: np.ndarray,
+    lam1: np.ndarray,
+    lam0: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Class weights of pattern ``m`` via log space, scaled so the largest is 1."""
+    k_max = log_nu.shape[0]
+    top = -np.inf
+    for k in range(k_max):
+        lp = log_nu[k]
+        for j in range(patterns.shape[1]):
+            lp += math.log(lam1[j, k] if patterns[m, j] == 1 else lam0[j, k])
+        out[k] = lp
+        top = max(top, lp)
+    for k in range(k_max):
+        out[k] = math.exp(out[k] - top)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _multinomial(
     rng: np.random.Generator,
     n: int,
@@ -215,6 +255,24 @@ def _multinomial(
     categories hold all but 1e-16 of the mass.
     """
     k_max = weights.shape[0]
+    for k in range(k_max):
+        out[k] = 0
+    if n == 1:  # one person: a single categorical draw, one uniform
+        total = 0.0
+        last = k_max - 1
+        for k in range(k_max):
+            total += weights[k]
+            if weights[k] > 0.0:
+                last = k
+        u = rng.random() * total
+        acc = 0.0
+        for k in range(k_max):
+            acc += weights[k]
+            if u < acc:
+                out[k] = 1
+                return
+        out[last] = 1
+        return
     # stable insertion sort of the indices by decreasing weight
     for k in range(k_max):
         order[k] = k
@@ -229,8 +287,6 @@ def _multinomial(
     for i in range(k_max - 1, -1, -1):
         acc += weights[order[i]]
         tails[i] = acc
-    for k in range(k_max):
-        out[k] = 0
     dn = n
     for i in range(k_max - 1):
         p = min(max(weights[order[i]] / tails[i], 0.0), 1.0)
@@ -286,8 +342,8 @@ def sweeps_numba(
     patterns: np.ndarray,
     freqs: np.ndarray,
     log_nu: np.ndarray,
-    log_lam1: np.ndarray,
-    log_lam0: np.ndarray,
+    lam1: np.ndarray,
+    lam0: np.ndarray,
     count_mk: np.ndarray,
     count0_k: np.ndarray,
     scalars: np.ndarray,
@@ -308,31 +364,35 @@ def sweeps_numba(
     n_obs = 0
     for m in range(m_max):
         n_obs += freqs[m]
+    nu = np.empty(k_max)
     weights = np.empty(k_max)
     row = np.empty(k_max, dtype=np.int64)
     order = np.empty(k_max, dtype=np.int64)
     tails = np.empty(k_max)
     lam_shapes = np.empty(2 * j_max * k_max)
-    lam_logs = np.empty(2 * j_max * k_max)
+    lam_draws = np.empty(2 * j_max * k_max)
     nu_shapes = np.empty(2 * (k_max - 1))
     nu_logs = np.empty(2 * (k_max - 1))
     count_k = np.empty(k_max, dtype=np.int64)
+    unseen_k = np.empty(k_max)
     saved = out_start
+    for k in range(k_max):
+        nu[k] = math.exp(log_nu[k])
     for sweep in range(n_sweeps):
         # 1 - class counts within each observed pattern
         for m in range(m_max):
-            top = -np.inf
+            top = 0.0
             for k in range(k_max):
-                lp = log_nu[k]
+                w = nu[k]
                 for j in range(j_max):
                     if patterns[m, j] == 1:
-                        lp += log_lam1[j, k]
+                        w *= lam1[j, k]
                     else:
-                        lp += log_lam0[j, k]
-                weights[k] = lp
-                top = max(top, lp)
-            for k in range(k_max):
-                weights[k] = math.exp(weights[k] - top)
+                        w *= lam0[j, k]
+                weights[k] = w
+                top = max(top, w)
+            if top < _TINY:
+                _log_weights(patterns, m, log_nu, lam1, lam0, weights)
             _multinomial(rng, freqs[m], weights, order, tails, row)
             for k in range(k_max):
                 count_mk[m, k] = row[k]
@@ -351,15 +411,14 @@ def sweeps_numba(
                         ones += count_mk[m, k]
                 lam_shapes[j * k_max + k] = 1.0 + ones
                 lam_shapes[half + j * k_max + k] = 1.0 + (count_k[k] - ones)
-        _log_gamma_many(rng, lam_shapes, lam_logs)
+        for i in range(2 * half):
+            lam_draws[i] = rng.standard_gamma(lam_shapes[i])
         for j in range(j_max):
             for k in range(k_max):
-                a = lam_logs[j * k_max + k]
-                b = lam_logs[half + j * k_max + k]
-                hi = max(a, b)
-                s = hi + math.log(math.exp(a - hi) + math.exp(b - hi))
-                log_lam1[j, k] = a - s
-                log_lam0[j, k] = b - s
+                a = lam_draws[j * k_max + k]
+                b = lam_draws[half + j * k_max + k]
+                lam1[j, k] = a / (a + b)
+                lam0[j, k] = b / (a + b)
         # 3 - stick-breaking weights V_k ~ Beta(1 + n_k, alpha + n_{>k})
         alpha = scalars[0]
         n_total = n_obs + n0_box[0]
@@ -378,15 +437,20 @@ def sweeps_numba(
             log_nu[k] = a - s + rest
             rest += b - s
         log_nu[k_max - 1] = rest
+        for k in range(k_max):
+            nu[k] = math.exp(log_nu[k])
         # 4 - probability of being seen, 5 - unseen count n0
         p_seen = 0.0
         p_unseen = 0.0
         for k in range(k_max):
-            l0 = 0.0
+            miss = 1.0
+            seen = 0.0
             for j in range(j_max):
-                l0 += log_lam0[j, k]
-            p_seen += math.exp(log_nu[k]) * -math.expm1(l0)
-            p_unseen += math.exp(log_nu[k] + l0)
+                seen += lam1[j, k] * miss
+                miss *= lam0[j, k]
+            unseen_k[k] = nu[k] * miss
+            p_seen += nu[k] * seen
+            p_unseen += unseen_k[k]
         n0 = _truncated_negbin(rng, float(n_obs), p_unseen, p_seen, n0_cap)
         n0_box[0] = n0
         # 6 - classes of the unseen
@@ -394,16 +458,7 @@ def sweeps_numba(
             for k in range(k_max):
                 count0_k[k] = 0
         else:
-            top = -np.inf
-            for k in range(k_max):
-                lp = log_nu[k]
-                for j in range(j_max):
-                    lp += log_lam0[j, k]
-                weights[k] = lp
-                top = max(top, lp)
-            for k in range(k_max):
-                weights[k] = math.exp(weights[k] - top)
-            _multinomial(rng, n0, weights, order, tails, count0_k)
+            _multinomial(rng, n0, unseen_k, order, tails, count0_k)
         # 7 - concentration alpha ~ Gamma(a + K - 1, rate b - log pi_K)
         if update_alpha:
             rate = b_alpha - log_nu[k_max - 1]
@@ -426,25 +481,42 @@ def _log_gamma_many_np(rng: np.random.Generator, shapes: np.ndarray) -> np.ndarr
 def _multinomial_rows_np(
     rng: np.random.Generator, n: np.ndarray, weights: np.ndarray
 ) -> np.ndarray:
-    """Per row: conditional binomials, categories by decreasing weight (stable)."""
+    """Per row: one categorical draw for a single person, otherwise conditional
+    binomials over categories by decreasing weight (stable)."""
     binomial = _binomial.py_func
     order = np.argsort(-weights, axis=1, kind="stable")
     ordered = np.take_along_axis(weights, order, axis=1)
     tails = np.cumsum(ordered[:, ::-1], axis=1)[:, ::-1]
     with np.errstate(invalid="ignore"):  # 0/0 only past the last non-empty class
         probs = np.clip(ordered / tails, 0.0, 1.0)
-    drawn = np.zeros(weights.shape, dtype=np.int64)
+    out = np.zeros(weights.shape, dtype=np.int64)
     for row in range(weights.shape[0]):
         left = int(n[row])
+        if left == 1:
+            w = [float(v) for v in weights[row]]
+            total = 0.0
+            for v in w:  # sequential sums: the kernel's order, bit for bit
+                total += v
+            nonzero = [k for k, v in enumerate(w) if v > 0.0]
+            chosen = nonzero[-1] if nonzero else len(w) - 1
+            u = float(rng.random()) * total
+            acc = 0.0
+            for k, v in enumerate(w):
+                acc += v
+                if u < acc:
+                    chosen = k
+                    break
+            out[row, chosen] = 1
+            continue
+        drawn = np.zeros(weights.shape[1], dtype=np.int64)
         for k in range(weights.shape[1] - 1):
             x = binomial(rng, left, float(probs[row, k]))
-            drawn[row, k] = x
+            drawn[k] = x
             left -= x
             if left <= 0:
                 break
-        drawn[row, -1] += max(left, 0)
-    out = np.empty_like(drawn)
-    np.put_along_axis(out, order, drawn, axis=1)
+        drawn[-1] += max(left, 0)
+        out[row, order[row]] = drawn
     return out
 
 
@@ -487,8 +559,8 @@ def sweeps_numpy(
     patterns: np.ndarray,
     freqs: np.ndarray,
     log_nu: np.ndarray,
-    log_lam1: np.ndarray,
-    log_lam0: np.ndarray,
+    lam1: np.ndarray,
+    lam0: np.ndarray,
     count_mk: np.ndarray,
     count0_k: np.ndarray,
     scalars: np.ndarray,
@@ -505,42 +577,54 @@ def sweeps_numpy(
 ) -> None:
     """Run ``n_sweeps`` Gibbs sweeps, updating the state arrays in place.
 
-    State: ``log_nu`` (K) log class weights; ``log_lam1``/``log_lam0`` (J x K)
-    log lambda and log(1 - lambda); ``count_mk`` (M x K) people of pattern m
-    in class k; ``count0_k`` (K) unseen people per class; ``scalars[0]`` alpha;
-    ``n0_box[0]`` the unseen count. Every ``thinning``-th sweep stores N and
-    alpha at ``out_n[out_start + i]``.
+    State: ``log_nu`` (K) log class weights; ``lam1``/``lam0`` (J x K)
+    lambda and 1 - lambda (both kept, each drawn as its own Gamma ratio, so
+    neither suffers cancellation near 0 or 1); ``count_mk`` (M x K) people of
+    pattern m in class k; ``count0_k`` (K) unseen people per class;
+    ``scalars[0]`` alpha; ``n0_box[0]`` the unseen count. Every
+    ``thinning``-th sweep stores N and alpha at ``out_n[out_start + i]``.
 
-    Random draws per sweep, in this order: (1) one multinomial per pattern, in
-    row order, categories by decreasing weight (stable); (2) 2JK gamma
-    variates for lambda (shapes 1 + seen counts for all (j, k) row-major, then
-    1 + unseen counts; a shape s < 1 is drawn as s + 1), then one uniform per
-    shape below 1, in the same order; (3) likewise 2(K - 1) gammas for the
-    sticks (the K - 1 "1 + n_k" shapes, then the K - 1 "alpha + n_{>k}"
-    shapes) and their uniforms; (4) the capped negative
-    binomial as gamma-Poisson pairs; (5) the multinomial of the unseen over
-    classes (skipped when n0 = 0); (6) one gamma for alpha when updated.
+    Random draws per sweep, in this order: (1) one draw per pattern, in row
+    order: a pattern seen once takes one uniform (a categorical draw over
+    classes in index order), a larger one conditional binomials over classes
+    by decreasing weight (stable); (2) 2JK gamma variates for lambda (shapes
+    1 + seen counts for all (j, k) row-major, then 1 + unseen counts; all
+    shapes are >= 1); (3) 2(K - 1) gammas for the sticks (the K - 1
+    "1 + n_k" shapes, then the K - 1 "alpha + n_{>k}" shapes; a shape s < 1
+    is drawn as s + 1), then one uniform per shape below 1, in the same
+    order; (4) the capped negative binomial as gamma-Poisson pairs; (5) the
+    multinomial of the unseen over classes (skipped when n0 = 0); (6) one
+    gamma for alpha when updated.
+
+    Class weights of a pattern are products of probabilities in linear space
+    (no exp or log per pattern and class); if every class of a pattern falls
+    below ``_TINY`` the pattern is redone in log space.
     """
     n_obs = int(freqs.sum())
     k_max = log_nu.shape[0]
     x = patterns.astype(np.float64)
     saved = out_start
     for sweep in range(n_sweeps):
+        nu = np.array([math.exp(v) for v in log_nu])
         # 1
-        lp = np.repeat(log_nu[None, :], x.shape[0], axis=0)
-        for j in range(x.shape[1]):  # the kernel's summation order, term by term
-            lp += np.where(x[:, j : j + 1] == 1.0, log_lam1[j], log_lam0[j])
-        w = np.exp(lp - lp.max(axis=1, keepdims=True))
+        w = np.repeat(nu[None, :], x.shape[0], axis=0)
+        for j in range(x.shape[1]):  # the kernel's product order, term by term
+            w = w * np.where(x[:, j : j + 1] == 1.0, lam1[j], lam0[j])
+        for m in np.flatnonzero(w.max(axis=1) < _TINY):
+            lp = log_nu + np.zeros(k_max)
+            for j in range(x.shape[1]):
+                lp = lp + np.log(lam1[j] if x[m, j] == 1.0 else lam0[j])
+            w[m] = np.exp(lp - lp.max())
         count_mk[:] = _multinomial_rows_np(rng, freqs, w)
         # 2
         count_k = count_mk.sum(axis=0) + count0_k
         ones = x.T @ count_mk  # J x K
         shapes = np.concatenate([(1.0 + ones).ravel(), (1.0 + count_k - ones).ravel()])
-        logs = _log_gamma_many_np(rng, shapes)
+        draws = rng.standard_gamma(shapes)
         half = ones.size
-        la, lb = _log_beta_np(logs[:half], logs[half:])
-        log_lam1[:] = la.reshape(ones.shape)
-        log_lam0[:] = lb.reshape(ones.shape)
+        a, b = draws[:half].reshape(ones.shape), draws[half:].reshape(ones.shape)
+        lam1[:] = a / (a + b)
+        lam0[:] = b / (a + b)
         # 3
         after = n_obs + int(n0_box[0]) - np.cumsum(count_k)[:-1]
         shapes = np.concatenate([1.0 + count_k[:-1], scalars[0] + after])
@@ -549,19 +633,28 @@ def sweeps_numpy(
         rest = np.concatenate([[0.0], np.cumsum(l1v)])
         log_nu[:-1] = lv + rest[:-1]
         log_nu[-1] = rest[-1]
-        # 4, 5
-        l0 = log_lam0.sum(axis=0)
-        p_seen = float(np.sum(np.exp(log_nu) * -np.expm1(l0)))
-        p_unseen = float(np.sum(np.exp(log_nu + l0)))
+        nu = np.array([math.exp(v) for v in log_nu])
+        # 4, 5: P(unseen | class) and P(seen | class) = sum_j lam_j prod_{i<j} (1 - lam_i)
+        miss = np.ones(k_max)
+        seen = np.zeros(k_max)
+        for j in range(x.shape[1]):
+            seen = seen + lam1[j] * miss
+            miss = miss * lam0[j]
+        unseen_k = nu * miss
+        seen_k = nu * seen
+        p_seen = p_unseen = 0.0
+        for k in range(k_max):  # sequential sums, as the kernel
+            p_seen += float(seen_k[k])
+            p_unseen += float(unseen_k[k])
         n0 = _truncated_negbin_np(rng, float(n_obs), p_unseen, p_seen, n0_cap)
         n0_box[0] = n0
         # 6
         if n0 == 0:
             count0_k[:] = 0
         else:
-            lp0 = log_nu + l0
-            w0 = np.exp(lp0 - lp0.max())
-            count0_k[:] = _multinomial_rows_np(rng, np.array([n0]), w0[None, :])[0]
+            count0_k[:] = _multinomial_rows_np(rng, np.array([n0]), unseen_k[None, :])[
+                0
+            ]
         # 7
         if update_alpha:
             rate = b_alpha - log_nu[-1]

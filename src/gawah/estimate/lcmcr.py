@@ -53,8 +53,8 @@ class _ChainState:
     """Mutable state of one chain, laid out as the kernels expect."""
 
     log_nu: np.ndarray
-    log_lam1: np.ndarray
-    log_lam0: np.ndarray
+    lam1: np.ndarray
+    lam0: np.ndarray
     count_mk: np.ndarray
     count0_k: np.ndarray
     scalars: np.ndarray
@@ -64,8 +64,8 @@ class _ChainState:
         """Relabel classes by decreasing weight, so the stick order follows size."""
         order = np.argsort(-self.log_nu, kind="stable")
         self.log_nu[:] = self.log_nu[order]
-        self.log_lam1[:] = self.log_lam1[:, order]
-        self.log_lam0[:] = self.log_lam0[:, order]
+        self.lam1[:] = self.lam1[:, order]
+        self.lam0[:] = self.lam0[:, order]
         self.count_mk[:] = self.count_mk[:, order]
         self.count0_k[:] = self.count0_k[order]
 
@@ -87,8 +87,8 @@ def _initial_state(
     rate = np.clip(rate, 1e-6, 1.0 - 1e-6)
     return _ChainState(
         log_nu=log_nu,
-        log_lam1=np.repeat(np.log(rate)[:, None], k_max, axis=1),
-        log_lam0=np.repeat(np.log1p(-rate)[:, None], k_max, axis=1),
+        lam1=np.repeat(rate[:, None], k_max, axis=1),
+        lam0=np.repeat(1.0 - rate[:, None], k_max, axis=1),
         count_mk=np.zeros((patterns.shape[0], k_max), dtype=np.int64),
         count0_k=np.zeros(k_max, dtype=np.int64),
         scalars=np.array([alpha]),
@@ -259,7 +259,7 @@ class LCMCR:
             n: int, thin: int, update_alpha: bool, on: Any, oa: Any, at: int
         ) -> None:
             kernel(
-                rng, patterns, freqs, state.log_nu, state.log_lam1, state.log_lam0,
+                rng, patterns, freqs, state.log_nu, state.lam1, state.lam0,
                 state.count_mk, state.count0_k, state.scalars, state.n0_box,
                 a, b, cap, update_alpha, n, thin, on, oa, at,
             )  # fmt: skip
