@@ -1,10 +1,13 @@
 """End to end in Debian's chromium: log in, record, upload, review, see the dashboard move.
 
-Runs in CI (``.ci/run`` installs chromium); screenshots go to ``docs/screenshots/``.
+Runs in CI (``.ci/run`` installs chromium). Screenshots go to a temporary folder, or
+to ``docs/screenshots/`` when ``GAWAH_UPDATE_SCREENSHOTS=1``, so an ordinary test run
+never rewrites the committed pictures.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -24,7 +27,7 @@ from ._data import PASSWORDS, Role
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOC_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 BAD_CSV = (
     "record_id,full_name,name_urdu,age,status,village\n"
     "u1,Rashid Mehmood,راشد محمود,34,killed,Dhok Ratta\n"
@@ -71,7 +74,9 @@ def test_documenter_journey(server: str, tmp_path: Path) -> None:
     """Log in, add a report with an Urdu name, upload a list with a bad row, decide a pair."""
     from playwright.sync_api import expect, sync_playwright
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    update = os.environ.get("GAWAH_UPDATE_SCREENSHOTS") == "1"
+    shots = DOC_SHOTS if update else tmp_path / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
     csv_path = tmp_path / "clinic-list.csv"
     csv_path.write_text(BAD_CSV, encoding="utf-8")
     errors: list[str] = []
@@ -86,11 +91,11 @@ def test_documenter_journey(server: str, tmp_path: Path) -> None:
         expect(page).to_have_url(re.compile(r"/login\?next="))
         page.get_by_label("Account name").fill("admin")
         page.get_by_label("Password").fill(PASSWORDS[Role.ADMIN])
-        page.screenshot(path=SHOTS / "login.png")
+        page.screenshot(path=shots / "login.png")
         page.get_by_role("button", name="Log in").click()
         expect(page.locator("#documented-counts")).to_be_visible()
         killed_before = _count(page, "killed")
-        page.screenshot(path=SHOTS / "dashboard.png", full_page=True)
+        page.screenshot(path=shots / "dashboard.png", full_page=True)
 
         page.goto(server + "/entry")
         page.get_by_label("Source").first.fill("Field team (FICTIONAL)")
@@ -101,7 +106,7 @@ def test_documenter_journey(server: str, tmp_path: Path) -> None:
         page.locator("#f-age").fill("about thirty-ish?")
         page.get_by_role("button", name="Record the report").click()
         expect(page.locator("#e-age")).to_be_visible()  # the message sits by the field
-        page.screenshot(path=SHOTS / "entry-validation.png", full_page=True)
+        page.screenshot(path=shots / "entry-validation.png", full_page=True)
         page.locator("#f-age").fill("30")
         page.get_by_role("button", name="Record the report").click()
         expect(page.locator("#entry-saved")).to_be_visible()
@@ -111,19 +116,19 @@ def test_documenter_journey(server: str, tmp_path: Path) -> None:
         page.get_by_role("button", name="Check and import").click()
         expect(page.locator("#upload-issues")).to_contain_text("not an age")
         page.locator("#upload-report").scroll_into_view_if_needed()
-        page.screenshot(path=SHOTS / "upload-report.png", full_page=True)
+        page.screenshot(path=shots / "upload-report.png", full_page=True)
 
         page.goto(server + "/register")
         page.locator("#q").fill("زینب")
         expect(page.locator("#results")).to_contain_text("Zainab Bibi")
-        page.screenshot(path=SHOTS / "register-urdu-search.png", full_page=True)
+        page.screenshot(path=shots / "register-urdu-search.png", full_page=True)
         page.get_by_role("link", name="Zainab Bibi").click()
         expect(page.locator("h1")).to_contain_text("Report")
-        page.screenshot(path=SHOTS / "person.png", full_page=True)
+        page.screenshot(path=shots / "person.png", full_page=True)
 
         page.goto(server + "/review")
         expect(page.locator("#why")).to_be_visible()
-        page.screenshot(path=SHOTS / "review.png", full_page=True)
+        page.screenshot(path=shots / "review.png", full_page=True)
         page.get_by_role("button", name="Not a match").click()
         page.get_by_role("button", name="Apply decisions (link again)").click()
         expect(page.locator("#relinked")).to_be_visible(timeout=60_000)
@@ -135,12 +140,12 @@ def test_documenter_journey(server: str, tmp_path: Path) -> None:
 
         page.goto(server + "/estimates")
         expect(page.locator("#strata")).to_be_visible()
-        page.screenshot(path=SHOTS / "estimates.png", full_page=True)
+        page.screenshot(path=shots / "estimates.png", full_page=True)
 
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         phone.context.add_cookies(page.context.cookies())
         phone.goto(server + "/dashboard")
         expect(phone.locator("#documented-counts")).to_be_visible()
-        phone.screenshot(path=SHOTS / "dashboard-phone.png", full_page=True)
+        phone.screenshot(path=shots / "dashboard-phone.png", full_page=True)
         browser.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors
