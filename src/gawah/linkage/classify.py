@@ -74,6 +74,8 @@ class ModelOptions:
     em_max_pairs: float | None = 5e6
     # DuckDB's memory ceiling; beyond it, it spills to a temporary folder.
     memory_limit: str = "4GB"
+    # Ceiling for DuckDB's spill files: a job too big fails instead of filling the disk.
+    max_temp_size: str = "16GB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,7 @@ def _linker(frame: pd.DataFrame, options: ModelOptions) -> Linker:
     con.execute(f"SET threads = {int(options.threads)}")
     con.execute("SET memory_limit = ?", [options.memory_limit])
     con.execute("SET temp_directory = ?", [tempfile.gettempdir() + "/gawah-duckdb"])
+    con.execute("SET max_temp_directory_size = ?", [options.max_temp_size])
     api = DuckDBAPI(connection=con)
     table = api.register(frame[list(_MODEL_COLUMNS)], dataset_display_name="reports")
     return Linker(table, _settings(options), log_level=None)
