@@ -61,8 +61,8 @@ def bench_batch_and_verify(folder: Path, count: int) -> tuple[float, float, floa
     return appended, verified, per_cpu
 
 
-def bench_import(folder: Path, rows: int) -> float | None:
-    """Seconds to import a generated CSV of ``rows`` rows, or None if unavailable."""
+def bench_import(folder: Path, rows: int) -> tuple[float, float] | None:
+    """Wall and CPU seconds to import a generated CSV, or None if unavailable."""
     if rows <= 0:
         return None
     try:
@@ -76,9 +76,9 @@ def bench_import(folder: Path, rows: int) -> float | None:
         return None
     csv_path = write_big_csv(folder / "big.csv", rows)
     with Workspace.init(folder / "import") as ws:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         import_list(ws, csv_path, source="FICTIONAL benchmark list")
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
 def main() -> None:
@@ -111,7 +111,12 @@ def main() -> None:
                 "import: skipped (--import-rows 0, or gawah.registry.import_list absent)"
             )
         else:
-            print(f"import of a {args.import_rows:,}-row CSV: {seconds:.1f} s")
+            print(
+                f"import of a {args.import_rows:,}-row CSV: {seconds[0]:.1f} s "
+                f"({seconds[1]:.1f} s CPU)"
+            )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average {load:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,6 @@ checkpoint against a Merkle root recomputed from the stored bytes.
 from __future__ import annotations
 
 import hashlib
-import json
-import json.scanner
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
@@ -22,7 +20,7 @@ import nacl.exceptions
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger.checkpoint import open_checkpoint
-from gawah.ledger.events import RAW_FIELDS
+from gawah.ledger.events import RAW_FIELDS, parse_json
 from gawah.ledger.merkle import MerkleTree
 
 _CHUNK = 4096
@@ -108,26 +106,6 @@ def _public_key(device: str) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-
-
-def _parse(raw: bytes) -> object:
-    """``json.loads(raw)``, with a fast path for the compact UTF-8 events are written in.
-
-    ``json.loads`` on bytes also accepts a BOM, UTF-16/32, lone surrogates and
-    surrounding whitespace; a row the fast path refuses goes through it, so the
-    outcome never changes.
-    """
-    try:
-        text = raw.decode("utf-8")
-        obj, end = _scan(text, 0)
-        if end == len(text):
-            return obj
-    except (ValueError, StopIteration):
-        pass
-    return json.loads(raw)
-
-
 def _check_row(
     event_id: str, kind: str, device: str, seq: int, raw: bytes
 ) -> tuple[str | None, str | None]:
@@ -135,7 +113,7 @@ def _check_row(
     if hashlib.sha256(raw).hexdigest() != event_id:
         return "stored bytes do not hash to the event id", None
     try:
-        obj = _parse(raw)
+        obj = parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         return "stored bytes are not JSON", None
     if not isinstance(obj, dict) or obj.keys() != _KEYS:
