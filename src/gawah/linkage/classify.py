@@ -22,6 +22,7 @@ import pandas as pd
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.internals import comparison_level as _comparison_level
 
+from gawah.errors import GawahError
 from gawah.linkage.blocking import blocking_rules, training_rules
 from gawah.linkage.compare import STARTING_M, comparisons
 
@@ -246,8 +247,15 @@ def score_pairs(
     """
     options = options or ModelOptions()
     linker = _linker(frame, options)
-    _estimate(linker, frame, options, labels)
-    predictions = linker.inference.predict(warning_mode="never")
+    try:
+        _estimate(linker, frame, options, labels)
+        predictions = linker.inference.predict(warning_mode="never")
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+        raise GawahError(
+            f"linking {len(frame):,} reports needs more memory or disk than allowed "
+            f"(memory {options.memory_limit}, spill {options.max_temp_size}); "
+            "see docs/explanation/linkage.md, 'Larger jobs'"
+        ) from exc
     con = linker._db_api._con  # type: ignore[attr-defined]
     table = predictions.physical_name
     pairs = con.execute(
