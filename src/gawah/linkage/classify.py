@@ -228,6 +228,7 @@ def score_pairs(
     labels: pd.DataFrame | None = None,
     threshold: float = 0.01,
     conflicts_below: float | None = None,
+    link_threshold: float = 0.0,
 ) -> ScoredPairs:
     """Fit the model on ``frame`` (output of ``normalise_frame`` plus ``unique_id``) and score.
 
@@ -239,6 +240,10 @@ def score_pairs(
             their per-comparison weights.
         conflicts_below: also return, as ids only, the blocked pairs scored
             below this (evidence of two different people, for clustering).
+        link_threshold: only conflicts between records that each have a
+            pair at or above this are returned: a record with no link cannot
+            be chained to anyone, so its conflicts cannot matter (and at scale
+            they are most of the blocked pairs).
 
     Returns:
         Pairs with ``unique_id_l < unique_id_r``, ``match_weight``,
@@ -271,8 +276,18 @@ def score_pairs(
     if conflicts_below is not None:
         conflicts = _ordered(
             con.execute(
-                f"SELECT unique_id_l, unique_id_r FROM {table} WHERE match_probability < ?",
-                [conflicts_below],
+                f"""
+                WITH linked AS (
+                    SELECT unique_id_l AS id FROM {table} WHERE match_probability >= $link
+                    UNION
+                    SELECT unique_id_r AS id FROM {table} WHERE match_probability >= $link
+                )
+                SELECT unique_id_l, unique_id_r FROM {table}
+                WHERE match_probability < $below
+                  AND unique_id_l IN (SELECT id FROM linked)
+                  AND unique_id_r IN (SELECT id FROM linked)
+                """,
+                {"link": link_threshold, "below": conflicts_below},
             ).df()
         )
     else:

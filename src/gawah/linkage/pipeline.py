@@ -126,6 +126,7 @@ def link_records(
         labels=labels,
         threshold=min(options.review_low, 0.01),
         conflicts_below=options.conflict_below,
+        link_threshold=options.threshold,
     )
     conflicts = zip(
         scored.conflicts["unique_id_l"].tolist(),
