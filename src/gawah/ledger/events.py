@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import json.scanner
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -176,3 +177,31 @@ class Projector(Protocol):
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
         """Fold one event into the tables."""
         ...
+
+
+def project(
+    conn: sqlite3.Connection, projectors: Sequence[Projector], events: list[Event]
+) -> None:
+    """Fold a chunk of events (arrival order) into every projector.
+
+    A projector may define the optional ``apply_many(conn, events)``: it gets the
+    whole chunk in one call (one ``executemany`` instead of one statement per
+    event) and must leave exactly the tables that ``apply`` on each event in
+    order would. When any projector has it, projectors run one after another over
+    the chunk (decision 0001: a projector never depends on another one's tables
+    while applying); otherwise every event goes through every projector in turn.
+    """
+    if not events:
+        return
+    batched = [getattr(p, "apply_many", None) for p in projectors]
+    if not any(batched):
+        for event in events:
+            for projector in projectors:
+                projector.apply(conn, event)
+        return
+    for projector, apply_many in zip(projectors, batched, strict=True):
+        if apply_many is not None:
+            apply_many(conn, events)
+        else:
+            for event in events:
+                projector.apply(conn, event)

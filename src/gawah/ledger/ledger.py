@@ -18,7 +18,7 @@ from gawah.core import Clock, utc_now_iso
 from gawah.errors import UserInputError, WorkspaceError
 from gawah.ledger._writing import Row, Transaction, checked, signed
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
-from gawah.ledger.events import Event, Projector, Signer, encode_event
+from gawah.ledger.events import Event, Projector, Signer, encode_event, project
 from gawah.ledger.merkle import MerkleTree, leaf_hash
 from gawah.ledger.proofs import ConsistencyProof, InclusionProof
 from gawah.ledger.verify import VerifyReport, verify_store
@@ -185,9 +185,7 @@ class Ledger:
             Event.from_stored(row[4], row[5], rowid=first + i)
             for i, row in enumerate(rows)
         ]
-        for event in stored:
-            for projector in self._projectors:
-                projector.apply(conn, event)
+        project(conn, self._projectors, stored)
         return stored
 
     def _feed_head(self, device: str) -> tuple[int, str | None]:
@@ -409,10 +407,15 @@ class Ledger:
             for projector in self._projectors:
                 projector.create(self._conn)
             count = 0
+            chunk: list[Event] = []
             for event in self.events():
-                for projector in self._projectors:
-                    projector.apply(self._conn, event)
-                count += 1
-                if progress is not None and count % 1024 == 0:
-                    progress(count)
+                chunk.append(event)
+                if len(chunk) == 1024:
+                    project(self._conn, self._projectors, chunk)
+                    count += len(chunk)
+                    chunk = []
+                    if progress is not None:
+                        progress(count)
+            project(self._conn, self._projectors, chunk)
+            count += len(chunk)
         return count
