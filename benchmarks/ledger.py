@@ -103,7 +103,8 @@ def main() -> None:
         )
         print(
             f"verify: {verified:,.0f} events/s over {args.events:,} events "
-            f"({per_cpu:,.0f} per CPU-second)"
+            f"({per_cpu:,.0f} per CPU-second, {verified / per_cpu:.2f} CPU-seconds "
+            "per second: below 2 when other jobs hold the cores)"
         )
         seconds = bench_import(folder, args.import_rows)
         if seconds is None:
