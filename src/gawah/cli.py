@@ -11,9 +11,9 @@ import sys
 from importlib import import_module
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from gawah.core import terminal_console
 from gawah.errors import GawahError
 
 app = typer.Typer(
@@ -47,7 +47,7 @@ for _domain in _DOMAINS:
         continue
     _module.register(app)
 
-_err = Console(stderr=True)
+_err = terminal_console(stderr=True)
 
 
 def main() -> None:

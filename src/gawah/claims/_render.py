@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from gawah.claims.model import Extraction
+from gawah.core import terminal_console
 from gawah.errors import UserInputError
 
-_err = Console(stderr=True)
+_err = terminal_console(stderr=True)
 
 
 def proposals_table(extraction: Extraction) -> Table:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -32,12 +31,13 @@ from gawah.claims.model import (
 from gawah.claims.queries import list_recorded, same_claims
 from gawah.claims.recording import record_claim, record_claims, withdraw_claim
 from gawah.config import resolve_home
+from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.ledger.cli import read_passphrase
 from gawah.workspace import Workspace
 
-_out = Console()
-_err = Console(stderr=True)
+_out = terminal_console()
+_err = terminal_console(stderr=True)
 
 claims_app = typer.Typer(
     name="claims",

@@ -2,6 +2,7 @@
 
 from gawah.core.canonical import canonical_json
 from gawah.core.clock import Clock, fixed_clock, utc_now_iso
+from gawah.core.console import terminal_console
 from gawah.core.hashing import sha256_bytes, sha256_hex
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "fixed_clock",
     "sha256_bytes",
     "sha256_hex",
+    "terminal_console",
     "utc_now_iso",
 ]

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from gawah.config import HOME_ENV
+from gawah.core import terminal_console
 from gawah.demo.building import DemoSummary, build_demo_workspace
 
 DEMO_HOME = Path("gawah-demo")
 DEMO_ADMIN = "admin"
-_out = Console()
+_out = terminal_console()
 
 
 def demo_home(home: Path | None) -> Path:

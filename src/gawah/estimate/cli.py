@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from gawah.config import resolve_home
+from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import Estimator, MSEResult
@@ -31,7 +31,7 @@ _BAYES = {
     "dga": ("gawah.estimate.dga", "DGA"),
 }
 
-_out = Console()
+_out = terminal_console()
 
 
 def build_estimator(
@@ -85,23 +85,21 @@ def build_estimator(
 
 
 def _captures_from_workspace(home: Path | None) -> CaptureHistories:
-    """Capture histories of the linked persons in a workspace (needs linkage)."""
-    try:
-        linkage = import_module("gawah.linkage")
-        build = linkage.capture_histories
-    except (ImportError, AttributeError) as exc:
+    """Capture histories of the persons linkage found in a workspace.
+
+    Imported here, not at module level, so ``gawah estimate FILE.csv`` never pays
+    for opening workspaces or loading the linkage stack.
+    """
+    from gawah.linkage import capture_histories
+    from gawah.workspace import Workspace
+
+    with Workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
+        frame = capture_histories(ws)
+    if frame is None or frame.empty or int(frame["count"].sum()) == 0:
         raise UserInputError(
-            "give a capture-history CSV: building one from a workspace needs the "
-            "linkage step, which is not available in this build"
-        ) from exc
-    workspace = import_module("gawah.workspace").Workspace
-    with workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
-        captures = build(ws)
-    if captures is None or not isinstance(captures, CaptureHistories):
-        raise UserInputError(
-            "the workspace has no linked persons yet: run linkage first"
+            "the workspace has no linked persons yet: run `gawah link` first"
         )
-    return captures
+    return CaptureHistories.from_frame(frame)
 
 
 def _render(result: MSEResult, seconds: float) -> None:
@@ -221,7 +219,7 @@ def estimate(
     if as_json or method in _BAYES:  # the Bayesian samplers draw their own progress
         result = estimator.fit(captures)
     else:
-        with Console(stderr=True).status(
+        with terminal_console(stderr=True).status(
             f"Fitting {method} models to {captures.n_lists} lists..."
         ):
             result = estimator.fit(captures)

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from gawah.config import resolve_home
+from gawah.core import terminal_console
 from gawah.errors import EvidenceIntegrityError, UserInputError
 from gawah.evidence.custody import record_custody
 from gawah.evidence.export import export_package
@@ -40,8 +40,8 @@ evidence_app = typer.Typer(
     help="Evidence files kept byte-exact, with chain of custody and court export.",
     no_args_is_help=True,
 )
-_out = Console()
-_err = Console(stderr=True)
+_out = terminal_console()
+_err = terminal_console(stderr=True)
 
 ReportOpt = Annotated[str | None, typer.Option("--report", help="Report id.")]
 IncidentOpt = Annotated[str | None, typer.Option("--incident", help="Incident id.")]

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from gawah.config import resolve_home
+from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.workspace import PASSPHRASE_ENV, Workspace
 
@@ -28,7 +28,7 @@ ledger_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_out = Console()
+_out = terminal_console()
 
 HomeOption = Annotated[
     Path | None,
@@ -52,7 +52,7 @@ def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
     if total <= 10_000:
         yield lambda _done: None
         return
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with Progress(console=terminal_console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)
 

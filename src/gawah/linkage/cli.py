@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
 from gawah.config import resolve_home
+from gawah.core import terminal_console
 from gawah.ledger.cli import read_passphrase
 
 if TYPE_CHECKING:  # the linkage stack (pandas, Splink, DuckDB) loads only when used
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the linkage stack (pandas, Splink, DuckDB) loads only when 
     from gawah.linkage.review import ReviewPair
     from gawah.workspace import Workspace
 
-_out = Console()
+_out = terminal_console()
 
 Home = Annotated[
     Path | None,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.linkage.gazetteer import lookup
 from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
@@ -158,9 +159,8 @@ def link_workspace(
 def _printer(progress: bool):  # type: ignore[no-untyped-def]
     if not progress:
         return lambda message: None
-    from rich.console import Console
 
-    console = Console(stderr=True)
+    console = terminal_console(stderr=True)
     return lambda message: console.print(f"[dim]link:[/] {message}")
 
 

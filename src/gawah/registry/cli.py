@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape as _e
 from rich.table import Table
 
 from gawah.config import resolve_home
+from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.ledger.cli import read_passphrase
 from gawah.registry import queries
@@ -27,7 +27,7 @@ from gawah.registry.recording import record_incident, record_source
 from gawah.registry.vocabularies import Status
 from gawah.workspace import Workspace
 
-_out = Console()
+_out = terminal_console()
 
 Home = Annotated[
     Path | None,

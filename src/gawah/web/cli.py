@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from gawah.config import resolve_home
+from gawah.core import terminal_console
 from gawah.errors import UserInputError
 
 HomeOpt = Annotated[
@@ -18,7 +18,7 @@ HomeOpt = Annotated[
         "--home", help="Workspace folder (default $GAWAH_HOME or ./gawah-data)."
     ),
 ]
-_out = Console()
+_out = terminal_console()
 
 
 def serve_app(home: Path, host: str, port: int, https_proxy: bool = False) -> None:
