@@ -43,7 +43,7 @@ def discover_projectors() -> list[Projector]:
     """
     found: list[Projector] = []
     for info in sorted(pkgutil.iter_modules(gawah.__path__), key=lambda m: m.name):
-        if not info.ispkg:
+        if not info.ispkg or not _may_have_projection(info):
             continue
         name = f"gawah.{info.name}.projection"
         try:
@@ -56,6 +56,21 @@ def discover_projectors() -> list[Projector]:
         if projector is not None:
             found.append(projector)
     return found
+
+
+def _may_have_projection(info: pkgutil.ModuleInfo) -> bool:
+    """False when the domain's folder plainly has no ``projection`` module.
+
+    Importing ``gawah.<domain>.projection`` first imports the domain package, and
+    some packages are slow to import (numpy, pydantic): a domain without a
+    projection should not cost every ``Workspace.open`` that. Finders other than
+    the file system's are asked by importing, as before.
+    """
+    folder = getattr(info.module_finder, "path", None)
+    if not isinstance(folder, str):
+        return True
+    base = Path(folder) / info.name
+    return (base / "projection.py").exists() or (base / "projection").is_dir()
 
 
 class _LockedSigner:
