@@ -21,6 +21,7 @@ app = typer.Typer(
     help="gawah (witness): record, preserve, reconcile and count the victims of a crackdown.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
     rich_markup_mode="rich",
 )
 
