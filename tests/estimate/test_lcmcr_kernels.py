@@ -11,6 +11,7 @@ from scipy import stats
 
 from gawah.estimate._kernels import (
     _binomial,
+    _multinomial,
     _truncated_negbin,
     _truncated_negbin_np,
     sweeps_numba,
@@ -114,6 +115,63 @@ class TestBinomial:
             assert [_binomial(a, n, p) for _ in range(50)] == [
                 _binomial.py_func(b, n, p) for _ in range(50)
             ]
+
+
+@pytest.fixture(scope="module")
+def multinomial_draws() -> Any:
+    from numba import njit
+
+    @njit(cache=False)
+    def many(
+        rng: Any, size: int, n: int, weights: Any
+    ) -> Any:  # pragma: no cover - compiled
+        k = weights.shape[0]
+        out = np.empty((size, k), dtype=np.int64)
+        tails = np.empty(k)
+        row = np.empty(k, dtype=np.int64)
+        for i in range(size):
+            _multinomial(rng, n, weights, tails, row)
+            out[i] = row
+        return out
+
+    return many
+
+
+class TestMultinomial:
+    @pytest.mark.parametrize("n", [1, 2, 7, 400])
+    def test_class_totals_match_expectation(
+        self, n: int, multinomial_draws: Any
+    ) -> None:
+        """Class counts add up to n and average n p_k, for one person and for many."""
+        weights = np.array([3e-3, 0.5, 2.0, 1e-20, 0.0, 1.0])
+        draws = multinomial_draws(np.random.default_rng(n), 100_000, n, weights)
+        assert (draws.sum(axis=1) == n).all()
+        assert (draws[:, 4] == 0).all()
+        p = weights / weights.sum()
+        mean = draws.mean(axis=0)
+        sd = np.sqrt(n * p * (1 - p) / draws.shape[0])
+        assert np.all(np.abs(mean - n * p) <= 5 * sd + 1e-12)
+
+    def test_underflowing_weights_still_place_everyone(self, load_dataset: Any) -> None:
+        """When every class weight of a pattern underflows, the log-space path takes over."""
+        data = load_dataset("kosovo")
+        patterns = np.ascontiguousarray(data.patterns, dtype=np.int64)
+        freqs = np.ascontiguousarray(data.counts, dtype=np.int64)
+        results = []
+        for kernel in (sweeps_numba, sweeps_numpy):
+            rng = np.random.default_rng(4)
+            state = _initial_state(rng, patterns, freqs, 10, 0.5)
+            state.log_nu[:] = -1500.0  # exp underflows to 0 for every class
+            state.log_nu[0] = -750.0  # ... yet class 0 is e^750 times likelier
+            out_n = np.zeros(1, dtype=np.int64)
+            kernel(
+                rng, patterns, freqs, state.log_nu, state.lam1, state.lam0,
+                state.count_mk, state.count0_k, state.scalars, state.n0_box,
+                0.25, 0.25, 20 * int(freqs.sum()), False, 1, 1, out_n, np.zeros(1), 0,
+            )  # fmt: skip
+            np.testing.assert_array_equal(state.count_mk[:, 0], freqs)
+            results.append(state.count_mk.copy())
+        np.testing.assert_array_equal(results[0], results[1])
 
 
 class TestCappedNegativeBinomial:
