@@ -24,13 +24,19 @@ them to that. Every random quantity is drawn in a fixed order, documented in
 shared by both, tested against the exact pmf) because it is about twice as fast
 as numpy's when p changes on every call.
 
-Numerical notes. Beta variates are formed from log-gamma variates so that
-weights far below 1e-308 stay representable: log G(a) = log G(a + 1) + log(U)/a
-for G(a) ~ Gamma(a), U ~ Uniform(0, 1), applied to every shape (shapes are
-floored at 1e-300 so a zero concentration never divides by zero). The
-probability of being unseen enters the negative binomial as
-1 - p0 = sum_k pi_k (1 - prod_j (1 - lambda_jk)), computed with ``expm1`` so it
-is accurate when capture is rare.
+Numerical notes. The stick-breaking Beta variates are formed from log-gamma
+variates so that class weights far below 1e-308 stay representable:
+log G(a) = log G(a + 1) + log(U)/a for G(a) ~ Gamma(a), U ~ Uniform(0, 1)
+(shapes are floored at 1e-300 so a zero concentration never divides by zero).
+The capture probabilities need no logs: their shapes are at least 1, and
+lambda = G1 / (G1 + G2) and 1 - lambda = G2 / (G1 + G2) are both formed
+directly, so neither cancels. Class weights of a pattern are then plain
+products (a log-space fallback covers total underflow), which removed about
+four fifths of the exp/log calls of a sweep. The probability of being seen
+enters the negative binomial as 1 - p0 = sum_k pi_k (1 - prod_j (1 - lambda_jk)),
+with 1 - prod_j (1 - lambda_j) accumulated as sum_j lambda_j prod_{i<j}
+(1 - lambda_i), a sum of positive terms, so it is accurate when capture is
+rare.
 """
 
 from __future__ import annotations
