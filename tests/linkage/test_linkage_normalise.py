@@ -105,6 +105,8 @@ class TestOtherFields:
             (("20-25",), (20, 25)),
             ((None, 30, 35), (30, 35)),
             (("unknown",), (None, None)),
+            (("20s",), (20, 29)),
+            (("in his 40's",), (40, 49)),
         ],
     )
     def test_ages_become_ranges(
@@ -132,6 +134,11 @@ class TestOtherFields:
     def test_status_words(self, raw: str, status: str) -> None:
         """Status words of several languages map to the four statuses."""
         assert canonical_status(raw) == status
+
+    @pytest.mark.parametrize("raw", ["see remarks", "unknown", "?"])
+    def test_unrecognised_status_is_missing(self, raw: str) -> None:
+        """A status word gawah does not know is missing, not a disagreement."""
+        assert canonical_status(raw) is None
 
     def test_sex(self) -> None:
         """Sex spellings map to m/f and unknowns to None."""

@@ -214,6 +214,8 @@ class AgeRange:
 
 _AGE_RANGE = re.compile(r"(\d{1,3})\s*(?:-|to|–)\s*(\d{1,3})")
 _AGE_ONE = re.compile(r"(\d{1,3})")
+# "20s", "in his 30's": a decade, as lists and the press write ages they guess.
+_AGE_DECADE = re.compile(r"\b([1-9])0\s*'?s\b")
 
 
 def _as_int(value: object) -> int | None:
@@ -247,6 +249,10 @@ def parse_age(
     if m:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         return AgeRange(a, b)
+    m = _AGE_DECADE.search(text)
+    if m:
+        decade = int(m.group(1)) * 10
+        return AgeRange(decade, decade + 9)
     m = _AGE_ONE.search(text)
     if not m:
         return AgeRange(None, None)
@@ -279,7 +285,9 @@ def canonical_status(raw: str | None) -> str | None:
     for status, words in _STATUS.items():
         if any(w in original or w in text for w in words):
             return status
-    return text
+    # An unrecognised word ("see remarks", "unknown") says nothing about the
+    # status; compared as a value it would count as a disagreement.
+    return None
 
 
 def canonical_sex(raw: str | None) -> str | None:
