@@ -46,3 +46,8 @@ class TestGazetteer:
         """Explicit columns are used, normalised through the gazetteer."""
         place = resolve_place(None, district="Rwp", village="Dhok Hassu")
         assert (place.district, place.village) == ("Rawalpindi", "dhok hassu")
+
+    def test_ambiguous_district_prefix_is_unknown(self) -> None:
+        """ "Dera" alone (D.I. Khan, D.G. Khan or Dera Bugti) is unknown, an unknown single name is kept."""
+        assert resolve_place(district="Dera").district is None
+        assert resolve_place(district="Chak Jhumra Town").district is not None

@@ -14,7 +14,9 @@ so transliterated and re-ordered names share keys:
    (a typo in the given name, family name and father intact);
 7. the father's name skeleton and the district (a name badly garbled but
    the family and place agree);
-8. the rarest name token and the incident date.
+8. the rarest name token and the incident date;
+9. the name's skeleton with its spaces removed (a space typed in the wrong
+   place: "AamnaM ahsud").
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def blocking_rules() -> list[BlockingRuleCreator | str]:
     """The prediction blocking rules, broadest recall first."""
     return [
         block_on("name_skel"),
+        block_on("name_flat"),
         block_on("rare1", "father_rare"),
         block_on("rare1", "district"),
         block_on("rare1", "rare2"),

@@ -45,6 +45,7 @@ _MODEL_COLUMNS = (
     "name_tokens",
     "name_skels",
     "name_skel",
+    "name_flat",
     "father_key",
     "father_skels",
     "father_skel",

@@ -100,6 +100,17 @@ def _lookup(key: str) -> GazetteerEntry | None:
     return districts[best[0]] if best else None
 
 
+@cache
+def _ambiguous(word: str) -> bool:
+    """Whether an unknown district is the start of several ("Dera": D.I. Khan, D.G. Khan).
+
+    Kept as written it would disagree with every spelling of the district
+    meant; unknown, it says nothing, which is the truth.
+    """
+    starts = [d for d in district_names() if d.lower().startswith(word + " ")]
+    return len(starts) > 1
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """A place reduced to canonical parts; unknown parts are ``None``."""
@@ -145,7 +156,8 @@ def resolve_place(
             if entry.tehsil and not is_district:
                 out_tehsil = entry.tehsil
         elif column and is_district and _clean(column):
-            out_district = out_district or (_clean(column) or "").title()
+            if not _ambiguous(_clean(column) or ""):
+                out_district = out_district or (_clean(column) or "").title()
         elif column and not is_district:
             out_tehsil = _clean(column)
     joined = " , ".join(x for x in (address, place) if x)

@@ -359,6 +359,9 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         "name_tokens": sorted(parsed.tokens),
         "name_skels": sorted({skeleton(t) for t in parsed.tokens}),
         "name_skel": " ".join(sorted(skeleton(t) for t in parsed.tokens)) or None,
+        # The name's letters run together: a space typed one letter off
+        # ("AamnaM ahsud", "NurY ousafzai") changes every token, not this.
+        "name_flat": skeleton("".join(parsed.tokens)) or None,
         "titles": " ".join(parsed.titles) or None,
         "father_key": " ".join(sorted(relative)) or None,
         "father_skels": sorted({skeleton(t) for t in relative}),
