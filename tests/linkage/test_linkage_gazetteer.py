@@ -51,3 +51,9 @@ class TestGazetteer:
         """ "Dera" alone (D.I. Khan, D.G. Khan or Dera Bugti) is unknown, an unknown single name is kept."""
         assert resolve_place(district="Dera").district is None
         assert resolve_place(district="Chak Jhumra Town").district is not None
+
+    def test_incident_place_is_not_a_village(self) -> None:
+        """The incident place ("Qaumi Chowk") may give the district, never the home village."""
+        place = resolve_place(place="Qaumi Chowk, Rawalpindi")
+        assert (place.village, place.district) == (None, "Rawalpindi")
+        assert resolve_place("Banda Daud Shah, Karak").village == "banda daud shah"

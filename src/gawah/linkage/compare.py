@@ -47,7 +47,12 @@ class SouthAsianNameComparison(ComparisonCreator):
                 "token subset",
             ),
             cll.JaroWinklerLevel(key, 0.85),
-            cll.ArrayIntersectLevel(_col(skels), 1),
+            # Sharing only "Muhammad" says nothing: the shared token must be
+            # the rarest of one of the two names.
+            cll.CustomLevel(
+                f"list_contains({skels}_r, rare1_l) or list_contains({skels}_l, rare1_r)",
+                "rarest token shared",
+            ),
             cll.ElseLevel(),
         ]
 

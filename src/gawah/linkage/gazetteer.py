@@ -162,6 +162,10 @@ def resolve_place(
             out_tehsil = _clean(column)
     joined = " , ".join(x for x in (address, place) if x)
     parts = [p for p in _SPLIT.split(fold(joined)) if p.strip()]
+    # `place` is where the incident happened ("Qaumi Chowk"), not where the
+    # person lives: it may name the district, never the village (two
+    # strangers shot at one crossing do not share a village).
+    n_address = len([p for p in _SPLIT.split(fold(address or "")) if p.strip()])
     entries = [lookup(part) for part in parts]
     # Districts first, so that a tehsil name shared by two districts is read
     # in the district the address names ("Qasimabad, Pindi" is not Hyderabad's).
@@ -170,7 +174,7 @@ def resolve_place(
     named = [e.district for e in entries if e is not None and e.tehsil is None]
     if named:
         out_district = out_district or named[-1]
-    for part, entry in zip(parts, entries, strict=True):
+    for k, (part, entry) in enumerate(zip(parts, entries, strict=True)):
         if (
             entry is not None
             and entry.tehsil is None
@@ -184,7 +188,8 @@ def resolve_place(
         ):
             out_district = entry.district
             out_tehsil = out_tehsil or entry.tehsil
-        out_village = out_village or _clean(part)
+        if k < n_address:
+            out_village = out_village or _clean(part)
     return Place(
         village=_clean(village) or out_village,
         union_council=_clean(union_council),
