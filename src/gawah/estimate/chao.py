@@ -77,16 +77,14 @@ class ChaoLowerBound:
         estimate = n + f1 * f1 / (2 * f2)
         variance = f2 * (r**4 / 4 + r**3 + r**2 / 2)
         lower, upper = lognormal_interval(n, estimate, variance, self.level)
-        return MSEResult(
+        return MSEResult.fitted(
+            captures,
             estimate=estimate,
             lower=lower,
             upper=upper,
             level=self.level,
             method=METHOD,
             model="Chao (1987) lower bound",
-            n_observed=n,
-            lists=captures.lists,
             seed=self.seed,
-            input_digest=captures.digest(),
             diagnostics={**diag, "stderr": math.sqrt(variance)},
         )

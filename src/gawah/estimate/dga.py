@@ -267,17 +267,15 @@ class DGA:
         estimate = diagnostics.pop("estimate")
         lower = diagnostics.pop("lower")
         upper = diagnostics.pop("upper")
-        return MSEResult(
+        return MSEResult.fitted(
+            captures,
             estimate=estimate,
             lower=lower,
             upper=upper,
             level=self.level,
             method=_METHOD,
             model=model,
-            n_observed=captures.n_observed,
-            lists=captures.lists,
             seed=self.seed,
-            input_digest=captures.digest(),
             diagnostics=diagnostics,
             draws=draws,
         )

@@ -207,17 +207,15 @@ class LogLinearMSE:
         model: str,
         diagnostics: dict[str, Any],
     ) -> MSEResult:
-        return MSEResult(
+        return MSEResult.fitted(
+            captures,
             estimate=estimate,
             lower=lower,
             upper=upper,
             level=self.level,
             method=METHOD,
             model=model,
-            n_observed=captures.n_observed,
-            lists=captures.lists,
             seed=self.seed,
-            input_digest=captures.digest(),
             diagnostics=diagnostics,
         )
 

@@ -65,16 +65,14 @@ class PetersenMSE:
         estimate = (n1 + 1) * (n2 + 1) / (m + 1) - 1
         variance = (n1 + 1) * (n2 + 1) * (n1 - m) * (n2 - m) / ((m + 1) ** 2 * (m + 2))
         lower, upper = lognormal_interval(n, estimate, variance, self.level)
-        return MSEResult(
+        return MSEResult.fitted(
+            captures,
             estimate=estimate,
             lower=lower,
             upper=upper,
             level=self.level,
             method=METHOD,
             model="Chapman",
-            n_observed=n,
-            lists=captures.lists,
             seed=self.seed,
-            input_digest=captures.digest(),
             diagnostics={**diag, "stderr": math.sqrt(variance)},
         )

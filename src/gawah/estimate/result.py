@@ -109,6 +109,41 @@ class MSEResult:
 
     # ------------------------------------------------------------------ builders
     @classmethod
+    def fitted(
+        cls,
+        captures: CaptureHistories,
+        *,
+        estimate: float,
+        lower: float | None,
+        upper: float | None,
+        method: str,
+        model: str | None,
+        level: float,
+        seed: int | None,
+        diagnostics: Mapping[str, Any] | None = None,
+        draws: np.ndarray | None = None,
+    ) -> MSEResult:
+        """A result with a number; ``n_observed``, lists and digest come from ``captures``.
+
+        Taking them from the capture table that was fitted (and never from the
+        caller) keeps every estimator's result keyed the same way.
+        """
+        return cls(
+            estimate=estimate,
+            lower=lower,
+            upper=upper,
+            level=level,
+            method=method,
+            model=model,
+            n_observed=captures.n_observed,
+            lists=captures.lists,
+            seed=seed,
+            input_digest=captures.digest(),
+            diagnostics=dict(diagnostics or {}),
+            draws=draws,
+        )
+
+    @classmethod
     def refusal(
         cls,
         captures: CaptureHistories,

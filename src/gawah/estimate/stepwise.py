@@ -236,17 +236,15 @@ class StepwiseMSE:
                 seed=self.seed,
                 diagnostics=diag,
             )
-        return MSEResult(
+        return MSEResult.fitted(
+            captures,
             estimate=n + math.exp(b0),
             lower=n + math.exp(float(norm.ppf(alpha, b0, se))),
             upper=n + math.exp(float(norm.ppf(1 - alpha, b0, se))),
             level=self.level,
             method=METHOD,
             model=model,
-            n_observed=n,
-            lists=captures.lists,
             seed=self.seed,
-            input_digest=captures.digest(),
             diagnostics=diag,
         )
 
