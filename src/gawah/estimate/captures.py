@@ -16,7 +16,6 @@ unknown the estimators look for). Invalid input raises
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gawah.core import sha256_hex
 from gawah.errors import UserInputError
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ class CaptureHistories:
         )
         payload = {"lists": [self.lists[j] for j in order], "rows": rows}
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return sha256_hex(text.encode("utf-8"))
 
     def to_frame(self) -> pd.DataFrame:
         """Aggregated table with ``in_<list>`` columns and ``count``."""

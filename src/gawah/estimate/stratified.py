@@ -19,7 +19,6 @@ with a missing term is not a total).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gawah.core import sha256_hex
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import Estimator, MSEResult
@@ -212,7 +212,7 @@ def _sum_draws(draws: Sequence[np.ndarray], rng: np.random.Generator) -> np.ndar
 
 def _digest(captures: Mapping[str, CaptureHistories]) -> str:
     text = "|".join(f"{k}:{c.digest()}" for k, c in sorted(captures.items()))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text.encode("utf-8"))
 
 
 def _replace_diagnostics(result: MSEResult, diag: dict[str, Any]) -> MSEResult:

@@ -11,7 +11,6 @@ to agree (SECURITY.md S31), so a bug in either shows up as a disagreement.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,9 @@ from typing import Any
 import nacl.exceptions
 import nacl.signing
 
+from gawah.core import sha256_bytes
 from gawah.errors import LedgerIntegrityError
+from gawah.evidence.store import hash_stream
 from gawah.ledger import (
     Checkpoint,
     Event,
@@ -40,11 +41,8 @@ _DESCRIBED = (
 
 
 def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+        return hash_stream(fh)
 
 
 def _files(pkg: Path, manifest: dict[str, Any]) -> list[str]:
@@ -137,7 +135,7 @@ def _check(pkg: Path, manifest: dict[str, Any]) -> list[str]:
             problems.append("timestamped checkpoint is bad")
             continue
         latest = checkpoints.get(old.device)
-        imprint = hashlib.sha256(ts["checkpoint"].encode("utf-8")).digest()
+        imprint = sha256_bytes(ts["checkpoint"].encode("utf-8"))
         path = [bytes.fromhex(h) for h in ts["consistency"]]
         if (
             latest is None

@@ -15,7 +15,6 @@ event. Nothing here runs unless asked: gawah never goes online by itself.
 from __future__ import annotations
 
 import base64
-import hashlib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
+from gawah.core import sha256_hex
 from gawah.errors import IntegrityError, UserInputError
 from gawah.evidence.model import TIMESTAMPED, EvidenceWorkspace
 
@@ -138,7 +138,7 @@ def request_timestamp(
         "size": cp.size,
         "root": base64.b64encode(cp.root).decode(),
         "checkpoint": note.decode("utf-8"),
-        "message_sha256": hashlib.sha256(note).hexdigest(),
+        "message_sha256": sha256_hex(note),
         "tsa_url": tsa_url,
         "token": base64.b64encode(reply).decode(),
         "gen_time": gen_time,
