@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from gawah.core import sha256_hex
 from gawah.errors import EvidenceIntegrityError, UserInputError
 from gawah.evidence.export_text import verify_md
 from gawah.evidence.ingest import blob_store
@@ -286,7 +287,7 @@ def export_package(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    manifest_sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    manifest_sha = sha256_hex(text.encode("utf-8"))
     ws.append(
         EXPORTED,
         {
