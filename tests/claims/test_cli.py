@@ -48,6 +48,16 @@ def _listed(home: Path) -> list[dict[str, object]]:
     return list(json.loads(out.output))  # type: ignore[attr-defined]
 
 
+def _review_interactively(home: Path, article: Path, answers: str) -> None:
+    """Run `claims review` on ``article`` answering the prompts with ``answers``."""
+    result = CliRunner().invoke(
+        app,
+        ["claims", "review", str(article), "--incident", "karak", "--home", str(home)],
+        input=answers,
+    )
+    assert result.exit_code == 0, result.output
+
+
 class TestClaimsCli:
     def test_add_then_list_as_json(self, home: Path) -> None:
         """A hand-entered claim comes back from `claims list --json` with its bounds."""
@@ -98,20 +108,7 @@ class TestClaimsCli:
         self, home: Path, article: Path
     ) -> None:
         """Answering accept, reject, quit records exactly the first proposal."""
-        result = CliRunner().invoke(
-            app,
-            [
-                "claims",
-                "review",
-                str(article),
-                "--incident",
-                "karak",
-                "--home",
-                str(home),
-            ],
-            input="a\nr\nq\n",
-        )
-        assert result.exit_code == 0, result.output
+        _review_interactively(home, article, "a\nr\nq\n")
         (row,) = _listed(home)
         assert (row["low"], row["high"]) == (7, None)
 
@@ -129,20 +126,7 @@ class TestClaimsCli:
 
     def test_review_edit_sets_the_speaker(self, home: Path, article: Path) -> None:
         """Answering edit lets the reviewer correct the speaker and kind, then records."""
-        result = CliRunner().invoke(
-            app,
-            [
-                "claims",
-                "review",
-                str(article),
-                "--incident",
-                "karak",
-                "--home",
-                str(home),
-            ],
-            input="e\nDr. FICTIONAL Rabia\nmedical\nq\n",
-        )
-        assert result.exit_code == 0, result.output
+        _review_interactively(home, article, "e\nDr. FICTIONAL Rabia\nmedical\nq\n")
         (row,) = _listed(home)
         assert row["claimant"] == {  # type: ignore[comparison-overlap]
             "name": "Dr. FICTIONAL Rabia",
