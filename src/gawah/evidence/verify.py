@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from gawah.evidence.ingest import blob_store
 from gawah.evidence.model import EvidenceWorkspace
@@ -83,8 +82,3 @@ def verify_store(
         unknown=tuple(unknown),
         incomplete=tuple(p.name for p in leftovers),
     )
-
-
-def blob_path(ws: EvidenceWorkspace, digest: str) -> Path:
-    """Where a blob lives on disk (for tools that must read it in place)."""
-    return blob_store(ws).path_for(digest)
