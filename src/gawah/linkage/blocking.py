@@ -21,27 +21,90 @@ so transliterated and re-ordered names share keys:
 
 from __future__ import annotations
 
+import logging
+
+import pandas as pd
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
+_Key = tuple[str, ...]
+_Rule = tuple[_Key, _Key]
 
-def blocking_rules() -> list[BlockingRuleCreator | str]:
-    """The prediction blocking rules, broadest recall first."""
-    return [
-        block_on("name_skel"),
-        block_on("name_flat"),
-        block_on("rare1", "father_rare"),
-        block_on("rare1", "district"),
-        block_on("rare1", "rare2"),
-        # One list gives only the given name ("Abbas"), another the full name
-        # ("Abbas Gondal"): the rarest token of one is the second of the other.
-        "l.rare1 = r.rare2 and l.district = r.district",
-        "l.rare2 = r.rare1 and l.district = r.district",
-        block_on("cnic"),
-        block_on("rare2", "father_rare"),
-        block_on("father_skel", "district"),
-        block_on("rare1", "date"),
-    ]
+# Each rule as (left columns, right columns): equal columns are a block_on
+# rule; different ones compare one record's key with another's other key.
+# Each is followed by stricter forms (extra columns on both sides), used in
+# turn when a rule admits too many pairs (`max_pairs`).
+_RULES: tuple[tuple[_Rule, tuple[_Key, ...]], ...] = (
+    ((("name_skel",), ("name_skel",)), (("district",), ("district", "date"))),
+    ((("name_flat",), ("name_flat",)), (("district",), ("district", "date"))),
+    ((("rare1", "father_rare"),) * 2, (("district",), ("district", "date"))),
+    ((("rare1", "district"),) * 2, (("date",),)),
+    ((("rare1", "rare2"),) * 2, (("district",), ("district", "date"))),
+    # One list gives only the given name ("Abbas"), another the full name
+    # ("Abbas Gondal"): the rarest token of one is the second of the other.
+    ((("rare1", "district"), ("rare2", "district")), (("date",),)),
+    ((("rare2", "district"), ("rare1", "district")), (("date",),)),
+    ((("cnic",), ("cnic",)), ()),
+    ((("rare2", "father_rare"),) * 2, (("district",), ("district", "date"))),
+    ((("father_skel", "district"),) * 2, (("date",),)),
+    ((("rare1", "date"),) * 2, (("district",),)),
+)
+
+
+def _rule(left: _Key, right: _Key) -> BlockingRuleCreator | str:
+    if left == right:
+        return block_on(*left)
+    return " and ".join(f"l.{a} = r.{b}" for a, b in zip(left, right, strict=True))
+
+
+def rule_pairs(frame: pd.DataFrame, left: _Key, right: _Key) -> int:
+    """How many pairs a rule admits (before removing those an earlier rule admitted)."""
+    sizes_l = frame.dropna(subset=list(left)).groupby(list(left)).size()
+    if left == right:
+        return int((sizes_l * (sizes_l - 1) // 2).sum())
+    sizes_r = frame.dropna(subset=list(right)).groupby(list(right)).size()
+    sizes_r.index = sizes_r.index.set_names(list(left))
+    joined = sizes_l.to_frame("l").join(sizes_r.rename("r"), how="inner")
+    return int((joined["l"] * joined["r"]).sum())
+
+
+def blocking_rules(
+    frame: pd.DataFrame | None = None, max_pairs: float | None = None
+) -> list[BlockingRuleCreator | str]:
+    """The prediction blocking rules, broadest recall first.
+
+    With ``frame`` and ``max_pairs``, a rule that alone would admit more pairs
+    than ``max_pairs`` is replaced by its first stricter form (the same keys
+    plus the district, then the date) that admits fewer, or left out if none
+    does. In a population of few districts and common names, the blocks of
+    "father's name + district" or even of the whole name grow with the square
+    of the list size; a stricter rule loses the pairs that differ in the
+    added field, which is the price of finishing at all. Each change is logged.
+    """
+    out: list[BlockingRuleCreator | str] = []
+    log = logging.getLogger(__name__)
+    for (left, right), stricter in _RULES:
+        if frame is None or max_pairs is None:
+            out.append(_rule(left, right))
+            continue
+        for extra in ((), *stricter):
+            lk, rk = left + extra, right + extra
+            n = rule_pairs(frame, lk, rk)
+            if n <= max_pairs:
+                if extra:
+                    log.warning(
+                        "blocking rule %s/%s made stricter: +%s", left, right, extra
+                    )
+                out.append(_rule(lk, rk))
+                break
+        else:
+            log.warning(
+                "blocking rule %s/%s left out: over %d pairs",
+                left,
+                right,
+                int(max_pairs),
+            )
+    return out
 
 
 def training_rules() -> list[BlockingRuleCreator]:

@@ -78,6 +78,9 @@ class ModelOptions:
     memory_limit: str = "4GB"
     # Ceiling for DuckDB's spill files: a job too big fails instead of filling the disk.
     max_temp_size: str = "16GB"
+    # A blocking rule that alone admits more pairs than this is left out
+    # (docs/explanation/linkage.md, "Larger jobs"); never reached below ~100,000 reports.
+    max_rule_pairs: float | None = 2e8
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +93,14 @@ class ScoredPairs:
     conflicts: pd.DataFrame = field(repr=False)  # unique_id_l, unique_id_r scored apart
 
 
-def _settings(options: ModelOptions) -> SettingsCreator:
+def _settings(options: ModelOptions, frame: pd.DataFrame) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=cast(Any, comparisons(options.exclude)),
-        blocking_rules_to_generate_predictions=cast(Any, blocking_rules()),
+        blocking_rules_to_generate_predictions=cast(
+            Any, blocking_rules(frame, options.max_rule_pairs)
+        ),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=[],
@@ -112,7 +117,7 @@ def _linker(frame: pd.DataFrame, options: ModelOptions) -> Linker:
     con.execute("SET max_temp_directory_size = ?", [options.max_temp_size])
     api = DuckDBAPI(connection=con)
     table = api.register(frame[list(_MODEL_COLUMNS)], dataset_display_name="reports")
-    return Linker(table, _settings(options), log_level=None)
+    return Linker(table, _settings(options, frame), log_level=None)
 
 
 def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
