@@ -34,6 +34,7 @@ from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.ledger.cli import read_passphrase
+from gawah.options import HomeOption, JsonOption, PassFileOption
 from gawah.workspace import Workspace
 
 _out = terminal_console()
@@ -45,17 +46,6 @@ claims_app = typer.Typer(
     no_args_is_help=True,
 )
 
-Home = Annotated[
-    Path | None,
-    typer.Option(
-        "--home", help="Workspace folder (default: $GAWAH_HOME or ./gawah-data)."
-    ),
-]
-PassFile = Annotated[
-    Path | None,
-    typer.Option("--passphrase-file", help="Read the key passphrase from this file."),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Incident = Annotated[
     str,
     typer.Option("--incident", help="The incident id (see `gawah incidents list`)."),
@@ -122,8 +112,8 @@ def add(
     evidence: Annotated[
         list[str] | None, typer.Option("--evidence", help="Evidence id (repeatable).")
     ] = None,
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Record one claim by hand."""
     try:
@@ -167,9 +157,9 @@ def list_command(
     include_withdrawn: Annotated[
         bool, typer.Option("--all", help="Also show withdrawn claims.")
     ] = False,
-    as_json: AsJson = False,
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """List recorded claims, oldest statement first."""
     with _open(home, passphrase_file) as ws:
@@ -208,7 +198,7 @@ def list_command(
 @claims_app.command("extract")
 def extract_command(
     file: Annotated[Path, typer.Argument(help="An article: plain text or HTML.")],
-    as_json: AsJson = False,
+    as_json: JsonOption = False,
     victims_csv: Annotated[
         Path | None,
         typer.Option(
@@ -287,8 +277,8 @@ def review(
     url: Url = "",
     published: Published = "",
     said_on: SaidOn = "",
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Accept or reject each proposal; accepted ones are recorded as claims.
 
@@ -348,8 +338,8 @@ def withdraw(
         str, typer.Argument(help="The claim's id (from `claims list`).")
     ],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the ledger).")],
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Withdraw a wrongly recorded claim; the ledger keeps the original."""
     with _open(home, passphrase_file) as ws:

@@ -32,7 +32,8 @@ from gawah.evidence.queries import (
 from gawah.evidence.timestamp import request_timestamp
 from gawah.evidence.verify import verify_store
 from gawah.evidence.working_copy import make_working_copy
-from gawah.ledger.cli import HomeOption, PassFileOption, ledger_app, read_passphrase
+from gawah.ledger.cli import ledger_app, read_passphrase
+from gawah.options import HomeOption, PassFileOption
 from gawah.workspace import Workspace
 
 evidence_app = typer.Typer(

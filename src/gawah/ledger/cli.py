@@ -20,6 +20,7 @@ from rich.table import Table
 from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
+from gawah.options import HomeOption, PassFileOption
 from gawah.workspace import PASSPHRASE_ENV, Workspace
 
 ledger_app = typer.Typer(
@@ -29,21 +30,6 @@ ledger_app = typer.Typer(
 )
 
 _out = terminal_console()
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--home", help="Workspace folder (default: $GAWAH_HOME or ./gawah-data)."
-    ),
-]
-PassFileOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--passphrase-file",
-        help="Read the key passphrase from the first line of this file.",
-        dir_okay=False,
-    ),
-]
 
 
 @contextmanager

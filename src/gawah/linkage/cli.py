@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.ledger.cli import read_passphrase
+from gawah.options import HomeOption, PassFileOption
 
 if TYPE_CHECKING:  # the linkage stack (pandas, Splink, DuckDB) loads only when used
     from gawah.linkage.pipeline import LinkOptions
@@ -31,16 +32,6 @@ if TYPE_CHECKING:  # the linkage stack (pandas, Splink, DuckDB) loads only when 
 
 _out = terminal_console()
 
-Home = Annotated[
-    Path | None,
-    typer.Option(
-        "--home", help="Workspace folder (default: $GAWAH_HOME or ./gawah-data)."
-    ),
-]
-PassFile = Annotated[
-    Path | None,
-    typer.Option("--passphrase-file", help="Read the key passphrase from this file."),
-]
 Threshold = Annotated[
     float | None,
     typer.Option(
@@ -104,8 +95,8 @@ def _run(
 @link_app.callback()
 def _default(
     ctx: typer.Context,
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
     threshold: Threshold = None,
 ) -> None:
     """Without a command: link the workspace (same as `gawah link run`)."""
@@ -115,7 +106,9 @@ def _default(
 
 @link_app.command("run")
 def run_command(
-    home: Home = None, passphrase_file: PassFile = None, threshold: Threshold = None
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+    threshold: Threshold = None,
 ) -> None:
     """Link every report of the workspace into persons; reviewed decisions always win."""
     _run(home, passphrase_file, threshold)
@@ -204,8 +197,8 @@ def _show(pair: ReviewPair, ws: Workspace, position: str) -> None:
 
 @link_app.command("review")
 def review_command(
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
     reviewer: Annotated[
         str | None, typer.Option(help="Your name (default: the workspace author).")
     ] = None,

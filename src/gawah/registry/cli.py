@@ -19,6 +19,7 @@ from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.ledger.cli import read_passphrase
+from gawah.options import HomeOption, JsonOption, PassFileOption
 from gawah.registry import queries
 from gawah.registry.exporting import export_csv, report_row
 from gawah.registry.importing import ImportReport, import_list
@@ -29,17 +30,6 @@ from gawah.workspace import Workspace
 
 _out = terminal_console()
 
-Home = Annotated[
-    Path | None,
-    typer.Option(
-        "--home", help="Workspace folder (default: $GAWAH_HOME or ./gawah-data)."
-    ),
-]
-PassFile = Annotated[
-    Path | None,
-    typer.Option("--passphrase-file", help="Read the key passphrase from this file."),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Sensitive = Annotated[
     bool,
     typer.Option(
@@ -117,8 +107,8 @@ def import_command(
             "--skip-invalid", help="Import good rows; write bad ones to a reject file."
         ),
     ] = False,
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Import a source list: every row is checked; nothing is recorded if any is bad."""
     with _open(home, passphrase_file) as ws:
@@ -137,7 +127,9 @@ def import_command(
 
 
 def status(
-    home: Home = None, passphrase_file: PassFile = None, as_json: AsJson = False
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Summarise the workspace: events, devices, reports, persons and the state digest."""
     with _open(home, passphrase_file) as ws:
@@ -187,9 +179,9 @@ def reports_list(
         int, typer.Option("--limit", help="At most this many (0: all).")
     ] = 50,
     include_sensitive: Sensitive = False,
-    as_json: AsJson = False,
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """List reports (one person as one source reported them)."""
     if status_code is not None and status_code != queries.UNRECOGNISED:
@@ -247,9 +239,9 @@ def reports_list(
 def reports_show(
     report_id: Annotated[str, typer.Argument(help="The report id (rep-…).")],
     include_sensitive: Sensitive = False,
-    as_json: AsJson = False,
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Show one report with every value, its provenance and its person."""
     with _open(home, passphrase_file) as ws:
@@ -289,8 +281,8 @@ def _range(low: object, high: object) -> str:
 def export_csv_command(
     out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
     include_sensitive: Sensitive = False,
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Export every report to CSV (UTF-8 with BOM); sensitive fields only if asked."""
     with _open(home, passphrase_file) as ws:
@@ -306,8 +298,8 @@ def incidents_add(
     date: Annotated[str, typer.Option("--date", help="When (any common format).")] = "",
     place: Annotated[str, typer.Option("--place", help="Where.")] = "",
     district: Annotated[str, typer.Option("--district", help="District.")] = "",
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Record an incident; import lists into it with ``--incident ID``."""
     with _open(home, passphrase_file) as ws:
@@ -325,7 +317,9 @@ def incidents_add(
 
 
 @incidents_app.command("list")
-def incidents_list(home: Home = None, passphrase_file: PassFile = None) -> None:
+def incidents_list(
+    home: HomeOption = None, passphrase_file: PassFileOption = None
+) -> None:
     """List incidents."""
     with _open(home, passphrase_file) as ws:
         for i in queries.list_incidents(ws.conn):
@@ -349,8 +343,8 @@ def sources_add(
         str,
         typer.Option("--group", help="Independence group shared with related sources."),
     ] = "",
-    home: Home = None,
-    passphrase_file: PassFile = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Record a source (or change what is known about it)."""
     with _open(home, passphrase_file) as ws:
@@ -370,7 +364,9 @@ def sources_add(
 
 
 @sources_app.command("list")
-def sources_list(home: Home = None, passphrase_file: PassFile = None) -> None:
+def sources_list(
+    home: HomeOption = None, passphrase_file: PassFileOption = None
+) -> None:
     """List sources and how many reports each gave."""
     with _open(home, passphrase_file) as ws:
         by_source = queries.counts(ws.conn).by_source
