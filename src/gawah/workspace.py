@@ -33,6 +33,16 @@ KEY_FILE = Path("keys") / "device.key"
 CONFIG_FILE = "workspace.toml"
 PASSPHRASE_ENV = "GAWAH_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
 
+__all__ = [
+    "CONFIG_FILE",
+    "DB_FILE",
+    "FORMAT_VERSION",
+    "KEY_FILE",
+    "PASSPHRASE_ENV",
+    "Workspace",
+    "discover_projectors",
+]
+
 
 def discover_projectors() -> list[Projector]:
     """Import ``gawah.<domain>.projection.PROJECTOR`` for every domain that has one.
