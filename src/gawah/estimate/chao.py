@@ -20,9 +20,8 @@ import math
 
 from scipy.stats import norm
 
-from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.result import MSEResult
+from gawah.estimate.result import MSEResult, check_level
 
 __all__ = ["ChaoLowerBound", "lognormal_interval"]
 
@@ -55,8 +54,7 @@ class ChaoLowerBound:
 
     def fit(self, captures: CaptureHistories) -> MSEResult:
         """Compute the bound; refuses when nobody is on exactly two lists."""
-        if not 0 < self.level < 1:
-            raise UserInputError(f"level must be between 0 and 1, not {self.level}")
+        check_level(self.level)
         k = captures.patterns.sum(axis=1)
         f1 = int(captures.counts[k == 1].sum())
         f2 = int(captures.counts[k == 2].sum())

@@ -26,7 +26,7 @@ from scipy.special import gammaln, logsumexp
 
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.result import MSEResult
+from gawah.estimate.result import MSEResult, check_level
 
 __all__ = ["DGA", "decomposable_graphs"]
 
@@ -226,8 +226,7 @@ class DGA:
 
     def fit(self, captures: CaptureHistories) -> MSEResult:
         """Average the posterior of N over every decomposable graph."""
-        if not 0.0 < self.level < 1.0:
-            raise UserInputError(f"level must be in (0, 1); got {self.level}")
+        check_level(self.level)
         if self.prior_delta is not None and not self.prior_delta > 0:
             raise UserInputError("prior_delta must be positive")
         if self.max_missing is not None and int(self.max_missing) < 1:

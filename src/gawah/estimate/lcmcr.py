@@ -31,7 +31,7 @@ from rich.progress import Progress
 from gawah.errors import UserInputError
 from gawah.estimate._kernels import sweeps_numba, sweeps_numpy
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.result import MSEResult
+from gawah.estimate.result import MSEResult, check_level
 
 __all__ = ["LCMCR", "effective_sample_size", "split_rhat"]
 
@@ -163,8 +163,7 @@ class LCMCR:
             raise UserInputError("burnin >= 0, samples >= 1 and thinning >= 1 needed")
         if self.chains < 1 or (self.n_jobs is not None and self.n_jobs < 1):
             raise UserInputError("chains and n_jobs must be at least 1")
-        if not 0.0 < self.level < 1.0:
-            raise UserInputError(f"level must be in (0, 1); got {self.level}")
+        check_level(self.level)
         if self.kernel not in ("numba", "numpy"):
             raise UserInputError("kernel must be 'numba' or 'numpy'")
 

@@ -54,7 +54,7 @@ from gawah.estimate._profile import (
 )
 from gawah.estimate._standard import canonical_model, standard_design
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.result import MSEResult
+from gawah.estimate.result import MSEResult, check_level
 
 __all__ = ["LogLinearMSE", "profile_curve"]
 
@@ -147,8 +147,7 @@ class LogLinearMSE:
             raise UserInputError(
                 f"criterion must be bic or aic, not {self.criterion!r}"
             )
-        if not 0 < self.level < 1:
-            raise UserInputError(f"level must be between 0 and 1, not {self.level}")
+        check_level(self.level)
         if self.average and self.model is not None:
             raise UserInputError(
                 "average=True averages over the model search; drop model="

@@ -18,7 +18,7 @@ import math
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.chao import lognormal_interval
-from gawah.estimate.result import MSEResult
+from gawah.estimate.result import MSEResult, check_level
 
 __all__ = ["PetersenMSE"]
 
@@ -39,8 +39,7 @@ class PetersenMSE:
 
     def fit(self, captures: CaptureHistories) -> MSEResult:
         """Estimate from two lists; refuses when they share nobody."""
-        if not 0 < self.level < 1:
-            raise UserInputError(f"level must be between 0 and 1, not {self.level}")
+        check_level(self.level)
         if captures.n_lists != 2:
             raise UserInputError(
                 f"petersen needs exactly 2 lists, got {captures.n_lists}; choose two "

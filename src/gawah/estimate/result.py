@@ -36,7 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from gawah.errors import NotEstimable
+from gawah.errors import NotEstimable, UserInputError
 from gawah.estimate.captures import CaptureHistories
 
 __all__ = ["VOLATILE_DIAGNOSTICS", "Estimator", "MSEResult"]
@@ -67,6 +67,16 @@ def _opt_float(value: float | None) -> float | None:
         return None
     number = float(value)
     return number if math.isfinite(number) else None
+
+
+def check_level(level: float) -> None:
+    """Refuse an interval level outside (0, 1): every estimator's one shared check.
+
+    Raises:
+        UserInputError: the level cannot describe an interval.
+    """
+    if not 0.0 < level < 1.0:
+        raise UserInputError(f"level must be between 0 and 1, not {level}")
 
 
 @dataclass(frozen=True, eq=False)

@@ -38,7 +38,7 @@ from gawah.errors import UserInputError
 from gawah.estimate._glm import fit_poisson, poisson_deviance, single_blas_thread
 from gawah.estimate._hierarchical import cell_patterns
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.result import MSEResult
+from gawah.estimate.result import MSEResult, check_level
 
 __all__ = ["StepwiseMSE", "exists_and_identifiable"]
 
@@ -112,8 +112,7 @@ class StepwiseMSE:
             return self._fit_all(captures)
 
     def _fit_all(self, captures: CaptureHistories) -> MSEResult:
-        if not 0 < self.level < 1:
-            raise UserInputError(f"level must be between 0 and 1, not {self.level}")
+        check_level(self.level)
         if not 0 <= self.pthresh <= 1:
             raise UserInputError(f"pthresh must be in [0, 1], not {self.pthresh}")
         t = captures.n_lists

@@ -30,7 +30,7 @@ import pandas as pd
 from gawah.core import sha256_hex
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.result import Estimator, MSEResult
+from gawah.estimate.result import Estimator, MSEResult, check_level
 
 __all__ = ["StratifiedMSE", "StratifiedResult"]
 
@@ -89,8 +89,7 @@ class StratifiedMSE:
         missing = [c for c in columns if c not in frame.columns]
         if not columns or missing:
             raise UserInputError(f"no stratum column(s): {', '.join(missing) or '-'}")
-        if not 0.0 < self.level < 1.0:
-            raise UserInputError(f"level must be in (0, 1); got {self.level}")
+        check_level(self.level)
         started = time.perf_counter()
         captures: dict[str, CaptureHistories] = {}
         warnings: list[str] = []
