@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import duckdb
+import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.internals import comparison_level as _comparison_level
 
@@ -235,6 +238,7 @@ def score_pairs(
     threshold: float = 0.01,
     conflicts_below: float | None = None,
     link_threshold: float = 0.0,
+    joined: Iterable[tuple[int, int]] = (),
 ) -> ScoredPairs:
     """Fit the model on ``frame`` (output of ``normalise_frame`` plus ``unique_id``) and score.
 
@@ -246,10 +250,12 @@ def score_pairs(
             their per-comparison weights.
         conflicts_below: also return, as ids only, the blocked pairs scored
             below this (evidence of two different people, for clustering).
-        link_threshold: only conflicts between records that each have a
-            pair at or above this are returned: a record with no link cannot
-            be chained to anyone, so its conflicts cannot matter (and at scale
-            they are most of the blocked pairs).
+        link_threshold: only conflicts inside one group of records joined by
+            pairs at or above this (or by ``joined``) are returned: clustering
+            can never put two records of different groups together, so their
+            conflicts cannot matter (and at scale they are most blocked pairs).
+        joined: pairs that will be joined whatever the model says (reviewed
+            "same person" decisions).
 
     Returns:
         Pairs with ``unique_id_l < unique_id_r``, ``match_weight``,
@@ -258,52 +264,93 @@ def score_pairs(
     """
     options = options or ModelOptions()
     linker = _linker(frame, options)
+    con = linker._db_api._con  # type: ignore[attr-defined]
     try:
         _estimate(linker, frame, options, labels)
-        predictions = linker.inference.predict(warning_mode="never")
+        # Blocked pairs are materialised once (ids only) and scored twice:
+        # all of them, keeping those above ``threshold``; then those inside
+        # a group, for conflicts. Keeping every scored pair instead held
+        # 37 million rows of comparison columns at 100,000 reports.
+        blocked = linker.inference.compute_blocked_pairs_for_predict()
+        predictions = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
+        pairs = con.execute(f"SELECT * FROM {predictions.physical_name}").df()
+        predictions.drop_table_from_database_and_remove_from_cache()
+        keep = [
+            c
+            for c in pairs.columns
+            if c in ("unique_id_l", "unique_id_r", "match_weight", "match_probability")
+            or c.startswith("mw_")
+        ]
+        pairs = _ordered(pairs[keep])
+        if conflicts_below is None:
+            conflicts = pairs.iloc[:0][["unique_id_l", "unique_id_r"]]
+        else:
+            groups = _groups(len(frame), pairs, link_threshold, joined)
+            conflicts = _ordered(
+                _conflicts(linker, blocked.physical_name, groups, conflicts_below)
+            )
     except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
         raise GawahError(
             f"linking {len(frame):,} reports needs more memory or disk than allowed "
             f"(memory {options.memory_limit}, spill {options.max_temp_size}); "
             "see docs/explanation/linkage.md, 'Larger jobs'"
         ) from exc
-    con = linker._db_api._con  # type: ignore[attr-defined]
-    table = predictions.physical_name
-    pairs = con.execute(
-        f"SELECT * FROM {table} WHERE match_probability >= ?", [threshold]
-    ).df()
-    keep = [
-        c
-        for c in pairs.columns
-        if c in ("unique_id_l", "unique_id_r", "match_weight", "match_probability")
-        or c.startswith("mw_")
-    ]
-    pairs = _ordered(pairs[keep])
-    if conflicts_below is not None:
-        conflicts = _ordered(
-            con.execute(
-                f"""
-                WITH linked AS (
-                    SELECT unique_id_l AS id FROM {table} WHERE match_probability >= $link
-                    UNION
-                    SELECT unique_id_r AS id FROM {table} WHERE match_probability >= $link
-                )
-                SELECT unique_id_l, unique_id_r FROM {table}
-                WHERE match_probability < $below
-                  AND unique_id_l IN (SELECT id FROM linked)
-                  AND unique_id_r IN (SELECT id FROM linked)
-                """,
-                {"link": link_threshold, "below": conflicts_below},
-            ).df()
-        )
-    else:
-        conflicts = pairs.iloc[:0][["unique_id_l", "unique_id_r"]]
     model = linker.misc.save_model_to_json(overwrite=True)
-    predictions.drop_table_from_database_and_remove_from_cache()
     con.close()
     return ScoredPairs(
         pairs.reset_index(drop=True), model, conflicts.reset_index(drop=True)
     )
+
+
+def _groups(
+    n: int,
+    pairs: pd.DataFrame,
+    link_threshold: float,
+    joined: Iterable[tuple[int, int]],
+) -> pd.DataFrame:
+    """Records that links could chain together: ``unique_id, grp`` for groups of 3 or more.
+
+    A group of two has one pair, the one that joins it, so it holds no conflict.
+    """
+    strong = pairs[pairs["match_probability"] >= link_threshold]
+    extra = np.array(list(joined), dtype=np.int64).reshape(-1, 2)
+    left = np.concatenate([strong["unique_id_l"].to_numpy(np.int64), extra[:, 0]])
+    right = np.concatenate([strong["unique_id_r"].to_numpy(np.int64), extra[:, 1]])
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    in_group = np.bincount(label)[label] >= 3
+    ids = np.flatnonzero(in_group)
+    return pd.DataFrame({"unique_id": ids, "grp": label[ids]})
+
+
+def _conflicts(
+    linker: Linker, blocked: str, groups: pd.DataFrame, below: float
+) -> pd.DataFrame:
+    """The blocked pairs inside one group that the model scores below ``below``."""
+    con = linker._db_api._con  # type: ignore[attr-defined]
+    con.register("gawah_groups", groups)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE gawah_grouped_pairs AS
+        SELECT b.* FROM {blocked} b
+        JOIN gawah_groups gl ON b.join_key_l = gl.unique_id
+        JOIN gawah_groups gr ON b.join_key_r = gr.unique_id
+        WHERE gl.grp = gr.grp
+        """
+    )
+    con.unregister("gawah_groups")
+    table = linker._db_api.register(con.table("gawah_grouped_pairs"))
+    linker.table_management.register_blocked_pairs_for_predict(table)
+    scored = linker.inference.predict(warning_mode="never")
+    out: pd.DataFrame = con.execute(
+        f"SELECT unique_id_l, unique_id_r FROM {scored.physical_name} "
+        "WHERE match_probability < ?",
+        [below],
+    ).df()
+    scored.drop_table_from_database_and_remove_from_cache()
+    return out
 
 
 def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -100,9 +100,13 @@ def cluster_pairs(
         if same:
             groups.union(a, b, None)
     strong = pairs[pairs["match_probability"] >= threshold]
-    order = np.argsort(-strong["match_probability"].to_numpy(), kind="stable")
-    left = strong["unique_id_l"].to_numpy()[order]
-    right = strong["unique_id_r"].to_numpy()[order]
+    left = strong["unique_id_l"].to_numpy()
+    right = strong["unique_id_r"].to_numpy()
+    # Most probable first; equal probabilities (common: same names, same
+    # fields) by id, so that the result does not depend on the order in
+    # which the database returned the pairs.
+    order = np.lexsort((right, left, -strong["match_probability"].to_numpy()))
+    left, right = left[order], right[order]
     for a, b in zip(left.tolist(), right.tolist(), strict=True):
         if (min(a, b), max(a, b)) in decisions:
             continue  # a reviewed pair: the decision already stands

@@ -127,6 +127,7 @@ def link_records(
         threshold=min(options.review_low, 0.01),
         conflicts_below=options.conflict_below,
         link_threshold=options.threshold,
+        joined=[pair for pair, same in by_id.items() if same],
     )
     conflicts = zip(
         scored.conflicts["unique_id_l"].tolist(),
