@@ -3,11 +3,14 @@
     uv run python benchmarks/linkage.py accuracy            # generated lists, demo scenario, FEBRL 3/4, ablation
     uv run python benchmarks/linkage.py scale --records 100000
     uv run python benchmarks/linkage.py scale --records 1000000
+    uv run python benchmarks/linkage.py scale --records 1000000 --spread
 
 Scale runs generate about ``records`` rows over four lists (a population of
 records / 2.1 people, ``large_population=True``), link them in-process with
 DuckDB, and print the wall time of the linkage (not the generation) and the
-peak resident memory of the process. Numbers go to docs/validation/linkage.md.
+peak resident memory of the process. ``--spread`` draws most people from every
+district of the gazetteer over three years instead of ten districts in about
+two weeks (``generate_linked_lists(spread=True)``). Numbers go to docs/validation/linkage.md.
 """
 
 from __future__ import annotations
@@ -44,9 +47,11 @@ def _score(
 
 
 def generated(
-    n_people: int, seed: int, large: bool = False
+    n_people: int, seed: int, large: bool = False, spread: bool = False
 ) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
-    data = generate_linked_lists(n_people, seed=seed, large_population=large)
+    data = generate_linked_lists(
+        n_people, seed=seed, large_population=large, spread=spread
+    )
     reports = pd.concat(
         [f.assign(list=n) for n, f in data.lists.items()], ignore_index=True
     )
@@ -131,8 +136,8 @@ def accuracy() -> None:
             _run(f"{name} | {label}", reports, truth, options)
 
 
-def scale(records: int, seed: int) -> None:
-    reports, truth = generated(int(records / 2.1), seed, large=True)
+def scale(records: int, seed: int, spread: bool) -> None:
+    reports, truth = generated(int(records / 2.1), seed, large=True, spread=spread)
     start = time.perf_counter()
     result = link_records(reports)
     seconds = time.perf_counter() - start
@@ -155,11 +160,14 @@ def main(argv: list[str]) -> None:
     )
     sc.add_argument("--records", type=int, default=100_000)
     sc.add_argument("--seed", type=int, default=19481210)
+    sc.add_argument(
+        "--spread", action="store_true", help="people from every district, over years"
+    )
     args = parser.parse_args(argv)
     if args.command == "accuracy":
         accuracy()
     else:
-        scale(args.records, args.seed)
+        scale(args.records, args.seed, args.spread)
 
 
 if __name__ == "__main__":

@@ -66,3 +66,15 @@ class TestPersonIds:
         ids = carry_over({"x": ["a/1", "b/1"], "y": ["c/1"]}, previous)
         assert ids["x"] == "p-old"
         assert ids["y"] != "p-old"
+
+
+def test_equal_probabilities_cluster_the_same_in_any_row_order() -> None:
+    """Ties are taken by id, not in the order the database returned them.
+
+    Records 0-1-2 form a chain of equal probabilities; with a size limit of 2
+    only one link can be kept, and it must be the same one whatever the order.
+    """
+    rows = [(1, 2, 0.9), (0, 1, 0.9), (2, 3, 0.5)]
+    first = cluster_pairs(4, _pairs(rows), threshold=0.7, max_size=2)
+    second = cluster_pairs(4, _pairs(rows[::-1]), threshold=0.7, max_size=2)
+    assert first.tolist() == second.tolist() == [0, 0, 2, 3]

@@ -81,9 +81,11 @@ class ModelOptions:
     memory_limit: str = "4GB"
     # Ceiling for DuckDB's spill files: a job too big fails instead of filling the disk.
     max_temp_size: str = "16GB"
-    # A blocking rule that alone admits more pairs than this is left out
-    # (docs/explanation/linkage.md, "Larger jobs"); never reached below ~100,000 reports.
-    max_rule_pairs: float | None = 2e8
+    # A blocking rule that alone admits more pairs than this is made stricter,
+    # or left out (docs/explanation/linkage.md, "Larger jobs"). 5e7 pairs are
+    # about 25 s of scoring on 2 cores; no rule reaches it at 100,000 reports
+    # of the benchmark population, several do at 1,000,000.
+    max_rule_pairs: float | None = 5e7
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,15 +277,17 @@ def score_pairs(
         predictions = linker.inference.predict(
             threshold_match_probability=threshold, warning_mode="never"
         )
-        pairs = con.execute(f"SELECT * FROM {predictions.physical_name}").df()
-        predictions.drop_table_from_database_and_remove_from_cache()
+        table = predictions.physical_name
         keep = [
             c
-            for c in pairs.columns
+            for c in con.execute(f"SELECT * FROM {table} LIMIT 0").df().columns
             if c in ("unique_id_l", "unique_id_r", "match_weight", "match_probability")
             or c.startswith("mw_")
         ]
-        pairs = _ordered(pairs[keep])
+        pairs = _ordered(
+            con.execute(f"SELECT {', '.join(map(_quoted, keep))} FROM {table}").df()
+        )
+        predictions.drop_table_from_database_and_remove_from_cache()
         if conflicts_below is None:
             conflicts = pairs.iloc[:0][["unique_id_l", "unique_id_r"]]
         else:
@@ -351,6 +355,10 @@ def _conflicts(
     ).df()
     scored.drop_table_from_database_and_remove_from_cache()
     return out
+
+
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -48,7 +48,8 @@ def explain(pairs: pd.DataFrame, model: dict[str, Any]) -> list[list[ComparisonW
     """Explanations of scored pairs: per comparison, the level reached and its weight.
 
     The level is the model level whose weight matches the pair's weight for
-    that comparison; a name's frequency adjustment is its own line.
+    that comparison; a frequency adjustment (a common or rare name, district
+    or status) is its own line.
     """
     levels = level_weights(model)
     names = comparison_names(list(pairs.columns))
@@ -65,10 +66,20 @@ def explain(pairs: pd.DataFrame, model: dict[str, Any]) -> list[list[ComparisonW
             adj = values.get(f"mw_tf_adj_{name}")
             if adj is not None and adj == adj and abs(float(adj)) > 1e-9:
                 lines.append(
-                    ComparisonWeight(name, "name frequency", round(float(adj), 3))
+                    ComparisonWeight(
+                        name, _FREQUENCY.get(name, "frequency"), round(float(adj), 3)
+                    )
                 )
         out.append(lines)
     return out
+
+
+# The line that explains a comparison's term-frequency adjustment.
+_FREQUENCY = {
+    "name": "name frequency",
+    "place": "district frequency",
+    "status": "status frequency",
+}
 
 
 def decisions(conn: sqlite3.Connection) -> dict[tuple[str, str], bool]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gawah.linkage.gazetteer import district_names
+
 # (latin, urdu, weight). Weights are skewed: a handful of names are everywhere.
 _MALE = [
     ("Ali", "علی", 40),
@@ -317,6 +319,7 @@ def _person(
     start: pd.Timestamp,
     clans: Sequence[tuple[str, str, int]] = (),
     villages: int = 0,
+    districts: Sequence[str] = (),
 ) -> _Person:
     sex = "f" if rng.random() < 0.15 else "m"
     given = _pick(rng, _FEMALE if sex == "f" else _MALE)
@@ -340,19 +343,31 @@ def _person(
     village = (
         rng.choice(places) if not villages else f"Mohalla {rng.randrange(villages)}"
     )
+    father = _father(rng) if clans else _pick(rng, _FATHER)
+    title = rng.choice(_TITLES) if rng.random() < 0.15 else None
+    age = max(12, min(80, int(rng.gauss(30, 12))))
+    date = start + pd.Timedelta(days=int(abs(rng.gauss(0, 4))))
+    status = rng.choice(_STATUS)
+    cnic = f"{rng.randrange(10**12, 10**13)}" if rng.random() < 0.5 else None
+    if districts and rng.random() < 0.7:
+        # A spread population: most people from anywhere in the country, over
+        # three years (drawn after the crowded fields, so that those stay as
+        # they were for the same seed).
+        district = districts[int(rng.random() * len(districts))]
+        date = start + pd.Timedelta(days=rng.randrange(3 * 365))
     return _Person(
         pid,
         sex,
         given,
         family,
-        _father(rng) if clans else _pick(rng, _FATHER),
-        rng.choice(_TITLES) if rng.random() < 0.15 else None,
-        max(12, min(80, int(rng.gauss(30, 12)))),
+        father,
+        title,
+        age,
         district,
         village,
-        start + pd.Timedelta(days=int(abs(rng.gauss(0, 4)))),
-        rng.choice(_STATUS),
-        f"{rng.randrange(10**12, 10**13)}" if rng.random() < 0.5 else None,
+        date,
+        status,
+        cnic,
     )
 
 
@@ -407,7 +422,7 @@ def _row(
             "status": "killed" if p.status == "killed" else "injured",
             "date": date.date().isoformat(),
             "district": rng.choice(
-                [p.district, *dict((d, a) for d, a, _ in _PLACES)[p.district]]
+                [p.district, *dict((d, a) for d, a, _ in _PLACES).get(p.district, [])]
             ),
         }
     elif style == "party":
@@ -461,6 +476,7 @@ def generate_linked_lists(
     noise: float = 0.25,
     seed: int = 19481210,
     large_population: bool = False,
+    spread: bool = False,
 ) -> LabelledLists:
     """Draw ``n_people`` fictional victims and the lists that name them.
 
@@ -475,6 +491,11 @@ def generate_linked_lists(
             long tail of invented clan names, fathers' names composed like
             sons', villages from a large pool (a million people do not share
             sixty names). Off, the names are crowded on purpose.
+        spread: with ``large_population``, 70 % of people come from any
+            district of the shipped gazetteer and any day of three years (a
+            million victims are not from ten districts and one fortnight); the
+            others, and everyone without it, from ten districts over about two
+            weeks, which makes blocks grow with the square of the population.
 
     Returns:
         The lists (canonical import columns) and the truth table.
@@ -483,7 +504,10 @@ def generate_linked_lists(
     start = pd.Timestamp("2024-05-09")
     clans = _invented(rng, max(50, n_people // 20)) if large_population else []
     villages = max(10, n_people // 50) if large_population else 0
-    people = [_person(rng, i, start, clans, villages) for i in range(n_people)]
+    districts = district_names() if spread and large_population else []
+    people = [
+        _person(rng, i, start, clans, villages, districts) for i in range(n_people)
+    ]
     lists: dict[str, pd.DataFrame] = {}
     truth: list[tuple[str, str, int]] = []
     for style in styles:
