@@ -124,7 +124,7 @@ def link_records(
         frame,
         options.model,
         labels=labels,
-        threshold=min(options.review_low, 0.01),
+        threshold=min(options.review_low, options.threshold),
         conflicts_below=options.conflict_below,
         link_threshold=options.threshold,
         joined=[pair for pair, same in by_id.items() if same],
