@@ -20,6 +20,7 @@ def _frame(n: int) -> pd.DataFrame:
             "cnic": [None] * n,
             "district": [f"d{i % 2}" for i in range(n)],
             "date": [f"2031-03-1{i % 5}" for i in range(n)],
+            "week": [(i % 5) // 3 for i in range(n)],
         }
     )
 
@@ -45,8 +46,13 @@ class TestBlockingGuard:
         assert len(blocking_rules(_frame(100), None)) == len(blocking_rules())
 
     def test_huge_blocks_get_stricter_keys(self) -> None:
-        """A rule over the limit gains the district, then the date, or is left out."""
+        """A rule over the limit gains the district, the week, the date, or is left out."""
         f = _frame(1000)
+        by_week = [_sql(r) for r in blocking_rules(f, 130_000)]
+        assert any(
+            "name_skel" in r and "district" in r and "week" in r and "date" not in r
+            for r in by_week
+        )
         rules = [_sql(r) for r in blocking_rules(f, 60_000)]
         assert any("name_skel" in r and "district" in r and "date" in r for r in rules)
         assert not any(r.strip() == '(l."name_skel" = r."name_skel")' for r in rules)

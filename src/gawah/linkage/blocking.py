@@ -30,23 +30,33 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 _Key = tuple[str, ...]
 _Rule = tuple[_Key, _Key]
 
+# Stricter forms: the same place, then also the same week, then the same day.
+# The week comes first because reports of one person often give dates a day or
+# two apart; a report without a date drops out of every rule that needs one.
+_BY_PLACE: tuple[_Key, ...] = (
+    ("district",),
+    ("district", "week"),
+    ("district", "date"),
+)
+_BY_TIME: tuple[_Key, ...] = (("week",), ("date",))
+
 # Each rule as (left columns, right columns): equal columns are a block_on
 # rule; different ones compare one record's key with another's other key.
 # Each is followed by stricter forms (extra columns on both sides), used in
 # turn when a rule admits too many pairs (`max_pairs`).
 _RULES: tuple[tuple[_Rule, tuple[_Key, ...]], ...] = (
-    ((("name_skel",), ("name_skel",)), (("district",), ("district", "date"))),
-    ((("name_flat",), ("name_flat",)), (("district",), ("district", "date"))),
-    ((("rare1", "father_rare"),) * 2, (("district",), ("district", "date"))),
-    ((("rare1", "district"),) * 2, (("date",),)),
-    ((("rare1", "rare2"),) * 2, (("district",), ("district", "date"))),
+    ((("name_skel",), ("name_skel",)), _BY_PLACE),
+    ((("name_flat",), ("name_flat",)), _BY_PLACE),
+    ((("rare1", "father_rare"),) * 2, _BY_PLACE),
+    ((("rare1", "district"),) * 2, _BY_TIME),
+    ((("rare1", "rare2"),) * 2, _BY_PLACE),
     # One list gives only the given name ("Abbas"), another the full name
     # ("Abbas Gondal"): the rarest token of one is the second of the other.
-    ((("rare1", "district"), ("rare2", "district")), (("date",),)),
-    ((("rare2", "district"), ("rare1", "district")), (("date",),)),
+    ((("rare1", "district"), ("rare2", "district")), _BY_TIME),
+    ((("rare2", "district"), ("rare1", "district")), _BY_TIME),
     ((("cnic",), ("cnic",)), ()),
-    ((("rare2", "father_rare"),) * 2, (("district",), ("district", "date"))),
-    ((("father_skel", "district"),) * 2, (("date",),)),
+    ((("rare2", "father_rare"),) * 2, _BY_PLACE),
+    ((("father_skel", "district"),) * 2, _BY_TIME),
     ((("rare1", "date"),) * 2, (("district",),)),
 )
 

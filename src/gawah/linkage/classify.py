@@ -65,6 +65,7 @@ _MODEL_COLUMNS = (
     "rare1",
     "rare2",
     "father_rare",
+    "week",
 )
 
 

@@ -404,7 +404,7 @@ def _rarest(skels: list[str], freq: dict[str, int], rank: int) -> str | None:
 
 
 def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
-    """Normalise every report of a frame; adds the frequency-based blocking keys.
+    """Normalise every report of a frame; adds the frequency-based blocking keys and the week.
 
     ``rare1``/``rare2`` are the skeletons of a record's two least frequent name
     tokens in this frame: "Muhammad" and "Khan" are too common to block on,
@@ -422,6 +422,10 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
     out["rare1"] = [_rarest(s, freq, 0) for s in out["name_skels"]]
     out["rare2"] = [_rarest(s, freq, 1) for s in out["name_skels"]]
     out["father_rare"] = [_rarest(s, freq, 0) for s in out["father_skels"]]
+    # The incident's week (Monday to Sunday), a blocking key looser than the
+    # day: reports of one person often give dates a day or two apart.
+    days = pd.to_datetime(out["date"], errors="coerce", format="%Y-%m-%d")
+    out["week"] = ((days - pd.Timestamp("1970-01-05")).dt.days // 7).astype("Int64")
     for col in ("age_lo", "age_hi"):
         out[col] = out[col].astype("Int64")
     return out
