@@ -184,6 +184,8 @@ class TestCli:
         monkeypatch.setattr("sys.stdin", __import__("io").StringIO("n\nq\n"))
         result = gawah("link", "review", "--home", str(home[0]))
         assert result.code == 0, result.stderr
+        # The families list names people in two columns: both are shown.
+        assert "given_name" in result.stdout
         with Workspace.open(home[0]) as ws:
             decided = ws.conn.execute(
                 "SELECT count(*) FROM linkage_decisions WHERE decision = 'non_match'"

@@ -170,6 +170,9 @@ def _show(pair: ReviewPair, ws: Workspace, position: str) -> None:
     table.add_column(pair.report_r[:12])
     for fld in (
         "full_name",
+        # Families' lists give the name in two columns and no full name.
+        "given_name",
+        "family_name",
         "name_urdu",
         "father_name",
         "age",
