@@ -197,29 +197,22 @@ def _source(conn: sqlite3.Connection, event: Event) -> None:
 
 
 def _report(conn: sqlite3.Connection, event: Event) -> None:
-    p = event.payload
-    values = [p.get(c, _DEFAULTS[c]) for c in REPORT_COLUMNS]
-    cursor = conn.execute(
-        _UPSERT_REPORT,
-        (
-            *values,
-            _json(p.get("extra") or {}),
-            None if p.get("provenance") is None else _json(p["provenance"]),
-            event.id,
-            event.recorded_at,
-        ),
-    )
+    cursor = conn.execute(_UPSERT_REPORT, _report_row(event))
     if cursor.rowcount == 0:
         return  # an older version arriving late (sync) never overwrites a newer one
+    change = _sensitive_change(event.payload)
+    if change is not None:
+        op, args = change
+        conn.execute(_DELETE_SENSITIVE if op == "delete" else _INSERT_SENSITIVE, args)
+
+
+def _sensitive_change(p: dict[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """What a stored report version does to its sensitive row: nothing, delete or insert."""
     s = p.get("sensitive") or {}
     if not s:
-        if p["version"] > 1:
-            conn.execute(
-                "DELETE FROM registry_sensitive WHERE report_id = ?", (p["report_id"],)
-            )
-        return
-    conn.execute(
-        "INSERT OR REPLACE INTO registry_sensitive VALUES (?, ?, ?, ?, ?)",
+        return ("delete", (p["report_id"],)) if p["version"] > 1 else None
+    return (
+        "insert",
         (
             p["report_id"], s.get("national_id"), s.get("phone") or "",
             s.get("witness_name") or "", s.get("witness_contact") or "",
@@ -271,21 +264,9 @@ def _reports(conn: sqlite3.Connection, events: list[Event]) -> None:
                 continue  # an older version arriving late never overwrites a newer one
         current[report_id] = version
         applied.append(row)
-        p = event.payload
-        s = p.get("sensitive") or {}
-        if not s:
-            if p["version"] > 1:
-                sensitive.append(("delete", (p["report_id"],)))
-            continue
-        sensitive.append(
-            (
-                "insert",
-                (
-                    p["report_id"], s.get("national_id"), s.get("phone") or "",
-                    s.get("witness_name") or "", s.get("witness_contact") or "",
-                ),
-            )
-        )  # fmt: skip
+        change = _sensitive_change(event.payload)
+        if change is not None:
+            sensitive.append(change)
     conn.executemany(_UPSERT_REPORT, applied)
     for op, group in groupby(sensitive, key=lambda item: item[0]):
         sql = _DELETE_SENSITIVE if op == "delete" else _INSERT_SENSITIVE
