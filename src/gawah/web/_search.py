@@ -268,6 +268,29 @@ def _filtered(conn: sqlite3.Connection, filters: list[tuple[str, str]]) -> int:
     )
 
 
+def _page(
+    conn: sqlite3.Connection,
+    source: str,
+    params: list[Any],
+    page: int,
+    page_size: int,
+    *,
+    with_: str = "",
+) -> tuple[int, list[str]]:
+    """How many rows ``source`` (a FROM clause) holds, and one page of their ids by name."""
+    total = int(
+        conn.execute(f"{with_}SELECT count(*) FROM {source}", params).fetchone()[0]
+    )
+    ids = [
+        str(row[0])
+        for row in conn.execute(
+            f"{with_}SELECT report_id FROM {source} ORDER BY sort_key LIMIT ? OFFSET ?",
+            [*params, page_size, (page - 1) * page_size],
+        )
+    ]
+    return total, ids
+
+
 def search(
     conn: sqlite3.Connection,
     query: str = "",
@@ -300,17 +323,7 @@ def search(
         where = " AND ".join(f"{c} = ?" for c, _ in filters)
         clause = f" WHERE {where}" if where else ""
         values = [v for _, v in filters]
-        total = conn.execute(
-            f"SELECT count(*) FROM web_search_reports{clause}", values
-        ).fetchone()[0]
-        ids = [
-            r[0]
-            for r in conn.execute(
-                f"SELECT report_id FROM web_search_reports{clause} ORDER BY sort_key "
-                "LIMIT ? OFFSET ?",
-                [*values, page_size, (page - 1) * page_size],
-            )
-        ]
+        total, ids = _page(conn, f"web_search_reports{clause}", values, page, page_size)
     elif filters and _filtered(conn, filters) < min(
         _rows_for(conn, m[1]) for m in matchers
     ):
@@ -323,17 +336,9 @@ def search(
                 f"WHERE t.report_id = r.report_id AND {sql})"
             )
             params2.extend(values)
-        total = conn.execute(
-            f"SELECT count(*) FROM web_search_reports r WHERE {where}", params2
-        ).fetchone()[0]
-        ids = [
-            row[0]
-            for row in conn.execute(
-                f"SELECT r.report_id FROM web_search_reports r WHERE {where} "
-                "ORDER BY r.sort_key LIMIT ? OFFSET ?",
-                [*params2, page_size, (page - 1) * page_size],
-            )
-        ]
+        total, ids = _page(
+            conn, f"web_search_reports r WHERE {where}", params2, page, page_size
+        )
     else:
         matchers.sort(key=lambda m: _rows_for(conn, m[1]))
         lo, hi, skel = matchers[0][1]
@@ -357,16 +362,7 @@ def search(
             )
             params.append(value)
         where = (" WHERE " + " AND ".join(conds)) if conds else ""
-        total = conn.execute(f"{cte}SELECT count(*) FROM c{where}", params).fetchone()[
-            0
-        ]
-        ids = [
-            r[0]
-            for r in conn.execute(
-                f"{cte}SELECT report_id FROM c{where} ORDER BY sort_key LIMIT ? OFFSET ?",
-                [*params, page_size, (page - 1) * page_size],
-            )
-        ]
+        total, ids = _page(conn, f"c{where}", params, page, page_size, with_=cte)
     hits: list[Hit] = []
     if ids:
         marks = ",".join("?" * len(ids))
