@@ -123,7 +123,7 @@ class MSEResult:
         cls,
         captures: CaptureHistories,
         *,
-        estimate: float,
+        estimate: float | None,
         lower: float | None,
         upper: float | None,
         method: str,
@@ -133,7 +133,9 @@ class MSEResult:
         diagnostics: Mapping[str, Any] | None = None,
         draws: np.ndarray | None = None,
     ) -> MSEResult:
-        """A result with a number; ``n_observed``, lists and digest come from ``captures``.
+        """A result; ``n_observed``, lists and digest come from ``captures``.
+
+        ``estimate`` is ``None`` only for a refusal (use :meth:`refusal`).
 
         Taking them from the capture table that was fitted (and never from the
         caller) keeps every estimator's result keyed the same way.
@@ -166,20 +168,16 @@ class MSEResult:
         diagnostics: Mapping[str, Any] | None = None,
     ) -> MSEResult:
         """A result that gives no number, with the reason in ``diagnostics``."""
-        diag = dict(diagnostics or {})
-        diag["reason"] = reason
-        return cls(
+        return cls.fitted(
+            captures,
             estimate=None,
             lower=None,
             upper=None,
-            level=level,
             method=method,
             model=model,
-            n_observed=captures.n_observed,
-            lists=captures.lists,
+            level=level,
             seed=seed,
-            input_digest=captures.digest(),
-            diagnostics=diag,
+            diagnostics={**(diagnostics or {}), "reason": reason},
         )
 
     # ------------------------------------------------------------------ views
