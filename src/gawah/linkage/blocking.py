@@ -85,8 +85,8 @@ def blocking_rules(
 
     With ``frame`` and ``max_pairs``, a rule that alone would admit more pairs
     than ``max_pairs`` is replaced by its first stricter form (the same keys
-    plus the district, then the date) that admits fewer, or left out if none
-    does. In a population of few districts and common names, the blocks of
+    plus the district, the week, then the day: ``_BY_PLACE``, ``_BY_TIME``)
+    that admits fewer, or left out if none does. In a population of few districts and common names, the blocks of
     "father's name + district" or even of the whole name grow with the square
     of the list size; a stricter rule loses the pairs that differ in the
     added field, which is the price of finishing at all. Each change is logged.
