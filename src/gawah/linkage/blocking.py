@@ -16,7 +16,9 @@ so transliterated and re-ordered names share keys:
    the family and place agree);
 8. the rarest name token and the incident date;
 9. the name's skeleton with its spaces removed (a space typed in the wrong
-   place: "AamnaM ahsud").
+   place: "AamnaM ahsud");
+10. the given name and the date of birth;
+11. the given name and the father's name skeleton.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ _RULES: tuple[tuple[_Rule, tuple[_Key, ...]], ...] = (
     ((("rare2", "father_rare"),) * 2, _BY_PLACE),
     ((("father_skel", "district"),) * 2, _BY_TIME),
     ((("rare1", "date"),) * 2, (("district",),)),
+    # A given name and a date of birth (the rest of the name garbled), and a
+    # given name with the father's name (the family name changed or dropped).
+    ((("name_first", "dob"),) * 2, ()),
+    ((("name_first", "father_skel"),) * 2, _BY_PLACE),
 )
 
 
@@ -119,7 +125,11 @@ def blocking_rules(
 
 def training_rules() -> list[BlockingRuleCreator]:
     """Rules for EM: each leaves some comparisons free to be estimated."""
+    # Splink leaves out of a session every comparison that reads a column of
+    # its rule: "name_seq" is read by the name comparison, so the first
+    # session estimates everything but the name (blocking on another name
+    # column would let the name explain the very pairs it chose).
     return [
-        block_on("name_skel"),
+        block_on("name_seq"),
         block_on("father_skel", "district"),
     ]

@@ -44,8 +44,12 @@ _FALLBACK_PRIOR = 1e-4
 
 _MODEL_COLUMNS = (
     "unique_id",
+    "name_exact",
+    "name_seq",
+    "name_first",
+    "name_last",
+    "name_core",
     "name_key",
-    "name_tokens",
     "name_skels",
     "name_skel",
     "name_flat",
@@ -54,6 +58,8 @@ _MODEL_COLUMNS = (
     "father_skel",
     "age_lo",
     "age_hi",
+    "dob",
+    "dob_year",
     "sex",
     "status",
     "date",
@@ -66,6 +72,7 @@ _MODEL_COLUMNS = (
     "rare2",
     "father_rare",
     "week",
+    "list",
 )
 
 
@@ -206,8 +213,9 @@ def _estimate(
     training = linker.training
     deterministic: list[Any] = [
         block_on("cnic"),
-        block_on("name_key", "father_key", "district"),
-        block_on("name_key", "date", "district"),
+        block_on("name_exact", "father_key", "district"),
+        block_on("name_exact", "date", "district"),
+        block_on("name_exact", "dob"),
     ]
     try:
         training.estimate_probability_two_random_records_match(
@@ -222,8 +230,13 @@ def _estimate(
     training.estimate_u_using_random_sampling(
         max_pairs=min(options.u_max_pairs, n * (n - 1) / 2), seed=options.seed
     )
+    prior = linker._settings_obj._probability_two_random_records_match
     for rule in training_rules():
         _em_session(linker, rule, options)
+    # An EM session leaves behind the match rate *inside its blocking rule*
+    # (a third of pairs sharing a name skeleton are one person), not among all
+    # pairs; the prior from the deterministic rules stands.
+    linker._settings_obj._probability_two_random_records_match = prior
     _monotone(linker)
     if labels is not None and len(labels) > 0:
         matches = labels[labels["clerical_match_score"] == 1.0]

@@ -20,33 +20,68 @@ def _col(name: str) -> ColumnExpression:
 
 
 class SouthAsianNameComparison(ComparisonCreator):
-    """A person's name, with levels for the ways South Asian names differ.
+    """A person's name, compared part by part in order.
 
-    Levels: missing; exact canonical tokens (after variants, titles, order);
-    transliteration-equal (same consonant skeletons: محمد علی and Mohammad Ali);
-    Jaro-Winkler >= 0.94; token subset (one name is the other plus or minus a
-    token: "Muhammad Ali" and "Muhammad Ali Khan"); Jaro-Winkler >= 0.85;
-    one shared skeleton token; else.
+    Levels, closest first (Splink takes the first that holds):
+
+    1. the same name exactly (in its own script when both have one);
+    2. the same consonant skeletons in the same order (spelling or script
+       differs: محمد علی and Mohammad Ali; أحمد and احمد);
+    3. the same given name, one name the other with parts added or dropped
+       ("Bilal" and "Bilal Ahmed"; a grandfather left out);
+    4. the same name once "Muhammad" is left out ("Muhammad Ali", "Ali");
+    5. the same given and family names (the last part) and a close
+       spelling of the whole;
+    6. the same words in another order: a surname written first, or, in a
+       patronymic chain, father and son ("Rabah Harabi Rabah Jradah" and
+       "Harabi Rabah Harabi Jradah"): the data decide which is commoner;
+    7. one name inside the other with different given names (a father
+       and his son "Ali Saleh Hamdan" and "Muhammad Ali Saleh Hamdan");
+    8. a close spelling of the whole with different given names;
+    9. one shared token, the rarest of one of the names;
+    10. else.
+
+    Token sets are one level among these, never the one that decides: the
+    order (which part is the given name) separates relatives.
     """
 
     def __init__(self, prefix: str = "name") -> None:
         self.prefix = prefix
-        super().__init__(f"{prefix}_key")
+        super().__init__(f"{prefix}_seq")
 
     def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
-        key, p = self.col_expression, self.prefix
-        skels = f"{p}_skels"
+        seq = self.col_expression
+        skels = "name_skels"
+        contains = (
+            f"len({skels}_l) > 0 and len({skels}_r) > 0 and "
+            f"(list_has_all({skels}_l, {skels}_r) or list_has_all({skels}_r, {skels}_l))"
+        )
+        same_set = (
+            f"list_has_all({skels}_l, {skels}_r) and list_has_all({skels}_r, {skels}_l)"
+        )
+        first = "name_first_l = name_first_r"
         return [
-            cll.NullLevel(key),
-            cll.ExactMatchLevel(key).configure(tf_adjustment_column=f"{p}_key"),
-            cll.CustomLevel(f"{p}_skel_l = {p}_skel_r", "transliteration-equal"),
-            cll.JaroWinklerLevel(key, 0.94),
-            cll.CustomLevel(
-                f"len({skels}_l) > 0 and len({skels}_r) > 0 and "
-                f"(list_has_all({skels}_l, {skels}_r) or list_has_all({skels}_r, {skels}_l))",
-                "token subset",
+            cll.NullLevel(seq),
+            cll.ExactMatchLevel("name_exact").configure(
+                tf_adjustment_column="name_exact"
             ),
-            cll.JaroWinklerLevel(key, 0.85),
+            cll.CustomLevel(
+                "name_seq_l = name_seq_r", "same name, spelled differently"
+            ),
+            cll.CustomLevel(
+                f"{first} and {contains}", "same given name, a part added or dropped"
+            ),
+            cll.CustomLevel("name_core_l = name_core_r", "same name but for Muhammad"),
+            cll.CustomLevel(
+                f"{first} and coalesce(name_last_l = name_last_r, true) and "
+                "jaro_winkler_similarity(name_seq_l, name_seq_r) >= 0.9",
+                "same given and family name, close spelling",
+            ),
+            cll.CustomLevel(same_set, "same words in another order"),
+            cll.CustomLevel(contains, "one name inside the other, given names differ"),
+            cll.JaroWinklerLevel(seq, 0.9).configure(
+                label_for_charts="close spelling, given names differ"
+            ),
             # Sharing only "Muhammad" says nothing: the shared token must be
             # the rarest of one of the two names.
             cll.CustomLevel(
@@ -64,7 +99,8 @@ class FatherNameComparison(SouthAsianNameComparison):
     """The father's or husband's name: exact, transliteration-equal, subset, fuzzy, else."""
 
     def __init__(self) -> None:
-        super().__init__("father")
+        ComparisonCreator.__init__(self, "father_key")
+        self.prefix = "father"
 
     def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
         key = self.col_expression
@@ -83,7 +119,7 @@ class FatherNameComparison(SouthAsianNameComparison):
 
 
 class AgeRangeComparison(ComparisonCreator):
-    """Ages as ranges: overlapping, within 2 years, within 5 years, else.
+    """Ages as ranges: overlapping, within 2, 5 or 10 years, else.
 
     The gap between two ranges is ``max(lows) - min(highs)``; it is <= 0 when
     they overlap ("24" and "20-25").
@@ -101,6 +137,7 @@ class AgeRangeComparison(ComparisonCreator):
             cll.CustomLevel(f"{gap} <= 0", "ranges overlap"),
             cll.CustomLevel(f"{gap} <= 2", "within 2 years"),
             cll.CustomLevel(f"{gap} <= 5", "within 5 years"),
+            cll.CustomLevel(f"{gap} <= 10", "within 10 years"),
             cll.ElseLevel(),
         ]
 
@@ -208,7 +245,87 @@ class StatusComparison(ExactFieldComparison):
         ]
 
 
-COMPARISON_NAMES = ("name", "father", "age", "place", "date", "status", "sex", "cnic")
+class DateOfBirthComparison(ComparisonCreator):
+    """The date of birth: same day, day and month swapped or one field off, same year, a year apart, else."""
+
+    def __init__(self) -> None:
+        super().__init__({"d": "dob", "y": "dob_year"})
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        return [
+            cll.CustomLevel(
+                "dob_year_l is null or dob_year_r is null", "date of birth missing"
+            ).configure(is_null_level=True),
+            cll.CustomLevel("dob_l = dob_r", "same date of birth"),
+            cll.CustomLevel(
+                "dob_l is not null and dob_r is not null and damerau_levenshtein(dob_l, dob_r) <= 1",
+                "date of birth one digit off",
+            ),
+            cll.CustomLevel("dob_year_l = dob_year_r", "same year of birth"),
+            cll.CustomLevel(
+                "abs(dob_year_l - dob_year_r) <= 1", "years of birth one apart"
+            ),
+            cll.ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "dob"
+
+
+class NationalIdComparison(ComparisonCreator):
+    """A national id (CNIC): equal, one digit wrong or two swapped, else.
+
+    Clerks copy 13 digits by hand; one slip is common, two different ids
+    otherwise are two people.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("cnic")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        return [
+            cll.NullLevel(self.col_expression),
+            cll.ExactMatchLevel(self.col_expression),
+            cll.CustomLevel(
+                "damerau_levenshtein(cnic_l, cnic_r) <= 1",
+                "one digit wrong or two swapped",
+            ),
+            cll.ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "cnic"
+
+
+class SameListComparison(ComparisonCreator):
+    """Whether the two reports come from one list or from two.
+
+    Lists repeat a person far less often than two lists share one: a
+    ministry's register holds each person once, a hospital's admissions
+    sometimes twice. The model learns how often from the data, so two
+    namesakes of one register are not taken for one person by their names
+    alone.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("list")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        return [
+            cll.NullLevel(self.col_expression),
+            cll.ExactMatchLevel(self.col_expression).configure(
+                label_for_charts="same list"
+            ),
+            cll.ElseLevel().configure(label_for_charts="two lists"),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "list"
+
+
+COMPARISON_NAMES = (
+    "name", "father", "age", "dob", "place", "date", "status", "sex", "cnic", "list",
+)  # fmt: skip
 
 
 def comparisons(exclude: frozenset[str] = frozenset()) -> list[ComparisonCreator]:
@@ -217,11 +334,13 @@ def comparisons(exclude: frozenset[str] = frozenset()) -> list[ComparisonCreator
         "name": SouthAsianNameComparison(),
         "father": FatherNameComparison(),
         "age": AgeRangeComparison(),
+        "dob": DateOfBirthComparison(),
         "place": PlaceComparison(),
         "date": IncidentDateComparison(),
         "status": StatusComparison(),
         "sex": ExactFieldComparison("sex"),
-        "cnic": ExactFieldComparison("cnic"),
+        "cnic": NationalIdComparison(),
+        "list": SameListComparison(),
     }
     return [
         c.configure(m_probabilities=STARTING_M[name])
@@ -234,12 +353,16 @@ def comparisons(exclude: frozenset[str] = frozenset()) -> list[ComparisonCreator
 # pairs to estimate a level (small lists), these stand; they encode only
 # "agreement is likelier among matches", with no data behind their exact values.
 STARTING_M: dict[str, list[float]] = {
-    "name": [0.55, 0.15, 0.1, 0.1, 0.04, 0.04, 0.02],
+    # Name levels 6-8 (another order; given names differ) are where relatives
+    # meet: rare among true matches, so a low m unless the data say otherwise.
+    "name": [0.55, 0.2, 0.1, 0.05, 0.05, 0.005, 0.005, 0.005, 0.03, 0.005],
     "father": [0.7, 0.1, 0.08, 0.06, 0.06],
-    "age": [0.8, 0.12, 0.05, 0.03],
+    "age": [0.8, 0.12, 0.05, 0.02, 0.01],
+    "dob": [0.7, 0.1, 0.1, 0.05, 0.05],
     "place": [0.35, 0.05, 0.1, 0.45, 0.05],
     "date": [0.6, 0.3, 0.07, 0.03],
     "status": [0.85, 0.15],
     "sex": [0.98, 0.02],
-    "cnic": [0.95, 0.05],
+    "cnic": [0.9, 0.07, 0.03],
+    "list": [0.3, 0.7],
 }

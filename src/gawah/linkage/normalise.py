@@ -8,8 +8,16 @@ tables live in ``data/`` with their sources in ``data/SOURCES.md``):
 * frequent spelling variants get one canonical spelling (Mohd -> muhammad);
 * the father's or husband's name is split off ("s/o", "bin", "walad", or a
   sentence of the notes such as "..., son of Y, aged 63, ...");
-* a name is a *set* of tokens: given and family order is never assumed;
-* ages become ranges, CNICs digits, places a gazetteer lookup.
+* a name keeps its *order*: in a four-part Arab name (own, father,
+  grandfather, family) fathers, sons and brothers share three of four words,
+  and only the order tells them apart; compounds ("Abdul Rehman", "Abu
+  Sweis", "Saif ullah") are one part;
+* a name in Arabic or Urdu script is also kept in its own script, its letter
+  variants folded (hamza seats, ى/ي, ة/ه, the Urdu keyboard's ی/ک/ہ), so that
+  two native spellings compare exactly and a native against a Latin spelling
+  meets through the consonant skeleton;
+* ages become ranges (from an age, a range, a birth year or a date of birth),
+  national ids digits, places a gazetteer lookup.
 """
 
 from __future__ import annotations
@@ -18,12 +26,15 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
-from gawah.linkage._tables import variant_map
-from gawah.linkage.transliterate import to_latin
+from gawah.linkage._tables import rows, variant_map
+from gawah.linkage.transliterate import has_arabic_script, to_latin
+
+_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640\u200c\u200d]")
+_NATIVE_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
 
 # Relation markers between a person's name and the father's/husband's name.
 _RELATION = re.compile(
@@ -86,6 +97,15 @@ class ParsedName:
         """The canonical tokens, sorted: equal for "Ali Muhammad" and "Mohd. Ali"."""
         return " ".join(sorted(self.tokens))
 
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The name's parts in order, compounds joined: ``abdul rehman`` is one part.
+
+        Order is identity in a patronymic chain: "Rabah Harabi Rabah Jradah"
+        and "Harabi Rabah Harabi Jradah" are father and son.
+        """
+        return join_compounds(self.tokens)
+
 
 @lru_cache(maxsize=500_000)
 def skeleton(token: str) -> str:
@@ -97,6 +117,11 @@ def skeleton(token: str) -> str:
     if not token:
         return ""
     s = token
+    # The Arabic article, written joined or dropped between releases
+    # ("Alnajjar", "Najjar"); kept where what follows is too short to be a
+    # name of its own ("Ali", "Alam", "Altaf").
+    if s[:2] in ("al", "el") and len(s) >= 6:
+        s = s[2:]
     for a, b in _DIGRAPHS:
         s = s.replace(a, b)
     head = "a" if s[0] in "aeiou" else s[0]
@@ -146,6 +171,59 @@ def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
                     break
         tokens.append(names.get(w, w))
     return tokens, titles
+
+
+_COMPOUND_HEADS = frozenset({"abdul", "abu", "umm", "ibn"})
+_COMPOUND_TAILS = frozenset({"ullah", "uddin"})
+
+
+def join_compounds(tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Join the words of one name part: ``abdul`` + ``rehman``, ``saif`` + ``ullah``.
+
+    A patronymic chain is read by position (own name, father, grandfather,
+    family); "Abdul Fattah" is one position, not two.
+    """
+    out: list[str] = []
+    pending = ""
+    for token in tokens:
+        if token in _COMPOUND_TAILS and out and not pending:
+            out[-1] += token
+        elif token in _COMPOUND_HEADS:
+            pending += token
+        else:
+            out.append(pending + token)
+            pending = ""
+    if pending:
+        out.append(pending)
+    return tuple(out)
+
+
+@cache
+def _native_fold_table() -> dict[int, str]:
+    return {
+        ord(row[0]): (row[1] if len(row) > 1 else "")
+        for row in rows("arabic_folding.tsv")
+    }
+
+
+_NATIVE_JOIN = re.compile(r"(?:^|(?<=\s))(عبد|ابو|ال)\s+")
+_NATIVE_RELATION = frozenset({"بن", "بنت", "ابن"})
+
+
+def fold_native(text: str | None) -> str:
+    """A name in Arabic or Urdu script, folded for exact comparison in that script.
+
+    Letter variants are folded (``data/arabic_folding.tsv``), vowel marks and
+    tatweel dropped, "عبد ال…" and "ابو …" joined however they were typed, and
+    the chain markers بن/بنت dropped. Latin letters are dropped: they are
+    compared through :func:`parse_name`. Empty when no Arabic-script word is left.
+    """
+    if not text or not has_arabic_script(str(text)):
+        return ""
+    folded = _MARKS.sub("", unicodedata.normalize("NFKC", str(text)))
+    folded = folded.translate(_native_fold_table())
+    words = [w for w in _NATIVE_WORD.findall(folded) if w not in _NATIVE_RELATION]
+    return _NATIVE_JOIN.sub(r"\1", " ".join(words))
 
 
 def _words(text: str) -> list[str]:
@@ -212,8 +290,8 @@ class AgeRange:
     high: int | None
 
 
-_AGE_RANGE = re.compile(r"(\d{1,3})\s*(?:-|to|–)\s*(\d{1,3})")
-_AGE_ONE = re.compile(r"(\d{1,3})")
+_AGE_RANGE = re.compile(r"(?<!\d)(\d{1,3})\s*(?:-|to|–)\s*(\d{1,3})(?!\d)")
+_AGE_ONE = re.compile(r"(?<!\d)(\d{1,3})(?!\d)")
 # "20s", "in his 30's": a decade, as lists and the press write ages they guess.
 _AGE_DECADE = re.compile(r"\b([1-9])0\s*'?s\b")
 
@@ -312,7 +390,11 @@ def canonical_cnic(raw: str | None) -> str | None:
     return digits if len(digits) >= 6 else None
 
 
-NAME_COLUMNS = ("full_name", "given_name", "family_name", "name_urdu")
+NAME_COLUMNS = (
+    "full_name", "given_name", "family_name", "name_native", "name_urdu", "name_arabic",
+)  # fmt: skip
+# The name in its own script: one column, whatever the script is called.
+NATIVE_NAME_COLUMNS = ("name_native", "name_urdu", "name_arabic")
 _MISSING = ("", "nan", "none", "null", "n/a", "na", "-", "unknown")
 
 
@@ -323,12 +405,21 @@ def _text(value: object) -> str | None:
     return None if text.lower() in _MISSING else text
 
 
+def _skeletons(parts: tuple[str, ...]) -> list[str]:
+    return [skeleton(p) for p in parts]
+
+
 def normalise_record(row: dict[str, object]) -> dict[str, object]:
     """Turn one report (canonical import columns) into the model's comparison fields.
 
-    Name precedence: ``full_name``, else given + family name, else ``name_urdu``.
-    The relative's name comes from ``father_name``, else the relation marker in
-    the name, else a "son of ..." sentence of ``notes``.
+    The Latin name is ``full_name``, else given + family name; the native name
+    is ``name_native`` (or ``name_urdu``, ``name_arabic``), or the Latin
+    columns when they hold Arabic script. Comparisons in Latin letters use the
+    Latin name when there is one (it was typed by someone who knows the name),
+    else the native one romanised. The relative's name comes from
+    ``father_name``, else the relation marker in the name, else a "son of ..."
+    sentence of ``notes`` (for patronymic lists, also the name's second part:
+    :func:`normalise_frame`).
     """
     from gawah.linkage.gazetteer import resolve_place
 
@@ -336,12 +427,19 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
     latin = get.get("full_name") or " ".join(
         x for x in (get.get("given_name"), get.get("family_name")) if x
     )
-    parsed = parse_name(latin or get.get("name_urdu"))
-    if not parsed.tokens and get.get("name_urdu"):
-        parsed = parse_name(get.get("name_urdu"))
+    native = next((get[c] for c in NATIVE_NAME_COLUMNS if get.get(c)), None)
+    if latin and not native and has_arabic_script(latin):
+        native = latin
+    parsed = parse_name(latin or native)
+    if not parsed.tokens and native:
+        parsed = parse_name(native)
+    native_folded = fold_native(native) or fold_native(latin)
     relative = name_tokens(get.get("father_name")) or parsed.relative
+    if not relative and native and native != latin:
+        relative = parse_name(native).relative
     if not relative:
         relative = relative_from_notes(get.get("notes"))
+    dob = parse_dob(get.get("dob") or get.get("date_of_birth"))
     age = parse_age(row.get("age"), row.get("age_min"), row.get("age_max"))
     if age.low is None:
         age = parse_age(age_from_notes(get.get("notes")))
@@ -354,11 +452,26 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         district=get.get("district"),
     )
     date = _parse_date(get.get("date"))
+    parts = parsed.parts
+    skels = _skeletons(parts)
+    core = [sk for p, sk in zip(parts, skels, strict=True) if p != "muhammad"]
     return {
+        # Ordered: the exact name in its most precise form (the native script
+        # when there is one), then the consonant skeletons in order.
+        "name_exact": ("n:" + native_folded)
+        if native_folded
+        else (" ".join(parts) or None),
+        "name_seq": " ".join(skels) or None,
+        # The given name: "Muhammad" before it is a prefix in Pakistan, and
+        # the same given name for many Arab brothers' sons; what follows is
+        # what tells people apart.
+        "name_first": (core or skels)[0] if skels else None,
+        "name_last": skels[-1] if len(skels) > 1 else None,
+        "name_core": " ".join(core) or None,
+        "name_parts": len(parts),
         "name_key": parsed.key or None,
-        "name_tokens": sorted(parsed.tokens),
-        "name_skels": sorted({skeleton(t) for t in parsed.tokens}),
-        "name_skel": " ".join(sorted(skeleton(t) for t in parsed.tokens)) or None,
+        "name_skels": sorted(set(skels)),
+        "name_skel": " ".join(sorted(skels)) or None,  # order-free, for blocking
         # The name's letters run together: a space typed one letter off
         # ("AamnaM ahsud", "NurY ousafzai") changes every token, not this.
         "name_flat": skeleton("".join(parsed.tokens)) or None,
@@ -368,6 +481,11 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         "father_skel": " ".join(sorted(skeleton(t) for t in relative)) or None,
         "age_lo": age.low,
         "age_hi": age.high,
+        # An age column holding a year of birth ("1985"): resolved against a
+        # reference year in :func:`normalise_frame`.
+        "birth_year_in_age": _birth_year(row.get("age")),
+        "dob": dob.iso,
+        "dob_year": dob.year,
         "sex": canonical_sex(get.get("sex")),
         "status": canonical_status(get.get("status")),
         "date": None if date is None else date.date().isoformat(),
@@ -377,6 +495,41 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         "village": place.village,
         "cnic": canonical_cnic(get.get("national_id")),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class DateOfBirth:
+    """A date of birth as far as it is known: the full date, or only the year."""
+
+    iso: str | None  # "1987-03-14" when day and month are known
+    year: int | None
+
+
+_YEAR_ONLY = re.compile(r"^\s*(1[89]\d\d|20\d\d)\s*$")
+
+
+def parse_dob(text: str | None) -> DateOfBirth:
+    """Parse "1987-03-14", "14/03/1987", "1987-03" or "1987"; anything else is unknown."""
+    if not text:
+        return DateOfBirth(None, None)
+    m = _YEAR_ONLY.match(text)
+    if m:
+        return DateOfBirth(None, int(m.group(1)))
+    partial = re.match(r"^\s*(1[89]\d\d|20\d\d)-(\d{1,2})\s*$", text)
+    if partial:
+        return DateOfBirth(None, int(partial.group(1)))
+    value = _parse_date(text)
+    if value is None or not 1880 <= value.year <= 2100:
+        return DateOfBirth(None, None)
+    return DateOfBirth(value.date().isoformat(), int(value.year))
+
+
+def _birth_year(value: object) -> int | None:
+    """A year of birth written where the age belongs ("1985"), else ``None``."""
+    if value is None:
+        return None
+    m = _YEAR_ONLY.match(str(value))
+    return int(m.group(1)) if m else None
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -403,18 +556,49 @@ def _rarest(skels: list[str], freq: dict[str, int], rank: int) -> str | None:
     return ordered[rank] if len(ordered) > rank else None
 
 
+def _patronymic(parts: pd.Series, fathers: pd.Series) -> bool:
+    """Whether a list writes names as patronymic chains (own, father, grandfather, family).
+
+    Arab lists write four parts and no separate father: most names have four
+    or more parts and almost none a father of their own. Pakistani lists
+    write two or three parts and the father apart ("s/o", a column).
+    """
+    if len(parts) == 0:
+        return False
+    return bool((parts >= 4).mean() >= 0.5 and fathers.notna().mean() < 0.2)
+
+
 def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
     """Normalise every report of a frame; adds the frequency-based blocking keys and the week.
 
     ``rare1``/``rare2`` are the skeletons of a record's two least frequent name
     tokens in this frame: "Muhammad" and "Khan" are too common to block on,
-    the other tokens are what identifies a name.
+    the other tokens are what identifies a name. In a list of patronymic
+    chains (:func:`_patronymic`) a name's second part is the father's name.
+    An age given as a year of birth, or missing beside a date of birth, is
+    turned into an age at the report's date (else at the latest date of the
+    frame's reports).
     """
     records = [
         normalise_record({str(k): v for k, v in r.items()})
         for r in reports.to_dict("records")
     ]
     out = pd.DataFrame.from_records(records, index=reports.index)
+    lists = (
+        reports["list"]
+        if "list" in reports.columns
+        else pd.Series("", index=reports.index)
+    )
+    for _, idx in out.groupby(lists.to_numpy()).groups.items():
+        block = out.loc[idx]
+        if not _patronymic(block["name_parts"], block["father_key"]):
+            continue
+        fill = idx[(block["father_key"].isna() & (block["name_parts"] >= 3)).to_numpy()]
+        seconds = [seq.split(" ")[1] for seq in out.loc[fill, "name_seq"]]
+        out.loc[fill, "father_key"] = seconds
+        out.loc[fill, "father_skel"] = seconds
+        out.loc[fill, "father_skels"] = pd.Series([[x] for x in seconds], index=fill)
+    _ages_from_years(out)
     freq: dict[str, int] = {}
     for skels in out["name_skels"]:
         for s in skels:
@@ -426,6 +610,24 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
     # day: reports of one person often give dates a day or two apart.
     days = pd.to_datetime(out["date"], errors="coerce", format="%Y-%m-%d")
     out["week"] = ((days - pd.Timestamp("1970-01-05")).dt.days // 7).astype("Int64")
-    for col in ("age_lo", "age_hi"):
+    for col in ("age_lo", "age_hi", "dob_year"):
         out[col] = out[col].astype("Int64")
-    return out
+    return out.drop(columns=["birth_year_in_age"])
+
+
+def _ages_from_years(out: pd.DataFrame) -> None:
+    """Fill missing ages from a year of birth (in the age column, or the date of birth)."""
+    report_year = pd.to_datetime(
+        out["date"], errors="coerce", format="%Y-%m-%d"
+    ).dt.year
+    latest = report_year.max()
+    if pd.isna(latest):
+        return  # no date anywhere: an age cannot be told from a birth year
+    year = report_year.fillna(latest)
+    born = out["birth_year_in_age"].where(
+        out["birth_year_in_age"].notna(), out["dob_year"]
+    )
+    missing = out["age_lo"].isna() & born.notna()
+    age = (year - born.astype("float"))[missing]
+    out.loc[missing, "age_lo"] = (age - 1).clip(lower=0)
+    out.loc[missing, "age_hi"] = age

@@ -28,7 +28,7 @@ from gawah.linkage.classify import (
     ModelOptions,
     score_pairs,
 )
-from gawah.linkage.cluster import carry_over, cluster_pairs
+from gawah.linkage.cluster import Constraints, carry_over, cluster_pairs
 from gawah.linkage.normalise import normalise_frame
 
 
@@ -43,6 +43,11 @@ class LinkOptions:
     # A scored pair below this probability may not be joined through others.
     conflict_below: float | None = 0.05
     model: ModelOptions = field(default_factory=ModelOptions)
+    # Lists whose records are distinct people (a ministry's deduplicated
+    # register): no person may hold two records of one of them.
+    distinct_lists: frozenset[str] = frozenset()
+    # Whether clustering refuses what cannot be one human (cluster.Constraints).
+    constraints: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ def link_records(
     # 1 - normalise
     frame = normalise_frame(reports)
     frame["unique_id"] = range(len(frame))
+    frame["list"] = reports["list"].astype(str).to_numpy()
     index = {k: i for i, k in enumerate(keys)}
     by_id = {
         (min(index[a], index[b]), max(index[a], index[b])): same
@@ -142,6 +148,11 @@ def link_records(
         decisions=by_id,
         max_size=_max_size(reports, options),
         conflicts=conflicts,
+        constraints=(
+            Constraints.from_frame(frame, options.distinct_lists)
+            if options.constraints
+            else None
+        ),
     )
     # 4 - name the persons
     members: dict[str, list[str]] = {}
