@@ -213,9 +213,10 @@ def _estimate(
     training = linker.training
     deterministic: list[Any] = [
         block_on("cnic"),
-        block_on("name_exact", "father_key", "district"),
-        block_on("name_exact", "date", "district"),
-        block_on("name_exact", "dob"),
+        # Ordered name skeletons, so that the rules find pairs in any script.
+        block_on("name_seq", "father_key", "district"),
+        block_on("name_seq", "date", "district"),
+        block_on("name_seq", "dob"),
     ]
     try:
         training.estimate_probability_two_random_records_match(

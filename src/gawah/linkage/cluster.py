@@ -83,7 +83,12 @@ class Constraints:
             if "dob" in frame
             else pd.Series(False, index=frame.index)
         )
-        born = pd.to_numeric(frame.get("dob_year"), errors="coerce").where(full_dob)
+        born = pd.to_numeric(
+            frame["dob_year"]
+            if "dob_year" in frame
+            else pd.Series(np.nan, index=frame.index),
+            errors="coerce",
+        ).where(full_dob)
         ids = [None if pd.isna(v) else str(v) for v in frame["cnic"]]
         distinct = set(distinct_lists)
         lists = (
