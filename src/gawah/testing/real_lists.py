@@ -512,7 +512,7 @@ def _pk_family(
         age: int,
         twin_of: _PkPerson | None = None,
     ) -> _PkPerson:
-        titles = list(family_title)
+        titles = list(family_title) if sex == "m" else []
         if sex == "m" and age > 45 and rng.random() < 0.3:
             titles.append("Haji")
         if rng.random() < 0.04:
