@@ -977,6 +977,17 @@ def letter_by_letter(word: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def nasab_with_bin(parts: list[str], rng: random.Random, p: float = 0.003) -> list[str]:
+    """A rare row whose transliterator wrote the chain with "bin": "Khaled bin Saleh Mousa Al-Farra".
+
+    Rare on purpose: a word that almost no row has is what real lists do to
+    a model that infers a column's type from a sample of rows.
+    """
+    if len(parts) < 3 or rng.random() >= p:
+        return parts
+    return [parts[0], rng.choice(("bin", "Bin", "ibn")), *parts[1:]]
+
+
 @dataclass
 class _ArPerson:
     pid: str
@@ -1111,6 +1122,8 @@ def _ar_row(
     latin = [
         _ar_latin(part, w, release, rng) for part, w in zip(parts, written, strict=True)
     ]
+    if release == 1:
+        latin = nasab_with_bin(latin, rng)
     age = p.age + (rng.choice((0, 0, 1)) if release else 0)
     if rng.random() < (0.15 if release else 0.05):
         age += rng.choice((-2, -1, 1, 2))
