@@ -48,6 +48,7 @@ _MODEL_COLUMNS = (
     "name_seq",
     "name_first",
     "name_last",
+    "name_parts",
     "name_core",
     "name_key",
     "name_skels",

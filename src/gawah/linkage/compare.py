@@ -38,7 +38,8 @@ class SouthAsianNameComparison(ComparisonCreator):
     7. one name inside the other with different given names (a father
        and his son "Ali Saleh Hamdan" and "Muhammad Ali Saleh Hamdan");
     8. a close spelling of the whole with different given names;
-    9. one shared token, the rarest of one of the names;
+    9. one shared token, the rarest of one of the names, given names not
+       disagreeing;
     10. else.
 
     Token sets are one level among these, never the one that decides: the
@@ -84,8 +85,11 @@ class SouthAsianNameComparison(ComparisonCreator):
             ),
             # Sharing only "Muhammad" says nothing: the shared token must be
             # the rarest of one of the two names.
+            # Siblings share a family name and often a rare one: the shared
+            # rarest token counts only when the given names do not disagree.
             cll.CustomLevel(
-                f"list_contains({skels}_r, rare1_l) or list_contains({skels}_l, rare1_r)",
+                f"(list_contains({skels}_r, rare1_l) or list_contains({skels}_l, rare1_r)) "
+                f"and ({first} or least(name_parts_l, name_parts_r) = 1)",
                 "rarest token shared",
             ),
             cll.ElseLevel(),
@@ -355,7 +359,7 @@ def comparisons(exclude: frozenset[str] = frozenset()) -> list[ComparisonCreator
 STARTING_M: dict[str, list[float]] = {
     # Name levels 6-8 (another order; given names differ) are where relatives
     # meet: rare among true matches, so a low m unless the data say otherwise.
-    "name": [0.55, 0.2, 0.1, 0.05, 0.05, 0.005, 0.005, 0.005, 0.03, 0.005],
+    "name": [0.55, 0.2, 0.1, 0.05, 0.05, 0.005, 0.005, 0.005, 0.01, 0.001],
     "father": [0.7, 0.1, 0.08, 0.06, 0.06],
     "age": [0.8, 0.12, 0.05, 0.02, 0.01],
     "dob": [0.7, 0.1, 0.1, 0.05, 0.05],
