@@ -27,7 +27,7 @@ def _generated(n_people: int, seed: int) -> tuple[pd.DataFrame, set[tuple[str, s
 
 
 def _febrl(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """FEBRL columns in the canonical import columns (date of birth as the date)."""
+    """FEBRL columns in the canonical import columns."""
     df = frame.reset_index()
     return pd.DataFrame(
         {
@@ -36,7 +36,7 @@ def _febrl(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             "key": name + "/" + df["rec_id"],
             "given_name": df["given_name"],
             "family_name": df["surname"],
-            "date": df["date_of_birth"],
+            "dob": df["date_of_birth"],
             "village": df["address_1"],
             "union_council": df["postcode"],
             "tehsil": df["suburb"],

@@ -13,6 +13,8 @@ def _frame(n: int) -> pd.DataFrame:
         {
             "name_skel": ["mhmd ln"] * n,
             "name_flat": ["mhmdln"] * n,
+            "name_first": ["ln"] * n,
+            "dob": [None] * n,
             "rare1": ["ln"] * n,
             "rare2": ["mhmd"] * n,
             "father_rare": [None] * n,

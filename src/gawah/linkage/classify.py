@@ -111,7 +111,14 @@ def _settings(options: ModelOptions, frame: pd.DataFrame) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=cast(Any, comparisons(options.exclude)),
+        # One list only: "same list" would hold for every pair and say nothing.
+        comparisons=cast(
+            Any,
+            comparisons(
+                options.exclude
+                | (frozenset({"list"}) if frame["list"].nunique() < 2 else frozenset())
+            ),
+        ),
         blocking_rules_to_generate_predictions=cast(
             Any, blocking_rules(frame, options.max_rule_pairs)
         ),

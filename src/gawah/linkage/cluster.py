@@ -10,8 +10,7 @@ to the least probable above the threshold; two groups are joined unless
   usually a chain of common names, "Muhammad Ali" to "Muhammad Ali Khan" to
   "Ali Khan", each step plausible, the whole not), or
 * the joined group could not be one human (:class:`Constraints`): both sexes,
-  ages or years of birth decades apart, two national ids that differ by more
-  than a clerk's slip, or two records of a list that keeps its people
+  ages decades apart, or two records of a list that keeps its people
   distinct (a ministry's deduplicated register). These hold for every pair
   of members, not only for the pair that joins the two groups, so no chain
   through a bridging record can break them.
@@ -35,25 +34,11 @@ import pandas as pd
 # misjudge ages by years, not by decades (between two releases of the Gaza
 # register, 0.4% of true pairs differ by ten years or more, 0.06% by 20+).
 MAX_AGE_GAP = 20
-# Years of birth (from full dates of birth) further apart than this.
-MAX_BIRTH_YEAR_GAP = 3
-
-
-def ids_compatible(a: str, b: str) -> bool:
-    """Two national ids that may be one person's: equal, one digit wrong, or two swapped."""
-    if a == b:
-        return True
-    if len(a) != len(b):
-        return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    if len(diff) == 1:
-        return True
-    return (
-        len(diff) == 2
-        and diff[1] == diff[0] + 1
-        and a[diff[0]] == b[diff[1]]
-        and a[diff[1]] == b[diff[0]]
-    )
+# National ids and dates of birth are the model's evidence, not constraints:
+# a family gives the father's CNIC for a child who has none, so two people
+# share an id and one person can carry two; copied dates of birth carry
+# slips of several digits (on FEBRL 3, refusing ids or dates two slips
+# apart cost 0.1 of recall at no gain in precision).
 
 
 @dataclass(frozen=True)
@@ -67,8 +52,6 @@ class Constraints:
     sex: np.ndarray  # 0 unknown, 1 male, 2 female
     age_lo: np.ndarray  # float, NaN unknown
     age_hi: np.ndarray
-    birth_year: np.ndarray  # float, NaN unknown
-    national_id: list[str | None]
     distinct_list: np.ndarray  # list code of a list whose records are distinct, else -1
 
     @classmethod
@@ -78,18 +61,6 @@ class Constraints:
         sex = frame["sex"].map({"m": 1, "f": 2}).fillna(0).to_numpy(np.int8)
         lo = pd.to_numeric(frame["age_lo"], errors="coerce").to_numpy(float)
         hi = pd.to_numeric(frame["age_hi"], errors="coerce").to_numpy(float)
-        full_dob = (
-            frame["dob"].notna()
-            if "dob" in frame
-            else pd.Series(False, index=frame.index)
-        )
-        born = pd.to_numeric(
-            frame["dob_year"]
-            if "dob_year" in frame
-            else pd.Series(np.nan, index=frame.index),
-            errors="coerce",
-        ).where(full_dob)
-        ids = [None if pd.isna(v) else str(v) for v in frame["cnic"]]
         distinct = set(distinct_lists)
         lists = (
             frame["list"].astype(str)
@@ -98,13 +69,7 @@ class Constraints:
         )
         codes = {name: i for i, name in enumerate(sorted(distinct))}
         code = lists.map(lambda x: codes.get(x, -1)).to_numpy(np.int64)
-        return cls(sex, lo, hi, born.to_numpy(float), ids, code)
-
-    @classmethod
-    def none(cls, n: int) -> Constraints:
-        """No constraint at all (every value unknown)."""
-        nan = np.full(n, np.nan)
-        return cls(np.zeros(n, np.int8), nan, nan, nan, [None] * n, np.full(n, -1))
+        return cls(sex, lo, hi, code)
 
 
 def _nanmax(values: list[float]) -> float:
@@ -120,15 +85,12 @@ def _nanmin(values: list[float]) -> float:
 class _Summary:
     """What a group's members jointly are: enough to test a merge without pairs."""
 
-    __slots__ = ("born_hi", "born_lo", "hi", "ids", "lists", "lo", "sexes")
+    __slots__ = ("hi", "lists", "lo", "sexes")
 
     def __init__(self, c: Constraints, i: int) -> None:
         self.sexes = 0 if c.sex[i] == 0 else 1 << int(c.sex[i])
         self.lo = c.age_lo[i]  # the largest lower bound of any member
         self.hi = c.age_hi[i]  # the smallest upper bound
-        self.born_lo = self.born_hi = c.birth_year[i]
-        nid = c.national_id[i]
-        self.ids: set[str] = {nid} if nid else set()
         self.lists: set[int] = (
             {int(c.distinct_list[i])} if c.distinct_list[i] >= 0 else set()
         )
@@ -138,23 +100,12 @@ class _Summary:
             return False
         if _nanmax([self.lo, other.lo]) - _nanmin([self.hi, other.hi]) > MAX_AGE_GAP:
             return False
-        if (
-            _nanmax([self.born_hi, other.born_hi])
-            - _nanmin([self.born_lo, other.born_lo])
-            > MAX_BIRTH_YEAR_GAP
-        ):
-            return False
-        if self.lists & other.lists:
-            return False
-        return all(ids_compatible(a, b) for a in self.ids for b in other.ids)
+        return not self.lists & other.lists
 
     def absorb(self, other: _Summary) -> None:
         self.sexes |= other.sexes
         self.lo = _nanmax([self.lo, other.lo])
         self.hi = _nanmin([self.hi, other.hi])
-        self.born_lo = _nanmin([self.born_lo, other.born_lo])
-        self.born_hi = _nanmax([self.born_hi, other.born_hi])
-        self.ids |= other.ids
         self.lists |= other.lists
 
 

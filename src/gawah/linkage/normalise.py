@@ -509,12 +509,15 @@ _YEAR_ONLY = re.compile(r"^\s*(1[89]\d\d|20\d\d)\s*$")
 
 
 def parse_dob(text: str | None) -> DateOfBirth:
-    """Parse "1987-03-14", "14/03/1987", "1987-03" or "1987"; anything else is unknown."""
+    """Parse "1987-03-14", "14/03/1987", "19870314", "1987-03" or "1987"; else unknown."""
     if not text:
         return DateOfBirth(None, None)
     m = _YEAR_ONLY.match(text)
     if m:
         return DateOfBirth(None, int(m.group(1)))
+    compact = re.match(r"^\s*((?:18|19|20)\d\d)(\d\d)(\d\d)\s*$", text)
+    if compact:  # 19560409, as registers and FEBRL write it
+        text = f"{compact.group(1)}-{compact.group(2)}-{compact.group(3)}"
     partial = re.match(r"^\s*(1[89]\d\d|20\d\d)-(\d{1,2})\s*$", text)
     if partial:
         return DateOfBirth(None, int(partial.group(1)))
