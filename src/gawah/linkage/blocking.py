@@ -18,7 +18,8 @@ so transliterated and re-ordered names share keys:
 9. the name's skeleton with its spaces removed (a space typed in the wrong
    place: "AamnaM ahsud");
 10. the given name and the date of birth;
-11. the given name and the father's name skeleton.
+11. the given name and the father's name skeleton;
+12. the given name and the district ("Qasim" and "Muhammad Qasim Butt").
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ _RULES: tuple[tuple[_Rule, tuple[_Key, ...]], ...] = (
     # given name with the father's name (the family name changed or dropped).
     ((("name_first", "dob"),) * 2, ()),
     ((("name_first", "father_skel"),) * 2, _BY_PLACE),
+    ((("name_first", "district"),) * 2, _BY_TIME),
 )
 
 

@@ -236,9 +236,8 @@ def _estimate(
     if not 0 < prior < 1:  # no deterministic match at all: a small prior
         linker._settings_obj._probability_two_random_records_match = _FALLBACK_PRIOR
     n = len(frame)
-    training.estimate_u_using_random_sampling(
-        max_pairs=min(options.u_max_pairs, n * (n - 1) / 2), seed=options.seed
-    )
+    sampled = min(options.u_max_pairs, n * (n - 1) / 2)
+    training.estimate_u_using_random_sampling(max_pairs=sampled, seed=options.seed)
     prior = linker._settings_obj._probability_two_random_records_match
     for rule in training_rules():
         _em_session(linker, rule, options)

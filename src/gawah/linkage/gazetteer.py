@@ -92,12 +92,47 @@ def _lookup(key: str) -> GazetteerEntry | None:
         return None
     districts, tehsils = _index()
     found = districts.get(key) or tehsils.get(key)
-    if found is not None or len(key) < _FUZZY_MIN_LENGTH:
+    if found is not None:
         return found
-    best = process.extractOne(
-        key, list(districts), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
-    )
-    return districts[best[0]] if best else None
+    if len(key) >= _FUZZY_MIN_LENGTH:
+        best = process.extractOne(
+            key, list(districts), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+        )
+        if best:
+            return districts[best[0]]
+    return _abbreviation(key)
+
+
+@cache
+def _skeleton_index() -> dict[str, set[GazetteerEntry]]:
+    from gawah.linkage.normalise import skeleton
+
+    out: dict[str, set[GazetteerEntry]] = {}
+    for name, entry in _index()[0].items():
+        if name.isascii():
+            out.setdefault(skeleton(name), set()).add(entry)
+    return out
+
+
+def _abbreviation(key: str) -> GazetteerEntry | None:
+    """A district written by its consonants ("Qta", "Mrd", "Pshwr"), when only one fits.
+
+    Clerks abbreviate by dropping vowels; the abbreviation's consonant
+    skeleton equals, or begins, the skeleton of exactly one district's name.
+    """
+    from gawah.linkage.normalise import skeleton
+
+    if not key.isalpha() or len(key) < 3 or sum(c in "aeiou" for c in key[1:]) > 1:
+        return None
+    short = skeleton(key)
+    if len(short) < 3:  # "kt" fits Quetta and Kohat alike
+        return None
+    index = _skeleton_index()
+    exact = index.get(short, set())
+    if len(exact) == 1:
+        return next(iter(exact))
+    starts = {e for sk, es in index.items() if sk.startswith(short) for e in es}
+    return next(iter(starts)) if len(starts) == 1 else None
 
 
 @cache

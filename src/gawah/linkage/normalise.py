@@ -527,11 +527,14 @@ def parse_dob(text: str | None) -> DateOfBirth:
     return DateOfBirth(value.date().isoformat(), int(value.year))
 
 
+_BIRTH_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
 def _birth_year(value: object) -> int | None:
-    """A year of birth written where the age belongs ("1985"), else ``None``."""
+    """A year of birth written where the age belongs ("1985", "b. 1985"), else ``None``."""
     if value is None:
         return None
-    m = _YEAR_ONLY.match(str(value))
+    m = _BIRTH_YEAR.search(str(value))
     return int(m.group(1)) if m else None
 
 

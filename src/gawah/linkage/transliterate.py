@@ -21,6 +21,9 @@ _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 # Short-vowel marks, shadda, sukun, tatweel, zero-width non-joiner: not letters.
 _MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640\u200c\u200d]")
 _WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
+# An Urdu list typed on an Arabic keyboard writes ي, ك and ه for Urdu's ی, ک
+# and ہ: read as Urdu, so that the name table knows the word.
+_URDU_FORMS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ", "ة": "ہ"})
 # Urdu punctuation and digits to their Latin counterparts.
 _PUNCT = str.maketrans(
     {
@@ -93,5 +96,5 @@ def to_latin(text: str) -> str:
     """
     if not has_arabic_script(text):
         return text
-    text = _MARKS.sub("", text).translate(_PUNCT)
+    text = _MARKS.sub("", text).translate(_PUNCT).translate(_URDU_FORMS)
     return _WORD.sub(lambda m: " " + _word_to_latin(m.group(0)) + " ", text)
