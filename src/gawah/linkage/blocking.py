@@ -131,7 +131,10 @@ def training_rules() -> list[BlockingRuleCreator]:
     # its rule: "name_seq" is read by the name comparison, so the first
     # session estimates everything but the name (blocking on another name
     # column would let the name explain the very pairs it chose).
+    # The second estimates the name among pairs with one father, district
+    # and age: without the age, brothers fill the block, and the name's
+    # disagreement is learnt as common among "matches".
     return [
         block_on("name_seq"),
-        block_on("father_skel", "district"),
+        block_on("father_skel", "district", "age_lo"),
     ]

@@ -206,6 +206,25 @@ def _monotone(linker: Linker) -> None:
                 near._m_probability = min(1.0, m_far / u_far * u_near)
 
 
+def _cap_disagreement(linker: Linker) -> None:
+    """Keep "the names share nothing" rare among matches: at most its starting m.
+
+    EM has no label for "the same person"; where a family's members share
+    father, place and age (brothers, twins), it can learn a class of "same
+    family" instead, in which different names are common. Two reports of one
+    person whose names share no part and no close spelling are a data error,
+    rarer than the starting value says (0.5%); above it, EM is describing
+    relatives.
+    """
+    for comparison in linker._settings_obj.core_model_settings.comparisons:
+        if comparison.output_column_name != "name":
+            continue
+        last = comparison._comparison_levels_excluding_null[-1]
+        cap = STARTING_M["name"][-1]
+        if isinstance(last._m_probability, float) and last._m_probability > cap:
+            last._m_probability = cap
+
+
 def _no_check(
     value: float | str | None, param_name: str, level_not_observed_text: str
 ) -> None:
@@ -246,6 +265,7 @@ def _estimate(
     # pairs; the prior from the deterministic rules stands.
     linker._settings_obj._probability_two_random_records_match = prior
     _monotone(linker)
+    _cap_disagreement(linker)
     if labels is not None and len(labels) > 0:
         matches = labels[labels["clerical_match_score"] == 1.0]
         if len(matches) >= 20:

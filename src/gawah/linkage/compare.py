@@ -26,7 +26,8 @@ class SouthAsianNameComparison(ComparisonCreator):
 
     1. the same name exactly (in its own script when both have one);
     2. the same consonant skeletons in the same order (spelling or script
-       differs: محمد علی and Mohammad Ali; أحمد and احمد);
+       differs: محمد علی and Mohammad Ali; أحمد and احمد), or the same
+       letters with a space typed elsewhere ("AamnaM ahsud");
     3. the same given name, one name the other with parts added or dropped
        ("Bilal" and "Bilal Ahmed"; a grandfather left out);
     4. the same name once "Muhammad" is left out ("Muhammad Ali", "Ali");
@@ -67,7 +68,8 @@ class SouthAsianNameComparison(ComparisonCreator):
                 tf_adjustment_column="name_exact"
             ),
             cll.CustomLevel(
-                "name_seq_l = name_seq_r", "same name, spelled differently"
+                "name_seq_l = name_seq_r or name_flat_l = name_flat_r",
+                "same name, spelled or spaced differently",
             ),
             cll.CustomLevel(
                 f"{first} and {contains}", "same given name, a part added or dropped"
