@@ -77,6 +77,18 @@ def _print_import(report: ImportReport) -> None:
         )
         for value, count in report.unrecognised_status.items():
             _out.print(f"  {_e(repr(value))}: {count}")
+    if report.sensitive_columns:
+        _out.print(
+            "Treated as sensitive (kept apart, shown only with --include-sensitive): "
+            + _e(", ".join(report.sensitive_columns))
+        )
+    if report.detected_sensitive:
+        _out.print(
+            "[yellow]Not a known header, but the values look like national ids or "
+            "phone numbers, so treated as sensitive:[/] "
+            + _e(", ".join(report.detected_sensitive))
+            + " (map the column to another field in a map file if this is wrong)"
+        )
     if report.extra_columns:
         _out.print(f"Kept as extra fields: {_e(', '.join(report.extra_columns))}")
 

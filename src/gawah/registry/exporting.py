@@ -45,6 +45,7 @@ def report_row(
         secret = get_sensitive(conn, report.report_id)
         for name in SENSITIVE_COLUMNS:
             row[name] = getattr(secret, name) if secret else None
+        row["sensitive_other"] = dict(secret.other) if secret else {}
     return row
 
 
@@ -58,7 +59,7 @@ def export_csv(
     persons = person_of_report(conn)
     columns = [*EXPORT_FIELDS, "person_id", "extra", "file_name", "file_line"]
     if include_sensitive:
-        columns += list(SENSITIVE_COLUMNS)
+        columns += [*SENSITIVE_COLUMNS, "sensitive_other"]
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
@@ -70,7 +71,9 @@ def export_csv(
                 include_sensitive=include_sensitive,
                 person_id=persons.get(report.report_id),
             )
-            row["extra"] = json.dumps(row["extra"], ensure_ascii=False, sort_keys=True)
+            for key in ("extra", "sensitive_other"):
+                if key in row:
+                    row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
             writer.writerow({k: "" if v is None else v for k, v in row.items()})
             count += 1
     return count

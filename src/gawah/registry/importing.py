@@ -89,6 +89,11 @@ class ImportReport:
     events: int
     dry_run: bool = False
     header_line: int = 1
+    #: Headers whose values were kept as sensitive (never listed or exported unless asked).
+    sensitive_columns: tuple[str, ...] = ()
+    #: Of those, the unrecognised headers treated as sensitive because their cells
+    #: look like national ids or phone numbers.
+    detected_sensitive: tuple[str, ...] = ()
 
 
 def _file_sha256(path: Path) -> str:
@@ -175,6 +180,7 @@ def import_list(
         incident_id=incident,
         file_name=path.name,
         file_sha256=file_sha,
+        rows=[cells for _, cells in table.rows],
     )
     good: list[ParsedRow] = []
     rejected: list[tuple[int, tuple[str, ...], list[ImportIssue]]] = []
@@ -237,6 +243,8 @@ def import_list(
         events=len(events),
         dry_run=dry_run,
         header_line=table.header_line,
+        sensitive_columns=parser.sensitive_headers,
+        detected_sensitive=parser.plan.detected,
     )
 
 

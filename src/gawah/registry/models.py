@@ -135,11 +135,40 @@ class SensitiveFields:
     phone: str = ""
     witness_name: str = ""
     witness_contact: str = ""
+    other: dict[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         """True when the report carries no sensitive value at all."""
         return not (
-            self.national_id or self.phone or self.witness_name or self.witness_contact
+            self.national_id
+            or self.phone
+            or self.witness_name
+            or self.witness_contact
+            or self.other
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The non-empty values as a JSON-able mapping (``other`` only if present)."""
+        values: dict[str, Any] = {
+            "national_id": self.national_id,
+            "phone": self.phone,
+            "witness_name": self.witness_name,
+            "witness_contact": self.witness_contact,
+        }
+        values = {k: v for k, v in values.items() if v}
+        if self.other:
+            values["other"] = dict(self.other)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> SensitiveFields:
+        """Rebuild from :meth:`to_dict` (missing keys are empty)."""
+        return cls(
+            national_id=values.get("national_id"),
+            phone=str(values.get("phone") or ""),
+            witness_name=str(values.get("witness_name") or ""),
+            witness_contact=str(values.get("witness_contact") or ""),
+            other={str(k): str(v) for k, v in (values.get("other") or {}).items()},
         )
 
 
@@ -228,13 +257,7 @@ def report_payload(report: Report, sensitive: SensitiveFields) -> dict[str, Any]
             payload[name] = value
     if report.extra:
         payload["extra"] = report.extra
-    secret = {
-        "national_id": sensitive.national_id,
-        "phone": sensitive.phone,
-        "witness_name": sensitive.witness_name,
-        "witness_contact": sensitive.witness_contact,
-    }
-    secret = {k: v for k, v in secret.items() if v}
+    secret = sensitive.to_dict()
     if secret:
         payload["sensitive"] = secret
     prov = report.provenance
@@ -271,15 +294,9 @@ def report_from_payload(payload: dict[str, Any]) -> tuple[Report, SensitiveField
             columns=dict(prov.get("columns", {})),
         )
     )
-    sens = payload.get("sensitive") or {}
     return (
         Report(**values, extra=dict(payload.get("extra") or {}), provenance=provenance),
-        SensitiveFields(
-            national_id=sens.get("national_id"),
-            phone=str(sens.get("phone") or ""),
-            witness_name=str(sens.get("witness_name") or ""),
-            witness_contact=str(sens.get("witness_contact") or ""),
-        ),
+        SensitiveFields.from_dict(payload.get("sensitive") or {}),
     )
 
 

@@ -65,7 +65,8 @@ CREATE INDEX IF NOT EXISTS registry_reports_source
 CREATE INDEX IF NOT EXISTS registry_reports_status ON registry_reports (status);
 CREATE TABLE IF NOT EXISTS registry_sensitive (
     report_id TEXT PRIMARY KEY, national_id TEXT, phone TEXT NOT NULL,
-    witness_name TEXT NOT NULL, witness_contact TEXT NOT NULL
+    witness_name TEXT NOT NULL, witness_contact TEXT NOT NULL,
+    other TEXT NOT NULL DEFAULT '{{}}'
 );
 CREATE TABLE IF NOT EXISTS registry_persons (
     person_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, method TEXT NOT NULL,
@@ -154,6 +155,7 @@ _LATER_COLUMNS = {
         ("reliability", "TEXT NOT NULL DEFAULT 'unknown'"),
         ("independence_group", "TEXT NOT NULL DEFAULT ''"),
     ),
+    "registry_sensitive": (("other", "TEXT NOT NULL DEFAULT '{}'"),),
 }
 
 
@@ -216,6 +218,7 @@ def _sensitive_change(p: dict[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
         (
             p["report_id"], s.get("national_id"), s.get("phone") or "",
             s.get("witness_name") or "", s.get("witness_contact") or "",
+            _json(s.get("other") or {}),
         ),
     )  # fmt: skip
 
@@ -274,7 +277,9 @@ def _reports(conn: sqlite3.Connection, events: list[Event]) -> None:
 
 
 _DELETE_SENSITIVE = "DELETE FROM registry_sensitive WHERE report_id = ?"
-_INSERT_SENSITIVE = "INSERT OR REPLACE INTO registry_sensitive VALUES (?, ?, ?, ?, ?)"
+_INSERT_SENSITIVE = (
+    "INSERT OR REPLACE INTO registry_sensitive VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 def _persons(conn: sqlite3.Connection, event: Event) -> None:

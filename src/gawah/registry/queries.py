@@ -124,14 +124,14 @@ def get_report(conn: sqlite3.Connection, report_id: str) -> Report | None:
 def get_sensitive(conn: sqlite3.Connection, report_id: str) -> SensitiveFields | None:
     """The sensitive values of one report: only for a user who asked to see them."""
     row = conn.execute(
-        "SELECT national_id, phone, witness_name, witness_contact "
+        "SELECT national_id, phone, witness_name, witness_contact, other "
         "FROM registry_sensitive "
         "WHERE report_id = ?",
         (report_id,),
     ).fetchone()
     if row is None:
         return None
-    return SensitiveFields(row[0], row[1], row[2], row[3])
+    return SensitiveFields(row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"))
 
 
 def report_versions(
