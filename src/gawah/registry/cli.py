@@ -293,12 +293,24 @@ def _range(low: object, high: object) -> str:
 def export_csv_command(
     out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
     include_sensitive: Sensitive = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="Write cells exactly as recorded, for programs: a cell starting "
+            "with = + - @ is then NOT made safe to open in a spreadsheet.",
+        ),
+    ] = False,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """Export every report to CSV (UTF-8 with BOM); sensitive fields only if asked."""
+    """Export every report to CSV (UTF-8 with BOM); sensitive fields only if asked.
+
+    Cells a spreadsheet would run as a formula (starting with = + - @, tab or
+    CR) get a leading ' unless --raw is given.
+    """
     with _open(home, passphrase_file) as ws:
-        count = export_csv(ws.conn, out, include_sensitive=include_sensitive)
+        count = export_csv(ws.conn, out, include_sensitive=include_sensitive, raw=raw)
     note = " including SENSITIVE fields" if include_sensitive else ""
     _out.print(f"Wrote {count} reports to [bold]{_e(str(out))}[/]{note}.")
 

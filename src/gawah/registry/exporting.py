@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import fields
 from pathlib import Path
 
+from gawah.core.safe_text import neutralise_cell
 from gawah.registry.models import SENSITIVE_COLUMNS, Report
 from gawah.registry.queries import get_sensitive, iter_reports, person_of_report
 
@@ -50,11 +51,17 @@ def report_row(
 
 
 def export_csv(
-    conn: sqlite3.Connection, path: Path, *, include_sensitive: bool = False
+    conn: sqlite3.Connection,
+    path: Path,
+    *,
+    include_sensitive: bool = False,
+    raw: bool = False,
 ) -> int:
     """Write every report to ``path`` (UTF-8 with BOM, so Excel shows Urdu); returns rows.
 
     Unknown columns of the imported lists are kept in one ``extra`` JSON column.
+    Unless ``raw``, a text cell a spreadsheet would run as a formula is
+    neutralised with a leading ``'`` (:func:`gawah.core.safe_text.neutralise_cell`).
     """
     persons = person_of_report(conn)
     columns = [*EXPORT_FIELDS, "person_id", "extra", "file_name", "file_line"]
@@ -74,6 +81,12 @@ def export_csv(
             for key in ("extra", "sensitive_other"):
                 if key in row:
                     row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            cells = {k: "" if v is None else v for k, v in row.items()}
+            if not raw:
+                cells = {
+                    k: neutralise_cell(v) if isinstance(v, str) else v
+                    for k, v in cells.items()
+                }
+            writer.writerow(cells)
             count += 1
     return count
