@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _registry_helpers import ListWriter
+from _registry_helpers import ListWriter, sensitive_of
 
-from gawah.registry import get_report, get_sensitive, import_list, list_reports
+from gawah.registry import get_report, import_list, list_reports
 from gawah.registry.exporting import export_csv
 from gawah.registry.rows import ColumnMap, looks_sensitive, plan_columns
 from gawah.workspace import Workspace
@@ -84,7 +84,7 @@ def test_canary_headers_import_sealed_apart(
     assert result.extra_columns == ()
     (report,) = list_reports(ws.conn)
     assert report.extra == {}
-    secret = get_sensitive(ws.conn, report.report_id)
+    secret = sensitive_of(ws, report.report_id)
     assert secret is not None
     assert secret.national_id == "1111122222223"
     assert secret.phone == "0300-1112223"
@@ -113,7 +113,7 @@ def test_map_file_marks_a_column_sensitive(
     (report,) = list_reports(ws.conn)
     assert report.address == ""
     assert report.extra == {}
-    secret = get_sensitive(ws.conn, report.report_id)
+    secret = sensitive_of(ws, report.report_id)
     assert secret is not None
     assert secret.other == {"Address": "Hut 4", "Uncle": "Bro"}
 
@@ -126,6 +126,6 @@ def test_second_phone_column_is_kept_not_refused(
     )
     import_list(ws, path, source="families")
     (report,) = list_reports(ws.conn)
-    secret = get_sensitive(ws.conn, report.report_id)
+    secret = sensitive_of(ws, report.report_id)
     assert secret is not None
     assert (secret.phone, secret.other) == ("0300", {"Contact": "0301"})

@@ -12,10 +12,14 @@ import json
 import sqlite3
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gawah.core.safe_text import neutralise_cell
 from gawah.registry.models import SENSITIVE_COLUMNS, Report
 from gawah.registry.queries import get_sensitive, iter_reports, person_of_report
+
+if TYPE_CHECKING:
+    from gawah.sealing import Opener
 
 #: Report fields exported as columns, in order (``extra`` and provenance follow).
 EXPORT_FIELDS: tuple[str, ...] = tuple(
@@ -29,8 +33,12 @@ def report_row(
     *,
     include_sensitive: bool = False,
     person_id: str | None = None,
+    opener: Opener | None = None,
 ) -> dict[str, str | int | bool | dict[str, str] | None]:
-    """One report as a flat mapping (enum values as their codes)."""
+    """One report as a flat mapping (enum values as their codes).
+
+    Sealed sensitive values need ``opener`` (:class:`gawah.sealing.Opener`).
+    """
     row: dict[str, str | int | bool | dict[str, str] | None] = {
         name: getattr(report, name) for name in EXPORT_FIELDS
     }
@@ -43,7 +51,7 @@ def report_row(
     row["file_name"] = prov.file_name if prov else None
     row["file_line"] = prov.line if prov else None
     if include_sensitive:
-        secret = get_sensitive(conn, report.report_id)
+        secret = get_sensitive(conn, report.report_id, opener)
         for name in SENSITIVE_COLUMNS:
             row[name] = getattr(secret, name) if secret else None
         row["sensitive_other"] = dict(secret.other) if secret else {}
@@ -56,6 +64,7 @@ def export_csv(
     *,
     include_sensitive: bool = False,
     raw: bool = False,
+    opener: Opener | None = None,
 ) -> int:
     """Write every report to ``path`` (UTF-8 with BOM, so Excel shows Urdu); returns rows.
 
@@ -77,6 +86,7 @@ def export_csv(
                 report,
                 include_sensitive=include_sensitive,
                 person_id=persons.get(report.report_id),
+                opener=opener,
             )
             for key in ("extra", "sensitive_other"):
                 if key in row:

@@ -31,7 +31,7 @@ from gawah.registry.models import (
     Source,
     report_payload,
 )
-from gawah.registry.reading import read_table
+from gawah.registry.reading import Table, read_table
 from gawah.registry.recording import source_id_for
 from gawah.registry.rows import (
     ColumnMap,
@@ -41,6 +41,7 @@ from gawah.registry.rows import (
     load_map,
     locate_header,
 )
+from gawah.sealing import Sealer
 
 if TYPE_CHECKING:
     from gawah.workspace import Workspace
@@ -135,6 +136,7 @@ def import_list(
     progress: bool = False,
     sheet: str | None = None,
     dry_run: bool = False,
+    seal: bool = True,
 ) -> ImportReport:
     """Import one source list into the workspace (steps: the module docstring).
 
@@ -150,6 +152,8 @@ def import_list(
         sheet: the XLSX sheet to read (default: the first).
         dry_run: check and compare, but record nothing and write no reject file;
             the report says what an import would do.
+        seal: encrypt sensitive values to the workspace's custodians (the
+            default; ``False`` only to measure what sealing costs, or in tests).
 
     Raises:
         RowsInvalidError: rows are bad and ``skip_invalid`` is off (nothing recorded).
@@ -173,6 +177,33 @@ def import_list(
 
     table = locate_header(read_table(path, sheet), column_map)
     file_sha = _file_sha256(path)
+    sealer = Sealer(ws) if seal else None
+    try:
+        return _import_table(
+            ws, path, table, column_map, source, source_id, incident,
+            existing_source is None, file_sha, sealer, skip_invalid, progress, dry_run,
+        )  # fmt: skip
+    finally:
+        if sealer is not None:
+            sealer.close()
+
+
+def _import_table(
+    ws: Workspace,
+    path: Path,
+    table: Table,
+    column_map: ColumnMap,
+    source: str,
+    source_id: str,
+    incident: str | None,
+    new_source: bool,
+    file_sha: str,
+    sealer: Sealer | None,
+    skip_invalid: bool,
+    progress: bool,
+    dry_run: bool,
+) -> ImportReport:
+    conn = ws.conn
     parser = RowParser(
         table.headers,
         column_map,
@@ -181,6 +212,7 @@ def import_list(
         file_name=path.name,
         file_sha256=file_sha,
         rows=[cells for _, cells in table.rows],
+        keyed=None if sealer is None else sealer.keyed_digest,
     )
     good: list[ParsedRow] = []
     rejected: list[tuple[int, tuple[str, ...], list[ImportIssue]]] = []
@@ -204,26 +236,32 @@ def import_list(
 
     known = queries.report_versions(conn, source_id, incident)
     events: list[tuple[str, dict[str, Any]]] = []
-    if existing_source is None:
+    if new_source:
         events.append((SOURCE_RECORDED, Source(source_id, source).to_payload()))
     added = changed = unchanged = 0
     for row in good:
         previous = known.get(row.record_id)
         if previous is None:
             added += 1
-            events.append((REPORT_RECORDED, report_payload(row.report, row.sensitive)))
+            events.append(
+                (REPORT_RECORDED, report_payload(row.report, row.sensitive, sealer))
+            )
         elif previous[1] == row.content_hash:
             unchanged += 1
         else:
             changed += 1
             report = replace(row.report, version=previous[0] + 1)
-            events.append((REPORT_RECORDED, report_payload(report, row.sensitive)))
+            events.append(
+                (REPORT_RECORDED, report_payload(report, row.sensitive, sealer))
+            )
 
     reject_file = None
     if rejected and not dry_run:
         reject_file = _reject_path(path)
         _write_rejects(reject_file, table.headers, rejected)
     if events and not dry_run:
+        if sealer is not None:
+            sealer.flush()  # the keys are stored before the events that need them
         _append(ws, events, show)
     return ImportReport(
         file=path,

@@ -10,9 +10,12 @@ they can be encrypted and withheld without touching the rest of the record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gawah.registry.vocabularies import DatePrecision, Sex, Status
+
+if TYPE_CHECKING:
+    from gawah.sealing import Sealer
 
 INCIDENT_RECORDED = "incident.recorded"
 SOURCE_RECORDED = "source.recorded"
@@ -242,8 +245,15 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def report_payload(report: Report, sensitive: SensitiveFields) -> dict[str, Any]:
+def report_payload(
+    report: Report, sensitive: SensitiveFields, sealer: Sealer | None = None
+) -> dict[str, Any]:
     """The JSON payload of a ``report.recorded`` event (sensitive values kept apart).
+
+    With a ``sealer`` the sensitive values enter the event only as ciphertext
+    (``sealed``), with keyed hashes of the national id and phone (``match``) for
+    linkage; without one (workspaces made before sealing, measurements) they are
+    stored as plain ``sensitive`` values.
 
     Values equal to the default of :class:`Report` (empty text, None, unknown,
     False, recognised status) are left out to keep events small: a 100,000-row
@@ -258,7 +268,19 @@ def report_payload(report: Report, sensitive: SensitiveFields) -> dict[str, Any]
     if report.extra:
         payload["extra"] = report.extra
     secret = sensitive.to_dict()
-    if secret:
+    if secret and sealer is not None:
+        payload["sealed"] = sealer.seal_json(report.report_id, secret)
+        match = {
+            kind: key
+            for kind, value in (
+                ("national_id", sensitive.national_id or ""),
+                ("phone", sensitive.phone),
+            )
+            if (key := sealer.match_key(kind, value))
+        }
+        if match:
+            payload["match"] = match
+    elif secret:
         payload["sensitive"] = secret
     prov = report.provenance
     if prov is not None:

@@ -11,7 +11,7 @@ import hashlib
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -326,6 +326,7 @@ class RowParser:
         file_name: str,
         file_sha256: str,
         rows: Sequence[tuple[str, ...]] = (),
+        keyed: Callable[[str], str] | None = None,
     ) -> None:
         self.headers = headers
         self.plan = plan_columns(headers, mapping, rows)
@@ -345,6 +346,7 @@ class RowParser:
             target: headers[i] for i, target in self.columns.items()
         }
         self._seen: dict[str, int] = {}
+        self._keyed = keyed
 
     def parse(self, line: int, cells: tuple[str, ...]) -> ParsedRow | list[ImportIssue]:
         """Return the parsed row, or every issue found in it."""
@@ -379,7 +381,9 @@ class RowParser:
 
         # Sensitive columns kept under their header hash as extra ones did, so a
         # list imported before they were recognised is not recorded again.
-        digest = _content_hash(self.incident_id, values, {**extra, **other})
+        digest = _content_hash(
+            self.incident_id, values, {**extra, **other}, set(other), self._keyed
+        )
         record_id = values["record_id"]
         if self.has_record_id:
             if not record_id:
@@ -502,17 +506,38 @@ def _extra_names(headers: tuple[str, ...], mapped: set[int]) -> dict[int, str]:
 
 
 def _content_hash(
-    incident_id: str | None, values: dict[str, str], extra: dict[str, str]
+    incident_id: str | None,
+    values: dict[str, str],
+    extra: dict[str, str],
+    sensitive_extra: Collection[str] = (),
+    keyed: Callable[[str], str] | None = None,
 ) -> str:
     """SHA-256 over what a row says (not where it sits in the file): the change key.
 
-    Each part is length-prefixed, so no cell content can shift a boundary.
+    Each part is length-prefixed, so no cell content can shift a boundary. With
+    ``keyed`` (the workspace's HMAC), the sensitive values enter only through
+    their keyed digest: the content hash sits in the event in the clear, and a
+    plain hash of a row whose only unknown is a 13-digit id could be inverted by
+    trying every id.
     """
-    parts = [incident_id or "", *(values[c] for c in CANONICAL_COLUMNS)]
+
+    def joined(parts: list[str]) -> str:
+        return "".join(f"{len(part)}:{part}" for part in parts)
+
+    has_secret = any(values[c] for c in SENSITIVE_COLUMNS) or bool(sensitive_extra)
+    if keyed is None or not has_secret:  # a row without sensitive values: as before
+        parts = [incident_id or "", *(values[c] for c in CANONICAL_COLUMNS)]
+        for key, value in sorted(extra.items()):
+            parts += [key, value]
+        return hashlib.sha256(joined(parts).encode("utf-8")).hexdigest()
+    plain = [incident_id or ""]
+    secret: list[str] = []
+    for column in CANONICAL_COLUMNS:
+        (secret if column in SENSITIVE_COLUMNS else plain).append(values[column])
     for key, value in sorted(extra.items()):
-        parts += [key, value]
-    text = "".join(f"{len(part)}:{part}" for part in parts)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        (secret if key in sensitive_extra else plain).extend([key, value])
+    plain.append(keyed(joined(secret)))
+    return hashlib.sha256(joined(plain).encode("utf-8")).hexdigest()
 
 
 def report_id_for(
