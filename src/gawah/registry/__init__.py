@@ -6,7 +6,12 @@ of reports decided by linkage (:func:`assign_persons`). Lists enter through
 :mod:`gawah.registry.queries`, re-exported here.
 """
 
-from gawah.registry.importing import ImportReport, RowsInvalidError, import_list
+from gawah.registry.importing import (
+    ImportReport,
+    RowsInvalidError,
+    import_list,
+    import_rows,
+)
 from gawah.registry.models import (
     CANONICAL_COLUMNS,
     SENSITIVE_COLUMNS,
@@ -81,6 +86,7 @@ __all__ = [
     "get_sensitive",
     "get_source",
     "import_list",
+    "import_rows",
     "is_sealed",
     "iter_reports",
     "list_incidents",

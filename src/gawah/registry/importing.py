@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -186,6 +187,46 @@ def import_list(
     finally:
         if sealer is not None:
             sealer.close()
+
+
+def import_rows(
+    ws: Workspace,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    source: str,
+    incident: str | None = None,
+    name: str = "entry",
+) -> ImportReport:
+    """Import rows held in memory (a form's entry) exactly as :func:`import_list`
+    would import them from a file, without writing them to any file first.
+
+    ``name`` stands for the file name in provenance; the "file" digest is the
+    SHA-256 of the rows' canonical JSON. Bad rows are refused (nothing recorded).
+
+    Raises:
+        RowsInvalidError: a row is bad.
+        UserInputError: unknown incident, ambiguous headers.
+    """
+    conn = ws.conn
+    if incident is not None and queries.get_incident(conn, incident) is None:
+        raise UserInputError(
+            f"no incident with id {incident!r} (see `gawah incidents list`)"
+        )
+    source_id = source_id_for(source)
+    existing_source = queries.get_source(conn, source_id)
+    cells = [tuple(str(c) for c in row) for row in rows]
+    table = Table(
+        tuple(headers), tuple((n + 2, row) for n, row in enumerate(cells)), "utf-8"
+    )
+    digest = hashlib.sha256(
+        json.dumps([list(headers), cells], ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+    with Sealer(ws) as sealer:
+        return _import_table(
+            ws, Path(name), table, ColumnMap(), source, source_id, incident,
+            existing_source is None, digest, sealer, False, False, False,
+        )  # fmt: skip
 
 
 def _import_table(

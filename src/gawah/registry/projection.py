@@ -23,7 +23,7 @@ from gawah.registry.models import (
     SOURCE_RECORDED,
     Report,
 )
-from gawah.sealing.projection import SEALED_ERASED
+from gawah.sealing import SEALED_ERASED
 
 #: Report columns stored as plain values, in table order.
 REPORT_COLUMNS: tuple[str, ...] = (

@@ -8,11 +8,9 @@ sanitised name (never the user's path) and removed afterwards.
 
 from __future__ import annotations
 
-import csv
 import re
-import tempfile
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,25 +97,37 @@ def run_import(
 ) -> Outcome:
     """Import ``path`` with the registry; a validation refusal becomes an Outcome."""
     import_list = domain_attr("registry", "import_list")
-    invalid = domain_attr("registry", "RowsInvalidError")
-    if import_list is None or invalid is None:
+    if import_list is None:
         raise UserInputError(
             "importing is not available yet (the registry has not landed)"
         )
-    try:
-        rep = import_list(
+    return _outcome(
+        path.name,
+        lambda: import_list(
             ws,
             path,
             source=source,
             incident=incident or None,
             skip_invalid=skip_invalid,
+        ),
+        show_sensitive,
+    )
+
+
+def _outcome(file_name: str, run: Callable[[], Any], show_sensitive: bool) -> Outcome:
+    invalid = domain_attr("registry", "RowsInvalidError")
+    if invalid is None:
+        raise UserInputError(
+            "importing is not available yet (the registry has not landed)"
         )
+    try:
+        rep = run()
     except invalid as exc:
         issues = _issues(exc.issues, show_sensitive)
         bad = len({i.line for i in issues})
         return Outcome(
             imported=False,
-            file_name=path.name,
+            file_name=file_name,
             rows=0,
             added=0,
             changed=0,
@@ -130,7 +140,7 @@ def run_import(
         )
     return Outcome(
         imported=True,
-        file_name=path.name,
+        file_name=file_name,
         rows=rep.rows,
         added=rep.added,
         changed=rep.changed,
@@ -151,20 +161,24 @@ def import_entry(
     """Record one report typed into the form, through the registry's checks."""
     row = {c: values.get(c, "").strip() for c in ENTRY_COLUMNS}
     row["record_id"] = "web-" + uuid.uuid4().hex[:16]
-    with tempfile.TemporaryDirectory(prefix="gawah-entry-") as tmp:
-        path = Path(tmp) / "web-entry.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=ENTRY_COLUMNS)
-            writer.writeheader()
-            writer.writerow(row)
-        outcome = run_import(
-            ws,
-            path,
-            source=source,
-            incident=incident,
-            skip_invalid=False,
-            show_sensitive=True,
+    import_rows = domain_attr("registry", "import_rows")
+    if import_rows is None:
+        raise UserInputError(
+            "importing is not available yet (the registry has not landed)"
         )
+    # In memory: typed sensitive values never touch a temporary file.
+    outcome = _outcome(
+        "web-entry.csv",
+        lambda: import_rows(
+            ws,
+            ENTRY_COLUMNS,
+            [[row[c] for c in ENTRY_COLUMNS]],
+            source=source,
+            incident=incident or None,
+            name="web-entry.csv",
+        ),
+        show_sensitive=True,
+    )
     source_id_for = domain_attr("registry", "source_id_for")
     if outcome.imported and source_id_for is not None:
         list_reports = domain_attr("registry", "list_reports")
