@@ -263,7 +263,7 @@ class Workspace:
         if self._device_key is None:
             raise WorkspaceError(
                 "the workspace key is locked: give the passphrase "
-                "(--passphrase-file or $GAWAH_PASSPHRASE) to open sealed values"
+                "(--passphrase-file or $GAWAH_PASSPHRASE) to seal or open sensitive values"
             )
         return self._device_key
 
