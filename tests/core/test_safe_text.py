@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from rich.table import Table
 
 from gawah.core import terminal_console
-from gawah.core.safe_text import neutralise_cell, strip_controls
+from gawah.core.safe_text import (
+    escape_json_controls,
+    neutralise_cell,
+    strip_controls,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +52,12 @@ def test_console_drops_escape_sequences_in_text_and_tables() -> None:
     assert "Ali" in out
     assert "Bilal" in out
     assert not any(ch in out for ch in "\x1b\x07\x9b")
+
+
+def test_json_controls_escaped_meaning_kept() -> None:
+    value = {"name": "Ali\x9b2J\x7f", "urdu": "علی"}
+    text = escape_json_controls(json.dumps(value, ensure_ascii=False))
+    assert "\x9b" not in text
+    assert "\x7f" not in text
+    assert "علی" in text
+    assert json.loads(text) == value

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FORMULA_PREFIXES", "neutralise_cell", "strip_controls"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "escape_json_controls",
+    "neutralise_cell",
+    "strip_controls",
+]
 
 # C0 controls except tab and newline, DEL, and C1 controls (U+0080-U+009F: a
 # UTF-8 terminal may read U+009B as CSI, the start of an escape sequence).
@@ -43,3 +48,16 @@ def neutralise_cell(value: str) -> str:
 
 
 _WIDE_PREFIXES = frozenset("＝＋－＠")  # full-width = + - @
+
+
+_JSON_RAW_CONTROLS = re.compile(r"[\x7f-\x9f]")
+
+
+def escape_json_controls(text: str) -> str:
+    """JSON text with DEL and C1 controls written as ``\\u`` escapes.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but writes DEL
+    and U+0080-U+009F as they are; escaped, the JSON means the same and cannot
+    drive a terminal.
+    """
+    return _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

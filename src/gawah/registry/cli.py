@@ -19,6 +19,7 @@ from rich.table import Table
 
 from gawah.config import resolve_home
 from gawah.core import terminal_console
+from gawah.core.safe_text import escape_json_controls
 from gawah.errors import UserInputError
 from gawah.ledger.cli import read_passphrase
 from gawah.options import HomeOption, JsonOption, PassFileOption
@@ -175,7 +176,11 @@ def status(
             "state_digest": ws.ledger.state_digest(),
         }
     if as_json:
-        typer.echo(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+        typer.echo(
+            escape_json_controls(
+                json.dumps(summary, ensure_ascii=False, sort_keys=True)
+            )
+        )
         return
     table = Table(title=f"gawah workspace {summary['home']}", show_header=False)
     for key in ("events", "devices", "incidents", "sources", "reports", "persons"):
@@ -234,7 +239,7 @@ def reports_list(
             )
         total = queries.counts(ws.conn).reports
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False))
+        typer.echo(escape_json_controls(json.dumps(rows, ensure_ascii=False)))
         return
     table = Table(title=f"reports ({len(rows)} shown, {total} in the registry)")
     columns = ["source_id", "record_id", "name", "father_name", "sex", "age", "status"]
@@ -289,7 +294,7 @@ def reports_show(
     if report.provenance is not None:
         row["provenance_columns"] = dict(report.provenance.columns)
     if as_json:
-        typer.echo(json.dumps(row, ensure_ascii=False))
+        typer.echo(escape_json_controls(json.dumps(row, ensure_ascii=False)))
         return
     table = Table(title=f"report {report_id}", show_header=False)
     for key, value in row.items():
