@@ -13,9 +13,9 @@ without touching the append-only ledger (crypto-shredding):
 
 The ephemeral session key gives what libsodium's sealed box gives ("the sender
 cannot decrypt the message later") at the cost of one X25519 per custodian per
-session instead of per value: 7 µs rather than 139 µs per value on the
-reference machine (``benchmarks/sealing.py``), which is what keeps a
-100,000-row import cheap. A custodian's key is the Curve25519 form of an Ed25519
+session instead of per value, several times cheaper per value (measured by
+``benchmarks/sealing.py``; see docs/explanation/sealing.md), which is what keeps
+a 100,000-row import cheap. A custodian's key is the Curve25519 form of an Ed25519
 device key (``SigningKey.to_curve25519_private_key``) or a separate offline key.
 """
 
