@@ -243,7 +243,9 @@ class Opener:
         self._store = _store(ws)
 
     def open_json(self, subject: str, sealed: dict[str, Any]) -> Any | None:
-        """The values sealed for ``subject``; None when their data key was erased.
+        """The values sealed for ``subject``; None when their data key is not in
+        this device's key store (erased, or sealed on another device whose keys
+        have not been brought here).
 
         Raises:
             NotACustodianError: the values were sealed to other keys only.
