@@ -9,7 +9,7 @@ import pytest
 
 from gawah.registry import get_sensitive
 from gawah.sealing import Opener
-from gawah.web._imports import import_entry
+from gawah.web._imports import import_entry, run_import
 from gawah.workspace import Workspace
 
 
@@ -48,3 +48,19 @@ def test_entry_is_sealed_and_never_written_to_a_file(
         )
         assert not bad.imported
         assert bad.issues
+
+
+def test_upload_outcome_names_sensitive_columns(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "Sr No,Name,CNIC Number,Col X\n1,FICTIONAL A,35202-1234567-1,0300-1234567\n",
+        encoding="utf-8",
+    )
+    with Workspace.init(tmp_path / "ws", author="FICTIONAL") as ws:
+        outcome = run_import(
+            ws, path, source="upload", incident=None, skip_invalid=False,
+            show_sensitive=False,
+        )  # fmt: skip
+    assert outcome.imported
+    assert outcome.sensitive_columns == ("CNIC Number", "Col X")
+    assert outcome.detected_sensitive == ("Col X",)

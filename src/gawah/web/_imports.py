@@ -59,6 +59,10 @@ class Outcome:
     extra_columns: tuple[str, ...]
     message: str
     report_ids: tuple[str, ...] = ()
+    #: Headers whose values were sealed (names only, never values).
+    sensitive_columns: tuple[str, ...] = ()
+    #: Of those, the ones treated as sensitive because the cells look like ids/phones.
+    detected_sensitive: tuple[str, ...] = ()
 
 
 def safe_name(name: str | None) -> str:
@@ -149,6 +153,8 @@ def _outcome(file_name: str, run: Callable[[], Any], show_sensitive: bool) -> Ou
         issues=_issues(rep.issues, show_sensitive),
         unrecognised_status=dict(rep.unrecognised_status),
         extra_columns=tuple(rep.extra_columns),
+        sensitive_columns=tuple(getattr(rep, "sensitive_columns", ())),
+        detected_sensitive=tuple(getattr(rep, "detected_sensitive", ())),
         message=f"{rep.added} added, {rep.changed} changed, {rep.unchanged} unchanged"
         + (f", {rep.rejected} rejected" if rep.rejected else "")
         + ".",
