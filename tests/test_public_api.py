@@ -25,6 +25,7 @@ PACKAGES = (
     "gawah.ledger",
     "gawah.linkage",
     "gawah.registry",
+    "gawah.sealing",
     "gawah.web",
     "gawah.workspace",
 )
@@ -112,6 +113,7 @@ _DOMAINS = frozenset(
         "linkage",
         "publish",
         "registry",
+        "sealing",
         "sync",
         "web",
     ]

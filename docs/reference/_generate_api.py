@@ -22,6 +22,7 @@ PACKAGES = (
     "gawah.ledger",
     "gawah.registry",
     "gawah.evidence",
+    "gawah.sealing",
     "gawah.linkage",
     "gawah.estimate",
     "gawah.claims",

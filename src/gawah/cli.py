@@ -30,6 +30,7 @@ _DOMAINS = (
     "ledger",
     "registry",
     "evidence",
+    "sealing",
     "linkage",
     "estimate",
     "claims",

@@ -112,8 +112,10 @@ class Workspace:
         author: str,
         device: str,
         unlocked: bool,
+        device_key: DeviceKey | None = None,
     ) -> None:
         self.home = home
+        self._device_key = device_key
         self.author = author
         self.device = device
         self.unlocked = unlocked
@@ -237,6 +239,7 @@ class Workspace:
             author=author,
             device=device,
             unlocked=isinstance(signer, DeviceKey),
+            device_key=signer if isinstance(signer, DeviceKey) else None,
         )
 
     # -- use -----------------------------------------------------------------
@@ -250,6 +253,19 @@ class Workspace:
     def ledger(self) -> Ledger:
         """The ledger: events, checkpoints, proofs, verification."""
         return self._ledger
+
+    def device_key(self) -> DeviceKey:
+        """The unlocked device key (sealing opens values with its Curve25519 form).
+
+        Raises:
+            WorkspaceError: the key is passphrase-wrapped and no passphrase was given.
+        """
+        if self._device_key is None:
+            raise WorkspaceError(
+                "the workspace key is locked: give the passphrase "
+                "(--passphrase-file or $GAWAH_PASSPHRASE) to seal or open sensitive values"
+            )
+        return self._device_key
 
     def append(self, kind: str, payload: dict[str, Any]) -> Event:
         """Record one event; durable when this returns."""

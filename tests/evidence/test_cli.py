@@ -101,6 +101,27 @@ class TestEvidenceCli:
         )
         assert digest[:16] in listed.output
 
+    def test_custody_identities_withheld_unless_asked(
+        self, home: Path, photo: Path
+    ) -> None:
+        """list and history hide who handed a file over, and to whom, by default."""
+        _add(home, photo, extra=("--received-from", "FICTIONAL Handover"))
+        digest = _digest(home, "photo.jpg")
+        runner.invoke(
+            app,
+            ["evidence", "custody", digest[:12], "transferred", "--to", "FICTIONAL Lawyer",
+             "--home", str(home)],
+        )  # fmt: skip
+        for command in (["list"], ["history", digest]):
+            base = ["evidence", *command, "--home", str(home)]
+            plain = runner.invoke(app, base)
+            assert plain.exit_code == 0, plain.output
+            assert "FICTIONAL Handover" not in plain.output
+            assert "FICTIONAL Lawyer" not in plain.output
+            assert "(withheld)" in plain.output
+            full = runner.invoke(app, [*base, "--include-sensitive"])
+            assert "FICTIONAL Handover" in full.output
+
     def test_show_hides_sensitive_unless_asked(self, home: Path, photo: Path) -> None:
         """show prints GPS and serial only with --sensitive."""
         _add(home, photo)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from gawah.registry import SensitiveFields, get_sensitive
+from gawah.sealing import Opener
+from gawah.workspace import Workspace
+
 ListWriter = Callable[..., Path]
 
 HEADERS = ["record_id", "full_name", "father_name", "name_urdu", "sex", "age", "status"]
@@ -22,3 +26,9 @@ def good_rows() -> list[list[str]]:
         ["3", "Mohd Bilal", "", "", "male", "25-30", "Giraftar", "2031-03-26",
          "D.I. Khan", "", ""],
     ]  # fmt: skip
+
+
+def sensitive_of(ws: Workspace, report_id: str) -> SensitiveFields | None:
+    """The opened sensitive values of a report (with the workspace's device key)."""
+    with Opener(ws) as opener:
+        return get_sensitive(ws.conn, report_id, opener)

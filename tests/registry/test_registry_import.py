@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from _registry_helpers import ListWriter, good_rows
+from _registry_helpers import ListWriter, good_rows, sensitive_of
 
 from gawah.errors import UserInputError
 from gawah.registry import (
@@ -17,11 +17,11 @@ from gawah.registry import (
     Status,
     counts,
     get_report,
-    get_sensitive,
     import_list,
     list_reports,
 )
 from gawah.registry.exporting import export_csv
+from gawah.sealing import Opener
 from gawah.workspace import Workspace
 
 
@@ -242,7 +242,7 @@ class TestSensitive:
         """National id and phone live in their own table and leave only when asked."""
         import_list(ws, write_list(good_rows()), source="party")
         report = next(r for r in list_reports(ws.conn) if r.record_id == "1")
-        secret = get_sensitive(ws.conn, report.report_id)
+        secret = sensitive_of(ws, report.report_id)
         assert secret is not None
         assert (secret.national_id, secret.phone) == ("1234512345671", "03001234567")
         columns = {c[1] for c in ws.conn.execute("PRAGMA table_info(registry_reports)")}
@@ -254,7 +254,8 @@ class TestSensitive:
         assert "03001234567" not in text
         assert "محمد عثمان" in text
         full = tmp_path / "full.csv"
-        export_csv(ws.conn, full, include_sensitive=True)
+        with Opener(ws) as opener:
+            export_csv(ws.conn, full, include_sensitive=True, opener=opener)
         assert "1234512345671" in full.read_text(encoding="utf-8-sig")
         assert get_report(ws.conn, report.report_id) == report
 

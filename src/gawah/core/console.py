@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
+from rich.text import Text
+
+from gawah.core.safe_text import strip_controls
+
+
+class _SafeConsole(Console):
+    """A console that drops control characters from every string it renders."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(strip_controls(text), **kwargs)
 
 
 def terminal_console(*, stderr: bool = False) -> Console:
@@ -10,6 +22,8 @@ def terminal_console(*, stderr: bool = False) -> Console:
 
     Rich would otherwise turn ``families:hospital:party`` (a log-linear model
     over lists) into an emoji and colour numbers inside names; our output is
-    data first, so emoji codes and automatic highlighting are off.
+    data first, so emoji codes and automatic highlighting are off. Control
+    characters (terminal escape sequences in a name) are removed from every
+    string printed, table cells included.
     """
-    return Console(stderr=stderr, emoji=False, highlight=False)
+    return _SafeConsole(stderr=stderr, emoji=False, highlight=False)

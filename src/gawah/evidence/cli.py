@@ -46,6 +46,16 @@ _err = terminal_console(stderr=True)
 
 ReportOpt = Annotated[str | None, typer.Option("--report", help="Report id.")]
 IncidentOpt = Annotated[str | None, typer.Option("--incident", help="Incident id.")]
+IncludeSensitive = Annotated[
+    bool,
+    typer.Option(
+        "--include-sensitive",
+        help="Also show who handed files over and to whom (handle with care).",
+    ),
+]
+#: Custody details that identify a person (who handed a file over, to whom).
+CUSTODY_IDENTITIES = frozenset({"received_from", "to"})
+WITHHELD = "(withheld)"
 DigestArg = Annotated[
     str, typer.Argument(help="SHA-256 of the blob (or a unique prefix).")
 ]
@@ -118,10 +128,14 @@ def add(
 def list_(
     report: ReportOpt = None,
     incident: IncidentOpt = None,
+    include_sensitive: IncludeSensitive = False,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """List stored evidence, optionally for one report or incident."""
+    """List stored evidence, optionally for one report or incident.
+
+    Who handed each file over is withheld unless --include-sensitive is given.
+    """
     with _open(home, passphrase_file) as ws:
         items = list_evidence(ws.conn, report, incident)
     table = _table("sha256", "type", "name", "received", "from", "flags")
@@ -131,6 +145,8 @@ def list_(
             f"copy of {i.derived_from[:12]}"
             if i.derived_from
             else (i.received_from or "")
+            if include_sensitive or not i.received_from
+            else WITHHELD
         )
         table.add_row(
             i.digest[:16], i.media_type, i.original_name, i.received_at, origin, flags
@@ -163,15 +179,21 @@ def show(
 
 @evidence_app.command("history")
 def history(
-    digest: DigestArg, home: HomeOption = None, passphrase_file: PassFileOption = None
+    digest: DigestArg,
+    include_sensitive: IncludeSensitive = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
-    """Print the chain of custody of one blob, oldest first."""
+    """Print the chain of custody of one blob, oldest first.
+
+    Who handed it over and to whom are withheld unless --include-sensitive is given.
+    """
     with _open(home, passphrase_file) as ws:
         entries = custody_history(ws.conn, resolve_digest(ws.conn, digest))
     table = Table("when (device clock)", "action", "by", "details", "event")
     for e in entries:
         detail = ", ".join(
-            f"{k}={v}"
+            f"{k}={v if include_sensitive or k not in CUSTODY_IDENTITIES else WITHHELD}"
             for k, v in sorted(e.detail.items())
             if v and k not in {"digest", "size"}
         )

@@ -27,9 +27,9 @@ from gawah.linkage.projection import LINK_RAN
 from gawah.linkage.review import decisions, explain
 from gawah.registry import (
     assign_persons,
-    get_sensitive,
     list_reports,
     list_sources,
+    match_keys,
     person_of_report,
 )
 from gawah.workspace import Workspace
@@ -61,17 +61,19 @@ def _value(value: object) -> object:
 def reports_frame(ws: Workspace) -> pd.DataFrame:
     """Every report of the workspace with the fields linkage compares.
 
-    National ids are read here to be compared and are never written anywhere
-    by linkage (not into events, explanations or output).
+    National ids are compared through their keyed hashes (HMAC under the
+    workspace secret, recorded at import: :func:`gawah.registry.match_keys`),
+    written as digits so the comparison reads them as it reads ids; linkage
+    never sees a sealed id in the clear.
     """
     sources = {s.source_id: s.name for s in list_sources(ws.conn)}
+    ids = match_keys(ws.conn)
     rows: list[dict[str, object]] = []
     for report in list_reports(ws.conn):
         row = {f: _value(getattr(report, f, None)) for f in _REPORT_FIELDS}
         if _value(getattr(report, "date_precision", None)) not in (None, "day"):
             row["date"] = None  # "Mar 2031" is not the 1st of March
-        sensitive = get_sensitive(ws.conn, report.report_id)
-        row["national_id"] = sensitive.national_id if sensitive else None
+        row["national_id"] = ids.get(report.report_id, (None, None))[0]
         row["list"] = sources.get(report.source_id, report.source_id)
         row["source_id"] = report.source_id
         row["key"] = report.report_id

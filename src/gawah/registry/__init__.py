@@ -6,7 +6,12 @@ of reports decided by linkage (:func:`assign_persons`). Lists enter through
 :mod:`gawah.registry.queries`, re-exported here.
 """
 
-from gawah.registry.importing import ImportReport, RowsInvalidError, import_list
+from gawah.registry.importing import (
+    ImportReport,
+    RowsInvalidError,
+    import_list,
+    import_rows,
+)
 from gawah.registry.models import (
     CANONICAL_COLUMNS,
     SENSITIVE_COLUMNS,
@@ -25,15 +30,18 @@ from gawah.registry.queries import (
     UNRECOGNISED,
     PersonReports,
     RegistryCounts,
+    SealedError,
     counts,
     get_incident,
     get_report,
     get_sensitive,
     get_source,
+    is_sealed,
     iter_reports,
     list_incidents,
     list_reports,
     list_sources,
+    match_keys,
     person_of_report,
     persons_with_reports,
 )
@@ -65,6 +73,7 @@ __all__ = [
     "RegistryCounts",
     "Report",
     "RowsInvalidError",
+    "SealedError",
     "SensitiveFields",
     "Sex",
     "Source",
@@ -77,11 +86,14 @@ __all__ = [
     "get_sensitive",
     "get_source",
     "import_list",
+    "import_rows",
+    "is_sealed",
     "iter_reports",
     "list_incidents",
     "list_reports",
     "list_sources",
     "load_map",
+    "match_keys",
     "person_of_report",
     "persons_with_reports",
     "record_incident",

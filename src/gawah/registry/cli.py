@@ -8,6 +8,8 @@ Sensitive values (national id, phone, witness identity) are printed only with
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +19,7 @@ from rich.table import Table
 
 from gawah.config import resolve_home
 from gawah.core import terminal_console
+from gawah.core.safe_text import escape_json_controls
 from gawah.errors import UserInputError
 from gawah.ledger.cli import read_passphrase
 from gawah.options import HomeOption, JsonOption, PassFileOption
@@ -26,6 +29,7 @@ from gawah.registry.importing import ImportReport, import_list
 from gawah.registry.models import SOURCE_CONNECTIONS, SOURCE_KINDS, SOURCE_RELIABILITY
 from gawah.registry.recording import record_incident, record_source
 from gawah.registry.vocabularies import Status
+from gawah.sealing import Opener, erase, erasures
 from gawah.workspace import Workspace
 
 _out = terminal_console()
@@ -56,6 +60,16 @@ def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
     )
 
 
+@contextmanager
+def _opener(ws: Workspace, wanted: bool) -> Iterator[Opener | None]:
+    """An opener of sealed values when they were asked for (needs the unlocked key)."""
+    if not wanted:
+        yield None
+        return
+    with Opener(ws) as opener:
+        yield opener
+
+
 def _print_import(report: ImportReport) -> None:
     if report.dry_run:
         _out.print("[bold]Check only[/]: nothing was recorded. An import would give:")
@@ -77,6 +91,18 @@ def _print_import(report: ImportReport) -> None:
         )
         for value, count in report.unrecognised_status.items():
             _out.print(f"  {_e(repr(value))}: {count}")
+    if report.sensitive_columns:
+        _out.print(
+            "Treated as sensitive (kept apart, shown only with --include-sensitive): "
+            + _e(", ".join(report.sensitive_columns))
+        )
+    if report.detected_sensitive:
+        _out.print(
+            "[yellow]Not a known header, but the values look like national ids or "
+            "phone numbers, so treated as sensitive:[/] "
+            + _e(", ".join(report.detected_sensitive))
+            + " (map the column to another field in a map file if this is wrong)"
+        )
     if report.extra_columns:
         _out.print(f"Kept as extra fields: {_e(', '.join(report.extra_columns))}")
 
@@ -150,7 +176,11 @@ def status(
             "state_digest": ws.ledger.state_digest(),
         }
     if as_json:
-        typer.echo(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+        typer.echo(
+            escape_json_controls(
+                json.dumps(summary, ensure_ascii=False, sort_keys=True)
+            )
+        )
         return
     table = Table(title=f"gawah workspace {summary['home']}", show_header=False)
     for key in ("events", "devices", "incidents", "sources", "reports", "persons"):
@@ -190,7 +220,7 @@ def reports_list(
             raise UserInputError(
                 f"unknown status {status_code!r}; use one of {', '.join(codes)}, unrecognised"
             )
-    with _open(home, passphrase_file) as ws:
+    with _open(home, passphrase_file) as ws, _opener(ws, include_sensitive) as opener:
         persons = queries.person_of_report(ws.conn)
         rows = []
         for n, report in enumerate(
@@ -204,11 +234,12 @@ def reports_list(
                     report,
                     include_sensitive=include_sensitive,
                     person_id=persons.get(report.report_id),
+                    opener=opener,
                 )
             )
         total = queries.counts(ws.conn).reports
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False))
+        typer.echo(escape_json_controls(json.dumps(rows, ensure_ascii=False)))
         return
     table = Table(title=f"reports ({len(rows)} shown, {total} in the registry)")
     columns = ["source_id", "record_id", "name", "father_name", "sex", "age", "status"]
@@ -244,7 +275,7 @@ def reports_show(
     passphrase_file: PassFileOption = None,
 ) -> None:
     """Show one report with every value, its provenance and its person."""
-    with _open(home, passphrase_file) as ws:
+    with _open(home, passphrase_file) as ws, _opener(ws, include_sensitive) as opener:
         report = queries.get_report(ws.conn, report_id)
         if report is None:
             raise UserInputError(f"no report with id {report_id!r}")
@@ -253,17 +284,59 @@ def reports_show(
             report,
             include_sensitive=include_sensitive,
             person_id=queries.person_of_report(ws.conn).get(report_id),
+            opener=opener,
+        )
+        gone = erasures(ws.conn, report_id)
+    if gone:
+        row["erased"] = (
+            f"{gone[-1].recorded_at} by {gone[-1].author}: {gone[-1].reason}"
         )
     if report.provenance is not None:
         row["provenance_columns"] = dict(report.provenance.columns)
     if as_json:
-        typer.echo(json.dumps(row, ensure_ascii=False))
+        typer.echo(escape_json_controls(json.dumps(row, ensure_ascii=False)))
         return
     table = Table(title=f"report {report_id}", show_header=False)
     for key, value in row.items():
         if value not in (None, "", {}, False) or key in ("status", "sex"):
             table.add_row(key, _e(str(value)))
     _out.print(table)
+
+
+@reports_app.command("erase")
+def reports_erase(
+    report_id: Annotated[str, typer.Argument(help="The report id (rep-…).")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            help="Why (on record, in the clear: name no one, e.g. 'request of "
+            "the family, 2031-04-02').",
+        ),
+    ],
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Erase a report's sensitive values for good (destroys its data keys).
+
+    The report's other fields stay; the signed ledger is untouched and still
+    verifies, and an erasure event records who, when and why.
+    """
+    with _open(home, passphrase_file) as ws:
+        if queries.get_report(ws.conn, report_id) is None:
+            raise UserInputError(f"no report with id {report_id!r}")
+        if queries.get_sensitive_row_exists(ws.conn, report_id) and not (
+            queries.is_sealed(ws.conn, report_id)
+        ):
+            raise UserInputError(
+                "this report's sensitive values were recorded before sealing, in "
+                "the clear: they cannot be erased from the ledger"
+            )
+        event, destroyed = erase(ws, report_id, reason)
+    _out.print(
+        f"Erased the sensitive values of {_e(report_id)}: {destroyed} data key(s) "
+        f"destroyed; erasure recorded as event {event.id[:16]}."
+    )
 
 
 def _cell(column: str, value: object) -> str:
@@ -281,12 +354,26 @@ def _range(low: object, high: object) -> str:
 def export_csv_command(
     out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
     include_sensitive: Sensitive = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="Write cells exactly as recorded, for programs: a cell starting "
+            "with = + - @ is then NOT made safe to open in a spreadsheet.",
+        ),
+    ] = False,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """Export every report to CSV (UTF-8 with BOM); sensitive fields only if asked."""
-    with _open(home, passphrase_file) as ws:
-        count = export_csv(ws.conn, out, include_sensitive=include_sensitive)
+    """Export every report to CSV (UTF-8 with BOM); sensitive fields only if asked.
+
+    Cells a spreadsheet would run as a formula (starting with = + - @, tab or
+    CR) get a leading ' unless --raw is given.
+    """
+    with _open(home, passphrase_file) as ws, _opener(ws, include_sensitive) as opener:
+        count = export_csv(
+            ws.conn, out, include_sensitive=include_sensitive, raw=raw, opener=opener
+        )
     note = " including SENSITIVE fields" if include_sensitive else ""
     _out.print(f"Wrote {count} reports to [bold]{_e(str(out))}[/]{note}.")
 

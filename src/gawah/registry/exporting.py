@@ -12,9 +12,14 @@ import json
 import sqlite3
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from gawah.core.safe_text import neutralise_cell
 from gawah.registry.models import SENSITIVE_COLUMNS, Report
 from gawah.registry.queries import get_sensitive, iter_reports, person_of_report
+
+if TYPE_CHECKING:
+    from gawah.sealing import Opener
 
 #: Report fields exported as columns, in order (``extra`` and provenance follow).
 EXPORT_FIELDS: tuple[str, ...] = tuple(
@@ -28,8 +33,12 @@ def report_row(
     *,
     include_sensitive: bool = False,
     person_id: str | None = None,
+    opener: Opener | None = None,
 ) -> dict[str, str | int | bool | dict[str, str] | None]:
-    """One report as a flat mapping (enum values as their codes)."""
+    """One report as a flat mapping (enum values as their codes).
+
+    Sealed sensitive values need ``opener`` (:class:`gawah.sealing.Opener`).
+    """
     row: dict[str, str | int | bool | dict[str, str] | None] = {
         name: getattr(report, name) for name in EXPORT_FIELDS
     }
@@ -42,23 +51,31 @@ def report_row(
     row["file_name"] = prov.file_name if prov else None
     row["file_line"] = prov.line if prov else None
     if include_sensitive:
-        secret = get_sensitive(conn, report.report_id)
+        secret = get_sensitive(conn, report.report_id, opener)
         for name in SENSITIVE_COLUMNS:
             row[name] = getattr(secret, name) if secret else None
+        row["sensitive_other"] = dict(secret.other) if secret else {}
     return row
 
 
 def export_csv(
-    conn: sqlite3.Connection, path: Path, *, include_sensitive: bool = False
+    conn: sqlite3.Connection,
+    path: Path,
+    *,
+    include_sensitive: bool = False,
+    raw: bool = False,
+    opener: Opener | None = None,
 ) -> int:
     """Write every report to ``path`` (UTF-8 with BOM, so Excel shows Urdu); returns rows.
 
     Unknown columns of the imported lists are kept in one ``extra`` JSON column.
+    Unless ``raw``, a text cell a spreadsheet would run as a formula is
+    neutralised with a leading ``'`` (:func:`gawah.core.safe_text.neutralise_cell`).
     """
     persons = person_of_report(conn)
     columns = [*EXPORT_FIELDS, "person_id", "extra", "file_name", "file_line"]
     if include_sensitive:
-        columns += list(SENSITIVE_COLUMNS)
+        columns += [*SENSITIVE_COLUMNS, "sensitive_other"]
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
@@ -69,8 +86,17 @@ def export_csv(
                 report,
                 include_sensitive=include_sensitive,
                 person_id=persons.get(report.report_id),
+                opener=opener,
             )
-            row["extra"] = json.dumps(row["extra"], ensure_ascii=False, sort_keys=True)
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            for key in ("extra", "sensitive_other"):
+                if key in row:
+                    row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
+            cells = {k: "" if v is None else v for k, v in row.items()}
+            if not raw:
+                cells = {
+                    k: neutralise_cell(v) if isinstance(v, str) else v
+                    for k, v in cells.items()
+                }
+            writer.writerow(cells)
             count += 1
     return count

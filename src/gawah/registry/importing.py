@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from gawah.registry.models import (
     Source,
     report_payload,
 )
-from gawah.registry.reading import read_table
+from gawah.registry.reading import Table, read_table
 from gawah.registry.recording import source_id_for
 from gawah.registry.rows import (
     ColumnMap,
@@ -41,6 +42,7 @@ from gawah.registry.rows import (
     load_map,
     locate_header,
 )
+from gawah.sealing import Sealer
 
 if TYPE_CHECKING:
     from gawah.workspace import Workspace
@@ -89,6 +91,11 @@ class ImportReport:
     events: int
     dry_run: bool = False
     header_line: int = 1
+    #: Headers whose values were kept as sensitive (never listed or exported unless asked).
+    sensitive_columns: tuple[str, ...] = ()
+    #: Of those, the unrecognised headers treated as sensitive because their cells
+    #: look like national ids or phone numbers.
+    detected_sensitive: tuple[str, ...] = ()
 
 
 def _file_sha256(path: Path) -> str:
@@ -130,6 +137,7 @@ def import_list(
     progress: bool = False,
     sheet: str | None = None,
     dry_run: bool = False,
+    seal: bool = True,
 ) -> ImportReport:
     """Import one source list into the workspace (steps: the module docstring).
 
@@ -145,6 +153,8 @@ def import_list(
         sheet: the XLSX sheet to read (default: the first).
         dry_run: check and compare, but record nothing and write no reject file;
             the report says what an import would do.
+        seal: encrypt sensitive values to the workspace's custodians (the
+            default; ``False`` only to measure what sealing costs, or in tests).
 
     Raises:
         RowsInvalidError: rows are bad and ``skip_invalid`` is off (nothing recorded).
@@ -168,6 +178,73 @@ def import_list(
 
     table = locate_header(read_table(path, sheet), column_map)
     file_sha = _file_sha256(path)
+    sealer = Sealer(ws) if seal else None
+    try:
+        return _import_table(
+            ws, path, table, column_map, source, source_id, incident,
+            existing_source is None, file_sha, sealer, skip_invalid, progress, dry_run,
+        )  # fmt: skip
+    finally:
+        if sealer is not None:
+            sealer.close()
+
+
+def import_rows(
+    ws: Workspace,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    source: str,
+    incident: str | None = None,
+    name: str = "entry",
+) -> ImportReport:
+    """Import rows held in memory (a form's entry) exactly as :func:`import_list`
+    would import them from a file, without writing them to any file first.
+
+    ``name`` stands for the file name in provenance; the "file" digest is the
+    SHA-256 of the rows' canonical JSON. Bad rows are refused (nothing recorded).
+
+    Raises:
+        RowsInvalidError: a row is bad.
+        UserInputError: unknown incident, ambiguous headers.
+    """
+    conn = ws.conn
+    if incident is not None and queries.get_incident(conn, incident) is None:
+        raise UserInputError(
+            f"no incident with id {incident!r} (see `gawah incidents list`)"
+        )
+    source_id = source_id_for(source)
+    existing_source = queries.get_source(conn, source_id)
+    cells = [tuple(str(c) for c in row) for row in rows]
+    table = Table(
+        tuple(headers), tuple((n + 2, row) for n, row in enumerate(cells)), "utf-8"
+    )
+    digest = hashlib.sha256(
+        json.dumps([list(headers), cells], ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+    with Sealer(ws) as sealer:
+        return _import_table(
+            ws, Path(name), table, ColumnMap(), source, source_id, incident,
+            existing_source is None, digest, sealer, False, False, False,
+        )  # fmt: skip
+
+
+def _import_table(
+    ws: Workspace,
+    path: Path,
+    table: Table,
+    column_map: ColumnMap,
+    source: str,
+    source_id: str,
+    incident: str | None,
+    new_source: bool,
+    file_sha: str,
+    sealer: Sealer | None,
+    skip_invalid: bool,
+    progress: bool,
+    dry_run: bool,
+) -> ImportReport:
+    conn = ws.conn
     parser = RowParser(
         table.headers,
         column_map,
@@ -175,6 +252,8 @@ def import_list(
         incident_id=incident,
         file_name=path.name,
         file_sha256=file_sha,
+        rows=[cells for _, cells in table.rows],
+        keyed=None if sealer is None else sealer.keyed_digest,
     )
     good: list[ParsedRow] = []
     rejected: list[tuple[int, tuple[str, ...], list[ImportIssue]]] = []
@@ -198,26 +277,32 @@ def import_list(
 
     known = queries.report_versions(conn, source_id, incident)
     events: list[tuple[str, dict[str, Any]]] = []
-    if existing_source is None:
+    if new_source:
         events.append((SOURCE_RECORDED, Source(source_id, source).to_payload()))
     added = changed = unchanged = 0
     for row in good:
         previous = known.get(row.record_id)
         if previous is None:
             added += 1
-            events.append((REPORT_RECORDED, report_payload(row.report, row.sensitive)))
+            events.append(
+                (REPORT_RECORDED, report_payload(row.report, row.sensitive, sealer))
+            )
         elif previous[1] == row.content_hash:
             unchanged += 1
         else:
             changed += 1
             report = replace(row.report, version=previous[0] + 1)
-            events.append((REPORT_RECORDED, report_payload(report, row.sensitive)))
+            events.append(
+                (REPORT_RECORDED, report_payload(report, row.sensitive, sealer))
+            )
 
     reject_file = None
     if rejected and not dry_run:
         reject_file = _reject_path(path)
         _write_rejects(reject_file, table.headers, rejected)
     if events and not dry_run:
+        if sealer is not None:
+            sealer.flush()  # the keys are stored before the events that need them
         _append(ws, events, show)
     return ImportReport(
         file=path,
@@ -237,6 +322,8 @@ def import_list(
         events=len(events),
         dry_run=dry_run,
         header_line=table.header_line,
+        sensitive_columns=parser.sensitive_headers,
+        detected_sensitive=parser.plan.detected,
     )
 
 

@@ -10,9 +10,12 @@ they can be encrypted and withheld without touching the rest of the record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gawah.registry.vocabularies import DatePrecision, Sex, Status
+
+if TYPE_CHECKING:
+    from gawah.sealing import Sealer
 
 INCIDENT_RECORDED = "incident.recorded"
 SOURCE_RECORDED = "source.recorded"
@@ -135,11 +138,40 @@ class SensitiveFields:
     phone: str = ""
     witness_name: str = ""
     witness_contact: str = ""
+    other: dict[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         """True when the report carries no sensitive value at all."""
         return not (
-            self.national_id or self.phone or self.witness_name or self.witness_contact
+            self.national_id
+            or self.phone
+            or self.witness_name
+            or self.witness_contact
+            or self.other
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The non-empty values as a JSON-able mapping (``other`` only if present)."""
+        values: dict[str, Any] = {
+            "national_id": self.national_id,
+            "phone": self.phone,
+            "witness_name": self.witness_name,
+            "witness_contact": self.witness_contact,
+        }
+        values = {k: v for k, v in values.items() if v}
+        if self.other:
+            values["other"] = dict(self.other)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> SensitiveFields:
+        """Rebuild from :meth:`to_dict` (missing keys are empty)."""
+        return cls(
+            national_id=values.get("national_id"),
+            phone=str(values.get("phone") or ""),
+            witness_name=str(values.get("witness_name") or ""),
+            witness_contact=str(values.get("witness_contact") or ""),
+            other={str(k): str(v) for k, v in (values.get("other") or {}).items()},
         )
 
 
@@ -213,8 +245,15 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def report_payload(report: Report, sensitive: SensitiveFields) -> dict[str, Any]:
+def report_payload(
+    report: Report, sensitive: SensitiveFields, sealer: Sealer | None = None
+) -> dict[str, Any]:
     """The JSON payload of a ``report.recorded`` event (sensitive values kept apart).
+
+    With a ``sealer`` the sensitive values enter the event only as ciphertext
+    (``sealed``), with keyed hashes of the national id and phone (``match``) for
+    linkage; without one (workspaces made before sealing, measurements) they are
+    stored as plain ``sensitive`` values.
 
     Values equal to the default of :class:`Report` (empty text, None, unknown,
     False, recognised status) are left out to keep events small: a 100,000-row
@@ -228,14 +267,20 @@ def report_payload(report: Report, sensitive: SensitiveFields) -> dict[str, Any]
             payload[name] = value
     if report.extra:
         payload["extra"] = report.extra
-    secret = {
-        "national_id": sensitive.national_id,
-        "phone": sensitive.phone,
-        "witness_name": sensitive.witness_name,
-        "witness_contact": sensitive.witness_contact,
-    }
-    secret = {k: v for k, v in secret.items() if v}
-    if secret:
+    secret = sensitive.to_dict()
+    if secret and sealer is not None:
+        payload["sealed"] = sealer.seal_json(report.report_id, secret)
+        match = {
+            kind: key
+            for kind, value in (
+                ("national_id", sensitive.national_id or ""),
+                ("phone", sensitive.phone),
+            )
+            if (key := sealer.match_key(kind, value))
+        }
+        if match:
+            payload["match"] = match
+    elif secret:
         payload["sensitive"] = secret
     prov = report.provenance
     if prov is not None:
@@ -271,15 +316,9 @@ def report_from_payload(payload: dict[str, Any]) -> tuple[Report, SensitiveField
             columns=dict(prov.get("columns", {})),
         )
     )
-    sens = payload.get("sensitive") or {}
     return (
         Report(**values, extra=dict(payload.get("extra") or {}), provenance=provenance),
-        SensitiveFields(
-            national_id=sens.get("national_id"),
-            phone=str(sens.get("phone") or ""),
-            witness_name=str(sens.get("witness_name") or ""),
-            witness_contact=str(sens.get("witness_contact") or ""),
-        ),
+        SensitiveFields.from_dict(payload.get("sensitive") or {}),
     )
 
 

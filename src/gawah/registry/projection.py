@@ -23,6 +23,7 @@ from gawah.registry.models import (
     SOURCE_RECORDED,
     Report,
 )
+from gawah.sealing import SEALED_ERASED
 
 #: Report columns stored as plain values, in table order.
 REPORT_COLUMNS: tuple[str, ...] = (
@@ -65,7 +66,9 @@ CREATE INDEX IF NOT EXISTS registry_reports_source
 CREATE INDEX IF NOT EXISTS registry_reports_status ON registry_reports (status);
 CREATE TABLE IF NOT EXISTS registry_sensitive (
     report_id TEXT PRIMARY KEY, national_id TEXT, phone TEXT NOT NULL,
-    witness_name TEXT NOT NULL, witness_contact TEXT NOT NULL
+    witness_name TEXT NOT NULL, witness_contact TEXT NOT NULL,
+    other TEXT NOT NULL DEFAULT '{{}}', sealed TEXT, match_national_id TEXT,
+    match_phone TEXT
 );
 CREATE TABLE IF NOT EXISTS registry_persons (
     person_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, method TEXT NOT NULL,
@@ -154,6 +157,12 @@ _LATER_COLUMNS = {
         ("reliability", "TEXT NOT NULL DEFAULT 'unknown'"),
         ("independence_group", "TEXT NOT NULL DEFAULT ''"),
     ),
+    "registry_sensitive": (
+        ("other", "TEXT NOT NULL DEFAULT '{}'"),
+        ("sealed", "TEXT"),
+        ("match_national_id", "TEXT"),
+        ("match_phone", "TEXT"),
+    ),
 }
 
 
@@ -209,13 +218,17 @@ def _report(conn: sqlite3.Connection, event: Event) -> None:
 def _sensitive_change(p: dict[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
     """What a stored report version does to its sensitive row: nothing, delete or insert."""
     s = p.get("sensitive") or {}
-    if not s:
+    sealed = p.get("sealed")
+    if not s and not sealed:
         return ("delete", (p["report_id"],)) if p["version"] > 1 else None
+    match = p.get("match") or {}
     return (
         "insert",
         (
             p["report_id"], s.get("national_id"), s.get("phone") or "",
             s.get("witness_name") or "", s.get("witness_contact") or "",
+            _json(s.get("other") or {}), None if not sealed else _json(sealed),
+            match.get("national_id"), match.get("phone"),
         ),
     )  # fmt: skip
 
@@ -274,7 +287,11 @@ def _reports(conn: sqlite3.Connection, events: list[Event]) -> None:
 
 
 _DELETE_SENSITIVE = "DELETE FROM registry_sensitive WHERE report_id = ?"
-_INSERT_SENSITIVE = "INSERT OR REPLACE INTO registry_sensitive VALUES (?, ?, ?, ?, ?)"
+_INSERT_SENSITIVE = (
+    "INSERT OR REPLACE INTO registry_sensitive (report_id, national_id, phone, "
+    "witness_name, witness_contact, other, sealed, match_national_id, match_phone) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _persons(conn: sqlite3.Connection, event: Event) -> None:
@@ -294,7 +311,13 @@ def _persons(conn: sqlite3.Connection, event: Event) -> None:
     )
 
 
+def _erased(conn: sqlite3.Connection, event: Event) -> None:
+    """An erased report keeps its public fields; its sealed row and match keys go."""
+    conn.execute(_DELETE_SENSITIVE, (str(event.payload["subject"]),))
+
+
 _HANDLERS = {
+    SEALED_ERASED: _erased,
     INCIDENT_RECORDED: _incident,
     SOURCE_RECORDED: _source,
     REPORT_RECORDED: _report,

@@ -10,10 +10,20 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from gawah.errors import UserInputError
 from gawah.registry.models import Incident, Provenance, Report, SensitiveFields, Source
 from gawah.registry.projection import REPORT_COLUMNS
 from gawah.registry.vocabularies import DatePrecision, Sex, Status
+
+if TYPE_CHECKING:
+    from gawah.sealing import Opener
+
+
+class SealedError(UserInputError):
+    """Sensitive values are sealed and were asked for without the key to open them."""
+
 
 #: ``list_reports(status=UNRECOGNISED)``: reports whose status the vocabulary lacks.
 UNRECOGNISED = "unrecognised"
@@ -121,17 +131,67 @@ def get_report(conn: sqlite3.Connection, report_id: str) -> Report | None:
     return None if row is None else _report(row)
 
 
-def get_sensitive(conn: sqlite3.Connection, report_id: str) -> SensitiveFields | None:
-    """The sensitive values of one report: only for a user who asked to see them."""
+def get_sensitive(
+    conn: sqlite3.Connection, report_id: str, opener: Opener | None = None
+) -> SensitiveFields | None:
+    """The sensitive values of one report: only for a user who asked to see them.
+
+    Sealed values are opened with ``opener`` (:class:`gawah.sealing.Opener`,
+    which needs the unlocked device key). None when the report has no sensitive
+    values, or they were erased.
+
+    Raises:
+        SealedError: the values are sealed and no opener was given.
+    """
     row = conn.execute(
-        "SELECT national_id, phone, witness_name, witness_contact "
+        "SELECT national_id, phone, witness_name, witness_contact, other, sealed "
         "FROM registry_sensitive "
         "WHERE report_id = ?",
         (report_id,),
     ).fetchone()
     if row is None:
         return None
-    return SensitiveFields(row[0], row[1], row[2], row[3])
+    if row[5] is not None:
+        if opener is None:
+            raise SealedError(
+                "sensitive values are sealed: open them with the workspace key "
+                "(--include-sensitive and the passphrase)"
+            )
+        values = opener.open_json(report_id, json.loads(row[5]))
+        return None if values is None else SensitiveFields.from_dict(values)
+    return SensitiveFields(row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"))
+
+
+def get_sensitive_row_exists(conn: sqlite3.Connection, report_id: str) -> bool:
+    """True when the report has sensitive values on record (sealed or not)."""
+    row = conn.execute(
+        "SELECT 1 FROM registry_sensitive WHERE report_id = ?", (report_id,)
+    ).fetchone()
+    return row is not None
+
+
+def is_sealed(conn: sqlite3.Connection, report_id: str) -> bool:
+    """True when the report's sensitive values are stored sealed."""
+    row = conn.execute(
+        "SELECT sealed IS NOT NULL FROM registry_sensitive WHERE report_id = ?",
+        (report_id,),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def match_keys(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str | None]]:
+    """report id -> keyed hashes of (national id, phone), for linkage.
+
+    Reports recorded before sealing have no keyed hash; their national id is
+    given in the clear (as it is stored) so that linkage still compares them.
+    """
+    return {
+        str(r[0]): (r[1] if r[1] is not None else r[3], r[2])
+        for r in conn.execute(
+            "SELECT report_id, match_national_id, match_phone, "
+            "CASE WHEN sealed IS NULL THEN national_id END FROM registry_sensitive"
+        )
+    }
 
 
 def report_versions(

@@ -11,6 +11,7 @@ import hashlib
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +39,50 @@ _ALIASES: dict[str, str] = {
     "father s name": "father_name", "urdu name": "name_urdu", "نام": "name_urdu",
     "gender": "sex", "condition": "status", "outcome": "status",
     "date of incident": "date",
-    "uc": "union_council", "cnic": "national_id", "cnic no": "national_id",
-    "mobile": "phone", "contact": "phone", "phone no": "phone",
+    "uc": "union_council",
     "profession": "occupation",
     "remarks": "notes", "comments": "notes",
 }  # fmt: skip
+
+# Headers of sensitive columns as lists write them, in English and Urdu (matched
+# after normalising: case, punctuation and "#"/"no"/"number" variants fold away).
+_SENSITIVE_HEADERS: dict[str, tuple[str, ...]] = {
+    "national_id": (
+        "cnic", "nic", "nicop", "snic", "cnic nicop", "id card", "idcard",
+        "identity card", "national id", "national identity card",
+        "computerized national identity card", "cnic of victim", "victim cnic",
+        "b form", "شناختی کارڈ", "شناختی کارڈ نمبر", "شناختی نمبر",
+        "قومی شناختی کارڈ", "قومی شناختی کارڈ نمبر", "شناخت", "سی این آئی سی",
+    ),
+    "phone": (
+        "phone", "mobile", "mob", "cell", "cell phone", "cellphone", "contact",
+        "contact detail", "contact details", "tel", "telephone", "whatsapp",
+        "family contact", "relative contact", "heirs contact", "رابطہ", "رابطہ نمبر",
+        "موبائل", "موبائل نمبر", "فون", "فون نمبر", "ٹیلیفون",
+    ),
+    "witness_name": (
+        "witness", "witness name", "eyewitness", "eye witness", "informant",
+        "informant name", "reported by", "reporter", "reporter name", "source person",
+        "source name", "narrated by", "information by", "گواہ", "گواہ کا نام",
+        "عینی شاہد", "مخبر", "اطلاع دہندہ", "اطلاع دینے والا", "رپورٹ کنندہ",
+    ),
+    "witness_contact": (
+        "witness contact", "witness phone", "witness mobile", "witness cell",
+        "informant contact", "informant phone", "informant mobile", "reporter contact",
+        "reported by contact", "source contact", "گواہ کا رابطہ", "گواہ کا نمبر",
+        "گواہ کا فون", "مخبر کا رابطہ",
+    ),
+    # Exact addresses are sensitive but have no canonical column: they are kept,
+    # sealed, under their own header (``SensitiveFields.other``).
+    "": (
+        "exact address", "home address", "house address", "residential address",
+        "house no", "house number", "permanent address", "present address",
+        "گھر کا پتہ", "مکمل پتہ", "رہائشی پتہ", "مستقل پتہ",
+    ),
+}  # fmt: skip
+
+# Trailing words that name the same column ("CNIC No.", "Mobile Number", "فون نمبر").
+_NUMBER_WORDS = ("no", "number", "num", "nbr", "#", "نمبر")
 
 
 def _header_key(header: str) -> str:
@@ -50,15 +90,62 @@ def _header_key(header: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", folded).replace("_", " ").split())
 
 
+def _strip_number(key: str) -> str:
+    words = key.split()
+    while len(words) > 1 and words[-1] in _NUMBER_WORDS:
+        words.pop()
+    return " ".join(words)
+
+
 _CANONICAL_KEYS = {_header_key(c): c for c in CANONICAL_COLUMNS}
+_SENSITIVE_KEYS = {
+    _strip_number(_header_key(h)): target
+    for target, spellings in _SENSITIVE_HEADERS.items()
+    for h in spellings
+}
+_SENSITIVE_COMPACT = {k.replace(" ", ""): t for k, t in _SENSITIVE_KEYS.items()}
+
+#: Marks a column kept as a sensitive value under its own header.
+SENSITIVE_OTHER = ""
+
+# A whole cell that is a national id (CNIC, 13 digits) or a Pakistani mobile
+# number (03xx, +92 3xx): a column of such cells is sensitive whatever its header.
+_CNIC_CELL = re.compile(r"\d{5}[-\s]?\d{7}[-\s]?\d")
+_PHONE_CELL = re.compile(r"(?:\+92|0092|92|0)[-\s]?3\d{2}[-\s]?\d{7}")
+
+
+def looks_sensitive(cells: Iterable[str]) -> bool:
+    """True when at least half of the non-empty cells are whole ids or phone numbers."""
+    filled = matched = 0
+    for cell in cells:
+        text = cell.strip().replace("(", "").replace(")", "")
+        if not text:
+            continue
+        filled += 1
+        if _CNIC_CELL.fullmatch(text) or _PHONE_CELL.fullmatch(text):
+            matched += 1
+    return matched > 0 and 2 * matched >= filled
+
+
+def sensitive_target(header: str) -> str | None:
+    """The sensitive column a header names (``SENSITIVE_OTHER``: kept as itself)."""
+    key = _header_key(header)
+    if key in _CANONICAL_KEYS:
+        target = _CANONICAL_KEYS[key]
+        return target if target in SENSITIVE_COLUMNS else None
+    key = _strip_number(key)
+    # "C.N.I.C #" folds to "c n i c": letters spaced out by dots are one word.
+    return _SENSITIVE_KEYS.get(key) or _SENSITIVE_COMPACT.get(key.replace(" ", ""))
 
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """A map file: header renames (``[columns]``), status spellings (``[status]``)."""
+    """A map file: header renames (``[columns]``), status spellings (``[status]``),
+    headers to treat as sensitive (``[sensitive] columns = [...]``)."""
 
     columns: dict[str, str] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
+    sensitive: tuple[str, ...] = ()
 
 
 def load_map(path: Path) -> ColumnMap:
@@ -75,18 +162,83 @@ def load_map(path: Path) -> ColumnMap:
                 "which is not a canonical column (see docs/guides/import.md)"
             )
     status = {str(k): str(v) for k, v in data.get("status", {}).items()}
-    return ColumnMap(columns, status)
+    marked = data.get("sensitive", [])
+    if isinstance(marked, dict):
+        marked = marked.get("columns", [])
+    if not isinstance(marked, list) or not all(isinstance(h, str) for h in marked):
+        raise UserInputError(
+            f"map file {path.name}: [sensitive] columns must be a list of headers"
+        )
+    return ColumnMap(columns, status, tuple(marked))
 
 
-def map_headers(headers: tuple[str, ...], mapping: ColumnMap) -> dict[int, str]:
-    """Return column index -> canonical name for every header we recognise."""
+@dataclass(frozen=True)
+class ColumnPlan:
+    """Where each column of a list goes.
+
+    ``columns``: index -> canonical column; ``sensitive_other``: index -> name of
+    a sensitive column kept under its header; ``detected``: headers treated as
+    sensitive because their cells look like national ids or phone numbers.
+    """
+
+    columns: dict[int, str]
+    sensitive_other: dict[int, str]
+    detected: tuple[str, ...]
+
+    def sensitive_headers(self, headers: tuple[str, ...]) -> tuple[str, ...]:
+        """Every header whose values are sealed, in file order."""
+        picked = {
+            i for i, target in self.columns.items() if target in SENSITIVE_COLUMNS
+        } | set(self.sensitive_other)
+        return tuple(headers[i] or f"column_{i + 1}" for i in sorted(picked))
+
+
+def plan_columns(
+    headers: tuple[str, ...],
+    mapping: ColumnMap,
+    rows: Sequence[tuple[str, ...]] = (),
+) -> ColumnPlan:
+    """Map headers to canonical columns and find the sensitive ones.
+
+    A header is sensitive when it is a sensitive canonical column, a known
+    spelling of one (English or Urdu), marked in the map file, or unrecognised
+    with cells that look like national ids or phone numbers (``rows``). A second
+    column of the same sensitive kind ("Mobile", "Contact No") is kept as a
+    sensitive value under its own header rather than refused.
+    """
     renames = {_header_key(k): v for k, v in mapping.columns.items()}
+    marked = {_header_key(h) for h in mapping.sensitive}
     result: dict[int, str] = {}
+    other: dict[int, str] = {}
+    detected: list[str] = []
     seen: dict[str, str] = {}
+    used_names: set[str] = set()
     for index, header in enumerate(headers):
         key = _header_key(header)
-        target = renames.get(key) or _CANONICAL_KEYS.get(key) or _ALIASES.get(key)
+        target = (
+            renames.get(key)
+            or _CANONICAL_KEYS.get(key)
+            or _ALIASES.get(key)
+            or sensitive_target(header)
+        )
+        if key in marked and (target is None or target not in SENSITIVE_COLUMNS):
+            target = SENSITIVE_OTHER
         if target is None:
+            column = [r[index] for r in rows if index < len(r)]
+            if looks_sensitive(column):
+                target = SENSITIVE_OTHER
+                detected.append(header or f"column_{index + 1}")
+            else:
+                continue
+        if target in seen and target in SENSITIVE_COLUMNS:
+            target = SENSITIVE_OTHER
+        if target == SENSITIVE_OTHER:
+            name = base = header or f"column_{index + 1}"
+            n = 2
+            while name in used_names:
+                name, n = f"{base}_{n}", n + 1
+            used_names.add(name)
+            other[index] = name
             continue
         if target in seen:
             raise UserInputError(
@@ -95,7 +247,12 @@ def map_headers(headers: tuple[str, ...], mapping: ColumnMap) -> dict[int, str]:
             )
         seen[target] = header
         result[index] = target
-    return result
+    return ColumnPlan(result, other, tuple(detected))
+
+
+def map_headers(headers: tuple[str, ...], mapping: ColumnMap) -> dict[int, str]:
+    """Return column index -> canonical name for every header we recognise."""
+    return plan_columns(headers, mapping).columns
 
 
 _HEADER_SEARCH_ROWS = 15
@@ -109,6 +266,7 @@ def _recognised(headers: tuple[str, ...], mapping: ColumnMap) -> int:
         if (key := _header_key(h)) in renames
         or key in _CANONICAL_KEYS
         or key in _ALIASES
+        or sensitive_target(h) is not None
     )
 
 
@@ -167,20 +325,28 @@ class RowParser:
         incident_id: str | None,
         file_name: str,
         file_sha256: str,
+        rows: Sequence[tuple[str, ...]] = (),
+        keyed: Callable[[str], str] | None = None,
     ) -> None:
         self.headers = headers
-        self.columns = map_headers(headers, mapping)
+        self.plan = plan_columns(headers, mapping, rows)
+        self.columns = self.plan.columns
+        self.sensitive_other = self.plan.sensitive_other
         self.vocabulary = StatusVocabulary(mapping.status)
         self.source_id = source_id
         self.incident_id = incident_id
         self.file_name = file_name
         self.file_sha256 = file_sha256
         self.has_record_id = "record_id" in self.columns.values()
-        self.extra_headers = _extra_names(headers, set(self.columns))
+        self.extra_headers = _extra_names(
+            headers, set(self.columns) | set(self.sensitive_other)
+        )
+        self.sensitive_headers = self.plan.sensitive_headers(headers)
         self.provenance_columns = {
             target: headers[i] for i, target in self.columns.items()
         }
         self._seen: dict[str, int] = {}
+        self._keyed = keyed
 
     def parse(self, line: int, cells: tuple[str, ...]) -> ParsedRow | list[ImportIssue]:
         """Return the parsed row, or every issue found in it."""
@@ -202,12 +368,22 @@ class RowParser:
             if i < len(cells) and cells[i].strip()
         }
 
+        other = {
+            name: cells[i].strip()
+            for i, name in self.sensitive_other.items()
+            if i < len(cells) and cells[i].strip()
+        }
+
         def bad(column: str, reason: str) -> None:
             shown = WITHHELD if column in SENSITIVE_COLUMNS else values[column]
             header = self.provenance_columns.get(column, column)
             issues.append(ImportIssue(line, header, shown, reason))
 
-        digest = _content_hash(self.incident_id, values, extra)
+        # Sensitive columns kept under their header hash as extra ones did, so a
+        # list imported before they were recognised is not recorded again.
+        digest = _content_hash(
+            self.incident_id, values, {**extra, **other}, set(other), self._keyed
+        )
         record_id = values["record_id"]
         if self.has_record_id:
             if not record_id:
@@ -308,6 +484,7 @@ class RowParser:
             phone=values["phone"],
             witness_name=values["witness_name"],
             witness_contact=values["witness_contact"],
+            other=other,
         )
         return ParsedRow(line, record_id, digest, report, sensitive)
 
@@ -329,17 +506,38 @@ def _extra_names(headers: tuple[str, ...], mapped: set[int]) -> dict[int, str]:
 
 
 def _content_hash(
-    incident_id: str | None, values: dict[str, str], extra: dict[str, str]
+    incident_id: str | None,
+    values: dict[str, str],
+    extra: dict[str, str],
+    sensitive_extra: Collection[str] = (),
+    keyed: Callable[[str], str] | None = None,
 ) -> str:
     """SHA-256 over what a row says (not where it sits in the file): the change key.
 
-    Each part is length-prefixed, so no cell content can shift a boundary.
+    Each part is length-prefixed, so no cell content can shift a boundary. With
+    ``keyed`` (the workspace's HMAC), the sensitive values enter only through
+    their keyed digest: the content hash sits in the event in the clear, and a
+    plain hash of a row whose only unknown is a 13-digit id could be inverted by
+    trying every id.
     """
-    parts = [incident_id or "", *(values[c] for c in CANONICAL_COLUMNS)]
+
+    def joined(parts: list[str]) -> str:
+        return "".join(f"{len(part)}:{part}" for part in parts)
+
+    has_secret = any(values[c] for c in SENSITIVE_COLUMNS) or bool(sensitive_extra)
+    if keyed is None or not has_secret:  # a row without sensitive values: as before
+        parts = [incident_id or "", *(values[c] for c in CANONICAL_COLUMNS)]
+        for key, value in sorted(extra.items()):
+            parts += [key, value]
+        return hashlib.sha256(joined(parts).encode("utf-8")).hexdigest()
+    plain = [incident_id or ""]
+    secret: list[str] = []
+    for column in CANONICAL_COLUMNS:
+        (secret if column in SENSITIVE_COLUMNS else plain).append(values[column])
     for key, value in sorted(extra.items()):
-        parts += [key, value]
-    text = "".join(f"{len(part)}:{part}" for part in parts)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        (secret if key in sensitive_extra else plain).extend([key, value])
+    plain.append(keyed(joined(secret)))
+    return hashlib.sha256(joined(plain).encode("utf-8")).hexdigest()
 
 
 def report_id_for(

@@ -8,11 +8,9 @@ sanitised name (never the user's path) and removed afterwards.
 
 from __future__ import annotations
 
-import csv
 import re
-import tempfile
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +59,10 @@ class Outcome:
     extra_columns: tuple[str, ...]
     message: str
     report_ids: tuple[str, ...] = ()
+    #: Headers whose values were sealed (names only, never values).
+    sensitive_columns: tuple[str, ...] = ()
+    #: Of those, the ones treated as sensitive because the cells look like ids/phones.
+    detected_sensitive: tuple[str, ...] = ()
 
 
 def safe_name(name: str | None) -> str:
@@ -99,25 +101,37 @@ def run_import(
 ) -> Outcome:
     """Import ``path`` with the registry; a validation refusal becomes an Outcome."""
     import_list = domain_attr("registry", "import_list")
-    invalid = domain_attr("registry", "RowsInvalidError")
-    if import_list is None or invalid is None:
+    if import_list is None:
         raise UserInputError(
             "importing is not available yet (the registry has not landed)"
         )
-    try:
-        rep = import_list(
+    return _outcome(
+        path.name,
+        lambda: import_list(
             ws,
             path,
             source=source,
             incident=incident or None,
             skip_invalid=skip_invalid,
+        ),
+        show_sensitive,
+    )
+
+
+def _outcome(file_name: str, run: Callable[[], Any], show_sensitive: bool) -> Outcome:
+    invalid = domain_attr("registry", "RowsInvalidError")
+    if invalid is None:
+        raise UserInputError(
+            "importing is not available yet (the registry has not landed)"
         )
+    try:
+        rep = run()
     except invalid as exc:
         issues = _issues(exc.issues, show_sensitive)
         bad = len({i.line for i in issues})
         return Outcome(
             imported=False,
-            file_name=path.name,
+            file_name=file_name,
             rows=0,
             added=0,
             changed=0,
@@ -130,7 +144,7 @@ def run_import(
         )
     return Outcome(
         imported=True,
-        file_name=path.name,
+        file_name=file_name,
         rows=rep.rows,
         added=rep.added,
         changed=rep.changed,
@@ -139,6 +153,8 @@ def run_import(
         issues=_issues(rep.issues, show_sensitive),
         unrecognised_status=dict(rep.unrecognised_status),
         extra_columns=tuple(rep.extra_columns),
+        sensitive_columns=tuple(getattr(rep, "sensitive_columns", ())),
+        detected_sensitive=tuple(getattr(rep, "detected_sensitive", ())),
         message=f"{rep.added} added, {rep.changed} changed, {rep.unchanged} unchanged"
         + (f", {rep.rejected} rejected" if rep.rejected else "")
         + ".",
@@ -151,20 +167,24 @@ def import_entry(
     """Record one report typed into the form, through the registry's checks."""
     row = {c: values.get(c, "").strip() for c in ENTRY_COLUMNS}
     row["record_id"] = "web-" + uuid.uuid4().hex[:16]
-    with tempfile.TemporaryDirectory(prefix="gawah-entry-") as tmp:
-        path = Path(tmp) / "web-entry.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=ENTRY_COLUMNS)
-            writer.writeheader()
-            writer.writerow(row)
-        outcome = run_import(
-            ws,
-            path,
-            source=source,
-            incident=incident,
-            skip_invalid=False,
-            show_sensitive=True,
+    import_rows = domain_attr("registry", "import_rows")
+    if import_rows is None:
+        raise UserInputError(
+            "importing is not available yet (the registry has not landed)"
         )
+    # In memory: typed sensitive values never touch a temporary file.
+    outcome = _outcome(
+        "web-entry.csv",
+        lambda: import_rows(
+            ws,
+            ENTRY_COLUMNS,
+            [[row[c] for c in ENTRY_COLUMNS]],
+            source=source,
+            incident=incident or None,
+            name="web-entry.csv",
+        ),
+        show_sensitive=True,
+    )
     source_id_for = domain_attr("registry", "source_id_for")
     if outcome.imported and source_id_for is not None:
         list_reports = domain_attr("registry", "list_reports")

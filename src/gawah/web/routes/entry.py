@@ -74,6 +74,8 @@ class ImportOut(BaseModel):
     extra_columns: list[str]
     message: str
     report_ids: list[str]
+    sensitive_columns: list[str] = []
+    detected_sensitive: list[str] = []
 
 
 class FieldError(BaseModel):
@@ -127,6 +129,8 @@ def _out(o: Outcome) -> ImportOut:
             "issues": [IssueOut(**i) for i in d["issues"]],
             "extra_columns": list(o.extra_columns),
             "report_ids": list(o.report_ids),
+            "sensitive_columns": list(o.sensitive_columns),
+            "detected_sensitive": list(o.detected_sensitive),
         }
     )
 

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from gawah.errors import GawahError
+from gawah.sealing import Opener
 from gawah.web._backend import Backend
 from gawah.web._domains import domain_attr
 from gawah.web._security import Principal, require
@@ -96,6 +98,30 @@ class _View:
     provenance: list[str]
 
 
+def _open_sensitive(backend: Backend, report_ids: list[str]) -> list[Any]:
+    """Each report's opened sensitive values, or a note when they cannot be opened.
+
+    Only roles with the sensitive right get here; the values are opened with
+    the server's unlocked workspace key and never leave this request.
+    """
+    get_sensitive = domain_attr("registry", "get_sensitive")
+    if get_sensitive is None:
+        return [None for _ in report_ids]
+    ws = backend.workspace()
+    try:
+        opener = Opener(ws)
+    except GawahError:
+        return ["(sealed: the server's key is locked)" for _ in report_ids]
+    with opener:
+        out: list[Any] = []
+        for rid in report_ids:
+            try:
+                out.append(get_sensitive(ws.conn, rid, opener))
+            except GawahError:
+                out.append("(sealed: not readable with this key)")
+        return out
+
+
 def _build(
     backend: Backend, me: Principal, person_id: str | None, report_ids: list[str]
 ) -> _View:
@@ -111,13 +137,15 @@ def _build(
         a: [_value(r, a) for r in reports] for _, a in fields
     }
     if me.can(Right.SENSITIVE):
-        get_sensitive = domain_attr("registry", "get_sensitive")
-        sens = [
-            get_sensitive(conn, r.report_id) if get_sensitive else None for r in reports
-        ]
+        sens = _open_sensitive(backend, [r.report_id for r in reports])
         for label, attr in SENSITIVE:
             fields.append((label, attr))
-            values[attr] = [str(getattr(s, attr, "") or "") if s else "" for s in sens]
+            values[attr] = [
+                (s if isinstance(s, str) else str(getattr(s, attr, "") or ""))
+                if s
+                else ""
+                for s in sens
+            ]
     rows = [
         Row(
             label=label,

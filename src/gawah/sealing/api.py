@@ -1,0 +1,334 @@
+"""Sealing for a workspace: custodians, sealing sessions, opening, match keys, erasure.
+
+Other domains seal through this module and nothing else::
+
+    with Sealer(ws) as sealer:                     # an import, a batch of receipts
+        sealed = sealer.seal_json(subject, values)  # a dict to put in an event
+    ...
+    with Opener(ws) as opener:                     # needs the unlocked device key
+        values = opener.open_json(subject, sealed)  # None once erased
+
+A *subject* is what one set of values belongs to (a report id, an evidence
+digest); :func:`erase` destroys every data key of a subject.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import nacl.utils
+
+from gawah.errors import IntegrityError, UserInputError
+from gawah.ledger import Event
+from gawah.sealing.crypto import (
+    SealedValue,
+    SealingSession,
+    custodian_private_key,
+    custodian_public_key,
+    open_value,
+    parse_public_key,
+)
+from gawah.sealing.keystore import KEY_STORE_FILE, DataKeyStore
+from gawah.sealing.projection import CUSTODIAN_ADDED, SEALED_ERASED
+
+if TYPE_CHECKING:
+    from gawah.workspace import Workspace
+
+__all__ = [
+    "Custodian",
+    "Erasure",
+    "Opener",
+    "Sealer",
+    "add_custodian",
+    "custodian_keys",
+    "device_custodian_key",
+    "erase",
+    "erasures",
+    "is_sealed",
+    "list_custodians",
+    "match_key",
+    "normalise_for_match",
+    "purge_erased",
+]
+
+_MATCH_SECRET = "match-key"  # noqa: S105 (the name of a stored secret)
+_MATCH_DIGITS = 39  # 128 bits written as decimal digits
+
+
+@dataclass(frozen=True)
+class Custodian:
+    """A key sealed values are wrapped to: this device, or one added by an event."""
+
+    public_key: str
+    label: str
+    added_by: str
+    added_at: str
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """Who erased a subject's sealed values, when (device clock) and why."""
+
+    subject: str
+    reason: str
+    author: str
+    device: str
+    recorded_at: str
+    event_id: str
+
+
+def device_custodian_key(ws: Workspace) -> str:
+    """This device's custodian key (hex X25519), from its Ed25519 identity."""
+    return custodian_public_key(ws.device).hex()
+
+
+def list_custodians(conn: sqlite3.Connection) -> list[Custodian]:
+    """The custodians added by ``custodian.added`` events (not this device)."""
+    return [
+        Custodian(str(r[0]), str(r[1]), str(r[2]), str(r[3]))
+        for r in conn.execute(
+            "SELECT public_key, label, author, recorded_at FROM sealing_custodians "
+            "ORDER BY recorded_at, public_key"
+        )
+    ]
+
+
+def custodian_keys(ws: Workspace) -> list[bytes]:
+    """Every key new values are sealed to: this device first, then the added ones."""
+    keys = [bytes.fromhex(device_custodian_key(ws))]
+    for custodian in list_custodians(ws.conn):
+        key = bytes.fromhex(custodian.public_key)
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def add_custodian(ws: Workspace, public_key: str, label: str = "") -> Event:
+    """Record a custodian key (e.g. an offline key kept at headquarters).
+
+    Values sealed from then on are wrapped to it too; values sealed earlier are not.
+
+    Raises:
+        UserInputError: not an X25519 public key, or already a custodian.
+    """
+    raw = parse_public_key(public_key)
+    if raw.hex() in {c.public_key for c in list_custodians(ws.conn)} or (
+        raw.hex() == device_custodian_key(ws)
+    ):
+        raise UserInputError("this key is already a custodian of the workspace")
+    return ws.append(CUSTODIAN_ADDED, {"public_key": raw.hex(), "label": label})
+
+
+def _store(ws: Workspace) -> DataKeyStore:
+    return DataKeyStore(ws.home / KEY_STORE_FILE)
+
+
+def _plaintext(subject: str, values: Any) -> bytes:
+    return json.dumps(
+        {"subject": subject, "values": values},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def _match_secret(ws: Workspace, store: DataKeyStore) -> bytes:
+    """The workspace secret for match keys, sealed to this device; made on first use."""
+    private = custodian_private_key(ws.device_key().seed())
+    secret = store.secret(_MATCH_SECRET, private)
+    if secret is None:
+        secret = nacl.utils.random(32)
+        store.put_secret(_MATCH_SECRET, secret, bytes(private.public_key))
+    return secret
+
+
+def normalise_for_match(kind: str, value: str) -> str:
+    """The form two spellings of one id or phone share: digits, ``03…`` for mobiles."""
+    digits = re.sub(r"\D", "", value)
+    if kind == "phone":
+        for prefix in ("0092", "92"):
+            if digits.startswith(prefix) and len(digits) == len(prefix) + 10:
+                digits = "0" + digits[len(prefix) :]
+    return digits
+
+
+def match_key(secret: bytes, kind: str, value: str) -> str | None:
+    """A keyed hash of a normalised id or phone: equal values give equal keys.
+
+    HMAC-SHA256 under the workspace secret, first 128 bits written as 39
+    decimal digits (so code that reads national ids as digits compares them
+    unchanged). Without the secret, a key says nothing about the value.
+    """
+    normal = normalise_for_match(kind, value)
+    if len(normal) < 6:
+        return None
+    mac = hmac.new(secret, f"{kind}\x1f{normal}".encode(), hashlib.sha256).digest()
+    return str(int.from_bytes(mac[:16], "big")).zfill(_MATCH_DIGITS)
+
+
+class Sealer:
+    """Seals values to the workspace's custodians for one batch of events.
+
+    Wrapped data keys are kept until :meth:`flush` (or leaving the ``with``
+    block without an error) writes them to the key store; write them *before*
+    appending the events that carry the sealed values.
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self._store = _store(ws)
+        try:
+            self._secret = _match_secret(ws, self._store)
+            self._session = SealingSession(custodian_keys(ws))
+        except BaseException:
+            self._store.close()
+            raise
+        self._pending: list[Any] = []
+
+    def seal_json(self, subject: str, values: Any) -> dict[str, str]:
+        """Seal JSON-able ``values`` of ``subject``; returns the dict to store in an event."""
+        sealed, wrapped = self._session.seal(subject, _plaintext(subject, values))
+        self._pending.append(wrapped)
+        return sealed.to_dict()
+
+    def match_key(self, kind: str, value: str) -> str | None:
+        """The keyed hash of a national id (``national_id``) or phone (``phone``)."""
+        return match_key(self._secret, kind, value)
+
+    def keyed_digest(self, text: str) -> str:
+        """HMAC-SHA256 (hex) of ``text`` under the workspace secret (change detection)."""
+        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+
+    def flush(self) -> None:
+        """Write the wrapped keys of everything sealed so far to the key store."""
+        if self._pending:
+            self._store.put_many(self._pending)
+            self._pending = []
+
+    def close(self) -> None:
+        """Close the key store (unflushed keys are dropped: their values stay sealed)."""
+        self._store.close()
+
+    def __enter__(self) -> Sealer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.flush()
+        finally:
+            self.close()
+
+
+class Opener:
+    """Opens sealed values with this device's key (needs the unlocked workspace).
+
+    Raises (on creation):
+        WorkspaceError: the device key is locked.
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self._private = custodian_private_key(ws.device_key().seed())
+        self._store = _store(ws)
+
+    def open_json(self, subject: str, sealed: dict[str, Any]) -> Any | None:
+        """The values sealed for ``subject``; None when their data key is not in
+        this device's key store (erased, or sealed on another device whose keys
+        have not been brought here).
+
+        Raises:
+            NotACustodianError: the values were sealed to other keys only.
+            IntegrityError: altered ciphertext, or values of another subject.
+        """
+        value = SealedValue.from_dict(sealed)
+        wrapped = self._store.get(value.key_id)
+        if wrapped is None:
+            return None
+        if wrapped.subject != subject:
+            raise IntegrityError("a sealed value is stored under another subject")
+        data = json.loads(open_value(value, wrapped, self._private))
+        if data.get("subject") != subject:
+            raise IntegrityError("a sealed value belongs to another subject")
+        return data["values"]
+
+    def close(self) -> None:
+        """Close the key store."""
+        self._store.close()
+
+    def __enter__(self) -> Opener:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def is_sealed(value: object) -> bool:
+    """True for the dict form of a sealed value."""
+    return isinstance(value, dict) and "alg" in value and "box" in value
+
+
+def erasures(conn: sqlite3.Connection, subject: str | None = None) -> list[Erasure]:
+    """Recorded erasures, oldest first (of one subject if given)."""
+    sql = (
+        "SELECT subject, reason, author, device, recorded_at, event_id "
+        "FROM sealing_erasures"
+    )
+    args: tuple[str, ...] = ()
+    if subject is not None:
+        sql += " WHERE subject = ?"
+        args = (subject,)
+    return [
+        Erasure(*(str(v) for v in row))
+        for row in conn.execute(sql + " ORDER BY recorded_at, event_id", args)
+    ]
+
+
+def erase(ws: Workspace, subject: str, reason: str) -> tuple[Event, int]:
+    """Erase a subject's sealed values: record who/when/why, then destroy its keys.
+
+    The ``sealed.erased`` event is appended first (so the erasure is on record
+    even if the process dies next); then every data key of the subject is
+    deleted from the key store. The ledger is untouched, so it still verifies;
+    its ciphertext of the subject can no longer be opened by anyone.
+
+    Returns:
+        The event and how many data keys were destroyed.
+
+    Raises:
+        UserInputError: an empty reason.
+    """
+    if not reason.strip():
+        raise UserInputError("say why the values are erased (--reason)")
+    event = ws.append(SEALED_ERASED, {"subject": subject, "reason": reason.strip()})
+    store = _store(ws)
+    try:
+        destroyed = store.destroy([subject])
+    finally:
+        store.close()
+    return event, destroyed
+
+
+def purge_erased(ws: Workspace) -> int:
+    """Destroy the keys of every subject an erasure event names (e.g. after a sync)."""
+    subjects = {e.subject for e in erasures(ws.conn)}
+    store = _store(ws)
+    try:
+        return store.destroy(sorted(subjects))
+    finally:
+        store.close()
