@@ -599,6 +599,11 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
         block = out.loc[idx]
         if not _patronymic(block["name_parts"], block["father_key"]):
             continue
+        # "Muhammad" is the own name in a chain, not a prefix to skip.
+        out.loc[idx, "name_first"] = [
+            seq.split(" ")[0] if isinstance(seq, str) else None
+            for seq in block["name_seq"]
+        ]
         fill = idx[(block["father_key"].isna() & (block["name_parts"] >= 3)).to_numpy()]
         seconds = [seq.split(" ")[1] for seq in out.loc[fill, "name_seq"]]
         out.loc[fill, "father_key"] = seconds
