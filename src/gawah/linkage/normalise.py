@@ -207,6 +207,7 @@ def _native_fold_table() -> dict[int, str]:
 
 
 _NATIVE_JOIN = re.compile(r"(?:^|(?<=\s))(عبد|ابو|ال)\s+")
+_NATIVE_TAIL = re.compile(r"\s+الله(?=\s|$)")  # "هبة الله" is one name, "هبةالله"
 _NATIVE_RELATION = frozenset({"بن", "بنت", "ابن"})
 
 
@@ -214,16 +215,18 @@ def fold_native(text: str | None) -> str:
     """A name in Arabic or Urdu script, folded for exact comparison in that script.
 
     Letter variants are folded (``data/arabic_folding.tsv``), vowel marks and
-    tatweel dropped, "عبد ال…" and "ابو …" joined however they were typed, and
+    tatweel dropped, "عبد ال…", "ابو …" and "… الله" joined however they were
+    typed (and "هللا", a reversed ligature, read as "الله"), and
     the chain markers بن/بنت dropped. Latin letters are dropped: they are
     compared through :func:`parse_name`. Empty when no Arabic-script word is left.
     """
     if not text or not has_arabic_script(str(text)):
         return ""
     folded = _MARKS.sub("", unicodedata.normalize("NFKC", str(text)))
-    folded = folded.translate(_native_fold_table())
+    # "الله" extracted from a PDF's ligature comes out reversed as "هللا".
+    folded = folded.replace("هللا", "الله").translate(_native_fold_table())
     words = [w for w in _NATIVE_WORD.findall(folded) if w not in _NATIVE_RELATION]
-    return _NATIVE_JOIN.sub(r"\1", " ".join(words))
+    return _NATIVE_TAIL.sub("الله", _NATIVE_JOIN.sub(r"\1", " ".join(words)))
 
 
 def _words(text: str) -> list[str]:
