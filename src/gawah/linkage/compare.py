@@ -67,10 +67,12 @@ class SouthAsianNameComparison(ComparisonCreator):
             cll.ExactMatchLevel("name_exact").configure(
                 tf_adjustment_column="name_exact"
             ),
+            # A rare name ("Abdul Rehman Qureshi") counts more than a common
+            # one ("Muhammad Ali"): term frequencies of the written name.
             cll.CustomLevel(
                 "name_seq_l = name_seq_r or name_flat_l = name_flat_r",
                 "same name, spelled or spaced differently",
-            ),
+            ).configure(tf_adjustment_column="name_exact"),
             cll.CustomLevel(
                 f"{first} and {contains}", "same given name, a part added or dropped"
             ),
