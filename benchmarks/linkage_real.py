@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -589,7 +590,10 @@ def run_splink(data: Data) -> pd.Series:
     )
     api = DuckDBAPI()
     tables = [
-        api.register(frame[frame["source_dataset"] == name], dataset_display_name=name)
+        api.register(
+            frame[frame["source_dataset"] == name],
+            dataset_display_name=re.sub(r"\W", "_", name),
+        )
         for name in lists
     ]
     linker = Linker(tables if len(tables) > 1 else tables[0], settings, log_level=None)
@@ -609,9 +613,87 @@ def run_splink(data: Data) -> pd.Series:
     return r["key"].map(by_key)
 
 
+def run_splink_full_names(data: Data) -> pd.Series:
+    """Plain Splink for lists of whole names (Gaza, the Arab releases), both scripts.
+
+    What a competent Splink user would write for ``name``/``en_name``/``dob``/
+    ``sex``: :class:`NameComparison` on the whole Arabic and Latin names,
+    :class:`DateOfBirthComparison`, sex exact; blocking on the first and last
+    word of either name and on the date of birth; trained as :func:`run_splink`.
+    Only the "both scripts" way is meaningful for it (no cross-script step).
+    """
+    import logging
+
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    r = data.reports
+    native = native_name_column()
+
+    def clean(col: str) -> pd.Series:
+        text = r[col] if col in r else pd.Series("", index=r.index)
+        return text.str.lower().str.split().str.join(" ")
+
+    frame = pd.DataFrame({
+        "unique_id": r["key"],
+        "source_dataset": r["list"],
+        "name_ar": clean(native),
+        "name_en": clean("full_name"),
+        "dob": r.get(DOB_COLUMN, ""),
+        "sex": r["sex"].str.lower(),
+    })  # fmt: skip
+    for col, src in (("ar_first", "name_ar"), ("en_first", "name_en")):
+        frame[col] = frame[src].str.split().str[0]
+    for col, src in (("ar_last", "name_ar"), ("en_last", "name_en")):
+        frame[col] = frame[src].str.split().str[-1]
+    frame = frame.replace({"": None})
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("name_ar"),
+            cl.NameComparison("name_en"),
+            cl.DateOfBirthComparison(
+                "dob", input_is_string=True, datetime_format="%Y-%m-%d"
+            ),
+            cl.ExactMatch("sex"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("ar_first", "ar_last"),
+            block_on("en_first", "en_last"),
+            block_on("dob"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    api = DuckDBAPI()
+    tables = [
+        api.register(
+            frame[frame["source_dataset"] == name],
+            dataset_display_name=re.sub(r"\W", "_", name),
+        )
+        for name in sorted(r["list"].unique())
+    ]
+    linker = Linker(tables, settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("name_ar", "dob"), block_on("name_en", "dob")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("ar_first", "ar_last")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=0.95
+    ).as_pandas_dataframe()
+    by_key = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
+    return r["key"].map(by_key)
+
+
 RUNNERS: dict[str, Callable[[Data], pd.Series]] = {
     "gawah": run_gawah,
     "splink": run_splink,
+    "splink-names": run_splink_full_names,
 }
 
 
@@ -713,10 +795,14 @@ GAZA_WAYS = {
 }
 
 
-def run_gaza(ways: list[str]) -> None:
+def run_gaza(ways: list[str], splink: bool = False) -> None:
     for way in ways:
-        spec = {"dataset": "gaza", "args": [way], "tool": "gawah"}
-        print_table(GAZA_WAYS[way], [("gawah", child(spec))], [])
+        tools = ["gawah"] + (["splink-names"] if splink and way == "both" else [])
+        rows = [
+            (tool, child({"dataset": "gaza", "args": [way], "tool": tool}))
+            for tool in tools
+        ]
+        print_table(GAZA_WAYS[way], rows, [])
 
 
 def side_by_side(title: str, dataset: str, args: list[Any]) -> None:
@@ -762,14 +848,16 @@ ARAB_WAYS = {
 }
 
 
-def run_arab(seeds: list[int], ways: list[str]) -> None:
+def run_arab(seeds: list[int], ways: list[str], splink: bool = False) -> None:
     for seed in seeds:
         for way in ways:
-            spec = {"dataset": "arab", "args": [seed, way], "tool": "gawah"}
+            tools = ["gawah"] + (["splink-names"] if splink and way == "both" else [])
+            rows = [
+                (tool, child({"dataset": "arab", "args": [seed, way], "tool": tool}))
+                for tool in tools
+            ]
             print_table(
-                f"Generated Arab releases, seed {seed}, {ARAB_WAYS[way]}",
-                [("gawah", child(spec))],
-                [],
+                f"Generated Arab releases, seed {seed}, {ARAB_WAYS[way]}", rows, []
             )
 
 
@@ -783,6 +871,9 @@ def main(argv: list[str]) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("gaza", help="link the two real Gaza releases three ways")
     g.add_argument("--only", choices=list(GAZA_WAYS), action="append")
+    g.add_argument(
+        "--splink", action="store_true", help="also plain Splink (both scripts)"
+    )
     sub.add_parser("febrl", help="FEBRL 3 and 4, gawah and plain Splink")
     sy = sub.add_parser(
         "synthetic", help="generic synthetic people, gawah and plain Splink"
@@ -794,11 +885,17 @@ def main(argv: list[str]) -> None:
     ar = sub.add_parser("arab", help="generated Arab releases (real_lists.py)")
     ar.add_argument("--seeds", type=int, nargs="+", default=[4])
     ar.add_argument("--only", choices=list(ARAB_WAYS), action="append")
+    ar.add_argument(
+        "--splink", action="store_true", help="also plain Splink (both scripts)"
+    )
     al = sub.add_parser("all", help="every table above")
     al.add_argument("--seeds", type=int, nargs="+", default=[4])
     args = parser.parse_args(argv)
     if args.command in ("gaza", "all"):
-        run_gaza(getattr(args, "only", None) or list(GAZA_WAYS))
+        run_gaza(
+            getattr(args, "only", None) or list(GAZA_WAYS),
+            getattr(args, "splink", True),
+        )
     if args.command in ("febrl", "all"):
         run_febrl()
     if args.command in ("synthetic", "all"):
@@ -806,7 +903,11 @@ def main(argv: list[str]) -> None:
     if args.command in ("pakistani", "all"):
         run_pakistani(args.seeds)
     if args.command in ("arab", "all"):
-        run_arab(args.seeds, getattr(args, "only", None) or list(ARAB_WAYS))
+        run_arab(
+            args.seeds,
+            getattr(args, "only", None) or list(ARAB_WAYS),
+            getattr(args, "splink", True),
+        )
 
 
 if __name__ == "__main__":
