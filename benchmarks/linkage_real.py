@@ -7,6 +7,7 @@
     uv run python benchmarks/linkage_real.py pakistani --seeds 4 5   # generated lists (real_lists.py)
     uv run python benchmarks/linkage_real.py arab --seeds 4 [--only both]
     uv run python benchmarks/linkage_real.py all --seeds 4        # everything above, one run
+    uv run python benchmarks/linkage_real.py --json gaza          # one JSON line per run
 
 The generated lists (``gawah.testing.real_lists``) are FICTIONAL. The lead
 tunes the model on seeds 1-3; tests and reported numbers use other seeds.
@@ -751,9 +752,16 @@ _HEAD = (
 )
 
 
+JSON_OUTPUT = False  # --json: one JSON object per run instead of tables
+
+
 def print_table(
     title: str, rows: list[tuple[str, dict[str, Any]]], kinds: list[str]
 ) -> None:
+    if JSON_OUTPUT:
+        for tool, m in rows:
+            print(json.dumps({"dataset": title, "tool": tool, **m}), flush=True)
+        return
     extra = "".join(f"| recall {k} " for k in kinds)
     head = _HEAD.format(extra=extra)
     print(f"\n### {title}\n", flush=True)
@@ -868,6 +876,9 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON line per run (for tuning loops)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("gaza", help="link the two real Gaza releases three ways")
     g.add_argument("--only", choices=list(GAZA_WAYS), action="append")
@@ -891,6 +902,8 @@ def main(argv: list[str]) -> None:
     al = sub.add_parser("all", help="every table above")
     al.add_argument("--seeds", type=int, nargs="+", default=[4])
     args = parser.parse_args(argv)
+    global JSON_OUTPUT
+    JSON_OUTPUT = args.json
     if args.command in ("gaza", "all"):
         run_gaza(
             getattr(args, "only", None) or list(GAZA_WAYS),
