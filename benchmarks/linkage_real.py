@@ -1,12 +1,13 @@
 """Linkage on lists nobody here tuned on: the real Gaza releases, FEBRL, synthetic people.
 
     uv run python benchmarks/linkage_real.py gaza                 # three ways, gawah only
+    uv run python benchmarks/linkage_real.py gaza --splink        # and plain Splink (both scripts)
     uv run python benchmarks/linkage_real.py gaza --only both     # one way (both | ar-lat | lat-ar)
     uv run python benchmarks/linkage_real.py febrl                # FEBRL 3 and 4, gawah and plain Splink
     uv run python benchmarks/linkage_real.py synthetic --records 20000 --seed 7
     uv run python benchmarks/linkage_real.py pakistani --seeds 4 5   # generated lists (real_lists.py)
-    uv run python benchmarks/linkage_real.py arab --seeds 4 [--only both]
-    uv run python benchmarks/linkage_real.py all --seeds 4        # everything above, one run
+    uv run python benchmarks/linkage_real.py arab --seeds 4 [--only both] [--splink]
+    uv run python benchmarks/linkage_real.py all --seeds 4        # everything above, with Splink
     uv run python benchmarks/linkage_real.py --json gaza          # one JSON line per run
 
 The generated lists (``gawah.testing.real_lists``) are FICTIONAL. The lead
@@ -32,7 +33,13 @@ Metrics (pairwise, over the scored records):
   people (on Gaza these are mostly fathers, sons, brothers), and the share of
   true people merged with somebody else;
 - within-list false merges: pairs of one list joined though they are two
-  people (on Gaza every within-list pair is false: ids are unique per release).
+  people (on Gaza every within-list pair is false: ids are unique per release);
+- generated lists also: recall of Urdu-against-Latin pairs and of
+  within-list duplicates, and per relation (father-child, siblings, twins,
+  cousins ...) the pairs of relatives put into one person.
+
+Plain Splink (``splink``, ``splink-names``) is a standard Splink DuckDB model
+as a competent user would write it (see :func:`run_splink`), on the same rows.
 """
 
 from __future__ import annotations
