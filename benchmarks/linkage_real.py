@@ -195,14 +195,11 @@ class Data:
     relatives: pd.DataFrame | None = None
 
 
-def _read_gaza(release: str) -> pd.DataFrame:
-    path = GAZA_DIR / f"{release}.csv"
-    if not path.exists():
-        raise SystemExit(f"Gaza data not found at {path} (see the module docstring)")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+def _read_gaza(release: str, directory: Path) -> pd.DataFrame:
+    return pd.read_csv(directory / f"{release}.csv", dtype=str, keep_default_na=False)
 
 
-def gaza(way: str) -> Data:
+def gaza(way: str, directory: str = str(GAZA_DIR)) -> Data:
     """``both``: both scripts on both sides; ``ar-lat``: 08-08 Arabic only vs
     09-21 Latin only; ``lat-ar``: the reverse."""
     mapping = gaza_mapping()
@@ -211,7 +208,7 @@ def gaza(way: str) -> Data:
     truths = []
     tags = []
     for i, release in enumerate(GAZA_RELEASES):
-        raw = _read_gaza(release)
+        raw = _read_gaza(release, Path(directory))
         frame = pd.DataFrame({mapping[c]: raw[c] for c in mapping if c in raw.columns})
         frame["age"] = frame["age"].where(frame["age"].str.strip() != "-1", "")
         keep = {"both": "both", "ar-lat": ("ar", "lat")[i], "lat-ar": ("lat", "ar")[i]}[
@@ -810,13 +807,15 @@ GAZA_WAYS = {
 }
 
 
-def run_gaza(ways: list[str], splink: bool = False) -> None:
+def run_gaza(ways: list[str], splink: bool = False, directory: Path = GAZA_DIR) -> None:
+    missing = [r for r in GAZA_RELEASES if not (directory / f"{r}.csv").exists()]
+    if missing:
+        print(f"\nGaza data not found in {directory} (give --gaza-dir); skipped.")
+        return
     for way in ways:
         tools = ["gawah"] + (["splink-names"] if splink and way == "both" else [])
-        rows = [
-            (tool, child({"dataset": "gaza", "args": [way], "tool": tool}))
-            for tool in tools
-        ]
+        spec = {"dataset": "gaza", "args": [way, str(directory)]}
+        rows = [(tool, child({**spec, "tool": tool})) for tool in tools]
         print_table(GAZA_WAYS[way], rows, [])
 
 
@@ -886,6 +885,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--json", action="store_true", help="one JSON line per run (for tuning loops)"
     )
+    parser.add_argument(
+        "--gaza-dir",
+        type=Path,
+        default=GAZA_DIR,
+        help="folder of the two Gaza release CSVs (default: ../shared/datasets/linkage/gaza)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("gaza", help="link the two real Gaza releases three ways")
     g.add_argument("--only", choices=list(GAZA_WAYS), action="append")
@@ -915,6 +920,7 @@ def main(argv: list[str]) -> None:
         run_gaza(
             getattr(args, "only", None) or list(GAZA_WAYS),
             getattr(args, "splink", True),
+            args.gaza_dir.resolve(),
         )
     if args.command in ("febrl", "all"):
         run_febrl()
