@@ -885,12 +885,6 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--json", action="store_true", help="one JSON line per run (for tuning loops)"
     )
-    parser.add_argument(
-        "--gaza-dir",
-        type=Path,
-        default=GAZA_DIR,
-        help="folder of the two Gaza release CSVs (default: ../shared/datasets/linkage/gaza)",
-    )
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("gaza", help="link the two real Gaza releases three ways")
     g.add_argument("--only", choices=list(GAZA_WAYS), action="append")
@@ -913,6 +907,13 @@ def main(argv: list[str]) -> None:
     )
     al = sub.add_parser("all", help="every table above")
     al.add_argument("--seeds", type=int, nargs="+", default=[4])
+    for sp in (g, al):
+        sp.add_argument(
+            "--gaza-dir",
+            type=Path,
+            default=GAZA_DIR,
+            help="folder of the two Gaza release CSVs (default: ../shared/datasets/linkage/gaza)",
+        )
     args = parser.parse_args(argv)
     global JSON_OUTPUT
     JSON_OUTPUT = args.json
@@ -920,7 +921,7 @@ def main(argv: list[str]) -> None:
         run_gaza(
             getattr(args, "only", None) or list(GAZA_WAYS),
             getattr(args, "splink", True),
-            args.gaza_dir.resolve(),
+            Path(args.gaza_dir).resolve(),
         )
     if args.command in ("febrl", "all"):
         run_febrl()
