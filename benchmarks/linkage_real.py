@@ -1,12 +1,14 @@
 """Linkage on lists nobody here tuned on: the real Gaza releases, FEBRL, synthetic people.
 
     uv run python benchmarks/linkage_real.py gaza                 # three ways, gawah only
+    uv run python benchmarks/linkage_real.py gaza --splink        # and plain Splink (both scripts)
     uv run python benchmarks/linkage_real.py gaza --only both     # one way (both | ar-lat | lat-ar)
     uv run python benchmarks/linkage_real.py febrl                # FEBRL 3 and 4, gawah and plain Splink
     uv run python benchmarks/linkage_real.py synthetic --records 20000 --seed 7
     uv run python benchmarks/linkage_real.py pakistani --seeds 4 5   # generated lists (real_lists.py)
-    uv run python benchmarks/linkage_real.py arab --seeds 4 [--only both]
-    uv run python benchmarks/linkage_real.py all --seeds 4        # everything above, one run
+    uv run python benchmarks/linkage_real.py arab --seeds 4 [--only both] [--splink]
+    uv run python benchmarks/linkage_real.py all --seeds 4        # everything above, with Splink
+    uv run python benchmarks/linkage_real.py --json gaza          # one JSON line per run
 
 The generated lists (``gawah.testing.real_lists``) are FICTIONAL. The lead
 tunes the model on seeds 1-3; tests and reported numbers use other seeds.
@@ -31,7 +33,13 @@ Metrics (pairwise, over the scored records):
   people (on Gaza these are mostly fathers, sons, brothers), and the share of
   true people merged with somebody else;
 - within-list false merges: pairs of one list joined though they are two
-  people (on Gaza every within-list pair is false: ids are unique per release).
+  people (on Gaza every within-list pair is false: ids are unique per release);
+- generated lists also: recall of Urdu-against-Latin pairs and of
+  within-list duplicates, and per relation (father-child, siblings, twins,
+  cousins ...) the pairs of relatives put into one person.
+
+Plain Splink (``splink``, ``splink-names``) is a standard Splink DuckDB model
+as a competent user would write it (see :func:`run_splink`), on the same rows.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -187,14 +196,11 @@ class Data:
     relatives: pd.DataFrame | None = None
 
 
-def _read_gaza(release: str) -> pd.DataFrame:
-    path = GAZA_DIR / f"{release}.csv"
-    if not path.exists():
-        raise SystemExit(f"Gaza data not found at {path} (see the module docstring)")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+def _read_gaza(release: str, directory: Path) -> pd.DataFrame:
+    return pd.read_csv(directory / f"{release}.csv", dtype=str, keep_default_na=False)
 
 
-def gaza(way: str) -> Data:
+def gaza(way: str, directory: str = str(GAZA_DIR)) -> Data:
     """``both``: both scripts on both sides; ``ar-lat``: 08-08 Arabic only vs
     09-21 Latin only; ``lat-ar``: the reverse."""
     mapping = gaza_mapping()
@@ -203,7 +209,7 @@ def gaza(way: str) -> Data:
     truths = []
     tags = []
     for i, release in enumerate(GAZA_RELEASES):
-        raw = _read_gaza(release)
+        raw = _read_gaza(release, Path(directory))
         frame = pd.DataFrame({mapping[c]: raw[c] for c in mapping if c in raw.columns})
         frame["age"] = frame["age"].where(frame["age"].str.strip() != "-1", "")
         keep = {"both": "both", "ar-lat": ("ar", "lat")[i], "lat-ar": ("lat", "ar")[i]}[
@@ -592,7 +598,10 @@ def run_splink(data: Data) -> pd.Series:
     )
     api = DuckDBAPI()
     tables = [
-        api.register(frame[frame["source_dataset"] == name], dataset_display_name=name)
+        api.register(
+            frame[frame["source_dataset"] == name],
+            dataset_display_name=re.sub(r"\W", "_", name),
+        )
         for name in lists
     ]
     linker = Linker(tables if len(tables) > 1 else tables[0], settings, log_level=None)
@@ -612,12 +621,90 @@ def run_splink(data: Data) -> pd.Series:
     return r["key"].map(by_key)
 
 
+def run_splink_full_names(data: Data) -> pd.Series:
+    """Plain Splink for lists of whole names (Gaza, the Arab releases), both scripts.
+
+    What a competent Splink user would write for ``name``/``en_name``/``dob``/
+    ``sex``: :class:`NameComparison` on the whole Arabic and Latin names,
+    :class:`DateOfBirthComparison`, sex exact; blocking on the first and last
+    word of either name and on the date of birth; trained as :func:`run_splink`.
+    Only the "both scripts" way is meaningful for it (no cross-script step).
+    """
+    import logging
+
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    r = data.reports
+    native = native_name_column()
+
+    def clean(col: str) -> pd.Series:
+        text = r[col] if col in r else pd.Series("", index=r.index)
+        return text.str.lower().str.split().str.join(" ")
+
+    frame = pd.DataFrame({
+        "unique_id": r["key"],
+        "source_dataset": r["list"],
+        "name_ar": clean(native),
+        "name_en": clean("full_name"),
+        "dob": r.get(DOB_COLUMN, ""),
+        "sex": r["sex"].str.lower(),
+    })  # fmt: skip
+    for col, src in (("ar_first", "name_ar"), ("en_first", "name_en")):
+        frame[col] = frame[src].str.split().str[0]
+    for col, src in (("ar_last", "name_ar"), ("en_last", "name_en")):
+        frame[col] = frame[src].str.split().str[-1]
+    frame = frame.replace({"": None})
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("name_ar"),
+            cl.NameComparison("name_en"),
+            cl.DateOfBirthComparison(
+                "dob", input_is_string=True, datetime_format="%Y-%m-%d"
+            ),
+            cl.ExactMatch("sex"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("ar_first", "ar_last"),
+            block_on("en_first", "en_last"),
+            block_on("dob"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    api = DuckDBAPI()
+    tables = [
+        api.register(
+            frame[frame["source_dataset"] == name],
+            dataset_display_name=re.sub(r"\W", "_", name),
+        )
+        for name in sorted(r["list"].unique())
+    ]
+    linker = Linker(tables, settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("name_ar", "dob"), block_on("name_en", "dob")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("ar_first", "ar_last")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=0.95
+    ).as_pandas_dataframe()
+    by_key = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
+    return r["key"].map(by_key)
+
+
 RUNNERS: dict[str, Callable[[Data], pd.Series]] = {
     "gawah": run_gawah,
     # What a user who knows the lists are deduplicated registers (a ministry's
     # releases: one person, one record) says with `--distinct LIST`.
     "gawah --distinct": partial(run_gawah, registers=True),
     "splink": run_splink,
+    "splink-names": run_splink_full_names,
 }
 
 
@@ -675,9 +762,16 @@ _HEAD = (
 )
 
 
+JSON_OUTPUT = False  # --json: one JSON object per run instead of tables
+
+
 def print_table(
     title: str, rows: list[tuple[str, dict[str, Any]]], kinds: list[str]
 ) -> None:
+    if JSON_OUTPUT:
+        for tool, m in rows:
+            print(json.dumps({"dataset": title, "tool": tool, **m}), flush=True)
+        return
     extra = "".join(f"| recall {k} " for k in kinds)
     head = _HEAD.format(extra=extra)
     print(f"\n### {title}\n", flush=True)
@@ -719,12 +813,16 @@ GAZA_WAYS = {
 }
 
 
-def run_gaza(ways: list[str]) -> None:
+def run_gaza(ways: list[str], splink: bool = False, directory: Path = GAZA_DIR) -> None:
+    missing = [r for r in GAZA_RELEASES if not (directory / f"{r}.csv").exists()]
+    if missing:
+        print(f"\nGaza data not found in {directory} (give --gaza-dir); skipped.")
+        return
     for way in ways:
-        rows = [
-            (tool, child({"dataset": "gaza", "args": [way], "tool": tool}))
-            for tool in ("gawah", "gawah --distinct")
-        ]
+        tools = ["gawah", "gawah --distinct"]
+        tools += ["splink-names"] if splink and way == "both" else []
+        spec = {"dataset": "gaza", "args": [way, str(directory)]}
+        rows = [(tool, child({**spec, "tool": tool})) for tool in tools]
         print_table(GAZA_WAYS[way], rows, [])
 
 
@@ -771,14 +869,16 @@ ARAB_WAYS = {
 }
 
 
-def run_arab(seeds: list[int], ways: list[str]) -> None:
+def run_arab(seeds: list[int], ways: list[str], splink: bool = False) -> None:
     for seed in seeds:
         for way in ways:
-            spec = {"dataset": "arab", "args": [seed, way], "tool": "gawah"}
+            tools = ["gawah"] + (["splink-names"] if splink and way == "both" else [])
+            rows = [
+                (tool, child({"dataset": "arab", "args": [seed, way], "tool": tool}))
+                for tool in tools
+            ]
             print_table(
-                f"Generated Arab releases, seed {seed}, {ARAB_WAYS[way]}",
-                [("gawah", child(spec))],
-                [],
+                f"Generated Arab releases, seed {seed}, {ARAB_WAYS[way]}", rows, []
             )
 
 
@@ -789,9 +889,15 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON line per run (for tuning loops)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("gaza", help="link the two real Gaza releases three ways")
     g.add_argument("--only", choices=list(GAZA_WAYS), action="append")
+    g.add_argument(
+        "--splink", action="store_true", help="also plain Splink (both scripts)"
+    )
     sub.add_parser("febrl", help="FEBRL 3 and 4, gawah and plain Splink")
     sy = sub.add_parser(
         "synthetic", help="generic synthetic people, gawah and plain Splink"
@@ -803,11 +909,27 @@ def main(argv: list[str]) -> None:
     ar = sub.add_parser("arab", help="generated Arab releases (real_lists.py)")
     ar.add_argument("--seeds", type=int, nargs="+", default=[4])
     ar.add_argument("--only", choices=list(ARAB_WAYS), action="append")
+    ar.add_argument(
+        "--splink", action="store_true", help="also plain Splink (both scripts)"
+    )
     al = sub.add_parser("all", help="every table above")
     al.add_argument("--seeds", type=int, nargs="+", default=[4])
+    for sp in (g, al):
+        sp.add_argument(
+            "--gaza-dir",
+            type=Path,
+            default=GAZA_DIR,
+            help="folder of the two Gaza release CSVs (default: ../shared/datasets/linkage/gaza)",
+        )
     args = parser.parse_args(argv)
+    global JSON_OUTPUT
+    JSON_OUTPUT = args.json
     if args.command in ("gaza", "all"):
-        run_gaza(getattr(args, "only", None) or list(GAZA_WAYS))
+        run_gaza(
+            getattr(args, "only", None) or list(GAZA_WAYS),
+            getattr(args, "splink", True),
+            Path(args.gaza_dir).resolve(),
+        )
     if args.command in ("febrl", "all"):
         run_febrl()
     if args.command in ("synthetic", "all"):
@@ -815,7 +937,11 @@ def main(argv: list[str]) -> None:
     if args.command in ("pakistani", "all"):
         run_pakistani(args.seeds)
     if args.command in ("arab", "all"):
-        run_arab(args.seeds, getattr(args, "only", None) or list(ARAB_WAYS))
+        run_arab(
+            args.seeds,
+            getattr(args, "only", None) or list(ARAB_WAYS),
+            getattr(args, "splink", True),
+        )
 
 
 if __name__ == "__main__":

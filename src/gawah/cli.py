@@ -61,5 +61,8 @@ def main() -> None:
     try:
         app()
     except GawahError as exc:
-        _err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        # soft_wrap: one line even in a narrow terminal or a pipe (rich wraps at 80).
+        _err.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)

@@ -356,7 +356,9 @@ def typo(word: str, rng: random.Random) -> str:
     return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
 
 
-def age_text(age: int, birth_year: int, rng: random.Random, style: str) -> str:
+def age_text(
+    age: int, birth_year: int, rng: random.Random, style: str, sex: str = "m"
+) -> str:
     """An age as lists write it.
 
     ``exact``: "23", "23Y", "23 yrs", "25/M"; ``estimate``: "~30", "about 30",
@@ -364,8 +366,8 @@ def age_text(age: int, birth_year: int, rng: random.Random, style: str) -> str:
     Estimates are off by up to three years; a reporter's "in his 20s" may hold a 31-year-old.
     """
     if style == "exact":
-        form = rng.choice(("{a}", "{a}Y", "{a} yrs", "{a}/M", "{a} years"))
-        return form.format(a=age)
+        form = rng.choice(("{a}", "{a}Y", "{a} yrs", "{a}/{s}", "{a} years"))
+        return form.format(a=age, s=sex.upper())
     if style == "birth_year":
         return rng.choice((str(birth_year), f"b. {birth_year}", f"born {birth_year}"))
     guess = max(1, age + rng.randint(-3, 3))
@@ -375,7 +377,7 @@ def age_text(age: int, birth_year: int, rng: random.Random, style: str) -> str:
     if kind == "approx":
         return rng.choice(("~{g}", "about {g}", "approx {g}", "{g}?")).format(g=guess)
     if kind == "decade":
-        return f"in his {guess // 10 * 10}s"
+        return f"in {'her' if sex == 'f' else 'his'} {guess // 10 * 10}s"
     if kind == "range":
         low = guess - rng.randint(0, 4)
         return f"{low}-{low + 5}"
@@ -731,7 +733,7 @@ def _pk_row(p: _PkPerson, kind: str, rng: random.Random) -> tuple[dict[str, str]
             else rng.choice(("F", "Female"))
         )
         row["age"] = age_text(
-            p.age + rng.choice((0, 0, 0, 1, -1)), p.birth_year, rng, "exact"
+            p.age + rng.choice((0, 0, 0, 1, -1)), p.birth_year, rng, "exact", p.sex
         )
         row["status"] = "injured" if p.status in ("injured", "detained") else p.status
         row["date"] = date_seen_by(p.day, rng, 0.1)
@@ -755,7 +757,11 @@ def _pk_row(p: _PkPerson, kind: str, rng: random.Random) -> tuple[dict[str, str]
             phone_text(p.phone, rng) if p.phone and rng.random() < 0.6 else ""
         )
         row["age"] = age_text(
-            p.age, p.birth_year, rng, rng.choice(("birth_year", "exact", "estimate"))
+            p.age,
+            p.birth_year,
+            rng,
+            rng.choice(("birth_year", "exact", "estimate")),
+            p.sex,
         )
         row["status"] = status_seen_by(p.status, kind, rng)
         row["date"] = date_seen_by(p.day, rng, 0.15)
@@ -784,7 +790,9 @@ def _pk_row(p: _PkPerson, kind: str, rng: random.Random) -> tuple[dict[str, str]
             row["notes"] = father_in_notes(p, rng) if rng.random() < 0.6 else ""
             row["district"] = district_text(p.district, rng)
         row["age"] = (
-            age_text(p.age, p.birth_year, rng, "estimate") if rng.random() < 0.7 else ""
+            age_text(p.age, p.birth_year, rng, "estimate", p.sex)
+            if rng.random() < 0.7
+            else ""
         )
         row["status"] = status_seen_by(p.status, kind, rng)
         row["date"] = date_seen_by(p.day, rng, 0.3)
@@ -812,7 +820,7 @@ def _pk_row(p: _PkPerson, kind: str, rng: random.Random) -> tuple[dict[str, str]
         if rng.random() < 0.6:
             row["age_min"], row["age_max"] = str(low), str(low + rng.choice((3, 5)))
         else:
-            row["age"] = age_text(p.age, p.birth_year, rng, "exact")
+            row["age"] = age_text(p.age, p.birth_year, rng, "exact", p.sex)
         row["national_id"] = (
             cnic_text(p.cnic, rng) if p.cnic and rng.random() < 0.4 else ""
         )
