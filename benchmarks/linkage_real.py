@@ -531,12 +531,25 @@ DATASETS: dict[str, Callable[..., Data]] = {
 # --------------------------------------------------------------------------
 # Runners (in the child process)
 # --------------------------------------------------------------------------
-def run_gawah(data: Data, *, registers: bool = False) -> pd.Series:
-    """gawah with its defaults; ``registers``: told every list is a deduplicated register."""
+def run_gawah(
+    data: Data, *, registers: bool = False, components: bool = False
+) -> pd.Series:
+    """gawah with its defaults.
+
+    ``registers``: told every list is a deduplicated register.
+    ``components``: the same scores clustered as Splink does, connected
+    components at the threshold, without gawah's constraints, conflicts or
+    size limit (the comparison item 3 of issue 11 asks for).
+    """
     from gawah.linkage import LinkOptions, link_records
 
     lists = frozenset(data.reports["list"].unique()) if registers else frozenset()
-    result = link_records(data.reports, options=LinkOptions(distinct_lists=lists))
+    options = LinkOptions(distinct_lists=lists)
+    if components:
+        options = LinkOptions(
+            constraints=False, conflict_below=None, max_cluster_size=len(data.reports)
+        )
+    result = link_records(data.reports, options=options)
     by_key = dict(zip(result.records["key"], result.records["person_id"], strict=True))
     return data.reports["key"].map(by_key)
 
@@ -703,6 +716,7 @@ RUNNERS: dict[str, Callable[[Data], pd.Series]] = {
     # What a user who knows the lists are deduplicated registers (a ministry's
     # releases: one person, one record) says with `--distinct LIST`.
     "gawah --distinct": partial(run_gawah, registers=True),
+    "gawah, connected components": partial(run_gawah, components=True),
     "splink": run_splink,
     "splink-names": run_splink_full_names,
 }
@@ -813,13 +827,19 @@ GAZA_WAYS = {
 }
 
 
-def run_gaza(ways: list[str], splink: bool = False, directory: Path = GAZA_DIR) -> None:
+def run_gaza(
+    ways: list[str],
+    splink: bool = False,
+    directory: Path = GAZA_DIR,
+    clustering: bool = False,
+) -> None:
     missing = [r for r in GAZA_RELEASES if not (directory / f"{r}.csv").exists()]
     if missing:
         print(f"\nGaza data not found in {directory} (give --gaza-dir); skipped.")
         return
     for way in ways:
         tools = ["gawah", "gawah --distinct"]
+        tools += ["gawah, connected components"] if clustering and way == "both" else []
         tools += ["splink-names"] if splink and way == "both" else []
         spec = {"dataset": "gaza", "args": [way, str(directory)]}
         rows = [(tool, child({**spec, "tool": tool})) for tool in tools]
@@ -847,17 +867,17 @@ def run_synthetic(records: int, seed: int) -> None:
     )
 
 
-def run_pakistani(seeds: list[int]) -> None:
+def run_pakistani(seeds: list[int], clustering: bool = False) -> None:
+    tools = ["gawah"] + (["gawah, connected components"] if clustering else [])
     for seed in seeds:
         spec = {
             "dataset": "pakistani",
             "args": [seed],
-            "tool": "gawah",
             "kinds": {"urdu-latin": ("urdu", "latin")},
         }
         print_table(
             f"Generated Pakistani lists (hospital, party, press, families), seed {seed}",
-            [("gawah", child(spec))],
+            [(tool, child({**spec, "tool": tool})) for tool in tools],
             ["urdu-latin", "within"],
         )
 
@@ -906,6 +926,12 @@ def main(argv: list[str]) -> None:
     sy.add_argument("--seed", type=int, default=7)
     pk = sub.add_parser("pakistani", help="generated Pakistani lists (real_lists.py)")
     pk.add_argument("--seeds", type=int, nargs="+", default=[4])
+    for sp in (g, pk):
+        sp.add_argument(
+            "--clustering",
+            action="store_true",
+            help="also the same scores clustered as connected components",
+        )
     ar = sub.add_parser("arab", help="generated Arab releases (real_lists.py)")
     ar.add_argument("--seeds", type=int, nargs="+", default=[4])
     ar.add_argument("--only", choices=list(ARAB_WAYS), action="append")
@@ -929,13 +955,14 @@ def main(argv: list[str]) -> None:
             getattr(args, "only", None) or list(GAZA_WAYS),
             getattr(args, "splink", True),
             Path(args.gaza_dir).resolve(),
+            getattr(args, "clustering", False),
         )
     if args.command in ("febrl", "all"):
         run_febrl()
     if args.command in ("synthetic", "all"):
         run_synthetic(getattr(args, "records", 20_000), getattr(args, "seed", 7))
     if args.command in ("pakistani", "all"):
-        run_pakistani(args.seeds)
+        run_pakistani(args.seeds, getattr(args, "clustering", False))
     if args.command in ("arab", "all"):
         run_arab(
             args.seeds,
