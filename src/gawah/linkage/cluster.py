@@ -123,9 +123,16 @@ class _Groups:
         self.forbidden: dict[int, set[int]] = {}
         self.constraints = constraints
         self.summary: dict[int, _Summary] = {}
+        self.forbid(cannot)
+
+    def forbid(self, cannot: Iterable[tuple[int, int]]) -> None:
+        """Keep the groups of each pair apart from now on (a pair already joined stays)."""
         for a, b in cannot:
-            self.forbidden.setdefault(a, set()).add(b)
-            self.forbidden.setdefault(b, set()).add(a)
+            ra, rb = self.find(a), self.find(b)
+            if ra == rb:
+                continue
+            self.forbidden.setdefault(ra, set()).update(self.members.get(rb, {rb}))
+            self.forbidden.setdefault(rb, set()).update(self.members.get(ra, {ra}))
 
     def find(self, x: int) -> int:
         root = x
@@ -206,12 +213,15 @@ def cluster_pairs(
         An integer array: records with equal labels are one person.
     """
     decisions = decisions or {}
-    cannot = [p for p, same in decisions.items() if not same]
-    cannot += [p for p in conflicts if p not in decisions]
-    groups = _Groups(n_records, cannot, constraints)
+    groups = _Groups(
+        n_records, [p for p, same in decisions.items() if not same], constraints
+    )
     for (a, b), same in sorted(decisions.items()):
         if same:
             groups.union(a, b, None, force=True)
+    # The model's conflicts bind only after the reviewers' "same person":
+    # a reviewer who joined A to B and B to C has overruled the model's A-C.
+    groups.forbid(p for p in conflicts if p not in decisions)
     strong = pairs[pairs["match_probability"] >= threshold]
     left = strong["unique_id_l"].to_numpy()
     right = strong["unique_id_r"].to_numpy()

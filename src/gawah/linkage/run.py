@@ -74,6 +74,16 @@ def reports_frame(ws: Workspace) -> pd.DataFrame:
         if _value(getattr(report, "date_precision", None)) not in (None, "day"):
             row["date"] = None  # "Mar 2031" is not the 1st of March
         row["national_id"] = ids.get(report.report_id, (None, None))[0]
+        # A list's date of birth, kept as an extra column by the registry.
+        extra = report.extra or {}
+        row["dob"] = next(
+            (
+                extra[k]
+                for k in ("dob", "date_of_birth", "date of birth")
+                if extra.get(k)
+            ),
+            None,
+        )
         row["list"] = sources.get(report.source_id, report.source_id)
         row["source_id"] = report.source_id
         row["key"] = report.report_id

@@ -37,6 +37,9 @@ _ALIASES: dict[str, str] = {
     "surname": "family_name", "caste": "family_name", "father": "father_name",
     "s o": "father_name", "father name": "father_name", "fathers name": "father_name",
     "father s name": "father_name", "urdu name": "name_urdu", "نام": "name_urdu",
+    # The name in its own script, whatever the script: Urdu or Arabic.
+    "name native": "name_urdu", "native name": "name_urdu", "name arabic": "name_urdu",
+    "arabic name": "name_urdu", "الاسم": "name_urdu", "اسم": "name_urdu",
     "gender": "sex", "condition": "status", "outcome": "status",
     "date of incident": "date",
     "uc": "union_council",

@@ -20,6 +20,25 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Letters only Urdu writes, and letters only Arabic writes (Urdu has its own
+# yeh, kaf and heh, and no teh marbuta or hamza seats on alef).
+_URDU_ONLY = frozenset("ٹڈڑںےیکہھگپچژ")
+_ARABIC_ONLY = frozenset("ةىيكأإؤ")
+
+
+def native_lang(text: object) -> str:
+    """``ar`` for a name written in Arabic, ``ur`` otherwise (Urdu, or unknown).
+
+    Arabic names are set in a Naskh face, Urdu ones in Nastaliq; a name shows
+    which it is by letters the other script does not use.
+    """
+    letters = set(str(text or ""))
+    if letters & _URDU_ONLY:
+        return "ur"
+    return "ar" if letters & _ARABIC_ONLY else "ur"
+
+
+ENV.filters["native_lang"] = native_lang
 ENV.globals["Right"] = Right
 ENV.globals["CSRF_FIELD"] = CSRF_FIELD
 
