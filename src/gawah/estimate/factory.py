@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import Any
 
 from gawah.errors import UserInputError
+from gawah.estimate.checks import Checked
 from gawah.estimate.result import Estimator
 
 __all__ = ["DEFAULT_METHOD", "METHODS", "build_estimator"]
@@ -42,6 +43,9 @@ def build_estimator(
     progress: bool = False,
 ) -> Estimator:
     """The estimator ``method`` names, with the shared defaults.
+
+    Its results carry the warnings of :mod:`gawah.estimate.checks` beside the
+    method's own.
 
     Args:
         method: one of :data:`METHODS`.
@@ -83,5 +87,4 @@ def build_estimator(
     if method == "lcmcr":
         kwargs["progress"] = progress
         kwargs.update({k: v for k, v in sampler.items() if v is not None})
-    estimator: Estimator = cls(**kwargs)
-    return estimator
+    return Checked(cls(**kwargs))
