@@ -94,3 +94,23 @@ def test_cli_json_carries_the_warnings(tmp_path: Path) -> None:
     assert any("only 53 people" in w for w in payload["warnings"])
     shown = CliRunner().invoke(app, ["estimate", str(path), "--method", "chao"])
     assert "only 53 people" in " ".join(shown.output.split())
+
+
+def test_below_chao_lower_bound_is_flagged() -> None:
+    """A Petersen-type estimate below Chao's bound under heterogeneity is flagged."""
+    from gawah.testing.mse import simulate_captures
+
+    sim = simulate_captures(
+        2000,
+        class_weights=[0.3, 0.7],
+        capture_probs=[[0.05, 0.08, 0.06, 0.10], [0.35, 0.45, 0.40, 0.50]],
+        seed=3,
+    )
+    caps = sim.captures
+    result = build_estimator("loglinear", model="M0").fit(caps)
+    pats = caps.patterns.sum(axis=1)
+    f1, f2 = caps.counts[pats == 1].sum(), caps.counts[pats == 2].sum()
+    floor = caps.n_observed + f1 * f1 / (2 * f2)
+    assert result.estimate is not None
+    assert result.estimate < floor  # M0 ignores the hard-to-record class
+    assert any("below Chao's lower bound" in w for w in result.warnings)

@@ -17,6 +17,10 @@ tuned on the reference datasets:
 * an estimate within 1% of the number seen: the method saw (almost) nobody
   unseen, which negative list dependence or heterogeneity also produce;
 * an upper end more than ten times the number seen: the data barely bound it;
+* an estimate below Chao's (1987) lower bound ``n + f1^2 / (2 f2)``, which
+  holds under any heterogeneity: a sign the model ignores it;
+* log-linear models with 10% or more of the weight whose estimates differ by
+  more than 25%: model choice matters more than the interval shows;
 * a list whose people are 95% or more on another list: it looks like a release
   (a copy or an extract) of that list, not an independent source.
 """
@@ -93,6 +97,30 @@ def result_warnings(captures: CaptureHistories, result: MSEResult) -> list[str]:
             "the method finds (almost) nobody unseen. Lists that avoid each other, "
             "or people no list can reach, produce this too; do not read it as "
             "complete documentation"
+        )
+    pats = captures.patterns.sum(axis=1)
+    f1 = int(captures.counts[pats == 1].sum())
+    f2 = int(captures.counts[pats == 2].sum())
+    if result.method != "chao" and f2 > 0:
+        floor = n + f1 * f1 / (2.0 * f2)
+        if result.estimate < floor:
+            out.append(
+                f"the estimate ({result.estimate:,.0f}) is below Chao's lower bound "
+                f"({floor:,.0f}), which holds however capture varies from person to "
+                "person: the model likely misses people who are hard to record "
+                "on every list"
+            )
+    top = result.diagnostics.get("top_models") or []
+    weighty = [
+        float(m["estimate"])
+        for m in top
+        if m.get("estimate") is not None and float(m.get("weight") or 0) >= 0.1
+    ]
+    if len(weighty) > 1 and max(weighty) > 1.25 * min(weighty):
+        out.append(
+            f"models that fit about as well disagree: {min(weighty):,.0f} to "
+            f"{max(weighty):,.0f}. The choice of model moves the number more than "
+            "the interval shows"
         )
     if result.upper is not None and result.upper > 10 * n:
         out.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -42,6 +42,46 @@ def _captures_from_workspace(
     with Workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
         frame = capture_histories(ws, incident=incident, status=status)
     return CaptureHistories.from_frame(frame)
+
+
+def _with_linkage_doubt(
+    home: Path | None,
+    estimator: Any,
+    incident: str | None,
+    status: str | None,
+    n_draws: int,
+    seed: int | None,
+) -> MSEResult:
+    from gawah.estimate.linkage_doubt import with_linkage_doubt
+    from gawah.workspace import Workspace
+
+    with Workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
+        out = with_linkage_doubt(
+            ws,
+            estimator,
+            incident=incident,
+            status=status,
+            n_draws=n_draws,
+            seed=12345 if seed is None else seed,
+        )
+    return out.combined
+
+
+def _render_doubt(result: MSEResult) -> None:
+    draws = result.diagnostics.get("linkage_draws")
+    if result.refused:
+        _out.print(
+            f"With linkage doubt ({draws} clusterings): no estimate: {result.reason}"
+        )
+    else:
+        assert result.estimate is not None
+        _out.print(
+            f"With linkage doubt ({draws} plausible clusterings): "
+            f"[bold]{result.estimate:,.0f}[/] ({result.level:.0%} interval "
+            f"{result.lower:,.0f} to {result.upper:,.0f})"
+        )
+    for warning in result.warnings:
+        _out.print(f"[yellow]Warning:[/] {warning}")
 
 
 def _render(result: MSEResult, seconds: float) -> None:
@@ -165,6 +205,15 @@ def estimate(
         int | None,
         typer.Option("--draws", help="LCMCR: draws of N kept per chain (at first)."),
     ] = None,
+    linkage_draws: Annotated[
+        int,
+        typer.Option(
+            "--linkage-draws",
+            help="Workspace: also estimate over this many plausible clusterings "
+            "drawn from the review band, and show the interval with linkage doubt.",
+            min=0,
+        ),
+    ] = 0,
 ) -> None:
     """Estimate the total number of victims, seen and unseen, from overlapping lists."""
     estimator = build_estimator(
@@ -178,9 +227,11 @@ def estimate(
         draws=draws,
         progress=not as_json,
     )
-    if file is not None and (incident is not None or status is not None):
+    if file is not None and (
+        incident is not None or status is not None or linkage_draws
+    ):
         raise UserInputError(
-            "--incident and --status select from a workspace, not a FILE"
+            "--incident, --status and --linkage-draws work on a workspace, not a FILE"
         )
     captures = (
         CaptureHistories.from_csv(file)
@@ -196,6 +247,11 @@ def estimate(
         ):
             result = estimator.fit(captures)
     seconds = time.perf_counter() - start
+    doubt = (
+        _with_linkage_doubt(home, estimator, incident, status, linkage_draws, seed)
+        if linkage_draws
+        else None
+    )
     if plot is not None:
         from gawah.estimate.plots import plot_estimate
 
@@ -219,9 +275,13 @@ def estimate(
         payload["warnings"] = data["warnings"]
         payload["seconds"] = round(seconds, 4)
         payload["diagnostics"] = data["diagnostics"]
+        if doubt is not None:
+            payload["with_linkage_doubt"] = doubt.to_dict()
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     _render(result, seconds)
+    if doubt is not None:
+        _render_doubt(doubt)
     if plot is not None:
         _out.print(f"Figure written to {plot}")
 

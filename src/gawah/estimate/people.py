@@ -37,6 +37,7 @@ __all__ = [
     "capture_histories",
     "category_of",
     "documented",
+    "documented_each",
     "table_of",
 ]
 
@@ -102,7 +103,11 @@ def _stratum(field: str, value: str) -> str:
 
 
 def documented(
-    ws: Any, incident: str | None = None, strata: Sequence[str] = ()
+    ws: Any,
+    incident: str | None = None,
+    strata: Sequence[str] = (),
+    *,
+    assignment: Mapping[str, str] | None = None,
 ) -> Documented:
     """The persons (or, before linkage, reports) of one incident (None: all).
 
@@ -110,11 +115,44 @@ def documented(
         ws: an open workspace, or its database connection.
         incident: an incident id; None takes every report.
         strata: report fields whose commonest value each person carries.
+        assignment: report id -> person id to use instead of the recorded
+            persons (a plausible alternative clustering; see
+            :mod:`gawah.estimate.linkage_doubt`).
 
     Raises:
         UserInputError: a stratum is not a report field.
     """
-    from gawah.registry import iter_reports, list_sources, persons_with_reports
+    from gawah.registry import persons_with_reports
+
+    reports, names = _read(ws, incident, strata)
+    if assignment is None:
+        clusters = [
+            (p.person_id, p.report_ids) for p in persons_with_reports(_conn(ws))
+        ]
+    else:
+        clusters = _clusters(assignment)
+    return _build(reports, names, clusters, strata)
+
+
+def documented_each(
+    ws: Any, incident: str | None, assignments: Sequence[Mapping[str, str]]
+) -> list[Documented]:
+    """:func:`documented` under each of several clusterings, reading reports once."""
+    reports, names = _read(ws, incident, ())
+    return [_build(reports, names, _clusters(a), ()) for a in assignments]
+
+
+def _clusters(assignment: Mapping[str, str]) -> list[tuple[str, tuple[str, ...]]]:
+    grouped: dict[str, list[str]] = {}
+    for report_id, person in sorted(assignment.items()):
+        grouped.setdefault(person, []).append(report_id)
+    return sorted((p, tuple(r)) for p, r in grouped.items())
+
+
+def _read(
+    ws: Any, incident: str | None, strata: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    from gawah.registry import iter_reports, list_sources
 
     conn = _conn(ws)
     names = {s.source_id: list_name(s.name) for s in list_sources(conn)}
@@ -124,13 +162,21 @@ def documented(
             raise UserInputError(
                 f"unknown stratum {field!r}: use a report field such as district"
             )
-    clusters = persons_with_reports(conn)
+    return reports, names
+
+
+def _build(
+    reports: Mapping[str, Any],
+    names: Mapping[str, str],
+    clusters: Sequence[tuple[str, Sequence[str]]],
+    strata: Sequence[str],
+) -> Documented:
     linked = bool(clusters)
     groups = (
         [
-            (p.person_id, members)
-            for p in clusters
-            if (members := [reports[r] for r in p.report_ids if r in reports])
+            (person, members)
+            for person, ids in clusters
+            if (members := [reports[r] for r in ids if r in reports])
         ]
         if linked
         else [(r.report_id, [r]) for r in reports.values()]
