@@ -97,7 +97,7 @@ def test_cli_json_carries_the_warnings(tmp_path: Path) -> None:
 
 
 def test_below_chao_lower_bound_is_flagged() -> None:
-    """A Petersen-type estimate below Chao's bound under heterogeneity is flagged."""
+    """An M0 interval wholly below Chao's bound under heterogeneity is flagged."""
     from gawah.testing.mse import simulate_captures
 
     sim = simulate_captures(
@@ -110,7 +110,26 @@ def test_below_chao_lower_bound_is_flagged() -> None:
     result = build_estimator("loglinear", model="M0").fit(caps)
     pats = caps.patterns.sum(axis=1)
     f1, f2 = caps.counts[pats == 1].sum(), caps.counts[pats == 2].sum()
-    floor = caps.n_observed + f1 * f1 / (2 * f2)
-    assert result.estimate is not None
-    assert result.estimate < floor  # M0 ignores the hard-to-record class
-    assert any("below Chao's lower bound" in w for w in result.warnings)
+    floor = caps.n_observed + 0.75 * f1 * f1 / (2 * f2)
+    assert result.upper is not None
+    assert result.upper < floor  # M0 ignores the hard-to-record class
+    assert any("below Chao's" in w for w in result.warnings)
+
+
+def test_heterogeneity_test_flags_frailty_not_independence() -> None:
+    """Darroch's likelihood-ratio test fires on strong heterogeneity, not on independent lists."""
+    from gawah.testing.mse import simulate_captures
+
+    frail = simulate_captures(
+        3000,
+        class_weights=[0.5, 0.5],
+        capture_probs=[[0.08, 0.1, 0.07, 0.09, 0.1], [0.5, 0.6, 0.55, 0.5, 0.6]],
+        seed=11,
+    ).captures
+    plain = _independent()
+    said = build_estimator("stepwise").fit(frail).warnings
+    assert any("capture heterogeneity" in w for w in said)
+    assert not any(
+        "capture heterogeneity" in w
+        for w in build_estimator("stepwise").fit(plain).warnings
+    )

@@ -17,8 +17,12 @@ tuned on the reference datasets:
 * an estimate within 1% of the number seen: the method saw (almost) nobody
   unseen, which negative list dependence or heterogeneity also produce;
 * an upper end more than ten times the number seen: the data barely bound it;
-* an estimate below Chao's (1987) lower bound ``n + f1^2 / (2 f2)``, which
-  holds under any heterogeneity: a sign the model ignores it;
+* an interval wholly below Chao's (1987) lower bound
+  ``n + (t - 1) / t * f1^2 / (2 f2)`` (t lists), which holds under any
+  heterogeneity: a sign the model ignores it;
+* no log-linear model with 20% or more of the evidence (BIC or AIC weight);
+* heterogeneity detected by a likelihood-ratio test of Darroch's Mth against
+  Mt (p < 0.05);
 * log-linear models with 10% or more of the weight whose estimates differ by
   more than 25%: model choice matters more than the interval shows;
 * a list whose people are 95% or more on another list: it looks like a release
@@ -101,14 +105,15 @@ def result_warnings(captures: CaptureHistories, result: MSEResult) -> list[str]:
     pats = captures.patterns.sum(axis=1)
     f1 = int(captures.counts[pats == 1].sum())
     f2 = int(captures.counts[pats == 2].sum())
-    if result.method != "chao" and f2 > 0:
-        floor = n + f1 * f1 / (2.0 * f2)
-        if result.estimate < floor:
+    if result.method != "chao" and f2 > 0 and result.upper is not None:
+        t = captures.n_lists
+        floor = n + (t - 1) / t * f1 * f1 / (2.0 * f2)
+        if result.upper < floor:
             out.append(
-                f"the estimate ({result.estimate:,.0f}) is below Chao's lower bound "
-                f"({floor:,.0f}), which holds however capture varies from person to "
-                "person: the model likely misses people who are hard to record "
-                "on every list"
+                f"the whole interval (up to {result.upper:,.0f}) is below Chao's "
+                f"lower bound ({floor:,.0f}), which holds however capture varies "
+                "from person to person: the model likely misses people who are "
+                "hard to record on every list"
             )
     top = result.diagnostics.get("top_models") or []
     weighty = [
@@ -116,6 +121,21 @@ def result_warnings(captures: CaptureHistories, result: MSEResult) -> list[str]:
         for m in top
         if m.get("estimate") is not None and float(m.get("weight") or 0) >= 0.1
     ]
+    hetero = _heterogeneity(captures)
+    if hetero is not None:
+        out.append(
+            f"the lists show capture heterogeneity (a likelihood-ratio test of "
+            f"model Mth Darroch against Mt gives p = {hetero[1]:.1g}; Mth Darroch "
+            f"estimates {hetero[0]:,.0f}). Heterogeneity pulls estimates down: "
+            "people hard to record on every list may be missing from this one too"
+        )
+    best = max((float(m.get("weight") or 0) for m in top), default=1.0)
+    if top and best < 0.2:
+        out.append(
+            f"no model stands out: the best carries only {best:.0%} of the "
+            "evidence, so the number rests on a choice the data barely make "
+            "(compare --average and the other methods)"
+        )
     if len(weighty) > 1 and max(weighty) > 1.25 * min(weighty):
         out.append(
             f"models that fit about as well disagree: {min(weighty):,.0f} to "
@@ -128,6 +148,32 @@ def result_warnings(captures: CaptureHistories, result: MSEResult) -> list[str]:
             "seen: the data barely bound how many were never recorded"
         )
     return out
+
+
+def _heterogeneity(captures: CaptureHistories) -> tuple[float, float] | None:
+    """(Mth Darroch estimate, p-value of Mt against it) when the test rejects Mt.
+
+    Darroch et al. (1993) add one term for the number of lists a person is on
+    (k^2 / 2) to the independence model Mt; its deviance drop is a 1-df
+    likelihood-ratio test of homogeneous capture (as in Rcapture).
+    """
+    if captures.n_lists < 3:
+        return None
+    from statistics import NormalDist
+
+    from gawah.estimate.loglinear import LogLinearMSE
+
+    plain = LogLinearMSE(model="Mt").fit(captures)
+    darroch = LogLinearMSE(model="Mth Darroch").fit(captures)
+    if plain.refused or darroch.refused or darroch.estimate is None:
+        return None
+    drop = float(plain.diagnostics["deviance"]) - float(darroch.diagnostics["deviance"])
+    if drop <= 0:
+        return None
+    p_value = 2.0 * (1.0 - NormalDist().cdf(drop**0.5))  # chi-square, 1 df
+    if p_value >= 0.05:
+        return None
+    return float(darroch.estimate), p_value
 
 
 def with_warnings(result: MSEResult, extra: list[str]) -> MSEResult:
