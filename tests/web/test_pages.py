@@ -213,6 +213,8 @@ class TestPersonDashboardEstimates:
             "missing",
         ]
         assert sum(p["count"] for p in e["patterns"]) == e["documented"]
+        assert [m["method"] for m in e["methods"]] == ["loglinear", "stepwise", "chao"]
+        assert e["methods"][0] == e["estimate"]  # the default is the first column
         assert client.get("/estimates").status_code == 200
 
 

@@ -19,7 +19,7 @@ from gawah.estimate.result import Estimator, MSEResult
 if TYPE_CHECKING:
     from gawah.estimate.chao import ChaoLowerBound
     from gawah.estimate.dga import DGA
-    from gawah.estimate.factory import build_estimator
+    from gawah.estimate.factory import DEFAULT_METHOD, METHODS, build_estimator
     from gawah.estimate.lcmcr import LCMCR
     from gawah.estimate.loglinear import LogLinearMSE
     from gawah.estimate.people import (
@@ -44,6 +44,8 @@ _LAZY = {
     "StepwiseMSE": "gawah.estimate.stepwise",
     "StratifiedMSE": "gawah.estimate.stratified",
     "StratifiedResult": "gawah.estimate.stratified",
+    "DEFAULT_METHOD": "gawah.estimate.factory",
+    "METHODS": "gawah.estimate.factory",
     "build_estimator": "gawah.estimate.factory",
     "CATEGORIES": "gawah.estimate.people",
     "Documented": "gawah.estimate.people",
@@ -64,8 +66,10 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CATEGORIES",
+    "DEFAULT_METHOD",
     "DGA",
     "LCMCR",
+    "METHODS",
     "CaptureHistories",
     "ChaoLowerBound",
     "Documented",

@@ -95,10 +95,17 @@ def estimator(method: str) -> Any:
     return build_estimator(method)
 
 
-def estimate(caps: Any, method: str = "loglinear") -> tuple[EstimateView | None, Any]:
-    """Fit (cached by the capture digest); returns the view and the raw result."""
+def estimate(caps: Any, method: str | None = None) -> tuple[EstimateView | None, Any]:
+    """Fit (cached by the capture digest); returns the view and the raw result.
+
+    ``method`` None is the default method of :func:`gawah.estimate.build_estimator`.
+    """
     if caps is None:
         return None, None
+    if method is None:
+        from gawah.estimate import DEFAULT_METHOD
+
+        method = DEFAULT_METHOD
     key = (caps.digest(), method)
     with _lock:
         if key in _cache:
