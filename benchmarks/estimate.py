@@ -7,7 +7,7 @@ over one chain per core run in threads, then the wall time of a default fit
 (4 chains) and dga model averaging on the five-list sets, each beside the R
 figure stored in REFERENCE.json. The load average is printed first.
 
-    uv run python benchmarks/estimate.py [--input ../shared/datasets/mse]
+    uv run python benchmarks/estimate.py [--input tests/data/mse]
 
 Timings on a shared machine are noisy: each figure is the best of ``--repeat``.
 """
@@ -25,9 +25,7 @@ from gawah.estimate import CaptureHistories
 from gawah.estimate.dga import DGA
 from gawah.estimate.lcmcr import LCMCR
 
-_DEFAULT_INPUT = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "mse"
-)
+_DEFAULT_INPUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "mse"
 
 
 def _best(repeat: int, run: Any, clock: Any = time.perf_counter) -> tuple[float, Any]:

@@ -2,8 +2,8 @@
 
 Usage: ``uv run python benchmarks/validate_estimation.py [--skip-six]``
 
-Reads the reference datasets and ``REFERENCE.json`` from ``../shared/datasets/mse``
-beside the clone (real data, never copied into the repository). The output is
+Reads the reference datasets and ``REFERENCE.json`` from ``tests/data/mse``
+(published aggregate tables; provenance in its README). The output is
 the body of ``docs/validation/estimation.md``. It also prints the largest
 relative deviation per method and the wall time of each model search.
 """
@@ -20,7 +20,7 @@ from typing import Any
 from gawah.estimate import CaptureHistories, LogLinearMSE, MSEResult, StepwiseMSE
 from gawah.estimate._standard import STANDARD_MODELS
 
-MSE_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "mse"
+MSE_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "mse"
 
 
 def _rel(ours: float | None, theirs: Any) -> float | None:

@@ -1,8 +1,8 @@
 """Shared fixtures for the estimation tests.
 
-The reference datasets and the R packages' numbers live outside the repository
-(real data is never copied in): ``../shared/datasets/mse`` beside the clone.
-Tests that need them skip with a clear reason when the folder is absent.
+The reference datasets (published aggregate capture tables, no personal data)
+and the R packages' numbers live in ``tests/data/mse`` with their provenance
+(``tests/data/mse/README.md``), so no test skips on a fresh clone.
 """
 
 from __future__ import annotations
@@ -16,21 +16,13 @@ import pytest
 
 from gawah.estimate import CaptureHistories
 
-MSE_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "mse"
+MSE_DIR = Path(__file__).resolve().parents[1] / "data" / "mse"
 REFERENCE_JSON = MSE_DIR / "REFERENCE.json"
-
-
-def _require_shared() -> None:
-    if not REFERENCE_JSON.exists():
-        pytest.skip(
-            f"reference datasets not found at {MSE_DIR.resolve()} (sibling of the clone)"
-        )
 
 
 @pytest.fixture(scope="session")
 def reference() -> dict[str, Any]:
     """REFERENCE.json: what the R packages returned on every dataset."""
-    _require_shared()
     data: dict[str, Any] = json.loads(REFERENCE_JSON.read_text(encoding="utf-8"))
     return data
 
@@ -40,7 +32,6 @@ def load_dataset() -> Any:
     """Function loading a reference dataset by name as CaptureHistories."""
 
     def load(name: str) -> CaptureHistories:
-        _require_shared()
         return CaptureHistories.from_csv(MSE_DIR / f"{name}.csv")
 
     return load

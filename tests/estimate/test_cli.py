@@ -24,6 +24,7 @@ KEYS = {
     "seed",
     "seconds",
     "diagnostics",
+    "warnings",
 }
 
 

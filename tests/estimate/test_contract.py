@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,3 +145,29 @@ def test_fewer_than_two_lists_rejected() -> None:
     """A capture table with one list is rejected before any estimator sees it."""
     with pytest.raises(UserInputError, match="at least 2 lists"):
         CaptureHistories(("only",), np.array([[1]]), np.array([5]))
+
+
+_DATASETS = sorted(
+    p.stem for p in (Path(__file__).resolve().parents[1] / "data" / "mse").glob("*.csv")
+)
+
+
+@pytest.mark.parametrize("name", sorted(_DETERMINISTIC))
+def test_every_refusal_on_the_reference_data_says_why(
+    name: str, load_dataset: Any
+) -> None:
+    """On all 14 reference datasets, a method gives a number or a reason, never neither."""
+    assert len(_DATASETS) == 14
+    for dataset in _DATASETS:
+        caps = load_dataset(dataset)
+        if name == "petersen":
+            caps = caps.drop_list(caps.lists[-1])
+            while caps.n_lists > 2:
+                caps = caps.drop_list(caps.lists[-1])
+        if name.startswith("loglinear-") and "Mth" not in name and caps.n_lists > 4:
+            continue  # searches over 5+ lists take minutes: test_reference_* has them
+        result = ALL[name]().fit(caps)
+        assert result.refused or result.estimate is not None
+        if result.refused:
+            assert result.reason, dataset
+            assert len(result.reason) > 20, (dataset, result.reason)

@@ -52,10 +52,10 @@ def _r_summary(ref: dict[str, Any]) -> tuple[float, float, float]:
 
 
 def _check_against_r(name: str, reference: Any, load_dataset: Any) -> None:
-    # 8 chains of R's length: a chain occasionally wanders into a low-N region
-    # for a few thousand sweeps (Kosovo: 1 chain in 4), which moves the 2.5%
-    # quantile of a short run by 5-8%; 80,000 draws average that out.
-    result = LCMCR(chains=8).fit(load_dataset(name))
+    # The default settings, as a user gets them: 4 chains of R's length, which
+    # go on sampling (up to 4x) until R-hat and ESS hold. R answers these
+    # stably (mc_stable), so a refusal is a failure.
+    result = LCMCR().fit(load_dataset(name))
     assert not result.refused, result.reason
     median, lower, upper = _r_summary(reference[name]["lcmcr"])
     assert result.estimate == pytest.approx(median, rel=0.03)
@@ -67,6 +67,7 @@ def _check_against_r(name: str, reference: Any, load_dataset: Any) -> None:
 def _small(**kw: Any) -> LCMCR:
     settings = {"burnin": 500, "samples": 300, "thinning": 2, "chains": 2, "seed": 3}
     settings.update(kw)
+    settings.setdefault("max_samples", settings["samples"])
     return LCMCR(**settings)
 
 
@@ -137,6 +138,37 @@ class TestBehaviour:
         assert result.refused
         assert "effective draws" in (result.reason or "")
         assert result.draws is not None
+
+    def test_one_chain_is_a_user_error(self, load_dataset: Any) -> None:
+        """One chain cannot show non-convergence, so it is not allowed."""
+        from gawah.errors import UserInputError
+
+        with pytest.raises(UserInputError, match="2 chains"):
+            LCMCR(chains=1).fit(load_dataset("madigan_york_3list"))
+
+    def test_keeps_sampling_until_ess_is_met(self, load_dataset: Any) -> None:
+        """Short rounds go on (same chains, more draws) until the target ESS holds."""
+        data = load_dataset("madigan_york_5list")
+        capped = _small(samples=100, target_ess=10**6).fit(data)
+        grown = _small(samples=100, max_samples=2000, target_ess=120).fit(data)
+        assert capped.draws is not None
+        assert grown.draws is not None
+        assert capped.draws.size == 2 * 100
+        assert 2 * 100 < grown.draws.size <= 2 * 2000
+        assert grown.diagnostics["ess"] >= 120
+        assert grown.diagnostics["settings"]["rounds"] > 1
+        # continuing a chain keeps its first draws: the first round is unchanged
+        first = grown.draws.reshape(2, -1)[:, :100]
+        assert np.array_equal(first, capped.draws.reshape(2, -1))
+
+    def test_cap_reached_is_a_warning(self, load_dataset: Any) -> None:
+        """Stopping at the cap short of the target ESS is said in the warnings."""
+        result = _small(samples=100, max_samples=200, target_ess=10**6).fit(
+            load_dataset("madigan_york_5list")
+        )
+        assert result.diagnostics["settings"]["rounds"] == 2
+        assert any("reached its cap" in w for w in result.warnings)
+        assert any("effective draws" in w for w in result.warnings)
 
     def test_two_lists_are_refused(self) -> None:
         """With two lists the model is not identified and no number is given."""

@@ -1,4 +1,4 @@
-"""Log-linear estimates against Rcapture 1.4-4 (numbers in shared REFERENCE.json).
+"""Log-linear estimates against Rcapture 1.4-4 (numbers in tests/data/mse/REFERENCE.json).
 
 Tolerances from the issue: point estimates within 0.5% of Rcapture for the same
 model, interval ends within 1%, and the same model chosen by BIC.

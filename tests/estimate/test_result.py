@@ -64,3 +64,36 @@ class TestResult:
         )
         assert result.estimate is None
         assert result.lower is None
+        assert "no finite estimate" in (result.reason or "")
+
+    def test_a_refusal_without_a_reason_cannot_be_built(self) -> None:
+        """No number and no reason is a programming error, caught at construction."""
+        caps = _caps()
+        with pytest.raises(ValueError, match="reason"):
+            MSEResult.fitted(
+                caps,
+                estimate=None,
+                lower=None,
+                upper=None,
+                method="x",
+                model=None,
+                level=0.95,
+                seed=None,
+            )
+
+    def test_warnings_are_top_level_in_json(self) -> None:
+        """Warnings sit in the JSON's top-level list as well as in the diagnostics."""
+        caps = _caps()
+        result = MSEResult.fitted(
+            caps,
+            estimate=float(caps.n_observed + 5),
+            lower=float(caps.n_observed),
+            upper=float(caps.n_observed + 9),
+            method="x",
+            model=None,
+            level=0.95,
+            seed=None,
+            diagnostics={"warnings": ["sparse cells"]},
+        )
+        assert result.warnings == ("sparse cells",)
+        assert result.to_dict()["warnings"] == ["sparse cells"]

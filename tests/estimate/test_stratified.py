@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from gawah.errors import UserInputError
+from gawah.estimate import CaptureHistories, MSEResult
 from gawah.estimate.chao import ChaoLowerBound
 from gawah.estimate.dga import DGA
 from gawah.estimate.stratified import StratifiedMSE
@@ -57,6 +58,25 @@ class TestStratified:
         assert combined.estimate == pytest.approx(total)
         assert combined.lower < total < combined.upper  # type: ignore[operator]
 
+    def test_refused_replicates_widen_the_interval(self) -> None:
+        """Bootstrap replicates that refuse count against the interval, never dropped."""
+        plain = StratifiedMSE(ChaoLowerBound(), "district", n_boot=200).fit(_frame())
+        some = StratifiedMSE(_Refusing(0.01), "district", n_boot=200).fit(_frame())
+        refused = some.combined.diagnostics["bootstrap_refusals"]
+        assert 0 < refused <= 5
+        assert any(
+            "bootstrap replicates gave no estimate" in w for w in some.combined.warnings
+        )
+        assert some.combined.estimate == plain.combined.estimate
+        assert some.combined.lower <= plain.combined.lower  # type: ignore[operator]
+        assert some.combined.upper > plain.combined.upper  # type: ignore[operator]
+
+    def test_many_refused_replicates_refuse_the_total(self) -> None:
+        """When more than the tail's share of replicates refuse, there is no interval."""
+        many = StratifiedMSE(_Refusing(0.2), "district", n_boot=100).fit(_frame())
+        assert many.combined.refused
+        assert "bootstrap replicates gave no estimate" in (many.combined.reason or "")
+
     def test_thin_stratum_warns(self) -> None:
         """A stratum where only two lists recorded anyone is flagged in the diagnostics."""
         frame = _frame()
@@ -85,3 +105,17 @@ class TestStratified:
         """Naming a stratum column that does not exist is the user's mistake."""
         with pytest.raises(UserInputError, match="stratum"):
             StratifiedMSE(DGA(), "province").fit(_frame())
+
+
+class _Refusing:
+    """Chao's bound, refusing a given share of resampled tables (by their digest)."""
+
+    def __init__(self, share: float) -> None:
+        self.share = share
+        self.inner = ChaoLowerBound()
+
+    def fit(self, captures: CaptureHistories) -> MSEResult:
+        result = self.inner.fit(captures)
+        if int(captures.digest()[:8], 16) / 16**8 < self.share:
+            return MSEResult.refusal(captures, method="chao", reason="test refusal")
+        return result

@@ -178,6 +178,30 @@ class TestPersonDashboardEstimates:
         assert "<svg" in page
         assert "Dr. Saima" in page
 
+    def test_dashboard_figure_is_the_cli_figure(
+        self, client: TestClient, home: Path
+    ) -> None:
+        """`gawah estimate --home --incident --status killed` prints the dashboard's number."""
+        import json
+
+        from typer.testing import CliRunner
+
+        from gawah.cli import app
+
+        mint(client, "viewer")
+        d = client.get("/api/dashboard").json()
+        shown = d["estimate"]
+        assert shown is not None
+        args = ["estimate", "--home", str(home), "--incident", d["incident_id"]]
+        result = CliRunner().invoke(app, [*args, "--status", "killed", "--json"])
+        assert result.exit_code == 0, result.output
+        cli = json.loads(result.stdout)
+        for key in ("estimate", "lower", "upper", "n_observed", "method", "model"):
+            assert cli[key] == shown[key], key
+        assert cli["lists"] == shown["lists"]
+        assert cli["warnings"] == shown["warnings"]
+        assert cli["n_observed"] == d["documented"]
+
     def test_estimates_strata(self, client: TestClient) -> None:
         """The estimates page gives the overlap table and one row per status stratum."""
         mint(client, "viewer")
@@ -189,6 +213,8 @@ class TestPersonDashboardEstimates:
             "missing",
         ]
         assert sum(p["count"] for p in e["patterns"]) == e["documented"]
+        assert [m["method"] for m in e["methods"]] == ["loglinear", "stepwise", "chao"]
+        assert e["methods"][0] == e["estimate"]  # the default is the first column
         assert client.get("/estimates").status_code == 200
 
 

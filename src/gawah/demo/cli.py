@@ -92,9 +92,14 @@ def demo_claims(incident_id: str) -> list[Any]:
 def prepare(home: Path) -> tuple[DemoSummary, str]:
     """Build, link, claim and estimate; return the summary and the admin password."""
     from gawah.claims import list_claims, record_claims
+    from gawah.estimate import (
+        CaptureHistories,
+        build_estimator,
+        documented,
+        table_of,
+    )
     from gawah.linkage import link_workspace
     from gawah.web._backend import Backend
-    from gawah.web._numbers import captures, documented, estimate
     from gawah.web.accounts import add_user
     from gawah.web.auth import Role
     from gawah.workspace import Workspace
@@ -111,18 +116,23 @@ def prepare(home: Path) -> tuple[DemoSummary, str]:
             )
         if not list_claims(ws.conn, summary.incident_id):
             record_claims(ws, demo_claims(summary.incident_id))
-        doc = documented(ws.conn, summary.incident_id)
-        view, _ = estimate(captures(doc, "killed"))
-    if view is not None and view.estimate is not None:
+        doc = documented(ws, summary.incident_id)
+    # The dashboard's path: the same table and estimator as
+    # `gawah estimate --home H --incident ID --status killed`.
+    caps = CaptureHistories.from_frame(table_of(doc, "killed"))
+    view = build_estimator().fit(caps)
+    if view.estimate is not None:
         _out.print(
             f"killed: {doc.count('killed')} documented; estimated "
             f"[bold]{view.estimate:,.0f}[/] ({view.level:.0%} interval "
             f"{view.lower or 0:,.0f} to {view.upper or 0:,.0f}, {view.method})"
         )
-    elif view is not None:
+    else:
         _out.print(
             f"killed: {doc.count('killed')} documented; no estimate: {view.reason}"
         )
+    for warning in view.warnings:
+        _out.print(f"[yellow]warning:[/] {warning}")
     backend = Backend(home=home)
     try:
         password = add_user(backend, DEMO_ADMIN, Role.ADMIN, None, by="gawah demo")

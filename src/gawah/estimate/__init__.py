@@ -19,8 +19,18 @@ from gawah.estimate.result import Estimator, MSEResult
 if TYPE_CHECKING:
     from gawah.estimate.chao import ChaoLowerBound
     from gawah.estimate.dga import DGA
+    from gawah.estimate.factory import DEFAULT_METHOD, METHODS, build_estimator
     from gawah.estimate.lcmcr import LCMCR
     from gawah.estimate.loglinear import LogLinearMSE
+    from gawah.estimate.people import (
+        CATEGORIES,
+        Documented,
+        PersonRow,
+        capture_histories,
+        category_of,
+        documented,
+        table_of,
+    )
     from gawah.estimate.petersen import PetersenMSE
     from gawah.estimate.stepwise import StepwiseMSE
     from gawah.estimate.stratified import StratifiedMSE, StratifiedResult
@@ -34,6 +44,16 @@ _LAZY = {
     "StepwiseMSE": "gawah.estimate.stepwise",
     "StratifiedMSE": "gawah.estimate.stratified",
     "StratifiedResult": "gawah.estimate.stratified",
+    "DEFAULT_METHOD": "gawah.estimate.factory",
+    "METHODS": "gawah.estimate.factory",
+    "build_estimator": "gawah.estimate.factory",
+    "CATEGORIES": "gawah.estimate.people",
+    "Documented": "gawah.estimate.people",
+    "PersonRow": "gawah.estimate.people",
+    "capture_histories": "gawah.estimate.people",
+    "category_of": "gawah.estimate.people",
+    "documented": "gawah.estimate.people",
+    "table_of": "gawah.estimate.people",
 }
 
 
@@ -45,15 +65,25 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CATEGORIES",
+    "DEFAULT_METHOD",
     "DGA",
     "LCMCR",
+    "METHODS",
     "CaptureHistories",
     "ChaoLowerBound",
+    "Documented",
     "Estimator",
     "LogLinearMSE",
     "MSEResult",
+    "PersonRow",
     "PetersenMSE",
     "StepwiseMSE",
     "StratifiedMSE",
     "StratifiedResult",
+    "build_estimator",
+    "capture_histories",
+    "category_of",
+    "documented",
+    "table_of",
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,85 +20,68 @@ from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.result import Estimator, MSEResult
+from gawah.estimate.factory import BAYESIAN, DEFAULT_METHOD, METHODS, build_estimator
+from gawah.estimate.result import MSEResult
 
 __all__ = ["METHODS", "build_estimator", "register"]
-
-METHODS = ("loglinear", "stepwise", "lcmcr", "dga", "chao", "petersen")
-_BAYES = {
-    "lcmcr": ("gawah.estimate.lcmcr", "LCMCR"),
-    "dga": ("gawah.estimate.dga", "DGA"),
-}
 
 _out = terminal_console()
 
 
-def build_estimator(
-    method: str,
-    *,
-    model: str | None = None,
-    criterion: str = "bic",
-    average: bool = False,
-    seed: int | None = None,
-    progress: bool = False,
-) -> Estimator:
-    """The estimator ``gawah estimate --method`` means, with the CLI's settings."""
-    if method not in METHODS:
-        raise UserInputError(
-            f"unknown method {method!r}; choose one of {', '.join(METHODS)}"
-        )
-    if model is not None and method != "loglinear":
-        raise UserInputError("--model applies to --method loglinear only")
-    if average and method != "loglinear":
-        raise UserInputError("--average applies to --method loglinear only")
-    if method == "loglinear":
-        from gawah.estimate.loglinear import LogLinearMSE
-
-        return LogLinearMSE(
-            model=model, criterion=criterion, average=average, seed=seed
-        )
-    if method == "stepwise":
-        from gawah.estimate.stepwise import StepwiseMSE
-
-        return StepwiseMSE(seed=seed)
-    if method == "chao":
-        from gawah.estimate.chao import ChaoLowerBound
-
-        return ChaoLowerBound(seed=seed)
-    if method == "petersen":
-        from gawah.estimate.petersen import PetersenMSE
-
-        return PetersenMSE(seed=seed)
-    module_name, class_name = _BAYES[method]
-    try:
-        cls = getattr(import_module(module_name), class_name)
-    except (ImportError, AttributeError) as exc:
-        raise UserInputError(f"method {method} is not available in this build") from exc
-    kwargs: dict[str, Any] = {}
-    if seed is not None:
-        kwargs["seed"] = seed
-    if method == "lcmcr":
-        kwargs["progress"] = progress
-    estimator: Estimator = cls(**kwargs)
-    return estimator
-
-
-def _captures_from_workspace(home: Path | None) -> CaptureHistories:
-    """Capture histories of the persons linkage found in a workspace.
+def _captures_from_workspace(
+    home: Path | None, incident: str | None, status: str | None
+) -> CaptureHistories:
+    """Capture histories of the linked persons of a workspace (the dashboard's table).
 
     Imported here, not at module level, so ``gawah estimate FILE.csv`` never pays
-    for opening workspaces or loading the linkage stack.
+    for opening workspaces or loading the registry.
     """
-    from gawah.linkage import capture_histories
+    from gawah.estimate.people import capture_histories
     from gawah.workspace import Workspace
 
     with Workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
-        frame = capture_histories(ws)
-    if frame is None or frame.empty or int(frame["count"].sum()) == 0:
-        raise UserInputError(
-            "the workspace has no linked persons yet: run `gawah link` first"
-        )
+        frame = capture_histories(ws, incident=incident, status=status)
     return CaptureHistories.from_frame(frame)
+
+
+def _with_linkage_doubt(
+    home: Path | None,
+    estimator: Any,
+    incident: str | None,
+    status: str | None,
+    n_draws: int,
+    seed: int | None,
+) -> MSEResult:
+    from gawah.estimate.linkage_doubt import with_linkage_doubt
+    from gawah.workspace import Workspace
+
+    with Workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
+        out = with_linkage_doubt(
+            ws,
+            estimator,
+            incident=incident,
+            status=status,
+            n_draws=n_draws,
+            seed=12345 if seed is None else seed,
+        )
+    return out.combined
+
+
+def _render_doubt(result: MSEResult) -> None:
+    draws = result.diagnostics.get("linkage_draws")
+    if result.refused:
+        _out.print(
+            f"With linkage doubt ({draws} clusterings): no estimate: {result.reason}"
+        )
+    else:
+        assert result.estimate is not None
+        _out.print(
+            f"With linkage doubt ({draws} plausible clusterings): "
+            f"[bold]{result.estimate:,.0f}[/] ({result.level:.0%} interval "
+            f"{result.lower:,.0f} to {result.upper:,.0f})"
+        )
+    for warning in result.warnings:
+        _out.print(f"[yellow]Warning:[/] {warning}")
 
 
 def _render(result: MSEResult, seconds: float) -> None:
@@ -129,6 +111,8 @@ def _render(result: MSEResult, seconds: float) -> None:
         table.add_row("seed", str(result.seed))
     table.add_row("seconds", f"{seconds:.2f}")
     _out.print(table)
+    for warning in result.warnings:
+        _out.print(f"[yellow]Warning:[/] {warning}")
     single = result.diagnostics.get("single_model")
     if isinstance(single, dict) and single.get("estimate") is not None:
         _out.print(
@@ -171,7 +155,7 @@ def estimate(
     ] = None,
     method: Annotated[
         str, typer.Option("--method", help=f"One of: {', '.join(METHODS)}.")
-    ] = "loglinear",
+    ] = DEFAULT_METHOD,
     model: Annotated[
         str | None,
         typer.Option(
@@ -198,25 +182,64 @@ def estimate(
         Path | None,
         typer.Option("--home", help="Workspace folder (used when no FILE is given)."),
     ] = None,
+    incident: Annotated[
+        str | None,
+        typer.Option("--incident", help="Only this incident's reports (workspace)."),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only persons whose gravest status is killed, injured, detained "
+            "or missing (workspace).",
+        ),
+    ] = None,
+    chains: Annotated[
+        int | None,
+        typer.Option("--chains", help="LCMCR: independent chains (at least 2)."),
+    ] = None,
+    burnin: Annotated[
+        int | None, typer.Option("--burnin", help="LCMCR: burn-in sweeps per chain.")
+    ] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option("--draws", help="LCMCR: draws of N kept per chain (at first)."),
+    ] = None,
+    linkage_draws: Annotated[
+        int,
+        typer.Option(
+            "--linkage-draws",
+            help="Workspace: also estimate over this many plausible clusterings "
+            "drawn from the review band, and show the interval with linkage doubt.",
+            min=0,
+        ),
+    ] = 0,
 ) -> None:
     """Estimate the total number of victims, seen and unseen, from overlapping lists."""
-    if criterion not in ("bic", "aic"):
-        raise UserInputError(f"--criterion must be bic or aic, not {criterion!r}")
-    captures = (
-        CaptureHistories.from_csv(file)
-        if file is not None
-        else _captures_from_workspace(home)
-    )
     estimator = build_estimator(
         method,
         model=model,
         criterion=criterion,
         average=average,
         seed=seed,
+        chains=chains,
+        burnin=burnin,
+        draws=draws,
         progress=not as_json,
     )
+    if file is not None and (
+        incident is not None or status is not None or linkage_draws
+    ):
+        raise UserInputError(
+            "--incident, --status and --linkage-draws work on a workspace, not a FILE"
+        )
+    captures = (
+        CaptureHistories.from_csv(file)
+        if file is not None
+        else _captures_from_workspace(home, incident, status)
+    )
     start = time.perf_counter()
-    if as_json or method in _BAYES:  # the Bayesian samplers draw their own progress
+    if as_json or method in BAYESIAN:  # the Bayesian samplers draw their own progress
         result = estimator.fit(captures)
     else:
         with terminal_console(stderr=True).status(
@@ -224,6 +247,11 @@ def estimate(
         ):
             result = estimator.fit(captures)
     seconds = time.perf_counter() - start
+    doubt = (
+        _with_linkage_doubt(home, estimator, incident, status, linkage_draws, seed)
+        if linkage_draws
+        else None
+    )
     if plot is not None:
         from gawah.estimate.plots import plot_estimate
 
@@ -244,11 +272,16 @@ def estimate(
                 "seed",
             )
         }
+        payload["warnings"] = data["warnings"]
         payload["seconds"] = round(seconds, 4)
         payload["diagnostics"] = data["diagnostics"]
+        if doubt is not None:
+            payload["with_linkage_doubt"] = doubt.to_dict()
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     _render(result, seconds)
+    if doubt is not None:
+        _render_doubt(doubt)
     if plot is not None:
         _out.print(f"Figure written to {plot}")
 

@@ -18,6 +18,7 @@ disagreement between them is visible (split R-hat) instead of silent.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -105,16 +106,22 @@ class LCMCR:
         b_alpha: rate of the Gamma prior on alpha.
         burnin: sweeps discarded per chain (after a 500-sweep warm-up with
             alpha fixed at 0.3 / K, and a relabelling by class size).
-        samples: draws of N kept per chain.
+        samples: draws of N kept per chain in the first round.
         thinning: sweeps between kept draws.
-        chains: independent chains; R-hat needs at least 2.
+        chains: independent chains (at least 2: R-hat compares them).
         seed: seeds every chain (``numpy.random.SeedSequence(seed).spawn``).
         level: probability of the central credible interval.
-        max_rhat: above this split R-hat the chains disagree and ``fit``
-            refuses, because the number would depend on the seed.
-        min_ess: below this effective sample size (all chains together) the
-            2.5% and 97.5% quantiles rest on a handful of independent draws
-            and ``fit`` refuses; below 4 x ``min_ess`` it warns.
+        max_rhat: above this split R-hat the chains disagree. Sampling goes
+            on (every chain continues, another ``samples`` draws a round) until
+            R-hat and ESS are met or ``max_samples`` is reached; if the chains
+            still disagree then, ``fit`` refuses, because the number would
+            depend on the seed.
+        min_ess: below this effective sample size (all chains together) at
+            the cap, the 2.5% and 97.5% quantiles rest on a handful of
+            independent draws and ``fit`` refuses.
+        target_ess: sampling continues until the ESS reaches this (and R-hat
+            is met); a result short of it at the cap carries a warning.
+        max_samples: the cap on draws kept per chain (None: 4 x ``samples``).
         n_jobs: chains run in parallel threads (the kernel releases the GIL);
             ``None`` uses one thread per CPU core, up to ``chains``. Draws do
             not depend on it.
@@ -135,6 +142,8 @@ class LCMCR:
         level: float = 0.95,
         max_rhat: float = 1.1,
         min_ess: float = 100.0,
+        target_ess: float = 400.0,
+        max_samples: int | None = None,
         n_jobs: int | None = None,
         progress: bool = False,
         kernel: str = "numba",
@@ -150,6 +159,8 @@ class LCMCR:
         self.level = level
         self.max_rhat = max_rhat
         self.min_ess = min_ess
+        self.target_ess = target_ess
+        self.max_samples = max_samples
         self.n_jobs = n_jobs
         self.progress = progress
         self.kernel = kernel
@@ -161,8 +172,15 @@ class LCMCR:
             raise UserInputError("the Gamma prior on alpha needs a_alpha, b_alpha > 0")
         if self.burnin < 0 or self.samples < 1 or self.thinning < 1:
             raise UserInputError("burnin >= 0, samples >= 1 and thinning >= 1 needed")
-        if self.chains < 1 or (self.n_jobs is not None and self.n_jobs < 1):
-            raise UserInputError("chains and n_jobs must be at least 1")
+        if self.chains < 2:
+            raise UserInputError(
+                "LCMCR needs at least 2 chains: with one, nobody can tell whether "
+                "the sampler converged (R-hat compares chains)"
+            )
+        if self.n_jobs is not None and self.n_jobs < 1:
+            raise UserInputError("n_jobs must be at least 1")
+        if self.max_samples is not None and self.max_samples < self.samples:
+            raise UserInputError("max_samples must be at least samples")
         check_level(self.level)
         if self.kernel not in ("numba", "numpy"):
             raise UserInputError("kernel must be 'numba' or 'numpy'")
@@ -178,6 +196,8 @@ class LCMCR:
             "samples": int(self.samples),
             "thinning": int(self.thinning),
             "chains": int(self.chains),
+            "max_samples": self._cap(),
+            "target_ess": float(self.target_ess),
             "warmup": _WARMUP,
             "n0_cap": f"20 x n_observed ({20 * captures.n_observed})",
             "kernel": self.kernel,
@@ -201,86 +221,86 @@ class LCMCR:
         patterns = np.ascontiguousarray(canonical.patterns, dtype=np.int64)
         freqs = np.ascontiguousarray(canonical.counts, dtype=np.int64)
         started = time.perf_counter()
-        draws, alphas = self._sample(patterns, freqs)
+        draws, alphas, rounds = self._sample(patterns, freqs)
         seconds = time.perf_counter() - started
+        settings["rounds"] = rounds
         return self._summarise(captures, draws, alphas, seconds, settings, model)
+
+    @staticmethod
+    def _keep(
+        runs: list[_Chain],
+        draws: np.ndarray,
+        alphas: np.ndarray,
+        at: int,
+        count: int,
+        advance: Callable[[int], None],
+        c: int,
+    ) -> None:
+        runs[c].keep(draws[c], alphas[c], at, count, advance)
+
+    def _cap(self) -> int:
+        """Draws kept per chain at most (the stated cap)."""
+        if self.max_samples is not None:
+            return int(self.max_samples)
+        return 4 * int(self.samples)
+
+    def _met(self, draws: np.ndarray) -> bool:
+        rhat = split_rhat(draws)
+        ess = effective_sample_size(draws)
+        return bool(
+            np.isfinite(rhat)
+            and rhat <= self.max_rhat
+            and np.isfinite(ess)
+            and ess >= self.target_ess
+        )
 
     # ------------------------------------------------------------------ sampling
     def _sample(
         self, patterns: np.ndarray, freqs: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Run every chain a round of ``samples`` draws at a time until R-hat/ESS hold."""
         chains = int(self.chains)
         seeds = np.random.SeedSequence(int(self.seed)).spawn(chains)
-        draws = np.zeros((chains, int(self.samples)), dtype=np.int64)
-        alphas = np.zeros((chains, int(self.samples)))
-        per_chain = _WARMUP + int(self.burnin) + int(self.samples) * int(self.thinning)
-        with Progress(disable=not self.progress, transient=True) as bar:
-            task = bar.add_task("LCMCR sampling", total=chains * per_chain)
-
-            def run(c: int) -> None:
-                self._run_chain(
-                    np.random.default_rng(seeds[c]),
-                    patterns,
-                    freqs,
-                    draws[c],
-                    alphas[c],
-                    lambda n: bar.advance(task, n),
-                )
-
-            jobs = self.n_jobs if self.n_jobs is not None else os.cpu_count() or 1
-            jobs = min(int(jobs), chains)
-            if jobs > 1:
-                with ThreadPoolExecutor(max_workers=jobs) as pool:
-                    list(pool.map(run, range(chains)))
-            else:
-                for c in range(chains):
-                    run(c)
-        return draws, alphas
-
-    def _run_chain(
-        self,
-        rng: np.random.Generator,
-        patterns: np.ndarray,
-        freqs: np.ndarray,
-        out_n: np.ndarray,
-        out_alpha: np.ndarray,
-        advance: Callable[[int], None],
-    ) -> None:
-        kernel = sweeps_numba if self.kernel == "numba" else sweeps_numpy
-        k_max = int(self.K)
-        state = _initial_state(rng, patterns, freqs, k_max, _WARMUP_ALPHA / k_max)
-        cap = 20 * int(freqs.sum())
-        a, b = float(self.a_alpha), float(self.b_alpha)
-        nothing_n = np.zeros(1, dtype=np.int64)
-        nothing_a = np.zeros(1)
-
-        def sweep(
-            n: int, thin: int, update_alpha: bool, on: Any, oa: Any, at: int
-        ) -> None:
-            kernel(
-                rng, patterns, freqs, state.log_nu, state.lam1, state.lam0,
-                state.count_mk, state.count0_k, state.scalars, state.n0_box,
-                a, b, cap, update_alpha, n, thin, on, oa, at,
-            )  # fmt: skip
-            advance(n)
-
-        # 1 - warm-up with alpha fixed, then relabel classes by size
-        sweep(_WARMUP, _WARMUP + 1, False, nothing_n, nothing_a, 0)
-        state.permute_classes()
-        # 2 - burn-in
-        done = 0
-        while done < self.burnin:
-            n = min(_CHUNK, int(self.burnin) - done)
-            sweep(n, n + 1, True, nothing_n, nothing_a, 0)
-            done += n
-        # 3 - kept draws, every `thinning` sweeps
+        step, cap = int(self.samples), self._cap()
+        draws = np.zeros((chains, cap), dtype=np.int64)
+        alphas = np.zeros((chains, cap))
+        runs = [
+            _Chain(self, np.random.default_rng(seeds[c]), patterns, freqs)
+            for c in range(chains)
+        ]
+        jobs = self.n_jobs if self.n_jobs is not None else os.cpu_count() or 1
+        jobs = min(int(jobs), chains)
         thin = int(self.thinning)
-        per_chunk = max(1, _CHUNK // thin)
-        kept = 0
-        while kept < self.samples:
-            n_keep = min(per_chunk, int(self.samples) - kept)
-            sweep(n_keep * thin, thin, True, out_n, out_alpha, kept)
-            kept += n_keep
+        kept, rounds = 0, 0
+        with Progress(disable=not self.progress, transient=True) as bar:
+            total = chains * (_WARMUP + int(self.burnin) + step * thin)
+            task = bar.add_task("LCMCR sampling", total=total)
+
+            def each(work: Callable[[int], None]) -> None:
+                if jobs > 1:
+                    with ThreadPoolExecutor(max_workers=jobs) as pool:
+                        list(pool.map(work, range(chains)))
+                else:
+                    for c in range(chains):
+                        work(c)
+
+            def advance(n: int) -> None:
+                bar.advance(task, n)
+
+            each(lambda c: runs[c].start(advance))
+            while kept < cap:
+                n = min(step, cap - kept)
+                if rounds:
+                    total += chains * n * thin
+                    bar.update(task, total=total)
+                each(
+                    functools.partial(self._keep, runs, draws, alphas, kept, n, advance)
+                )
+                kept += n
+                rounds += 1
+                if self._met(draws[:, :kept]):
+                    break
+        return draws[:, :kept], alphas[:, :kept], rounds
 
     # ------------------------------------------------------------------ summary
     def _summarise(
@@ -296,18 +316,25 @@ class LCMCR:
         pooled = draws.reshape(-1).astype(float)
         tail = (1.0 - self.level) / 2.0
         lower, median, upper = np.quantile(pooled, [tail, 0.5, 1.0 - tail])
-        rhat = split_rhat(draws) if draws.shape[0] > 1 else float("nan")
+        rhat = split_rhat(draws)
         ess = effective_sample_size(draws)
         cap_n = 21 * n_obs
         at_cap = float(np.mean(pooled >= 0.99 * cap_n))
+        kept = int(draws.shape[1])
         sweeps = draws.shape[0] * (
-            _WARMUP + int(self.burnin) + int(self.samples) * int(self.thinning)
+            _WARMUP + int(self.burnin) + kept * int(self.thinning)
         )
         warnings: list[str] = []
-        if np.isfinite(ess) and ess < 4 * self.min_ess:
+        if kept >= self._cap() and not self._met(draws):
+            warnings.append(
+                f"the sampler reached its cap of {kept:,} draws per chain before "
+                f"R-hat <= {self.max_rhat} and {self.target_ess:,.0f} effective "
+                f"draws were both met (R-hat {rhat:.3f}, {ess:,.0f} effective draws)"
+            )
+        if np.isfinite(ess) and ess < self.target_ess:
             warnings.append(
                 f"only {ess:,.0f} effective draws: the interval ends carry Monte "
-                "Carlo error; longer chains would firm them up"
+                "Carlo error; longer chains (--draws) would firm them up"
             )
         if at_cap > 0.01:
             warnings.append(
@@ -331,20 +358,27 @@ class LCMCR:
         estimate: float | None = float(median)
         low: float | None = float(lower)
         high: float | None = float(upper)
-        if np.isfinite(rhat) and rhat > self.max_rhat:
+        if not np.isfinite(rhat) or not np.isfinite(ess):
             estimate = low = high = None
             diagnostics["reason"] = (
-                f"the sampler's chains disagree (split R-hat {rhat:.2f} > "
-                f"{self.max_rhat}; chain medians "
+                f"too few draws ({kept} per chain) to check that the chains "
+                "converged: keep at least 4 draws per chain (--draws)"
+            )
+        elif rhat > self.max_rhat:
+            estimate = low = high = None
+            diagnostics["reason"] = (
+                f"the sampler's chains disagree after {kept:,} draws per chain "
+                f"(split R-hat {rhat:.2f} > {self.max_rhat}; chain medians "
                 + ", ".join(f"{m:,.0f}" for m in diagnostics["chain_medians"])
                 + "): the number would depend on the random seed. Run longer "
                 "chains or use another method"
             )
-        elif np.isfinite(ess) and ess < self.min_ess:
+        elif ess < self.min_ess:
             estimate = low = high = None
             diagnostics["reason"] = (
                 f"the chains mix too slowly: only {ess:,.0f} effective draws of N "
-                f"(fewer than {self.min_ess:,.0f}), so the interval would rest on "
+                f"after {kept:,} draws per chain (fewer than {self.min_ess:,.0f}), "
+                "so the interval would rest on "
                 "a handful of independent values. Run longer chains or use "
                 "another method"
             )
@@ -362,6 +396,75 @@ class LCMCR:
             diagnostics=diagnostics,
             draws=pooled,
         )
+
+
+class _Chain:
+    """One Gibbs chain that can be continued: started once, then kept in rounds."""
+
+    def __init__(
+        self,
+        model: LCMCR,
+        rng: np.random.Generator,
+        patterns: np.ndarray,
+        freqs: np.ndarray,
+    ) -> None:
+        self.kernel = sweeps_numba if model.kernel == "numba" else sweeps_numpy
+        self.rng = rng
+        self.patterns = patterns
+        self.freqs = freqs
+        k_max = int(model.K)
+        self.state = _initial_state(rng, patterns, freqs, k_max, _WARMUP_ALPHA / k_max)
+        self.cap = 20 * int(freqs.sum())
+        self.a, self.b = float(model.a_alpha), float(model.b_alpha)
+        self.burnin = int(model.burnin)
+        self.thinning = int(model.thinning)
+
+    def _sweep(
+        self,
+        n: int,
+        thin: int,
+        update_alpha: bool,
+        out_n: np.ndarray,
+        out_a: np.ndarray,
+        at: int,
+        advance: Callable[[int], None],
+    ) -> None:
+        state = self.state
+        self.kernel(
+            self.rng, self.patterns, self.freqs, state.log_nu, state.lam1, state.lam0,
+            state.count_mk, state.count0_k, state.scalars, state.n0_box,
+            self.a, self.b, self.cap, update_alpha, n, thin, out_n, out_a, at,
+        )  # fmt: skip
+        advance(n)
+
+    def start(self, advance: Callable[[int], None]) -> None:
+        """Warm-up with alpha fixed, relabel classes by size, then burn in."""
+        nothing_n = np.zeros(1, dtype=np.int64)
+        nothing_a = np.zeros(1)
+        self._sweep(_WARMUP, _WARMUP + 1, False, nothing_n, nothing_a, 0, advance)
+        self.state.permute_classes()
+        done = 0
+        while done < self.burnin:
+            n = min(_CHUNK, self.burnin - done)
+            self._sweep(n, n + 1, True, nothing_n, nothing_a, 0, advance)
+            done += n
+
+    def keep(
+        self,
+        out_n: np.ndarray,
+        out_alpha: np.ndarray,
+        at: int,
+        count: int,
+        advance: Callable[[int], None],
+    ) -> None:
+        """Keep ``count`` more draws, every ``thinning`` sweeps, from index ``at``."""
+        thin = self.thinning
+        per_chunk = max(1, _CHUNK // thin)
+        kept = 0
+        while kept < count:
+            n_keep = min(per_chunk, count - kept)
+            self._sweep(n_keep * thin, thin, True, out_n, out_alpha, at + kept, advance)
+            kept += n_keep
 
 
 # ---------------------------------------------------------------- diagnostics

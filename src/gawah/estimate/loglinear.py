@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri  # not scipy.stats: 1.4 s to import
 
 from gawah.errors import UserInputError
 from gawah.estimate._glm import fit_poisson_batch, single_blas_thread
@@ -405,7 +405,7 @@ def _mata(
     parts: list[tuple[float, float, float, float]], ws: np.ndarray, n: int, level: float
 ) -> tuple[float, float]:
     """MATA interval ends from per-model intervals mapped to log-normals of N - n."""
-    z = norm.ppf(0.5 + level / 2)
+    z = float(ndtri(0.5 + level / 2))
     mus, sds = [], []
     for _, _est, lo, hi in parts:
         lo_u = max(lo - n, 1e-9)
@@ -416,10 +416,7 @@ def _mata(
     sd = np.array(sds)
 
     def tail(v: float, target: float) -> float:
-        return (
-            float(np.dot(ws, norm.cdf((math.log(max(v - n, 1e-12)) - mu) / sd)))
-            - target
-        )
+        return float(np.dot(ws, ndtr((math.log(max(v - n, 1e-12)) - mu) / sd))) - target
 
     alpha = (1 - level) / 2
     lo_bracket = n + math.exp(float((mu - 10 * sd).min()))

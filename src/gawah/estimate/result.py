@@ -11,7 +11,12 @@ Contract (the same for every method):
   estimate (no overlap between lists, the MLE does not exist, the sampler did
   not converge...), ``fit`` returns a result whose ``estimate``, ``lower`` and
   ``upper`` are ``None`` and whose ``diagnostics["reason"]`` says why, in one
-  sentence a documenter can read. Code that prefers an exception calls
+  sentence a documenter can read. A result without a number and without a
+  reason cannot be built; a NaN or infinite estimate becomes a refusal that
+  says so.
+* **Warnings** (Monte Carlo error, sparse cells, estimates at a boundary...)
+  are plain sentences in ``diagnostics["warnings"]``, shown as the top-level
+  ``warnings`` list of the JSON and by every view of the number. Code that prefers an exception calls
   :meth:`MSEResult.raise_if_refused`, which raises
   :class:`gawah.errors.NotEstimable` carrying that reason.
 * Settings that make no sense (an unknown model name, a level outside (0, 1))
@@ -101,6 +106,18 @@ class MSEResult:
     draws: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        diagnostics = dict(self.diagnostics)
+        if _opt_float(self.estimate) is None and not diagnostics.get("reason"):
+            if self.estimate is None:
+                raise ValueError("a refusal needs a reason (diagnostics['reason'])")
+            # A NaN or infinite estimate is not a number anyone may quote.
+            diagnostics["reason"] = (
+                f"the fit gave no finite estimate ({self.estimate}): the model "
+                "cannot describe these lists; try another method"
+            )
+            object.__setattr__(self, "lower", None)
+            object.__setattr__(self, "upper", None)
+        object.__setattr__(self, "diagnostics", diagnostics)
         object.__setattr__(self, "estimate", _opt_float(self.estimate))
         object.__setattr__(self, "lower", _opt_float(self.lower))
         object.__setattr__(self, "upper", _opt_float(self.upper))
@@ -193,6 +210,11 @@ class MSEResult:
         return None if reason is None else str(reason)
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """Plain sentences a reader must see beside the number (may be empty)."""
+        return tuple(str(w) for w in self.diagnostics.get("warnings") or ())
+
+    @property
     def interval(self) -> tuple[float | None, float | None]:
         """``(lower, upper)`` at ``level``."""
         return (self.lower, self.upper)
@@ -245,6 +267,7 @@ class MSEResult:
             "model": self.model,
             "seed": self.seed,
             "input_digest": self.input_digest,
+            "warnings": list(self.warnings),
             "diagnostics": _plain(dict(self.diagnostics)),
         }
         if self.draws is not None:

@@ -156,19 +156,38 @@ class StratifiedMSE:
             draws = _sum_draws([r.draws for r in results.values()], rng)  # type: ignore[misc]
             diag["combination"] = "sum of posterior draws"
             estimate = float(np.median(draws))
+            lower, upper = np.quantile(draws, [tail, 1.0 - tail])
+            keep: np.ndarray | None = draws
         else:
             draws = self._bootstrap(captures, rng)
             diag["combination"] = f"percentile bootstrap ({self.n_boot} replicates)"
-            diag["bootstrap_refusals"] = int(np.isnan(draws).sum())
-            draws = draws[~np.isnan(draws)]
+            refused_boot = int(np.isnan(draws).sum())
+            diag["bootstrap_refusals"] = refused_boot
             estimate = float(sum(r.estimate or 0.0 for r in results.values()))
-        if draws.size == 0:
-            diag["reason"] = "every bootstrap replicate was refused"
-            return MSEResult(
-                estimate=None, lower=None, upper=None, diagnostics=diag, **common
-            )
-        lower, upper = np.quantile(draws, [tail, 1.0 - tail])
-        keep = draws if diag["combination"].startswith("sum") else None
+            keep = None
+            # A refused replicate is counted against the interval, never dropped:
+            # as the least it could be (nobody unseen) for the lower end, and as
+            # unbounded for the upper end. Dropping them would narrow the interval.
+            low_side = np.where(np.isnan(draws), float(n_obs), draws)
+            high_side = np.where(np.isnan(draws), np.inf, draws)
+            lower = float(np.quantile(low_side, tail))
+            with np.errstate(invalid="ignore"):
+                upper = float(np.quantile(high_side, 1.0 - tail))
+            if not np.isfinite(upper):
+                diag["reason"] = (
+                    f"{refused_boot} of {draws.size} bootstrap replicates gave no "
+                    f"estimate (about {tail:.1%} or more): the data do not bound the "
+                    "upper end of the interval, so no total is given"
+                )
+                return MSEResult(
+                    estimate=None, lower=None, upper=None, diagnostics=diag, **common
+                )
+            if refused_boot:
+                warnings.append(
+                    f"{refused_boot} of {draws.size} bootstrap replicates gave no "
+                    "estimate; they count against the interval (as nobody unseen "
+                    "at the lower end, as unbounded at the upper end), which widens it"
+                )
         return MSEResult(
             estimate=estimate,
             lower=float(lower),
@@ -191,11 +210,10 @@ class StratifiedMSE:
                 resampled = CaptureHistories(
                     table.lists, table.patterns[keep], counts[keep]
                 )
+                if np.isnan(totals[b]):
+                    continue  # keep drawing, so replicate b+1 sees the same stream
                 est = self.estimator.fit(resampled).estimate
-                if est is None:
-                    totals[b] = np.nan
-                    break
-                totals[b] += est
+                totals[b] = np.nan if est is None else totals[b] + est
         return totals
 
 

@@ -10,10 +10,8 @@ table multiple systems estimation needs.
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +19,6 @@ import pandas as pd
 
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
-from gawah.linkage.gazetteer import lookup
 from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
 from gawah.linkage.projection import LINK_RAN
 from gawah.linkage.review import decisions, explain
@@ -176,61 +173,15 @@ def _printer(progress: bool):  # type: ignore[no-untyped-def]
     return lambda message: console.print(f"[dim]link:[/] {message}")
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "list"
-
-
 def capture_histories(ws: Workspace, strata: Sequence[str] = ()) -> pd.DataFrame:
     """The capture-history table of the linked persons: who is on which list.
 
-    One row per distinct pattern (and stratum): ``in_<source>`` 0/1 columns,
-    ``count`` persons. A person's stratum value is the commonest non-empty
-    value among their reports (ties: alphabetical); districts are read
-    through the gazetteer, so spellings of one district are one stratum.
-
-    Args:
-        ws: the open workspace (after :func:`link_workspace`).
-        strata: report fields to stratify by (``district``, ``sex``, ...).
+    Kept for callers of the linkage API; the one implementation (with
+    ``incident`` and ``status``) is :func:`gawah.estimate.people.capture_histories`.
 
     Raises:
         UserInputError: no linked persons yet, or an unknown stratum field.
     """
-    persons = person_of_report(ws.conn)
-    if not persons:
-        raise UserInputError(
-            "the workspace has no linked persons yet: run `gawah link` first"
-        )
-    sources = {s.source_id: _slug(s.name) for s in list_sources(ws.conn)}
-    lists = sorted(set(sources.values()))
-    rows: dict[str, dict[str, object]] = {}
-    values: dict[str, dict[str, Counter[str]]] = {}
-    for report in list_reports(ws.conn):
-        pid = persons.get(report.report_id)
-        if pid is None:
-            continue
-        row = rows.setdefault(pid, dict.fromkeys((f"in_{x}" for x in lists), 0))
-        row[f"in_{sources.get(report.source_id, _slug(report.source_id))}"] = 1
-        for s in strata:
-            if not hasattr(report, s):
-                raise UserInputError(
-                    f"unknown stratum {s!r}: use a report field such as district"
-                )
-            v = str(_value(getattr(report, s)) or "")
-            if s == "district" and v:
-                entry = lookup(
-                    v
-                )  # "Pindi", "راولپنڈی" and "Rawalpindi" are one stratum
-                v = entry.district if entry else v
-            if v:
-                values.setdefault(pid, {}).setdefault(s, Counter())[v] += 1
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    for s in strata:
-        table[s] = [
-            min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            if (c := values.get(p, {}).get(s))
-            else ""
-            for p in table.index
-        ]
-    keys = [*strata, *(f"in_{x}" for x in lists)]
-    out = table.groupby(keys, as_index=False).size().rename(columns={"size": "count"})
-    return out.sort_values(keys, ascending=False).reset_index(drop=True)
+    from gawah.estimate import capture_histories as histories
+
+    return histories(ws, strata=strata)

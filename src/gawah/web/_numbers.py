@@ -3,28 +3,43 @@
 Documented counts are *persons* (linked clusters of reports) when linkage has
 run, else reports (and the page says so). A person's status is the gravest any
 source reports (killed > missing > detained > injured), so no one is counted
-twice within an incident. Estimates come from :mod:`gawah.estimate` over the
-capture histories of those persons; a refusal is shown as a refusal.
+twice within an incident. Who is documented and their capture histories come
+from :mod:`gawah.estimate.people`, the estimator from
+:func:`gawah.estimate.factory.build_estimator`: the same path as
+``gawah estimate --home --incident --status``. A refusal is shown as a refusal.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from gawah.errors import GawahError
-from gawah.web._domains import domain_attr
+from gawah.estimate import (
+    CATEGORIES,
+    Documented,
+    PersonRow,
+    category_of,
+    documented,
+    table_of,
+)
 
-#: Dashboard categories and the registry statuses each one counts.
-CATEGORIES: dict[str, frozenset[str]] = {
-    "killed": frozenset({"killed", "found_dead"}),
-    "injured": frozenset({"injured"}),
-    "detained": frozenset({"arrested_held", "arrested_released"}),
-    "missing": frozenset({"missing"}),
-}
+__all__ = [
+    "CATEGORIES",
+    "CLAIM_CATEGORY",
+    "METHODS",
+    "Documented",
+    "EstimateView",
+    "PersonRow",
+    "captures",
+    "category_of",
+    "documented",
+    "estimate",
+    "estimator",
+]
+
 #: The claims domain's category for each dashboard category.
 CLAIM_CATEGORY = {
     "killed": "killed",
@@ -32,98 +47,20 @@ CLAIM_CATEGORY = {
     "detained": "arrested",
     "missing": "missing",
 }
-_GRAVITY = ("killed", "missing", "detained", "injured")
-
-
-def category_of(statuses: Iterable[str]) -> str | None:
-    """The gravest dashboard category among a person's reported statuses."""
-    found = {c for s in statuses for c, members in CATEGORIES.items() if s in members}
-    return next((c for c in _GRAVITY if c in found), None)
-
-
-@dataclass(frozen=True)
-class PersonRow:
-    """One documented person (or a lone report before linkage)."""
-
-    key: str
-    sources: frozenset[str]
-    category: str | None
-    district: str
-
-
-@dataclass(frozen=True)
-class Documented:
-    """Who is documented for an incident, and whether linkage has run."""
-
-    linked: bool
-    people: tuple[PersonRow, ...]
-    sources: tuple[str, ...]
-
-    def count(self, category: str | None = None) -> int:
-        """People in ``category`` (None: everyone)."""
-        return sum(1 for p in self.people if category is None or p.category == category)
-
-
-def documented(conn: Any, incident: str | None) -> Documented:
-    """Persons (or reports) of one incident with their lists and category."""
-    iter_reports = domain_attr("registry", "iter_reports")
-    persons = domain_attr("registry", "persons_with_reports")
-    if iter_reports is None:
-        return Documented(False, (), ())
-    reports = {r.report_id: r for r in iter_reports(conn, incident=incident)}
-    sources = tuple(sorted({r.source_id for r in reports.values()}))
-    clusters = persons(conn) if persons else []
-    rows: list[PersonRow] = []
-    if clusters:
-        for p in clusters:
-            members = [reports[r] for r in p.report_ids if r in reports]
-            if not members:
-                continue
-            rows.append(
-                PersonRow(
-                    key=p.person_id,
-                    sources=frozenset(r.source_id for r in members),
-                    category=category_of(str(r.status) for r in members),
-                    district=next((r.district for r in members if r.district), ""),
-                )
-            )
-    else:
-        rows = [
-            PersonRow(
-                r.report_id,
-                frozenset({r.source_id}),
-                category_of([str(r.status)]),
-                r.district,
-            )
-            for r in reports.values()
-        ]
-    return Documented(bool(clusters), tuple(rows), sources)
 
 
 def captures(
     doc: Documented, category: str | None = None, district: str | None = None
 ) -> Any:
-    """Capture histories of the documented persons (None without linkage)."""
-    hist = domain_attr("estimate", "CaptureHistories")
-    if hist is None or not doc.linked:
-        return None
-    import pandas as pd
+    """Capture histories of the documented persons (None without linkage or people).
 
-    people = [
-        p
-        for p in doc.people
-        if (category is None or p.category == category)
-        and (district is None or p.district == district)
-    ]
-    if not people:
-        return None
-    frame = pd.DataFrame(
-        [{s: int(s in p.sources) for s in doc.sources} for p in people],
-        columns=list(doc.sources),
-    )
-    frame = frame.loc[:, frame.sum(axis=0) > 0]
+    The same table ``gawah estimate --home H --incident ID --status C`` fits
+    (:func:`gawah.estimate.people.table_of`).
+    """
+    from gawah.estimate import CaptureHistories
+
     try:
-        return hist.from_frame(frame)
+        return CaptureHistories.from_frame(table_of(doc, category, district=district))
     except GawahError:
         return None
 
@@ -141,6 +78,7 @@ class EstimateView:
     lists: tuple[str, ...]
     reason: str | None
     model: str | None
+    warnings: tuple[str, ...] = ()
 
 
 _cache: OrderedDict[tuple[str, str], tuple[EstimateView, Any]] = OrderedDict()
@@ -151,22 +89,23 @@ METHODS = ("loglinear", "stepwise", "chao")
 
 
 def estimator(method: str) -> Any:
-    """The estimator for ``method`` with a fixed seed (results are reproducible)."""
-    names = {
-        "loglinear": "LogLinearMSE",
-        "stepwise": "StepwiseMSE",
-        "chao": "ChaoLowerBound",
-    }
-    cls = domain_attr("estimate", names.get(method, ""))
-    if cls is None:
-        return None
-    return cls(seed=20310314)
+    """The estimator for ``method``: the CLI's, with the same fixed defaults."""
+    from gawah.estimate import build_estimator
+
+    return build_estimator(method)
 
 
-def estimate(caps: Any, method: str = "loglinear") -> tuple[EstimateView | None, Any]:
-    """Fit (cached by the capture digest); returns the view and the raw result."""
+def estimate(caps: Any, method: str | None = None) -> tuple[EstimateView | None, Any]:
+    """Fit (cached by the capture digest); returns the view and the raw result.
+
+    ``method`` None is the default method of :func:`gawah.estimate.build_estimator`.
+    """
     if caps is None:
         return None, None
+    if method is None:
+        from gawah.estimate import DEFAULT_METHOD
+
+        method = DEFAULT_METHOD
     key = (caps.digest(), method)
     with _lock:
         if key in _cache:
@@ -200,6 +139,7 @@ def estimate(caps: Any, method: str = "loglinear") -> tuple[EstimateView | None,
         lists=tuple(result.lists),
         reason=result.reason,
         model=result.model,
+        warnings=tuple(result.warnings),
     )
     with _lock:
         _cache[key] = (view, result)

@@ -56,6 +56,7 @@ class EstimateOut(BaseModel):
     lists: list[str]
     reason: str | None
     model: str | None
+    warnings: list[str] = []
 
 
 class DashboardOut(BaseModel):
@@ -128,7 +129,9 @@ def _dashboard(backend: Backend, incident: str | None, category: str) -> Dashboa
 def _est(view: EstimateView | None) -> EstimateOut | None:
     if view is None:
         return None
-    return EstimateOut(**{**view.__dict__, "lists": list(view.lists)})
+    return EstimateOut(
+        **{**view.__dict__, "lists": list(view.lists), "warnings": list(view.warnings)}
+    )
 
 
 @router.get("/", include_in_schema=False)

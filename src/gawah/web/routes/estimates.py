@@ -46,6 +46,7 @@ class EstimatesOut(BaseModel):
     patterns: list[dict[str, int]]
     estimate: EstimateOut | None
     strata: list[StratumOut]
+    methods: list[EstimateOut] = []
 
 
 def _incident(backend: Backend, incident: str | None) -> str | None:
@@ -76,6 +77,7 @@ def _estimates(
     doc = documented(backend.workspace().conn, incident_id)
     caps = captures(doc, category)
     view, _ = fit(caps, method)
+    side_by_side = [e for m in METHODS if (e := _est(fit(caps, m)[0])) is not None]
     strata = []
     for c in CATEGORIES:
         sv, _ = fit(captures(doc, c), method)
@@ -90,6 +92,7 @@ def _estimates(
         patterns=_patterns(caps),
         estimate=_est(view),
         strata=strata,
+        methods=side_by_side,
     )
 
 

@@ -1,0 +1,217 @@
+"""Warnings about the data and the answer that every method's result carries.
+
+An estimator answers the question it was built for; these checks say when the
+question itself is shaky, in sentences a documenter can read beside the
+number. They run after any estimator built by
+:func:`gawah.estimate.build_estimator` (the CLI, web, demo) and join the
+method's own warnings in the top-level ``warnings`` list.
+
+The thresholds are rules of thumb from the capture-recapture literature, not
+tuned on the reference datasets:
+
+* fewer than 100 people seen, or most capture patterns empty: small and sparse
+  tables make interactions rest on a handful of people (Chan, Silverman and
+  Vincent 2021; Bird and King 2018);
+* fewer than 20 people on two or more lists: every overlap-based method is
+  close to its limit (Chao 1987 needs f2, the people seen twice);
+* an estimate within 1% of the number seen: the method saw (almost) nobody
+  unseen, which negative list dependence or heterogeneity also produce;
+* an upper end more than ten times the number seen: the data barely bound it;
+* an interval wholly below Chao's (1987) lower bound
+  ``n + (t - 1) / t * f1^2 / (2 f2)`` (t lists), which holds under any
+  heterogeneity: a sign the model ignores it;
+* no log-linear model with 20% or more of the evidence (BIC or AIC weight);
+* heterogeneity detected by a likelihood-ratio test of Darroch's Mth against
+  Mt (p < 0.05);
+* log-linear models with 10% or more of the weight whose estimates differ by
+  more than 25%: model choice matters more than the interval shows;
+* a list whose people are 95% or more on another list: it looks like a release
+  (a copy or an extract) of that list, not an independent source.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gawah.estimate.captures import CaptureHistories
+from gawah.estimate.result import Estimator, MSEResult
+
+__all__ = ["Checked", "data_warnings", "result_warnings", "with_warnings"]
+
+_SMALL_N = 100
+_FEW_OVERLAPS = 20
+_SUBSET_SHARE = 0.95
+_SUBSET_MIN = 10
+
+
+def data_warnings(captures: CaptureHistories) -> list[str]:
+    """What about the lists themselves should make a reader careful."""
+    out: list[str] = []
+    n = captures.n_observed
+    t = captures.n_lists
+    if n < _SMALL_N:
+        out.append(
+            f"only {n:,} people are seen on any list: with so few, the interval "
+            "rests on a handful of overlaps"
+        )
+    multi = int(captures.counts[captures.patterns.sum(axis=1) >= 2].sum())
+    if multi < _FEW_OVERLAPS:
+        out.append(
+            f"only {multi:,} people are on two or more lists: the overlaps that "
+            "every estimate rests on are thin"
+        )
+    cells = (1 << t) - 1
+    filled = len(captures.counts[captures.counts > 0])
+    if t >= 3 and filled < cells / 2:
+        out.append(
+            f"sparse table: {cells - filled} of the {cells} possible capture "
+            "patterns are empty, so interactions between lists rest on few people"
+        )
+    pats = captures.patterns.astype(bool)
+    counts = captures.counts
+    for i, a in enumerate(captures.lists):
+        size_a = int(counts[pats[:, i]].sum())
+        if size_a < _SUBSET_MIN:
+            continue
+        for j, b in enumerate(captures.lists):
+            if i == j:
+                continue
+            size_b = int(counts[pats[:, j]].sum())
+            both = int(counts[pats[:, i] & pats[:, j]].sum())
+            if size_b >= size_a and both >= _SUBSET_SHARE * size_a:
+                out.append(
+                    f"list {a} looks like a release of list {b}: {both / size_a:.0%} "
+                    f"of its {size_a:,} people are also on {b}. Lists copied from "
+                    "one another are not independent sources and pull the estimate "
+                    "down; consider merging them"
+                )
+                break
+    return out
+
+
+def result_warnings(captures: CaptureHistories, result: MSEResult) -> list[str]:
+    """What about the answer should make a reader careful."""
+    out: list[str] = []
+    if result.refused or result.estimate is None:
+        return out
+    n = captures.n_observed
+    if result.estimate - n < 0.01 * n:
+        out.append(
+            f"the estimate ({result.estimate:,.0f}) is at the number seen ({n:,}): "
+            "the method finds (almost) nobody unseen. Lists that avoid each other, "
+            "or people no list can reach, produce this too; do not read it as "
+            "complete documentation"
+        )
+    pats = captures.patterns.sum(axis=1)
+    f1 = int(captures.counts[pats == 1].sum())
+    f2 = int(captures.counts[pats == 2].sum())
+    if result.method != "chao" and f2 > 0 and result.upper is not None:
+        t = captures.n_lists
+        floor = n + (t - 1) / t * f1 * f1 / (2.0 * f2)
+        if result.upper < floor:
+            out.append(
+                f"the whole interval (up to {result.upper:,.0f}) is below Chao's "
+                f"lower bound ({floor:,.0f}), which holds however capture varies "
+                "from person to person: the model likely misses people who are "
+                "hard to record on every list"
+            )
+    top = result.diagnostics.get("top_models") or []
+    weighty = [
+        float(m["estimate"])
+        for m in top
+        if m.get("estimate") is not None and float(m.get("weight") or 0) >= 0.1
+    ]
+    hetero = _heterogeneity(captures)
+    if hetero is not None:
+        out.append(
+            f"the lists show capture heterogeneity (a likelihood-ratio test of "
+            f"model Mth Darroch against Mt gives p = {hetero[1]:.1g}; Mth Darroch "
+            f"estimates {hetero[0]:,.0f}). Heterogeneity pulls estimates down: "
+            "people hard to record on every list may be missing from this one too"
+        )
+    best = max((float(m.get("weight") or 0) for m in top), default=1.0)
+    if top and best < 0.2:
+        out.append(
+            f"no model stands out: the best carries only {best:.0%} of the "
+            "evidence, so the number rests on a choice the data barely make "
+            "(compare --average and the other methods)"
+        )
+    if len(weighty) > 1 and max(weighty) > 1.25 * min(weighty):
+        out.append(
+            f"models that fit about as well disagree: {min(weighty):,.0f} to "
+            f"{max(weighty):,.0f}. The choice of model moves the number more than "
+            "the interval shows"
+        )
+    if result.upper is not None and result.upper > 10 * n:
+        out.append(
+            f"the upper end ({result.upper:,.0f}) is more than ten times the number "
+            "seen: the data barely bound how many were never recorded"
+        )
+    return out
+
+
+def _heterogeneity(captures: CaptureHistories) -> tuple[float, float] | None:
+    """(Mth Darroch estimate, p-value of Mt against it) when the test rejects Mt.
+
+    Darroch et al. (1993) add one term for the number of lists a person is on
+    (k^2 / 2) to the independence model Mt; its deviance drop is a 1-df
+    likelihood-ratio test of homogeneous capture (as in Rcapture).
+    """
+    if captures.n_lists < 3:
+        return None
+    from statistics import NormalDist
+
+    from gawah.estimate.loglinear import LogLinearMSE
+
+    plain = LogLinearMSE(model="Mt").fit(captures)
+    darroch = LogLinearMSE(model="Mth Darroch").fit(captures)
+    if plain.refused or darroch.refused or darroch.estimate is None:
+        return None
+    drop = float(plain.diagnostics["deviance"]) - float(darroch.diagnostics["deviance"])
+    if drop <= 0:
+        return None
+    p_value = 2.0 * (1.0 - NormalDist().cdf(drop**0.5))  # chi-square, 1 df
+    if p_value >= 0.05:
+        return None
+    return float(darroch.estimate), p_value
+
+
+def with_warnings(result: MSEResult, extra: list[str]) -> MSEResult:
+    """``result`` with ``extra`` warnings appended (no duplicates)."""
+    have = list(result.warnings)
+    new = [w for w in extra if w not in have]
+    if not new:
+        return result
+    diagnostics: dict[str, Any] = dict(result.diagnostics)
+    diagnostics["warnings"] = [*have, *new]
+    return MSEResult(
+        estimate=result.estimate,
+        lower=result.lower,
+        upper=result.upper,
+        level=result.level,
+        method=result.method,
+        model=result.model,
+        n_observed=result.n_observed,
+        lists=result.lists,
+        seed=result.seed,
+        input_digest=result.input_digest,
+        diagnostics=diagnostics,
+        draws=result.draws,
+    )
+
+
+class Checked:
+    """An estimator whose results also carry the data and answer warnings."""
+
+    def __init__(self, inner: Estimator) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def fit(self, captures: CaptureHistories) -> MSEResult:
+        """Fit the inner estimator, then add :func:`data_warnings` and :func:`result_warnings`."""
+        result = self.inner.fit(captures)
+        return with_warnings(
+            result, data_warnings(captures) + result_warnings(captures, result)
+        )

@@ -1,0 +1,135 @@
+"""Warnings every result carries: small, sparse, copied lists, boundary answers (FICTIONAL)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from typer.testing import CliRunner
+
+from gawah.cli import app
+from gawah.estimate import CaptureHistories, build_estimator
+from gawah.estimate.checks import data_warnings, result_warnings
+
+
+def _independent(
+    n: int = 3000, probs: tuple[float, ...] = (0.3, 0.35, 0.4)
+) -> CaptureHistories:
+    rng = np.random.default_rng(5)
+    seen = rng.random((n, len(probs))) < np.asarray(probs)
+    seen = seen[seen.any(axis=1)]
+    names = tuple(f"L{j + 1}" for j in range(len(probs)))
+    return CaptureHistories(
+        names, seen.astype(np.uint8), np.ones(len(seen), dtype=np.int64)
+    )
+
+
+class TestDataWarnings:
+    def test_plain_independent_lists_raise_nothing(self) -> None:
+        """Three sizeable independent lists give no data warning."""
+        assert data_warnings(_independent()) == []
+
+    def test_small_and_thin(self) -> None:
+        """A few dozen people with few overlaps get both warnings."""
+        caps = CaptureHistories.from_cell_counts(
+            ("A", "B", "C"), [0, 20, 15, 3, 12, 2, 1, 0]
+        )
+        said = " ".join(data_warnings(caps))
+        assert "only 53 people are seen" in said
+        assert "only 6 people are on two or more lists" in said
+
+    def test_sparse_table(self) -> None:
+        """Five lists with most patterns empty are called sparse."""
+        cells = [0] * 32
+        for index, count in ((1, 200), (2, 150), (3, 80), (7, 40), (15, 30), (31, 20)):
+            cells[index] = count
+        caps = CaptureHistories.from_cell_counts(tuple("ABCDE"), cells)
+        assert any(w.startswith("sparse table") for w in data_warnings(caps))
+
+    def test_release_of_another_list(self) -> None:
+        """A list whose people nearly all sit on a bigger list is named as a release."""
+        caps = _independent()
+        copy = caps.patterns[:, 0] & (np.arange(len(caps.counts)) % 20 != 0)
+        patterns = np.column_stack([caps.patterns, copy]).astype(np.uint8)
+        released = CaptureHistories((*caps.lists, "L1_copy"), patterns, caps.counts)
+        said = data_warnings(released)
+        assert any("list L1_copy looks like a release of list L1" in w for w in said)
+        assert not any("list L2 looks like" in w for w in said)
+
+
+class TestResultWarnings:
+    def test_estimate_at_the_number_seen(self) -> None:
+        """An estimate equal to the number seen is flagged."""
+        caps = _independent()
+        result = build_estimator("chao").fit(caps)
+        assert not result.refused
+        faked = type(result).fitted(
+            caps,
+            estimate=float(caps.n_observed),
+            lower=float(caps.n_observed),
+            upper=float(caps.n_observed * 11),
+            method="x",
+            model=None,
+            level=0.95,
+            seed=None,
+        )
+        said = " ".join(result_warnings(caps, faked))
+        assert "is at the number seen" in said
+        assert "more than ten times" in said
+
+
+def test_cli_json_carries_the_warnings(tmp_path: Path) -> None:
+    """`gawah estimate --json` has the warnings top level, and the table view shows them."""
+    path = tmp_path / "small.csv"
+    path.write_text(
+        "A,B,C,count\n1,0,0,20\n0,1,0,15\n1,1,0,3\n0,0,1,12\n1,0,1,2\n0,1,1,1\n"
+    )
+    result = CliRunner().invoke(
+        app, ["estimate", str(path), "--method", "chao", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload: dict[str, Any] = json.loads(result.stdout)
+    assert any("only 53 people" in w for w in payload["warnings"])
+    shown = CliRunner().invoke(app, ["estimate", str(path), "--method", "chao"])
+    assert "only 53 people" in " ".join(shown.output.split())
+
+
+def test_below_chao_lower_bound_is_flagged() -> None:
+    """An M0 interval wholly below Chao's bound under heterogeneity is flagged."""
+    from gawah.testing.mse import simulate_captures
+
+    sim = simulate_captures(
+        2000,
+        class_weights=[0.3, 0.7],
+        capture_probs=[[0.05, 0.08, 0.06, 0.10], [0.35, 0.45, 0.40, 0.50]],
+        seed=3,
+    )
+    caps = sim.captures
+    result = build_estimator("loglinear", model="M0").fit(caps)
+    pats = caps.patterns.sum(axis=1)
+    f1, f2 = caps.counts[pats == 1].sum(), caps.counts[pats == 2].sum()
+    floor = caps.n_observed + 0.75 * f1 * f1 / (2 * f2)
+    assert result.upper is not None
+    assert result.upper < floor  # M0 ignores the hard-to-record class
+    assert any("below Chao's" in w for w in result.warnings)
+
+
+def test_heterogeneity_test_flags_frailty_not_independence() -> None:
+    """Darroch's likelihood-ratio test fires on strong heterogeneity, not on independent lists."""
+    from gawah.testing.mse import simulate_captures
+
+    frail = simulate_captures(
+        3000,
+        class_weights=[0.5, 0.5],
+        capture_probs=[[0.08, 0.1, 0.07, 0.09, 0.1], [0.5, 0.6, 0.55, 0.5, 0.6]],
+        seed=11,
+    ).captures
+    plain = _independent()
+    said = build_estimator("stepwise").fit(frail).warnings
+    assert any("capture heterogeneity" in w for w in said)
+    assert not any(
+        "capture heterogeneity" in w
+        for w in build_estimator("stepwise").fit(plain).warnings
+    )

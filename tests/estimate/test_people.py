@@ -1,0 +1,98 @@
+"""One path from a workspace to a capture table: incident, status, strata (FICTIONAL demo)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gawah.cli import app
+from gawah.demo import build_demo_workspace
+from gawah.errors import UserInputError
+from gawah.estimate import CaptureHistories
+from gawah.estimate.factory import build_estimator
+from gawah.estimate.people import capture_histories, documented
+from gawah.linkage import link_workspace
+from gawah.workspace import Workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    home = tmp_path_factory.mktemp("people") / "demo"
+    summary = build_demo_workspace(home)
+    with Workspace.open(home) as ws:
+        link_workspace(ws)
+    return home, summary.incident_id
+
+
+class TestCaptureHistories:
+    def test_status_splits_the_persons(self, linked: tuple[Path, str]) -> None:
+        """Each person falls in at most one status; the statuses add up to at most all."""
+        home, incident = linked
+        with Workspace.open(home) as ws:
+            everyone = int(capture_histories(ws, incident)["count"].sum())
+            doc = documented(ws, incident)
+            by_status = {}
+            for status in ("killed", "injured", "detained", "missing"):
+                if doc.count(status):
+                    table = capture_histories(ws, incident, status)
+                    by_status[status] = int(table["count"].sum())
+        assert by_status["killed"] == doc.count("killed")
+        assert sum(by_status.values()) <= everyone == doc.count()
+
+    def test_unknown_incident_status_and_stratum(
+        self, linked: tuple[Path, str]
+    ) -> None:
+        """Bad selections are user errors naming what was wrong."""
+        home, incident = linked
+        with Workspace.open(home) as ws:
+            with pytest.raises(UserInputError, match="unknown status"):
+                capture_histories(ws, incident, "dead")
+            with pytest.raises(UserInputError, match="no linked"):
+                capture_histories(ws, "no-such-incident")
+            with pytest.raises(UserInputError, match="unknown stratum"):
+                capture_histories(ws, incident, strata=["shoe_size"])
+
+    def test_strata_split_the_same_people(self, linked: tuple[Path, str]) -> None:
+        """A district table holds the same persons as the plain one."""
+        home, incident = linked
+        with Workspace.open(home) as ws:
+            plain = capture_histories(ws, incident, "killed")
+            split = capture_histories(ws, incident, "killed", ["district"])
+        assert split["count"].sum() == plain["count"].sum()
+        assert list(split.columns[1:]) == list(plain.columns)
+
+
+class TestCli:
+    def test_cli_fits_the_selected_table(self, linked: tuple[Path, str]) -> None:
+        """`--incident --status` fits exactly the table capture_histories gives."""
+        home, incident = linked
+        with Workspace.open(home) as ws:
+            caps = CaptureHistories.from_frame(
+                capture_histories(ws, incident, "killed")
+            )
+        expected = build_estimator("chao").fit(caps)
+        args = ["estimate", "--home", str(home), "--incident", incident]
+        result = runner.invoke(
+            app, [*args, "--status", "killed", "--method", "chao", "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        got = json.loads(result.stdout)
+        assert (got["estimate"], got["lower"], got["upper"]) == (
+            expected.estimate,
+            expected.lower,
+            expected.upper,
+        )
+        assert got["n_observed"] == caps.n_observed
+
+    def test_status_with_a_file_is_refused(self, tmp_path: Path) -> None:
+        """--status selects persons of a workspace; with a CSV it is a user error."""
+        csv = tmp_path / "c.csv"
+        csv.write_text("A,B,C,count\n1,0,0,5\n0,1,0,4\n1,1,0,2\n0,0,1,3\n1,0,1,1\n")
+        result = runner.invoke(app, ["estimate", str(csv), "--status", "killed"])
+        assert isinstance(result.exception, UserInputError)
+        assert "workspace" in str(result.exception)
