@@ -88,10 +88,16 @@ class Backend:
     def role(self, user: str) -> Role | None:
         """The role the ledger grants ``user`` on this server."""
         try:
-            conn = self.workspace().conn
+            ws = self.workspace()
         except WorkspaceError:
             return None
-        value = role_of(conn, self.store.server_id, user)
+        registry = ws.ledger.registry()
+        value = role_of(
+            ws.conn,
+            self.store.server_id,
+            user,
+            trusted=lambda event: registry.why_not(event) is None,
+        )
         try:
             return Role(value) if value else None
         except ValueError:
@@ -140,3 +146,4 @@ def _catch_up(ws: Any) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    ws.record_projections()
