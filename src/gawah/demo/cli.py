@@ -170,10 +170,8 @@ def demo(
             passphrase = generated = secrets.token_urlsafe(18)
     _, password = prepare(where, passphrase)
     if generated is not None:
-        _out.print(
-            f"\ndevice key passphrase (shown once; needed to record or serve): "
-            f"[bold]{generated}[/]"
-        )
+        _out.print(f"\ndevice key passphrase (shown once): [bold]{generated}[/]")
+        _out.print("(keep it: recording and serving this workspace need it)")
     _out.print(
         f"\nweb account [bold]{DEMO_ADMIN}[/], password (shown once): [bold]{password}[/]"
     )

@@ -54,12 +54,25 @@ def _digest(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> str
 
 
 def projection_schema(projectors: Sequence[Projector]) -> dict[str, list[str]]:
-    """The tables (and their columns) the projectors create, from a scratch database."""
+    """The tables (and their columns) the projectors create, from a scratch database.
+
+    A projector may leave parts of its tables out of the check with an optional
+    ``volatile`` attribute mapping a table to the columns that are completed
+    lazily outside ``apply`` (``("*",)``: the whole table, a cache).
+    """
     scratch = _scratch(projectors)
     try:
-        return _tables(scratch)
+        schema = _tables(scratch)
     finally:
         scratch.close()
+    for projector in projectors:
+        volatile: dict[str, tuple[str, ...]] = getattr(projector, "volatile", {})
+        for table, columns in volatile.items():
+            if "*" in columns:
+                schema.pop(table, None)
+            elif table in schema:
+                schema[table] = [c for c in schema[table] if c not in columns]
+    return schema
 
 
 def _scratch(projectors: Sequence[Projector]) -> sqlite3.Connection:
@@ -100,9 +113,9 @@ def recompute_digests(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, str]:
     """Replay ``events`` into the projectors in memory and digest every table."""
+    schema = projection_schema(projectors)
     scratch = _scratch(projectors)
     try:
-        schema = _tables(scratch)
         scratch.execute("BEGIN")
         chunk: list[Event] = []
         count = 0

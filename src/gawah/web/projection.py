@@ -25,6 +25,10 @@ REPORT_RECORDED = (
 
 class _WebProjector:
     name = "web"
+    # The search tokens and the ``pending`` flag are completed lazily by the web
+    # process (``_search.refresh``), not by ``apply``: a cache, left out of the
+    # projection check. What the register shows comes from the checked columns.
+    volatile = {"web_search_tokens": ("*",), "web_search_reports": ("pending",)}
 
     def create(self, conn: sqlite3.Connection) -> None:
         conn.execute(
