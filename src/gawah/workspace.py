@@ -464,7 +464,12 @@ class Workspace:
         stored = self.projection_digests()
         if not record.tables:
             return
-        bad = differing(record.tables, stored)
+        # Only tables both recorded and opened now: a workspace opened with
+        # fewer projectors recorded fewer tables.
+        common = record.tables.keys() & stored.keys()
+        bad = differing(
+            {t: record.tables[t] for t in common}, {t: stored[t] for t in common}
+        )
         if bad:
             raise LedgerIntegrityError(
                 f"projection table {bad[0]} was changed outside the ledger "

@@ -7,8 +7,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from gawah.ledger import Checkpoint, open_checkpoint, verify_store
 from gawah.core import fixed_clock
+from gawah.ledger import Checkpoint, open_checkpoint, verify_store
 from gawah.testing.signer import FixedSigner, enrol_signers, fixed_seed, signed_feed
 from gawah.workspace import Workspace
 

@@ -23,7 +23,7 @@ from gawah.config import HOME_ENV
 from gawah.core import terminal_console
 from gawah.demo.building import DemoSummary, build_demo_workspace
 from gawah.errors import UserInputError
-from gawah.ledger.keys import key_is_wrapped
+from gawah.ledger import key_is_wrapped
 from gawah.options import PassFileOption, read_passphrase
 from gawah.workspace import CONFIG_FILE, KEY_FILE
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from gawah.web import _search
 
@@ -28,7 +28,10 @@ class _WebProjector:
     # The search tokens and the ``pending`` flag are completed lazily by the web
     # process (``_search.refresh``), not by ``apply``: a cache, left out of the
     # projection check. What the register shows comes from the checked columns.
-    volatile = {"web_search_tokens": ("*",), "web_search_reports": ("pending",)}
+    volatile: ClassVar[dict[str, tuple[str, ...]]] = {
+        "web_search_tokens": ("*",),
+        "web_search_reports": ("pending",),
+    }
 
     def create(self, conn: sqlite3.Connection) -> None:
         conn.execute(
