@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import fields
 from pathlib import Path
 
+from gawah.core import open_private
 from gawah.registry.models import SENSITIVE_COLUMNS, Report
 from gawah.registry.queries import get_sensitive, iter_reports, person_of_report
 
@@ -60,7 +61,7 @@ def export_csv(
     if include_sensitive:
         columns += list(SENSITIVE_COLUMNS)
     count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for report in iter_reports(conn):
