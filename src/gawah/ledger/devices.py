@@ -81,7 +81,10 @@ def parse_identity(text: str) -> bytes:
     if len(data) != 36:
         raise UserInputError("the device identity has the wrong length")
     key, check = data[:32], data[32:]
-    if hashlib.sha256(_CHECK_TAG + key).digest()[:4] != check:
+    if (
+        hashlib.sha256(_CHECK_TAG + key).digest()[:4] != check
+        or identity_of(key) != cleaned  # the last letter's unused bits count too
+    ):
         raise UserInputError("the device identity's checksum does not match (a typo?)")
     return key
 

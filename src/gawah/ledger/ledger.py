@@ -453,24 +453,34 @@ class Ledger:
         if not projections or not self._projectors:
             return report
         schema = projection_schema(self._projectors)
-        expected = recompute_digests(self._sound_events(), self._projectors)
+        registry = None if self._roots is None else self.registry()
+        try:
+            expected = recompute_digests(self._sound_events(registry), self._projectors)
+        except Exception as exc:  # a projector failing on stored data is a finding
+            reason = f"replaying the events failed ({type(exc).__name__})"
+            return dataclasses.replace(
+                report, tables=(reason,), projections_checked=True
+            )
         bad = differing(expected, stored_digests(self._conn, schema))
         return dataclasses.replace(report, tables=tuple(bad), projections_checked=True)
 
-    def _sound_events(self) -> Iterator[Event]:
-        """Stored events in arrival order, skipping rows that are not events
-        (verification reports those)."""
+    def _sound_events(self, registry: Registry | None = None) -> Iterator[Event]:
+        """Stored events in arrival order, skipping rows that are not events and
+        events the registry does not trust (verification reports both; neither
+        was ever projected)."""
         cur = self._conn.cursor()
         cur.row_factory = None
         cur.execute(f"SELECT {_COLUMNS} FROM ledger_events ORDER BY pos")
         while rows := cur.fetchmany(1024):
             for pos, raw, signature in rows:
                 try:
-                    yield Event.from_stored(
+                    event = Event.from_stored(
                         bytes(raw), bytes(signature), rowid=int(pos)
                     )
                 except LedgerIntegrityError:
                     continue
+                if registry is None or registry.why_not(event) is None:
+                    yield event
 
     # -- devices -------------------------------------------------------------
 

@@ -91,8 +91,10 @@ def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         conn.execute("PRAGMA synchronous = FULL")
         sync = conn.execute("PRAGMA synchronous").fetchone()[0]
-    except sqlite3.Error as exc:
+    except sqlite3.OperationalError as exc:
         raise WorkspaceError(f"cannot open the workspace database: {exc}") from None
+    except sqlite3.DatabaseError as exc:  # malformed schema or pages, not a database
+        raise DatabaseDamaged(f"the workspace database is damaged: {exc}") from None
     if str(mode).lower() != "wal" or int(sync) < 2:
         conn.close()
         raise WorkspaceError(
