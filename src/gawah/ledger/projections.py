@@ -41,15 +41,31 @@ def _tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
     return out
 
 
+def _order(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> str:
+    """ORDER BY the primary key when the table has one (rows are unique by it and
+    SQLite reads them in that order without sorting), else by every column."""
+    info = conn.execute(f'PRAGMA main.table_info("{table}")').fetchall()
+    pk = [str(c[1]) for c in sorted(info, key=lambda c: int(c[5])) if int(c[5]) > 0]
+    chosen = pk if pk and set(pk) <= set(columns) else list(columns)
+    return ", ".join(f'"{c}"' for c in chosen)
+
+
 def _digest(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> str:
-    cols = ", ".join(f'"{c}"' for c in columns)
-    order = ", ".join(str(i + 1) for i in range(len(columns)))
+    """SHA-256 over the rows in a canonical order, each row rendered by SQLite.
+
+    ``quote()`` renders every value as an SQL literal (NULL, integer, real, text
+    and blob stay distinct); a unit separator joins the columns. Rendering and
+    sorting run inside SQLite, Python only feeds the hash.
+    """
+    row = " || char(31) || ".join(f'quote("{c}")' for c in columns)
+    order = _order(conn, table, columns)
     digest = hashlib.sha256()
     cur = conn.cursor()
     cur.row_factory = None
-    cur.execute(f'SELECT {cols} FROM "{table}" ORDER BY {order}')
-    while rows := cur.fetchmany(4096):
-        digest.update(repr(rows).encode("utf-8"))
+    cur.execute(f'SELECT {row} FROM "{table}" ORDER BY {order}')
+    while rows := cur.fetchmany(8192):
+        digest.update("\n".join([r[0] for r in rows]).encode("utf-8", "surrogatepass"))
+        digest.update(b"\n")
     return digest.hexdigest()
 
 
