@@ -7,6 +7,7 @@ Each domain's ``cli.py`` annotates its parameters with these, so ``--home`` and
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -37,13 +38,31 @@ JsonOption = Annotated[
 ]
 
 
-def read_passphrase(passphrase_file: Path | None) -> str | None:
+def read_passphrase(
+    passphrase_file: Path | None, home: Path | None = None
+) -> str | None:
     """The key passphrase: ``--passphrase-file``, else ``$GAWAH_PASSPHRASE_FILE``,
-    else ``$GAWAH_PASSPHRASE``, else ``None``. Never prompts.
+    else ``$GAWAH_PASSPHRASE``; else, when ``home`` holds a passphrase-protected
+    key and standard input is a terminal, asked once (not echoed); else ``None``
+    (a command that then needs to sign says what to pass: it never waits on a
+    prompt nobody can answer).
 
     Raises:
         UserInputError: the file cannot be read or its first line is empty.
     """
+    found = _given_passphrase(passphrase_file)
+    if found is not None or home is None or not sys.stdin.isatty():
+        return found
+    from gawah.ledger import key_is_wrapped
+
+    key = home / "keys" / "device.key"
+    if not key.exists() or not key_is_wrapped(key):
+        return None
+    secret = typer.prompt("Passphrase", hide_input=True, default="", show_default=False)
+    return str(secret) or None
+
+
+def _given_passphrase(passphrase_file: Path | None) -> str | None:
     if passphrase_file is None:
         from_env = os.environ.get(PASSPHRASE_FILE_ENV)
         passphrase_file = Path(from_env) if from_env else None

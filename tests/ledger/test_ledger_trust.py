@@ -549,3 +549,36 @@ class TestDevicesCli:
 def _no_passphrase_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GAWAH_PASSPHRASE", raising=False)
     monkeypatch.delenv("GAWAH_PASSPHRASE_FILE", raising=False)
+
+
+class TestPassphrasePrompt:
+    def test_asked_only_on_a_terminal_for_a_protected_key(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """read_passphrase asks on a terminal for a protected key, never on a pipe."""
+        import typer
+
+        from gawah.options import read_passphrase
+
+        home = tmp_path / "ws"
+        Workspace.init(home, passphrase="FICTIONAL passphrase").close()
+        asked: list[str] = []
+
+        def prompt(text: str, **_: object) -> str:
+            asked.append(text)
+            return "FICTIONAL passphrase"
+
+        monkeypatch.setattr(typer, "prompt", prompt)
+
+        class Tty(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        assert read_passphrase(None, home) is None
+        monkeypatch.setattr(sys, "stdin", Tty(""))
+        assert read_passphrase(None, home) == "FICTIONAL passphrase"
+        plain = tmp_path / "plain"
+        Workspace.init(plain).close()
+        assert read_passphrase(None, plain) is None  # nothing to unlock: no question
+        assert asked == ["Passphrase"]

@@ -156,7 +156,7 @@ def demo(
     """
     started = time.perf_counter()
     where = demo_home(home)
-    passphrase = read_passphrase(passphrase_file)
+    passphrase = read_passphrase(passphrase_file, where)
     generated = None
     if passphrase is None:
         if (where / CONFIG_FILE).exists():

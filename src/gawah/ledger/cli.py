@@ -193,7 +193,9 @@ def verify(
 def rebuild(home: HomeOption = None, passphrase_file: PassFileOption = None) -> None:
     """Drop every projection and rebuild it by replaying all events in arrival order."""
     with Workspace.open(
-        resolve_home(home), read_passphrase(passphrase_file), check=False
+        resolve_home(home),
+        read_passphrase(passphrase_file, resolve_home(home)),
+        check=False,
     ) as ws:
         total = ws.ledger.count()
         with _progress("Verifying", total) as advance:
@@ -300,7 +302,8 @@ def devices_enrol(
     passphrase_file: PassFileOption = None,
 ) -> None:
     """Enrol a device: its signed events are accepted from now on (signed event)."""
-    with Workspace.open(resolve_home(home), read_passphrase(passphrase_file)) as ws:
+    folder = resolve_home(home)
+    with Workspace.open(folder, read_passphrase(passphrase_file, folder)) as ws:
         ws.enrol_device(identity, name, role or ())
     _out.print(f"Enrolled device [bold]{escape(name)}[/].")
 
@@ -313,7 +316,8 @@ def devices_revoke(
     passphrase_file: PassFileOption = None,
 ) -> None:
     """Revoke a device: its events after those already held are refused."""
-    with Workspace.open(resolve_home(home), read_passphrase(passphrase_file)) as ws:
+    folder = resolve_home(home)
+    with Workspace.open(folder, read_passphrase(passphrase_file, folder)) as ws:
         event = ws.revoke_device(name, reason)
     after = event.payload["after_seq"]
     _out.print(

@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         where = resolve_home(home)
         from gawah.web._backend import Backend
 
-        passphrase = read_passphrase(passphrase_file)
+        passphrase = read_passphrase(passphrase_file, where)
         backend = Backend(home=where, passphrase=passphrase)
         try:
             # Opening runs the quick check: a tampered workspace is not served.
@@ -119,7 +119,8 @@ def register(app: typer.Typer) -> None:
             ) from exc
         password = sys.stdin.readline().rstrip("\n") if password_stdin else None
         backend = Backend(
-            home=resolve_home(home), passphrase=read_passphrase(passphrase_file)
+            home=resolve_home(home),
+            passphrase=read_passphrase(passphrase_file, resolve_home(home)),
         )
         try:
             author = _workspace_author(backend)
