@@ -352,8 +352,10 @@ def devices_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
             )
         return
     table = Table(title="Devices")
-    for column in ("name", "identity", "roles", "status"):
-        table.add_column(column)
+    table.add_column("name")
+    table.add_column("identity", overflow="fold")  # copied whole, never cut
+    table.add_column("roles")
+    table.add_column("status")
     for d in devices:
         status = "root authority" if d.root else "enrolled"
         if d.revoked:
