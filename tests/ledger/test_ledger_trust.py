@@ -388,6 +388,30 @@ class TestCheckpointsOutsideTheDatabase:
         if damage == "missing":
             assert not db.exists()  # never silently recreated
 
+    @pytest.mark.parametrize("damage", ["deleted", "garbled", "rolled back"])
+    def test_the_kept_checkpoints_themselves(
+        self, hq: Path, gawah: Callable[..., Run], damage: str
+    ) -> None:
+        """A deleted or garbled state file is exit 3; an older one still checks."""
+        state = hq / "ledger-state.json"
+        if damage == "deleted":
+            state.unlink()
+        elif damage == "garbled":
+            state.write_text("{not json")
+        else:  # an older copy of the file: fewer anchors, still consistent
+            state.write_text(
+                '{"format": "gawah-ledger-state-1", "checkpoints": [], '
+                '"projections": null}'
+            )
+        done = gawah("status", "--home", str(hq))
+        verify = gawah("ledger", "verify", "--home", str(hq))
+        if damage == "rolled back":
+            assert (done.returncode, verify.returncode) == (0, 0)
+        else:
+            assert done.returncode == 3, done
+            assert verify.returncode == 3, verify
+            assert "against its last checkpoints" in done.stderr
+
     def test_truncation_inside_the_kept_checkpoint_is_caught_at_every_k(
         self, hq: Path
     ) -> None:
