@@ -179,6 +179,62 @@ class TestReceipt:
             assert ws.ledger.state_digest() == before
             assert role_of(ws.conn, SERVER, "amna") == "viewer"
 
+    def test_a_thousand_poisoned_events_are_all_refused(self, hq: Path) -> None:
+        """S23: 1,000 injected events of five kinds: 100% refused, 0 in any table."""
+        rng = random.Random(23)
+        enrolled, revoked, intruder = (
+            FixedSigner("field-b"),
+            FixedSigner("field-r"),
+            FixedSigner("intruder"),
+        )
+        with Workspace.open(hq) as ws:
+            enrol_signers(ws, enrolled, revoked)
+            ws.revoke_device(enrolled_name(revoked), "FICTIONAL: seized")
+            before = ws.ledger.state_digest()
+            reports = ws.conn.execute(
+                "SELECT count(*) FROM registry_reports"
+            ).fetchone()
+            kinds = (
+                "unsigned",
+                "unknown key",
+                "revoked key",
+                "other feed",
+                "lying author",
+            )
+            tried = dict.fromkeys(kinds, 0)
+            refused = dict.fromkeys(kinds, 0)
+            for n in range(1000):
+                kind = kinds[n % len(kinds)]
+                payload = {"report_id": f"FICTIONAL-poison-{n}", "full_name": "x"}
+                item = ("report.recorded", payload)
+                seq = rng.randint(1, 50)
+                if kind == "unsigned":
+                    raw, sig = signed_feed(enrolled, [item], start_seq=seq)[0]
+                    sig = bytes(64)
+                elif kind == "unknown key":
+                    raw, sig = signed_feed(intruder, [item], start_seq=seq)[0]
+                elif kind == "revoked key":
+                    raw, sig = signed_feed(revoked, [item], start_seq=seq)[0]
+                elif (
+                    kind == "other feed"
+                ):  # an enrolled device's event, signed by another key
+                    raw, _ = signed_feed(enrolled, [item], start_seq=seq)[0]
+                    sig = intruder.sign(raw)
+                else:
+                    raw, sig = signed_feed(
+                        enrolled, [item], start_seq=seq, author="FICTIONAL HQ"
+                    )[0]
+                tried[kind] += 1
+                try:
+                    ws.ledger.receive_many([(raw, sig)])
+                except LedgerIntegrityError:
+                    refused[kind] += 1
+            assert sum(tried.values()) == 1000
+            assert refused == tried
+            assert ws.ledger.state_digest() == before
+            after = ws.conn.execute("SELECT count(*) FROM registry_reports").fetchone()
+            assert tuple(after) == tuple(reports)
+
     def test_recorded_author_is_the_enrolled_name(self, hq: Path) -> None:
         """An enrolled device's events must carry its enrolled name as author."""
         signer = FixedSigner("field-b")
