@@ -662,3 +662,20 @@ class TestPassphrasePrompt:
         Workspace.init(plain).close()
         assert read_passphrase(None, plain) is None  # nothing to unlock: no question
         assert asked == ["Passphrase"]
+
+
+class TestReplayProcess:
+    def test_forked_replay_agrees_with_the_replay_in_process(self, hq: Path) -> None:
+        """The digests the replay process sends equal those of a replay in memory."""
+        from gawah.ledger.projections import recompute_digests
+
+        with Workspace.open(hq) as ws:
+            registry = ws.ledger.registry()
+            forked = ws.ledger._start_replay(registry)()
+            here = recompute_digests(
+                ws.ledger._sound_events(registry), ws.ledger.projectors
+            )
+            stored = ws.projection_digests()
+        assert forked == here
+        assert {t: stored[t] for t in here} == here
+        assert len(here) >= 10

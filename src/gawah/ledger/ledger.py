@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import multiprocessing
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from gawah.core import Clock, utc_now_iso
@@ -443,6 +446,10 @@ class Ledger:
         if database is not None:
             return VerifyReport(events=0, devices=0, checkpoints=0, database=database)
         anchors = self._state.checkpoints() if self._state is not None else []
+        replay: Callable[[], dict[str, str]] | None = None
+        if projections and self._projectors:
+            registry = None if self._roots is None else self.registry()
+            replay = self._start_replay(registry)
         report = verify_store(
             self._conn,
             progress=progress,
@@ -450,19 +457,63 @@ class Ledger:
             own=self.device,
             anchors=anchors,
         )
-        if not projections or not self._projectors:
+        if replay is None:
             return report
         schema = projection_schema(self._projectors)
-        registry = None if self._roots is None else self.registry()
+        stored = stored_digests(self._conn, schema)
         try:
-            expected = recompute_digests(self._sound_events(registry), self._projectors)
+            expected = replay()
         except Exception as exc:  # a projector failing on stored data is a finding
             reason = f"replaying the events failed ({type(exc).__name__})"
             return dataclasses.replace(
                 report, tables=(reason,), projections_checked=True
             )
-        bad = differing(expected, stored_digests(self._conn, schema))
+        bad = differing(expected, stored)
         return dataclasses.replace(report, tables=tuple(bad), projections_checked=True)
+
+    def _start_replay(self, registry: Registry | None) -> Callable[[], dict[str, str]]:
+        """Start recomputing the projection digests; return what waits for them.
+
+        On Linux, for a database file, the replay runs in a forked process with a
+        read-only connection of its own while this process checks hashes and
+        signatures: the replay is pure Python (one core), the signature checks
+        use the other. Elsewhere, or for an in-memory database, it runs when
+        waited for.
+        """
+        projectors = self._projectors
+        path = _database_file(self._conn)
+        if path is None or sys.platform != "linux":
+            return lambda: recompute_digests(self._sound_events(registry), projectors)
+        ctx = multiprocessing.get_context("fork")
+        reader, writer = ctx.Pipe(duplex=False)
+
+        def child() -> None:
+            # Only a new connection is used here, never the parent's.
+            try:
+                conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+                ledger = Ledger(conn, signer=None, author="", projectors=projectors)
+                events = ledger._sound_events(registry)
+                writer.send(("ok", recompute_digests(events, projectors)))
+            except BaseException as exc:
+                writer.send(("error", type(exc).__name__))
+
+        process = ctx.Process(target=child, daemon=True)
+        process.start()
+        writer.close()
+
+        def wait() -> dict[str, str]:
+            try:
+                status, value = reader.recv()
+            except EOFError:
+                raise LedgerIntegrityError("the replay process ended early") from None
+            finally:
+                reader.close()
+                process.join()
+            if status != "ok":
+                raise LedgerIntegrityError(f"replaying the events failed ({value})")
+            return dict(value)
+
+        return wait
 
     def _sound_events(self, registry: Registry | None = None) -> Iterator[Event]:
         """Stored events in arrival order, skipping rows that are not events and
@@ -536,3 +587,11 @@ def _integrity(conn: sqlite3.Connection) -> str | None:
         return str(exc)
     first = str(rows[0][0]) if rows else "no answer"
     return None if first == "ok" else first
+
+
+def _database_file(conn: sqlite3.Connection) -> Path | None:
+    """The file of the connection's main database (``None`` when in memory)."""
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main" and row[2]:
+            return Path(str(row[2])).absolute()
+    return None
