@@ -7,6 +7,11 @@ Prints one line per measurement. All data is generated and FICTIONAL.
 2. batched appends/s (one transaction, as imports do)
 3. verify events/s over the batched ledger (hash, JSON, Ed25519, chain, checkpoints)
 4. import of a 100,000-row CSV through ``gawah.registry.import_list``, if present
+5. ``gawah ledger verify`` as the CLI runs it over that imported workspace (all
+   projections): without and with the projection check (every projection
+   recomputed from the events and compared table by table; the CPU figure
+   includes the replay process), and the quick check every command runs when it
+   opens the workspace
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import importlib
 import os
 import platform
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -81,6 +87,46 @@ def bench_import(folder: Path, rows: int) -> tuple[float, float] | None:
         return time.perf_counter() - start, time.process_time() - cpu
 
 
+def _rate(events: int, wall: float, cpu: float) -> str:
+    return (
+        f"{events / wall:,.0f} events/s ({events / cpu:,.0f} per CPU-second, "
+        f"{cpu / wall:.2f} CPU-seconds per second)"
+    )
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the replay process)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def bench_full_verify(home: Path) -> list[str]:
+    """Verify the imported workspace without and with the projection check."""
+    lines: list[str] = []
+    with Workspace.open(home, check=False, checkpoint_on_close=False) as ws:
+        for label, projections in (
+            ("signatures, chains", False),
+            ("+ projections", True),
+        ):
+            start, cpu = time.perf_counter(), _cpu()
+            report = ws.ledger.verify(projections=projections)
+            wall, used = time.perf_counter() - start, _cpu() - cpu
+            if not report.ok:
+                raise SystemExit(f"imported workspace does not verify: {report}")
+            lines.append(
+                f"verify ({label}), {report.events:,} events with all projections: "
+                + _rate(report.events, wall, used)
+            )
+    start, cpu = time.perf_counter(), time.process_time()
+    Workspace.open(home, checkpoint_on_close=False).close()
+    wall, used = time.perf_counter() - start, time.process_time() - cpu
+    lines.append(
+        f"open with the quick check (table digests vs recorded): {wall:.2f} s "
+        f"({used:.2f} s CPU)"
+    )
+    return lines
+
+
 def main() -> None:
     """Run every measurement and print the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -116,6 +162,8 @@ def main() -> None:
                 f"import of a {args.import_rows:,}-row CSV: {seconds[0]:.1f} s "
                 f"({seconds[1]:.1f} s CPU)"
             )
+            for line in bench_full_verify(folder / "import"):
+                print(line)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load:.1f} at the end")
 

@@ -7,6 +7,8 @@ Each domain owns its commands in ``gawah/<domain>/cli.py`` and exposes
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import sys
 from importlib import import_module
 
@@ -14,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from gawah.core import terminal_console
-from gawah.errors import GawahError
+from gawah.errors import GawahError, IntegrityError
 
 app = typer.Typer(
     name="gawah",
@@ -56,7 +58,10 @@ def main() -> None:
     """Run the CLI; a deliberate error becomes one line on stderr and its exit code.
 
     Typer's standalone mode already turns usage errors into a short message and
-    exit 2; only our own :class:`GawahError` needs translating here.
+    exit 2; our own :class:`GawahError` is translated here. Damaged data must
+    not surface as a traceback either: SQLite reporting a damaged file is exit 3,
+    and any other unexpected error is one line naming its type (exit 1; set
+    ``GAWAH_DEBUG=1`` for the traceback). Messages never quote data.
     """
     try:
         app()
@@ -66,3 +71,30 @@ def main() -> None:
             f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
         )
         sys.exit(exc.exit_code)
+    except sqlite3.OperationalError as exc:  # locked, read-only, disk full, ...
+        if os.environ.get("GAWAH_DEBUG"):
+            raise
+        _err.print(
+            f"[bold red]error:[/] the workspace database cannot be used now "
+            f"({escape(str(exc))})",
+            highlight=False,
+        )
+        sys.exit(1)
+    except sqlite3.DatabaseError as exc:  # malformed pages, not a database
+        if os.environ.get("GAWAH_DEBUG"):
+            raise
+        _err.print(
+            f"[bold red]error:[/] the workspace database is damaged ({escape(str(exc))}):"
+            " run `gawah ledger verify`",
+            highlight=False,
+        )
+        sys.exit(IntegrityError.exit_code)
+    except Exception as exc:
+        if os.environ.get("GAWAH_DEBUG"):
+            raise
+        _err.print(
+            f"[bold red]error:[/] unexpected {type(exc).__name__}: the workspace may be"
+            " damaged, run `gawah ledger verify` (GAWAH_DEBUG=1 shows the details)",
+            highlight=False,
+        )
+        sys.exit(1)

@@ -6,10 +6,17 @@ Each domain's ``cli.py`` annotates its parameters with these, so ``--home`` and
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from gawah.errors import UserInputError
+
+PASSPHRASE_ENV = "GAWAH_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
+PASSPHRASE_FILE_ENV = "GAWAH_PASSPHRASE_FILE"  # noqa: S105 (a variable name)
 
 HomeOption = Annotated[
     Path | None,
@@ -21,10 +28,53 @@ PassFileOption = Annotated[
     Path | None,
     typer.Option(
         "--passphrase-file",
-        help="Read the key passphrase from the first line of this file.",
+        help="Read the key passphrase from the first line of this file "
+        "(default: $GAWAH_PASSPHRASE_FILE).",
         dir_okay=False,
     ),
 ]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON instead of a table.")
 ]
+
+
+def read_passphrase(
+    passphrase_file: Path | None, home: Path | None = None
+) -> str | None:
+    """The key passphrase: ``--passphrase-file``, else ``$GAWAH_PASSPHRASE_FILE``,
+    else ``$GAWAH_PASSPHRASE``; else, when ``home`` holds a passphrase-protected
+    key and standard input is a terminal, asked once (not echoed); else ``None``
+    (a command that then needs to sign says what to pass: it never waits on a
+    prompt nobody can answer).
+
+    Raises:
+        UserInputError: the file cannot be read or its first line is empty.
+    """
+    found = _given_passphrase(passphrase_file)
+    if found is not None or home is None or not sys.stdin.isatty():
+        return found
+    from gawah.ledger import key_is_wrapped
+
+    key = home / "keys" / "device.key"
+    if not key.exists() or not key_is_wrapped(key):
+        return None
+    secret = typer.prompt("Passphrase", hide_input=True, default="", show_default=False)
+    return str(secret) or None
+
+
+def _given_passphrase(passphrase_file: Path | None) -> str | None:
+    if passphrase_file is None:
+        from_env = os.environ.get(PASSPHRASE_FILE_ENV)
+        passphrase_file = Path(from_env) if from_env else None
+    if passphrase_file is not None:
+        try:
+            text = passphrase_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise UserInputError(
+                f"cannot read the passphrase file {passphrase_file}"
+            ) from None
+        line = text.splitlines()[0] if text else ""
+        if not line:
+            raise UserInputError("the passphrase file is empty")
+        return line
+    return os.environ.get(PASSPHRASE_ENV) or None

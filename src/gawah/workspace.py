@@ -22,16 +22,21 @@ import tomli_w
 
 import gawah
 from gawah.core import Clock, utc_now_iso
-from gawah.errors import WorkspaceError
+from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
 from gawah.ledger import DeviceKey, Event, Ledger, Projector
+from gawah.ledger import devices as _devices
+from gawah.ledger.anchors import STATE_FILE, ProjectionRecord, StateFile
+from gawah.ledger.devices import EnrolledDevice
 from gawah.ledger.keys import key_is_wrapped, load_key, save_key
+from gawah.ledger.projections import differing, projection_schema, stored_digests
 from gawah.ledger.store import connect
+from gawah.ledger.verify import SHORTER
+from gawah.options import PASSPHRASE_ENV
 
 FORMAT_VERSION = 1
 DB_FILE = "gawah.sqlite"
 KEY_FILE = Path("keys") / "device.key"
 CONFIG_FILE = "workspace.toml"
-PASSPHRASE_ENV = "GAWAH_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
 
 __all__ = [
     "CONFIG_FILE",
@@ -39,6 +44,7 @@ __all__ = [
     "FORMAT_VERSION",
     "KEY_FILE",
     "PASSPHRASE_ENV",
+    "STATE_FILE",
     "Workspace",
     "discover_projectors",
 ]
@@ -96,7 +102,7 @@ class _LockedSigner:
     def sign(self, message: bytes) -> bytes:
         raise WorkspaceError(
             "the workspace key is locked: give the passphrase "
-            "(--passphrase-file or $GAWAH_PASSPHRASE) to record events"
+            "(--passphrase-file, $GAWAH_PASSPHRASE_FILE or $GAWAH_PASSPHRASE) to record events"
         )
 
 
@@ -113,6 +119,7 @@ class Workspace:
         device: str,
         unlocked: bool,
         device_key: DeviceKey | None = None,
+        state: StateFile | None = None,
     ) -> None:
         self.home = home
         self._device_key = device_key
@@ -122,6 +129,8 @@ class Workspace:
         self._conn = conn
         self._ledger = ledger
         self._closed = False
+        self._state = state
+        self._opened_at = self._ledger_position()
         self.checkpoint_on_close = True
 
     # -- creation ------------------------------------------------------------
@@ -136,25 +145,49 @@ class Workspace:
         key_seed: bytes | None = None,
         projectors: Sequence[Projector] | None = None,
         clock: Clock = utc_now_iso,
+        join: str | None = None,
+        join_name: str = "authority",
     ) -> Workspace:
         """Create the folder, a new device key and the database, and open it.
+
+        The new device is the workspace's root authority, unless ``join`` gives
+        another device's identity (``gawah devices id`` there): then that device
+        is the only authority this workspace trusts, and this device records
+        once that authority enrols it (its events reach the authority by sync).
 
         ``key_seed`` fixes the device key (tests only; see ``gawah.testing.signer``).
 
         Raises:
             WorkspaceError: the folder already holds a workspace.
+            UserInputError: ``join`` is not a device identity.
         """
         home = Path(home)
         if (home / CONFIG_FILE).exists():
             raise WorkspaceError(f"a workspace already exists at {home}")
         if not author.strip():
             raise WorkspaceError("the author name must not be empty")
-        home.mkdir(parents=True, exist_ok=True)
+        joined = None if join is None else _devices.parse_identity(join).hex()
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(home, 0o700)
         key = DeviceKey(key_seed) if key_seed is not None else DeviceKey.generate()
+        if joined == key.device:
+            raise UserInputError("a device cannot join itself")
         save_key(home / KEY_FILE, key, passphrase)
-        config = {"format": FORMAT_VERSION, "author": author, "device": key.device}
+        authorities = {key.device: author} if joined is None else {joined: join_name}
+        config = {
+            "format": FORMAT_VERSION,
+            "author": author,
+            "device": key.device,
+            "anchored": True,
+            "authorities": authorities,
+        }
+        StateFile(home / STATE_FILE).remember_projections(
+            ProjectionRecord(last_pos=0, events=0, tables={})
+        )
         _write_durably(home / CONFIG_FILE, tomli_w.dumps(config).encode("utf-8"))
-        return cls._assemble(home, key, author, key.device, projectors, clock)
+        return cls._assemble(
+            home, key, author, key.device, projectors, clock, authorities, create=True
+        )
 
     @classmethod
     def open(
@@ -165,11 +198,18 @@ class Workspace:
         projectors: Sequence[Projector] | None = None,
         clock: Clock = utc_now_iso,
         checkpoint_on_close: bool = True,
+        check: bool = True,
     ) -> Workspace:
         """Open an existing workspace.
 
         ``checkpoint_on_close=False`` keeps :meth:`close` from signing (for
         read-only commands such as verification).
+
+        ``check`` runs the quick check before anything is served: the database
+        file must exist, no feed may be shorter than the checkpoint kept outside
+        the database, and the projection tables must have the digests recorded
+        when this device last wrote (``gawah ledger verify`` does the full check;
+        it and ``gawah ledger rebuild`` open with ``check=False``).
 
         The passphrase defaults to ``$GAWAH_PASSPHRASE``. A wrapped key with no
         passphrase opens *locked*: reading and verifying work, appending raises
@@ -178,6 +218,7 @@ class Workspace:
         Raises:
             WorkspaceError: no workspace at ``home``, a damaged key file, or a
                 wrong passphrase.
+            LedgerIntegrityError: the quick check failed (exit 3).
         """
         home = Path(home)
         config_path = home / CONFIG_FILE
@@ -189,7 +230,15 @@ class Workspace:
             config = tomllib.loads(config_path.read_text(encoding="utf-8"))
             author, device = str(config["author"]), str(config["device"])
             version = int(config["format"])
-        except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError):
+            anchored = bool(config.get("anchored", False))
+            authorities = {
+                str(k): str(v)
+                for k, v in dict(config.get("authorities", {device: author})).items()
+            }
+            for hex_key in authorities:
+                if len(bytes.fromhex(hex_key)) != 32:
+                    raise ValueError(hex_key)
+        except (OSError, ValueError, KeyError, TypeError, tomllib.TOMLDecodeError):
             raise WorkspaceError(f"{config_path} is damaged") from None
         if version != FORMAT_VERSION:
             raise WorkspaceError(f"workspace format {version} is not supported")
@@ -203,8 +252,25 @@ class Workspace:
             signer = load_key(key_path, passphrase)
             if signer.device != device:
                 raise WorkspaceError("the device key does not belong to this workspace")
-        ws = cls._assemble(home, signer, author, device, projectors, clock)
+        if not (home / DB_FILE).exists():
+            raise LedgerIntegrityError(
+                f"the workspace database {home / DB_FILE} is missing: {SHORTER} "
+                "(restore it from a backup or a peer; it is never recreated empty)"
+            )
+        if anchored and not (home / STATE_FILE).exists():
+            raise LedgerIntegrityError(
+                f"{home / STATE_FILE} is missing: the workspace cannot check its "
+                "ledger against its last checkpoints (restore it from a backup)"
+            )
+        ws = cls._assemble(home, signer, author, device, projectors, clock, authorities)
         ws.checkpoint_on_close = checkpoint_on_close
+        if check:
+            try:
+                ws.quick_check()
+            except BaseException:
+                ws._conn.close()
+                ws._closed = True
+                raise
         return ws
 
     @classmethod
@@ -216,8 +282,11 @@ class Workspace:
         device: str,
         projectors: Sequence[Projector] | None,
         clock: Clock,
+        authorities: dict[str, str],
+        *,
+        create: bool = False,
     ) -> Workspace:
-        conn = connect(home / DB_FILE)
+        conn = connect(home / DB_FILE, create=create)
         chosen = discover_projectors() if projectors is None else list(projectors)
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -229,8 +298,15 @@ class Workspace:
                 conn.execute("ROLLBACK")
             conn.close()
             raise
+        state = StateFile(home / STATE_FILE)
         ledger = Ledger(
-            conn, signer=signer, author=author, projectors=chosen, clock=clock
+            conn,
+            signer=signer,
+            author=author,
+            projectors=chosen,
+            clock=clock,
+            roots=authorities,
+            state=state,
         )
         return cls(
             home,
@@ -240,6 +316,7 @@ class Workspace:
             device=device,
             unlocked=isinstance(signer, DeviceKey),
             device_key=signer if isinstance(signer, DeviceKey) else None,
+            state=state,
         )
 
     # -- use -----------------------------------------------------------------
@@ -275,8 +352,161 @@ class Workspace:
         """Record many events in one transaction (imports); all or nothing."""
         return self._ledger.append_many(items)
 
+    # -- devices and trust ------------------------------------------------------
+
+    @property
+    def identity(self) -> str:
+        """This device's public identity (``gawah devices id``)."""
+        return _devices.identity_of_device(self.device)
+
+    def enrolled_devices(self) -> list[EnrolledDevice]:
+        """Every device this workspace knows: roots, enrolled, revoked (flagged)."""
+        return self._ledger.enrolled_devices()
+
+    def enrol_device(
+        self, identity: str, name: str, roles: Sequence[str] = ()
+    ) -> Event:
+        """Enrol another device (this device must be an authority).
+
+        Raises:
+            UserInputError: not an identity, unknown role, the name or the device
+                is already enrolled, or this device is not an authority.
+        """
+        key = _devices.parse_identity(identity)
+        name = name.strip()
+        if not name:
+            raise UserInputError("a device needs a name")
+        bad = [r for r in roles if r not in _devices.ROLES]
+        if bad:
+            raise UserInputError(
+                f"unknown role {bad[0]!r}; roles are: {', '.join(_devices.ROLES)}"
+            )
+        registry = self._require_authority()
+        device = key.hex()
+        if device in registry.devices:
+            raise UserInputError("that device is already enrolled (or a root)")
+        if any(d.name == name and not d.revoked for d in registry.devices.values()):
+            raise UserInputError(f"the name {name!r} is already enrolled")
+        chosen = sorted(set(roles)) or [_devices.DOCUMENTER]
+        return self.append(
+            _devices.ENROLLED,
+            {
+                "name": name,
+                "identity": _devices.identity_of(key),
+                "device": device,
+                "roles": chosen,
+            },
+        )
+
+    def revoke_device(self, name: str, reason: str) -> Event:
+        """Revoke an enrolled device: its events after the feed seen so far are refused.
+
+        Raises:
+            UserInputError: no enrolled device has that name, it is a root, or
+                this device is not an authority.
+        """
+        if not reason.strip():
+            raise UserInputError("give a reason for the revocation")
+        registry = self._require_authority()
+        found = [
+            d for d in registry.devices.values() if d.name == name and not d.revoked
+        ]
+        if not found:
+            raise UserInputError(f"no enrolled device is named {name!r}")
+        target = found[0]
+        if target.root:
+            raise UserInputError("a root authority cannot be revoked")
+        return self.append(
+            _devices.REVOKED,
+            {
+                "name": target.name,
+                "device": target.device,
+                "after_seq": self._ledger.feed_size(target.device),
+                "reason": reason.strip(),
+            },
+        )
+
+    def _require_authority(self) -> _devices.Registry:
+        registry = self._ledger.registry()
+        seq = self._ledger.feed_size(self.device) + 1
+        if not registry.authority(self.device, seq):
+            raise UserInputError(
+                "this device is not an authority of the workspace: ask an "
+                "authority to enrol or revoke devices"
+            )
+        return registry
+
+    # -- checks ----------------------------------------------------------------
+
+    def _ledger_position(self) -> tuple[int, int]:
+        row = self._conn.execute(
+            "SELECT coalesce(max(pos), 0), count(*) FROM ledger_events"
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def projection_digests(self) -> dict[str, str]:
+        """Digest of every projection table as stored now."""
+        schema = projection_schema(self._ledger.projectors)
+        return stored_digests(self._conn, schema)
+
+    def quick_check(self) -> None:
+        """Refuse a workspace whose ledger or projections were tampered with.
+
+        Checks, cheaply: each feed holds at least as many events as the
+        checkpoint kept outside the database; the projection tables have the
+        digests recorded at the last write of this device (skipped when another
+        process wrote since, and so left no digest for the current position).
+
+        Raises:
+            LedgerIntegrityError: the ledger is shorter than its last checkpoint,
+                or a projection table differs (suggests verify and rebuild).
+        """
+        if self._state is None:
+            return
+        for cp in self._state.checkpoints():
+            have = self._ledger.feed_size(cp.device)
+            if have < cp.size:
+                raise LedgerIntegrityError(
+                    f"{SHORTER}: device {cp.device[:16]}… has {have} events, its "
+                    f"checkpoint kept outside the database says {cp.size} "
+                    "(run `gawah ledger verify`)"
+                )
+        record = self._state.projections()
+        last_pos, events = self._ledger_position()
+        if record is None or not self._ledger.projectors:
+            return
+        if (record.last_pos, record.events) != (last_pos, events):
+            return
+        stored = self.projection_digests()
+        if not record.tables:
+            return
+        # Only tables both recorded and opened now: a workspace opened with
+        # fewer projectors recorded fewer tables.
+        common = record.tables.keys() & stored.keys()
+        bad = differing(
+            {t: record.tables[t] for t in common}, {t: stored[t] for t in common}
+        )
+        if bad:
+            raise LedgerIntegrityError(
+                f"projection table {bad[0]} was changed outside the ledger "
+                f"({len(bad)} table(s) differ from the last recorded state): run "
+                "`gawah ledger verify`, then `gawah ledger rebuild` to repair"
+            )
+
+    def record_projections(self) -> None:
+        """Record the projection digests at the current ledger position."""
+        if self._state is None or not self._ledger.projectors:
+            return
+        last_pos, events = self._ledger_position()
+        self._state.remember_projections(
+            ProjectionRecord(
+                last_pos=last_pos, events=events, tables=self.projection_digests()
+            )
+        )
+
     def close(self) -> None:
-        """Sign a checkpoint of the own feed if it grew, then close the database."""
+        """Sign a checkpoint of the own feed if it grew, record the projection
+        digests if the ledger changed, then close the database."""
         if self._closed:
             return
         self._closed = True
@@ -284,6 +514,8 @@ class Workspace:
             own_feed = self._ledger.feed_size(self.device)
             if self.unlocked and self.checkpoint_on_close and own_feed:
                 self._ledger.checkpoint()
+            if self._ledger_position() != self._opened_at:
+                self.record_projections()
         finally:
             self._conn.close()
 
@@ -302,7 +534,7 @@ class Workspace:
 def _write_durably(path: Path, data: bytes) -> None:
     """Write a small file durably: write, fsync, rename, fsync the folder."""
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
         os.fsync(fd)

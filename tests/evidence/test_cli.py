@@ -58,7 +58,9 @@ def _runner(
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     h = tmp_path / "ws"
-    result = runner.invoke(app, ["init", "--home", str(h), "--author", "FICTIONAL doc"])
+    result = runner.invoke(
+        app, ["init", "--home", str(h), "--author", "FICTIONAL doc", "--no-passphrase"]
+    )
     assert result.exit_code == 0, result.output
     return h
 

@@ -58,7 +58,12 @@ def workspace(tmp_path: Path, toy: CountingProjector) -> Iterator[Workspace]:
 @pytest.fixture
 def three_feeds(tmp_path: Path) -> Iterator[Workspace]:
     """A workspace holding 64 events of 3 devices, every feed checkpointed (S03 log)."""
-    from gawah.testing.signer import FixedSigner, feed_checkpoint, signed_feed
+    from gawah.testing.signer import (
+        FixedSigner,
+        enrol_signers,
+        feed_checkpoint,
+        signed_feed,
+    )
 
     ws = Workspace.init(
         tmp_path / "three",
@@ -67,9 +72,10 @@ def three_feeds(tmp_path: Path) -> Iterator[Workspace]:
         projectors=[],
         clock=fixed_clock(),
     )
+    enrol_signers(ws, FixedSigner("field-b"), FixedSigner("field-c"))
     ws.append_many(
         ("report.recorded", {"record_id": f"H-{i}", "status": "injured"})
-        for i in range(20)
+        for i in range(18)
     )
     for i in range(10):
         ws.append("evidence.received", {"sha256": f"{i:064x}"})

@@ -49,7 +49,9 @@ class TestInit:
     def test_init_then_verify(self, tmp_path: Path, gawah: Callable[..., Run]) -> None:
         """init creates a workspace; verify exits 0 with a summary."""
         home = tmp_path / "ws"
-        done = gawah("init", "--home", str(home), "--author", "FICTIONAL Amna")
+        done = gawah(
+            "init", "--home", str(home), "--author", "FICTIONAL Amna", "--no-passphrase"
+        )
         assert done.returncode == 0, done.stderr
         assert (home / "gawah.sqlite").exists()
         with Workspace.open(home, projectors=[]) as ws:

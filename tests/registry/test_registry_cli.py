@@ -34,7 +34,7 @@ def home(
 ) -> Path:
     folder = tmp_path / "cli-ws"
     monkeypatch.setenv("GAWAH_HOME", str(folder))
-    assert _run(["init"], monkeypatch, capsys)[0] == 0
+    assert _run(["init", "--no-passphrase"], monkeypatch, capsys)[0] == 0
     path = write_list(good_rows())
     code, out, _ = _run(["import", str(path), "--source", "Party"], monkeypatch, capsys)
     assert code == 0, out

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gawah.cli import app
+from gawah.errors import UserInputError
 from gawah.web import create_app
 
 from .conftest import TestClient, login
@@ -31,13 +32,26 @@ def test_demo_is_ready_quickly_with_a_generated_password(tmp_path: Path) -> None
     assert found is not None
     password = found.group(1)
     assert len(password) >= 20
-    with TestClient(create_app(home)) as client:
+    key = re.search(r"passphrase \(shown once\): (\S+)", result.output)
+    assert key is not None  # the device key is protected by a generated passphrase
+    assert len(key.group(1)) >= 20
+    assert "no passphrase" not in result.output
+    with TestClient(create_app(home, passphrase=key.group(1))) as client:
         login(client, "admin", password)
         dashboard = client.get("/api/dashboard").json()
     assert dashboard["linked"] is True
     assert len(dashboard["claims"]) == 5
     assert dashboard["counts"]["killed"] > 0
-    again = CliRunner().invoke(app, ["demo", "--home", str(home), "--no-serve"])
+    refused = CliRunner().invoke(app, ["demo", "--home", str(home), "--no-serve"])
+    # the key is protected: a usage error (exit 2) saying what to pass
+    assert isinstance(refused.exception, UserInputError)
+    assert "--passphrase-file" in str(refused.exception)
+    secret = tmp_path / "demo-passphrase"
+    secret.write_text(key.group(1) + "\n")
+    again = CliRunner().invoke(
+        app,
+        ["demo", "--home", str(home), "--no-serve", "--passphrase-file", str(secret)],
+    )
     second = re.search(r"password \(shown once\): (\S+)", again.output)
     assert second is not None
     assert second.group(1) != password  # never a fixed password

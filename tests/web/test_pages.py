@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from gawah.registry import iter_reports, persons_with_reports
@@ -230,6 +231,17 @@ def test_index_catches_up_with_an_older_workspace(home: Path) -> None:
     conn.close()
     from gawah.web import create_app
 
+    # Tables edited outside the ledger are refused by the quick check at open ...
+    with TestClient(create_app(home)) as client:
+        mint(client, "viewer")
+        refused = client.get("/api/reports")
+        assert refused.status_code == 503
+        assert "changed outside the ledger" in refused.json()["detail"]
+    # ... an older workspace simply has no projection digests recorded yet.
+    state_path = home / "ledger-state.json"
+    state = json.loads(state_path.read_text())
+    state["projections"] = None
+    state_path.write_text(json.dumps(state))
     with TestClient(create_app(home)) as client:
         mint(client, "viewer")
         assert client.get("/api/reports").json()["total"] >= 80

@@ -60,7 +60,8 @@ SaidOn = Annotated[str, typer.Option("--said-on", help="When it was said, YYYY-M
 
 def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
     return Workspace.open(
-        resolve_home(home), passphrase=read_passphrase(passphrase_file)
+        resolve_home(home),
+        passphrase=read_passphrase(passphrase_file, resolve_home(home)),
     )
 
 

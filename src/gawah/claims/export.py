@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from gawah.claims.model import Category, VictimProposal
+from gawah.core import open_private
 from gawah.errors import UserInputError
 
 #: The registry status for each claim category a victim's sentence can carry.
@@ -42,7 +43,7 @@ def write_victims_csv(
         for v in victims
     ]
     try:
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(rows)

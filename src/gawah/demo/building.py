@@ -82,11 +82,21 @@ def _write_truth(scenario: Scenario, path: Path) -> None:
                 writer.writerow([source.name, row["record_id"], person, "FICTIONAL"])
 
 
-def build_demo_workspace(home: Path, *, seed: int = DEMO_SEED) -> DemoSummary:
-    """Create (if missing) and fill the demo workspace at ``home``; safe to call again."""
+def build_demo_workspace(
+    home: Path, *, seed: int = DEMO_SEED, passphrase: str | None = None
+) -> DemoSummary:
+    """Create (if missing) and fill the demo workspace at ``home``; safe to call again.
+
+    ``passphrase`` protects the device key of a new workspace (and unlocks an
+    existing one).
+    """
     home = Path(home)
     created = not (home / CONFIG_FILE).exists()
-    ws = Workspace.init(home, author=DEMO_AUTHOR) if created else Workspace.open(home)
+    ws = (
+        Workspace.init(home, author=DEMO_AUTHOR, passphrase=passphrase)
+        if created
+        else Workspace.open(home, passphrase)
+    )
     with ws:
         scenario = generate(seed=seed)
         paths = write_csvs(scenario, home / "demo-lists")

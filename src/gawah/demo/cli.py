@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,10 @@ from rich.table import Table
 from gawah.config import HOME_ENV
 from gawah.core import terminal_console
 from gawah.demo.building import DemoSummary, build_demo_workspace
+from gawah.errors import UserInputError
+from gawah.ledger import key_is_wrapped
+from gawah.options import PassFileOption, read_passphrase
+from gawah.workspace import CONFIG_FILE, KEY_FILE
 
 DEMO_HOME = Path("gawah-demo")
 DEMO_ADMIN = "admin"
@@ -89,7 +94,7 @@ def demo_claims(incident_id: str) -> list[Any]:
     ]
 
 
-def prepare(home: Path) -> tuple[DemoSummary, str]:
+def prepare(home: Path, passphrase: str | None = None) -> tuple[DemoSummary, str]:
     """Build, link, claim and estimate; return the summary and the admin password."""
     from gawah.claims import list_claims, record_claims
     from gawah.estimate import (
@@ -104,9 +109,9 @@ def prepare(home: Path) -> tuple[DemoSummary, str]:
     from gawah.web.auth import Role
     from gawah.workspace import Workspace
 
-    summary = build_demo_workspace(home)
+    summary = build_demo_workspace(home, passphrase=passphrase)
     print_summary(summary)
-    with Workspace.open(home) as ws:
+    with Workspace.open(home, passphrase) as ws:
         if summary.persons == 0:
             with _out.status("linking the four lists into persons…"):
                 run = link_workspace(ws)
@@ -133,7 +138,7 @@ def prepare(home: Path) -> tuple[DemoSummary, str]:
         )
     for warning in view.warnings:
         _out.print(f"[yellow]warning:[/] {warning}")
-    backend = Backend(home=home)
+    backend = Backend(home=home, passphrase=passphrase)
     try:
         password = add_user(backend, DEMO_ADMIN, Role.ADMIN, None, by="gawah demo")
     finally:
@@ -153,22 +158,42 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Prepare the workspace and stop.")
     ] = False,
+    passphrase_file: PassFileOption = None,
 ) -> None:
-    """Build, link and estimate a FICTIONAL demo workspace, then serve the web app."""
+    """Build, link and estimate a FICTIONAL demo workspace, then serve the web app.
+
+    A new demo workspace's device key gets a generated passphrase, printed once.
+    """
     started = time.perf_counter()
     where = demo_home(home)
-    _, password = prepare(where)
+    passphrase = read_passphrase(passphrase_file, where)
+    generated = None
+    if passphrase is None:
+        if (where / CONFIG_FILE).exists():
+            if key_is_wrapped(where / KEY_FILE):
+                raise UserInputError(
+                    f"the demo workspace {where} exists and its key is protected: "
+                    "give --passphrase-file FILE (the passphrase printed when it was "
+                    "built), or remove the folder to build a new one"
+                )
+        else:
+            passphrase = generated = secrets.token_urlsafe(18)
+    _, password = prepare(where, passphrase)
+    if generated is not None:
+        _out.print(f"\ndevice key passphrase (shown once): [bold]{generated}[/]")
+        _out.print("(keep it: recording and serving this workspace need it)")
     _out.print(
         f"\nweb account [bold]{DEMO_ADMIN}[/], password (shown once): [bold]{password}[/]"
     )
     _out.print(f"ready in {time.perf_counter() - started:.1f} s")
     if no_serve:
-        _out.print(f"serve it with: gawah serve --home {where}")
+        hint = " --passphrase-file FILE" if passphrase else ""
+        _out.print(f"serve it with: gawah serve --home {where}{hint}")
         return
     from gawah.web.cli import serve_app
 
     _out.print(f"open [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
-    serve_app(where, host, port)
+    serve_app(where, host, port, passphrase=passphrase)
 
 
 def register(app: typer.Typer) -> None:

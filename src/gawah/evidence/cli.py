@@ -71,7 +71,8 @@ def _table(*columns: str) -> Table:
 
 
 def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
-    return Workspace.open(resolve_home(home), read_passphrase(passphrase_file))
+    folder = resolve_home(home)
+    return Workspace.open(folder, read_passphrase(passphrase_file, folder))
 
 
 @evidence_app.command("add")

@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gawah.core import sha256_hex
+from gawah.core import make_private, sha256_hex
 from gawah.errors import EvidenceIntegrityError, UserInputError
 from gawah.evidence.export_text import verify_md
 from gawah.evidence.ingest import blob_store
@@ -281,6 +281,7 @@ def export_package(
         (tmp / "verify_package.py").write_text(
             verifier.read_text("utf-8"), encoding="utf-8"
         )
+        make_private(tmp)  # 0700 folders, 0600 files, whatever the umask
         if to.exists():
             to.rmdir()
         os.replace(tmp, to)

@@ -5,8 +5,14 @@ through :class:`gawah.workspace.Workspace`.
 """
 
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from gawah.ledger.devices import (
+    EnrolledDevice,
+    enrolled_devices,
+    identity_of,
+    parse_identity,
+)
 from gawah.ledger.events import Event, Projector, Signer, encode_event
-from gawah.ledger.keys import DeviceKey
+from gawah.ledger.keys import DeviceKey, key_is_wrapped
 from gawah.ledger.ledger import Ledger
 from gawah.ledger.merkle import (
     MerkleTree,
@@ -23,6 +29,7 @@ __all__ = [
     "Checkpoint",
     "ConsistencyProof",
     "DeviceKey",
+    "EnrolledDevice",
     "Event",
     "InclusionProof",
     "Ledger",
@@ -32,10 +39,14 @@ __all__ = [
     "Signer",
     "VerifyReport",
     "encode_event",
+    "enrolled_devices",
+    "identity_of",
+    "key_is_wrapped",
     "leaf_hash",
     "merkle_root",
     "node_hash",
     "open_checkpoint",
+    "parse_identity",
     "sign_checkpoint",
     "verify_consistency",
     "verify_inclusion",

@@ -48,6 +48,13 @@ class DeviceKey:
         """Hex public key: the device's identity in every event it signs."""
         return self._device
 
+    @property
+    def identity(self) -> str:
+        """The copy-pasteable public identity (``gawah devices id``)."""
+        from gawah.ledger.devices import identity_of
+
+        return identity_of(bytes.fromhex(self._device))
+
     def sign(self, message: bytes) -> bytes:
         """Return the detached Ed25519 signature of ``message``."""
         return bytes(self._key.sign(message).signature)
@@ -137,7 +144,7 @@ def load_key(path: Path, passphrase: str | None) -> DeviceKey:
             if not passphrase:
                 raise WorkspaceError(
                     "the workspace key is locked: give the passphrase "
-                    "(--passphrase-file or $GAWAH_PASSPHRASE)"
+                    "(--passphrase-file, $GAWAH_PASSPHRASE_FILE or $GAWAH_PASSPHRASE)"
                 )
             wrap = nacl.pwhash.argon2id.kdf(
                 nacl.secret.SecretBox.KEY_SIZE,

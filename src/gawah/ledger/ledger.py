@@ -8,18 +8,30 @@ the stored feed inside that transaction, never from a separate counter.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import multiprocessing
 import sqlite3
+import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from gawah.core import Clock, utc_now_iso
-from gawah.errors import UserInputError, WorkspaceError
+from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
 from gawah.ledger._writing import Row, Transaction, checked, signed
+from gawah.ledger.anchors import StateFile
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from gawah.ledger.devices import EnrolledDevice, Registry, registry_of
 from gawah.ledger.events import Event, Projector, Signer, encode_event, project
 from gawah.ledger.merkle import MerkleTree, leaf_hash
+from gawah.ledger.projections import (
+    differing,
+    projection_schema,
+    recompute_digests,
+    stored_digests,
+)
 from gawah.ledger.proofs import ConsistencyProof, InclusionProof
 from gawah.ledger.verify import VerifyReport, verify_store
 
@@ -38,7 +50,17 @@ class Ledger:
         author: str,
         projectors: Sequence[Projector] = (),
         clock: Clock = utc_now_iso,
+        roots: Mapping[str, str] | None = None,
+        state: StateFile | None = None,
     ) -> None:
+        """``roots`` (hex key to name of the root authorities) turns on the trust
+        checks of :mod:`gawah.ledger.devices` on receipt and in :meth:`verify`;
+        without it any validly signed event is accepted (a bare ledger, as in
+        tests of the log itself). ``state`` keeps the newest checkpoints outside
+        the database (:mod:`gawah.ledger.anchors`).
+        """
+        self._roots = None if roots is None else dict(roots)
+        self._state = state
         self._conn = conn
         self._signer = signer
         self._author = author
@@ -80,6 +102,7 @@ class Ledger:
         signer = self._require_signer()
         device = signer.device
         out: list[Event] = []
+        signed_cp: list[Checkpoint] = []
         with self._lock, self._transaction():
             seq, prev = self._feed_head(device)
             pending: list[tuple[str, str, str, int, bytes]] = []
@@ -104,8 +127,15 @@ class Ledger:
                     pending = []
             out.extend(self._store(signed(signer, pending)))
             if out and checkpoint:
-                self._sign_checkpoint_locked(device)
+                signed_cp.append(self._sign_checkpoint_locked(device))
+        self._remember(signed_cp)
         return out
+
+    def _remember(self, checkpoints: list[Checkpoint]) -> None:
+        """Keep committed checkpoints outside the database too (after COMMIT:
+        a rolled-back checkpoint must never look like a lost tail)."""
+        if self._state is not None and checkpoints:
+            self._state.remember(checkpoints)
 
     def receive(self, raw: bytes, signature: bytes) -> Event | None:
         """Store an event signed elsewhere (sync); ``None`` if it is already held.
@@ -127,10 +157,22 @@ class Ledger:
         skipped; the new ones are returned in the order given.
 
         Raises:
-            LedgerIntegrityError: an event is malformed or badly signed (nothing stored).
+            LedgerIntegrityError: an event is malformed or badly signed, or comes
+                from a device this workspace does not trust (nothing stored).
         """
         events = [checked(raw, signature) for raw, signature in items]
         with self._lock, self._transaction():
+            if self._roots is not None:
+                registry = registry_of(
+                    self._conn, self._roots, own=self.device, extra=events
+                )
+                for event in events:
+                    reason = registry.why_not(event)
+                    if reason is not None:
+                        raise LedgerIntegrityError(
+                            f"received event {event.id[:16]}… refused: {reason}; "
+                            "nothing was stored"
+                        )
             seen: set[str] = set()
             fresh: list[Row] = []
             for event in events:
@@ -157,10 +199,18 @@ class Ledger:
         """Store a checkpoint signed by another device (kept verbatim)."""
         cp = open_checkpoint(note)
         with self._lock, self._transaction():
+            if self._roots is not None and cp.device != self.device:
+                known = self.registry().devices.get(cp.device)
+                if known is None:
+                    raise LedgerIntegrityError(
+                        "checkpoint refused: signed by a device that is not "
+                        "enrolled in this workspace; nothing was stored"
+                    )
             self._conn.execute(
                 "INSERT INTO ledger_checkpoints (device, size, note) VALUES (?, ?, ?)",
                 (cp.device, cp.size, cp.note),
             )
+        self._remember([cp])
         return cp
 
     def _store(self, rows: list[Row]) -> list[Event]:
@@ -308,7 +358,9 @@ class Ledger:
             raise WorkspaceError("this workspace has no device key")
         if target == own and self._signer is not None:
             with self._lock, self._transaction():
-                return self._sign_checkpoint_locked(target)
+                cp = self._sign_checkpoint_locked(target)
+            self._remember([cp])
+            return cp
         found = self.checkpoints(target)
         if not found:
             raise UserInputError(f"no checkpoint stored for device {target[:16]}…")
@@ -379,12 +431,118 @@ class Ledger:
 
     # -- whole-ledger checks -------------------------------------------------
 
-    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
-        """Re-hash and re-check every event, chain link and checkpoint.
+    def verify(
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        projections: bool = True,
+    ) -> VerifyReport:
+        """Check the database file, every event, chain link and checkpoint, and
+        (with ``projections``) every projection table against a replay of the events.
 
         ``progress`` is called with the number of events checked so far.
         """
-        return verify_store(self._conn, progress=progress)
+        database = _integrity(self._conn)
+        if database is not None:
+            return VerifyReport(events=0, devices=0, checkpoints=0, database=database)
+        anchors = self._state.checkpoints() if self._state is not None else []
+        replay: Callable[[], dict[str, str]] | None = None
+        if projections and self._projectors:
+            registry = None if self._roots is None else self.registry()
+            replay = self._start_replay(registry)
+        report = verify_store(
+            self._conn,
+            progress=progress,
+            roots=self._roots,
+            own=self.device,
+            anchors=anchors,
+        )
+        if replay is None:
+            return report
+        schema = projection_schema(self._projectors)
+        stored = stored_digests(self._conn, schema)
+        try:
+            expected = replay()
+        except Exception as exc:  # a projector failing on stored data is a finding
+            reason = f"replaying the events failed ({type(exc).__name__})"
+            return dataclasses.replace(
+                report, tables=(reason,), projections_checked=True
+            )
+        bad = differing(expected, stored)
+        return dataclasses.replace(report, tables=tuple(bad), projections_checked=True)
+
+    def _start_replay(self, registry: Registry | None) -> Callable[[], dict[str, str]]:
+        """Start recomputing the projection digests; return what waits for them.
+
+        On Linux, for a database file, the replay runs in a forked process with a
+        read-only connection of its own while this process checks hashes and
+        signatures: the replay is pure Python (one core), the signature checks
+        use the other. Elsewhere, or for an in-memory database, it runs when
+        waited for.
+        """
+        projectors = self._projectors
+        path = _database_file(self._conn)
+        if path is None or sys.platform != "linux":
+            return lambda: recompute_digests(self._sound_events(registry), projectors)
+        ctx = multiprocessing.get_context("fork")
+        reader, writer = ctx.Pipe(duplex=False)
+
+        def child() -> None:
+            # Only a new connection is used here, never the parent's.
+            try:
+                conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+                ledger = Ledger(conn, signer=None, author="", projectors=projectors)
+                events = ledger._sound_events(registry)
+                writer.send(("ok", recompute_digests(events, projectors)))
+            except BaseException as exc:
+                writer.send(("error", type(exc).__name__))
+
+        process = ctx.Process(target=child, daemon=True)
+        process.start()
+        writer.close()
+
+        def wait() -> dict[str, str]:
+            try:
+                status, value = reader.recv()
+            except EOFError:
+                raise LedgerIntegrityError("the replay process ended early") from None
+            finally:
+                reader.close()
+                process.join()
+            if status != "ok":
+                raise LedgerIntegrityError(f"replaying the events failed ({value})")
+            return dict(value)
+
+        return wait
+
+    def _sound_events(self, registry: Registry | None = None) -> Iterator[Event]:
+        """Stored events in arrival order, skipping rows that are not events and
+        events the registry does not trust (verification reports both; neither
+        was ever projected)."""
+        cur = self._conn.cursor()
+        cur.row_factory = None
+        cur.execute(f"SELECT {_COLUMNS} FROM ledger_events ORDER BY pos")
+        while rows := cur.fetchmany(1024):
+            for pos, raw, signature in rows:
+                try:
+                    event = Event.from_stored(
+                        bytes(raw), bytes(signature), rowid=int(pos)
+                    )
+                except LedgerIntegrityError:
+                    continue
+                if registry is None or registry.why_not(event) is None:
+                    yield event
+
+    # -- devices -------------------------------------------------------------
+
+    def registry(self) -> Registry:
+        """The trust state: roots, enrolled and revoked devices (see ``devices``)."""
+        return registry_of(self._conn, self._roots or {}, own=self.device)
+
+    def enrolled_devices(self) -> list[EnrolledDevice]:
+        """Every device this ledger knows, roots first, revoked ones included."""
+        devices = self.registry().devices.values()
+        return sorted(devices, key=lambda d: (not d.root, d.name))
 
     def state_digest(self) -> str:
         """SHA-256 over the sorted event ids: equal for equal sets of events.
@@ -419,3 +577,21 @@ class Ledger:
             project(self._conn, self._projectors, chunk)
             count += len(chunk)
         return count
+
+
+def _integrity(conn: sqlite3.Connection) -> str | None:
+    """SQLite's own integrity check: ``None`` when it says ok, else its first line."""
+    try:
+        rows = conn.execute("PRAGMA integrity_check(5)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    first = str(rows[0][0]) if rows else "no answer"
+    return None if first == "ok" else first
+
+
+def _database_file(conn: sqlite3.Connection) -> Path | None:
+    """The file of the connection's main database (``None`` when in memory)."""
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main" and row[2]:
+            return Path(str(row[2])).absolute()
+    return None

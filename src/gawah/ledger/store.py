@@ -9,10 +9,16 @@ evidence. ``ledger_checkpoints`` keeps signed checkpoint notes verbatim.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
-from gawah.errors import WorkspaceError
+from gawah.errors import LedgerIntegrityError, WorkspaceError
+
+
+class DatabaseDamaged(LedgerIntegrityError):
+    """SQLite reports the database file as damaged (exit 3)."""
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_events (
@@ -37,8 +43,29 @@ CREATE INDEX IF NOT EXISTS ledger_checkpoints_device
 """
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
+def _private(path: Path) -> None:
+    """Create ``path`` (if missing) and its WAL/SHM companions' owner with mode 0600.
+
+    SQLite gives ``-wal`` and ``-shm`` the mode of the database file, so a
+    database created 0600 (whatever the umask) keeps its journal private too.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for name in (
+        path,
+        path.with_name(path.name + "-wal"),
+        path.with_name(path.name + "-shm"),
+    ):
+        if name.exists():
+            os.chmod(name, 0o600)
+
+
+def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
     """Open the workspace database with WAL and ``synchronous=FULL``, or refuse.
+
+    A file database is created (or kept) with mode 0600, as are its WAL and
+    shared-memory files. ``create=False`` refuses a missing file instead of
+    creating an empty one.
 
     The connection runs in autocommit mode (``isolation_level=None``): the ledger
     opens its own ``BEGIN IMMEDIATE`` transactions. Rows come back as
@@ -48,14 +75,26 @@ def connect(path: Path | str) -> sqlite3.Connection:
         WorkspaceError: the database cannot be opened or will not run in WAL /
             FULL mode (an acknowledged append could then be lost on power loss).
     """
+    if str(path) != ":memory:":
+        file = Path(path)
+        if not create and not file.exists():
+            raise WorkspaceError(f"the workspace database {file} is missing")
+        try:
+            _private(file)
+        except OSError as exc:
+            raise WorkspaceError(
+                f"cannot open the workspace database: {exc.strerror}"
+            ) from None
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout = 10000")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         conn.execute("PRAGMA synchronous = FULL")
         sync = conn.execute("PRAGMA synchronous").fetchone()[0]
-    except sqlite3.Error as exc:
+    except sqlite3.OperationalError as exc:
         raise WorkspaceError(f"cannot open the workspace database: {exc}") from None
+    except sqlite3.DatabaseError as exc:  # malformed schema or pages, not a database
+        raise DatabaseDamaged(f"the workspace database is damaged: {exc}") from None
     if str(mode).lower() != "wal" or int(sync) < 2:
         conn.close()
         raise WorkspaceError(
@@ -63,5 +102,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
             "saved events could be lost on power failure"
         )
     conn.row_factory = sqlite3.Row
-    conn.executescript(SCHEMA)
+    try:
+        conn.executescript(SCHEMA)
+        if str(path) != ":memory:":
+            _private(Path(path))
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseDamaged(f"the workspace database is damaged: {exc}") from None
     return conn

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -19,7 +19,8 @@ import nacl.bindings
 import nacl.exceptions
 
 from gawah.errors import LedgerIntegrityError
-from gawah.ledger.checkpoint import open_checkpoint
+from gawah.ledger.checkpoint import Checkpoint, open_checkpoint
+from gawah.ledger.devices import Registry, registry_of
 from gawah.ledger.events import RAW_FIELDS, parse_json
 from gawah.ledger.merkle import MerkleTree
 
@@ -63,11 +64,14 @@ class VerifyReport:
     forked_devices: tuple[str, ...] = ()
     equivocations: tuple[Problem, ...] = ()
     unanchored: dict[str, int] = field(default_factory=dict)
+    database: str | None = None
+    tables: tuple[str, ...] = ()
+    projections_checked: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when every event, link and checkpoint verified."""
-        return not self.problems
+        """True when every event, link, checkpoint, the file and the tables verified."""
+        return not self.problems and self.database is None and not self.tables
 
     @property
     def first_problem(self) -> Problem | None:
@@ -76,8 +80,19 @@ class VerifyReport:
 
     def raise_for_problems(self) -> None:
         """Raise :class:`LedgerIntegrityError` naming the first problem, if any."""
+        if self.database is not None:
+            raise LedgerIntegrityError(
+                f"the database file is damaged (SQLite integrity check: "
+                f"{self.database})"
+            )
         if self.problems:
             raise LedgerIntegrityError(f"ledger does not verify: {self.problems[0]}")
+        if self.tables:
+            raise LedgerIntegrityError(
+                f"projection table {self.tables[0]} does not match the events "
+                f"({len(self.tables)} table(s) differ): run `gawah ledger rebuild` "
+                "to recompute them from the events"
+            )
 
 
 def _check_signatures(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
@@ -107,7 +122,12 @@ def _public_key(device: str) -> bytes | None:
 
 
 def _check_row(
-    event_id: str, kind: str, device: str, seq: int, raw: bytes
+    event_id: str,
+    kind: str,
+    device: str,
+    seq: int,
+    raw: bytes,
+    registry: Registry | None,
 ) -> tuple[str | None, str | None]:
     """Return (reason or None, prev) for the content checks of one stored row."""
     if hashlib.sha256(raw).hexdigest() != event_id:
@@ -125,6 +145,10 @@ def _check_row(
         obj["payload"], dict
     ):
         return "event fields have the wrong types", None
+    if registry is not None:
+        untrusted = registry.why_not((device, seq, str(obj["author"])))
+        if untrusted is not None:
+            return untrusted, prev
     return None, prev
 
 
@@ -138,6 +162,9 @@ def verify_store(
     devices: Collection[str] | None = None,
     threads: int = 2,
     progress: Callable[[int], None] | None = None,
+    roots: Mapping[str, str] | None = None,
+    own: str | None = None,
+    anchors: Sequence[Checkpoint] = (),
 ) -> VerifyReport:
     """Verify every event and checkpoint in ``conn``; never raises on bad data.
 
@@ -146,7 +173,14 @@ def verify_store(
         devices: verify only these device feeds (and their checkpoints).
         threads: worker threads for signature checks (libsodium releases the GIL).
         progress: called with the number of events read so far, per chunk.
+        roots: the workspace's root authorities (hex key to name); when given,
+            every event must come from a trusted device (see
+            :mod:`gawah.ledger.devices`) and carry its enrolled name.
+        own: this workspace's own device (always trusted).
+        anchors: checkpoints kept outside the database; a feed shorter than
+            one of them, or whose root differs, is a problem.
     """
+    registry = None if roots is None else registry_of(conn, roots, own=own)
     where_sql, args = _device_filter(devices)
     problems: list[tuple[int, Problem]] = []
     # Each device's rows in arrival order; the chain is checked after the scan.
@@ -175,7 +209,7 @@ def verify_store(
             for pos, event_id, kind, device, seq, raw, signature in rows:
                 if type(raw) is not bytes:
                     raw = bytes(raw)
-                reason, prev = _check_row(event_id, kind, device, seq, raw)
+                reason, prev = _check_row(event_id, kind, device, seq, raw, registry)
                 feeds[device].append(
                     (seq, pos, event_id, prev, sha256(b"\x00" + raw).digest())
                 )
@@ -218,6 +252,7 @@ def verify_store(
     checkpoints, anchored = _check_checkpoints(
         conn, leaves, problems, devices, set(forked), equivocations
     )
+    _check_anchors(anchors, leaves, problems, devices)
     problems.sort(key=lambda item: item[0])
     unanchored = {d: len(lv) - anchored.get(d, 0) for d, lv in leaves.items()}
     return VerifyReport(
@@ -346,3 +381,36 @@ def _check_checkpoints(
             continue
         anchored[cp.device] = max(anchored.get(cp.device, 0), cp.size)
     return len(rows), anchored
+
+
+SHORTER = "the ledger is shorter than its last checkpoint"
+
+
+def _check_anchors(
+    anchors: Sequence[Checkpoint],
+    leaves: dict[str, list[bytes]],
+    problems: list[tuple[int, Problem]],
+    devices: Collection[str] | None,
+) -> None:
+    """Check the checkpoints kept outside the database against the stored feeds.
+
+    These survive a deleted tail, an emptied table or a replaced database file,
+    which the checkpoints stored inside the database cannot.
+    """
+    offset = 1 << 61
+    for n, cp in enumerate(anchors):
+        if devices is not None and cp.device not in devices:
+            continue
+        feed = leaves.get(cp.device, [])
+        if len(feed) < cp.size:
+            reason = (
+                f"{SHORTER}: the checkpoint kept outside the database says "
+                f"{cp.size} events, {len(feed)} stored"
+            )
+            problems.append((offset + n, Problem(cp.device, None, None, reason)))
+        elif MerkleTree(feed).root(cp.size) != cp.root:
+            reason = (
+                "the stored feed differs from the checkpoint kept outside the "
+                f"database at size {cp.size}"
+            )
+            problems.append((offset + n, Problem(cp.device, None, None, reason)))

@@ -68,7 +68,8 @@ def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
     from gawah.workspace import Workspace
 
     return Workspace.open(
-        resolve_home(home), passphrase=read_passphrase(passphrase_file)
+        resolve_home(home),
+        passphrase=read_passphrase(passphrase_file, resolve_home(home)),
     )
 
 

@@ -112,6 +112,7 @@ def write_clusters(result: LinkResult, out: Path) -> None:
         raise UserInputError(f"cannot write {out}: folder {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".clusters-", suffix=".csv", dir=directory)
     try:
+        os.fchmod(fd, 0o600)  # mkstemp's mode already; kept private on purpose
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             frame.to_csv(fh, index=False)
         os.replace(tmp, out)

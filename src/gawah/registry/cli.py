@@ -56,7 +56,8 @@ sources_app = typer.Typer(
 
 def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
     return Workspace.open(
-        resolve_home(home), passphrase=read_passphrase(passphrase_file)
+        resolve_home(home),
+        passphrase=read_passphrase(passphrase_file, resolve_home(home)),
     )
 
 

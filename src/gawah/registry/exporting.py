@@ -14,6 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gawah.core import open_private
 from gawah.core.safe_text import neutralise_cell
 from gawah.registry.models import SENSITIVE_COLUMNS, Report
 from gawah.registry.queries import get_sensitive, iter_reports, person_of_report
@@ -77,7 +78,7 @@ def export_csv(
     if include_sensitive:
         columns += [*SENSITIVE_COLUMNS, "sensitive_other"]
     count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for report in iter_reports(conn):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.progress import Progress
 
+from gawah.core import open_private
 from gawah.errors import ImportValidationError, UserInputError
 from gawah.registry import queries
 from gawah.registry.models import (
@@ -116,7 +117,7 @@ def _write_rejects(
     rejected: list[tuple[int, tuple[str, ...], list[ImportIssue]]],
 ) -> None:
     """Write rejected rows as they were, with their line and reasons (UTF-8, BOM)."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["line", "problems", *headers])
         for line, cells, issues in rejected:

@@ -36,7 +36,7 @@ def signed_feed(
     signer: DeviceKey,
     items: Iterable[tuple[str, dict[str, Any]]],
     *,
-    author: str = "FICTIONAL field documenter",
+    author: str | None = None,
     start_seq: int = 1,
     prev: str | None = None,
     recorded_at: str = "2024-11-26T00:00:00.000000Z",
@@ -44,8 +44,11 @@ def signed_feed(
     """Sign ``items`` as consecutive events of ``signer``'s feed.
 
     Returns ``(raw, signature)`` pairs ready for ``Ledger.receive`` (as if they
-    arrived from another device by sync).
+    arrived from another device by sync). The author defaults to the name
+    :func:`enrol_signers` enrols a :class:`FixedSigner` under.
     """
+    if author is None:
+        author = enrolled_name(signer)
     out: list[tuple[bytes, bytes]] = []
     seq = start_seq
     for kind, payload in items:
@@ -62,6 +65,21 @@ def signed_feed(
         prev = hashlib.sha256(raw).hexdigest()
         seq += 1
     return out
+
+
+def enrolled_name(signer: DeviceKey) -> str:
+    """The name :func:`enrol_signers` gives ``signer`` (and its events' author)."""
+    name = getattr(signer, "name", None)
+    return f"FICTIONAL {name}" if name else "FICTIONAL field documenter"
+
+
+def enrol_signers(
+    workspace: Any, *signers: DeviceKey, roles: tuple[str, ...] = ()
+) -> None:
+    """Enrol test signers in ``workspace`` (a :class:`gawah.workspace.Workspace`
+    whose device is an authority), so their feeds are accepted on receipt."""
+    for signer in signers:
+        workspace.enrol_device(signer.identity, enrolled_name(signer), roles)
 
 
 def feed_checkpoint(signer: DeviceKey, raws: Iterable[bytes]) -> bytes:

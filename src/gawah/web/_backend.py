@@ -40,6 +40,7 @@ class Backend:
     _local: threading.local = field(default_factory=threading.local)
     _all: list[Any] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _checked: bool = False
 
     def __post_init__(self) -> None:
         self.store = WebStore(self.home)
@@ -54,7 +55,13 @@ class Backend:
             from gawah.workspace import Workspace
         except ImportError as exc:
             raise WorkspaceError("the workspace module is not available yet") from exc
-        ws = Workspace.open(self.home, passphrase=self.passphrase)
+        # The quick check (see Workspace.open) runs once, on the first open: a
+        # workspace failing it is never served; later threads share its verdict.
+        with self._lock:
+            check = not self._checked
+        ws = Workspace.open(self.home, passphrase=self.passphrase, check=check)
+        with self._lock:
+            self._checked = True
         # A larger page cache for this read-mostly connection: the register index of
         # 100,000 reports is ~100 MB and searches should not re-read it from disk.
         ws.conn.execute("PRAGMA cache_size = -131072")
@@ -88,10 +95,16 @@ class Backend:
     def role(self, user: str) -> Role | None:
         """The role the ledger grants ``user`` on this server."""
         try:
-            conn = self.workspace().conn
+            ws = self.workspace()
         except WorkspaceError:
             return None
-        value = role_of(conn, self.store.server_id, user)
+        registry = ws.ledger.registry()
+        value = role_of(
+            ws.conn,
+            self.store.server_id,
+            user,
+            trusted=lambda event: registry.why_not(event) is None,
+        )
         try:
             return Role(value) if value else None
         except ValueError:
@@ -140,3 +153,4 @@ def _catch_up(ws: Any) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    ws.record_projections()

@@ -10,6 +10,7 @@ this file does not let anyone ride a live session.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import sqlite3
 import threading
@@ -71,6 +72,9 @@ class WebStore:
         home.mkdir(parents=True, exist_ok=True)
         self.path = home / WEB_DB
         self._lock = threading.Lock()
+        # Created 0600 before SQLite opens it: its -wal and -shm take that mode.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        self.path.chmod(0o600)
         self._conn = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None
         )

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
-from gawah.errors import GawahError, UserInputError, WorkspaceError
+from gawah.errors import GawahError, IntegrityError, UserInputError, WorkspaceError
 from gawah.web._backend import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Backend
 from gawah.web._security import SecurityHeadersMiddleware, session_guard
 from gawah.web._templates import render
@@ -122,7 +122,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GawahError)
     async def gawah_error(request: Request, exc: GawahError) -> Response:
-        if isinstance(exc, WorkspaceError):
+        if isinstance(exc, WorkspaceError | IntegrityError):
+            # A workspace failing its quick check is not served (say why).
             status, message = 503, "The workspace is not available: " + str(exc)
         elif isinstance(exc, UserInputError):
             status, message = 400, str(exc)

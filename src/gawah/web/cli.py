@@ -11,6 +11,7 @@ import typer
 from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
+from gawah.options import PassFileOption, read_passphrase
 
 HomeOpt = Annotated[
     Path | None,
@@ -21,7 +22,13 @@ HomeOpt = Annotated[
 _out = terminal_console()
 
 
-def serve_app(home: Path, host: str, port: int, https_proxy: bool = False) -> None:
+def serve_app(
+    home: Path,
+    host: str,
+    port: int,
+    https_proxy: bool = False,
+    passphrase: str | None = None,
+) -> None:
     """Run the app with uvicorn until interrupted (no access log: S22).
 
     With ``https_proxy`` the scheme is taken from the X-Forwarded-Proto of a
@@ -32,7 +39,7 @@ def serve_app(home: Path, host: str, port: int, https_proxy: bool = False) -> No
 
     from gawah.web import create_app
 
-    app = create_app(home)
+    app = create_app(home, passphrase=passphrase)
     uvicorn.run(
         app,
         host=host,
@@ -63,21 +70,25 @@ def register(app: typer.Typer) -> None:
                 help="Trust X-Forwarded-Proto from a TLS proxy on 127.0.0.1.",
             ),
         ] = False,
+        passphrase_file: PassFileOption = None,
     ) -> None:
-        """Serve the web app: dashboard, register, entry, review, estimates."""
+        """Serve the web app: dashboard, register, entry, review, estimates.
+
+        The workspace must pass the quick check first (ledger not shorter than
+        its last checkpoint, projection tables unchanged since the last write).
+        """
         where = resolve_home(home)
         from gawah.web._backend import Backend
 
-        backend = Backend(home=where)
+        passphrase = read_passphrase(passphrase_file, where)
+        backend = Backend(home=where, passphrase=passphrase)
         try:
-            if not backend.has_workspace():
-                raise UserInputError(
-                    f"no workspace at {where}: create one first (gawah init)"
-                )
+            # Opening runs the quick check: a tampered workspace is not served.
+            backend.workspace()
         finally:
             backend.close()
         _out.print(f"gawah web app: [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
-        serve_app(where, host, port, https_proxy)
+        serve_app(where, host, port, https_proxy, passphrase=passphrase)
 
     @users.command("add")
     def users_add(
@@ -93,6 +104,7 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--totp", help="Also enrol a one-time-code second factor."),
         ] = False,
+        passphrase_file: PassFileOption = None,
     ) -> None:
         """Create an account (or reset its password); prints a generated one once."""
         from gawah.web._backend import Backend
@@ -106,7 +118,10 @@ def register(app: typer.Typer) -> None:
                 "role must be admin, documenter, reviewer or viewer"
             ) from exc
         password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-        backend = Backend(home=resolve_home(home))
+        backend = Backend(
+            home=resolve_home(home),
+            passphrase=read_passphrase(passphrase_file, resolve_home(home)),
+        )
         try:
             author = _workspace_author(backend)
             used = add_user(backend, name, chosen_role, password, by=author)

@@ -9,7 +9,8 @@ one device never gives anyone access to another device's server after a sync.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from gawah.web import _search
 
@@ -24,6 +25,13 @@ REPORT_RECORDED = (
 
 class _WebProjector:
     name = "web"
+    # The search tokens and the ``pending`` flag are completed lazily by the web
+    # process (``_search.refresh``), not by ``apply``: a cache, left out of the
+    # projection check. What the register shows comes from the checked columns.
+    volatile: ClassVar[dict[str, tuple[str, ...]]] = {
+        "web_search_tokens": ("*",),
+        "web_search_reports": ("pending",),
+    }
 
     def create(self, conn: sqlite3.Connection) -> None:
         conn.execute(
@@ -121,16 +129,56 @@ def history(
     return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
 
 
-def role_of(conn: sqlite3.Connection, server: str, user: str) -> str | None:
-    """The role the ledger grants ``user`` on ``server`` (None when never granted)."""
+def role_of(
+    conn: sqlite3.Connection,
+    server: str,
+    user: str,
+    trusted: Callable[[Event], bool] | None = None,
+) -> str | None:
+    """The role the ledger grants ``user`` on ``server`` (None when never granted).
+
+    Read from the signed ``user.role_granted`` events themselves, not from the
+    ``web_role_grants`` table (which anyone with the file could edit): each
+    grant's hash and signature are checked, and ``trusted`` (the workspace's
+    device registry) must accept its device. The newest valid grant stands.
+    """
+    from gawah.ledger import Event as _Event
+
     try:
-        row = conn.execute(
-            "SELECT role FROM web_role_grants WHERE server=? AND user_name=?",
-            (server, user),
-        ).fetchone()
+        rows = conn.execute(
+            "SELECT pos, raw, signature FROM ledger_events WHERE kind = ? ORDER BY pos",
+            (ROLE_GRANTED,),
+        ).fetchall()
     except sqlite3.OperationalError:
         return None
-    return None if row is None else str(row[0])
+    role: str | None = None
+    for pos, raw, signature in rows:
+        try:
+            event = _Event.from_stored(bytes(raw), bytes(signature), rowid=int(pos))
+        except ValueError:
+            continue
+        p = event.payload
+        if p.get("server") != server or p.get("user") != user:
+            continue
+        if not _signed(event) or (trusted is not None and not trusted(event)):
+            continue
+        value = p.get("role")
+        if isinstance(value, str):
+            role = value
+    return role
+
+
+def _signed(event: Event) -> bool:
+    import nacl.bindings
+    import nacl.exceptions
+
+    try:
+        nacl.bindings.crypto_sign_open(
+            event.signature + event.raw, bytes.fromhex(event.device)
+        )
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+        return False
+    return True
 
 
 def grants(conn: sqlite3.Connection, server: str) -> list[tuple[str, str, str, str]]:
