@@ -42,6 +42,8 @@ def home(
     folder = tmp_path / "ws"
     monkeypatch.setenv("GAWAH_HOME", str(folder))
     monkeypatch.setenv("COLUMNS", "250")
+    # The device key is passphrase-protected, as by default.
+    monkeypatch.setenv("GAWAH_PASSPHRASE", "FICTIONAL test passphrase")
     assert _run(["init"], monkeypatch, capsys)[0] == 0
     rows = [["record_id", "full_name", "notes"]]
     rows += [[str(n), f"FICTIONAL {n}", value] for n, value in enumerate(HOSTILE)]

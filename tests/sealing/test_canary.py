@@ -132,6 +132,8 @@ def imported(
             writer = csv.DictWriter(fh, fieldnames=HEADERS)
             writer.writeheader()
             writer.writerows(part)
+    # The device key is passphrase-protected, as by default.
+    monkeypatch.setenv("GAWAH_PASSPHRASE", "FICTIONAL test passphrase")
     outputs = [_run(["init", "--author", "FICTIONAL doc"], monkeypatch, capsys)]
     outputs.append(
         _run(["incidents", "add", "FICTIONAL", "--id", "inc"], monkeypatch, capsys)

@@ -34,6 +34,8 @@ def home(
     folder = tmp_path / "ws"
     monkeypatch.setenv("GAWAH_HOME", str(folder))
     monkeypatch.setenv("COLUMNS", "250")
+    # The device key is passphrase-protected, as by default.
+    monkeypatch.setenv("GAWAH_PASSPHRASE", "FICTIONAL test passphrase")
     assert _run(["init"], monkeypatch, capsys)[0] == 0
     path = tmp_path / "l.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
