@@ -29,7 +29,7 @@ from gawah.evidence.queries import (
     resolve_digest,
     sensitive_metadata,
 )
-from gawah.evidence.timestamp import request_timestamp
+from gawah.evidence.timestamp import load_ca, request_timestamp
 from gawah.evidence.verify import verify_store
 from gawah.evidence.working_copy import make_working_copy
 from gawah.ledger.cli import ledger_app, read_passphrase
@@ -323,14 +323,26 @@ def check_package_cmd(
     package: Annotated[
         Path, typer.Argument(help="Folder written by `evidence export`.")
     ],
+    device: Annotated[
+        list[str] | None,
+        typer.Option(help="Device key obtained independently (repeatable)."),
+    ] = None,
+    tsa_ca: Annotated[
+        Path | None,
+        typer.Option(help="CA certificate of the time-stamping authority (PEM)."),
+    ] = None,
 ) -> None:
     """Check an export package with gawah's own ledger code; exit 3 on any problem."""
-    problems = check_package(package)
+    roots = load_ca(tsa_ca) if tsa_ca is not None else None
+    problems = check_package(package, {d.lower() for d in device or []}, roots)
     for problem in problems:
         _out.print(f"FAIL  {problem}")
     if problems:
         raise EvidenceIntegrityError(f"{len(problems)} problem(s) in the package")
-    _out.print("all checks passed (files, signatures, receipts, proofs, timestamps)")
+    _out.print(
+        "all checks passed (files, keys, signatures, checkpoints, proofs, export "
+        "statement, receipts, timestamps)"
+    )
 
 
 def timestamp(
