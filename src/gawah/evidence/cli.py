@@ -261,17 +261,28 @@ def verify(
         report = verify_store(
             ws, progress=lambda n: bar.advance(task, n), clean_incomplete=clean
         )
-    for label, digests in (
-        ("ALTERED", report.altered),
-        ("MISSING", report.missing),
-        ("UNKNOWN", report.unknown),
+    for label, digests, meaning in (
+        ("ALTERED", report.altered, "its bytes no longer hash to its name"),
+        ("MISSING", report.missing, "a signed receipt records it; it is not stored"),
+        ("UNKNOWN", report.unknown, "stored, but no signed receipt records it"),
+        ("UNSIGNED", report.unsigned, "listed in the tables without a signed receipt"),
+        ("EDITED", report.edited, "the tables differ from the signed events"),
+        ("BAD EVENT", report.bad_events, "the event's signature does not verify"),
     ):
         for d in digests:
-            _out.print(f"{label}  {d}")
+            _out.print(f"{label}  {d}  ({meaning})")
     _out.print(
-        f"checked {report.checked} blob(s): {len(report.altered)} altered, "
-        f"{len(report.missing)} missing, {len(report.unknown)} unknown"
+        f"checked {report.checked} blob(s) against the signed events: "
+        f"{len(report.altered)} altered, {len(report.missing)} missing, "
+        f"{len(report.unknown)} unknown, {len(report.unsigned)} without a signed "
+        f"receipt, {len(report.edited)} with edited tables, "
+        f"{len(report.bad_events)} bad event(s)"
     )
+    if report.edited or report.unsigned:
+        _out.print(
+            "the evidence tables were changed outside gawah: `gawah ledger verify`, "
+            "then `gawah ledger rebuild` restores them from the signed events"
+        )
     if report.incomplete:
         done = "deleted" if clean else "left (delete with --clean)"
         _out.print(
@@ -279,7 +290,9 @@ def verify(
             f"ingest, never acknowledged: {done}"
         )
     if not report.ok:
-        raise EvidenceIntegrityError("the evidence store does not match the ledger")
+        raise EvidenceIntegrityError(
+            "the evidence store or tables do not match the signed ledger events"
+        )
 
 
 @evidence_app.command("export")

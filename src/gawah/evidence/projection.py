@@ -24,7 +24,7 @@ from gawah.evidence.model import (
     LedgerEvent,
 )
 
-_TABLES = (
+TABLES = (
     "evidence_items",
     "evidence_links",
     "evidence_custody",
@@ -120,7 +120,7 @@ class EvidenceProjector:
 
     def drop(self, conn: sqlite3.Connection) -> None:
         """Drop the tables (a rebuild replays the ledger into fresh ones)."""
-        for table in _TABLES:
+        for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, conn: sqlite3.Connection, event: LedgerEvent) -> None:
