@@ -100,6 +100,14 @@ class TestEvidenceCli:
             app, ["evidence", "list", "--report", "R-1", "--home", str(home)]
         )
         assert digest[:16] in listed.output
+        for command in ("list", "history"):
+            args = ["evidence", command] + ([digest] if command == "history" else [])
+            plain = runner.invoke(app, [*args, "--home", str(home)])
+            full = runner.invoke(
+                app, [*args, "--include-sensitive", "--home", str(home)]
+            )
+            assert "FICTIONAL" not in plain.output.replace("FICTIONAL doc", "")
+            assert "FICTIONAL" in full.output.replace("FICTIONAL doc", "")
 
     def test_show_hides_sensitive_unless_asked(self, home: Path, photo: Path) -> None:
         """show prints GPS and serial only with --sensitive."""

@@ -407,7 +407,8 @@ class TestExportPackage:
         kinds = {e["id"]: e["kind"] for e in m["events"]}
         jpeg = next(i["digest"] for i in m["items"] if i["media_type"] == "image/jpeg")
         photo = next(c for c in contents if c["digest"] == jpeg)
-        assert photo["withheld"] == 1  # its GPS event
+        # its GPS, who handed it over, to whom it was transferred
+        assert photo["withheld"] == 3
         assert [kinds[e] for e in photo["events"]] == [
             "evidence.received", "evidence.derived", "evidence.transferred",
             "evidence.viewed",
@@ -420,6 +421,8 @@ class TestExportPackage:
                 text = path.read_text(encoding="utf-8")
                 assert "FICTIONAL-SN-0001" not in text
                 assert "Dr. Fictional" not in text
+                assert "FICTIONAL witness" not in text  # who handed it over
+                assert "FICTIONAL lawyer" not in text  # the transfer's recipient
 
     def test_verifier_short_enough_to_read(self) -> None:
         """The stand-alone verifier stays short enough to read before trusting it."""
@@ -548,9 +551,11 @@ class TestExportRefusals:
         self, ws: Workspace, photo: Path, tmp_path: Path
     ) -> None:
         """With include_sensitive the GPS event is exported and still verifies."""
-        add_evidence(ws, photo, report_id="R-4")
+        add_evidence(ws, photo, report_id="R-4", received_from="FICTIONAL witness")
         export_package(ws, tmp_path / "out", report_id="R-4", include_sensitive=True)
-        assert "FICTIONAL-SN-0001" in (tmp_path / "out" / "manifest.json").read_text()
+        text = (tmp_path / "out" / "manifest.json").read_text()
+        assert "FICTIONAL-SN-0001" in text
+        assert "FICTIONAL witness" in text
         assert run_verifier(tmp_path / "out").returncode == 0
 
 

@@ -114,16 +114,28 @@ def add(
         raise UserInputError(f"{len(refused)} file(s) were not stored (see above)")
 
 
+IncludeSensitiveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-sensitive",
+        help="Also show who handed files over, to whom, where, and notes.",
+    ),
+]
+
+
 @evidence_app.command("list")
 def list_(
     report: ReportOpt = None,
     incident: IncidentOpt = None,
+    include_sensitive: IncludeSensitiveOpt = False,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
     """List stored evidence, optionally for one report or incident."""
     with _open(home, passphrase_file) as ws:
-        items = list_evidence(ws.conn, report, incident)
+        items = list_evidence(
+            ws.conn, report, incident, include_sensitive=include_sensitive
+        )
     table = _table("sha256", "type", "name", "received", "from", "flags")
     for i in items:
         flags = ", ".join(i.flags)
@@ -163,17 +175,24 @@ def show(
 
 @evidence_app.command("history")
 def history(
-    digest: DigestArg, home: HomeOption = None, passphrase_file: PassFileOption = None
+    digest: DigestArg,
+    include_sensitive: IncludeSensitiveOpt = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
 ) -> None:
     """Print the chain of custody of one blob, oldest first."""
     with _open(home, passphrase_file) as ws:
-        entries = custody_history(ws.conn, resolve_digest(ws.conn, digest))
+        entries = custody_history(
+            ws.conn,
+            resolve_digest(ws.conn, digest),
+            include_sensitive=include_sensitive,
+        )
     table = Table("when (device clock)", "action", "by", "details", "event")
     for e in entries:
         detail = ", ".join(
             f"{k}={v}"
             for k, v in sorted(e.detail.items())
-            if v and k not in {"digest", "size"}
+            if v and k not in {"digest", "size", "details_ref"}
         )
         table.add_row(e.recorded_at, e.action, e.author, detail, e.event_id[:12])
     _out.print(table)
@@ -184,6 +203,16 @@ def custody(
     digest: DigestArg,
     action: Annotated[str, typer.Argument(help="linked, transferred or viewed.")],
     to: Annotated[str | None, typer.Option(help="Who received it (transfers).")] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Who handed it over (transfers; default: you)."),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it was handed over, if not now.")
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Where it was handed over (transfers).")
+    ] = None,
     method: Annotated[str | None, typer.Option(help="How it was handed over.")] = None,
     report: ReportOpt = None,
     incident: IncidentOpt = None,
@@ -194,12 +223,16 @@ def custody(
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """Record a custody step: linked to a report, incident or person; transferred; viewed."""
+    """Record a custody step: linked to a report, incident or person; transferred; viewed.
+
+    Who, to whom, where and notes are kept out of exports and listings unless
+    asked; how (--method) and when (--at) are public.
+    """
     with _open(home, passphrase_file) as ws:
         full = resolve_digest(ws.conn, digest)
         ev = record_custody(
             ws, full, action, to=to, method=method, report_id=report, incident_id=incident,
-            person_id=person, note=note,
+            person_id=person, note=note, from_=from_, at=at, place=place,
         )  # fmt: skip
     _out.print(f"recorded {action} for {full[:16]} in event {ev.id[:12]}")
 

@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any
 
 from gawah.evidence.model import (
+    CUSTODY_DETAILS,
     DERIVED,
     EXPORTED,
     LINKED,
@@ -31,6 +32,7 @@ TABLES = (
     "evidence_fingerprints",
     "evidence_sensitive",
     "evidence_timestamps",
+    "evidence_custody_details",
 )
 
 _SCHEMA = """
@@ -78,6 +80,12 @@ CREATE TABLE IF NOT EXISTS evidence_fingerprints (
     frames TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS evidence_sensitive (
+    digest TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    fields TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS evidence_custody_details (
+    ref TEXT PRIMARY KEY,
     digest TEXT NOT NULL,
     event_id TEXT NOT NULL,
     fields TEXT NOT NULL
@@ -133,6 +141,13 @@ class EvidenceProjector:
                 "INSERT INTO evidence_sensitive(digest, event_id, fields) "
                 "VALUES (?, ?, ?)",
                 (p["digest"], event.id, _dumps(p["fields"])),
+            )
+            return
+        elif event.kind == CUSTODY_DETAILS:
+            conn.execute(
+                "INSERT OR IGNORE INTO evidence_custody_details(ref, digest, event_id, "
+                "fields) VALUES (?, ?, ?, ?)",
+                (p["ref"], p["digest"], event.id, _dumps(p["fields"])),
             )
             return
         elif event.kind == LINKED:
