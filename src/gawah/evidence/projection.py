@@ -219,10 +219,15 @@ class EvidenceProjector:
             ),
         )
         fp = p.get("fingerprint")
-        if fp:
+        if fp:  # frames only (older events), or every signal but the kind
+            stored = {k: v for k, v in fp.items() if k != "kind"}
             conn.execute(
                 "INSERT OR IGNORE INTO evidence_fingerprints VALUES (?, ?, ?)",
-                (digest, fp["kind"], _dumps(fp["frames"])),
+                (
+                    digest,
+                    fp["kind"],
+                    _dumps(stored if len(stored) > 1 else fp["frames"]),
+                ),
             )
         if p.get("report_id") or p.get("incident_id"):
             target = (p.get("report_id"), p.get("incident_id"), None)

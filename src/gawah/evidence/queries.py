@@ -182,10 +182,13 @@ def fingerprints(conn: sqlite3.Connection) -> list[tuple[str, Fingerprint]]:
         "SELECT f.digest, f.kind, f.frames FROM evidence_fingerprints f "
         "JOIN evidence_items i ON i.digest = f.digest ORDER BY i.rowid"
     ).fetchall()
-    return [
-        (d, Fingerprint(kind, tuple((a, b) for a, b in json.loads(frames))))
-        for d, kind, frames in rows
-    ]
+    out = []
+    for d, kind, stored in rows:
+        data = json.loads(stored)
+        if isinstance(data, list):  # frames only
+            data = {"frames": data}
+        out.append((d, Fingerprint.from_payload({"kind": kind, **data})))
+    return out
 
 
 def near_duplicate_groups(conn: sqlite3.Connection) -> list[list[str]]:
