@@ -294,6 +294,7 @@ def print_photo_study(part: str) -> None:
     print(
         f"  false matches                      {s.false_matches} of {s.pairs:,} pairs"
     )
+    print(f"  time per pair of images            {1000 * s.seconds_per_pair:.1f} ms")
 
 
 def main() -> None:

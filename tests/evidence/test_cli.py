@@ -265,6 +265,18 @@ class TestEvidenceCli:
         assert result.exit_code == 0, result.output
         assert (out / "manifest.json").is_file()
         assert (out / "verify_package.py").is_file()
+        import json
+
+        device = json.loads((out / "manifest.json").read_text())["devices"][0]
+        good = runner.invoke(
+            app, ["evidence", "check-package", str(out), "--device", device]
+        )
+        assert good.exit_code == 0, good.output
+        other = runner.invoke(
+            app, ["evidence", "check-package", str(out), "--device", "ab" * 32]
+        )
+        assert other.exit_code == 3
+        assert "key you did not give" in other.output
 
     def test_ledger_timestamp(self, home: Path, photo: Path, local_tsa: Any) -> None:
         """ledger timestamp stores a token and says "no later than", not capture time."""
