@@ -102,6 +102,14 @@ class TestEvidenceCli:
             app, ["evidence", "list", "--report", "R-1", "--home", str(home)]
         )
         assert digest[:16] in listed.output
+        for command in ("list", "history"):
+            args = ["evidence", command] + ([digest] if command == "history" else [])
+            plain = runner.invoke(app, [*args, "--home", str(home)])
+            full = runner.invoke(
+                app, [*args, "--include-sensitive", "--home", str(home)]
+            )
+            assert "FICTIONAL" not in plain.output.replace("FICTIONAL doc", "")
+            assert "FICTIONAL" in full.output.replace("FICTIONAL doc", "")
 
     def test_custody_identities_withheld_unless_asked(
         self, home: Path, photo: Path
@@ -162,6 +170,81 @@ class TestEvidenceCli:
         assert bad.exit_code == 3
         assert f"ALTERED {digest}" in bad.output
 
+    def _sql(self, home: Path, sql: str, *args: object) -> None:
+        """Edit the evidence tables behind gawah's back, as someone with the file could."""
+        from gawah.workspace import Workspace
+
+        with Workspace.open(home) as ws:
+            ws.conn.execute(sql, args)
+            ws.conn.commit()
+
+    def test_deleted_row_and_blob_caught(
+        self, home: Path, photo: Path, tmp_path: Path
+    ) -> None:
+        """Deleting an item's row and blob is exit 3 naming it missing; export says why."""
+        _add(home, photo, extra=("--report", "R-9"))
+        digest = _digest(home, "photo.jpg")
+        self._sql(home, "DELETE FROM evidence_items WHERE digest = ?", digest)
+        blob = home / "evidence" / "sha256" / digest[:2] / digest[2:4] / digest
+        blob.unlink()
+        bad = runner.invoke(app, ["evidence", "verify", "--home", str(home)])
+        assert bad.exit_code == 3, bad.output
+        assert f"MISSING {digest} (a signed receipt records it" in bad.output
+        assert "Traceback" not in bad.output
+        out = tmp_path / "pkg"
+        exp = runner.invoke(
+            app, ["evidence", "export", "--report", "R-9", "--to", str(out),
+                  "--home", str(home)],
+        )  # fmt: skip
+        assert exp.exit_code in (2, 3), exp.output
+        assert "Traceback" not in exp.output
+        assert not out.exists()
+
+    def test_missing_blob_of_listed_item_stops_export(
+        self, home: Path, photo: Path, tmp_path: Path
+    ) -> None:
+        """A blob missing from the store stops an export with exit 3 and a sentence."""
+        _add(home, photo, extra=("--report", "R-8"))
+        digest = _digest(home, "photo.jpg")
+        (home / "evidence" / "sha256" / digest[:2] / digest[2:4] / digest).unlink()
+        exp = runner.invoke(
+            app, ["evidence", "export", "--report", "R-8", "--to",
+                  str(tmp_path / "pkg"), "--home", str(home)],
+        )  # fmt: skip
+        assert exp.exit_code == 3, exp.output
+        assert "missing from the store" in exp.output
+        assert "Traceback" not in exp.output
+
+    def test_edited_table_caught(self, home: Path, photo: Path) -> None:
+        """Editing who handed a file over in the table is exit 3, EDITED."""
+        _add(home, photo, extra=("--received-from", "FICTIONAL source"))
+        digest = _digest(home, "photo.jpg")
+        self._sql(
+            home,
+            "UPDATE evidence_items SET received_from = 'FICTIONAL other' WHERE digest = ?",
+            digest,
+        )
+        bad = runner.invoke(app, ["evidence", "verify", "--home", str(home)])
+        assert bad.exit_code == 3, bad.output
+        assert f"EDITED {digest}" in bad.output
+
+    def test_row_without_event_caught(self, home: Path, photo: Path) -> None:
+        """A table row no signed receipt backs (its event removed) is exit 3, UNSIGNED."""
+        _add(home, photo)
+        digest = _digest(home, "photo.jpg")
+        fake = "f" * 64
+        self._sql(
+            home,
+            "INSERT INTO evidence_items SELECT ?, size, media_type, kind, original_name, "
+            "event_id, received_at, received_by, received_from, source, note, metadata, "
+            "derived_from, operation FROM evidence_items WHERE digest = ?",
+            fake,
+            digest,
+        )
+        bad = runner.invoke(app, ["evidence", "verify", "--home", str(home)])
+        assert bad.exit_code == 3, bad.output
+        assert f"UNSIGNED {fake}" in bad.output
+
     def test_duplicates_and_working_copy(self, home: Path, tmp_path: Path) -> None:
         """A resized copy is listed as a duplicate; a working copy is made from the original."""
         (tmp_path / "a.jpg").write_bytes(image_bytes(scene(41)))
@@ -205,6 +288,18 @@ class TestEvidenceCli:
         assert result.exit_code == 0, result.output
         assert (out / "manifest.json").is_file()
         assert (out / "verify_package.py").is_file()
+        import json
+
+        device = json.loads((out / "manifest.json").read_text())["devices"][0]
+        good = runner.invoke(
+            app, ["evidence", "check-package", str(out), "--device", device]
+        )
+        assert good.exit_code == 0, good.output
+        other = runner.invoke(
+            app, ["evidence", "check-package", str(out), "--device", "ab" * 32]
+        )
+        assert other.exit_code == 3
+        assert "key you did not give" in other.output
 
     def test_ledger_timestamp(self, home: Path, photo: Path, local_tsa: Any) -> None:
         """ledger timestamp stores a token and says "no later than", not capture time."""

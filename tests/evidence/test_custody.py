@@ -35,10 +35,11 @@ class TestCustody:
         )
         record_custody(ws, item.digest, "linked", incident_id="INC-1")
         record_custody(
-            ws, item.digest, "transferred", to="FICTIONAL lawyer", method="USB"
-        )
+            ws, item.digest, "transferred", to="FICTIONAL lawyer", method="USB",
+            from_="FICTIONAL documenter", at="2024-11-28 noon", place="FICTIONAL office",
+        )  # fmt: skip
         record_custody(ws, item.digest, "viewed", note="FICTIONAL review")
-        chain = custody_history(ws.conn, item.digest)
+        chain = custody_history(ws.conn, item.digest, include_sensitive=True)
         assert [c.action for c in chain] == [
             "received",
             "linked",
@@ -47,11 +48,52 @@ class TestCustody:
         ]
         assert chain[0].detail["received_from"] == "FICTIONAL witness"
         assert chain[0].detail["handed_over_at"] == "2024-11-27 morning"
-        assert chain[2].detail["to"] == "FICTIONAL lawyer"
+        transfer = chain[2].detail
+        assert (transfer["from"], transfer["to"]) == (
+            "FICTIONAL documenter", "FICTIONAL lawyer",
+        )  # fmt: skip
+        assert (transfer["handed_over_at"], transfer["place"], transfer["method"]) == (
+            "2024-11-28 noon", "FICTIONAL office", "USB",
+        )  # fmt: skip
+        assert chain[3].detail["note"] == "FICTIONAL review"
         assert get_evidence(ws.conn, item.digest).incident_ids == ("INC-1",)  # type: ignore[union-attr]
         assert [i.digest for i in list_evidence(ws.conn, incident_id="INC-1")] == [
             item.digest
         ]
+
+    def test_sources_kept_out_of_public_events(
+        self, ws: Workspace, photo: Path
+    ) -> None:
+        """Who handed over, to whom, where and notes are in side events only."""
+        item = add_evidence(
+            ws, photo, received_from="FICTIONAL witness", note="FICTIONAL note 1"
+        )
+        record_custody(
+            ws, item.digest, "transferred", to="FICTIONAL lawyer",
+            from_="FICTIONAL courier", place="FICTIONAL cafe", note="FICTIONAL note 2",
+        )  # fmt: skip
+        secrets = ("FICTIONAL witness", "FICTIONAL lawyer", "FICTIONAL courier",
+                   "FICTIONAL cafe", "FICTIONAL note")  # fmt: skip
+        for ev in ws.ledger.events():
+            text = ev.raw.decode()
+            if ev.kind != "evidence.custody_details_recorded":
+                assert not any(s in text for s in secrets), ev.kind
+        hidden = custody_history(ws.conn, item.digest)
+        assert not any(s in str(e.detail) for e in hidden for s in secrets)
+        listed = list_evidence(ws.conn)[0]
+        assert (listed.received_from, listed.note) == (None, None)
+        owner = get_evidence(ws.conn, item.digest, include_sensitive=True)
+        assert owner is not None
+        assert owner.received_from == "FICTIONAL witness"
+        assert owner.note == "FICTIONAL note 1"
+
+    def test_rebuild_keeps_custody_details(self, ws: Workspace, photo: Path) -> None:
+        """The side events fold back into the same details after a rebuild."""
+        item = add_evidence(ws, photo, received_from="FICTIONAL witness")
+        ws.ledger.rebuild()
+        owner = get_evidence(ws.conn, item.digest, include_sensitive=True)
+        assert owner is not None
+        assert owner.received_from == "FICTIONAL witness"
 
     @pytest.mark.parametrize(
         ("action", "kwargs"),

@@ -129,7 +129,9 @@ class TestAddEvidence:
         add_evidence(ws, photo, received_from="FICTIONAL B")
         assert len(list_evidence(ws.conn)) == 1
         receipts = [
-            c for c in custody_history(ws.conn, a.digest) if c.action == "received"
+            c
+            for c in custody_history(ws.conn, a.digest, include_sensitive=True)
+            if c.action == "received"
         ]
         assert [c.detail["received_from"] for c in receipts] == [
             "FICTIONAL A",

@@ -29,7 +29,7 @@ from gawah.evidence.queries import (
     resolve_digest,
     sensitive_metadata,
 )
-from gawah.evidence.timestamp import request_timestamp
+from gawah.evidence.timestamp import load_ca, request_timestamp
 from gawah.evidence.verify import verify_store
 from gawah.evidence.working_copy import make_working_copy
 from gawah.ledger.cli import ledger_app, read_passphrase
@@ -46,13 +46,6 @@ _err = terminal_console(stderr=True)
 
 ReportOpt = Annotated[str | None, typer.Option("--report", help="Report id.")]
 IncidentOpt = Annotated[str | None, typer.Option("--incident", help="Incident id.")]
-IncludeSensitive = Annotated[
-    bool,
-    typer.Option(
-        "--include-sensitive",
-        help="Also show who handed files over and to whom (handle with care).",
-    ),
-]
 #: Custody details that identify a person (who handed a file over, to whom).
 CUSTODY_IDENTITIES = frozenset({"received_from", "to"})
 WITHHELD = "(withheld)"
@@ -125,11 +118,20 @@ def add(
         raise UserInputError(f"{len(refused)} file(s) were not stored (see above)")
 
 
+IncludeSensitiveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-sensitive",
+        help="Also show who handed files over, to whom, where, and notes.",
+    ),
+]
+
+
 @evidence_app.command("list")
 def list_(
     report: ReportOpt = None,
     incident: IncidentOpt = None,
-    include_sensitive: IncludeSensitive = False,
+    include_sensitive: IncludeSensitiveOpt = False,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
@@ -138,7 +140,9 @@ def list_(
     Who handed each file over is withheld unless --include-sensitive is given.
     """
     with _open(home, passphrase_file) as ws:
-        items = list_evidence(ws.conn, report, incident)
+        items = list_evidence(
+            ws.conn, report, incident, include_sensitive=include_sensitive
+        )
     table = _table("sha256", "type", "name", "received", "from", "flags")
     for i in items:
         flags = ", ".join(i.flags)
@@ -181,7 +185,7 @@ def show(
 @evidence_app.command("history")
 def history(
     digest: DigestArg,
-    include_sensitive: IncludeSensitive = False,
+    include_sensitive: IncludeSensitiveOpt = False,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
@@ -190,13 +194,17 @@ def history(
     Who handed it over and to whom are withheld unless --include-sensitive is given.
     """
     with _open(home, passphrase_file) as ws:
-        entries = custody_history(ws.conn, resolve_digest(ws.conn, digest))
+        entries = custody_history(
+            ws.conn,
+            resolve_digest(ws.conn, digest),
+            include_sensitive=include_sensitive,
+        )
     table = Table("when (device clock)", "action", "by", "details", "event")
     for e in entries:
         detail = ", ".join(
             f"{k}={v if include_sensitive or k not in CUSTODY_IDENTITIES else WITHHELD}"
             for k, v in sorted(e.detail.items())
-            if v and k not in {"digest", "size"}
+            if v and k not in {"digest", "size", "details_ref"}
         )
         table.add_row(e.recorded_at, e.action, e.author, detail, e.event_id[:12])
     _out.print(table)
@@ -207,6 +215,16 @@ def custody(
     digest: DigestArg,
     action: Annotated[str, typer.Argument(help="linked, transferred or viewed.")],
     to: Annotated[str | None, typer.Option(help="Who received it (transfers).")] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Who handed it over (transfers; default: you)."),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it was handed over, if not now.")
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Where it was handed over (transfers).")
+    ] = None,
     method: Annotated[str | None, typer.Option(help="How it was handed over.")] = None,
     report: ReportOpt = None,
     incident: IncidentOpt = None,
@@ -217,12 +235,16 @@ def custody(
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """Record a custody step: linked to a report, incident or person; transferred; viewed."""
+    """Record a custody step: linked to a report, incident or person; transferred; viewed.
+
+    Who, to whom, where and notes are kept out of exports and listings unless
+    asked; how (--method) and when (--at) are public.
+    """
     with _open(home, passphrase_file) as ws:
         full = resolve_digest(ws.conn, digest)
         ev = record_custody(
             ws, full, action, to=to, method=method, report_id=report, incident_id=incident,
-            person_id=person, note=note,
+            person_id=person, note=note, from_=from_, at=at, place=place,
         )  # fmt: skip
     _out.print(f"recorded {action} for {full[:16]} in event {ev.id[:12]}")
 
@@ -284,17 +306,28 @@ def verify(
         report = verify_store(
             ws, progress=lambda n: bar.advance(task, n), clean_incomplete=clean
         )
-    for label, digests in (
-        ("ALTERED", report.altered),
-        ("MISSING", report.missing),
-        ("UNKNOWN", report.unknown),
+    for label, digests, meaning in (
+        ("ALTERED", report.altered, "its bytes no longer hash to its name"),
+        ("MISSING", report.missing, "a signed receipt records it; it is not stored"),
+        ("UNKNOWN", report.unknown, "stored, but no signed receipt records it"),
+        ("UNSIGNED", report.unsigned, "listed in the tables without a signed receipt"),
+        ("EDITED", report.edited, "the tables differ from the signed events"),
+        ("BAD EVENT", report.bad_events, "the event's signature does not verify"),
     ):
         for d in digests:
-            _out.print(f"{label}  {d}")
+            _out.print(f"{label}  {d}  ({meaning})")
     _out.print(
-        f"checked {report.checked} blob(s): {len(report.altered)} altered, "
-        f"{len(report.missing)} missing, {len(report.unknown)} unknown"
+        f"checked {report.checked} blob(s) against the signed events: "
+        f"{len(report.altered)} altered, {len(report.missing)} missing, "
+        f"{len(report.unknown)} unknown, {len(report.unsigned)} without a signed "
+        f"receipt, {len(report.edited)} with edited tables, "
+        f"{len(report.bad_events)} bad event(s)"
     )
+    if report.edited or report.unsigned:
+        _out.print(
+            "the evidence tables were changed outside gawah: `gawah ledger verify`, "
+            "then `gawah ledger rebuild` restores them from the signed events"
+        )
     if report.incomplete:
         done = "deleted" if clean else "left (delete with --clean)"
         _out.print(
@@ -302,7 +335,9 @@ def verify(
             f"ingest, never acknowledged: {done}"
         )
     if not report.ok:
-        raise EvidenceIntegrityError("the evidence store does not match the ledger")
+        raise EvidenceIntegrityError(
+            "the evidence store or tables do not match the signed ledger events"
+        )
 
 
 @evidence_app.command("export")
@@ -346,14 +381,26 @@ def check_package_cmd(
     package: Annotated[
         Path, typer.Argument(help="Folder written by `evidence export`.")
     ],
+    device: Annotated[
+        list[str] | None,
+        typer.Option(help="Device key obtained independently (repeatable)."),
+    ] = None,
+    tsa_ca: Annotated[
+        Path | None,
+        typer.Option(help="CA certificate of the time-stamping authority (PEM)."),
+    ] = None,
 ) -> None:
     """Check an export package with gawah's own ledger code; exit 3 on any problem."""
-    problems = check_package(package)
+    roots = load_ca(tsa_ca) if tsa_ca is not None else None
+    problems = check_package(package, {d.lower() for d in device or []}, roots)
     for problem in problems:
         _out.print(f"FAIL  {problem}")
     if problems:
         raise EvidenceIntegrityError(f"{len(problems)} problem(s) in the package")
-    _out.print("all checks passed (files, signatures, receipts, proofs, timestamps)")
+    _out.print(
+        "all checks passed (files, keys, signatures, checkpoints, proofs, export "
+        "statement, receipts, timestamps)"
+    )
 
 
 def timestamp(

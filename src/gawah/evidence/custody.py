@@ -18,6 +18,7 @@ from gawah.evidence.model import (
     LedgerEvent,
 )
 from gawah.evidence.queries import get_evidence
+from gawah.evidence.sources import custody_details
 
 
 def require_item(ws: EvidenceWorkspace, digest: str) -> EvidenceItem:
@@ -57,8 +58,17 @@ def record_custody(
     incident_id: str | None = None,
     person_id: str | None = None,
     note: str | None = None,
+    from_: str | None = None,
+    at: str | None = None,
+    place: str | None = None,
 ) -> LedgerEvent:
     """Record one custody step (``linked``, ``transferred`` or ``viewed``) for a blob.
+
+    A transfer records from whom (``from_``, default: the recording author),
+    to whom (``to``), when (``at``, as told; the event's own time is when it
+    was recorded), where (``place``) and how (``method``). Who, where and notes
+    go to a side event kept out of exports and listings unless asked
+    (:mod:`gawah.evidence.sources`); how and when stay public.
 
     Raises:
         UserInputError: unknown blob or action, a transfer without ``to``, a
@@ -70,7 +80,8 @@ def record_custody(
             f"custody action must be one of {', '.join(sorted(CUSTODY_ACTIONS))}"
         )
     require_item(ws, digest)
-    payload: dict[str, Any] = {"digest": digest, "note": note}
+    payload: dict[str, Any] = {"digest": digest}
+    identifying: dict[str, str | None] = {"note": note}
     if kind == LINKED:
         if not (report_id or incident_id or person_id):
             raise UserInputError("a link needs a report, incident or person id")
@@ -82,6 +93,10 @@ def record_custody(
     elif action == "transferred":
         if not to:
             raise UserInputError("a transfer needs the person or body it went to")
-        payload |= {"to": to, "method": method}
-    event: LedgerEvent = ws.append(kind, payload)
+        payload |= {"method": method, "handed_over_at": at}
+        identifying |= {"from": from_, "to": to, "place": place}
+    ref, details = custody_details(digest, identifying)
+    payload["details_ref"] = ref
+    events = [(kind, payload)] + ([details] if details is not None else [])
+    event: LedgerEvent = ws.append_many(events)[0]
     return event

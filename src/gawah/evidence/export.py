@@ -3,16 +3,22 @@
 Layout of ``--to DIR``::
 
     files/<digest[:12]>_<original name>   the bytes, re-hashed while copied
-    SHA256SUMS                            for ``sha256sum -c`` / ``shasum -a 256 -c``
+    SHA256SUMS                            every other file, for ``sha256sum -c``
     manifest.json                         items, signed events with Merkle inclusion
                                           proofs, signed checkpoints, timestamps
     events/<id>.json + .sig, checkpoints/ the same signed bytes as files, for openssl
-    VERIFY.md                             the checks, step by step, with standard tools
+    timestamps/N.tsr, .checkpoint, .ca.pem RFC 3161 replies, for ``openssl ts``
+    VERIFY.md                             the checks, step by step; pins the key(s)
     verify_package.py                     stand-alone verifier (stdlib + cryptography)
 
-The package is built in a temporary sibling folder and renamed into place, so
-a failed export leaves nothing; the export itself is then recorded as an
-``evidence.exported`` custody event carrying the manifest's SHA-256.
+Completeness: once the files are copied, the export is recorded as a signed
+``evidence.exported`` event whose ``contents`` list every item, its file and
+every event of its custody history in the package (and how many sensitive side
+events were withheld); the checkpoint is signed after it, so the statement is
+in the log the proofs lead to. A verifier then fails on any missing or added
+item, file or event. The package is built in a temporary sibling folder and
+renamed into place, so a failed export leaves no folder (if the last writes
+fail, the signed statement stays in the ledger as an export attempt).
 """
 
 from __future__ import annotations
@@ -32,8 +38,18 @@ from gawah.core import make_private, sha256_hex
 from gawah.errors import EvidenceIntegrityError, UserInputError
 from gawah.evidence.export_text import verify_md
 from gawah.evidence.ingest import blob_store
-from gawah.evidence.model import EXPORTED, EvidenceWorkspace
-from gawah.evidence.queries import custody_history, get_evidence, list_evidence
+from gawah.evidence.model import (
+    CHAIN_KINDS,
+    DERIVED,
+    EXPORTED,
+    RECEIVED,
+    SENSITIVE_KINDS,
+    EvidenceWorkspace,
+    LedgerEvent,
+    concerns,
+)
+from gawah.evidence.queries import get_evidence, list_evidence
+from gawah.evidence.store import hash_stream
 
 FORMAT = "gawah-evidence-export/1"
 
@@ -65,7 +81,14 @@ def _portable_name(name: str) -> str:
 
 def _copy_hashing(src: Path, dst: Path, digest: str) -> None:
     h = hashlib.sha256()
-    with src.open("rb") as fin, dst.open("wb") as fout:
+    try:
+        fin = src.open("rb")
+    except FileNotFoundError:
+        raise EvidenceIntegrityError(
+            f"blob {digest[:16]}... is recorded but missing from the store; run "
+            "`gawah evidence verify`; nothing was exported"
+        ) from None
+    with fin, dst.open("wb") as fout:
         while chunk := fin.read(4 * 1024 * 1024):
             h.update(chunk)
             fout.write(chunk)
@@ -100,43 +123,102 @@ def _select(
     return seen
 
 
-def _event_ids(ws: EvidenceWorkspace, digests: list[str], sensitive: bool) -> list[str]:
-    ids: list[str] = []
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """One item's custody history as the signed ledger holds it."""
+
+    digest: str
+    receipt: LedgerEvent
+    events: list[LedgerEvent]  # in ledger order, the receipt first
+    withheld: int  # sensitive side events left out of this package
+
+
+def _chains(
+    ws: EvidenceWorkspace, digests: list[str], include_sensitive: bool
+) -> list[_Chain]:
+    """Each item's history read from the signed events, not from a table.
+
+    Raises:
+        EvidenceIntegrityError: an item has no signed receipt in the ledger.
+    """
+    wanted = set(digests)
+    found: dict[str, list[LedgerEvent]] = {d: [] for d in digests}
+    withheld = dict.fromkeys(digests, 0)
+    events: list[LedgerEvent] = [
+        ev for kind in CHAIN_KINDS for ev in ws.ledger.events(kind=kind)
+    ]
+    events.sort(key=lambda ev: int(ev.rowid))
+    for ev in events:
+        for d in concerns(ev.kind, ev.payload):
+            if d not in wanted:
+                continue
+            if ev.kind in SENSITIVE_KINDS and not include_sensitive:
+                withheld[d] += 1
+            else:
+                found[d].append(ev)
+    out = []
     for d in digests:
-        ids += [c.event_id for c in custody_history(ws.conn, d)]
-        if sensitive:
-            ids += [
-                r[0]
-                for r in ws.conn.execute(
-                    "SELECT event_id FROM evidence_sensitive WHERE digest = ?", (d,)
-                )
-            ]
-    return list(dict.fromkeys(ids))
+        receipt = next(
+            (
+                ev
+                for ev in found[d]
+                if ev.kind in (RECEIVED, DERIVED) and ev.payload["digest"] == d
+            ),
+            None,
+        )
+        if receipt is None:
+            raise EvidenceIntegrityError(
+                f"evidence {d[:16]}... has no signed receipt in the ledger; run "
+                "`gawah evidence verify`; nothing was exported"
+            )
+        chain = found[d][found[d].index(receipt) :]
+        out.append(_Chain(d, receipt, chain, withheld[d]))
+    return out
+
+
+def _file_name(chain: _Chain) -> str:
+    name = str(chain.receipt.payload["original_name"])
+    return f"files/{chain.digest[:12]}_{_portable_name(name)}"
+
+
+def _statement(chains: list[_Chain]) -> list[dict[str, Any]]:
+    """What the signed export event states: every item, file and custody event."""
+    return [
+        {
+            "digest": c.digest,
+            "file": _file_name(c),
+            "events": [ev.id for ev in c.events],
+            "withheld": c.withheld,
+        }
+        for c in chains
+    ]
 
 
 def build_manifest(
     ws: EvidenceWorkspace,
-    digests: list[str],
+    chains: list[_Chain],
+    export_event: LedgerEvent,
     *,
     scope: dict[str, str | None],
     include_sensitive: bool,
 ) -> dict[str, Any]:
     """The manifest: items, their signed events with proofs, checkpoints, timestamps."""
     ledger = ws.ledger
-    own_cp = ledger.checkpoint()
+    own_cp = ledger.checkpoint()  # signed now: it covers the export statement
     cps = {own_cp.device: own_cp}
     events_out: list[dict[str, Any]] = []
-    for event_id in _event_ids(ws, digests, include_sensitive):
-        ev = ledger.event(event_id)
+    ordered = {ev.id: ev for c in chains for ev in c.events}
+    ordered[export_event.id] = export_event
+    for ev in sorted(ordered.values(), key=lambda e: int(e.rowid)):
         if ev.device not in cps:
             stored = ledger.checkpoints(ev.device)
             if stored:
-                cps[ev.device] = stored[-1]
+                cps[ev.device] = max(stored, key=lambda cp: cp.size)
         cp = cps.get(ev.device)
         proof = None
         if cp is not None:
             try:
-                p = ledger.inclusion_proof(event_id, cp.size)
+                p = ledger.inclusion_proof(ev.id, cp.size)
                 proof = {
                     "index": p.index,
                     "size": p.size,
@@ -154,21 +236,16 @@ def build_manifest(
             }
         )
     items = []
-    for d in digests:
-        item = get_evidence(ws.conn, d)
-        assert item is not None
-        row = ws.conn.execute(
-            "SELECT event_id FROM evidence_items WHERE digest = ?", (d,)
-        ).fetchone()
-        payload = ledger.event(row[0]).payload
+    for c in chains:
+        payload = c.receipt.payload
         items.append(
             {
-                "digest": d,
-                "size": item.size,
-                "media_type": item.media_type,
-                "original_name": item.original_name,
-                "file": f"files/{d[:12]}_{_portable_name(item.original_name)}",
-                "event": row[0],
+                "digest": c.digest,
+                "size": payload["size"],
+                "media_type": payload["media_type"],
+                "original_name": payload["original_name"],
+                "file": _file_name(c),
+                "event": c.receipt.id,
                 "metadata": payload.get("metadata"),
                 "derived_from": payload.get("derived_from"),
             }
@@ -178,12 +255,14 @@ def build_manifest(
         "scope": scope,
         "statement": (
             "Each file's SHA-256 is the one recorded when gawah received it; the "
-            "signed "
-            "events are the chain of custody. A timestamp shows the ledger existed no "
-            "later than the timestamp's time; it says nothing about when a photo or "
-            "video was captured."
+            "signed events are the chain of custody, and the signed export event "
+            "lists every item, file and event of this package. A timestamp shows "
+            "the ledger existed no later than the timestamp's time; it says nothing "
+            "about when a photo or video was captured."
         ),
         "sensitive_metadata_included": include_sensitive,
+        "devices": sorted(cps),
+        "export_event": export_event.id,
         "items": items,
         "events": events_out,
         "checkpoints": [cp.note.decode("utf-8") for cp in cps.values()],
@@ -207,6 +286,7 @@ def _timestamps(ws: EvidenceWorkspace, cp: Any) -> list[dict[str, Any]]:
                 "token": p["token"],
                 "tsa_url": p["tsa_url"],
                 "gen_time": p["gen_time"],
+                "ca_pem": p.get("ca_pem"),
                 "consistency": [h.hex() for h in proof.path],
             }
         )
@@ -223,15 +303,23 @@ def _write_openssl_files(out: Path, manifest: dict[str, Any]) -> None:
         body, _, sigs = note.partition("\n\n")
         device = body.split("\n")[0].rsplit("/", 1)[1]
         sig = base64.b64decode(sigs.split(" ")[-1])[4:]
-        stem = out / "checkpoints" / device[:16]
-        stem.with_suffix(".note").write_text(note, encoding="utf-8")
-        stem.with_suffix(".body").write_bytes((body + "\n").encode("utf-8"))
-        stem.with_suffix(".sig").write_bytes(sig)
-        stem.with_suffix(".pub.pem").write_text(_ed25519_pem(device), encoding="ascii")
+        stem = out / "checkpoints" / device
+        (out / "checkpoints" / f"{device}.note").write_text(note, encoding="utf-8")
+        (out / "checkpoints" / f"{device}.body").write_bytes(
+            (body + "\n").encode("utf-8")
+        )
+        (out / "checkpoints" / f"{device}.sig").write_bytes(sig)
+        stem.with_name(f"{device}.pub.pem").write_text(
+            _ed25519_pem(device), encoding="ascii"
+        )
     for n, ts in enumerate(manifest["timestamps"], 1):
         (out / "timestamps").mkdir(exist_ok=True)
         (out / "timestamps" / f"{n}.tsr").write_bytes(base64.b64decode(ts["token"]))
         (out / "timestamps" / f"{n}.checkpoint").write_bytes(ts["checkpoint"].encode())
+        if ts.get("ca_pem"):
+            (out / "timestamps" / f"{n}.ca.pem").write_text(
+                ts["ca_pem"], encoding="ascii"
+            )
 
 
 def _ed25519_pem(device_hex: str) -> str:
@@ -259,20 +347,35 @@ def export_package(
         raise UserInputError(f"{to} exists and is not an empty folder")
     digests = _select(ws, report_id, incident_id)
     scope = {"report_id": report_id, "incident_id": incident_id}
-    manifest = build_manifest(
-        ws, digests, scope=scope, include_sensitive=include_sensitive
-    )
+    chains = _chains(ws, digests, include_sensitive)
     store = blob_store(ws)
     to.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{to.name}.partial-", dir=to.parent))
     try:
+        # 1 - the evidence files, re-hashed while copied (a mismatch stops here)
         (tmp / "files").mkdir()
-        for item in manifest["items"]:
-            _copy_hashing(
-                store.path_for(item["digest"]), tmp / item["file"], item["digest"]
-            )
-        sums = "".join(f"{i['digest']}  {i['file']}\n" for i in manifest["items"])
-        (tmp / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        for c in chains:
+            _copy_hashing(store.path_for(c.digest), tmp / _file_name(c), c.digest)
+        # 2 - the signed statement of what the package holds, then the checkpoint
+        export_event: LedgerEvent = ws.append(
+            EXPORTED,
+            {
+                "digests": [c.digest for c in chains],
+                "report_id": report_id,
+                "incident_id": incident_id,
+                "package": to.name,
+                "sensitive_metadata_included": include_sensitive,
+                "contents": _statement(chains),
+            },
+        )
+        manifest = build_manifest(
+            ws,
+            chains,
+            export_event,
+            scope=scope,
+            include_sensitive=include_sensitive,
+        )
+        # 3 - manifest, openssl-ready copies, VERIFY.md, the verifier, SHA256SUMS
         text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
         (tmp / "manifest.json").write_text(text, encoding="utf-8")
         _write_openssl_files(tmp, manifest)
@@ -281,6 +384,7 @@ def export_package(
         (tmp / "verify_package.py").write_text(
             verifier.read_text("utf-8"), encoding="utf-8"
         )
+        _write_sums(tmp)
         make_private(tmp)  # 0700 folders, 0600 files, whatever the umask
         if to.exists():
             to.rmdir()
@@ -289,17 +393,6 @@ def export_package(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     manifest_sha = sha256_hex(text.encode("utf-8"))
-    ws.append(
-        EXPORTED,
-        {
-            "digests": [i["digest"] for i in manifest["items"]],
-            "report_id": report_id,
-            "incident_id": incident_id,
-            "manifest_sha256": manifest_sha,
-            "package": to.name,
-            "sensitive_metadata_included": include_sensitive,
-        },
-    )
     carrying = sum(
         1
         for i in manifest["items"]
@@ -308,3 +401,12 @@ def export_package(
     return ExportResult(
         to, len(manifest["items"]), len(manifest["events"]), manifest_sha, carrying
     )
+
+
+def _write_sums(folder: Path) -> None:
+    """``SHA256SUMS``: every file of the package but itself, for ``sha256sum -c``."""
+    lines = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        with path.open("rb") as fh:
+            lines.append(f"{hash_stream(fh)}  {path.relative_to(folder).as_posix()}\n")
+    (folder / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")

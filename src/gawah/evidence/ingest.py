@@ -29,6 +29,7 @@ from gawah.evidence.media import (
 from gawah.evidence.model import RECEIVED, SENSITIVE, EvidenceItem, EvidenceWorkspace
 from gawah.evidence.perceptual import Fingerprint, image_fingerprint, video_fingerprint
 from gawah.evidence.queries import get_evidence
+from gawah.evidence.sources import custody_details
 from gawah.evidence.store import DEFAULT_MAX_BYTES, BlobInfo, BlobStore, sync_folders
 
 _BATCH_WORKERS = 8
@@ -244,16 +245,21 @@ def _prepare(
         "size": blob.size,
         "media_type": media_type,
         "original_name": clean,
-        "received_from": receipt.received_from,
         "source": receipt.source,
-        "note": receipt.note,
         "handed_over_at": receipt.handed_over_at,
         "report_id": receipt.report_id,
         "incident_id": receipt.incident_id,
         "metadata": metadata.public_payload(),
         "fingerprint": fingerprint.payload() if fingerprint else None,
     }
+    # who handed it over, and notes, go to a side event (gawah.evidence.sources)
+    ref, details = custody_details(
+        blob.digest, {"received_from": receipt.received_from, "note": receipt.note}
+    )
+    payload["details_ref"] = ref
     events: list[tuple[str, dict[str, Any]]] = [(RECEIVED, payload)]
+    if details is not None:
+        events.append(details)
     if metadata.sensitive:
         events.append(
             (SENSITIVE, {"digest": blob.digest, "fields": metadata.sensitive_payload()})
@@ -298,7 +304,9 @@ def add_evidence(
         path_or_stream: a path, or an open binary stream (then ``name`` is required).
         name: the original file name to record (default: the path's name).
         source: how it arrived (a channel or collection, e.g. "field team 3").
-        received_from: who handed it over, as the documenter describes them.
+        received_from: who handed it over, as the documenter describes them;
+            kept with ``note`` in a side event out of exports and listings
+            unless asked (:mod:`gawah.evidence.sources`).
         handed_over_at: when it was handed over, if not now (recorded as told;
             the event's own time is when gawah stored it).
         allow_damaged: store a file that cannot be decoded, flagged ``damaged``.

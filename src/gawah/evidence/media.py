@@ -198,13 +198,71 @@ _XMP_FIELDS = {
 }
 
 
+#: XMP properties that name or reach a person (creator, rights holder, contact).
+_XMP_IDENTIFYING = {
+    "dc:creator": "creator",
+    "dc:rights": "copyright",
+    "xmpRights:Owner": "rights_owner",
+    "photoshop:AuthorsPosition": "author_position",
+    "photoshop:CaptionWriter": "caption_writer",
+    "photoshop:Credit": "credit",
+    "Iptc4xmpCore:CiEmailWork": "contact_email",
+    "Iptc4xmpCore:CiTelWork": "contact_phone",
+    "Iptc4xmpCore:CiAdrExtadr": "contact_address",
+    "Iptc4xmpCore:CiUrlWork": "contact_url",
+    "pdf:Author": "author",
+    "exif:UserComment": "comment",
+    "dc:description": "description",
+}
+
+
 def _xmp_value(xmp: str, key: str) -> str | None:
-    """Read one simple XMP property as attribute or element, without an XML parser."""
+    """Read one XMP property, without an XML parser (it may be hostile input).
+
+    Handles the attribute form, the simple element form and the list forms
+    (``rdf:Seq``/``Bag``/``Alt`` of ``rdf:li``, joined with "; ").
+    """
     k = re.escape(key)
     m = re.search(rf'{k}="([^"<>]{{1,200}})"', xmp) or re.search(
-        rf"<{k}>([^<>]{{1,200}})</{k}>", xmp
+        rf"<{k}(?:\s[^<>]{{0,200}})?>([^<>]{{1,200}})</{k}>", xmp
     )
-    return m.group(1).strip() if m else None
+    if m and m.group(1).strip():
+        return m.group(1).strip()
+    block = re.search(rf"<{k}(?:\s[^<>]{{0,200}})?>(.{{0,4000}}?)</{k}>", xmp, re.S)
+    if block is None:
+        return None
+    items = re.findall(r"<rdf:li(?:\s[^<>]{0,200})?>([^<>]{1,200})</rdf:li>", block[1])
+    joined = "; ".join(i.strip() for i in items if i.strip())
+    return joined or None
+
+
+def xmp_identifying(xmp: str) -> dict[str, str]:
+    """Identifying XMP fields (creator lists, rights, contact details, comments)."""
+    out = {}
+    for key, name in _XMP_IDENTIFYING.items():
+        if value := _xmp_value(xmp, key):
+            out[f"xmp_{name}"] = value
+    return out
+
+
+def _exif_comment(value: object) -> str | None:
+    """EXIF UserComment: 8 bytes naming the character set, then the text."""
+    if isinstance(value, bytes) and len(value) > 8:
+        code, body = value[:8], value[8:]
+        if code.startswith(b"UNICODE"):
+            order = "utf-16-be" if body[:1] == b"\x00" else "utf-16-le"
+            return _text(body.decode(order, "replace"))
+        return _text(body)
+    return _text(value)
+
+
+def _xp_text(value: object) -> str | None:
+    """Windows XP* tags (XPAuthor, XPComment): UTF-16-LE bytes or a tuple of them."""
+    if isinstance(value, tuple):
+        value = bytes(value)
+    if isinstance(value, bytes):
+        return _text(value.decode("utf-16-le", "replace"))
+    return _text(value)
 
 
 def image_metadata(im: Image.Image, media_type: str) -> MediaMetadata:
@@ -232,6 +290,22 @@ def image_metadata(im: Image.Image, media_type: str) -> MediaMetadata:
             sensitive[name] = text
     if artist := _text(exif.get(base.Artist)):
         sensitive["artist"] = artist
+    if rights := _text(exif.get(base.Copyright)):
+        sensitive["copyright"] = rights
+    for name, tag in (("xp_author", base.XPAuthor), ("xp_comment", base.XPComment)):
+        if text := _xp_text(exif.get(tag)):
+            sensitive[name] = text
+    if comment := _exif_comment(sub.get(base.UserComment)):
+        sensitive["user_comment"] = comment
+    if description := _text(exif.get(base.ImageDescription)):
+        sensitive["image_description"] = description
+    # JPEG COM segments and PNG text chunks may name the photographer or subject
+    for key, value in im.info.items():
+        name = str(key).lower()
+        if name in {"comment", "author", "copyright", "description"} and (
+            text := _text(value)
+        ):
+            sensitive[f"embedded_{name}"] = text
     lat = _gps_degrees(
         gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef)
     )
@@ -248,6 +322,8 @@ def image_metadata(im: Image.Image, media_type: str) -> MediaMetadata:
             if isinstance(raw_xmp, bytes)
             else str(raw_xmp)
         )
+        for name, value in xmp_identifying(xmp).items():
+            sensitive.setdefault(name, value)
         for name, keys in _XMP_FIELDS.items():
             found = next((v for k in keys if (v := _xmp_value(xmp, k))), None)
             if found is None:
@@ -311,6 +387,9 @@ def av_metadata(path: Path, media_type: str, kind: str) -> MediaMetadata:
         if key in tags:
             sensitive["gps"] = tags[key]
             break
+    for key in ("artist", "author", "copyright", "comment", "composer"):
+        if text := _text(tags.get(key)):
+            sensitive[key] = text
     capture = tags.get("com.apple.quicktime.creationdate") or tags.get("creation_time")
     flags = []
     if capture is None:
@@ -356,11 +435,15 @@ def pdf_metadata(path: Path, media_type: str) -> MediaMetadata:
             reader = PdfReader(path, strict=False)
             info: Mapping[str, Any] = reader.metadata or {}
             pages = len(reader.pages)
+            xmp = _pdf_xmp(reader)
     except (PyPdfError, OSError, ValueError, KeyError) as exc:
         raise DamagedMediaError("the PDF cannot be read; nothing was stored") from exc
-    sensitive = {}
+    sensitive = xmp_identifying(xmp) if xmp else {}
     if author := _text(info.get("/Author")):
         sensitive["author"] = author
+    for key in ("/Subject", "/Keywords"):  # free text that often names people
+        if text := _text(info.get(key)):
+            sensitive[key[1:].lower()] = text
     created = _text(info.get("/CreationDate"))
     flags = [] if info else ["metadata-missing"]
     if created is None:
@@ -377,6 +460,15 @@ def pdf_metadata(path: Path, media_type: str) -> MediaMetadata:
         flags=tuple(flags),
         sensitive=tuple(SensitiveField(k, v) for k, v in sorted(sensitive.items())),
     )
+
+
+def _pdf_xmp(reader: Any) -> str | None:
+    """The document's XMP packet (catalog ``/Metadata``), as text, if any."""
+    stream = reader.trailer["/Root"].get("/Metadata")
+    if stream is None:
+        return None
+    data = stream.get_object().get_data()
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else None
 
 
 def read_metadata(

@@ -16,6 +16,9 @@ Every fact about a piece of evidence is a ledger event; the tables in
 ``evidence.linked``, ``.transferred``, ``.viewed``, ``.exported``
     Custody: attached to a report or incident, handed to someone, looked at,
     put into an export package.
+``evidence.custody_details_recorded``
+    Who handed a file over, to whom it was transferred, where, and notes: the
+    identities of sources, in a side event an export leaves out by default.
 ``checkpoint.timestamped``
     An RFC 3161 token over a signed ledger checkpoint: proof that the ledger
     state *existed no later than* the token's time (never a capture time).
@@ -36,11 +39,30 @@ TRANSFERRED = "evidence.transferred"
 VIEWED = "evidence.viewed"
 EXPORTED = "evidence.exported"
 TIMESTAMPED = "checkpoint.timestamped"
+#: Who handed a file over, to whom it went, where, and notes: kept out of the
+#: public custody event (see :mod:`gawah.evidence.sources`).
+CUSTODY_DETAILS = "evidence.custody_details_recorded"
 
 #: Custody actions a person records by hand (``record_custody``).
 CUSTODY_ACTIONS = {"linked": LINKED, "transferred": TRANSFERRED, "viewed": VIEWED}
 #: Every event kind that belongs to one blob's chain of custody.
 CUSTODY_KINDS = (RECEIVED, DERIVED, LINKED, TRANSFERRED, VIEWED, EXPORTED)
+#: Side events with fields that can identify a source or the documenter.
+SENSITIVE_KINDS = (SENSITIVE, CUSTODY_DETAILS)
+#: Every event kind an export may carry in an item's history.
+CHAIN_KINDS = CUSTODY_KINDS + SENSITIVE_KINDS
+
+
+def concerns(kind: str, payload: dict[str, Any]) -> list[str]:
+    """The evidence digests one event is about (its place in custody histories).
+
+    The stand-alone verifier has a copy of this rule; the tests keep them equal.
+    """
+    if kind == EXPORTED:
+        return [str(d) for d in payload["digests"]]
+    if kind == DERIVED:
+        return [str(payload["digest"]), str(payload["derived_from"])]
+    return [str(payload["digest"])] if kind in CHAIN_KINDS else []
 
 
 class LedgerEvent(Protocol):
@@ -62,6 +84,8 @@ class LedgerEvent(Protocol):
     def raw(self) -> bytes: ...
     @property
     def signature(self) -> bytes: ...
+    @property
+    def rowid(self) -> int: ...
 
 
 class EvidenceWorkspace(Protocol):

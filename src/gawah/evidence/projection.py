@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any
 
 from gawah.evidence.model import (
+    CUSTODY_DETAILS,
     DERIVED,
     EXPORTED,
     LINKED,
@@ -24,13 +25,14 @@ from gawah.evidence.model import (
     LedgerEvent,
 )
 
-_TABLES = (
+TABLES = (
     "evidence_items",
     "evidence_links",
     "evidence_custody",
     "evidence_fingerprints",
     "evidence_sensitive",
     "evidence_timestamps",
+    "evidence_custody_details",
 )
 
 _SCHEMA = """
@@ -82,6 +84,12 @@ CREATE TABLE IF NOT EXISTS evidence_sensitive (
     event_id TEXT NOT NULL,
     fields TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS evidence_custody_details (
+    ref TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    fields TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS evidence_timestamps (
     event_id TEXT PRIMARY KEY,
     origin TEXT NOT NULL,
@@ -120,7 +128,7 @@ class EvidenceProjector:
 
     def drop(self, conn: sqlite3.Connection) -> None:
         """Drop the tables (a rebuild replays the ledger into fresh ones)."""
-        for table in _TABLES:
+        for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, conn: sqlite3.Connection, event: LedgerEvent) -> None:
@@ -133,6 +141,13 @@ class EvidenceProjector:
                 "INSERT INTO evidence_sensitive(digest, event_id, fields) "
                 "VALUES (?, ?, ?)",
                 (p["digest"], event.id, _dumps(p["fields"])),
+            )
+            return
+        elif event.kind == CUSTODY_DETAILS:
+            conn.execute(
+                "INSERT OR IGNORE INTO evidence_custody_details(ref, digest, event_id, "
+                "fields) VALUES (?, ?, ?, ?)",
+                (p["ref"], p["digest"], event.id, _dumps(p["fields"])),
             )
             return
         elif event.kind == LINKED:
@@ -204,10 +219,15 @@ class EvidenceProjector:
             ),
         )
         fp = p.get("fingerprint")
-        if fp:
+        if fp:  # frames only (older events), or every signal but the kind
+            stored = {k: v for k, v in fp.items() if k != "kind"}
             conn.execute(
                 "INSERT OR IGNORE INTO evidence_fingerprints VALUES (?, ?, ?)",
-                (digest, fp["kind"], _dumps(fp["frames"])),
+                (
+                    digest,
+                    fp["kind"],
+                    _dumps(stored if len(stored) > 1 else fp["frames"]),
+                ),
             )
         if p.get("report_id") or p.get("incident_id"):
             target = (p.get("report_id"), p.get("incident_id"), None)

@@ -31,9 +31,35 @@ _COLUMNS = (
 )
 
 
-def _item(conn: sqlite3.Connection, row: tuple[Any, ...]) -> EvidenceItem:
+def _details(conn: sqlite3.Connection, ref: object) -> dict[str, str]:
+    """The identifying fields a public custody event points to (``details_ref``)."""
+    if not ref:
+        return {}
+    row = conn.execute(
+        "SELECT fields FROM evidence_custody_details WHERE ref = ?", (str(ref),)
+    ).fetchone()
+    return dict(json.loads(row[0])) if row else {}
+
+
+def _receipt_details(conn: sqlite3.Connection, digest: str) -> dict[str, str]:
+    row = conn.execute(
+        "SELECT c.detail FROM evidence_custody c JOIN evidence_items i "
+        "ON c.event_id = i.event_id AND c.digest = i.digest WHERE i.digest = ?",
+        (digest,),
+    ).fetchone()
+    return _details(conn, json.loads(row[0]).get("details_ref")) if row else {}
+
+
+def _item(
+    conn: sqlite3.Connection, row: tuple[Any, ...], include_sensitive: bool = False
+) -> EvidenceItem:
     meta = json.loads(row[10])
     reports, incidents, persons = _links(conn, row[0])
+    received_from, note = None, None
+    if include_sensitive:  # older receipts kept them in the public event
+        details = _receipt_details(conn, row[0])
+        received_from = details.get("received_from", row[7])
+        note = details.get("note", row[9])
     return EvidenceItem(
         digest=row[0],
         size=row[1],
@@ -42,9 +68,9 @@ def _item(conn: sqlite3.Connection, row: tuple[Any, ...]) -> EvidenceItem:
         original_name=row[4],
         received_at=row[5],
         received_by=row[6],
-        received_from=row[7],
+        received_from=received_from,
         source=row[8],
-        note=row[9],
+        note=note,
         metadata=meta,
         flags=tuple(meta.get("flags", ())),
         derived_from=row[11],
@@ -55,13 +81,19 @@ def _item(conn: sqlite3.Connection, row: tuple[Any, ...]) -> EvidenceItem:
     )
 
 
-def get_evidence(conn: sqlite3.Connection, digest: str) -> EvidenceItem | None:
-    """The item stored under ``digest``, or ``None`` if the ledger has no such blob."""
+def get_evidence(
+    conn: sqlite3.Connection, digest: str, *, include_sensitive: bool = False
+) -> EvidenceItem | None:
+    """The item stored under ``digest``, or ``None`` if the ledger has no such blob.
+
+    ``received_from`` and ``note`` identify sources: they are ``None`` unless
+    ``include_sensitive`` (the owner's view).
+    """
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM evidence_items WHERE digest = ?",
         (check_digest(digest),),
     ).fetchone()
-    return _item(conn, row) if row else None
+    return _item(conn, row, include_sensitive) if row else None
 
 
 def list_evidence(
@@ -69,8 +101,13 @@ def list_evidence(
     report_id: str | None = None,
     incident_id: str | None = None,
     person_id: str | None = None,
+    *,
+    include_sensitive: bool = False,
 ) -> list[EvidenceItem]:
-    """Items in arrival order, optionally only those linked to a report, incident or person."""
+    """Items in arrival order, optionally only those linked to a report, incident or person.
+
+    ``received_from`` and ``note`` are ``None`` unless ``include_sensitive``.
+    """
     sql = f"SELECT {_COLUMNS} FROM evidence_items"
     args: list[str] = []
     where = []
@@ -92,17 +129,35 @@ def list_evidence(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY rowid"
-    return [_item(conn, row) for row in conn.execute(sql, args).fetchall()]
+    rows = conn.execute(sql, args).fetchall()
+    return [_item(conn, row, include_sensitive) for row in rows]
 
 
-def custody_history(conn: sqlite3.Connection, digest: str) -> list[CustodyEntry]:
-    """The chain of custody of one blob, oldest first (empty if unknown)."""
+_IDENTIFYING = {"received_from", "to", "from", "place", "note"}
+
+
+def custody_history(
+    conn: sqlite3.Connection, digest: str, *, include_sensitive: bool = False
+) -> list[CustodyEntry]:
+    """The chain of custody of one blob, oldest first (empty if unknown).
+
+    Who handed it over, to whom, where and notes are in each entry's
+    ``detail`` only with ``include_sensitive`` (the owner's view).
+    """
     rows = conn.execute(
         "SELECT event_id, action, author, device, recorded_at, detail "
         "FROM evidence_custody WHERE digest = ? ORDER BY seq",
         (check_digest(digest),),
     ).fetchall()
-    return [CustodyEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+    out = []
+    for r in rows:
+        detail = json.loads(r[5])
+        if include_sensitive:
+            detail |= _details(conn, detail.get("details_ref"))
+        else:  # older events held them in public
+            detail = {k: v for k, v in detail.items() if k not in _IDENTIFYING}
+        out.append(CustodyEntry(r[0], r[1], r[2], r[3], r[4], detail))
+    return out
 
 
 def sensitive_metadata(conn: sqlite3.Connection, digest: str) -> dict[str, str]:
@@ -127,10 +182,13 @@ def fingerprints(conn: sqlite3.Connection) -> list[tuple[str, Fingerprint]]:
         "SELECT f.digest, f.kind, f.frames FROM evidence_fingerprints f "
         "JOIN evidence_items i ON i.digest = f.digest ORDER BY i.rowid"
     ).fetchall()
-    return [
-        (d, Fingerprint(kind, tuple((a, b) for a, b in json.loads(frames))))
-        for d, kind, frames in rows
-    ]
+    out = []
+    for d, kind, stored in rows:
+        data = json.loads(stored)
+        if isinstance(data, list):  # frames only
+            data = {"frames": data}
+        out.append((d, Fingerprint.from_payload({"kind": kind, **data})))
+    return out
 
 
 def near_duplicate_groups(conn: sqlite3.Connection) -> list[list[str]]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from rfc3161_client import (
     HashAlgorithm,
     TimestampRequestBuilder,
@@ -52,7 +53,7 @@ class TimestampRecord:
     tsa_url: str
 
 
-def _load_ca(ca_file: Path) -> list[x509.Certificate]:
+def load_ca(ca_file: Path) -> list[x509.Certificate]:
     try:
         data = Path(ca_file).read_bytes()
     except OSError as exc:
@@ -108,7 +109,7 @@ def request_timestamp(
     its note to the TSA with a fresh nonce; 3 - verify the reply against the
     request and ``ca_file``; 4 - append ``checkpoint.timestamped``.
     """
-    roots = _load_ca(ca_file)
+    roots = load_ca(ca_file)
     # 1 - the checkpoint note is the message
     cp = ws.ledger.checkpoint()
     note: bytes = cp.note
@@ -142,6 +143,9 @@ def request_timestamp(
         "tsa_url": tsa_url,
         "token": base64.b64encode(reply).decode(),
         "gen_time": gen_time,
+        "ca_pem": "".join(
+            r.public_bytes(serialization.Encoding.PEM).decode("ascii") for r in roots
+        ),
         "meaning": "the ledger up to this checkpoint existed no later than gen_time",
     }
     event = ws.append(TIMESTAMPED, payload)
@@ -154,7 +158,7 @@ def verify_timestamps(ws: EvidenceWorkspace, ca_file: Path) -> list[TimestampRec
     Raises:
         TimestampError: a stored token no longer verifies.
     """
-    roots = _load_ca(ca_file)
+    roots = load_ca(ca_file)
     out = []
     rows = ws.conn.execute(
         "SELECT event_id FROM evidence_timestamps ORDER BY rowid"

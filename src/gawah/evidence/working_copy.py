@@ -5,7 +5,9 @@ review or publication (faces blurred, metadata stripped) is a separate object
 with its own digest and an ``evidence.derived`` event naming its original.
 
 * image: re-encoded as PNG without EXIF/XMP, given regions box-blurred;
-* PDF: pages copied into a new document without document information or XMP;
+* PDF: every page re-rendered (PDFium) into a picture, re-encoded as JPEG
+  without metadata, joined into a new document (embedded photos' EXIF, XMP,
+  hidden text and attachments do not survive);
 * video/audio: streams remuxed packet for packet (no re-encoding, so nothing
   is lost) into a new container without container or stream tags.
 """
@@ -53,12 +55,40 @@ def _image_copy(path: Path, regions: Sequence[Region]) -> tuple[bytes, str, str]
     return buf.getvalue(), "image/png", "png"
 
 
+#: Resolution of re-rendered PDF pages, and the most pixels one page may have.
+PDF_DPI = 150
+_PDF_PAGE_PIXELS = 25_000_000
+
+
 def _pdf_copy(path: Path) -> tuple[bytes, str, str]:
+    """Re-render every page as a picture and build a new PDF from the pictures.
+
+    Copying pages would carry along whatever they hold: embedded photos with
+    their EXIF (GPS, serials, owner), XMP packets, hidden text, attachments,
+    scripts. Rendering with PDFium (pypdfium2) keeps only what a reader sees;
+    each page becomes a JPEG written by Pillow without metadata, and pypdf joins
+    the one-page PDFs. The copy is not searchable: it is for showing.
+    """
+    import pypdfium2 as pdfium  # type: ignore[import-untyped]
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for page in PdfReader(path).pages:
-        writer.add_page(page)
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise UserInputError(f"the PDF cannot be rendered: {exc}") from exc
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            w, h = page.get_size()
+            scale = min(PDF_DPI / 72, (_PDF_PAGE_PIXELS / max(1.0, w * h)) ** 0.5)
+            picture = page.render(scale=scale, draw_annots=True).to_pil()
+            page.close()
+            one = io.BytesIO()
+            picture.convert("RGB").save(one, "PDF", resolution=72 * scale, quality=85)
+            writer.add_page(PdfReader(one).pages[0])
+    finally:
+        doc.close()
     writer.add_metadata({"/Producer": ""})  # pypdf's default producer, emptied
     buf = io.BytesIO()
     writer.write(buf)
