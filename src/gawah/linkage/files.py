@@ -8,7 +8,6 @@ the output is written in one rename, so bad input writes nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -120,23 +119,17 @@ def write_clusters(result: LinkResult, out: Path) -> None:
         raise
 
 
-def summary(result: LinkResult) -> dict[str, object]:
-    """Counts of a run, for ``--json`` and the CLI table."""
-    records = result.records
-    per_list = records.groupby("list")["person_id"].agg(["size", "nunique"])
-    return {
-        "records": len(records),
-        "persons": result.n_persons,
-        "lists": {
-            str(name): {"records": int(row["size"]), "persons": int(row["nunique"])}
-            for name, row in per_list.iterrows()
-        },
-        "review_pairs": len(result.review_pairs()),
-        "threshold": result.options.threshold,
-        "review_band": [result.options.review_low, result.options.review_high],
-    }
+def summary(
+    result: LinkResult, reports: pd.DataFrame | None = None
+) -> dict[str, object]:
+    """Counts of a run, for ``--json`` and the CLI table (:func:`~gawah.linkage.summary.run_summary`)."""
+    from gawah.linkage.summary import run_summary
+
+    return run_summary(result, reports)
 
 
-def summary_json(result: LinkResult) -> str:
+def summary_json(result: LinkResult, reports: pd.DataFrame | None = None) -> str:
     """:func:`summary` as JSON text."""
-    return json.dumps(summary(result), indent=2, sort_keys=True)
+    from gawah.linkage.summary import summary_json as as_json
+
+    return as_json(summary(result, reports))

@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ from gawah.linkage.gazetteer import lookup
 from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
 from gawah.linkage.projection import LINK_RAN
 from gawah.linkage.review import decisions, explain
+from gawah.linkage.summary import run_summary
 from gawah.registry import (
     assign_persons,
     get_sensitive,
@@ -52,6 +54,8 @@ class LinkRun:
     n_review: int
     seconds: float
     result: LinkResult = field(repr=False)
+    # gawah.linkage.summary.run_summary: per list, histogram, violations.
+    summary: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def _value(value: object) -> object:
@@ -99,10 +103,11 @@ def link_workspace(
     if reports.empty:
         raise UserInputError("the workspace has no reports to link: import lists first")
     say(f"linking {len(reports)} reports")
+    decided = decisions(ws.conn)
     result = link_records(
         reports,
         options=options,
-        decisions=decisions(ws.conn),
+        decisions=decided,
         previous=person_of_report(ws.conn),
     )
     run_id = "run-" + uuid.uuid4().hex[:16]
@@ -146,6 +151,9 @@ def link_workspace(
             "candidates": candidates,
         },
     )
+    undecided = sum((c["report_l"], c["report_r"]) not in decided for c in candidates)
+    say("checking constraints")
+    info = run_summary(result, reports, review_pairs=undecided)
     return LinkRun(
         run_id,
         len(reports),
@@ -153,6 +161,7 @@ def link_workspace(
         len(candidates),
         time.perf_counter() - started,
         result,
+        info,
     )
 
 

@@ -1,0 +1,201 @@
+"""Constraints: what no single person can be, and the clusters that break it.
+
+One person cannot be recorded as a man and as a woman, with ages decades
+apart, with two different national ids, or twice by one list (a list's
+records are its own distinct entries). These definitions are shared: the run
+summary reports the clusters that break them (:func:`constraint_violations`)
+and clustering can refuse the joins that would (:func:`incompatible`).
+
+A record's constraint fields are ``list``, ``sex`` (``m``/``f``/missing),
+``age_lo``/``age_hi`` (an age range in years, or missing) and ``cnic`` (the
+digits of a national id, or missing): the columns of
+:func:`gawah.linkage.normalise.normalise_frame`, or :func:`constraint_fields`
+of the canonical import columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from rapidfuzz.distance import OSA
+
+from gawah.linkage.normalise import (
+    age_from_notes,
+    canonical_cnic,
+    canonical_sex,
+    parse_age,
+)
+
+# Two age ranges more than this many years apart cannot be one person's ages
+# at about the same date. Lists misstate ages by a few years and "in his 20s"
+# is a range; fifteen years is the span the issue (#11) counts as impossible.
+AGE_GAP_YEARS = 15
+# National ids one typing error apart (one digit wrong, missing or added, or
+# two neighbours swapped: optimal string alignment distance 1) may be one id.
+ID_TYPO_DISTANCE = 1
+
+KINDS = ("sex", "age", "national_id", "same_list")
+_EXPLAIN = {
+    "sex": "recorded as both sexes",
+    "age": f"ages more than {AGE_GAP_YEARS} years apart",
+    "national_id": "two different national ids",
+    "same_list": "two records of one list (a duplicate within the list?)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A cluster that cannot be one person, and why.
+
+    ``members`` are the index labels (in the records frame) of the records
+    that break the constraint, not the whole cluster.
+    """
+
+    cluster: str
+    kind: str
+    members: tuple[Any, ...]
+
+    @property
+    def reason(self) -> str:
+        """The constraint in words ("recorded as both sexes" ...)."""
+        return _EXPLAIN[self.kind]
+
+
+def constraint_fields(reports: pd.DataFrame) -> pd.DataFrame:
+    """The constraint fields of reports given in the canonical import columns.
+
+    Reads ``list``, ``sex``, ``age``/``age_min``/``age_max`` (else an age
+    written in ``notes``) and ``national_id``; keeps the index.
+    """
+
+    def col(name: str) -> list[Any]:
+        if name in reports.columns:
+            return [None if _missing(v) else v for v in reports[name].tolist()]
+        return [None] * len(reports)
+
+    ages = []
+    for age, lo, hi, notes in zip(
+        col("age"), col("age_min"), col("age_max"), col("notes"), strict=True
+    ):
+        parsed = parse_age(age, lo, hi)
+        if parsed.low is None and notes is not None:
+            parsed = parse_age(age_from_notes(str(notes)))
+        ages.append((parsed.low, parsed.high))
+    return pd.DataFrame(
+        {
+            "list": [str(v) if v is not None else "" for v in col("list")],
+            "sex": [canonical_sex(None if v is None else str(v)) for v in col("sex")],
+            "age_lo": pd.array([a for a, _ in ages], dtype="Int64"),
+            "age_hi": pd.array([b for _, b in ages], dtype="Int64"),
+            "cnic": [
+                canonical_cnic(None if v is None else str(v))
+                for v in col("national_id")
+            ],
+        },
+        index=reports.index,
+    )
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or value != value or str(value) == ""
+
+
+def ids_differ(a: str | None, b: str | None) -> bool:
+    """Two national ids that cannot be one id, even allowing one typing error."""
+    if not a or not b:
+        return False
+    return bool(
+        OSA.distance(a, b, score_cutoff=ID_TYPO_DISTANCE + 1) > ID_TYPO_DISTANCE
+    )
+
+
+def ages_apart(
+    lo_a: int | None, hi_a: int | None, lo_b: int | None, hi_b: int | None
+) -> bool:
+    """Two age ranges more than :data:`AGE_GAP_YEARS` apart."""
+    if _missing(lo_a) or _missing(lo_b):
+        return False
+    hi_a = lo_a if _missing(hi_a) else hi_a
+    hi_b = lo_b if _missing(hi_b) else hi_b
+    return bool(max(int(lo_a), int(lo_b)) - min(int(hi_a), int(hi_b)) > AGE_GAP_YEARS)  # type: ignore[arg-type]
+
+
+def incompatible(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    """The constraints two records break if they were one person (empty: none).
+
+    ``a`` and ``b`` hold the constraint fields (module docstring).
+    """
+    out: list[str] = []
+    sa, sb = a.get("sex"), b.get("sex")
+    if not _missing(sa) and not _missing(sb) and sa != sb:
+        out.append("sex")
+    if ages_apart(a.get("age_lo"), a.get("age_hi"), b.get("age_lo"), b.get("age_hi")):
+        out.append("age")
+    if ids_differ(a.get("cnic") or None, b.get("cnic") or None):
+        out.append("national_id")
+    la, lb = a.get("list"), b.get("list")
+    if not _missing(la) and la == lb:
+        out.append("same_list")
+    return out
+
+
+def constraint_violations(
+    records_frame: pd.DataFrame, clusters: Sequence[Any] | pd.Series
+) -> list[Violation]:
+    """Every cluster that breaks a constraint, once per constraint it breaks.
+
+    Args:
+        records_frame: one row per record with the constraint fields (module
+            docstring); a frame without ``age_lo`` is read as canonical import
+            columns through :func:`constraint_fields`.
+        clusters: the cluster of each row, in the frame's row order.
+
+    Returns:
+        Violations ordered by cluster, then kind (the order of :data:`KINDS`).
+    """
+    frame = (
+        records_frame
+        if "age_lo" in records_frame.columns
+        else constraint_fields(records_frame)
+    )
+    if len(clusters) != len(frame):
+        raise ValueError("one cluster label per record is needed")
+    labels = pd.Series(list(clusters), index=frame.index).astype(str)
+    sizes = labels.map(labels.value_counts())
+    shared = frame[sizes.to_numpy() > 1].assign(_cluster=labels[sizes > 1])
+    out: list[Violation] = []
+    for cluster, group in shared.groupby("_cluster", sort=True):
+        out.extend(_check(str(cluster), group))
+    return out
+
+
+def _check(cluster: str, group: pd.DataFrame) -> list[Violation]:
+    found: list[Violation] = []
+    sexes = group["sex"].dropna()
+    sexes = sexes[sexes != ""]
+    if sexes.nunique() > 1:
+        found.append(Violation(cluster, "sex", tuple(sexes.index)))
+    ages = group[["age_lo", "age_hi"]].dropna(subset=["age_lo"])
+    if len(ages) > 1:
+        hi = ages["age_hi"].fillna(ages["age_lo"])
+        oldest, youngest = ages["age_lo"].idxmax(), hi.idxmin()
+        if int(ages["age_lo"].max()) - int(hi.min()) > AGE_GAP_YEARS:
+            found.append(Violation(cluster, "age", (youngest, oldest)))
+    if "cnic" in group.columns:
+        ids = [(i, v) for i, v in group["cnic"].items() if not _missing(v)]
+        pairs = [
+            (i, j)
+            for k, (i, a) in enumerate(ids)
+            for j, b in ids[k + 1 :]
+            if ids_differ(str(a), str(b))
+        ]
+        if pairs:
+            found.append(Violation(cluster, "national_id", pairs[0]))
+    lists = group["list"]
+    repeated = lists[lists.duplicated(keep=False) & (lists != "")]
+    if len(repeated):
+        found.append(Violation(cluster, "same_list", tuple(repeated.index)))
+    return found
