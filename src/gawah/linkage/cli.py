@@ -141,6 +141,11 @@ def _print_summary(info: dict[str, Any], title: str) -> None:
     )
     for line in text_histogram(histogram):
         _out.print(line, markup=False, highlight=False)
+    if info.get("learned_from_decisions"):
+        _out.print(
+            f"scores re-fitted on [bold]{info['learned_from_decisions']}[/] reviewed "
+            "decisions (gawah.linkage.learn)"
+        )
     low, high = info["review_band"]
     _out.print(
         f"pairs left for review ({low:.2f} <= p < {high:.2f}, undecided): "
@@ -202,20 +207,53 @@ def csv_command(
     ],
     as_json: JsonFlag = False,
     threshold: Threshold = None,
+    review_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--review-out",
+            help="Write the pairs left for review, most informative first, values "
+            "side by side, with an empty `same` column to fill in (yes/no).",
+        ),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            help="Reviewed pairs (list_a, record_id_a, list_b, record_id_b, same "
+            "yes/no; a filled-in --review-out file works): they bind and re-fit "
+            "the scores.",
+        ),
+    ] = None,
 ) -> None:
     """Link list files without a workspace; bad input writes nothing (exit 2)."""
-    from gawah.linkage.files import read_lists, write_clusters
+    from gawah.linkage.files import (
+        check_writable,
+        read_labels,
+        read_lists,
+        write_clusters,
+        write_review_pairs,
+    )
     from gawah.linkage.pipeline import link_records
     from gawah.linkage.summary import run_summary, summary_json
 
-    reports = read_lists(files)  # validate every file before any work
-    result = link_records(reports, options=_options(threshold))
+    reports = read_lists(files)  # validate every input before any work
+    decided = read_labels(labels, reports) if labels is not None else {}
+    for path in (out, review_out):
+        if path is not None:
+            check_writable(path)
+    result = link_records(reports, options=_options(threshold), decisions=decided)
+    info = run_summary(
+        result, reports, review_pairs=len(result.review_pairs(frozenset(decided)))
+    )
     write_clusters(result, out)
-    info = run_summary(result, reports)
+    if review_out is not None:
+        write_review_pairs(result, reports, review_out, decided)
     if as_json:
         typer.echo(summary_json(info))
         return
     _print_summary(info, f"Linked into {out}")
+    if review_out is not None:
+        _out.print(f"pairs to review written to {review_out}, most informative first")
 
 
 def _show(pair: ReviewPair, ws: Workspace, position: str) -> None:

@@ -79,6 +79,9 @@ def run_summary(
         "review_pairs": (
             len(result.review_pairs()) if review_pairs is None else review_pairs
         ),
+        "learned_from_decisions": (
+            0 if result.learned is None else result.learned.n_labels
+        ),
         "threshold": result.options.threshold,
         "review_band": [result.options.review_low, result.options.review_high],
         "violations": None,
