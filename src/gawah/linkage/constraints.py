@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA
 
@@ -163,39 +164,70 @@ def constraint_violations(
     )
     if len(clusters) != len(frame):
         raise ValueError("one cluster label per record is needed")
-    labels = pd.Series(list(clusters), index=frame.index).astype(str)
-    sizes = labels.map(labels.value_counts())
-    shared = frame[sizes.to_numpy() > 1].assign(_cluster=labels[sizes > 1])
-    out: list[Violation] = []
-    for cluster, group in shared.groupby("_cluster", sort=True):
-        out.extend(_check(str(cluster), group))
-    return out
-
-
-def _check(cluster: str, group: pd.DataFrame) -> list[Violation]:
+    # Vectorised over integer cluster codes (a million records hold hundreds
+    # of thousands of clusters); only clusters with two different ids are
+    # looked at one by one.
+    rows = frame.reset_index(drop=True)
+    index = np.asarray(frame.index)
+    codes, names = pd.factorize(pd.Series(list(clusters), dtype=object))
     found: list[Violation] = []
-    sexes = group["sex"].dropna()
-    sexes = sexes[sexes != ""]
-    if sexes.nunique() > 1:
-        found.append(Violation(cluster, "sex", tuple(sexes.index)))
-    ages = group[["age_lo", "age_hi"]].dropna(subset=["age_lo"])
-    if len(ages) > 1:
-        hi = ages["age_hi"].fillna(ages["age_lo"])
-        oldest, youngest = ages["age_lo"].idxmax(), hi.idxmin()
-        if int(ages["age_lo"].max()) - int(hi.min()) > AGE_GAP_YEARS:
-            found.append(Violation(cluster, "age", (youngest, oldest)))
-    if "cnic" in group.columns:
-        ids = [(i, v) for i, v in group["cnic"].items() if not _missing(v)]
-        pairs = [
-            (i, j)
-            for k, (i, a) in enumerate(ids)
-            for j, b in ids[k + 1 :]
-            if ids_differ(str(a), str(b))
-        ]
-        if pairs:
-            found.append(Violation(cluster, "national_id", pairs[0]))
-    lists = group["list"]
-    repeated = lists[lists.duplicated(keep=False) & (lists != "")]
-    if len(repeated):
-        found.append(Violation(cluster, "same_list", tuple(repeated.index)))
+    sex = rows["sex"].where(rows["sex"].notna() & (rows["sex"] != ""))
+    with_sex = pd.DataFrame({"c": codes, "s": sex}).dropna()
+    mixed = with_sex[with_sex.groupby("c")["s"].transform("nunique") > 1]
+    for c, members in _by_cluster(mixed["c"].to_numpy(), mixed.index.to_numpy()):
+        found.append(Violation(str(names[c]), "sex", tuple(index[members])))
+    lo = pd.to_numeric(rows["age_lo"], errors="coerce")
+    hi = pd.to_numeric(rows["age_hi"], errors="coerce").fillna(lo)
+    ages = pd.DataFrame({"c": codes, "lo": lo, "hi": hi}).dropna()
+    if not ages.empty:
+        by = ages.groupby("c")
+        gap = by["lo"].max() - by["hi"].min()
+        far = gap[gap > AGE_GAP_YEARS].index
+        if len(far):
+            oldest = by["lo"].idxmax()[far]
+            youngest = by["hi"].idxmin()[far]
+            for c in far:
+                pair = (index[youngest[c]], index[oldest[c]])
+                found.append(Violation(str(names[c]), "age", pair))
+    if "cnic" in rows.columns:
+        ids = pd.DataFrame({"c": codes, "v": rows["cnic"]})
+        ids = ids[ids["v"].notna() & (ids["v"].astype(str) != "")]
+        several = ids[ids.groupby("c")["v"].transform("nunique") > 1]
+        for c, values in several.groupby("c")["v"]:
+            pair = _different_ids(list(values.items()))
+            if pair is not None:
+                found.append(
+                    Violation(
+                        str(names[c]), "national_id", (index[pair[0]], index[pair[1]])
+                    )
+                )
+    lists = pd.DataFrame({"c": codes, "l": rows["list"].astype(str)})
+    lists = lists[lists["l"] != ""]
+    twice = lists[lists.duplicated(["c", "l"], keep=False)]
+    for c, members in _by_cluster(twice["c"].to_numpy(), twice.index.to_numpy()):
+        found.append(Violation(str(names[c]), "same_list", tuple(index[members])))
+    found.sort(key=lambda v: (v.cluster, KINDS.index(v.kind)))
     return found
+
+
+def _by_cluster(
+    codes: np.ndarray, positions: np.ndarray
+) -> list[tuple[int, np.ndarray]]:
+    """Positions grouped by cluster code (numpy sort and split, not a groupby)."""
+    if len(codes) == 0:
+        return []
+    order = np.argsort(codes, kind="stable")
+    codes, positions = codes[order], positions[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    return [
+        (int(codes[s]), part)
+        for s, part in zip(starts, np.split(positions, starts[1:]), strict=True)
+    ]
+
+
+def _different_ids(ids: list[tuple[int, object]]) -> tuple[int, int] | None:
+    for k, (i, a) in enumerate(ids):
+        for j, b in ids[k + 1 :]:
+            if ids_differ(str(a), str(b)):
+                return i, j
+    return None

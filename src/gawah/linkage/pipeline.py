@@ -63,6 +63,9 @@ class LinkResult:
     options: LinkOptions
     # The correction fitted on reviewed decisions (gawah.linkage.learn), if any.
     learned: LearnedCorrection | None = field(default=None, repr=False)
+    # Per report, the fields constraints are checked on (list, sex, age_lo,
+    # age_hi, cnic; gawah.linkage.constraints), in memory only.
+    fields: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_persons(self) -> int:
@@ -184,4 +187,10 @@ def link_records(
     )
     swap = pairs["key_l"] > pairs["key_r"]
     pairs.loc[swap, ["key_l", "key_r"]] = pairs.loc[swap, ["key_r", "key_l"]].to_numpy()
-    return LinkResult(records, pairs, scored.model, options, learned)
+    wanted = ["sex", "age_lo", "age_hi", "cnic"]
+    fields = (
+        frame[wanted].assign(list=records["list"].to_numpy())
+        if all(c in frame.columns for c in wanted)
+        else None
+    )
+    return LinkResult(records, pairs, scored.model, options, learned, fields)

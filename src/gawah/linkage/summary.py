@@ -55,8 +55,9 @@ def run_summary(
     Args:
         result: the linkage result.
         reports: the linked reports (canonical import columns, one row per
-            row of ``result.records``, same order), for the constraint check;
-            without them no violations are reported (``violations`` is None).
+            row of ``result.records``, same order), for the constraint check
+            when ``result.fields`` is None; without either no violations are
+            reported (``violations`` is None).
         review_pairs: the number of pairs left for review, if the caller
             knows better than the band of ``result`` (decided pairs removed).
     """
@@ -86,7 +87,9 @@ def run_summary(
         "review_band": [result.options.review_low, result.options.review_high],
         "violations": None,
     }
-    if reports is not None:
+    if result.fields is not None:
+        out["violations"] = _violations(result, result.fields)
+    elif reports is not None:
         out["violations"] = _violations(result, reports)
     return out
 
