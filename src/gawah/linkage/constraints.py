@@ -193,12 +193,15 @@ def constraint_violations(
         ids = pd.DataFrame({"c": codes, "v": rows["cnic"]})
         ids = ids[ids["v"].notna() & (ids["v"].astype(str) != "")]
         several = ids[ids.groupby("c")["v"].transform("nunique") > 1]
-        for c, values in several.groupby("c")["v"]:
-            pair = _different_ids(list(values.items()))
-            if pair is not None:
+        for code, values in several.groupby("c")["v"]:
+            ids_of = [(int(i), str(v)) for i, v in values.items()]  # type: ignore[call-overload]
+            differ = _different_ids(ids_of)
+            if differ is not None:
                 found.append(
                     Violation(
-                        str(names[c]), "national_id", (index[pair[0]], index[pair[1]])
+                        str(names[int(code)]),  # type: ignore[arg-type]
+                        "national_id",
+                        (index[differ[0]], index[differ[1]]),
                     )
                 )
     lists = pd.DataFrame({"c": codes, "l": rows["list"].astype(str)})
@@ -225,9 +228,9 @@ def _by_cluster(
     ]
 
 
-def _different_ids(ids: list[tuple[int, object]]) -> tuple[int, int] | None:
+def _different_ids(ids: list[tuple[int, str]]) -> tuple[int, int] | None:
     for k, (i, a) in enumerate(ids):
         for j, b in ids[k + 1 :]:
-            if ids_differ(str(a), str(b)):
+            if ids_differ(a, b):
                 return i, j
     return None
