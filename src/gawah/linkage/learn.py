@@ -16,7 +16,7 @@ correction below is per level, so it moves every pair that shares them); the
 tenth decision on the same pattern teaches little more, so ``1 / (1 + k)``
 spreads a review session over patterns. Query-by-committee (several models
 voting) was not chosen: it needs several fitted models per run, and the
-Fellegi-Sunter probability is already a calibrated measure of doubt.
+Fellegi-Sunter probability is already a measure of doubt.
 
 **Re-fitting.** The Fellegi-Sunter model adds one log Bayes factor per
 comparison level. Reviewed decisions fit a correction to it: a logistic
@@ -27,9 +27,13 @@ towards zero. With no decisions the model is unchanged; with a few, a
 correction moves only as far as the decisions insist; with many, the
 re-fitted weight of a level approaches the log odds the decisions show. It is
 m and u re-estimated from labels, shrunk towards the unsupervised estimate.
-scipy's L-BFGS fits it (the loss and its gradient are six lines, written here
-because statsmodels' penalised GLM returns no usable fit with an offset and
-most coefficients at zero).
+Decisions come from the review band, so the correction re-scores only pairs
+the model was unsure of (below ``below``, the band's top); the others stay.
+scipy's L-BFGS fits it: the penalised loss with an offset and its exact
+gradient are six lines here (scikit-learn, which has no offset, is not a
+gawah dependency). Its value on generated lists is measured in
+docs/validation/linkage.md, "Learning from review": there it adds nothing
+measurable to decisions that bind; the queue's order is what pays.
 """
 
 from __future__ import annotations
