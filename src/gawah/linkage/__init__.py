@@ -3,8 +3,10 @@
 Stages named as HRDAG names them: :mod:`~gawah.linkage.normalise`,
 :mod:`~gawah.linkage.blocking`, :mod:`~gawah.linkage.compare`,
 :mod:`~gawah.linkage.classify`, :mod:`~gawah.linkage.cluster`,
-:mod:`~gawah.linkage.review`; :mod:`~gawah.linkage.pipeline` runs them in
-order. See ``docs/explanation/linkage.md``.
+:mod:`~gawah.linkage.review` (and :mod:`~gawah.linkage.learn`, which learns
+from it); :mod:`~gawah.linkage.pipeline` runs them in order.
+:mod:`~gawah.linkage.summary` reports a run, :mod:`~gawah.linkage.constraints`
+what no person can be. See ``docs/explanation/linkage.md``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
         ModelOptions,
     )
     from gawah.linkage.cluster import person_id
+    from gawah.linkage.constraints import Violation, constraint_violations
     from gawah.linkage.files import link_files, read_lists, write_clusters
     from gawah.linkage.gazetteer import Place, resolve_place
     from gawah.linkage.normalise import (
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
     from gawah.linkage.review import ComparisonWeight, ReviewPair, decide, review_queue
     from gawah.linkage.run import LinkRun, capture_histories, link_workspace
+    from gawah.linkage.summary import run_summary
     from gawah.linkage.transliterate import to_latin
 
 # Public name -> defining module, imported on first use (PEP 562), so that
@@ -50,7 +54,9 @@ _SOURCES = {
     "ParsedName": "gawah.linkage.normalise",
     "Place": "gawah.linkage.gazetteer",
     "ReviewPair": "gawah.linkage.review",
+    "Violation": "gawah.linkage.constraints",
     "capture_histories": "gawah.linkage.run",
+    "constraint_violations": "gawah.linkage.constraints",
     "decide": "gawah.linkage.review",
     "link_files": "gawah.linkage.files",
     "link_records": "gawah.linkage.pipeline",
@@ -62,6 +68,7 @@ _SOURCES = {
     "read_lists": "gawah.linkage.files",
     "resolve_place": "gawah.linkage.gazetteer",
     "review_queue": "gawah.linkage.review",
+    "run_summary": "gawah.linkage.summary",
     "skeleton": "gawah.linkage.normalise",
     "to_latin": "gawah.linkage.transliterate",
     "write_clusters": "gawah.linkage.files",
@@ -80,7 +87,9 @@ __all__ = [
     "ParsedName",
     "Place",
     "ReviewPair",
+    "Violation",
     "capture_histories",
+    "constraint_violations",
     "decide",
     "link_files",
     "link_records",
@@ -92,6 +101,7 @@ __all__ = [
     "read_lists",
     "resolve_place",
     "review_queue",
+    "run_summary",
     "skeleton",
     "to_latin",
     "write_clusters",

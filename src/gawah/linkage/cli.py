@@ -79,18 +79,97 @@ def _options(threshold: float | None) -> LinkOptions | None:
     return None if threshold is None else LinkOptions(threshold=threshold)
 
 
+JsonFlag = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the run summary as JSON (persons per list, duplicates, "
+        "probability histogram, pairs for review, constraint violations).",
+    ),
+]
+
+
 def _run(
-    home: Path | None, passphrase_file: Path | None, threshold: float | None
+    home: Path | None,
+    passphrase_file: Path | None,
+    threshold: float | None,
+    as_json: bool = False,
 ) -> None:
     from gawah.linkage.run import link_workspace
+    from gawah.linkage.summary import summary_json
 
     with _open(home, passphrase_file) as ws:
-        run = link_workspace(ws, progress=True, options=_options(threshold))
+        run = link_workspace(ws, progress=not as_json, options=_options(threshold))
+    if as_json:
+        typer.echo(summary_json({**run.summary, "run_id": run.run_id}))
+        return
+    _print_summary(run.summary, f"Linked the workspace (run {run.run_id})")
     _out.print(
         f"linked [bold]{run.n_reports}[/] reports into [bold]{run.n_persons}[/] persons "
-        f"in {run.seconds:.1f} s; [bold]{run.n_review}[/] pairs to review "
-        f"(`gawah link review`). Run {run.run_id}."
+        f"in {run.seconds:.1f} s; [bold]{run.summary['review_pairs']}[/] pairs to "
+        f"review (`gawah link review`). Run {run.run_id}."
     )
+
+
+# Violating clusters listed in the terminal; --json lists them all.
+_SHOWN_VIOLATIONS = 10
+
+
+def _print_summary(info: dict[str, Any], title: str) -> None:
+    """The run summary as tables and a text histogram (the CLI's view of --json)."""
+    from gawah.linkage.summary import text_histogram
+
+    table = Table(title=title)
+    table.add_column("list")
+    table.add_column("records", justify="right")
+    table.add_column("persons", justify="right")
+    table.add_column("duplicates within list", justify="right")
+    for name, row in info["lists"].items():
+        table.add_row(
+            name, str(row["records"]), str(row["persons"]), str(row["duplicates"])
+        )
+    table.add_row(
+        "[bold]all[/]",
+        str(info["records"]),
+        f"[bold]{info['persons']}[/]",
+        str(info["within_list_duplicates"]),
+    )
+    _out.print(table)
+    histogram = info["probability_histogram"]
+    _out.print(
+        f"match probability of the scored pairs (pairs below "
+        f"{histogram['kept_from']:.2f} are not kept):"
+    )
+    for line in text_histogram(histogram):
+        _out.print(line, markup=False, highlight=False)
+    if info.get("learned_from_decisions"):
+        _out.print(
+            f"scores re-fitted on [bold]{info['learned_from_decisions']}[/] reviewed "
+            "decisions (gawah.linkage.learn)"
+        )
+    low, high = info["review_band"]
+    _out.print(
+        f"pairs left for review ({low:.2f} <= p < {high:.2f}, undecided): "
+        f"[bold]{info['review_pairs']}[/]"
+    )
+    violations = info.get("violations")
+    if violations is None:
+        return
+    if not violations["clusters"]:
+        _out.print("constraint violations: none")
+        return
+    counts = ", ".join(f"{k} {n}" for k, n in violations["counts"].items() if n)
+    _out.print(
+        f"[bold red]{violations['clusters']}[/] persons break a constraint ({counts}):"
+    )
+    for v in violations["list"][:_SHOWN_VIOLATIONS]:
+        _out.print(
+            f"  {v['person_id']}: {v['reason']} ({', '.join(v['records'])})",
+            markup=False,
+            highlight=False,
+        )
+    if len(violations["list"]) > _SHOWN_VIOLATIONS:
+        _out.print(f"  ... {len(violations['list'])} in all; --json lists every one")
 
 
 @link_app.callback()
@@ -99,10 +178,11 @@ def _default(
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
     threshold: Threshold = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Without a command: link the workspace (same as `gawah link run`)."""
     if ctx.invoked_subcommand is None:
-        _run(home, passphrase_file, threshold)
+        _run(home, passphrase_file, threshold, as_json)
 
 
 @link_app.command("run")
@@ -110,9 +190,10 @@ def run_command(
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
     threshold: Threshold = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Link every report of the workspace into persons; reviewed decisions always win."""
-    _run(home, passphrase_file, threshold)
+    _run(home, passphrase_file, threshold, as_json)
 
 
 @link_app.command("csv")
@@ -125,37 +206,55 @@ def csv_command(
         Path,
         typer.Option("--out", "-o", help="Where to write list,record_id,cluster_id."),
     ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print a JSON summary.")
-    ] = False,
+    as_json: JsonFlag = False,
     threshold: Threshold = None,
+    review_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--review-out",
+            help="Write the pairs left for review, most informative first, values "
+            "side by side, with an empty `same` column to fill in (yes/no).",
+        ),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            help="Reviewed pairs (list_a, record_id_a, list_b, record_id_b, same "
+            "yes/no; a filled-in --review-out file works): they bind and re-fit "
+            "the scores.",
+        ),
+    ] = None,
 ) -> None:
     """Link list files without a workspace; bad input writes nothing (exit 2)."""
     from gawah.linkage.files import (
-        link_files,
+        check_writable,
+        read_labels,
         read_lists,
-        summary,
-        summary_json,
         write_clusters,
+        write_review_pairs,
     )
+    from gawah.linkage.pipeline import link_records
+    from gawah.linkage.summary import run_summary, summary_json
 
-    read_lists(files)  # validate every file before any work
-    result = link_files(files, _options(threshold))
+    reports = read_lists(files)  # validate every input before any work
+    decided = read_labels(labels, reports) if labels is not None else {}
+    for path in (out, review_out):
+        if path is not None:
+            check_writable(path)
+    result = link_records(reports, options=_options(threshold), decisions=decided)
+    info = run_summary(
+        result, reports, review_pairs=len(result.review_pairs(frozenset(decided)))
+    )
     write_clusters(result, out)
+    if review_out is not None:
+        write_review_pairs(result, reports, review_out, decided)
     if as_json:
-        typer.echo(summary_json(result))
+        typer.echo(summary_json(info))
         return
-    info = summary(result)
-    table = Table(title=f"Linked into {out}")
-    table.add_column("list")
-    table.add_column("records", justify="right")
-    table.add_column("persons", justify="right")
-    lists = info["lists"]
-    assert isinstance(lists, dict)
-    for name, row in lists.items():
-        table.add_row(name, str(row["records"]), str(row["persons"]))
-    table.add_row("[bold]all[/]", str(info["records"]), f"[bold]{info['persons']}[/]")
-    _out.print(table)
+    _print_summary(info, f"Linked into {out}")
+    if review_out is not None:
+        _out.print(f"pairs to review written to {review_out}, most informative first")
 
 
 def _show(pair: ReviewPair, ws: Workspace, position: str) -> None:

@@ -30,10 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# Two ranges of age further apart than this cannot be one person: lists
-# misjudge ages by years, not by decades (between two releases of the Gaza
-# register, 0.4% of true pairs differ by ten years or more, 0.06% by 20+).
-MAX_AGE_GAP = 20
+from gawah.linkage.constraints import AGE_GAP_YEARS
+
+# Ages further apart than this cannot be one person's (defined with the other
+# constraints, in one place).
+MAX_AGE_GAP = AGE_GAP_YEARS
 # National ids and dates of birth are the model's evidence, not constraints:
 # a family gives the father's CNIC for a child who has none, so two people
 # share an id and one person can carry two; copied dates of birth carry

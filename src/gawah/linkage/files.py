@@ -8,10 +8,9 @@ the output is written in one rename, so bad input writes nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -121,23 +120,174 @@ def write_clusters(result: LinkResult, out: Path) -> None:
         raise
 
 
-def summary(result: LinkResult) -> dict[str, object]:
-    """Counts of a run, for ``--json`` and the CLI table."""
-    records = result.records
-    per_list = records.groupby("list")["person_id"].agg(["size", "nunique"])
-    return {
-        "records": len(records),
-        "persons": result.n_persons,
-        "lists": {
-            str(name): {"records": int(row["size"]), "persons": int(row["nunique"])}
-            for name, row in per_list.iterrows()
-        },
-        "review_pairs": len(result.review_pairs()),
-        "threshold": result.options.threshold,
-        "review_band": [result.options.review_low, result.options.review_high],
-    }
+def summary(
+    result: LinkResult, reports: pd.DataFrame | None = None
+) -> dict[str, object]:
+    """Counts of a run, for ``--json`` and the CLI table (:func:`~gawah.linkage.summary.run_summary`)."""
+    from gawah.linkage.summary import run_summary
+
+    return run_summary(result, reports)
 
 
-def summary_json(result: LinkResult) -> str:
+def summary_json(result: LinkResult, reports: pd.DataFrame | None = None) -> str:
     """:func:`summary` as JSON text."""
-    return json.dumps(summary(result), indent=2, sort_keys=True)
+    from gawah.linkage.summary import summary_json as as_json
+
+    return as_json(summary(result, reports))
+
+
+LABEL_COLUMNS = ("list_a", "record_id_a", "list_b", "record_id_b", "same")
+_YES, _NO = "yes", "no"
+# The report fields shown side by side in a review file (those the input has).
+# National ids are compared, never copied: the file says "same" or "different".
+REVIEW_FIELDS = (
+    "full_name", "given_name", "family_name", "father_name", "name_native",
+    "name_urdu", "name_arabic", "sex", "age", "age_min", "age_max",
+    "date_of_birth", "status", "date", "place", "address", "district", "tehsil",
+    "union_council", "village", "notes",
+)  # fmt: skip
+
+
+def read_labels(path: Path, reports: pd.DataFrame) -> dict[tuple[str, str], bool]:
+    """Read reviewed pairs (``list_a, record_id_a, list_b, record_id_b, same``).
+
+    ``same`` is ``yes`` or ``no`` (any case); a row with ``same`` empty is not
+    yet reviewed and is ignored, so a filled-in review file can be given back
+    as it is. Every row is checked before any is used: an unknown list or
+    record, a record paired with itself, another value of ``same``, or one
+    pair labelled both ways raises :class:`UserInputError` naming the row.
+
+    Returns:
+        ``(key, key)`` smaller first (keys ``list/record_id``) -> same person?
+    """
+    import io
+
+    path = Path(path)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(_decode(path)), dtype=str, keep_default_na=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UserInputError(f"cannot read {path} as CSV: {exc}") from None
+    frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
+    missing = [c for c in LABEL_COLUMNS if c not in frame.columns]
+    if missing:
+        raise UserInputError(
+            f"{path.name} lacks the column(s) {', '.join(missing)}: "
+            f"it needs {', '.join(LABEL_COLUMNS)}"
+        )
+    known = set(reports["key"].astype(str))
+    labels: dict[tuple[str, str], bool] = {}
+    for line, row in enumerate(frame.to_dict("records"), start=2):
+        answer = str(row["same"]).strip().lower()
+        if not answer:
+            continue
+        if answer not in (_YES, _NO):
+            raise UserInputError(
+                f"{path.name} line {line}: same must be yes or no, not {answer!r}"
+            )
+        keys = []
+        for side in ("a", "b"):
+            lst = str(row[f"list_{side}"]).strip()
+            rid = str(row[f"record_id_{side}"]).strip()
+            key = f"{lst}/{rid}"
+            if key not in known:
+                raise UserInputError(
+                    f"{path.name} line {line}: no record {rid!r} in a list named {lst!r}"
+                )
+            keys.append(key)
+        if keys[0] == keys[1]:
+            raise UserInputError(
+                f"{path.name} line {line}: a record cannot be paired with itself"
+            )
+        pair = (min(keys), max(keys))
+        same = answer == _YES
+        if labels.get(pair, same) != same:
+            raise UserInputError(
+                f"{path.name} line {line}: the pair is labelled both yes and no"
+            )
+        labels[pair] = same
+    return labels
+
+
+def check_writable(out: Path) -> None:
+    """Raise :class:`UserInputError` now if ``out``'s folder does not exist."""
+    directory = Path(out).parent if str(Path(out).parent) else Path(".")
+    if not directory.is_dir():
+        raise UserInputError(f"cannot write {out}: folder {directory} does not exist")
+
+
+def _atomic_csv(frame: pd.DataFrame, out: Path, prefix: str) -> None:
+    check_writable(out)
+    directory = Path(out).parent if str(Path(out).parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".csv", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            frame.to_csv(fh, index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def review_table(
+    result: LinkResult,
+    reports: pd.DataFrame,
+    decided: Mapping[tuple[str, str], bool] | None = None,
+) -> pd.DataFrame:
+    """The undecided pairs of the review band, most informative first, values side by side.
+
+    Columns: ``list_a, record_id_a, list_b, record_id_b, probability``, then
+    ``<field>_a, <field>_b`` for each of :data:`REVIEW_FIELDS` the input has,
+    ``national_id`` (``same``, ``one typo apart``, ``different`` or empty:
+    never the digits), and
+    an empty ``same`` column for the reviewer's yes or no.
+    """
+    from gawah.linkage.constraints import ids_differ
+    from gawah.linkage.learn import order_by_priority
+    from gawah.linkage.normalise import canonical_cnic
+
+    band = order_by_priority(result.review_pairs(frozenset(decided or {})))
+    rows = reports.assign(key=reports["key"].astype(str)).set_index("key")
+    a, b = rows.loc[band["key_l"]], rows.loc[band["key_r"]]
+    out = pd.DataFrame(
+        {
+            "list_a": a["list"].to_numpy(),
+            "record_id_a": a["record_id"].to_numpy(),
+            "list_b": b["list"].to_numpy(),
+            "record_id_b": b["record_id"].to_numpy(),
+            "probability": band["match_probability"].round(4).to_numpy(),
+        }
+    )
+    for fld in REVIEW_FIELDS:
+        if fld in rows.columns:
+            out[f"{fld}_a"] = a[fld].fillna("").to_numpy()
+            out[f"{fld}_b"] = b[fld].fillna("").to_numpy()
+    if "national_id" in rows.columns:
+        ids = zip(a["national_id"].tolist(), b["national_id"].tolist(), strict=True)
+        verdicts = []
+        for x, y in ids:
+            cx = canonical_cnic(str(x)) if x == x and x is not None else None
+            cy = canonical_cnic(str(y)) if y == y and y is not None else None
+            verdicts.append(
+                ""
+                if not cx or not cy
+                else "different"
+                if ids_differ(cx, cy)
+                else "same"
+            )
+        out["national_id"] = verdicts
+    out["same"] = ""
+    return out
+
+
+def write_review_pairs(
+    result: LinkResult,
+    reports: pd.DataFrame,
+    out: Path,
+    decided: Mapping[tuple[str, str], bool] | None = None,
+) -> int:
+    """Write :func:`review_table` to ``out`` atomically; return the number of pairs."""
+    table = review_table(result, reports, decided)
+    _atomic_csv(table, Path(out), ".pairs-")
+    return len(table)

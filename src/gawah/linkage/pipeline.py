@@ -5,7 +5,8 @@
 1. normalise every report (:mod:`~gawah.linkage.normalise`);
 2. block and compare candidate pairs, fit the model, score
    (:mod:`~gawah.linkage.blocking`, :mod:`~gawah.linkage.compare`,
-   :mod:`~gawah.linkage.classify`);
+   :mod:`~gawah.linkage.classify`); with reviewed decisions, a correction
+   fitted on them re-scores the pairs (:mod:`~gawah.linkage.learn`);
 3. cluster at the threshold, reviewed decisions first
    (:mod:`~gawah.linkage.cluster`);
 4. name the persons, carrying ids over from the previous run;
@@ -29,6 +30,7 @@ from gawah.linkage.classify import (
     score_pairs,
 )
 from gawah.linkage.cluster import Constraints, carry_over, cluster_pairs
+from gawah.linkage.learn import DEFAULT_PENALTY, LearnedCorrection, rescore
 from gawah.linkage.normalise import normalise_frame
 
 
@@ -48,6 +50,15 @@ class LinkOptions:
     distinct_lists: frozenset[str] = frozenset()
     # Whether clustering refuses what cannot be one human (cluster.Constraints).
     constraints: bool = True
+    # Reviewed decisions re-fit the scores (gawah.linkage.learn): on/off, the
+    # ridge penalty, and the lowest model probability the re-fit may move
+    # (pairs below it are not kept, so cannot be raised). Off by default: on
+    # the report seeds it was 0.003-0.004 F1 below "off" after 100 and 300
+    # decisions (docs/validation/linkage.md, "Learning from review"); the
+    # decisions still bind, and re-estimate m from labels (classify.py).
+    learn: bool = False
+    learn_penalty: float = DEFAULT_PENALTY
+    learn_from: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,11 @@ class LinkResult:
     pairs: pd.DataFrame = field(repr=False)  # key_l < key_r, match_probability, ...
     model: dict[str, Any] = field(repr=False)
     options: LinkOptions
+    # The correction fitted on reviewed decisions (gawah.linkage.learn), if any.
+    learned: LearnedCorrection | None = field(default=None, repr=False)
+    # Per report, the fields constraints are checked on (list, sex, age_lo,
+    # age_hi, cnic; gawah.linkage.constraints), in memory only.
+    fields: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_persons(self) -> int:
@@ -125,16 +141,26 @@ def link_records(
         [(a, b, 1.0 if same else 0.0) for (a, b), same in by_id.items()],
         columns=["unique_id_l", "unique_id_r", "clerical_match_score"],
     )
-    # 2 - block, compare, classify
+    # 2 - block, compare, classify; re-fit on reviewed decisions
+    keep_from = min(options.review_low, options.threshold)
+    learning = options.learn and bool(by_id)
     scored = score_pairs(
         frame,
         options.model,
         labels=labels,
-        threshold=min(options.review_low, options.threshold),
+        threshold=min(keep_from, options.learn_from) if learning else keep_from,
         conflicts_below=options.conflict_below,
         link_threshold=options.threshold,
         joined=[pair for pair, same in by_id.items() if same],
     )
+    scored_pairs, learned = scored.pairs, None
+    if learning:
+        scored_pairs, learned = rescore(
+            scored.pairs, by_id, options.learn_penalty, below=options.review_high
+        )
+        scored_pairs = scored_pairs[
+            scored_pairs["match_probability"] >= keep_from
+        ].reset_index(drop=True)
     conflicts = zip(
         scored.conflicts["unique_id_l"].tolist(),
         scored.conflicts["unique_id_r"].tolist(),
@@ -143,7 +169,7 @@ def link_records(
     # 3 - cluster
     label = cluster_pairs(
         len(frame),
-        scored.pairs,
+        scored_pairs,
         threshold=options.threshold,
         decisions=by_id,
         max_size=_max_size(reports, options),
@@ -168,11 +194,17 @@ def link_records(
         }
     )
     key_arr = pd.Series(keys)
-    kept = scored.pairs
+    kept = scored_pairs
     pairs = kept.assign(
         key_l=key_arr.iloc[kept["unique_id_l"]].to_numpy(),
         key_r=key_arr.iloc[kept["unique_id_r"]].to_numpy(),
     )
     swap = pairs["key_l"] > pairs["key_r"]
     pairs.loc[swap, ["key_l", "key_r"]] = pairs.loc[swap, ["key_r", "key_l"]].to_numpy()
-    return LinkResult(records, pairs, scored.model, options)
+    wanted = ["sex", "age_lo", "age_hi", "cnic"]
+    fields = (
+        frame[wanted].assign(list=records["list"].to_numpy())
+        if all(c in frame.columns for c in wanted)
+        else None
+    )
+    return LinkResult(records, pairs, scored.model, options, learned, fields)

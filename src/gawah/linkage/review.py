@@ -1,7 +1,9 @@
 """Review: the pairs the model is unsure about, explained, and the decisions on them.
 
 The queue is the latest run's pairs whose match probability lies between the
-review thresholds and that no one has decided. Each pair carries the
+review thresholds and that no one has decided, the most informative first
+(:func:`gawah.linkage.learn.priority`: the most uncertain, weighted by how many
+waiting pairs share its comparison pattern). Each pair carries the
 per-comparison match weights that add up to its score, so a reviewer sees
 *why* (same father, age ranges overlap, different district ...). A decision
 is a ``link.decided`` ledger event; match and non-match decisions bind every
@@ -70,9 +72,19 @@ def explain(pairs: pd.DataFrame, model: dict[str, Any]) -> list[list[ComparisonW
                         name, _FREQUENCY.get(name, "frequency"), round(float(adj), 3)
                     )
                 )
+        learned = values.get("learned_weight")
+        if learned is not None and learned == learned and abs(float(learned)) > 1e-9:
+            lines.append(
+                ComparisonWeight(
+                    REVIEW_LINE, "learned from decisions", round(float(learned), 3)
+                )
+            )
         out.append(lines)
     return out
 
+
+# The explanation line of the correction learned from reviewed decisions.
+REVIEW_LINE = "review"
 
 # The line that explains a comparison's term-frequency adjustment.
 _FREQUENCY = {
@@ -80,6 +92,7 @@ _FREQUENCY = {
     "place": "district frequency",
     "status": "status frequency",
 }
+_FREQUENCY_LEVELS = frozenset({*_FREQUENCY.values(), "frequency"})
 
 
 def decisions(conn: sqlite3.Connection) -> dict[tuple[str, str], bool]:
@@ -93,8 +106,30 @@ def decisions(conn: sqlite3.Connection) -> dict[tuple[str, str], bool]:
     }
 
 
+def pattern_of(
+    explanation: tuple[ComparisonWeight, ...],
+) -> tuple[tuple[str, str], ...]:
+    """A pair's comparison pattern: the level reached on each comparison.
+
+    Frequency adjustments and the learned correction are left out: they are
+    not levels (the same pattern as :func:`gawah.linkage.learn.patterns`).
+    """
+    return tuple(
+        (line.comparison, line.level)
+        for line in explanation
+        if line.comparison != REVIEW_LINE and line.level not in _FREQUENCY_LEVELS
+    )
+
+
 def review_queue(ws: Workspace) -> list[ReviewPair]:
-    """The pairs waiting for review, most probable first, skipped pairs last."""
+    """The pairs waiting for review, most informative first, skipped pairs last.
+
+    Informative: :func:`gawah.linkage.learn.priority` (uncertainty weighted by
+    how many waiting pairs share the comparison pattern); ties, most probable
+    first.
+    """
+    from gawah.linkage.learn import priority
+
     decided = {
         (str(a), str(b)): str(d)
         for a, b, d in ws.conn.execute(
@@ -116,8 +151,12 @@ def review_queue(ws: Workspace) -> list[ReviewPair]:
         out.append(
             ReviewPair(str(a), str(b), float(p), float(w), lines, state == "skip")
         )
-    out.sort(key=lambda r: r.skipped)
-    return out
+    scores = priority(
+        [r.match_probability for r in out], [pattern_of(r.explanation) for r in out]
+    )
+    # The rows came most probable first; a stable sort keeps that for ties.
+    order = sorted(range(len(out)), key=lambda i: (out[i].skipped, -scores[i]))
+    return [out[i] for i in order]
 
 
 def decide(

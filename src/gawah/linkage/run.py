@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ from gawah.errors import UserInputError
 from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
 from gawah.linkage.projection import LINK_RAN
 from gawah.linkage.review import decisions, explain
+from gawah.linkage.summary import run_summary
 from gawah.registry import (
     assign_persons,
     list_reports,
@@ -49,6 +51,8 @@ class LinkRun:
     n_review: int
     seconds: float
     result: LinkResult = field(repr=False)
+    # gawah.linkage.summary.run_summary: per list, histogram, violations.
+    summary: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def _value(value: object) -> object:
@@ -108,10 +112,11 @@ def link_workspace(
     if reports.empty:
         raise UserInputError("the workspace has no reports to link: import lists first")
     say(f"linking {len(reports)} reports")
+    decided = decisions(ws.conn)
     result = link_records(
         reports,
         options=options,
-        decisions=decisions(ws.conn),
+        decisions=decided,
         previous=person_of_report(ws.conn),
     )
     run_id = "run-" + uuid.uuid4().hex[:16]
@@ -155,6 +160,9 @@ def link_workspace(
             "candidates": candidates,
         },
     )
+    undecided = sum((c["report_l"], c["report_r"]) not in decided for c in candidates)
+    say("checking constraints")
+    info = run_summary(result, reports, review_pairs=undecided)
     return LinkRun(
         run_id,
         len(reports),
@@ -162,6 +170,7 @@ def link_workspace(
         len(candidates),
         time.perf_counter() - started,
         result,
+        info,
     )
 
 

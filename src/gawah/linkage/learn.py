@@ -1,0 +1,248 @@
+"""Learning from review: which pair to ask about next, and a model re-fitted on the answers.
+
+**Which pair next.** A decision teaches the model most where it is unsure and
+where many other pairs look the same. Every scored pair has a *comparison
+pattern*: the level it reached on each comparison (name exact, father
+missing, ages within 2 years ...), read from its per-comparison match
+weights (``mw_<comparison>``). Its priority is
+
+    H(p) * log2(1 + n) / (1 + k)
+
+with ``H(p)`` the binary entropy of its match probability (1 at p = 0.5, 0
+at 0 or 1), ``n`` the number of pairs waiting for review that share its
+pattern, and ``k`` the number of pairs of that pattern ranked before it. The
+first decision on a common pattern teaches about all of them (the learned
+correction below is per level, so it moves every pair that shares them); the
+tenth decision on the same pattern teaches little more, so ``1 / (1 + k)``
+spreads a review session over patterns. Query-by-committee (several models
+voting) was not chosen: it needs several fitted models per run, and the
+Fellegi-Sunter probability is already a measure of doubt.
+
+**Re-fitting.** The Fellegi-Sunter model adds one log Bayes factor per
+comparison level. Reviewed decisions fit a correction to it: a logistic
+regression whose offset is the model's own log-odds and whose features are
+the comparison levels reached (one indicator per comparison and level) and
+the frequency adjustments, with a ridge penalty that pulls every correction
+towards zero. With no decisions the model is unchanged; with a few, a
+correction moves only as far as the decisions insist; with many, the
+re-fitted weight of a level approaches the log odds the decisions show. It is
+m and u re-estimated from labels, shrunk towards the unsupervised estimate.
+Decisions come from the review band, so the correction re-scores only pairs
+the model was unsure of (below ``below``, the band's top); the others stay.
+scipy's L-BFGS fits it: the penalised loss with an offset and its exact
+gradient are six lines here (scikit-learn, which has no offset, is not a
+gawah dependency). Its value on generated lists is measured in
+docs/validation/linkage.md, "Learning from review": there it adds nothing
+measurable to decisions that bind; the queue's order is what pays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit
+
+from gawah.linkage.classify import comparison_names
+
+# Ridge penalty on the corrections (per unit of squared log-odds). Chosen on
+# the tuning seeds of benchmarks/linkage_review.py (docs/validation/linkage.md,
+# "Learning from review"); larger trusts the unsupervised model more.
+DEFAULT_PENALTY = 10.0
+# Fewer decisions than this, or decisions of one kind only, leave the model as it is.
+MIN_LABELS = 10
+# Weights are rounded to this many decimals to name a comparison level.
+_DECIMALS = 3
+_LN2 = math.log(2.0)
+
+
+def pattern_columns(pairs: pd.DataFrame) -> list[str]:
+    """The per-comparison weight columns that name a pair's levels (no frequency terms)."""
+    return [f"mw_{c}" for c in comparison_names(list(pairs.columns))]
+
+
+def patterns(pairs: pd.DataFrame) -> pd.Series:
+    """Each pair's comparison pattern, as text (``name=3.21|father=-1.5|...``)."""
+    columns = pattern_columns(pairs)
+    if not columns or pairs.empty:
+        return pd.Series([""] * len(pairs), index=pairs.index, dtype=object)
+    parts = [
+        c[3:] + "=" + pairs[c].astype(float).round(_DECIMALS).astype(str)
+        for c in columns
+    ]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "|" + part
+    return joined
+
+
+def entropy(probabilities: np.ndarray) -> np.ndarray:
+    """Binary entropy in bits: 1 at 0.5, 0 at 0 and 1."""
+    p = np.clip(np.asarray(probabilities, dtype=float), 1e-12, 1 - 1e-12)
+    out: np.ndarray = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
+    return out
+
+
+def priority(
+    probabilities: Sequence[float] | np.ndarray, groups: Sequence[object] | pd.Series
+) -> np.ndarray:
+    """How much a decision on each pair would teach (module docstring).
+
+    Args:
+        probabilities: the pairs' match probabilities.
+        groups: each pair's comparison pattern (any hashable label).
+    """
+    h = entropy(np.asarray(probabilities, dtype=float))
+    labels = pd.Series(list(groups), dtype=object)
+    n = labels.map(labels.value_counts()).to_numpy(dtype=float)
+    frame = pd.DataFrame({"g": labels, "h": h, "i": np.arange(len(h))})
+    # k: how many pairs of the same pattern are more uncertain (ties: input order)
+    ranked = frame.sort_values(["h", "i"], ascending=[False, True])
+    k = np.empty(len(h))
+    k[ranked["i"].to_numpy()] = ranked.groupby("g", sort=False).cumcount().to_numpy()
+    out: np.ndarray = h * np.log2(1 + n) / (1 + k)
+    return out
+
+
+def order_by_priority(band: pd.DataFrame) -> pd.DataFrame:
+    """Scored pairs, most informative first (ties: most probable, then keys)."""
+    if band.empty:
+        return band
+    score = priority(band["match_probability"].to_numpy(), patterns(band).tolist())
+    key_cols = [c for c in ("key_l", "key_r") if c in band.columns]
+    ordered = band.assign(_priority=score).sort_values(
+        ["_priority", "match_probability", *key_cols],
+        ascending=[False, False] + [True] * len(key_cols),
+        kind="mergesort",
+    )
+    return ordered.drop(columns="_priority")
+
+
+@dataclass(frozen=True)
+class LearnedCorrection:
+    """A correction to the Fellegi-Sunter log-odds, fitted on reviewed pairs."""
+
+    levels: tuple[str, ...]  # "name=3.21": one indicator each
+    frequency: tuple[str, ...]  # mw_tf_adj_* columns, continuous
+    coef: np.ndarray = field(repr=False)  # len(levels) + len(frequency)
+    n_labels: int
+
+    def log_odds(self, pairs: pd.DataFrame) -> np.ndarray:
+        """The correction, in natural log-odds, for each pair."""
+        x = _design(pairs, self.levels, self.frequency)
+        out: np.ndarray = x @ self.coef
+        return out
+
+
+def _level_labels(pairs: pd.DataFrame) -> list[list[str]]:
+    # One indicator per comparison level reached. An indicator per whole
+    # pattern, or both, did no better on the tuning seeds (101, 102).
+    columns = pattern_columns(pairs)
+    values = pairs[columns].astype(float).round(_DECIMALS).to_numpy()
+    names = [c[3:] for c in columns]
+    return [[f"{n}={v}" for n, v in zip(names, row, strict=True)] for row in values]
+
+
+def _design(
+    pairs: pd.DataFrame, levels: Sequence[str], frequency: Sequence[str]
+) -> np.ndarray:
+    index = {lv: i for i, lv in enumerate(levels)}
+    x = np.zeros((len(pairs), len(levels) + len(frequency)))
+    for r, row in enumerate(_level_labels(pairs)):
+        for lv in row:
+            j = index.get(lv)
+            if j is not None:
+                x[r, j] = 1.0
+    for j, col in enumerate(frequency):
+        if col in pairs.columns:
+            x[:, len(levels) + j] = pairs[col].astype(float).fillna(0.0).to_numpy()
+    return x
+
+
+def _offset(pairs: pd.DataFrame) -> np.ndarray:
+    out: np.ndarray = pairs["match_weight"].astype(float).to_numpy() * _LN2
+    return out
+
+
+def fit_correction(
+    pairs: pd.DataFrame,
+    labels: Sequence[bool] | np.ndarray,
+    penalty: float = DEFAULT_PENALTY,
+) -> LearnedCorrection | None:
+    """Fit the correction on reviewed pairs; None when there is too little to learn from.
+
+    Args:
+        pairs: the reviewed pairs' scored rows (``match_weight``, ``mw_*``).
+        labels: ``True`` where the reviewer said "same person".
+        penalty: the ridge penalty on each coefficient.
+    """
+    y = np.asarray(labels, dtype=float)
+    if len(y) < MIN_LABELS or y.min() == y.max():
+        return None
+    levels = tuple(sorted({lv for row in _level_labels(pairs) for lv in row}))
+    frequency = tuple(c for c in pairs.columns if c.startswith("mw_tf_adj_"))
+    x = _design(pairs, levels, frequency)
+    offset = _offset(pairs)
+    sign = 2 * y - 1
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = offset + x @ theta
+        value = -log_expit(sign * z).sum() + 0.5 * penalty * (theta @ theta)
+        resid = expit(z) - y  # d(-loglik)/dz
+        grad = x.T @ resid + penalty * theta
+        return float(value), grad
+
+    fitted = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B")
+    return LearnedCorrection(
+        levels, frequency, np.asarray(fitted.x, dtype=float), len(y)
+    )
+
+
+def rescore(
+    pairs: pd.DataFrame,
+    decisions: Mapping[tuple[int, int], bool],
+    penalty: float = DEFAULT_PENALTY,
+    *,
+    below: float = 1.0,
+) -> tuple[pd.DataFrame, LearnedCorrection | None]:
+    """Re-score pairs with a correction fitted on the decided ones among them.
+
+    Args:
+        pairs: scored pairs (``unique_id_l < unique_id_r``, ``match_weight``,
+            ``match_probability``, ``mw_*``).
+        decisions: reviewed pairs of ids (smaller first): ``True`` same person.
+        penalty: the ridge penalty (:data:`DEFAULT_PENALTY`).
+
+    Returns:
+        The pairs with ``match_probability`` re-scored, the model's own in
+        ``fs_probability`` and the correction in ``learned_weight`` (log2, the
+        unit of the explanation's weights); and the fitted correction, or
+        None (pairs unchanged) when the decisions are too few.
+    """
+    if not decisions or pairs.empty:
+        return pairs, None
+    ids = list(
+        zip(pairs["unique_id_l"].tolist(), pairs["unique_id_r"].tolist(), strict=True)
+    )
+    mask = np.array([pair in decisions for pair in ids], dtype=bool)
+    labelled = pairs[mask]
+    y = [decisions[pair] for pair, m in zip(ids, mask, strict=True) if m]
+    correction = fit_correction(labelled, y, penalty)
+    if correction is None:
+        return pairs, None
+    delta = correction.log_odds(pairs)
+    # Decisions are taken from the review band: what they teach holds there,
+    # not for pairs the model is sure of (above ``below``), which stay as scored.
+    model = pairs["match_probability"].to_numpy()
+    moved = model < below
+    delta = np.where(moved, delta, 0.0)
+    out = pairs.assign(
+        fs_probability=model,
+        learned_weight=delta / _LN2,
+        match_probability=np.where(moved, expit(_offset(pairs) + delta), model),
+    )
+    return out, correction

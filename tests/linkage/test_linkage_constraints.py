@@ -1,0 +1,289 @@
+"""Constraints: clusters that cannot be one person, and the run summary that reports them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _linkage_cli import Run
+
+from gawah.linkage.constraints import (
+    AGE_GAP_YEARS,
+    constraint_fields,
+    constraint_violations,
+    incompatible,
+)
+
+Gawah = Callable[..., Run]
+
+
+def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows)
+
+
+def _kinds(frame: pd.DataFrame, clusters: list[str]) -> set[tuple[str, str]]:
+    return {(v.cluster, v.kind) for v in constraint_violations(frame, clusters)}
+
+
+class TestConstraintViolations:
+    def test_each_kind_is_found_in_its_cluster_only(self) -> None:
+        """Sex, age, id and list conflicts are reported for the cluster that holds them."""
+        frame = constraint_fields(
+            _frame(
+                [
+                    {"list": "a", "sex": "male", "age": "24", "national_id": ""},
+                    {"list": "b", "sex": "F", "age": "25", "national_id": ""},
+                    {"list": "a", "sex": "m", "age": "20", "national_id": ""},
+                    {"list": "b", "sex": "m", "age": "70", "national_id": ""},
+                    {
+                        "list": "a",
+                        "sex": "",
+                        "age": "",
+                        "national_id": "37405-1234567-1",
+                    },
+                    {
+                        "list": "b",
+                        "sex": "",
+                        "age": "",
+                        "national_id": "61101-7654321-9",
+                    },
+                    {"list": "c", "sex": "m", "age": "31", "national_id": ""},
+                    {"list": "c", "sex": "m", "age": "30", "national_id": ""},
+                    {"list": "d", "sex": "m", "age": "40", "national_id": ""},
+                ]
+            )
+        )
+        clusters = ["p1", "p1", "p2", "p2", "p3", "p3", "p4", "p4", "p5"]
+        assert _kinds(frame, clusters) == {
+            ("p1", "sex"),
+            ("p2", "age"),
+            ("p3", "national_id"),
+            ("p4", "same_list"),
+        }
+
+    def test_one_typing_error_in_an_id_is_one_id(self) -> None:
+        """A wrong digit or two swapped neighbours may be one id; two wrong digits are not."""
+        base = "3740512345671"
+        swapped = "3740512345617"
+        one_wrong = "3740512345679"
+        two_wrong = "3740512345699"
+        frame = pd.DataFrame(
+            {
+                "list": ["a", "b", "c", "d", "e", "f"],
+                "sex": [None] * 6,
+                "age_lo": pd.array([None] * 6, dtype="Int64"),
+                "age_hi": pd.array([None] * 6, dtype="Int64"),
+                "cnic": [base, swapped, base, one_wrong, base, two_wrong],
+            }
+        )
+        clusters = ["x", "x", "y", "y", "z", "z"]
+        assert _kinds(frame, clusters) == {("z", "national_id")}
+
+    def test_age_ranges_are_compared_by_their_gap(self) -> None:
+        """ "in his 20s" and 44 are within the gap; 20 and 20 + gap + 1 are not."""
+        frame = constraint_fields(
+            _frame(
+                [
+                    {"list": "a", "age": "in his 20s"},
+                    {"list": "b", "age": str(29 + AGE_GAP_YEARS)},
+                    {"list": "a", "age": "20"},
+                    {"list": "b", "age": str(20 + AGE_GAP_YEARS + 1)},
+                    {"list": "a", "age": ""},
+                    {"list": "b", "age": "90"},
+                ]
+            )
+        )
+        assert _kinds(frame, ["p", "p", "q", "q", "r", "r"]) == {("q", "age")}
+
+    def test_singletons_and_missing_values_break_nothing(self) -> None:
+        """A person with one record, or with missing sex/age/id, breaks no constraint."""
+        frame = constraint_fields(
+            _frame(
+                [
+                    {"list": "a", "sex": "m", "age": "20"},
+                    {"list": "b", "sex": "", "age": ""},
+                    {"list": "c", "sex": "f", "age": "80"},
+                ]
+            )
+        )
+        assert constraint_violations(frame, ["p", "p", "q"]) == []
+
+    def test_violation_names_the_records_that_conflict(self) -> None:
+        """A violation's members are the conflicting records, not the whole cluster."""
+        frame = constraint_fields(
+            _frame(
+                [
+                    {"list": "a", "sex": "m"},
+                    {"list": "b", "sex": ""},
+                    {"list": "c", "sex": "f"},
+                ]
+            )
+        )
+        (violation,) = constraint_violations(frame, ["p", "p", "p"])
+        assert set(violation.members) == {0, 2}
+        assert "sex" in violation.reason
+
+    def test_pairwise_check_agrees_with_the_cluster_check(self) -> None:
+        """`incompatible` on two records gives the kinds the cluster check gives."""
+        frame = constraint_fields(
+            _frame(
+                [
+                    {"list": "a", "sex": "m", "age": "10", "national_id": "1234567"},
+                    {"list": "a", "sex": "f", "age": "60", "national_id": "7654321"},
+                ]
+            )
+        )
+        rows = frame.to_dict("records")
+        pairwise = set(incompatible(rows[0], rows[1]))
+        assert pairwise == {k for _, k in _kinds(frame, ["p", "p"])}
+        assert pairwise == {"sex", "age", "national_id", "same_list"}
+
+    def test_cluster_labels_must_match_the_rows(self) -> None:
+        frame = constraint_fields(_frame([{"list": "a"}]))
+        with pytest.raises(ValueError, match="one cluster label per record"):
+            constraint_violations(frame, ["p", "q"])
+
+
+@pytest.fixture(scope="module")
+def conflicting(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Two FICTIONAL lists in which the same name and father are a boy and an old woman."""
+    folder = tmp_path_factory.mktemp("conflict")
+    a = pd.DataFrame(
+        {
+            "record_id": ["1", "2", "3"],
+            "full_name": ["Bilal Ahmed Khan", "Sana Bibi", "Tariq Mehmood"],
+            "father_name": ["Ahmed Khan", "Noor Din", "Ghulam Rasool"],
+            "sex": ["m", "f", "m"],
+            "age": ["12", "33", "41"],
+            "district": ["Lahore", "Multan", "Quetta"],
+            "date": ["2024-05-09", "2024-05-09", "2024-05-10"],
+        }
+    )
+    b = pd.DataFrame(
+        {
+            "record_id": ["x", "y"],
+            "full_name": ["Bilal Ahmed Khan", "Tariq Mehmood"],
+            "father_name": ["Ahmed Khan", "Ghulam Rasool"],
+            "sex": ["f", "m"],
+            "age": ["70", "41"],
+            "district": ["Lahore", "Quetta"],
+            "date": ["2024-05-09", "2024-05-10"],
+        }
+    )
+    paths = [folder / "hospital.csv", folder / "press.csv"]
+    a.to_csv(paths[0], index=False)
+    b.to_csv(paths[1], index=False)
+    return paths
+
+
+class TestRunSummary:
+    def test_json_reports_counts_histogram_and_violations(
+        self, conflicting: list[Path], tmp_path: Path, gawah: Gawah
+    ) -> None:
+        """`--json` holds per-list duplicates, histogram counts and the clusters to check."""
+        out = tmp_path / "clusters.csv"
+        result = gawah(
+            "link", "csv", *map(str, conflicting), "--out", str(out), "--json"
+        )
+        assert result.code == 0, result.stderr
+        info = json.loads(result.stdout)
+        clusters = pd.read_csv(out, dtype=str)
+        assert set(info["lists"]) == {"hospital", "press"}
+        for name, row in info["lists"].items():
+            rows = clusters[clusters["list"] == name]
+            assert row["persons"] == rows["cluster_id"].nunique()
+            assert row["duplicates"] == len(rows) - row["persons"]
+        histogram = info["probability_histogram"]
+        assert len(histogram["edges"]) == len(histogram["counts"]) + 1
+        linked = clusters.groupby("cluster_id").size()
+        if (linked > 1).any():
+            assert sum(histogram["counts"]) >= 1
+        # Whatever the model decides, every reported violation is a real one:
+        # its records are in one cluster and break the named constraint.
+        by_key = dict(
+            zip(
+                clusters["list"] + "/" + clusters["record_id"],
+                clusters["cluster_id"],
+                strict=True,
+            )
+        )
+        for v in info["violations"]["list"]:
+            assert {by_key[r] for r in v["records"]} == {v["person_id"]}
+        merged_boy = by_key["hospital/1"] == by_key["press/x"]
+        sex_flagged = any(
+            v["kind"] == "sex" and "hospital/1" in v["records"]
+            for v in info["violations"]["list"]
+        )
+        assert merged_boy == sex_flagged
+
+    def test_terminal_shows_histogram_and_review_count(
+        self, conflicting: list[Path], tmp_path: Path, gawah: Gawah
+    ) -> None:
+        result = gawah(
+            "link", "csv", *map(str, conflicting), "--out", str(tmp_path / "c.csv")
+        )
+        assert result.code == 0, result.stderr
+        assert "duplicates within list" in result.stdout
+        assert "0.90-1.00" in result.stdout
+        assert "pairs left for review" in result.stdout
+
+    def test_summary_never_prints_national_ids(
+        self, tmp_path: Path, gawah: Gawah
+    ) -> None:
+        """Two records with different ids merged by name: the ids are compared, not shown."""
+        a = pd.DataFrame(
+            {
+                "record_id": ["1"],
+                "full_name": ["Imran Khalid"],
+                "national_id": ["3520211112221"],
+            }
+        )
+        b = pd.DataFrame(
+            {
+                "record_id": ["2"],
+                "full_name": ["Imran Khalid"],
+                "national_id": ["4210188889991"],
+            }
+        )
+        a.to_csv(tmp_path / "a.csv", index=False)
+        b.to_csv(tmp_path / "b.csv", index=False)
+        for flag in ((), ("--json",)):
+            result = gawah(
+                "link", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
+                "--out", str(tmp_path / "c.csv"), *flag,
+            )  # fmt: skip
+            assert result.code == 0, result.stderr
+            assert "3520211112221" not in result.stdout + result.stderr
+            assert "4210188889991" not in result.stdout + result.stderr
+
+
+def test_workspace_run_prints_the_same_summary(
+    conflicting: list[Path], tmp_path: Path, gawah: Gawah
+) -> None:
+    """`gawah link run --json` gives the CSV mode's summary for the workspace's reports."""
+    from gawah.registry import import_list
+    from gawah.testing.signer import fixed_seed
+    from gawah.workspace import Workspace
+
+    ws = Workspace.init(
+        tmp_path / "ws", author="FICTIONAL reviewer", key_seed=fixed_seed("summary")
+    )
+    for path in conflicting:
+        import_list(ws, path, source=path.stem, skip_invalid=True)
+    ws.close()
+    result = gawah("link", "run", "--home", str(tmp_path / "ws"), "--json")
+    assert result.code == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["records"] == 5
+    assert {n: r["records"] for n, r in info["lists"].items()} == {
+        "hospital": 3,
+        "press": 2,
+    }
+    assert info["violations"] is not None
+    assert info["run_id"].startswith("run-")
+    table = gawah("link", "run", "--home", str(tmp_path / "ws"))
+    assert table.code == 0, table.stderr
+    assert "duplicates within list" in table.stdout

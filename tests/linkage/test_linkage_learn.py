@@ -1,0 +1,193 @@
+"""Learning from review: the queue's priority and the correction fitted on decisions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gawah.linkage import LinkOptions, link_records
+from gawah.linkage.learn import (
+    MIN_LABELS,
+    entropy,
+    fit_correction,
+    order_by_priority,
+    patterns,
+    priority,
+    rescore,
+)
+from gawah.testing.linkage_data import generate_linked_lists
+
+
+class TestPriority:
+    def test_entropy_peaks_at_one_half(self) -> None:
+        h = entropy(np.array([0.0, 0.1, 0.5, 0.9, 1.0]))
+        assert h[2] == pytest.approx(1.0)
+        assert h[1] == pytest.approx(h[3])
+        assert h[0] < 1e-9
+        assert h[4] < 1e-9
+
+    def test_a_common_pattern_teaches_more_than_a_rare_one(self) -> None:
+        """Equally uncertain: the pair whose pattern five pairs share comes first."""
+        score = priority([0.5] * 6, ["common"] * 5 + ["rare"])
+        assert score[0] > score[5]
+
+    def test_repeats_of_one_pattern_give_way_to_other_patterns(self) -> None:
+        """The second pair of a pattern ranks below the first of an equal pattern."""
+        score = priority([0.5, 0.5, 0.5, 0.5], ["a", "a", "b", "b"])
+        firsts, seconds = sorted(score)[2:], sorted(score)[:2]
+        assert min(firsts) > max(seconds)
+        assert score[0] > score[1]
+        assert score[2] > score[3]
+
+    def test_a_confident_pair_teaches_little(self) -> None:
+        score = priority([0.94, 0.55], ["a", "b"])
+        assert score[1] > score[0]
+
+    def test_order_by_priority_keeps_every_pair(self) -> None:
+        band = pd.DataFrame(
+            {
+                "key_l": ["a", "b", "c"],
+                "key_r": ["x", "y", "z"],
+                "match_probability": [0.9, 0.5, 0.5],
+                "match_weight": [3.2, 0.0, 0.0],
+                "mw_name": [4.0, 1.0, 2.0],
+            }
+        )
+        ordered = order_by_priority(band)
+        assert sorted(ordered["key_l"]) == ["a", "b", "c"]
+        assert ordered["key_l"].iloc[-1] == "a"  # the most confident last
+
+    def test_patterns_ignore_frequency_adjustments(self) -> None:
+        pairs = pd.DataFrame(
+            {"mw_name": [2.0, 2.0], "mw_tf_adj_name": [0.5, -1.0], "mw_age": [1.0, 1.0]}
+        )
+        names = patterns(pairs)
+        assert names.iloc[0] == names.iloc[1]
+
+
+def _synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Pairs whose name agrees; the model weighs "ages far apart" at -1 only.
+
+    Truth: ages far apart are never the same person; ages overlapping are
+    three times in four.
+    """
+    rng = np.random.default_rng(seed)
+    far = rng.random(n) < 0.5
+    mw_age = np.where(far, -1.0, 1.0)
+    mw_name = np.full(n, 1.0)
+    same = np.where(far, False, rng.random(n) < 0.75)
+    pairs = pd.DataFrame(
+        {
+            "unique_id_l": np.arange(n),
+            "unique_id_r": np.arange(n) + n,
+            "mw_name": mw_name,
+            "mw_age": mw_age,
+            "match_weight": mw_name + mw_age - 0.5,
+        }
+    )
+    pairs["match_probability"] = 1 / (1 + 2.0 ** (-pairs["match_weight"]))
+    return pairs, same
+
+
+class TestCorrection:
+    def test_too_few_or_one_sided_decisions_change_nothing(self) -> None:
+        pairs, same = _synthetic(40, 1)
+        assert (
+            fit_correction(pairs.iloc[: MIN_LABELS - 1], same[: MIN_LABELS - 1]) is None
+        )
+        assert fit_correction(pairs, np.ones(len(pairs), dtype=bool)) is None
+        unchanged, learned = rescore(pairs, {})
+        assert learned is None
+        assert unchanged is pairs
+
+    def test_decisions_move_the_level_they_contradict(self) -> None:
+        """Reviewers who never join far ages lower every far-age pair, decided or not."""
+        pairs, same = _synthetic(400, 2)
+        decided = {
+            (int(a), int(b)): bool(s)
+            for a, b, s in zip(
+                pairs["unique_id_l"][:100],
+                pairs["unique_id_r"][:100],
+                same[:100],
+                strict=True,
+            )
+        }
+        out, learned = rescore(pairs, decided)
+        assert learned is not None
+        assert learned.n_labels == 100
+        far = pairs["mw_age"] < 0
+        undecided = np.arange(len(pairs)) >= 100
+        before = pairs["match_probability"][far & undecided]
+        after = out["match_probability"][far & undecided]
+        assert (after < before).all()
+        assert (out["fs_probability"] == pairs["match_probability"]).all()
+        # the explanation's unit: the correction in log2, adding to the weight
+        expected = 1 / (1 + 2.0 ** -(out["match_weight"] + out["learned_weight"]))
+        assert np.allclose(out["match_probability"], expected)
+
+    def test_a_larger_penalty_trusts_the_model_more(self) -> None:
+        pairs, same = _synthetic(200, 3)
+        decided = {
+            (int(a), int(b)): bool(s)
+            for a, b, s in zip(
+                pairs["unique_id_l"], pairs["unique_id_r"], same, strict=True
+            )
+        }
+        small = rescore(pairs, decided, penalty=1.0)[0]["learned_weight"].abs().max()
+        large = rescore(pairs, decided, penalty=100.0)[0]["learned_weight"].abs().max()
+        assert large < small
+
+    def test_pairs_the_model_is_sure_of_stay(self) -> None:
+        pairs, same = _synthetic(200, 4)
+        pairs.loc[:9, "match_probability"] = 0.99
+        decided = {
+            (int(a), int(b)): bool(s)
+            for a, b, s in zip(
+                pairs["unique_id_l"], pairs["unique_id_r"], same, strict=True
+            )
+        }
+        out, _ = rescore(pairs, decided, below=0.95)
+        assert (out["match_probability"][:10] == 0.99).all()
+        assert (out["learned_weight"][:10] == 0).all()
+
+
+@pytest.fixture(scope="module")
+def generated() -> tuple[pd.DataFrame, set[tuple[str, str]]]:
+    data = generate_linked_lists(150, seed=23)
+    reports = pd.concat(
+        [f.assign(list=n) for n, f in data.lists.items()], ignore_index=True
+    )
+    reports["key"] = reports["list"] + "/" + reports["record_id"]
+    return reports, data.true_pairs()
+
+
+def test_link_records_refits_on_decisions_and_binds_them(
+    generated: tuple[pd.DataFrame, set[tuple[str, str]]],
+) -> None:
+    """Oracle decisions on the queue: they bind, and the scores carry the correction."""
+    reports, truth = generated
+    first = link_records(reports)
+    assert first.learned is None
+    band = order_by_priority(first.review_pairs())
+    decided = {
+        (a, b): (a, b) in truth
+        for a, b in zip(band["key_l"][:30], band["key_r"][:30], strict=True)
+    }
+    if len(set(decided.values())) < 2:
+        pytest.skip("the queue's first pairs are all of one kind")  # pragma: no cover
+    second = link_records(reports, decisions=decided, options=LinkOptions(learn=True))
+    assert second.learned is not None
+    # decided pairs the model still scores (from LinkOptions.learn_from up)
+    assert MIN_LABELS <= second.learned.n_labels <= len(decided)
+    assert "learned_weight" in second.pairs.columns
+    person = dict(zip(second.records["key"], second.records["person_id"], strict=True))
+    for (a, b), same in decided.items():
+        assert (person[a] == person[b]) == same
+    assert not set(zip(second.review_pairs(frozenset(decided))["key_l"], second.review_pairs(frozenset(decided))["key_r"], strict=True)) & set(decided)  # fmt: skip
+    off = link_records(reports, decisions=decided, options=LinkOptions(learn=False))
+    assert off.learned is None
+    assert "learned_weight" not in off.pairs.columns
+    assert math.isclose(off.options.learn_penalty, second.options.learn_penalty)
