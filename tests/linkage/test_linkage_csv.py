@@ -83,3 +83,49 @@ class TestCsvMode:
         result = gawah("link", str(tmp_path / "nope.csv"), "--out", str(out))
         assert result.code == 2
         assert not out.exists()
+
+
+class TestDistinctLists:
+    """`--distinct LIST`: a register whose records are all different people."""
+
+    @pytest.fixture
+    def register(self, lists: list[Path], tmp_path: Path) -> tuple[Path, Path]:
+        """One list copied with each record twice under two ids (FICTIONAL)."""
+        frame = pd.read_csv(lists[0], dtype=str)
+        twice = pd.concat([frame, frame.assign(record_id=frame["record_id"] + "b")])
+        path = tmp_path / "register.csv"
+        twice.to_csv(path, index=False)
+        return path, lists[1]
+
+    def test_a_distinct_list_never_holds_a_person_twice(
+        self, register: tuple[Path, Path], tmp_path: Path, gawah: Gawah
+    ) -> None:
+        """Identical records of one list merge by default and stay apart when distinct."""
+        reg, other = register
+        plain, apart = tmp_path / "plain.csv", tmp_path / "apart.csv"
+        assert gawah("link", str(reg), str(other), "--out", str(plain)).code == 0
+        code = gawah(
+            "link", str(reg), str(other), "--out", str(apart), "--distinct", "register"
+        ).code
+        assert code == 0
+
+        def most_in_one_person(path: Path) -> int:
+            clusters = pd.read_csv(path, dtype=str)
+            rows = clusters[clusters["list"] == "register"]
+            return int(rows.groupby("cluster_id").size().max())
+
+        assert most_in_one_person(plain) >= 2
+        assert most_in_one_person(apart) == 1
+
+    def test_an_unknown_list_is_refused(
+        self, register: tuple[Path, Path], tmp_path: Path, gawah: Gawah
+    ) -> None:
+        reg, other = register
+        out = tmp_path / "out.csv"
+        result = gawah(
+            "link", str(reg), str(other), "--out", str(out), "--distinct", "nope"
+        )
+        assert result.code == 2
+        assert "--distinct nope: no such list" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert not out.exists()

@@ -13,6 +13,7 @@ A file literally named ``run``, ``review`` or ``csv`` must be given as ``./run``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -73,10 +74,36 @@ def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
     )
 
 
-def _options(threshold: float | None) -> LinkOptions | None:
+def _options(
+    threshold: float | None,
+    distinct: list[str] | None = None,
+    lists: Iterable[object] = (),
+) -> LinkOptions:
+    """The run's options; ``distinct`` names must be lists of the run (else exit 2)."""
+    from gawah.errors import UserInputError
+    from gawah.linkage.classify import DEFAULT_MATCH_THRESHOLD
     from gawah.linkage.pipeline import LinkOptions
 
-    return None if threshold is None else LinkOptions(threshold=threshold)
+    known = sorted({str(x) for x in lists})
+    unknown = sorted(set(distinct or ()) - set(known))
+    if unknown:
+        raise UserInputError(
+            f"--distinct {unknown[0]}: no such list (the lists are {', '.join(known)})"
+        )
+    return LinkOptions(
+        threshold=DEFAULT_MATCH_THRESHOLD if threshold is None else threshold,
+        distinct_lists=frozenset(distinct or ()),
+    )
+
+
+Distinct = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--distinct",
+        help="A list whose records are all different people (a ministry's "
+        "deduplicated register): no person holds two of its records. Repeatable.",
+    ),
+]
 
 
 JsonFlag = Annotated[
@@ -94,12 +121,16 @@ def _run(
     passphrase_file: Path | None,
     threshold: float | None,
     as_json: bool = False,
+    distinct: list[str] | None = None,
 ) -> None:
     from gawah.linkage.run import link_workspace
     from gawah.linkage.summary import summary_json
+    from gawah.registry import list_sources
 
     with _open(home, passphrase_file) as ws:
-        run = link_workspace(ws, progress=not as_json, options=_options(threshold))
+        names = [s.name for s in list_sources(ws.conn)]
+        options = _options(threshold, distinct, names)
+        run = link_workspace(ws, progress=not as_json, options=options)
     if as_json:
         typer.echo(summary_json({**run.summary, "run_id": run.run_id}))
         return
@@ -179,10 +210,11 @@ def _default(
     passphrase_file: PassFileOption = None,
     threshold: Threshold = None,
     as_json: JsonFlag = False,
+    distinct: Distinct = None,
 ) -> None:
     """Without a command: link the workspace (same as `gawah link run`)."""
     if ctx.invoked_subcommand is None:
-        _run(home, passphrase_file, threshold, as_json)
+        _run(home, passphrase_file, threshold, as_json, distinct)
 
 
 @link_app.command("run")
@@ -191,9 +223,10 @@ def run_command(
     passphrase_file: PassFileOption = None,
     threshold: Threshold = None,
     as_json: JsonFlag = False,
+    distinct: Distinct = None,
 ) -> None:
     """Link every report of the workspace into persons; reviewed decisions always win."""
-    _run(home, passphrase_file, threshold, as_json)
+    _run(home, passphrase_file, threshold, as_json, distinct)
 
 
 @link_app.command("csv")
@@ -208,6 +241,7 @@ def csv_command(
     ],
     as_json: JsonFlag = False,
     threshold: Threshold = None,
+    distinct: Distinct = None,
     review_out: Annotated[
         Path | None,
         typer.Option(
@@ -242,7 +276,8 @@ def csv_command(
     for path in (out, review_out):
         if path is not None:
             check_writable(path)
-    result = link_records(reports, options=_options(threshold), decisions=decided)
+    options = _options(threshold, distinct, reports["list"].unique())
+    result = link_records(reports, options=options, decisions=decided)
     info = run_summary(
         result, reports, review_pairs=len(result.review_pairs(frozenset(decided)))
     )
