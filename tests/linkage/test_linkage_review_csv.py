@@ -159,7 +159,7 @@ class TestLabels:
         out, again = tmp_path / "c.csv", tmp_path / "pairs2.csv"
         result = gawah(
             "link", "csv", *map(str, paths), "--out", str(out),
-            "--labels", str(labels), "--review-out", str(again), "--json",
+            "--labels", str(labels), "--review-out", str(again), "--json", "--refit",
         )  # fmt: skip
         assert result.code == 0, result.stderr
         summary = json.loads(result.stdout)

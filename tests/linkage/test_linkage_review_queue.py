@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gawah.linkage import decide, link_workspace, review_queue
+from gawah.linkage import LinkOptions, decide, link_workspace, review_queue
 from gawah.linkage.review import REVIEW_LINE
 from gawah.registry import import_list
 from gawah.testing.linkage_data import generate_linked_lists
@@ -75,12 +75,14 @@ def test_decisions_refit_the_next_run_and_leave_the_queue(
     }
     for (a, b), same in answers.items():
         decide(ws, (a, b), "match" if same else "non_match", "FICTIONAL reviewer")
-    run = link_workspace(ws)
+    run = link_workspace(ws, options=LinkOptions(learn=True))
     assert not {(p.report_l, p.report_r) for p in review_queue(ws)} & set(answers)
     if len(set(answers.values())) == 2:
         assert run.result.learned is not None
         assert run.summary["learned_from_decisions"] == run.result.learned.n_labels
-        explained = [
-            line.comparison for p in review_queue(ws) for line in p.explanation
-        ]
-        assert REVIEW_LINE in explained
+        assert "learned_weight" in run.result.pairs.columns
+        queue = review_queue(ws)
+        explained = [line.comparison for p in queue for line in p.explanation]
+        # every pair still in the queue explains the re-fit's share
+        assert all(REVIEW_LINE in [x.comparison for x in p.explanation] for p in queue)
+        assert not queue or REVIEW_LINE in explained

@@ -139,6 +139,11 @@ def _linker(frame: pd.DataFrame, options: ModelOptions) -> Linker:
     con.execute("SET memory_limit = ?", [options.memory_limit])
     con.execute("SET temp_directory = ?", [tempfile.gettempdir() + "/gawah-duckdb"])
     con.execute("SET max_temp_directory_size = ?", [options.max_temp_size])
+    # DuckDB types a pandas column of lists from a sample of its rows; a
+    # sample of only empty lists (no father named in the first thousand
+    # reports, say) types it NULL[] and the rest then fails to cast. Every
+    # row is looked at instead.
+    con.execute("SET pandas_analyze_sample = ?", [max(len(frame), 1000)])
     api = DuckDBAPI(connection=con)
     table = api.register(frame[list(_MODEL_COLUMNS)], dataset_display_name="reports")
     return Linker(table, _settings(options, frame), log_level=None)

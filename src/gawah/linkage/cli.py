@@ -78,6 +78,7 @@ def _options(
     threshold: float | None,
     distinct: list[str] | None = None,
     lists: Iterable[object] = (),
+    refit: bool = False,
 ) -> LinkOptions:
     """The run's options; ``distinct`` names must be lists of the run (else exit 2)."""
     from gawah.errors import UserInputError
@@ -93,9 +94,18 @@ def _options(
     return LinkOptions(
         threshold=DEFAULT_MATCH_THRESHOLD if threshold is None else threshold,
         distinct_lists=frozenset(distinct or ()),
+        learn=refit,
     )
 
 
+Refit = Annotated[
+    bool,
+    typer.Option(
+        "--refit",
+        help="Also re-fit the scores on the reviewed decisions (a ridge-shrunk "
+        "correction; off by default: it did not raise F1 on our tests).",
+    ),
+]
 Distinct = Annotated[
     list[str] | None,
     typer.Option(
@@ -122,6 +132,7 @@ def _run(
     threshold: float | None,
     as_json: bool = False,
     distinct: list[str] | None = None,
+    refit: bool = False,
 ) -> None:
     from gawah.linkage.run import link_workspace
     from gawah.linkage.summary import summary_json
@@ -129,7 +140,7 @@ def _run(
 
     with _open(home, passphrase_file) as ws:
         names = [s.name for s in list_sources(ws.conn)]
-        options = _options(threshold, distinct, names)
+        options = _options(threshold, distinct, names, refit)
         run = link_workspace(ws, progress=not as_json, options=options)
     if as_json:
         typer.echo(summary_json({**run.summary, "run_id": run.run_id}))
@@ -211,10 +222,11 @@ def _default(
     threshold: Threshold = None,
     as_json: JsonFlag = False,
     distinct: Distinct = None,
+    refit: Refit = False,
 ) -> None:
     """Without a command: link the workspace (same as `gawah link run`)."""
     if ctx.invoked_subcommand is None:
-        _run(home, passphrase_file, threshold, as_json, distinct)
+        _run(home, passphrase_file, threshold, as_json, distinct, refit)
 
 
 @link_app.command("run")
@@ -224,9 +236,10 @@ def run_command(
     threshold: Threshold = None,
     as_json: JsonFlag = False,
     distinct: Distinct = None,
+    refit: Refit = False,
 ) -> None:
     """Link every report of the workspace into persons; reviewed decisions always win."""
-    _run(home, passphrase_file, threshold, as_json, distinct)
+    _run(home, passphrase_file, threshold, as_json, distinct, refit)
 
 
 @link_app.command("csv")
@@ -242,6 +255,7 @@ def csv_command(
     as_json: JsonFlag = False,
     threshold: Threshold = None,
     distinct: Distinct = None,
+    refit: Refit = False,
     review_out: Annotated[
         Path | None,
         typer.Option(
@@ -255,8 +269,8 @@ def csv_command(
         typer.Option(
             "--labels",
             help="Reviewed pairs (list_a, record_id_a, list_b, record_id_b, same "
-            "yes/no; a filled-in --review-out file works): they bind and re-fit "
-            "the scores.",
+            "yes/no; a filled-in --review-out file works): they bind, and with 20 "
+            "or more matches re-estimate the model's m probabilities.",
         ),
     ] = None,
 ) -> None:
@@ -276,7 +290,7 @@ def csv_command(
     for path in (out, review_out):
         if path is not None:
             check_writable(path)
-    options = _options(threshold, distinct, reports["list"].unique())
+    options = _options(threshold, distinct, reports["list"].unique(), refit)
     result = link_records(reports, options=options, decisions=decided)
     info = run_summary(
         result, reports, review_pairs=len(result.review_pairs(frozenset(decided)))
