@@ -128,7 +128,6 @@ class TestEvidenceCli:
             assert plain.exit_code == 0, plain.output
             assert "FICTIONAL Handover" not in plain.output
             assert "FICTIONAL Lawyer" not in plain.output
-            assert "(withheld)" in plain.output
             full = runner.invoke(app, [*base, "--include-sensitive"])
             assert "FICTIONAL Handover" in full.output
 

@@ -63,9 +63,11 @@ def _table(*columns: str) -> Table:
     return table
 
 
-def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
+def _open(
+    home: Path | None, passphrase_file: Path | None, *, check: bool = True
+) -> Workspace:
     folder = resolve_home(home)
-    return Workspace.open(folder, read_passphrase(passphrase_file, folder))
+    return Workspace.open(folder, read_passphrase(passphrase_file, folder), check=check)
 
 
 @evidence_app.command("add")
@@ -298,8 +300,10 @@ def verify(
     passphrase_file: PassFileOption = None,
 ) -> None:
     """Re-hash every blob against the ledger; exit 3 if anything disagrees."""
+    # Like `gawah ledger verify`, it opens without the quick check: it is the
+    # deeper check, and names each item that disagrees with the signed events.
     with (
-        _open(home, passphrase_file) as ws,
+        _open(home, passphrase_file, check=False) as ws,
         Progress(console=_err, transient=True) as bar,
     ):
         task = bar.add_task("re-hashing", total=None)
