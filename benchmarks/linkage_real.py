@@ -200,9 +200,14 @@ def _read_gaza(release: str, directory: Path) -> pd.DataFrame:
     return pd.read_csv(directory / f"{release}.csv", dtype=str, keep_default_na=False)
 
 
-def gaza(way: str, directory: str = str(GAZA_DIR)) -> Data:
+def gaza(way: str, directory: str = str(GAZA_DIR), half: str = "all") -> Data:
     """``both``: both scripts on both sides; ``ar-lat``: 08-08 Arabic only vs
-    09-21 Latin only; ``lat-ar``: the reverse."""
+    09-21 Latin only; ``lat-ar``: the reverse.
+
+    ``half``: ``even`` or ``odd`` keeps only the people whose national id ends
+    in an even (odd) digit, and drops the rows without an id: the tuning and
+    held-out halves of the model's development; ``all`` keeps every row.
+    """
     mapping = gaza_mapping()
     native = mapping["name"]
     frames = []
@@ -210,6 +215,11 @@ def gaza(way: str, directory: str = str(GAZA_DIR)) -> Data:
     tags = []
     for i, release in enumerate(GAZA_RELEASES):
         raw = _read_gaza(release, Path(directory))
+        if half != "all":
+            ids = raw["id"].str.strip()
+            parity = {"even": "02468", "odd": "13579"}[half]
+            keep_rows = ids.str.fullmatch(r"\d{9}") & ids.str[-1].isin(list(parity))
+            raw = raw[keep_rows.to_numpy()].reset_index(drop=True)
         frame = pd.DataFrame({mapping[c]: raw[c] for c in mapping if c in raw.columns})
         frame["age"] = frame["age"].where(frame["age"].str.strip() != "-1", "")
         keep = {"both": "both", "ar-lat": ("ar", "lat")[i], "lat-ar": ("lat", "ar")[i]}[
@@ -832,6 +842,7 @@ def run_gaza(
     splink: bool = False,
     directory: Path = GAZA_DIR,
     clustering: bool = False,
+    half: str = "all",
 ) -> None:
     missing = [r for r in GAZA_RELEASES if not (directory / f"{r}.csv").exists()]
     if missing:
@@ -841,9 +852,10 @@ def run_gaza(
         tools = ["gawah", "gawah --distinct"]
         tools += ["gawah, connected components"] if clustering and way == "both" else []
         tools += ["splink-names"] if splink and way == "both" else []
-        spec = {"dataset": "gaza", "args": [way, str(directory)]}
+        spec = {"dataset": "gaza", "args": [way, str(directory), half]}
         rows = [(tool, child({**spec, "tool": tool})) for tool in tools]
-        print_table(GAZA_WAYS[way], rows, [])
+        title = GAZA_WAYS[way] + ("" if half == "all" else f", {half} half of the ids")
+        print_table(title, rows, [])
 
 
 def side_by_side(title: str, dataset: str, args: list[Any]) -> None:
@@ -916,6 +928,13 @@ def main(argv: list[str]) -> None:
     g = sub.add_parser("gaza", help="link the two real Gaza releases three ways")
     g.add_argument("--only", choices=list(GAZA_WAYS), action="append")
     g.add_argument(
+        "--half",
+        choices=["all", "even", "odd"],
+        default="all",
+        help="people whose id ends in an even or odd digit (the tuning and "
+        "held-out halves), or every row",
+    )
+    g.add_argument(
         "--splink", action="store_true", help="also plain Splink (both scripts)"
     )
     sub.add_parser("febrl", help="FEBRL 3 and 4, gawah and plain Splink")
@@ -956,6 +975,7 @@ def main(argv: list[str]) -> None:
             getattr(args, "splink", True),
             Path(args.gaza_dir).resolve(),
             getattr(args, "clustering", False),
+            getattr(args, "half", "all"),
         )
     if args.command in ("febrl", "all"):
         run_febrl()
