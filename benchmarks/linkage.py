@@ -78,7 +78,7 @@ def febrl(which: int) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
         return pd.DataFrame({
             "list": name, "record_id": df["rec_id"], "key": name + "/" + df["rec_id"],
             "given_name": df["given_name"], "family_name": df["surname"],
-            "date": df["date_of_birth"], "village": df["address_1"],
+            "dob": df["date_of_birth"], "village": df["address_1"],
             "union_council": df["postcode"], "tehsil": df["suburb"], "district": df["state"],
             "national_id": df["soc_sec_id"],
         })  # fmt: skip
