@@ -22,8 +22,7 @@ import secrets
 from typing import TYPE_CHECKING, Any, cast
 
 from gawah.evidence.model import CUSTODY_DETAILS
-from gawah.sealing import Opener, Sealer
-from gawah.sealing.api import erase, is_sealed
+from gawah.sealing import Opener, Sealer, erase, is_sealed
 
 if TYPE_CHECKING:
     from gawah.evidence.model import EvidenceWorkspace
