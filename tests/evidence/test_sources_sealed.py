@@ -93,14 +93,17 @@ def test_canary_sealed_everywhere_and_round_trips(
 ) -> None:
     home, digest = seeded
     assert _leaks(home) == []
-    for args in (["list"], ["history", digest]):
+    for args, flag in (
+        (["list"], "--include-sensitive"),
+        (["history", digest], "--include-sensitive"),
+        (["show", digest], "--sensitive"),
+    ):
         code, out = _gawah(capsys, monkeypatch, "evidence", *args, "--home", str(home))
         assert code == 0, out
         assert CANARY not in out
         code, out = _gawah(
-            capsys, monkeypatch, "evidence", *args, "--include-sensitive",
-            "--home", str(home),
-        )  # fmt: skip
+            capsys, monkeypatch, "evidence", *args, flag, "--home", str(home)
+        )
         assert code == 0, out
         assert CANARY in out
     plain = tmp_path / "plain"

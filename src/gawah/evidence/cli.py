@@ -184,16 +184,24 @@ def show(
     digest: DigestArg,
     sensitive: Annotated[
         bool,
-        typer.Option(help="Also print GPS, serials and names (owner's view only)."),
+        typer.Option(
+            help="Also print GPS, serials, names and who handed it over "
+            "(owner's view only)."
+        ),
     ] = False,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
     """Show one item's metadata (sensitive fields only when asked)."""
-    with _open(home, passphrase_file) as ws:
-        item = get_evidence(ws.conn, resolve_digest(ws.conn, digest))
+    with _open(home, passphrase_file) as ws, _opener(ws, sensitive) as opener:
+        full = resolve_digest(ws.conn, digest)
+        item = get_evidence(ws.conn, full, include_sensitive=sensitive, opener=opener)
         assert item is not None
         secret = sensitive_metadata(ws.conn, item.digest) if sensitive else {}
+        if item.received_from:
+            secret["received from"] = item.received_from
+        if item.note:
+            secret["note"] = item.note
     _out.print(f"[bold]{item.original_name}[/]  {item.digest}")
     _out.print(f"{item.media_type}, {item.size:,} bytes, received {item.received_at}")
     for key, value in sorted(item.metadata.items()):
