@@ -22,6 +22,7 @@ from gawah.evidence import (
     list_evidence,
     sensitive_metadata,
 )
+from gawah.sealing import Opener
 from gawah.testing.evidence_media import (
     image_bytes,
     minimal_pdf,
@@ -130,7 +131,9 @@ class TestAddEvidence:
         assert len(list_evidence(ws.conn)) == 1
         receipts = [
             c
-            for c in custody_history(ws.conn, a.digest, include_sensitive=True)
+            for c in custody_history(
+                ws.conn, a.digest, include_sensitive=True, opener=Opener(ws)
+            )
             if c.action == "received"
         ]
         assert [c.detail["received_from"] for c in receipts] == [

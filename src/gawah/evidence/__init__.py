@@ -33,6 +33,7 @@ from gawah.evidence.queries import (
     near_duplicate_groups,
     sensitive_metadata,
 )
+from gawah.evidence.sources import erase_sources
 from gawah.evidence.store import BlobStore, EmptyFileError, OversizeError
 from gawah.evidence.verify import StoreReport, verify_store
 from gawah.evidence.working_copy import make_working_copy
@@ -54,6 +55,7 @@ __all__ = [
     "add_evidence",
     "add_evidence_many",
     "custody_history",
+    "erase_sources",
     "get_evidence",
     "list_evidence",
     "make_working_copy",

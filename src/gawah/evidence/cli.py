@@ -7,6 +7,8 @@ printed only with ``show --sensitive``, on the owner's own screen.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -29,11 +31,13 @@ from gawah.evidence.queries import (
     resolve_digest,
     sensitive_metadata,
 )
+from gawah.evidence.sources import erase_sources
 from gawah.evidence.timestamp import load_ca, request_timestamp
 from gawah.evidence.verify import verify_store
 from gawah.evidence.working_copy import make_working_copy
 from gawah.ledger.cli import ledger_app, read_passphrase
 from gawah.options import HomeOption, PassFileOption
+from gawah.sealing import Opener
 from gawah.workspace import Workspace
 
 evidence_app = typer.Typer(
@@ -68,6 +72,16 @@ def _open(
 ) -> Workspace:
     folder = resolve_home(home)
     return Workspace.open(folder, read_passphrase(passphrase_file, folder), check=check)
+
+
+@contextmanager
+def _opener(ws: Workspace, include_sensitive: bool) -> Iterator[Opener | None]:
+    """An opener of sealed custody details, only on the owner's view."""
+    if not include_sensitive:
+        yield None
+        return
+    with Opener(ws) as opener:
+        yield opener
 
 
 @evidence_app.command("add")
@@ -141,9 +155,13 @@ def list_(
 
     Who handed each file over is withheld unless --include-sensitive is given.
     """
-    with _open(home, passphrase_file) as ws:
+    with _open(home, passphrase_file) as ws, _opener(ws, include_sensitive) as opener:
         items = list_evidence(
-            ws.conn, report, incident, include_sensitive=include_sensitive
+            ws.conn,
+            report,
+            incident,
+            include_sensitive=include_sensitive,
+            opener=opener,
         )
     table = _table("sha256", "type", "name", "received", "from", "flags")
     for i in items:
@@ -166,16 +184,24 @@ def show(
     digest: DigestArg,
     sensitive: Annotated[
         bool,
-        typer.Option(help="Also print GPS, serials and names (owner's view only)."),
+        typer.Option(
+            help="Also print GPS, serials, names and who handed it over "
+            "(owner's view only)."
+        ),
     ] = False,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
     """Show one item's metadata (sensitive fields only when asked)."""
-    with _open(home, passphrase_file) as ws:
-        item = get_evidence(ws.conn, resolve_digest(ws.conn, digest))
+    with _open(home, passphrase_file) as ws, _opener(ws, sensitive) as opener:
+        full = resolve_digest(ws.conn, digest)
+        item = get_evidence(ws.conn, full, include_sensitive=sensitive, opener=opener)
         assert item is not None
         secret = sensitive_metadata(ws.conn, item.digest) if sensitive else {}
+        if item.received_from:
+            secret["received from"] = item.received_from
+        if item.note:
+            secret["note"] = item.note
     _out.print(f"[bold]{item.original_name}[/]  {item.digest}")
     _out.print(f"{item.media_type}, {item.size:,} bytes, received {item.received_at}")
     for key, value in sorted(item.metadata.items()):
@@ -195,11 +221,12 @@ def history(
 
     Who handed it over and to whom are withheld unless --include-sensitive is given.
     """
-    with _open(home, passphrase_file) as ws:
+    with _open(home, passphrase_file) as ws, _opener(ws, include_sensitive) as opener:
         entries = custody_history(
             ws.conn,
             resolve_digest(ws.conn, digest),
             include_sensitive=include_sensitive,
+            opener=opener,
         )
     table = Table("when (device clock)", "action", "by", "details", "event")
     for e in entries:
@@ -249,6 +276,29 @@ def custody(
             person_id=person, note=note, from_=from_, at=at, place=place,
         )  # fmt: skip
     _out.print(f"recorded {action} for {full[:16]} in event {ev.id[:12]}")
+
+
+@evidence_app.command("erase-sources")
+def erase_sources_cmd(
+    digest: DigestArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (recorded with who and when).")
+    ],
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Erase for good who handed one item over, to whom, where, and notes.
+
+    Destroys the keys of its sealed custody details: the signed events stay
+    (the ledger still verifies) but nobody can read those details again.
+    """
+    with _open(home, passphrase_file) as ws:
+        full = resolve_digest(ws.conn, digest)
+        event = erase_sources(ws, full, reason)
+    _out.print(
+        f"custody details of {full[:16]} erased (event {event.id[:12]}); "
+        "copies of the ledger elsewhere still need their keys destroyed there"
+    )
 
 
 @evidence_app.command("working-copy")

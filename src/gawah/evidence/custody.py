@@ -95,7 +95,7 @@ def record_custody(
             raise UserInputError("a transfer needs the person or body it went to")
         payload |= {"method": method, "handed_over_at": at}
         identifying |= {"from": from_, "to": to, "place": place}
-    ref, details = custody_details(digest, identifying)
+    ref, details = custody_details(ws, digest, identifying)
     payload["details_ref"] = ref
     events = [(kind, payload)] + ([details] if details is not None else [])
     event: LedgerEvent = ws.append_many(events)[0]

@@ -32,7 +32,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gawah.core import make_private, sha256_hex
 from gawah.errors import EvidenceIntegrityError, UserInputError
@@ -40,6 +40,7 @@ from gawah.evidence.export_text import verify_md
 from gawah.evidence.ingest import blob_store
 from gawah.evidence.model import (
     CHAIN_KINDS,
+    CUSTODY_DETAILS,
     DERIVED,
     EXPORTED,
     RECEIVED,
@@ -49,7 +50,12 @@ from gawah.evidence.model import (
     concerns,
 )
 from gawah.evidence.queries import get_evidence, list_evidence
+from gawah.evidence.sources import open_details
 from gawah.evidence.store import hash_stream
+from gawah.sealing import Opener
+
+if TYPE_CHECKING:
+    from gawah.workspace import Workspace
 
 FORMAT = "gawah-evidence-export/1"
 
@@ -267,7 +273,30 @@ def build_manifest(
         "events": events_out,
         "checkpoints": [cp.note.decode("utf-8") for cp in cps.values()],
         "timestamps": _timestamps(ws, own_cp),
-    }
+    } | ({"custody_details": _opened_details(ws, chains)} if include_sensitive else {})
+
+
+def _opened_details(
+    ws: EvidenceWorkspace, chains: list[_Chain]
+) -> dict[str, dict[str, str]]:
+    """The sealed custody details of the package, opened (``--include-sensitive``).
+
+    Keyed by each side event's ``ref``. They are not signed as opened text: the
+    signed side events hold their ciphertext, which only a custodian key opens.
+    Erased details are left out.
+    """
+    out: dict[str, dict[str, str]] = {}
+    with Opener(cast("Workspace", ws)) as opener:
+        for c in chains:
+            for ev in c.events:
+                if ev.kind != CUSTODY_DETAILS:
+                    continue
+                p = ev.payload
+                stored = p.get("sealed", p.get("fields")) or {}
+                fields = open_details(str(p["digest"]), stored, opener)
+                if fields:
+                    out[str(p["ref"])] = fields
+    return out
 
 
 def _timestamps(ws: EvidenceWorkspace, cp: Any) -> list[dict[str, Any]]:

@@ -192,6 +192,8 @@ def _as_stream(source: Path | str | BinaryIO) -> Iterator[BinaryIO]:
 class _Prepared:
     blob: BlobInfo
     events: list[tuple[str, dict[str, Any]]]
+    #: who handed it over, and notes: sealed into a side event by ``_record``
+    identifying: dict[str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,25 +254,31 @@ def _prepare(
         "metadata": metadata.public_payload(),
         "fingerprint": fingerprint.payload() if fingerprint else None,
     }
-    # who handed it over, and notes, go to a side event (gawah.evidence.sources)
-    ref, details = custody_details(
-        blob.digest, {"received_from": receipt.received_from, "note": receipt.note}
-    )
-    payload["details_ref"] = ref
     events: list[tuple[str, dict[str, Any]]] = [(RECEIVED, payload)]
-    if details is not None:
-        events.append(details)
     if metadata.sensitive:
         events.append(
             (SENSITIVE, {"digest": blob.digest, "fields": metadata.sensitive_payload()})
         )
-    return _Prepared(blob, events)
+    identifying = {"received_from": receipt.received_from, "note": receipt.note}
+    return _Prepared(blob, events, identifying)
+
+
+def _with_details(ws: EvidenceWorkspace, p: _Prepared) -> list[tuple[str, Any]]:
+    """The item's events with who handed it over and notes sealed into a side
+    event (:mod:`gawah.evidence.sources`); done here, on the thread that owns
+    the workspace connection, not in the ``_prepare`` workers."""
+    ref, details = custody_details(ws, p.blob.digest, p.identifying)
+    kind, payload = p.events[0]
+    events = [(kind, payload | {"details_ref": ref}), *p.events[1:]]
+    if details is not None:
+        events.insert(1, details)
+    return events
 
 
 def _record(ws: EvidenceWorkspace, prepared: list[_Prepared]) -> None:
     """Step 7: append all events in one transaction, or remove the new blobs."""
     try:
-        ws.append_many([e for p in prepared for e in p.events])
+        ws.append_many([e for p in prepared for e in _with_details(ws, p)])
     except BaseException:
         for p in prepared:
             if p.blob.created:

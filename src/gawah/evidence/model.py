@@ -18,7 +18,8 @@ Every fact about a piece of evidence is a ledger event; the tables in
     put into an export package.
 ``evidence.custody_details_recorded``
     Who handed a file over, to whom it was transferred, where, and notes: the
-    identities of sources, in a side event an export leaves out by default.
+    identities of sources, sealed (``sealed``: ciphertext; older events hold
+    plain ``fields``), in a side event an export leaves out by default.
 ``checkpoint.timestamped``
     An RFC 3161 token over a signed ledger checkpoint: proof that the ledger
     state *existed no later than* the token's time (never a capture time).

@@ -147,7 +147,14 @@ class EvidenceProjector:
             conn.execute(
                 "INSERT OR IGNORE INTO evidence_custody_details(ref, digest, event_id, "
                 "fields) VALUES (?, ?, ?, ?)",
-                (p["ref"], p["digest"], event.id, _dumps(p["fields"])),
+                # sealed fields are kept sealed (opened at read time, so a
+                # rebuild is deterministic); older events held them in plain
+                (
+                    p["ref"],
+                    p["digest"],
+                    event.id,
+                    _dumps(p.get("sealed", p.get("fields"))),
+                ),
             )
             return
         elif event.kind == LINKED:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gawah.errors import UserInputError
 from gawah.evidence.model import CustodyEntry, EvidenceItem
 from gawah.evidence.perceptual import Fingerprint, group
+from gawah.evidence.sources import open_details
+
+if TYPE_CHECKING:
+    from gawah.sealing import Opener
 from gawah.evidence.store import check_digest
 
 
@@ -31,33 +35,44 @@ _COLUMNS = (
 )
 
 
-def _details(conn: sqlite3.Connection, ref: object) -> dict[str, str]:
-    """The identifying fields a public custody event points to (``details_ref``)."""
+def _details(
+    conn: sqlite3.Connection, ref: object, opener: Opener | None
+) -> dict[str, str]:
+    """The identifying fields a public custody event points to (``details_ref``),
+    opened with ``opener`` when sealed (``{}`` without it, or once erased)."""
     if not ref:
         return {}
     row = conn.execute(
-        "SELECT fields FROM evidence_custody_details WHERE ref = ?", (str(ref),)
+        "SELECT digest, fields FROM evidence_custody_details WHERE ref = ?",
+        (str(ref),),
     ).fetchone()
-    return dict(json.loads(row[0])) if row else {}
+    return open_details(str(row[0]), json.loads(row[1]), opener) if row else {}
 
 
-def _receipt_details(conn: sqlite3.Connection, digest: str) -> dict[str, str]:
+def _receipt_details(
+    conn: sqlite3.Connection, digest: str, opener: Opener | None
+) -> dict[str, str]:
     row = conn.execute(
         "SELECT c.detail FROM evidence_custody c JOIN evidence_items i "
         "ON c.event_id = i.event_id AND c.digest = i.digest WHERE i.digest = ?",
         (digest,),
     ).fetchone()
-    return _details(conn, json.loads(row[0]).get("details_ref")) if row else {}
+    if not row:
+        return {}
+    return _details(conn, json.loads(row[0]).get("details_ref"), opener)
 
 
 def _item(
-    conn: sqlite3.Connection, row: tuple[Any, ...], include_sensitive: bool = False
+    conn: sqlite3.Connection,
+    row: tuple[Any, ...],
+    include_sensitive: bool = False,
+    opener: Opener | None = None,
 ) -> EvidenceItem:
     meta = json.loads(row[10])
     reports, incidents, persons = _links(conn, row[0])
     received_from, note = None, None
     if include_sensitive:  # older receipts kept them in the public event
-        details = _receipt_details(conn, row[0])
+        details = _receipt_details(conn, row[0], opener)
         received_from = details.get("received_from", row[7])
         note = details.get("note", row[9])
     return EvidenceItem(
@@ -82,18 +97,23 @@ def _item(
 
 
 def get_evidence(
-    conn: sqlite3.Connection, digest: str, *, include_sensitive: bool = False
+    conn: sqlite3.Connection,
+    digest: str,
+    *,
+    include_sensitive: bool = False,
+    opener: Opener | None = None,
 ) -> EvidenceItem | None:
     """The item stored under ``digest``, or ``None`` if the ledger has no such blob.
 
     ``received_from`` and ``note`` identify sources: they are ``None`` unless
-    ``include_sensitive`` (the owner's view).
+    ``include_sensitive`` (the owner's view); sealed ones also need an
+    ``opener`` (:class:`gawah.sealing.Opener` of the unlocked workspace).
     """
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM evidence_items WHERE digest = ?",
         (check_digest(digest),),
     ).fetchone()
-    return _item(conn, row, include_sensitive) if row else None
+    return _item(conn, row, include_sensitive, opener) if row else None
 
 
 def list_evidence(
@@ -103,10 +123,12 @@ def list_evidence(
     person_id: str | None = None,
     *,
     include_sensitive: bool = False,
+    opener: Opener | None = None,
 ) -> list[EvidenceItem]:
     """Items in arrival order, optionally only those linked to a report, incident or person.
 
-    ``received_from`` and ``note`` are ``None`` unless ``include_sensitive``.
+    ``received_from`` and ``note`` are ``None`` unless ``include_sensitive``;
+    sealed ones also need an ``opener`` (see :func:`get_evidence`).
     """
     sql = f"SELECT {_COLUMNS} FROM evidence_items"
     args: list[str] = []
@@ -130,19 +152,24 @@ def list_evidence(
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY rowid"
     rows = conn.execute(sql, args).fetchall()
-    return [_item(conn, row, include_sensitive) for row in rows]
+    return [_item(conn, row, include_sensitive, opener) for row in rows]
 
 
 _IDENTIFYING = {"received_from", "to", "from", "place", "note"}
 
 
 def custody_history(
-    conn: sqlite3.Connection, digest: str, *, include_sensitive: bool = False
+    conn: sqlite3.Connection,
+    digest: str,
+    *,
+    include_sensitive: bool = False,
+    opener: Opener | None = None,
 ) -> list[CustodyEntry]:
     """The chain of custody of one blob, oldest first (empty if unknown).
 
     Who handed it over, to whom, where and notes are in each entry's
-    ``detail`` only with ``include_sensitive`` (the owner's view).
+    ``detail`` only with ``include_sensitive`` (the owner's view) and, when
+    sealed, an ``opener`` (see :func:`get_evidence`).
     """
     rows = conn.execute(
         "SELECT event_id, action, author, device, recorded_at, detail "
@@ -153,7 +180,7 @@ def custody_history(
     for r in rows:
         detail = json.loads(r[5])
         if include_sensitive:
-            detail |= _details(conn, detail.get("details_ref"))
+            detail |= _details(conn, detail.get("details_ref"), opener)
         else:  # older events held them in public
             detail = {k: v for k, v in detail.items() if k not in _IDENTIFYING}
         out.append(CustodyEntry(r[0], r[1], r[2], r[3], r[4], detail))
