@@ -542,7 +542,11 @@ DATASETS: dict[str, Callable[..., Data]] = {
 # Runners (in the child process)
 # --------------------------------------------------------------------------
 def run_gawah(
-    data: Data, *, registers: bool = False, components: bool = False
+    data: Data,
+    *,
+    registers: bool = False,
+    components: bool = False,
+    threshold: float | None = None,
 ) -> pd.Series:
     """gawah with its defaults.
 
@@ -550,11 +554,14 @@ def run_gawah(
     ``components``: the same scores clustered as Splink does, connected
     components at the threshold, without gawah's constraints, conflicts or
     size limit (the comparison item 3 of issue 11 asks for).
+    ``threshold``: another match threshold than the default.
     """
     from gawah.linkage import LinkOptions, link_records
 
     lists = frozenset(data.reports["list"].unique()) if registers else frozenset()
     options = LinkOptions(distinct_lists=lists)
+    if threshold is not None:
+        options = LinkOptions(distinct_lists=lists, threshold=threshold)
     if components:
         options = LinkOptions(
             constraints=False, conflict_below=None, max_cluster_size=len(data.reports)
@@ -727,6 +734,7 @@ RUNNERS: dict[str, Callable[[Data], pd.Series]] = {
     # releases: one person, one record) says with `--distinct LIST`.
     "gawah --distinct": partial(run_gawah, registers=True),
     "gawah, connected components": partial(run_gawah, components=True),
+    "gawah, threshold 0.5": partial(run_gawah, threshold=0.5),
     "splink": run_splink,
     "splink-names": run_splink_full_names,
 }
@@ -850,7 +858,11 @@ def run_gaza(
         return
     for way in ways:
         tools = ["gawah", "gawah --distinct"]
-        tools += ["gawah, connected components"] if clustering and way == "both" else []
+        tools += (
+            ["gawah, connected components", "gawah, threshold 0.5"]
+            if clustering and way == "both"
+            else []
+        )
         tools += ["splink-names"] if splink and way == "both" else []
         spec = {"dataset": "gaza", "args": [way, str(directory), half]}
         rows = [(tool, child({**spec, "tool": tool})) for tool in tools]
@@ -949,7 +961,8 @@ def main(argv: list[str]) -> None:
         sp.add_argument(
             "--clustering",
             action="store_true",
-            help="also the same scores clustered as connected components",
+            help="also the same scores clustered as connected components "
+            "(and, on Gaza, linked at threshold 0.5)",
         )
     ar = sub.add_parser("arab", help="generated Arab releases (real_lists.py)")
     ar.add_argument("--seeds", type=int, nargs="+", default=[4])
