@@ -31,6 +31,7 @@ tuned on the reference datasets:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gawah.estimate.captures import CaptureHistories
@@ -184,20 +185,7 @@ def with_warnings(result: MSEResult, extra: list[str]) -> MSEResult:
         return result
     diagnostics: dict[str, Any] = dict(result.diagnostics)
     diagnostics["warnings"] = [*have, *new]
-    return MSEResult(
-        estimate=result.estimate,
-        lower=result.lower,
-        upper=result.upper,
-        level=result.level,
-        method=result.method,
-        model=result.model,
-        n_observed=result.n_observed,
-        lists=result.lists,
-        seed=result.seed,
-        input_digest=result.input_digest,
-        diagnostics=diagnostics,
-        draws=result.draws,
-    )
+    return replace(result, diagnostics=diagnostics)
 
 
 class Checked:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -113,7 +113,7 @@ class StratifiedMSE:
         combined = self._combine(captures, results, warnings)
         diag = dict(combined.diagnostics)
         diag["seconds"] = time.perf_counter() - started
-        combined = _replace_diagnostics(combined, diag)
+        combined = replace(combined, diagnostics=diag)
         return StratifiedResult(combined=combined, strata=results)
 
     def _combine(
@@ -230,20 +230,3 @@ def _sum_draws(draws: Sequence[np.ndarray], rng: np.random.Generator) -> np.ndar
 def _digest(captures: Mapping[str, CaptureHistories]) -> str:
     text = "|".join(f"{k}:{c.digest()}" for k, c in sorted(captures.items()))
     return sha256_hex(text.encode("utf-8"))
-
-
-def _replace_diagnostics(result: MSEResult, diag: dict[str, Any]) -> MSEResult:
-    return MSEResult(
-        estimate=result.estimate,
-        lower=result.lower,
-        upper=result.upper,
-        level=result.level,
-        method=result.method,
-        model=result.model,
-        n_observed=result.n_observed,
-        lists=result.lists,
-        seed=result.seed,
-        input_digest=result.input_digest,
-        diagnostics=diag,
-        draws=result.draws,
-    )
