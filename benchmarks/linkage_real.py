@@ -635,20 +635,29 @@ def run_splink(data: Data) -> pd.Series:
         for name in lists
     ]
     linker = Linker(tables if len(tables) > 1 else tables[0], settings, log_level=None)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("first_name", "surname", "dob")], recall=0.7
+    return _train_and_cluster(
+        linker,
+        r["key"],
+        prior=[block_on("first_name", "surname", "dob")],
+        em=[block_on("first_name", "surname"), block_on("dob")],
     )
+
+
+def _train_and_cluster(
+    linker: Any, keys: pd.Series, *, prior: list[Any], em: list[Any]
+) -> pd.Series:
+    """Plain Splink's usual recipe: prior from rules, u by sampling, m by EM,
+    connected components at 0.95; returns each key's cluster."""
+    linker.training.estimate_probability_two_random_records_match(prior, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("first_name", "surname")
-    )
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    for rule in em:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=0.95
     ).as_pandas_dataframe()
     by_key = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
-    return r["key"].map(by_key)
+    return keys.map(by_key)
 
 
 def run_splink_full_names(data: Data) -> pd.Series:
@@ -712,20 +721,12 @@ def run_splink_full_names(data: Data) -> pd.Series:
         for name in sorted(r["list"].unique())
     ]
     linker = Linker(tables, settings, log_level=None)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("name_ar", "dob"), block_on("name_en", "dob")], recall=0.7
+    return _train_and_cluster(
+        linker,
+        r["key"],
+        prior=[block_on("name_ar", "dob"), block_on("name_en", "dob")],
+        em=[block_on("ar_first", "ar_last"), block_on("dob")],
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("ar_first", "ar_last")
-    )
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=0.95
-    ).as_pandas_dataframe()
-    by_key = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
-    return r["key"].map(by_key)
 
 
 RUNNERS: dict[str, Callable[[Data], pd.Series]] = {
