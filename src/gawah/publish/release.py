@@ -195,13 +195,7 @@ def build_files(
     html = index_html(data, langs, files)
     files["index.html"] = html.encode("utf-8")
     if with_pdf:
-        with tempfile.TemporaryDirectory(prefix="gawah-pdf-") as tmp:
-            folder = Path(tmp)
-            (folder / "fonts").mkdir()
-            for name, content in files.items():
-                if name.startswith("fonts/"):
-                    (folder / name).write_bytes(content)
-            files["report.pdf"] = pdf(html, folder)
+        files["report.pdf"] = pdf(html, files)
     return data, dict(sorted(files.items()))
 
 

@@ -13,10 +13,11 @@ the same bytes.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from typing import Any
 
 from gawah.errors import UserInputError
 from gawah.publish.gather import STATUSES, EstimateRow, ReleaseData
@@ -267,8 +268,15 @@ def index_html(
     )
 
 
-def pdf(html: str, folder: Path) -> bytes:
-    """The PDF twin of ``html`` (fonts read from ``folder``/fonts, embedded).
+_BASE = "file:///gawah-release/"
+
+
+def pdf(html: str, files: Mapping[str, bytes]) -> bytes:
+    """The PDF twin of ``html``, fonts embedded.
+
+    WeasyPrint reads only ``files`` (the release's own files, by path), through
+    a fixed base URL: nothing is fetched from the disk or the network, and
+    the bytes do not depend on where a temporary folder happened to be.
 
     Raises:
         UserInputError: WeasyPrint or its system libraries (pango) are missing.
@@ -281,6 +289,27 @@ def pdf(html: str, folder: Path) -> bytes:
             "(Debian: apt install libpango-1.0-0 libpangoft2-1.0-0); "
             "use --no-pdf to publish without it"
         ) from exc
-    document = weasyprint.HTML(string=html, base_url=str(folder) + "/")
-    out: bytes = document.write_pdf(uncompressed_pdf=False)
+
+    from weasyprint.urls import (  # type: ignore[import-untyped]
+        URLFetcher,
+        URLFetcherResponse,
+    )
+
+    class _Own(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            name = url.removeprefix(_BASE)
+            if not url.startswith(_BASE) or name not in files:
+                raise ValueError("a release reads only its own files")
+            return URLFetcherResponse(url, files[name])
+
+    # WeasyPrint logs every SVG presentation attribute it passes over as a
+    # warning; the figures render, so keep the command's output to what matters.
+    log = logging.getLogger("weasyprint")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        document = weasyprint.HTML(string=html, base_url=_BASE, url_fetcher=_Own())
+        out: bytes = document.write_pdf()
+    finally:
+        log.setLevel(level)
     return out
