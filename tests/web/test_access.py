@@ -47,6 +47,7 @@ POLICY: dict[tuple[str, str], Right | None] = {
     ("GET", "/entry"): REC, ("POST", "/entry"): REC, ("POST", "/entry/upload"): REC,
     ("POST", "/api/evidence/{digest}/view"): Right.EVIDENCE,
     ("GET", "/review"): REV, ("POST", "/review/decide"): REV, ("POST", "/review/relink"): REV,
+    ("GET", "/publish"): ADM, ("GET", "/api/publish/preview"): ADM,
 }  # fmt: skip
 LOGIN_ROUTES = {("POST", "/api/session"), ("POST", "/login")}
 CSV = b"record_id,full_name,status\nm1,Matrix Person,killed\n"

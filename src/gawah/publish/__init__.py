@@ -8,7 +8,13 @@ verifier); :func:`check_release` and :func:`recompute` check one;
 
 from gawah.publish.gather import ReleaseData, gather
 from gawah.publish.policy import DEFAULT_FIELDS, PUBLISHABLE, Policy, load_policy
-from gawah.publish.release import FORMAT, ReleaseResult, build_files, publish
+from gawah.publish.release import (
+    FORMAT,
+    ReleaseResult,
+    build_files,
+    ledger_checkpoints,
+    publish,
+)
 from gawah.publish.verify import Problem, check_release, recompute
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
     "build_files",
     "check_release",
     "gather",
+    "ledger_checkpoints",
     "load_policy",
     "publish",
     "recompute",

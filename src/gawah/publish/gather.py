@@ -323,7 +323,12 @@ def _receipt(
 
 
 def gather(
-    ws: Any, incident_id: str, policy: Policy, checkpoints: Sequence[bytes]
+    ws: Any,
+    incident_id: str,
+    policy: Policy,
+    checkpoints: Sequence[bytes],
+    *,
+    sensitivity: bool = True,
 ) -> ReleaseData:
     """Read and redact everything a release of ``incident_id`` states.
 
@@ -332,6 +337,8 @@ def gather(
         incident_id: the incident to publish.
         policy: what may be published.
         checkpoints: the signed checkpoint notes the release is made from.
+        sensitivity: also fit every method of :data:`SENSITIVITY_METHODS`
+            (a release does; a quick preview may not).
 
     Raises:
         UserInputError: no such incident, or its reports are not linked yet.
@@ -403,7 +410,7 @@ def gather(
     }
 
     estimates: dict[str, EstimateRow] = {}
-    sensitivity: dict[str, tuple[EstimateRow, ...]] = {}
+    sensitivity_rows: dict[str, tuple[EstimateRow, ...]] = {}
     from gawah.estimate import DEFAULT_METHOD
 
     for status in STATUSES:
@@ -411,7 +418,10 @@ def gather(
             continue
         caps = CaptureHistories.from_frame(table_of(doc, status, incident=incident_id))
         estimates[status] = _fit(caps, DEFAULT_METHOD, status)
-        sensitivity[status] = tuple(_fit(caps, m, status) for m in SENSITIVITY_METHODS)
+        if sensitivity:
+            sensitivity_rows[status] = tuple(
+                _fit(caps, m, status) for m in SENSITIVITY_METHODS
+            )
 
     names = {s.source_id: s for s in list_sources(conn)}
     per_source = Counter(r.source_id for r in reports)
@@ -461,7 +471,7 @@ def gather(
         lists=dict(sorted(lists.items())),
         overlaps=overlaps,
         estimates=estimates,
-        sensitivity=sensitivity,
+        sensitivity=sensitivity_rows,
         claims=_claims(conn, incident_id),
         sources=sources,
         linkage=linkage,

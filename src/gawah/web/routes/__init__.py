@@ -10,6 +10,7 @@ from gawah.web.routes import (
     entry,
     estimates,
     person,
+    publish,
     register,
     review,
     users,
@@ -24,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     estimates.router,
     review.router,
+    publish.router,
 )
