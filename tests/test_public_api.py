@@ -24,6 +24,7 @@ PACKAGES = (
     "gawah.evidence",
     "gawah.ledger",
     "gawah.linkage",
+    "gawah.publish",
     "gawah.registry",
     "gawah.sealing",
     "gawah.web",

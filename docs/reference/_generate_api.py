@@ -26,6 +26,7 @@ PACKAGES = (
     "gawah.linkage",
     "gawah.estimate",
     "gawah.claims",
+    "gawah.publish",
     "gawah.web",
     "gawah.workspace",
 )
