@@ -53,6 +53,7 @@ __all__ = [
     "build_files",
     "ledger_checkpoints",
     "manifest_bytes",
+    "public_key_pem",
     "publish",
     "release_data_json",
 ]
@@ -93,7 +94,8 @@ def ledger_checkpoints(ws: Any, *, sign: bool) -> list[bytes]:
     return [bytes(n) for n in notes]
 
 
-def _pem(device_hex: str) -> bytes:
+def public_key_pem(device_hex: str) -> bytes:
+    """The Ed25519 public key of a device as PEM (for ``openssl pkeyutl``)."""
     import base64
 
     der = bytes.fromhex("302a300506032b6570032100" + device_hex)
@@ -191,7 +193,7 @@ def build_files(
     verifier = resources.files("gawah.publish") / "verifier" / "verify_release.py"
     files["verify_release.py"] = verifier.read_bytes()
     files["VERIFY.md"] = _verify_md(ws.device, langs)
-    files["release.pub.pem"] = _pem(ws.device)
+    files["release.pub.pem"] = public_key_pem(ws.device)
     html = index_html(data, langs, files)
     files["index.html"] = html.encode("utf-8")
     if with_pdf:

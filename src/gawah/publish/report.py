@@ -82,6 +82,13 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "said": "said on",
         "figure": "figure",
         "stance": "stance",
+        "asserts": "asserts",
+        "denies": "denies",
+        "estimates": "estimates",
+        "arrested": "detained",
+        "participants": "participants",
+        "deployed": "deployed",
+        "other": "other",
     },
     "ur": {
         "title": "{title} کے متاثرین",
@@ -128,6 +135,13 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "said": "کب کہا",
         "figure": "عدد",
         "stance": "موقف",
+        "asserts": "دعویٰ",
+        "denies": "تردید",
+        "estimates": "اندازہ",
+        "arrested": "زیرِ حراست",
+        "participants": "شرکا",
+        "deployed": "تعینات اہلکار",
+        "other": "دیگر",
     },
 }
 

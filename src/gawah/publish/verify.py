@@ -26,6 +26,7 @@ from gawah.publish.release import (
     build_files,
     ledger_checkpoints,
     manifest_bytes,
+    public_key_pem,
 )
 
 __all__ = ["Problem", "check_release", "recompute"]
@@ -113,13 +114,9 @@ def check_release(folder: Path, devices: tuple[str, ...] = ()) -> list[Problem]:
     for name in sorted(present - set(listed) - {MANIFEST, SIGNATURE}):
         problems.append(Problem(name, "not listed in the signed manifest"))
     pem = folder / "release.pub.pem"
-    if "release.pub.pem" in listed and pem.is_file():
-        from gawah.publish.release import _pem
-
-        if pem.read_bytes() != _pem(device):
-            problems.append(
-                Problem("release.pub.pem", "is not the signing device's key")
-            )
+    shipped = "release.pub.pem" in listed and pem.is_file()
+    if shipped and pem.read_bytes() != public_key_pem(device):
+        problems.append(Problem("release.pub.pem", "is not the signing device's key"))
     return problems
 
 
