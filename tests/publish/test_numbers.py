@@ -60,6 +60,9 @@ def test_claims_are_on_the_page(release: Path) -> None:
     assert "45–60" in html
     assert "<svg" in html  # the claims timeline
     assert "<script" not in html.lower()
+    # nothing is fetched from elsewhere: no remote src, href to a resource, or url()
+    assert not re.search(r'(src|url\()\s*=?\s*["\']?https?:', html)
+    assert not re.search(r"<link[^>]+https?:", html)
     assert 'lang="ur" dir="rtl"' in html
 
 

@@ -97,11 +97,15 @@ class TestNothingSecretLeaves:
     ) -> None:
         policy = tmp_path / "policy.toml"
         policy.write_text('fields = ["name", "status"]\nsmall_cell_threshold = 10\n')
-        out = make_release(home, tmp_path / "out", "--policy", str(policy), "--no-pdf")
+        out = make_release(
+            home, tmp_path / "out", "--policy", str(policy), "--no-pdf", "--lang", "en"
+        )
         header = (out / "data/victims.csv").read_text("utf-8-sig").splitlines()[0]
         assert header == "name,status"
         assert not (out / "data/counts-by-district.csv").exists()
         assert not (out / "report.pdf").exists()
+        html = (out / "index.html").read_text("utf-8")
+        assert '<section lang="ur"' not in html
         manifest = json.loads((out / "release.json").read_bytes())
         assert manifest["policy"]["small_cell_threshold"] == 10
 

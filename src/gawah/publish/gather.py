@@ -423,13 +423,14 @@ def gather(
                 _fit(caps, m, status) for m in SENSITIVITY_METHODS
             )
 
+    # a source's name and kind only: its description is the documenter's note
+    # and may name the people behind it
     names = {s.source_id: s for s in list_sources(conn)}
     per_source = Counter(r.source_id for r in reports)
     sources: tuple[dict[str, str | int], ...] = tuple(
         {
             "name": names[sid].name if sid in names else sid,
             "kind": names[sid].kind if sid in names else "other",
-            "description": names[sid].description if sid in names else "",
             "reports": n,
         }
         for sid, n in sorted(per_source.items())
