@@ -149,3 +149,22 @@ class TestRecompute:
         assert code == 3
         assert "recomputed from the workspace" in err
         assert "index.html" in err or "release-data.json" in err
+
+
+def test_a_malformed_manifest_is_a_failure_not_a_crash(
+    release: Path, tmp_path: Path
+) -> None:
+    """Odd shapes in release.json (a file entry that is text, no ledger) fail cleanly."""
+    import json
+
+    folder = _copy(release, tmp_path)
+    manifest = json.loads((folder / "release.json").read_bytes())
+    manifest["files"]["index.html"] = "not an object"
+    manifest["ledger"] = ["not", "an", "object"]
+    (folder / "release.json").write_text(json.dumps(manifest))
+    found = {p.file for p in check_release(folder)}
+    assert {"release.json.sig", "release.json", "index.html"} <= found
+    code, out = _shipped(folder)
+    assert code == 3
+    assert "FAIL  index.html" in out
+    assert "Traceback" not in out

@@ -88,7 +88,9 @@ def check_release(folder: Path, devices: tuple[str, ...] = ()) -> list[Problem]:
         )
     from gawah.ledger import open_checkpoint
 
-    for note in manifest.get("ledger", {}).get("checkpoints", []):
+    ledger = manifest.get("ledger")
+    notes = ledger.get("checkpoints", []) if isinstance(ledger, dict) else [None]
+    for note in notes if isinstance(notes, list) else [None]:
         try:
             open_checkpoint(str(note).encode("utf-8"))
         except GawahError:
@@ -106,7 +108,8 @@ def check_release(folder: Path, devices: tuple[str, ...] = ()) -> list[Problem]:
         except OSError:
             problems.append(Problem(name, "missing"))
             continue
-        if sha256_hex(content) != listed[name].get("sha256"):
+        entry = listed[name] if isinstance(listed[name], dict) else {}
+        if sha256_hex(content) != entry.get("sha256"):
             problems.append(Problem(name, "SHA-256 differs from the signed manifest"))
     present = {
         p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()

@@ -114,8 +114,10 @@ def check(folder: Path, pinned: List[str]) -> None:
     else:
         if not ed25519_ok(device, signature, raw):
             fail(SIGNATURE, "the signature of release.json is not valid")
-    for note in manifest.get("ledger", {}).get("checkpoints", []):
-        if not checkpoint_ok(str(note)):
+    ledger = manifest.get("ledger")
+    notes = ledger.get("checkpoints", []) if isinstance(ledger, dict) else [None]
+    for note in notes if isinstance(notes, list) else [None]:
+        if not isinstance(note, str) or not checkpoint_ok(note):
             fail(MANIFEST, "a ledger checkpoint is not validly signed")
     listed: Dict[str, Any] = manifest["files"]
     for name in sorted(listed):
@@ -126,7 +128,9 @@ def check(folder: Path, pinned: List[str]) -> None:
         path = folder / name
         if not path.is_file():
             fail(name, "missing")
-        elif sha256_file(path) != listed[name].get("sha256"):
+        elif not isinstance(listed[name], dict) or sha256_file(path) != listed[
+            name
+        ].get("sha256"):
             fail(name, "SHA-256 differs from the signed manifest")
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
