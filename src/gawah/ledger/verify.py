@@ -244,10 +244,6 @@ def verify_store(
     registry = None if roots is None else registry_of(conn, roots, own=own)
     where_sql, args = _device_filter(devices)
     problems: list[tuple[int, Problem]] = []
-    # Each device's rows in arrival order; the chain is checked after the scan.
-    feeds: dict[str, list[_Entry]] = defaultdict(list)
-    keys: dict[str, bytes | None] = {}
-    count = 0
     cur = conn.cursor()
     cur.row_factory = None
     cur.arraysize = _CHUNK
@@ -256,10 +252,49 @@ def verify_store(
         f" FROM ledger_events{where_sql} ORDER BY pos",
         args,
     )
+    feeds, count = _scan(cur, registry, problems, threads, progress, replay)
+    leaves, forked = _feed_leaves(feeds, problems)
+    equivocations: list[Problem] = []
+    checkpoints, anchored = _check_checkpoints(
+        conn, leaves, problems, devices, set(forked), equivocations
+    )
+    _check_anchors(anchors, leaves, problems, devices)
+    problems.sort(key=lambda item: item[0])
+    unanchored = {d: len(lv) - anchored.get(d, 0) for d, lv in leaves.items()}
+    return VerifyReport(
+        events=count,
+        devices=len(feeds),
+        checkpoints=checkpoints,
+        problems=tuple(p for _, p in problems),
+        forked_devices=tuple(sorted(forked)),
+        equivocations=tuple(equivocations),
+        unanchored={d: n for d, n in sorted(unanchored.items()) if n},
+    )
+
+
+# Where a batch of signatures was, and the worker's answer for each.
+_Pending = tuple[list[tuple[int, str, str, int]], Future[list[bool]]]
+
+
+def _scan(
+    cur: sqlite3.Cursor,
+    registry: Registry | None,
+    problems: list[tuple[int, Problem]],
+    threads: int,
+    progress: Callable[[int], None] | None,
+    replay: Callable[[list[Event]], None] | None,
+) -> tuple[dict[str, list[_Entry]], int]:
+    """Check every row the cursor yields; return each device's entries in arrival
+    order (for the chain check) and the number of rows.
+
+    Signature checks run in worker threads (libsodium releases the GIL) while
+    this thread hashes, parses and replays the next chunk.
+    """
+    feeds: dict[str, list[_Entry]] = defaultdict(list)
+    keys: dict[str, bytes | None] = {}
+    count = 0
     sha256 = hashlib.sha256
-    # Signature checks run in worker threads (libsodium releases the GIL) while
-    # this thread hashes and parses the next chunk.
-    pending: list[tuple[list[tuple[int, str, str, int]], Future[list[bool]]]] = []
+    pending: list[_Pending] = []
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         while rows := cur.fetchmany():
             count += len(rows)
@@ -302,10 +337,7 @@ def verify_store(
             if batch:
                 pending.append((where, pool.submit(_check_signatures, batch)))
             if replay is not None:
-                # The next chunk's signatures are checked by the workers while
-                # this thread replays this one (libsodium releases the GIL).
-                replay(sound)
-                sound = []
+                replay(sound)  # while the workers check this chunk's signatures
         for where, future in pending:
             for (pos, event_id, device, seq), good in zip(
                 where, future.result(), strict=True
@@ -313,6 +345,14 @@ def verify_store(
                 if not good:
                     bad = Problem(device, seq, event_id, "bad signature")
                     problems.append((pos, bad))
+    return feeds, count
+
+
+def _feed_leaves(
+    feeds: dict[str, list[_Entry]], problems: list[tuple[int, Problem]]
+) -> tuple[dict[str, list[bytes]], list[str]]:
+    """Check each feed's chain; return its Merkle leaves (one per seq, the first
+    arrived) and the devices that forked."""
     forked: list[str] = []
     leaves: dict[str, list[bytes]] = {}
     for device, entries in feeds.items():
@@ -324,22 +364,7 @@ def verify_store(
             feed[seq].append((pos, event_id, prev, leaf))
         _check_chain(device, feed, problems, forked)
         leaves[device] = [feed[s][0][3] for s in sorted(feed)]
-    equivocations: list[Problem] = []
-    checkpoints, anchored = _check_checkpoints(
-        conn, leaves, problems, devices, set(forked), equivocations
-    )
-    _check_anchors(anchors, leaves, problems, devices)
-    problems.sort(key=lambda item: item[0])
-    unanchored = {d: len(lv) - anchored.get(d, 0) for d, lv in leaves.items()}
-    return VerifyReport(
-        events=count,
-        devices=len(feeds),
-        checkpoints=checkpoints,
-        problems=tuple(p for _, p in problems),
-        forked_devices=tuple(sorted(forked)),
-        equivocations=tuple(equivocations),
-        unanchored={d: n for d, n in sorted(unanchored.items()) if n},
-    )
+    return leaves, forked
 
 
 def _linear(entries: list[_Entry]) -> bool:
