@@ -8,6 +8,7 @@ to :class:`gawah.ledger.Ledger`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pkgutil
 import sqlite3
@@ -25,10 +26,20 @@ from gawah.core import Clock, utc_now_iso
 from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
 from gawah.ledger import DeviceKey, Event, Ledger, Projector
 from gawah.ledger import devices as _devices
-from gawah.ledger.anchors import STATE_FILE, ProjectionRecord, StateFile
+from gawah.ledger.anchors import (
+    STATE_FILE,
+    ProjectionRecord,
+    StateFile,
+    database_fingerprint,
+)
 from gawah.ledger.devices import EnrolledDevice
 from gawah.ledger.keys import key_is_wrapped, load_key, save_key
-from gawah.ledger.projections import differing, projection_schema, stored_digests
+from gawah.ledger.projections import (
+    comparable,
+    differing,
+    projection_schema,
+    stored_digests,
+)
 from gawah.ledger.store import connect
 from gawah.ledger.verify import SHORTER
 from gawah.options import PASSPHRASE_ENV
@@ -132,6 +143,10 @@ class Workspace:
         self._state = state
         self._opened_at = self._ledger_position()
         self.checkpoint_on_close = True
+        # The database file's fingerprint before it was opened, and whether the
+        # projection tables are known to hold their recorded digests.
+        self._fingerprint: str | None = None
+        self._tables_known = False
 
     # -- creation ------------------------------------------------------------
 
@@ -262,7 +277,9 @@ class Workspace:
                 f"{home / STATE_FILE} is missing: the workspace cannot check its "
                 "ledger against its last checkpoints (restore it from a backup)"
             )
+        fingerprint = database_fingerprint(home / DB_FILE)
         ws = cls._assemble(home, signer, author, device, projectors, clock, authorities)
+        ws._fingerprint = fingerprint
         ws.checkpoint_on_close = checkpoint_on_close
         if check:
             try:
@@ -454,8 +471,12 @@ class Workspace:
 
         Checks, cheaply: each feed holds at least as many events as the
         checkpoint kept outside the database; the projection tables have the
-        digests recorded at the last write of this device (skipped when another
-        process wrote since, and so left no digest for the current position).
+        digests recorded at the last write of this device. When the database
+        file is untouched since those digests were known to hold (same
+        fingerprint: inode, size, modification and change times, an empty WAL),
+        no table is read; otherwise every table is digested and compared
+        (skipped when another process wrote since, and so left no digest for
+        the current position).
 
         Raises:
             LedgerIntegrityError: the ledger is shorter than its last checkpoint,
@@ -472,14 +493,18 @@ class Workspace:
                     "(run `gawah ledger verify`)"
                 )
         record = self._state.projections()
-        last_pos, events = self._ledger_position()
         if record is None or not self._ledger.projectors:
             return
-        if (record.last_pos, record.events) != (last_pos, events):
-            return
-        stored = self.projection_digests()
         if not record.tables:
             return
+        if (record.last_pos, record.events) != self._ledger_position():
+            return
+        if record.files is not None and record.files == self._fingerprint:
+            self._tables_known = True
+            return
+        schema = projection_schema(self._ledger.projectors)
+        legacy = not comparable(record.tables)  # recorded by an earlier version
+        stored = stored_digests(self._conn, schema, legacy=legacy)
         # Only tables both recorded and opened now: a workspace opened with
         # fewer projectors recorded fewer tables.
         common = record.tables.keys() & stored.keys()
@@ -492,6 +517,7 @@ class Workspace:
                 f"({len(bad)} table(s) differ from the last recorded state): run "
                 "`gawah ledger verify`, then `gawah ledger rebuild` to repair"
             )
+        self._tables_known = common == record.tables.keys()
 
     def record_projections(self) -> None:
         """Record the projection digests at the current ledger position."""
@@ -503,10 +529,12 @@ class Workspace:
                 last_pos=last_pos, events=events, tables=self.projection_digests()
             )
         )
+        self._tables_known = True
 
     def close(self) -> None:
         """Sign a checkpoint of the own feed if it grew, record the projection
-        digests if the ledger changed, then close the database."""
+        digests if the ledger changed, then close the database and record its
+        fingerprint beside the digests that hold for it."""
         if self._closed:
             return
         self._closed = True
@@ -518,6 +546,24 @@ class Workspace:
                 self.record_projections()
         finally:
             self._conn.close()
+        self._remember_fingerprint()
+
+    def _remember_fingerprint(self) -> None:
+        """Keep the closed database's fingerprint beside digests known to hold.
+
+        Closing the last connection moves the WAL into the database file, so
+        the fingerprint is taken after the close. Between the check (or the
+        recording) and this moment another process could have written the
+        file; the quick check is a tripwire, ``gawah ledger verify`` the proof.
+        """
+        if self._state is None or not self._tables_known:
+            return
+        record = self._state.projections()
+        if record is None:
+            return
+        files = database_fingerprint(self.home / DB_FILE)
+        if files != record.files:
+            self._state.remember_projections(dataclasses.replace(record, files=files))
 
     def __enter__(self) -> Workspace:
         return self

@@ -27,6 +27,8 @@ import pytest
 
 from gawah.errors import LedgerIntegrityError, UserInputError
 from gawah.ledger import identity_of, parse_identity
+from gawah.ledger.anchors import ProjectionRecord, StateFile
+from gawah.ledger.projections import projection_schema
 from gawah.testing.signer import (
     FixedSigner,
     enrol_signers,
@@ -395,6 +397,76 @@ class TestProjections:
         assert tried == len(EDITS) == 6
         assert (caught_open, caught_verify, repaired) == (tried, tried, tried)
 
+    def test_an_untouched_database_is_not_read_at_open(
+        self, hq: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """After a command closed it, the next open compares the file's fingerprint
+        instead of digesting every table (the quick check's cost at 100,000 reports)."""
+        Workspace.open(hq).close()  # a copy: tables digested once, fingerprint kept
+        record = StateFile(hq / "ledger-state.json").projections()
+        assert record is not None
+        assert record.files is not None
+
+        def read_tables(self: Workspace) -> dict[str, str]:
+            raise AssertionError("the quick check read the tables")
+
+        monkeypatch.setattr(Workspace, "projection_digests", read_tables)
+        for _ in range(3):
+            Workspace.open(hq).close()
+
+    @pytest.mark.parametrize("table", sorted(EDITS))
+    def test_an_edit_with_its_modification_time_put_back_is_caught(
+        self, table: str, hq: Path
+    ) -> None:
+        """The fingerprint includes the change time, which no ordinary process can
+        set back: the edit sends the open to the full digest comparison."""
+        Workspace.open(hq).close()
+        db = hq / "gawah.sqlite"
+        before = db.stat()
+        _sql(hq, EDITS[table])
+        os.utime(db, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert db.stat().st_mtime_ns == before.st_mtime_ns
+        with pytest.raises(LedgerIntegrityError, match=table.strip()):
+            Workspace.open(hq)
+
+    def test_digests_recorded_by_the_earlier_version_still_check(
+        self, hq: Path
+    ) -> None:
+        """A state file written before the digest format prefix: untouched tables
+        open, an edited one is refused."""
+        from gawah.ledger.projections import stored_digests
+
+        state = StateFile(hq / "ledger-state.json")
+        with Workspace.open(hq, check=False, checkpoint_on_close=False) as ws:
+            schema = projection_schema(ws.ledger.projectors)
+            old = stored_digests(ws.conn, schema, legacy=True)
+        record = state.projections()
+        assert record is not None
+        assert all(":" not in v for v in old.values())
+        state.remember_projections(
+            ProjectionRecord(record.last_pos, record.events, old, files=None)
+        )
+        Workspace.open(hq).close()
+        state.remember_projections(
+            ProjectionRecord(record.last_pos, record.events, old, files=None)
+        )
+        _sql(hq, EDITS["registry_persons"])
+        with pytest.raises(LedgerIntegrityError, match="registry_persons"):
+            Workspace.open(hq)
+
+    def test_an_edit_still_in_the_wal_is_caught(self, hq: Path) -> None:
+        """An edit committed to the WAL by a connection still open leaves the
+        database file as it was; a WAL with frames is never taken as untouched."""
+        Workspace.open(hq).close()
+        conn = sqlite3.connect(hq / "gawah.sqlite")
+        try:
+            conn.execute("UPDATE registry_reports SET status = 'released'")
+            conn.commit()
+            with pytest.raises(LedgerIntegrityError, match="registry_reports"):
+                Workspace.open(hq)
+        finally:
+            conn.close()
+
     def test_web_roles_come_from_the_events(self, hq: Path) -> None:
         """A viewer edited into admin in the table is still a viewer to the web app."""
         from gawah.web._backend import Backend
@@ -664,18 +736,23 @@ class TestPassphrasePrompt:
         assert asked == ["Passphrase"]
 
 
-class TestReplayProcess:
-    def test_forked_replay_agrees_with_the_replay_in_process(self, hq: Path) -> None:
-        """The digests the replay process sends equal those of a replay in memory."""
-        from gawah.ledger.projections import recompute_digests
+class TestReplayInThePass:
+    def test_replay_fed_by_the_verify_pass_agrees_with_a_replay_of_the_events(
+        self, hq: Path
+    ) -> None:
+        """The events verify parses once and replays give the digests that a
+        separate replay of the stored events gives, and those of the tables."""
+        from gawah.ledger.projections import Replay, recompute_digests
+        from gawah.ledger.verify import verify_store
 
         with Workspace.open(hq) as ws:
-            registry = ws.ledger.registry()
-            forked = ws.ledger._start_replay(registry)()
-            here = recompute_digests(
-                ws.ledger._sound_events(registry), ws.ledger.projectors
-            )
+            projectors = ws.ledger.projectors
+            schema = projection_schema(projectors)
+            replay = Replay(projectors)
+            verify_store(ws.conn, replay=replay.feed)
+            fed = replay.digests(schema)
+            here = recompute_digests(ws.ledger.events(), projectors)
             stored = ws.projection_digests()
-        assert forked == here
+        assert fed == here
         assert {t: stored[t] for t in here} == here
         assert len(here) >= 10

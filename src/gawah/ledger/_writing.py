@@ -55,7 +55,7 @@ def signed(signer: Signer, rows: list[tuple[str, str, str, int, bytes]]) -> list
 
 def checked(raw: bytes, signature: bytes) -> Event:
     """Parse a received event and check its signature by its own device key."""
-    event = Event.from_stored(bytes(raw), bytes(signature))
+    event = Event.from_stored(raw, signature)
     try:
         nacl.bindings.crypto_sign_open(
             event.signature + event.raw, bytes.fromhex(event.device)

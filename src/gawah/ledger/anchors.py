@@ -9,8 +9,9 @@ every ``Workspace.open`` compare the stored feeds with them: a feed shorter than
 its kept checkpoint is "the ledger is shorter than its last checkpoint" (exit 3).
 
 The file also keeps a digest of every projection table as of the last time this
-device wrote to the workspace (the quick check at open, see
-:mod:`gawah.ledger.projections`). It is written atomically (temporary file,
+device wrote to the workspace, and the fingerprint of the database file when
+those digests were known to hold (the quick check at open, see
+:mod:`gawah.ledger.projections` and :func:`database_fingerprint`). It is written atomically (temporary file,
 fsync, rename, fsync of the folder) with mode 0600.
 
 The file is not secret and not signed as a whole; each checkpoint in it is a
@@ -35,11 +36,38 @@ STATE_FORMAT = "gawah-ledger-state-1"
 
 @dataclass(frozen=True, slots=True)
 class ProjectionRecord:
-    """Projection table digests as of ledger position ``last_pos`` (``events`` rows)."""
+    """Projection table digests as of ledger position ``last_pos`` (``events`` rows).
+
+    ``files`` is the fingerprint of the database file when the digests were
+    known to hold (see :func:`database_fingerprint`), or ``None``.
+    """
 
     last_pos: int
     events: int
     tables: dict[str, str]
+    files: str | None = None
+
+
+def database_fingerprint(path: Path) -> str | None:
+    """Device, inode, size, modification and change times (ns) of a database file.
+
+    ``None`` when the file is missing or its ``-wal`` holds frames (the state
+    then lives partly in the WAL, and another process may be writing). While
+    the fingerprint stays the same, not one byte of the file changed: a write
+    moves the modification time, and the change time (``ctime``) cannot be set
+    back by an ordinary process, unlike ``mtime``. Opening and closing the
+    database without writing leaves all of them as they were.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    try:
+        if path.with_name(path.name + "-wal").stat().st_size > 0:
+            return None
+    except FileNotFoundError:
+        pass
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
 class StateFile:
@@ -108,10 +136,12 @@ class StateFile:
             tables = record["tables"]
             if not isinstance(tables, dict):
                 return None
+            files = record.get("files")
             return ProjectionRecord(
                 last_pos=int(record["last_pos"]),
                 events=int(record["events"]),
                 tables={str(k): str(v) for k, v in tables.items()},
+                files=files if isinstance(files, str) else None,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -123,6 +153,7 @@ class StateFile:
             "last_pos": record.last_pos,
             "events": record.events,
             "tables": dict(sorted(record.tables.items())),
+            "files": record.files,
         }
         self._write(data)
 
@@ -151,4 +182,10 @@ def write_private(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
-__all__ = ["STATE_FILE", "ProjectionRecord", "StateFile", "write_private"]
+__all__ = [
+    "STATE_FILE",
+    "ProjectionRecord",
+    "StateFile",
+    "database_fingerprint",
+    "write_private",
+]

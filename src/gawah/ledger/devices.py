@@ -33,7 +33,7 @@ import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from gawah.errors import UserInputError
+from gawah.errors import LedgerIntegrityError, UserInputError
 from gawah.ledger.events import Event
 
 ENROLLED = "device.enrolled"
@@ -276,8 +276,8 @@ def stored_device_events(conn: sqlite3.Connection) -> list[Event]:
     out: list[Event] = []
     for pos, raw, signature in rows:
         try:
-            out.append(Event.from_stored(bytes(raw), bytes(signature), rowid=pos))
-        except ValueError:
+            out.append(Event.from_stored(raw, signature, rowid=pos))
+        except (ValueError, LedgerIntegrityError):
             continue  # a damaged row: verify reports it; it enrols nobody
     return out
 

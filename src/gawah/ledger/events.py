@@ -43,6 +43,20 @@ def parse_json(raw: bytes) -> Any:
     return json.loads(raw)
 
 
+def blob(value: object) -> bytes:
+    """A stored BLOB as bytes.
+
+    Raises:
+        LedgerIntegrityError: the value is not bytes (SQLite keeps any type in
+            any column, so an edited row can hold text or a number instead).
+    """
+    if type(value) is bytes:
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise LedgerIntegrityError("stored event bytes are not a blob")
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One signed fact in the ledger; equality and hashing go by ``id``.
@@ -72,8 +86,10 @@ class Event:
         """Rebuild an event from its stored bytes (no signature check here).
 
         Raises:
-            LedgerIntegrityError: ``raw`` is not a well-formed event object.
+            LedgerIntegrityError: ``raw`` is not a well-formed event object (or
+                a stored column was edited into something other than bytes).
         """
+        raw, signature = blob(raw), blob(signature)
         try:
             obj = parse_json(raw)
         except (ValueError, UnicodeDecodeError) as exc:

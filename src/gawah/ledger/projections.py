@@ -22,6 +22,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 
+from gawah.errors import LedgerIntegrityError
 from gawah.ledger.events import Event, Projector, project
 
 _CHUNK = 2048
@@ -50,14 +51,54 @@ def _order(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> str:
     return ", ".join(f'"{c}"' for c in chosen)
 
 
-def _digest(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> str:
+DIGEST_FORMAT = "j1"
+"""Prefix of the digests :func:`stored_digests` makes (rows rendered by ``json_array``).
+
+Digests recorded in another format are not comparable and are treated as absent.
+"""
+_QUOTED_FORMAT = "q1"
+
+
+def _digest(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: Sequence[str],
+    *,
+    legacy: bool = False,
+) -> str:
     """SHA-256 over the rows in a canonical order, each row rendered by SQLite.
 
-    ``quote()`` renders every value as an SQL literal (NULL, integer, real, text
-    and blob stay distinct); a unit separator joins the columns. Rendering and
-    sorting run inside SQLite, Python only feeds the hash.
+    Each row is rendered as a JSON array by SQLite's ``json_array`` (NULL,
+    integer, real and text stay distinct; one function call per row, about
+    twice as fast as ``quote()`` on every column joined with ``||``); columns
+    declared REAL go through ``quote()``, which keeps every digit. A table
+    holding a BLOB (which JSON cannot hold) is digested with ``quote()`` on every
+    column instead; the format prefix keeps the two kinds of digest apart.
+    Rendering and ordering run inside SQLite; Python only feeds the hash.
     """
-    row = " || char(31) || ".join(f'quote("{c}")' for c in columns)
+    quoted = " || char(31) || ".join(f'quote("{c}")' for c in columns)
+    if legacy:  # as recorded before the format prefix (quote() on every column)
+        return _hash_rows(conn, table, columns, quoted)
+    reals = _real_columns(conn, table)
+    rendered = ", ".join(f'quote("{c}")' if c in reals else f'"{c}"' for c in columns)
+    try:
+        return f"{DIGEST_FORMAT}:" + _hash_rows(
+            conn, table, columns, f"json_array({rendered})"
+        )
+    except sqlite3.OperationalError as exc:
+        if "BLOB" not in str(exc):
+            raise
+    return f"{_QUOTED_FORMAT}:" + _hash_rows(conn, table, columns, quoted)
+
+
+def _real_columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    info = conn.execute(f'PRAGMA main.table_info("{table}")').fetchall()
+    return {str(c[1]) for c in info if "REAL" in str(c[2]).upper()}
+
+
+def _hash_rows(
+    conn: sqlite3.Connection, table: str, columns: Sequence[str], row: str
+) -> str:
     order = _order(conn, table, columns)
     digest = hashlib.sha256()
     cur = conn.cursor()
@@ -67,6 +108,15 @@ def _digest(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> str
         digest.update("\n".join([r[0] for r in rows]).encode("utf-8", "surrogatepass"))
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+def comparable(digests: dict[str, str]) -> bool:
+    """Whether recorded digests were made in a format :func:`stored_digests` makes."""
+    return all(
+        v in ("missing", "damaged")
+        or v.split(":", 1)[0] in (DIGEST_FORMAT, _QUOTED_FORMAT)
+        for v in digests.values()
+    )
 
 
 def projection_schema(projectors: Sequence[Projector]) -> dict[str, list[str]]:
@@ -104,11 +154,13 @@ def _scratch(projectors: Sequence[Projector]) -> sqlite3.Connection:
 
 
 def stored_digests(
-    conn: sqlite3.Connection, schema: dict[str, list[str]]
+    conn: sqlite3.Connection, schema: dict[str, list[str]], *, legacy: bool = False
 ) -> dict[str, str]:
     """Digest of every projection table in ``conn`` (``missing`` if it is absent).
 
-    A column the stored table lacks makes its digest ``damaged``.
+    A column the stored table lacks makes its digest ``damaged``. ``legacy``
+    makes the digests recorded before :data:`DIGEST_FORMAT` (to check a
+    workspace whose state file still holds those).
     """
     present = _tables(conn)
     out: dict[str, str] = {}
@@ -119,8 +171,63 @@ def stored_digests(
         elif not set(columns) <= set(have):
             out[table] = "damaged"
         else:
-            out[table] = _digest(conn, table, columns)
+            out[table] = _digest(conn, table, columns, legacy=legacy)
     return out
+
+
+class Replay:
+    """Events replayed into the projectors in a scratch in-memory database.
+
+    ``gawah ledger verify`` feeds it the events its scan has just parsed and
+    checked (so each event is parsed once), chunk by chunk in arrival order;
+    :meth:`digests` then digests what the tables should hold. A projector that
+    fails on the stored events is itself a finding (:attr:`failure`).
+    """
+
+    def __init__(self, projectors: Sequence[Projector]) -> None:
+        self._projectors = tuple(projectors)
+        self._scratch = _scratch(self._projectors)
+        _drop_plain_indexes(self._scratch)
+        self._scratch.execute("BEGIN")
+        self.count = 0
+        self.failure: str | None = None
+
+    def feed(self, events: list[Event]) -> None:
+        """Fold a chunk of events (arrival order) into the scratch tables."""
+        if self.failure is not None or not events:
+            return
+        try:
+            project(self._scratch, self._projectors, events)
+        except Exception as exc:  # a projector failing on stored data is a finding
+            self.failure = f"replaying the events failed ({type(exc).__name__})"
+        self.count += len(events)
+
+    def digests(self, schema: dict[str, list[str]]) -> dict[str, str]:
+        """Digest every table of ``schema`` as the replay left it; closes the replay."""
+        try:
+            self._scratch.execute("COMMIT")
+            return {t: _digest(self._scratch, t, cols) for t, cols in schema.items()}
+        finally:
+            self._scratch.close()
+
+    def close(self) -> None:
+        """Drop the scratch database without digesting it."""
+        self._scratch.close()
+
+
+def _drop_plain_indexes(conn: sqlite3.Connection) -> None:
+    """Drop the indexes that only speed up reads (not UNIQUE, not a key).
+
+    They do not change what a table holds, and the replay only writes (its
+    projectors look rows up by primary key), so keeping them up to date would
+    cost about a fifth of the replay for nothing.
+    """
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    ).fetchall()
+    for name, sql in rows:
+        if not str(sql).upper().startswith("CREATE UNIQUE"):
+            conn.execute(f'DROP INDEX "{name}"')
 
 
 def recompute_digests(
@@ -128,26 +235,26 @@ def recompute_digests(
     projectors: Sequence[Projector],
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, str]:
-    """Replay ``events`` into the projectors in memory and digest every table."""
+    """Replay ``events`` into the projectors in memory and digest every table.
+
+    Raises:
+        LedgerIntegrityError: a projector failed on the events.
+    """
     schema = projection_schema(projectors)
-    scratch = _scratch(projectors)
-    try:
-        scratch.execute("BEGIN")
-        chunk: list[Event] = []
-        count = 0
-        for event in events:
-            chunk.append(event)
-            if len(chunk) == _CHUNK:
-                project(scratch, projectors, chunk)
-                count += len(chunk)
-                chunk = []
-                if progress is not None:
-                    progress(count)
-        project(scratch, projectors, chunk)
-        scratch.execute("COMMIT")
-        return {table: _digest(scratch, table, cols) for table, cols in schema.items()}
-    finally:
-        scratch.close()
+    replay = Replay(projectors)
+    chunk: list[Event] = []
+    for event in events:
+        chunk.append(event)
+        if len(chunk) == _CHUNK:
+            replay.feed(chunk)
+            chunk = []
+            if progress is not None:
+                progress(replay.count)
+    replay.feed(chunk)
+    if replay.failure is not None:
+        replay.close()
+        raise LedgerIntegrityError(replay.failure)
+    return replay.digests(schema)
 
 
 def differing(expected: dict[str, str], stored: dict[str, str]) -> list[str]:
@@ -158,6 +265,9 @@ def differing(expected: dict[str, str], stored: dict[str, str]) -> list[str]:
 
 
 __all__ = [
+    "DIGEST_FORMAT",
+    "Replay",
+    "comparable",
     "differing",
     "projection_schema",
     "recompute_digests",

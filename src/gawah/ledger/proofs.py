@@ -1,10 +1,22 @@
-"""Inclusion and consistency proofs for one device feed's Merkle tree."""
+"""Inclusion and consistency proofs for one device feed's Merkle tree.
+
+A feed's tree has one leaf per ``seq``: the first-arrived event at that seq (a
+fork's second copy is kept as evidence but is not in the tree).
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
-from gawah.ledger.merkle import verify_consistency, verify_inclusion
+from gawah.errors import UserInputError
+from gawah.ledger.events import Event, blob
+from gawah.ledger.merkle import (
+    MerkleTree,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +59,81 @@ class ConsistencyProof:
             self.new_root if new_root is None else new_root,
             self.path,
         )
+
+
+def feed_size(conn: sqlite3.Connection, device: str) -> int:
+    """Number of positions in a device feed (a forked seq counts once)."""
+    row = conn.execute(
+        "SELECT count(DISTINCT seq) FROM ledger_events WHERE device = ?", (device,)
+    ).fetchone()
+    return int(row[0])
+
+
+def feed_tree(conn: sqlite3.Connection, device: str) -> tuple[MerkleTree, list[str]]:
+    """The feed's tree and the id of the event at each leaf."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    rows = cur.execute(
+        "SELECT seq, id, raw FROM ledger_events WHERE device = ? ORDER BY seq, pos",
+        (device,),
+    )
+    ids: list[str] = []
+    hashes: list[bytes] = []
+    last = 0
+    for seq, event_id, raw in rows:
+        if seq == last:
+            continue
+        last = seq
+        ids.append(str(event_id))
+        hashes.append(leaf_hash(blob(raw)))
+    return MerkleTree(hashes), ids
+
+
+def inclusion_proof(
+    conn: sqlite3.Connection, event: Event, size: int | None = None
+) -> InclusionProof:
+    """Prove an event's place in its feed's tree (of ``size``, default: current).
+
+    Raises:
+        UserInputError: the event is a fork copy, or ``size`` does not contain it.
+    """
+    tree, ids = feed_tree(conn, event.device)
+    if event.id not in ids:
+        raise UserInputError("this event is a fork copy and is not in its feed's tree")
+    index = ids.index(event.id)
+    n = tree.size if size is None else size
+    if not index < n <= tree.size:
+        raise UserInputError(f"tree size {n} does not contain event at index {index}")
+    return InclusionProof(
+        device=event.device,
+        event_id=event.id,
+        index=index,
+        size=n,
+        leaf_hash=leaf_hash(event.raw),
+        path=tuple(tree.inclusion_path(index, n)),
+        root=tree.root(n),
+    )
+
+
+def consistency_proof(
+    conn: sqlite3.Connection, device: str, old: int, new: int | None = None
+) -> ConsistencyProof:
+    """Prove the feed's tree of size ``old`` is a prefix of size ``new``.
+
+    Raises:
+        UserInputError: the sizes are outside the feed.
+    """
+    tree, _ids = feed_tree(conn, device)
+    n = tree.size if new is None else new
+    if not 0 <= old <= n <= tree.size:
+        raise UserInputError(
+            f"sizes {old}..{n} are outside the feed (size {tree.size})"
+        )
+    return ConsistencyProof(
+        device=device,
+        old_size=old,
+        new_size=n,
+        old_root=tree.root(old),
+        new_root=tree.root(n),
+        path=tuple(tree.consistency_path(old, n)),
+    )

@@ -56,7 +56,11 @@ def _private(path: Path) -> None:
         path.with_name(path.name + "-wal"),
         path.with_name(path.name + "-shm"),
     ):
-        if name.exists():
+        try:
+            mode = name.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode != 0o600:  # a chmod changes the file's ctime, which open checks
             os.chmod(name, 0o600)
 
 

@@ -8,12 +8,16 @@ checkpoint against a Merkle root recomputed from the stored bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import nacl.bindings
 import nacl.exceptions
@@ -21,8 +25,14 @@ import nacl.exceptions
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint
 from gawah.ledger.devices import Registry, registry_of
-from gawah.ledger.events import RAW_FIELDS, parse_json
+from gawah.ledger.events import RAW_FIELDS, Event, Projector, parse_json
 from gawah.ledger.merkle import MerkleTree
+from gawah.ledger.projections import (
+    Replay,
+    differing,
+    projection_schema,
+    stored_digests,
+)
 
 _CHUNK = 4096
 _KEYS = frozenset(RAW_FIELDS)
@@ -128,8 +138,12 @@ def _check_row(
     seq: int,
     raw: bytes,
     registry: Registry | None,
-) -> tuple[str | None, str | None]:
-    """Return (reason or None, prev) for the content checks of one stored row."""
+) -> tuple[str | None, dict[str, Any] | None]:
+    """Return (reason or None, the parsed event object) for one stored row.
+
+    The object is returned whenever it parsed into the event fields (its
+    ``prev`` links the chain even when the row fails a later check).
+    """
     if hashlib.sha256(raw).hexdigest() != event_id:
         return "stored bytes do not hash to the event id", None
     try:
@@ -141,15 +155,58 @@ def _check_row(
     prev = obj["prev"]
     if obj["device"] != device or obj["seq"] != seq or obj["kind"] != kind:
         return "indexed columns disagree with the signed bytes", None
-    if not (prev is None or isinstance(prev, str)) or not isinstance(
-        obj["payload"], dict
+    if (
+        not (prev is None or isinstance(prev, str))
+        or not isinstance(obj["payload"], dict)
+        or type(obj["seq"]) is not int
+        or type(obj["author"]) is not str
+        or type(obj["recorded_at"]) is not str
+        or type(kind) is not str
     ):
         return "event fields have the wrong types", None
     if registry is not None:
-        untrusted = registry.why_not((device, seq, str(obj["author"])))
+        untrusted = registry.why_not((device, seq, obj["author"]))
         if untrusted is not None:
-            return untrusted, prev
-    return None, prev
+            return untrusted, obj
+    return None, obj
+
+
+def _well_typed(
+    event_id: object,
+    kind: object,
+    device: object,
+    seq: object,
+    raw: object,
+    signature: object,
+) -> bool:
+    """Whether a stored row's columns hold the types the ledger writes."""
+    return (
+        type(event_id) is str
+        and type(kind) is str
+        and type(device) is str
+        and type(seq) is int
+        and isinstance(raw, bytes | memoryview)
+        and isinstance(signature, bytes | memoryview)
+    )
+
+
+def _event(
+    obj: dict[str, Any], event_id: str, raw: bytes, signature: bytes, pos: int
+) -> Event:
+    """The event of a row :func:`_check_row` accepted (without parsing it again)."""
+    return Event(
+        id=event_id,
+        kind=obj["kind"],
+        payload=obj["payload"],
+        author=obj["author"],
+        device=obj["device"],
+        seq=obj["seq"],
+        prev=obj["prev"],
+        recorded_at=obj["recorded_at"],
+        signature=bytes(signature),
+        raw=raw,
+        rowid=pos,
+    )
 
 
 # One stored row as the chain check sees it: seq, pos, id, prev, leaf hash.
@@ -165,6 +222,7 @@ def verify_store(
     roots: Mapping[str, str] | None = None,
     own: str | None = None,
     anchors: Sequence[Checkpoint] = (),
+    replay: Callable[[list[Event]], None] | None = None,
 ) -> VerifyReport:
     """Verify every event and checkpoint in ``conn``; never raises on bad data.
 
@@ -179,14 +237,13 @@ def verify_store(
         own: this workspace's own device (always trusted).
         anchors: checkpoints kept outside the database; a feed shorter than
             one of them, or whose root differs, is a problem.
+        replay: called, chunk by chunk in arrival order, with the events that
+            passed the content and trust checks (parsed once, here); their
+            signatures are checked in parallel and reported as problems.
     """
     registry = None if roots is None else registry_of(conn, roots, own=own)
     where_sql, args = _device_filter(devices)
     problems: list[tuple[int, Problem]] = []
-    # Each device's rows in arrival order; the chain is checked after the scan.
-    feeds: dict[str, list[_Entry]] = defaultdict(list)
-    keys: dict[str, bytes | None] = {}
-    count = 0
     cur = conn.cursor()
     cur.row_factory = None
     cur.arraysize = _CHUNK
@@ -195,59 +252,8 @@ def verify_store(
         f" FROM ledger_events{where_sql} ORDER BY pos",
         args,
     )
-    sha256 = hashlib.sha256
-    # Signature checks run in worker threads (libsodium releases the GIL) while
-    # this thread hashes and parses the next chunk.
-    pending: list[tuple[list[tuple[int, str, str, int]], Future[list[bool]]]] = []
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        while rows := cur.fetchmany():
-            count += len(rows)
-            if progress is not None:
-                progress(count)
-            batch: list[tuple[bytes, bytes, bytes]] = []
-            where: list[tuple[int, str, str, int]] = []
-            for pos, event_id, kind, device, seq, raw, signature in rows:
-                if type(raw) is not bytes:
-                    raw = bytes(raw)
-                reason, prev = _check_row(event_id, kind, device, seq, raw, registry)
-                feeds[device].append(
-                    (seq, pos, event_id, prev, sha256(b"\x00" + raw).digest())
-                )
-                if reason:
-                    problems.append((pos, Problem(device, seq, event_id, reason)))
-                    continue
-                public_key = keys.get(device, b"")
-                if public_key == b"":
-                    public_key = keys[device] = _public_key(device)
-                if public_key is None or len(signature) != 64:
-                    bad = Problem(device, seq, event_id, "bad signature")
-                    problems.append((pos, bad))
-                    continue
-                batch.append((bytes(signature), raw, public_key))
-                where.append((pos, event_id, device, seq))
-                if len(batch) >= _CHUNK // 4:
-                    pending.append((where, pool.submit(_check_signatures, batch)))
-                    batch, where = [], []
-            if batch:
-                pending.append((where, pool.submit(_check_signatures, batch)))
-        for where, future in pending:
-            for (pos, event_id, device, seq), good in zip(
-                where, future.result(), strict=True
-            ):
-                if not good:
-                    bad = Problem(device, seq, event_id, "bad signature")
-                    problems.append((pos, bad))
-    forked: list[str] = []
-    leaves: dict[str, list[bytes]] = {}
-    for device, entries in feeds.items():
-        if _linear(entries):
-            leaves[device] = [entry[4] for entry in entries]
-            continue
-        feed: dict[int, list[tuple[int, str, str | None, bytes]]] = defaultdict(list)
-        for seq, pos, event_id, prev, leaf in entries:
-            feed[seq].append((pos, event_id, prev, leaf))
-        _check_chain(device, feed, problems, forked)
-        leaves[device] = [feed[s][0][3] for s in sorted(feed)]
+    feeds, count = _scan(cur, registry, problems, threads, progress, replay)
+    leaves, forked = _feed_leaves(feeds, problems)
     equivocations: list[Problem] = []
     checkpoints, anchored = _check_checkpoints(
         conn, leaves, problems, devices, set(forked), equivocations
@@ -264,6 +270,101 @@ def verify_store(
         equivocations=tuple(equivocations),
         unanchored={d: n for d, n in sorted(unanchored.items()) if n},
     )
+
+
+# Where a batch of signatures was, and the worker's answer for each.
+_Pending = tuple[list[tuple[int, str, str, int]], Future[list[bool]]]
+
+
+def _scan(
+    cur: sqlite3.Cursor,
+    registry: Registry | None,
+    problems: list[tuple[int, Problem]],
+    threads: int,
+    progress: Callable[[int], None] | None,
+    replay: Callable[[list[Event]], None] | None,
+) -> tuple[dict[str, list[_Entry]], int]:
+    """Check every row the cursor yields; return each device's entries in arrival
+    order (for the chain check) and the number of rows.
+
+    Signature checks run in worker threads (libsodium releases the GIL) while
+    this thread hashes, parses and replays the next chunk.
+    """
+    feeds: dict[str, list[_Entry]] = defaultdict(list)
+    keys: dict[str, bytes | None] = {}
+    count = 0
+    sha256 = hashlib.sha256
+    pending: list[_Pending] = []
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        while rows := cur.fetchmany():
+            count += len(rows)
+            if progress is not None:
+                progress(count)
+            batch: list[tuple[bytes, bytes, bytes]] = []
+            where: list[tuple[int, str, str, int]] = []
+            sound: list[Event] = []
+            for pos, event_id, kind, device, seq, raw, signature in rows:
+                if not _well_typed(event_id, kind, device, seq, raw, signature):
+                    # Edited by hand (SQLite keeps any type in any column).
+                    wrong = "stored columns have the wrong types"
+                    bad = Problem(str(device), None, str(event_id), wrong)
+                    problems.append((pos, bad))
+                    continue
+                if type(raw) is not bytes:
+                    raw = bytes(raw)
+                reason, obj = _check_row(event_id, kind, device, seq, raw, registry)
+                prev = None if obj is None else obj["prev"]
+                feeds[device].append(
+                    (seq, pos, event_id, prev, sha256(b"\x00" + raw).digest())
+                )
+                if reason:
+                    problems.append((pos, Problem(device, seq, event_id, reason)))
+                    continue
+                public_key = keys.get(device, b"")
+                if public_key == b"":
+                    public_key = keys[device] = _public_key(device)
+                if public_key is None or len(signature) != 64:
+                    bad = Problem(device, seq, event_id, "bad signature")
+                    problems.append((pos, bad))
+                    continue
+                if replay is not None and obj is not None:
+                    sound.append(_event(obj, event_id, raw, signature, pos))
+                batch.append((bytes(signature), raw, public_key))
+                where.append((pos, event_id, device, seq))
+                if len(batch) >= _CHUNK // 4:
+                    pending.append((where, pool.submit(_check_signatures, batch)))
+                    batch, where = [], []
+            if batch:
+                pending.append((where, pool.submit(_check_signatures, batch)))
+            if replay is not None:
+                replay(sound)  # while the workers check this chunk's signatures
+        for where, future in pending:
+            for (pos, event_id, device, seq), good in zip(
+                where, future.result(), strict=True
+            ):
+                if not good:
+                    bad = Problem(device, seq, event_id, "bad signature")
+                    problems.append((pos, bad))
+    return feeds, count
+
+
+def _feed_leaves(
+    feeds: dict[str, list[_Entry]], problems: list[tuple[int, Problem]]
+) -> tuple[dict[str, list[bytes]], list[str]]:
+    """Check each feed's chain; return its Merkle leaves (one per seq, the first
+    arrived) and the devices that forked."""
+    forked: list[str] = []
+    leaves: dict[str, list[bytes]] = {}
+    for device, entries in feeds.items():
+        if _linear(entries):
+            leaves[device] = [entry[4] for entry in entries]
+            continue
+        feed: dict[int, list[tuple[int, str, str | None, bytes]]] = defaultdict(list)
+        for seq, pos, event_id, prev, leaf in entries:
+            feed[seq].append((pos, event_id, prev, leaf))
+        _check_chain(device, feed, problems, forked)
+        leaves[device] = [feed[s][0][3] for s in sorted(feed)]
+    return leaves, forked
 
 
 def _linear(entries: list[_Entry]) -> bool:
@@ -414,3 +515,120 @@ def _check_anchors(
                 f"database at size {cp.size}"
             )
             problems.append((offset + n, Problem(cp.device, None, None, reason)))
+
+
+def verify_ledger(
+    conn: sqlite3.Connection,
+    projectors: Sequence[Projector],
+    *,
+    progress: Callable[[int], None] | None = None,
+    roots: Mapping[str, str] | None = None,
+    own: str | None = None,
+    anchors: Sequence[Checkpoint] = (),
+    projections: bool = True,
+) -> VerifyReport:
+    """Check the database file, every event, chain link and checkpoint, and
+    (with ``projections``) every projection table against a replay of the events.
+
+    One pass over the events: each is hashed and parsed once, its signature
+    checked on worker threads, and (with ``projections``) replayed into the
+    projectors in a scratch database on this thread, while another thread
+    digests the stored tables through a connection of its own. libsodium and
+    SQLite release the GIL, so the work spreads over two cores.
+    """
+    database = _integrity(conn)
+    if database is not None:
+        return VerifyReport(events=0, devices=0, checkpoints=0, database=database)
+    if not (projections and projectors):
+        return verify_store(
+            conn, progress=progress, roots=roots, own=own, anchors=anchors
+        )
+    schema = projection_schema(projectors)
+    replay = Replay(projectors)
+    stored = _digest_in_background(conn, schema)
+    try:
+        report = verify_store(
+            conn,
+            progress=progress,
+            roots=roots,
+            own=own,
+            anchors=anchors,
+            replay=replay.feed,
+        )
+        if replay.failure is not None:
+            tables: list[str] = [replay.failure]
+        else:
+            tables = differing(replay.digests(schema), stored())
+    finally:
+        replay.close()
+    return dataclasses.replace(report, tables=tuple(tables), projections_checked=True)
+
+
+def _integrity(conn: sqlite3.Connection) -> str | None:
+    """SQLite's own integrity check: ``None`` when it says ok, else its first line."""
+    try:
+        rows = conn.execute("PRAGMA integrity_check(5)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    first = str(rows[0][0]) if rows else "no answer"
+    return None if first == "ok" else first
+
+
+def _database_file(conn: sqlite3.Connection) -> Path | None:
+    """The file of the connection's main database (``None`` when in memory)."""
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main" and row[2]:
+            return Path(str(row[2])).absolute()
+    return None
+
+
+def _digest_in_background(
+    conn: sqlite3.Connection, schema: dict[str, list[str]]
+) -> Callable[[], dict[str, str]]:
+    """Start digesting the stored projection tables; return what waits for them
+    (it may be called more than once).
+
+    For a database file a thread does it through a read-only connection of its
+    own (SQLite releases the GIL while it renders and orders rows); for an
+    in-memory database it runs when first waited for, on ``conn``.
+    """
+    result: dict[str, str] = {}
+    failure: list[BaseException] = []
+    path = _database_file(conn)
+
+    def run(connection: sqlite3.Connection) -> None:
+        try:
+            result.update(stored_digests(connection, schema))
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+
+    def in_thread(file: Path) -> None:
+        try:
+            own = sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            failure.append(exc)
+            return
+        try:
+            run(own)
+        finally:
+            own.close()
+
+    thread: threading.Thread | None = None
+    if path is not None:
+        thread = threading.Thread(
+            target=in_thread, args=(path,), name="gawah-digest-tables", daemon=True
+        )
+        thread.start()
+
+    def wait() -> dict[str, str]:
+        if thread is not None:
+            thread.join()
+        elif not result and not failure:
+            run(conn)
+        if failure:
+            raise LedgerIntegrityError(
+                f"the projection tables could not be read ({type(failure[0]).__name__})"
+            )
+        return result
+
+    return wait

@@ -37,6 +37,7 @@ REPORT_COLUMNS: tuple[str, ...] = (
 _DEFAULTS: dict[str, Any] = {
     f.name: f.default for f in fields(Report) if f.name in REPORT_COLUMNS
 }
+_COLUMN_DEFAULTS = tuple((c, _DEFAULTS[c]) for c in REPORT_COLUMNS)
 SENSITIVE_TABLE_COLUMNS = ("national_id", "phone", "witness_name", "witness_contact")
 
 _SCHEMA = f"""
@@ -103,8 +104,13 @@ _UPSERT_REPORT = (
 )
 
 
+#: ``json.dumps(value, ensure_ascii=False, sort_keys=True)`` without building an
+#: encoder per call (the same output; replays call it for every report).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "{}" if value == {} and type(value) is dict else _ENCODE(value)
 
 
 class RegistryProjector:
@@ -235,9 +241,10 @@ def _sensitive_change(p: dict[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
 
 def _report_row(event: Event) -> tuple[Any, ...]:
     p = event.payload
+    get = p.get
     return (
-        *(p.get(c, _DEFAULTS[c]) for c in REPORT_COLUMNS),
-        _json(p.get("extra") or {}),
+        *[get(c, d) for c, d in _COLUMN_DEFAULTS],
+        _json(get("extra") or {}),
         None if p.get("provenance") is None else _json(p["provenance"]),
         event.id,
         event.recorded_at,

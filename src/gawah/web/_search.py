@@ -126,37 +126,58 @@ def _s(payload: dict[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
-def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
-    """(Re)index one report version from its ``report.recorded`` payload."""
+_INDEX_REPORT = (
+    "INSERT OR REPLACE INTO web_search_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
+)
+
+
+def _index_row(payload: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The ``web_search_reports`` row of one report version (None: no report id)."""
     report_id = payload.get("report_id")
     if not isinstance(report_id, str):
-        return
+        return None
     names = [_s(payload, f) for f in NAME_FIELDS]
     display = _s(payload, "full_name") or " ".join(
         x for x in (_s(payload, "given_name"), _s(payload, "family_name")) if x
     )
     age = payload.get("age")
     sort_key = _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id
-    conn.execute("DELETE FROM web_search_tokens WHERE report_id=?", (report_id,))
-    conn.execute(
-        "INSERT OR REPLACE INTO web_search_reports "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
-        (
-            report_id,
-            payload.get("incident_id"),
-            _s(payload, "source_id"),
-            _s(payload, "status") or "unknown",
-            _s(payload, "sex") or "unknown",
-            age if isinstance(age, int) else None,
-            display,
-            _s(payload, "name_urdu"),
-            _s(payload, "father_name"),
-            _s(payload, "village"),
-            _s(payload, "district"),
-            sort_key,
-            json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
-        ),
+    return (
+        report_id,
+        payload.get("incident_id"),
+        _s(payload, "source_id"),
+        _s(payload, "status") or "unknown",
+        _s(payload, "sex") or "unknown",
+        age if isinstance(age, int) else None,
+        display,
+        _s(payload, "name_urdu"),
+        _s(payload, "father_name"),
+        _s(payload, "village"),
+        _s(payload, "district"),
+        sort_key,
+        json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
     )
+
+
+def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+    """(Re)index one report version from its ``report.recorded`` payload."""
+    index_reports(conn, [payload])
+
+
+def index_reports(conn: sqlite3.Connection, payloads: list[dict[str, Any]]) -> None:
+    """(Re)index report versions in order, as :func:`index_report` on each would.
+
+    The two tables are independent, so the token deletions and the row upserts
+    each go in with one ``executemany`` (a later version still replaces an
+    earlier one: the upserts run in order).
+    """
+    rows = [row for row in map(_index_row, payloads) if row is not None]
+    if not rows:
+        return
+    conn.executemany(
+        "DELETE FROM web_search_tokens WHERE report_id=?", [(r[0],) for r in rows]
+    )
+    conn.executemany(_INDEX_REPORT, rows)
 
 
 def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from gawah.errors import LedgerIntegrityError
 from gawah.web import _search
 
 if TYPE_CHECKING:
@@ -57,32 +58,32 @@ class _WebProjector:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
-        _index_history(conn, event)
-        if event.kind == REPORT_RECORDED:
-            _search.index_report(conn, event.payload)
-            return
-        if event.kind != ROLE_GRANTED:
-            return
-        p = event.payload
-        user, role, server = p.get("user"), p.get("role"), p.get("server")
-        if not (
-            isinstance(user, str) and isinstance(role, str) and isinstance(server, str)
-        ):
-            return
-        conn.execute(
-            "INSERT INTO web_role_grants VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(server, user_name) DO UPDATE SET role=excluded.role, "
-            "granted_by=excluded.granted_by, event_id=excluded.event_id, "
-            "recorded_at=excluded.recorded_at",
-            (
-                server,
-                user,
-                role,
-                str(p.get("by") or event.author),
-                event.id,
-                event.recorded_at,
-            ),
-        )
+        self.apply_many(conn, [event])
+
+    def apply_many(self, conn: sqlite3.Connection, events: list[Event]) -> None:
+        """Fold a chunk of events in: one ``executemany`` per table.
+
+        The history, the search index and the grants are separate tables, and
+        each gets its rows in event order, so the result is that of applying
+        the events one by one (decision 0001's ``apply_many`` contract).
+        """
+        history = [row for event in events for row in _history_rows(event)]
+        if history:
+            conn.executemany(
+                "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)", history
+            )
+        reports = [e.payload for e in events if e.kind == REPORT_RECORDED]
+        if reports:
+            _search.index_reports(conn, reports)
+        grants = [row for e in events if (row := _grant_row(e)) is not None]
+        if grants:
+            conn.executemany(
+                "INSERT INTO web_role_grants VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(server, user_name) DO UPDATE SET role=excluded.role, "
+                "granted_by=excluded.granted_by, event_id=excluded.event_id, "
+                "recorded_at=excluded.recorded_at",
+                grants,
+            )
 
 
 PROJECTOR = _WebProjector()
@@ -91,24 +92,40 @@ PROJECTOR = _WebProjector()
 _REPORT_KEYS = ("report_id", "report_l", "report_r")
 
 
-def _index_history(conn: sqlite3.Connection, event: Event) -> None:
-    """Remember which reports an event mentions, for the person page's history.
+def _history_rows(event: Event) -> list[tuple[str, str, str, str, str]]:
+    """Which reports an event mentions, for the person page's history.
 
     ``persons.assigned`` (one event naming every report) is left out: the page
     shows the current assignment from the registry instead.
     """
     if event.kind == "persons.assigned":
-        return
+        return []
     p = event.payload
     ids = {p[k] for k in _REPORT_KEYS if isinstance(p.get(k), str)}
     many = p.get("report_ids")
     if isinstance(many, list):
         ids.update(x for x in many if isinstance(x, str))
-    if ids:
-        conn.executemany(
-            "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)",
-            [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids],
-        )
+    return [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids]
+
+
+def _grant_row(event: Event) -> tuple[str, str, str, str, str, str] | None:
+    """The ``web_role_grants`` row of a well-formed ``user.role_granted`` event."""
+    if event.kind != ROLE_GRANTED:
+        return None
+    p = event.payload
+    user, role, server = p.get("user"), p.get("role"), p.get("server")
+    if not (
+        isinstance(user, str) and isinstance(role, str) and isinstance(server, str)
+    ):
+        return None
+    return (
+        server,
+        user,
+        role,
+        str(p.get("by") or event.author),
+        event.id,
+        event.recorded_at,
+    )
 
 
 def history(
@@ -154,8 +171,8 @@ def role_of(
     role: str | None = None
     for pos, raw, signature in rows:
         try:
-            event = _Event.from_stored(bytes(raw), bytes(signature), rowid=int(pos))
-        except ValueError:
+            event = _Event.from_stored(raw, signature, rowid=int(pos))
+        except (ValueError, LedgerIntegrityError):
             continue
         p = event.payload
         if p.get("server") != server or p.get("user") != user:

@@ -1,0 +1,268 @@
+"""The log: appending signed events, receiving others', reading them back.
+
+Appends run in one ``BEGIN IMMEDIATE`` transaction together with every
+projector's ``apply``, and return only after ``COMMIT`` (WAL + ``synchronous=FULL``:
+the WAL is fsynced before the commit returns). ``seq`` and ``prev`` are read from
+the stored feed inside that transaction, never from a separate counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from gawah.core import Clock
+from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
+from gawah.ledger._writing import Row, Transaction, checked, signed
+from gawah.ledger.checkpoint import Checkpoint
+from gawah.ledger.checkpoints import Checkpoints
+from gawah.ledger.devices import Registry
+from gawah.ledger.events import Event, Projector, Signer, encode_event, project
+
+_COLUMNS = "pos, raw, signature"
+_CHUNK = 2048
+
+
+class EventLog:
+    """The ``ledger_events`` table of one workspace database."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        lock: threading.RLock,
+        *,
+        signer: Signer | None,
+        author: str,
+        projectors: Sequence[Projector],
+        clock: Clock,
+        checkpoints: Checkpoints,
+        trust: Callable[[list[Event]], Registry] | None,
+    ) -> None:
+        """``trust`` gives the registry that judges received events (with the
+        events of the batch itself, which may enrol a device); ``None`` accepts
+        any validly signed event."""
+        self._conn = conn
+        self._lock = lock
+        self._signer = signer
+        self._author = author
+        self._projectors = tuple(projectors)
+        self._clock = clock
+        self._checkpoints = checkpoints
+        self._trust = trust
+
+    # -- writing -------------------------------------------------------------
+
+    def append(
+        self, items: Iterable[tuple[str, dict[str, Any]]], *, checkpoint: bool
+    ) -> list[Event]:
+        """Sign and store events in one transaction (all or nothing).
+
+        ``items`` may be a generator; events are written in chunks while it is
+        consumed. With ``checkpoint`` a checkpoint of the feed is signed in the
+        same transaction (and kept outside the database after COMMIT).
+        """
+        if self._signer is None:
+            raise WorkspaceError("this workspace was opened without a signing key")
+        signer = self._signer
+        device = signer.device
+        out: list[Event] = []
+        signed_cp: list[Checkpoint] = []
+        with self._lock, Transaction(self._conn):
+            seq, prev = self._feed_head(device)
+            pending: list[tuple[str, str, str, int, bytes]] = []
+            for kind, payload in items:
+                if not isinstance(kind, str) or not kind:
+                    raise UserInputError("an event kind must be a non-empty string")
+                seq += 1
+                raw = encode_event(
+                    kind,
+                    payload,
+                    author=self._author,
+                    device=device,
+                    seq=seq,
+                    prev=prev,
+                    recorded_at=self._clock(),
+                )
+                event_id = hashlib.sha256(raw).hexdigest()
+                pending.append((event_id, kind, device, seq, raw))
+                prev = event_id
+                if len(pending) >= _CHUNK:
+                    out.extend(self._store(signed(signer, pending)))
+                    pending = []
+            out.extend(self._store(signed(signer, pending)))
+            if out and checkpoint:
+                signed_cp.append(self._checkpoints.sign_locked(device))
+        self._checkpoints.remember(signed_cp)
+        return out
+
+    def receive(self, items: Iterable[tuple[bytes, bytes]]) -> list[Event]:
+        """Store events signed elsewhere in one transaction (a sync bundle).
+
+        Every event is checked before anything is written; one bad event rejects
+        the whole batch. Events already held (same id, also within the batch) are
+        skipped; the new ones are returned in the order given. A second event at
+        an already used ``(device, seq)`` is stored too: it is fork evidence.
+
+        Raises:
+            LedgerIntegrityError: an event is malformed or badly signed, or comes
+                from a device this workspace does not trust (nothing stored).
+        """
+        events = [checked(raw, signature) for raw, signature in items]
+        with self._lock, Transaction(self._conn):
+            if self._trust is not None:
+                self._refuse_untrusted(self._trust(events), events)
+            seen: set[str] = set()
+            fresh: list[Row] = []
+            for event in events:
+                if event.id in seen:
+                    continue
+                seen.add(event.id)
+                if not self._holds(event.id):
+                    fresh.append(
+                        (
+                            event.id,
+                            event.kind,
+                            event.device,
+                            event.seq,
+                            event.raw,
+                            event.signature,
+                        )
+                    )
+            return self._store(fresh)
+
+    def _refuse_untrusted(self, registry: Registry, events: list[Event]) -> None:
+        for event in events:
+            reason = registry.why_not(event)
+            if reason is not None:
+                raise LedgerIntegrityError(
+                    f"received event {event.id[:16]}… refused: {reason}; "
+                    "nothing was stored"
+                )
+
+    def _holds(self, event_id: str) -> bool:
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM ledger_events WHERE id = ?", (event_id,)
+            ).fetchone()
+            is not None
+        )
+
+    def _store(self, rows: list[Row]) -> list[Event]:
+        """Insert rows (inside the caller's transaction), then apply projectors.
+
+        The transaction holds SQLite's write lock, so positions are assigned
+        here (max + 1, ...) and the rows go in with one ``executemany``.
+        """
+        if not rows:
+            return []
+        conn = self._conn
+        last = conn.execute(
+            "SELECT coalesce(max(pos), 0) FROM ledger_events"
+        ).fetchone()
+        first = int(last[0]) + 1
+        conn.executemany(
+            "INSERT INTO ledger_events (pos, id, kind, device, seq, raw, signature)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(first + i, *row) for i, row in enumerate(rows)],
+        )
+        stored = [
+            Event.from_stored(row[4], row[5], rowid=first + i)
+            for i, row in enumerate(rows)
+        ]
+        project(conn, self._projectors, stored)
+        return stored
+
+    def _feed_head(self, device: str) -> tuple[int, str | None]:
+        row = self._conn.execute(
+            "SELECT seq, id FROM ledger_events WHERE device = ?"
+            " ORDER BY seq DESC, pos ASC LIMIT 1",
+            (device,),
+        ).fetchone()
+        return (0, None) if row is None else (int(row[0]), str(row[1]))
+
+    # -- reading -------------------------------------------------------------
+
+    def events(
+        self,
+        after_rowid: int = 0,
+        *,
+        kind: str | None = None,
+        device: str | None = None,
+    ) -> Iterator[Event]:
+        """Yield events in arrival order after ``after_rowid`` (``Event.rowid``)."""
+        sql = f"SELECT {_COLUMNS} FROM ledger_events WHERE pos > ?"
+        args: list[object] = [after_rowid]
+        if kind is not None:
+            sql += " AND kind = ?"
+            args.append(kind)
+        if device is not None:
+            sql += " AND device = ?"
+            args.append(device)
+        cur = self._conn.cursor()
+        cur.row_factory = None
+        cur.execute(sql + " ORDER BY pos", args)
+        while rows := cur.fetchmany(1024):
+            for pos, raw, signature in rows:
+                yield Event.from_stored(raw, signature, rowid=int(pos))
+
+    def event(self, event_id: str) -> Event:
+        """Return one event by id.
+
+        Raises:
+            UserInputError: no event has that id.
+        """
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM ledger_events WHERE id = ?", (event_id,)
+        ).fetchone()
+        if row is None:
+            raise UserInputError(f"no event with id {event_id[:64]}")
+        return Event.from_stored(row[1], row[2], rowid=int(row[0]))
+
+    def count(self) -> int:
+        """Number of stored events (forks included)."""
+        return int(
+            self._conn.execute("SELECT count(*) FROM ledger_events").fetchone()[0]
+        )
+
+    def devices(self) -> list[str]:
+        """Hex keys of every device with events here, sorted."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT device FROM ledger_events ORDER BY device"
+        )
+        return [str(r[0]) for r in rows]
+
+    def state_digest(self) -> str:
+        """SHA-256 over the sorted event ids: equal for equal sets of events."""
+        digest = hashlib.sha256()
+        cur = self._conn.cursor()
+        cur.row_factory = None
+        for (event_id,) in cur.execute("SELECT id FROM ledger_events ORDER BY id"):
+            digest.update(str(event_id).encode("ascii") + b"\n")
+        return digest.hexdigest()
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Drop every projection, replay all events in arrival order; return count."""
+        with self._lock, Transaction(self._conn):
+            for projector in self._projectors:
+                projector.drop(self._conn)
+            for projector in self._projectors:
+                projector.create(self._conn)
+            count = 0
+            chunk: list[Event] = []
+            for event in self.events():
+                chunk.append(event)
+                if len(chunk) == 1024:
+                    project(self._conn, self._projectors, chunk)
+                    count += len(chunk)
+                    chunk = []
+                    if progress is not None:
+                        progress(count)
+            project(self._conn, self._projectors, chunk)
+            count += len(chunk)
+        return count
+
+
+__all__ = ["EventLog"]
