@@ -14,13 +14,20 @@ import multiprocessing
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from pathlib import Path
 from typing import Any
 
 from gawah.core import Clock, utc_now_iso
 from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
-from gawah.ledger._writing import Row, Transaction, checked, signed
+from gawah.ledger._writing import Row, Transaction, checked, checked_many, signed
 from gawah.ledger.anchors import StateFile
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from gawah.ledger.devices import EnrolledDevice, Registry, registry_of
@@ -194,6 +201,88 @@ class Ledger:
                         )
                     )
             return self._store(fresh)
+
+    def receive_bundle(
+        self,
+        items: Sequence[tuple[bytes, bytes]],
+        notes: Sequence[bytes] = (),
+        *,
+        inspect: Callable[[list[Event], list[Checkpoint]], Sequence[Checkpoint]]
+        | None = None,
+    ) -> list[Event]:
+        """Store a sync bundle: events and their feeds' checkpoints, all or nothing.
+
+        Like :meth:`receive_many` (every event parsed and its signature checked,
+        on two threads, before anything is written; untrusted devices refused),
+        plus the checkpoints in ``notes`` (each signed by its feed's device, which
+        must be trusted). ``inspect`` is called inside the write transaction with
+        the checked events and checkpoints, before they are stored: it raises to
+        refuse the bundle and returns the checkpoints to store, here and outside
+        the database (those that match this ledger's feeds; a checkpoint that
+        contradicts them is fork evidence the caller reports); without it all are.
+
+        Raises:
+            LedgerIntegrityError: an event or checkpoint is malformed, badly
+                signed or from an untrusted device (nothing stored).
+        """
+        events = checked_many(items)
+        checkpoints = [open_checkpoint(note) for note in notes]
+        with self._lock, self._transaction():
+            if self._roots is not None:
+                registry = registry_of(
+                    self._conn, self._roots, own=self.device, extra=events
+                )
+                for event in events:
+                    reason = registry.why_not(event)
+                    if reason is not None:
+                        raise LedgerIntegrityError(
+                            f"received event {event.id[:16]}… refused: {reason}; "
+                            "nothing was stored"
+                        )
+                for cp in checkpoints:
+                    if cp.device != self.device and cp.device not in registry.devices:
+                        raise LedgerIntegrityError(
+                            "checkpoint refused: signed by a device that is not "
+                            "enrolled in this workspace; nothing was stored"
+                        )
+            keep = list(
+                checkpoints if inspect is None else inspect(events, checkpoints)
+            )
+            held = {
+                bytes(r[0])
+                for r in self._conn.execute("SELECT note FROM ledger_checkpoints")
+            }
+            self._conn.executemany(
+                "INSERT INTO ledger_checkpoints (device, size, note) VALUES (?, ?, ?)",
+                [
+                    (cp.device, cp.size, cp.note)
+                    for cp in {cp.note: cp for cp in keep}.values()
+                    if cp.note not in held
+                ],
+            )
+            seen: set[str] = set()
+            fresh: list[Row] = []
+            for event in events:
+                if event.id in seen:
+                    continue
+                seen.add(event.id)
+                known = self._conn.execute(
+                    "SELECT 1 FROM ledger_events WHERE id = ?", (event.id,)
+                ).fetchone()
+                if not known:
+                    fresh.append(
+                        (
+                            event.id,
+                            event.kind,
+                            event.device,
+                            event.seq,
+                            event.raw,
+                            event.signature,
+                        )
+                    )
+            stored = self._store(fresh)
+        self._remember(keep)
+        return stored
 
     def add_checkpoint(self, note: bytes) -> Checkpoint:
         """Store a checkpoint signed by another device (kept verbatim)."""
@@ -535,9 +624,10 @@ class Ledger:
 
     # -- devices -------------------------------------------------------------
 
-    def registry(self) -> Registry:
-        """The trust state: roots, enrolled and revoked devices (see ``devices``)."""
-        return registry_of(self._conn, self._roots or {}, own=self.device)
+    def registry(self, extra: Collection[Event] = ()) -> Registry:
+        """The trust state: roots, enrolled and revoked devices (see ``devices``),
+        with the device events among ``extra`` (received, not yet stored) folded in."""
+        return registry_of(self._conn, self._roots or {}, own=self.device, extra=extra)
 
     def enrolled_devices(self) -> list[EnrolledDevice]:
         """Every device this ledger knows, roots first, revoked ones included."""

@@ -1,0 +1,184 @@
+"""``gawah sync export | import``: signed, encrypted bundles between offline teams.
+
+Output names devices, counts and digests, never event content.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from gawah.config import resolve_home
+from gawah.core import open_private, terminal_console
+from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
+from gawah.sync.exchange import Fork, ImportResult, export_bundle, import_bundle
+from gawah.workspace import Workspace
+
+sync_app = typer.Typer(
+    name="sync",
+    help="Exchange work with other devices offline (signed, encrypted bundles).",
+    no_args_is_help=True,
+)
+
+_out = terminal_console()
+FORKS_DIR = "sync-forks"
+
+
+def _open(home: Path | None, passphrase_file: Path | None) -> Workspace:
+    folder = resolve_home(home)
+    return Workspace.open(folder, passphrase=read_passphrase(passphrase_file, folder))
+
+
+@sync_app.command("export")
+def export(
+    to: Annotated[
+        list[str],
+        typer.Option(
+            "--to",
+            help="A recipient's identity (`gawah devices id` on its device); repeat "
+            "for several.",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="The bundle file to write.", dir_okay=False),
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Only events past an earlier exchange: 'last' (what every recipient "
+            "is known to hold) or a bundle id printed by export or import.",
+        ),
+    ] = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the events the recipients lack into one signed, encrypted bundle."""
+    with _open(home, passphrase_file) as ws:
+        result = export_bundle(ws, to, out, since=since)
+    if as_json:
+        _out.print_json(
+            json.dumps(
+                {
+                    "path": str(result.path),
+                    "bundle_id": result.bundle_id,
+                    "events": result.events,
+                    "devices": result.devices,
+                    "checkpoints": result.checkpoints,
+                    "bytes": result.size,
+                    "recipients": list(result.recipients),
+                }
+            )
+        )
+        return
+    _out.print(
+        f"Wrote {escape(str(result.path))}: {result.events:,} event(s) from "
+        f"{result.devices} device(s), {result.checkpoints} checkpoint(s), "
+        f"{result.size:,} bytes, encrypted to {len(result.recipients)} device(s)."
+    )
+    _out.print(f"Bundle id: {result.bundle_id}")
+    for identity in result.unknown_recipients:
+        _out.print(
+            f"[yellow]note:[/] {identity} is not enrolled here; it can open the "
+            "bundle, but its own events will be refused until an authority enrols it."
+        )
+
+
+@sync_app.command("import")
+def import_(
+    bundle: Annotated[
+        Path, typer.Argument(help="A bundle file written by `gawah sync export`.")
+    ],
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a bundle completely, then add what is new (exit 3: refused, nothing stored)."""
+    folder = resolve_home(home)
+    with _open(home, passphrase_file) as ws:
+        result = import_bundle(ws, bundle)
+    proofs = [_write_proof(folder, result, fork) for fork in result.forks]
+    if as_json:
+        _out.print_json(
+            json.dumps(
+                {
+                    "bundle_id": result.bundle_id,
+                    "sender": result.sender,
+                    "sender_name": result.sender_name,
+                    "events": result.events,
+                    "new_events": result.new_events,
+                    "kinds": result.kinds,
+                    "reports": result.reports,
+                    "devices": result.devices,
+                    "changed_reports": len(result.changed_reports),
+                    "state_digest_before": result.digest_before,
+                    "state_digest": result.digest_after,
+                    "replay_of": result.replay_of,
+                    "forks": [
+                        {"device": f.device, "name": f.name, "proof": str(p)}
+                        for f, p in zip(result.forks, proofs, strict=True)
+                    ],
+                }
+            )
+        )
+        return
+    _out.print(
+        f"Bundle {result.bundle_id[:16]}… from {escape(result.sender_name)!r} "
+        f"({escape(result.created_at)}): {result.events:,} event(s), "
+        f"{result.checkpoints} checkpoint(s), all verified."
+    )
+    if result.replay_of is not None:
+        _out.print(f"This bundle was already imported ({escape(result.replay_of)}).")
+    if not result.new_events:
+        _out.print("Nothing new: this workspace already held every event.")
+    else:
+        kinds = ", ".join(f"{n:,} {escape(k)}" for k, n in result.kinds.items())
+        _out.print(
+            f"Arrived: {result.new_events:,} new event(s) from {result.feeds} "
+            f"device(s): {result.reports:,} report version(s), {result.devices} "
+            f"device event(s) ({kinds})."
+        )
+        _out.print(
+            f"Changed: {len(result.changed_reports):,} report(s) added or edited; "
+            f"state digest {result.digest_before[:16]}… -> {result.digest_after[:16]}…"
+        )
+    for fork, proof in zip(result.forks, proofs, strict=True):
+        _out.print(
+            f"[bold yellow]FORK[/] device {escape(fork.name)!r} signed two different "
+            f"histories; both are kept as evidence. Proof (both checkpoints): "
+            f"{escape(str(proof))}. Revoke the device if its key was copied."
+        )
+
+
+def _write_proof(home: Path, result: ImportResult, fork: Fork) -> Path:
+    """Write one fork's evidence (checkpoint notes and event ids; no content)."""
+    folder = home / FORKS_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"{fork.device[:16]}-{result.bundle_id[:16]}.txt"
+    lines = [
+        f"device {fork.device} ({fork.name}) signed two histories",
+        f"found importing bundle {result.bundle_id} from {result.sender}",
+    ]
+    if fork.seq is not None:
+        lines.append(f"two events at seq {fork.seq}: {', '.join(fork.events)}")
+    lines += [
+        "",
+        "checkpoint held here:",
+        fork.ours or "(none)",
+        "checkpoint in the bundle:",
+        fork.theirs or "(none)",
+    ]
+    with open_private(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``gawah sync ...`` to the CLI."""
+    app.add_typer(sync_app, name="sync")
