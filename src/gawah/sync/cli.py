@@ -11,10 +11,12 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from gawah.config import resolve_home
 from gawah.core import open_private, terminal_console
 from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
+from gawah.sync.conflicts import conflicts, resolve
 from gawah.sync.exchange import Fork, ImportResult, export_bundle, import_bundle
 from gawah.workspace import Workspace
 
@@ -154,6 +156,76 @@ def import_(
             f"histories; both are kept as evidence. Proof (both checkpoints): "
             f"{escape(str(proof))}. Revoke the device if its key was copied."
         )
+
+
+@sync_app.command("conflicts")
+def conflicts_(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """List what two teams changed differently (report versions, link decisions)."""
+    with Workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
+        found = conflicts(ws.conn)
+    if as_json:
+        _out.print_json(
+            json.dumps(
+                [
+                    {
+                        "subject": c.subject,
+                        "kind": c.kind,
+                        "report_ids": list(c.report_ids),
+                        "versions": [
+                            {
+                                "event_id": v.event_id,
+                                "value": v.value,
+                                "version": v.version,
+                                "author": v.author,
+                                "recorded_at": v.recorded_at,
+                            }
+                            for v in c.versions
+                        ],
+                    }
+                    for c in found
+                ]
+            )
+        )
+        return
+    if not found:
+        _out.print("No conflicts.")
+        return
+    table = Table("subject", "event", "version / decision", "by", "recorded at")
+    for c in found:
+        for v in c.versions:
+            what = f"v{v.version} {v.value[:12]}" if c.kind == "report" else v.value
+            table.add_row(
+                escape(c.subject), v.event_id[:16], escape(what), escape(v.author),
+                escape(v.recorded_at),
+            )  # fmt: skip
+    _out.print(table)
+    _out.print(
+        f"{len(found)} conflict(s). Keep one version: gawah sync resolve SUBJECT "
+        "--keep EVENT"
+    )
+
+
+@sync_app.command("resolve")
+def resolve_(
+    subject: Annotated[
+        str, typer.Argument(help="report:REPORT_ID or pair:REPORT_ID|REPORT_ID.")
+    ],
+    keep: Annotated[
+        str,
+        typer.Option(
+            "--keep", help="The competing event to keep (its id or a prefix)."
+        ),
+    ],
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Settle a conflict: record the kept version and a sync.resolved event."""
+    with _open(home, passphrase_file) as ws:
+        events = resolve(ws, subject, keep)
+    _out.print(
+        f"Resolved {escape(subject)}: kept {events[-1].payload['chosen'][:16]}… "
+        f"({len(events[-1].payload['resolved'])} competing event(s) settled)."
+    )
 
 
 def _write_proof(home: Path, result: ImportResult, fork: Fork) -> Path:
