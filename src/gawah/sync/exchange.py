@@ -133,8 +133,10 @@ def export_bundle(
     own_cp = ledger.checkpoint() if ledger.feed_size(ws.device) else None
     items: list[tuple[bytes, bytes]] = []
     devices: set[str] = set()
+    # Events this workspace no longer trusts (past a revocation) are not passed on.
+    registry = ledger.registry()
     for event in ledger.events():
-        if event.seq > known.get(event.device, 0):
+        if event.seq > known.get(event.device, 0) and registry.why_not(event) is None:
             items.append((event.raw, event.signature))
             devices.add(event.device)
     notes: list[str] = []
