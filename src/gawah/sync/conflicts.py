@@ -63,10 +63,15 @@ def conflicts(
     resolved = _resolved(conn)
     wanted = None if report_ids is None else set(report_ids)
     found: list[Conflict] = []
+    where, args = "", tuple[str, ...]()
+    if wanted is not None:
+        where = f" WHERE report_id IN ({', '.join('?' * len(wanted))})"
+        args = tuple(sorted(wanted))
     groups = conn.execute(
-        "SELECT report_id, version FROM sync_report_versions"
+        f"SELECT report_id, version FROM sync_report_versions{where}"
         " GROUP BY report_id, version HAVING count(DISTINCT content_hash) > 1"
-        " ORDER BY report_id, version"
+        " ORDER BY report_id, version",
+        args,
     ).fetchall()
     by_report: dict[str, list[Version]] = defaultdict(list)
     for report_id, version in groups:
@@ -88,10 +93,15 @@ def conflicts(
             Conflict(f"report:{report_id}", "report", (report_id,), tuple(versions))
         )
     latest: dict[tuple[str, str], dict[str, Version]] = defaultdict(dict)
+    pairs = ""
+    if wanted is not None:
+        marks = ", ".join("?" * len(wanted))
+        pairs = f" AND (report_l IN ({marks}) OR report_r IN ({marks}))"
     for row in conn.execute(
         "SELECT report_l, report_r, event_id, decision, device, author, recorded_at"
-        " FROM sync_decisions WHERE decision != 'skip'"
-        " ORDER BY recorded_at, event_id"
+        f" FROM sync_decisions WHERE decision != 'skip'{pairs}"
+        " ORDER BY recorded_at, event_id",
+        args + args,
     ):
         left, right = str(row[0]), str(row[1])
         if wanted is not None and not {left, right} & wanted:
