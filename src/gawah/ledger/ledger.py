@@ -216,7 +216,8 @@ class Ledger:
         on two threads, before anything is written; untrusted devices refused),
         plus the checkpoints in ``notes`` (each signed by its feed's device, which
         must be trusted). ``inspect`` is called inside the write transaction with
-        the checked events and checkpoints, before they are stored: it raises to
+        the checked events not yet held (in bundle order, each once) and the
+        checkpoints, before anything is stored: it raises to
         refuse the bundle and returns the checkpoints to store, here and outside
         the database (those that match this ledger's feeds; a checkpoint that
         contradicts them is fork evidence the caller reports); without it all are.
@@ -245,9 +246,13 @@ class Ledger:
                             "checkpoint refused: signed by a device that is not "
                             "enrolled in this workspace; nothing was stored"
                         )
-            keep = list(
-                checkpoints if inspect is None else inspect(events, checkpoints)
-            )
+            seen = self._held([event.id for event in events])
+            fresh: list[Event] = []
+            for event in events:
+                if event.id not in seen:
+                    seen.add(event.id)
+                    fresh.append(event)
+            keep = list(checkpoints if inspect is None else inspect(fresh, checkpoints))
             held = {
                 bytes(r[0])
                 for r in self._conn.execute("SELECT note FROM ledger_checkpoints")
@@ -260,29 +265,26 @@ class Ledger:
                     if cp.note not in held
                 ],
             )
-            seen: set[str] = set()
-            fresh: list[Row] = []
-            for event in events:
-                if event.id in seen:
-                    continue
-                seen.add(event.id)
-                known = self._conn.execute(
-                    "SELECT 1 FROM ledger_events WHERE id = ?", (event.id,)
-                ).fetchone()
-                if not known:
-                    fresh.append(
-                        (
-                            event.id,
-                            event.kind,
-                            event.device,
-                            event.seq,
-                            event.raw,
-                            event.signature,
-                        )
-                    )
-            stored = self._store(fresh)
+            rows: list[Row] = [
+                (e.id, e.kind, e.device, e.seq, e.raw, e.signature) for e in fresh
+            ]
+            stored = self._store(rows)
         self._remember(keep)
         return stored
+
+    def _held(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored (looked up 500 at a time)."""
+        held: set[str] = set()
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ", ".join("?" * len(part))
+            held.update(
+                str(r[0])
+                for r in self._conn.execute(
+                    f"SELECT id FROM ledger_events WHERE id IN ({marks})", part
+                )
+            )
+        return held
 
     def add_checkpoint(self, note: bytes) -> Checkpoint:
         """Store a checkpoint signed by another device (kept verbatim)."""

@@ -337,6 +337,14 @@ def _check_feeds(
     bundle's events do not link up with what is held (a gap).
     """
     ledger = ws.ledger
+    # ``events`` are those not held yet. Checkpoints already stored here were
+    # checked when they arrived; only feeds with something new are read back.
+    stored_notes = {
+        cp.note
+        for d in {cp.device for cp in checkpoints}
+        for cp in ledger.checkpoints(d)
+    }
+    checkpoints = [cp for cp in checkpoints if cp.note not in stored_notes]
     touched = {e.device for e in events} | {cp.device for cp in checkpoints}
     # Per device: seq -> ids in arrival order (held first), and the leaf hash of
     # the first event at each seq (the feed's tree, as the ledger builds it).
@@ -348,7 +356,7 @@ def _check_feeds(
             held.add(event.id)
             ids[device][event.seq].append(event.id)
             leaves[device].setdefault(event.seq, leaf_hash(event.raw))
-    fresh = [e for e in events if e.id not in held]
+    fresh = [e for e in events if e.id not in held]  # (all, as received)
     for event in fresh:
         at = ids[event.device][event.seq]
         if event.id not in at:
@@ -377,7 +385,7 @@ def _check_feeds(
             forks.append(
                 _fork(ws, event.device, names, event.seq, tuple(others[:2]), theirs)
             )
-    keep: list[Checkpoint] = []
+    keep: list[Checkpoint] = []  # already stored ones are skipped by the ledger
     for cp in checkpoints:
         seqs = leaves.get(cp.device, {})
         feed_leaves = [seqs[s] for s in sorted(seqs)]
