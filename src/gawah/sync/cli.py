@@ -57,13 +57,22 @@ def export(
             "is known to hold) or a bundle id printed by export or import.",
         ),
     ] = None,
+    qr: Annotated[
+        Path | None,
+        typer.Option(
+            "--qr",
+            help="Also write the bundle as numbered QR-code PNGs in this folder "
+            "(small bundles: a phone camera can carry them).",
+            file_okay=False,
+        ),
+    ] = None,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write the events the recipients lack into one signed, encrypted bundle."""
     with _open(home, passphrase_file) as ws:
-        result = export_bundle(ws, to, out, since=since)
+        result = export_bundle(ws, to, out, since=since, qr=qr)
     if as_json:
         _out.print_json(
             json.dumps(
@@ -74,6 +83,7 @@ def export(
                     "devices": result.devices,
                     "checkpoints": result.checkpoints,
                     "bytes": result.size,
+                    "qr_codes": result.qr_codes,
                     "recipients": list(result.recipients),
                 }
             )
@@ -85,6 +95,11 @@ def export(
         f"{result.size:,} bytes, encrypted to {len(result.recipients)} device(s)."
     )
     _out.print(f"Bundle id: {result.bundle_id}")
+    if qr is not None:
+        _out.print(
+            f"Also as {result.qr_codes} QR code(s) in {escape(str(qr))} "
+            "(import the folder of their photos or images)."
+        )
     for identity in result.unknown_recipients:
         _out.print(
             f"[yellow]note:[/] {identity} is not enrolled here; it can open the "
@@ -95,7 +110,11 @@ def export(
 @sync_app.command("import")
 def import_(
     bundle: Annotated[
-        Path, typer.Argument(help="A bundle file written by `gawah sync export`.")
+        Path,
+        typer.Argument(
+            help="A bundle file written by `gawah sync export`, or a folder of "
+            "images of its QR codes (--qr)."
+        ),
     ],
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,

@@ -38,6 +38,7 @@ from gawah.ledger import (
 )
 from gawah.sync.bundle import BundleError, Content, open_bundle, write_bundle
 from gawah.sync.exchanges import Exchange, Exchanges
+from gawah.sync.qr import read_qr, write_qr
 
 if TYPE_CHECKING:
     from gawah.workspace import Workspace
@@ -56,6 +57,7 @@ class ExportResult:
     devices: int
     checkpoints: int
     size: int
+    qr_codes: int
     recipients: tuple[str, ...]
     unknown_recipients: tuple[str, ...]
 
@@ -110,12 +112,14 @@ def export_bundle(
     out: Path,
     *,
     since: str | None = None,
+    qr: Path | None = None,
 ) -> ExportResult:
     """Write the events ``recipients`` lack into an encrypted, signed bundle.
 
     ``since`` is ``None`` (every event), ``"last"`` (past what every recipient
     is known to hold from earlier exchanges) or a bundle id of an earlier
-    exchange (past what that exchange left the other side holding).
+    exchange (past what that exchange left the other side holding). ``qr``
+    also writes the bundle as numbered QR-code images in that folder.
 
     Raises:
         UserInputError: a recipient is not an identity, ``since`` names no
@@ -160,6 +164,7 @@ def export_bundle(
     data = write_bundle(
         seed=device_key.seed(), recipients=keys, manifest=manifest, events=items
     )
+    qr_codes = 0 if qr is None else len(write_qr(data, qr))
     _write_file(out, data)
     exchanges.add(
         Exchange(
@@ -177,6 +182,7 @@ def export_bundle(
         devices=len(devices),
         checkpoints=len(notes),
         size=len(data),
+        qr_codes=qr_codes,
         recipients=identities,
         unknown_recipients=tuple(
             identity_of(bytes.fromhex(k)) for k in keys if k not in enrolled
@@ -219,7 +225,8 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def read_bundle(ws: Workspace, path: Path) -> Content:
-    """Open a bundle file with this device's key (decrypt, decompress, sender check).
+    """Open a bundle file (or a folder of its QR codes) with this device's key
+    (decrypt, decompress, sender check).
 
     Raises:
         UserInputError: the file cannot be read.
@@ -227,7 +234,7 @@ def read_bundle(ws: Workspace, path: Path) -> Content:
         WorkspaceError: the device key is locked.
     """
     try:
-        data = path.read_bytes()
+        data = read_qr(path) if path.is_dir() else path.read_bytes()
     except OSError as exc:
         raise UserInputError(f"cannot read {path}: {exc.strerror}") from None
     seed = ws.device_key().seed()
