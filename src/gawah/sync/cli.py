@@ -15,9 +15,11 @@ from rich.table import Table
 
 from gawah.config import resolve_home
 from gawah.core import open_private, terminal_console
+from gawah.errors import UserInputError
 from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
 from gawah.sync.conflicts import conflicts, resolve
 from gawah.sync.exchange import Fork, ImportResult, export_bundle, import_bundle
+from gawah.sync.network import pull, serve
 from gawah.workspace import Workspace
 
 sync_app = typer.Typer(
@@ -245,6 +247,79 @@ def resolve_(
         f"Resolved {escape(subject)}: kept {events[-1].payload['chosen'][:16]}… "
         f"({len(events[-1].payload['resolved'])} competing event(s) settled)."
     )
+
+
+@sync_app.command("serve")
+def serve_(
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on (default: this computer only; give the "
+            "local network address for teams in the building).",
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8765,
+    max_requests: Annotated[
+        int | None,
+        typer.Option("--max-requests", help="Stop after this many pulls.", min=1),
+    ] = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Let enrolled devices pull what they lack (`gawah sync pull`), until Ctrl-C."""
+    with _open(home, passphrase_file) as ws:
+
+        def ready(bound: str, bound_port: int) -> None:
+            _out.print(
+                f"Serving bundles at http://{bound}:{bound_port}/ to devices enrolled "
+                f"here; this device is {ws.identity}. Ctrl-C stops."
+            )
+
+        try:
+            pulls = serve(ws, host, port, max_requests=max_requests, ready=ready)
+        except KeyboardInterrupt:
+            pulls = None
+        except OSError as exc:
+            raise UserInputError(
+                f"cannot listen on {host}:{port}: {exc.strerror}"
+            ) from None
+    if pulls is not None:
+        _out.print(f"Served {pulls} pull(s).")
+
+
+@sync_app.command("pull")
+def pull_(
+    url: Annotated[str, typer.Argument(help="The address `gawah sync serve` printed.")],
+    expect: Annotated[
+        str | None,
+        typer.Option(
+            "--expect", help="The serving device's identity; refuse any other."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="'last': only what the server knows you lack."),
+    ] = None,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Pull what this device lacks from another device's `gawah sync serve`."""
+    if since not in (None, "last"):
+        raise UserInputError("--since takes 'last' for a pull")
+    with _open(home, passphrase_file) as ws:
+        result = pull(ws, url, expect=expect, since=since)
+    _out.print(
+        f"Pulled {result.events:,} event(s) from {escape(result.sender_name)!r}, "
+        f"{result.new_events:,} new ({result.reports:,} report version(s)); state "
+        f"digest {result.digest_after[:16]}…"
+    )
+    for fork in result.forks:
+        proof = _write_proof(resolve_home(home), result, fork)
+        _out.print(
+            f"[bold yellow]FORK[/] device {escape(fork.name)!r} signed two different "
+            f"histories; both are kept as evidence. Proof: {escape(str(proof))}."
+        )
 
 
 def _write_proof(home: Path, result: ImportResult, fork: Fork) -> Path:

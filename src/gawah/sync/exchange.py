@@ -16,6 +16,7 @@ kept as evidence, as the ledger keeps forks, and reported with both checkpoints.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections import Counter, defaultdict
@@ -126,6 +127,23 @@ def export_bundle(
             exchange, or the file cannot be written.
         WorkspaceError: the device key is locked (a bundle is signed).
     """
+    data, result, record = _make(ws, recipients, since)
+    qr_codes = 0 if qr is None else len(write_qr(data, qr))
+    _write_file(out, data)
+    Exchanges(ws.home).add(record)
+    return dataclasses.replace(result, path=out, qr_codes=qr_codes)
+
+
+def bundle_for(ws: Workspace, identity: str, *, since: str | None = None) -> bytes:
+    """The bytes of a bundle for one device (``gawah sync serve``), recorded as sent."""
+    data, _result, record = _make(ws, [identity], since)
+    Exchanges(ws.home).add(record)
+    return data
+
+
+def _make(
+    ws: Workspace, recipients: Sequence[str], since: str | None
+) -> tuple[bytes, ExportResult, Exchange]:
     if not recipients:
         raise UserInputError("name at least one recipient with --to IDENTITY")
     keys = [parse_identity(text).hex() for text in recipients]
@@ -164,30 +182,27 @@ def export_bundle(
     data = write_bundle(
         seed=device_key.seed(), recipients=keys, manifest=manifest, events=items
     )
-    qr_codes = 0 if qr is None else len(write_qr(data, qr))
-    _write_file(out, data)
-    exchanges.add(
-        Exchange(
-            bundle_id=bundle_id,
-            direction="sent",
-            peers=identities,
-            feeds=have,
-            at=str(manifest["created_at"]),
-        )
+    record = Exchange(
+        bundle_id=bundle_id,
+        direction="sent",
+        peers=identities,
+        feeds=have,
+        at=str(manifest["created_at"]),
     )
-    return ExportResult(
-        path=out,
+    result = ExportResult(
+        path=Path(),
         bundle_id=bundle_id,
         events=len(items),
         devices=len(devices),
         checkpoints=len(notes),
         size=len(data),
-        qr_codes=qr_codes,
+        qr_codes=0,
         recipients=identities,
         unknown_recipients=tuple(
             identity_of(bytes.fromhex(k)) for k in keys if k not in enrolled
         ),
     )
+    return data, result, record
 
 
 def _since(
@@ -237,6 +252,10 @@ def read_bundle(ws: Workspace, path: Path) -> Content:
         data = read_qr(path) if path.is_dir() else path.read_bytes()
     except OSError as exc:
         raise UserInputError(f"cannot read {path}: {exc.strerror}") from None
+    return _open_data(ws, data)
+
+
+def _open_data(ws: Workspace, data: bytes) -> Content:
     seed = ws.device_key().seed()
     private = nacl.signing.SigningKey(seed).to_curve25519_private_key()
     content = open_bundle(data, private)
@@ -253,7 +272,28 @@ def import_bundle(ws: Workspace, path: Path) -> ImportResult:
         LedgerIntegrityError: an event or checkpoint does not verify (exit 3);
             nothing was stored.
     """
-    content = read_bundle(ws, path)
+    return import_data(ws, read_bundle_bytes(path))
+
+
+def read_bundle_bytes(path: Path) -> bytes:
+    """The bytes of a bundle file, or reassembled from a folder of its QR codes."""
+    try:
+        return read_qr(path) if path.is_dir() else path.read_bytes()
+    except OSError as exc:
+        raise UserInputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def import_data(
+    ws: Workspace, data: bytes, *, sender: str | None = None
+) -> ImportResult:
+    """:func:`import_bundle` on bundle bytes; ``sender`` (hex key), when given,
+    must be the device that signed the bundle (``gawah sync pull``).
+    """
+    content = _open_data(ws, data)
+    if sender is not None and content.sender != sender:
+        raise BundleError(
+            "the bundle is signed by another device than the one that served it"
+        )
     manifest = content.manifest
     notes = manifest.get("checkpoints", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
@@ -436,7 +476,10 @@ __all__ = [
     "ExportResult",
     "Fork",
     "ImportResult",
+    "bundle_for",
     "export_bundle",
     "import_bundle",
+    "import_data",
     "read_bundle",
+    "read_bundle_bytes",
 ]
