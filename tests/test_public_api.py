@@ -26,6 +26,7 @@ PACKAGES = (
     "gawah.linkage",
     "gawah.registry",
     "gawah.sealing",
+    "gawah.sync",
     "gawah.web",
     "gawah.workspace",
 )

@@ -26,6 +26,7 @@ PACKAGES = (
     "gawah.linkage",
     "gawah.estimate",
     "gawah.claims",
+    "gawah.sync",
     "gawah.web",
     "gawah.workspace",
 )
