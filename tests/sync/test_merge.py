@@ -274,3 +274,20 @@ def test_any_order_of_exchanges_gives_the_same_record(
         finally:
             for ws in team:
                 ws.close()
+
+
+def test_an_erasure_from_elsewhere_destroys_the_keys_here(
+    team: list[Workspace], tmp_path: Path
+) -> None:
+    """Both teams sealed the same list's phone numbers with their own data keys;
+    one erases a report; when the erasure arrives, the other's keys go too."""
+    from gawah.sealing import purge_erased
+
+    _hq, a, b = team
+    for ws in (a, b):
+        import_rows(ws, HEADERS, [_row(1, 30, "+92-300-0000001")], source="FICTIONAL l")
+    report_id = _report_id(a, "fictional-l", 1)
+    erase(a, report_id, "FICTIONAL request of the family")
+    got = send(a, b, tmp_path)
+    assert got.keys_destroyed >= 1
+    assert purge_erased(b) == 0  # nothing of that report was left to destroy

@@ -171,6 +171,11 @@ def import_(
             f"Changed: {len(result.changed_reports):,} report(s) added or edited; "
             f"state digest {result.digest_before[:16]}… -> {result.digest_after[:16]}…"
         )
+    if result.keys_destroyed:
+        _out.print(
+            f"Erasures recorded elsewhere: {result.keys_destroyed} data key(s) "
+            "destroyed here too."
+        )
     for fork, proof in zip(result.forks, proofs, strict=True):
         _out.print(
             f"[bold yellow]FORK[/] device {escape(fork.name)!r} signed two different "

@@ -37,6 +37,7 @@ from gawah.ledger import (
     leaf_hash,
     parse_identity,
 )
+from gawah.sealing import SEALED_ERASED, purge_erased
 from gawah.sync.bundle import BundleError, Content, open_bundle, write_bundle
 from gawah.sync.exchanges import Exchange, Exchanges
 from gawah.sync.qr import read_qr, write_qr
@@ -100,6 +101,7 @@ class ImportResult:
     forks: tuple[Fork, ...] = ()
     replay_of: str | None = None
     changed_reports: tuple[str, ...] = field(default=())
+    keys_destroyed: int = 0
 
     @property
     def changed(self) -> bool:
@@ -333,6 +335,9 @@ def import_data(
     )
     after = ledger.state_digest()
     kinds = Counter(event.kind for event in stored)
+    # An erasure recorded elsewhere destroys this device's data keys of the
+    # subject too, so no copy of its sealed values stays readable here.
+    destroyed = purge_erased(ws) if kinds[SEALED_ERASED] else 0
     changed_reports = sorted(
         {str(e.payload.get("report_id")) for e in stored if e.kind in REPORT_KINDS}
     )
@@ -368,6 +373,7 @@ def import_data(
         forks=tuple(found),
         replay_of=None if earlier is None else earlier.at,
         changed_reports=tuple(changed_reports),
+        keys_destroyed=destroyed,
     )
 
 
