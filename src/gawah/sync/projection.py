@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from gawah.errors import LedgerIntegrityError
 from gawah.ledger import Event
 
 SYNC_RESOLVED = "sync.resolved"
@@ -57,10 +58,37 @@ class SyncProjector:
     name = "sync"
 
     def create(self, conn: sqlite3.Connection) -> None:
-        """Create the sync tables if missing."""
+        """Create the sync tables if missing, filled from the events already held.
+
+        A workspace made before this projector existed holds events these tables
+        must reflect (``gawah ledger verify`` replays every event and compares):
+        when the tables are first created in a database that has a ledger, they
+        are filled once from its stored events. Rows are keyed by event id, so a
+        replay afterwards (``gawah ledger rebuild``) adds nothing twice.
+        """
+        existed = _has_table(conn, TABLES[0])
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
+        if not existed and _has_table(conn, "ledger_events"):
+            self._backfill(conn)
+
+    def _backfill(self, conn: sqlite3.Connection) -> None:
+        cur = conn.cursor()
+        cur.row_factory = None
+        cur.execute(
+            "SELECT raw, signature FROM ledger_events WHERE kind IN (?, ?, ?)"
+            " ORDER BY pos",
+            (REPORT_KIND, DECISION_KIND, SYNC_RESOLVED),
+        )
+        while rows := cur.fetchmany(4096):
+            events: list[Event] = []
+            for raw, signature in rows:
+                try:
+                    events.append(Event.from_stored(bytes(raw), bytes(signature)))
+                except LedgerIntegrityError:
+                    continue  # a damaged row: ledger verify reports it
+            self.apply_many(conn, events)
 
     def drop(self, conn: sqlite3.Connection) -> None:
         """Drop the sync tables (for a rebuild)."""
@@ -132,6 +160,13 @@ class SyncProjector:
                 ),
             )
         return None
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None
 
 
 PROJECTOR = SyncProjector()
