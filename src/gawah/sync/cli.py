@@ -250,7 +250,7 @@ def resolve_(
         events = resolve(ws, subject, keep)
     _out.print(
         f"Resolved {escape(subject)}: kept {events[-1].payload['chosen'][:16]}… "
-        f"({len(events[-1].payload['resolved'])} competing event(s) settled)."
+        f"({len(events[-1].payload['resolved'])} earlier version(s) or decision(s) settled)."
     )
 
 
