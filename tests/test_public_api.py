@@ -27,6 +27,7 @@ PACKAGES = (
     "gawah.publish",
     "gawah.registry",
     "gawah.sealing",
+    "gawah.sync",
     "gawah.web",
     "gawah.workspace",
 )

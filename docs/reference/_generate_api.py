@@ -27,6 +27,7 @@ PACKAGES = (
     "gawah.estimate",
     "gawah.claims",
     "gawah.publish",
+    "gawah.sync",
     "gawah.web",
     "gawah.workspace",
 )

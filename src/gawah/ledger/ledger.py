@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gawah.core import Clock, utc_now_iso
@@ -115,6 +115,18 @@ class Ledger:
         see :meth:`gawah.ledger.log.EventLog.receive`."""
         return self.log.receive(items)
 
+    def receive_bundle(
+        self,
+        items: Sequence[tuple[bytes, bytes]],
+        notes: Sequence[bytes] = (),
+        *,
+        inspect: Callable[[list[Event], list[Checkpoint]], Sequence[Checkpoint]]
+        | None = None,
+    ) -> list[Event]:
+        """Store a sync bundle, events and checkpoints, all or nothing; see
+        :meth:`gawah.ledger.log.EventLog.receive_bundle`."""
+        return self.log.receive_bundle(items, notes, inspect=inspect)
+
     def events(
         self,
         after_rowid: int = 0,
@@ -203,9 +215,10 @@ class Ledger:
             projections=projections,
         )
 
-    def registry(self) -> Registry:
-        """The trust state: roots, enrolled and revoked devices (see ``devices``)."""
-        return registry_of(self._conn, self._roots or {}, own=self.device)
+    def registry(self, extra: Collection[Event] = ()) -> Registry:
+        """The trust state: roots, enrolled and revoked devices (see ``devices``),
+        with the device events among ``extra`` (received, not yet stored) folded in."""
+        return registry_of(self._conn, self._roots or {}, own=self.device, extra=extra)
 
     def _registry_with(self, events: list[Event]) -> Registry:
         """The trust state including a received batch (which may enrol devices)."""

@@ -16,8 +16,8 @@ from typing import Any
 
 from gawah.core import Clock
 from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
-from gawah.ledger._writing import Row, Transaction, checked, signed
-from gawah.ledger.checkpoint import Checkpoint
+from gawah.ledger._writing import Row, Transaction, checked_many, signed
+from gawah.ledger.checkpoint import Checkpoint, open_checkpoint
 from gawah.ledger.checkpoints import Checkpoints
 from gawah.ledger.devices import Registry
 from gawah.ledger.events import Event, Projector, Signer, encode_event, project
@@ -110,7 +110,7 @@ class EventLog:
             LedgerIntegrityError: an event is malformed or badly signed, or comes
                 from a device this workspace does not trust (nothing stored).
         """
-        events = [checked(raw, signature) for raw, signature in items]
+        events = checked_many(list(items))
         with self._lock, Transaction(self._conn):
             if self._trust is not None:
                 self._refuse_untrusted(self._trust(events), events)
@@ -132,6 +132,82 @@ class EventLog:
                         )
                     )
             return self._store(fresh)
+
+    def receive_bundle(
+        self,
+        items: Sequence[tuple[bytes, bytes]],
+        notes: Sequence[bytes] = (),
+        *,
+        inspect: Callable[[list[Event], list[Checkpoint]], Sequence[Checkpoint]]
+        | None = None,
+    ) -> list[Event]:
+        """Store a sync bundle: events and their feeds' checkpoints, all or nothing.
+
+        Like :meth:`receive` (every event parsed and its signature checked, on
+        two threads, before anything is written; untrusted devices refused),
+        plus the checkpoints in ``notes`` (each signed by its feed's device,
+        which must be trusted). ``inspect`` is called inside the write
+        transaction with the checked events not yet held (in bundle order, each
+        once) and the checkpoints, before anything is stored: it raises to
+        refuse the bundle and returns the checkpoints to store, here and outside
+        the database (those that match this ledger's feeds; a checkpoint that
+        contradicts them is fork evidence the caller reports); without it all are.
+
+        Raises:
+            LedgerIntegrityError: an event or checkpoint is malformed, badly
+                signed or from an untrusted device (nothing stored).
+        """
+        events = checked_many(items)
+        checkpoints = [open_checkpoint(note) for note in notes]
+        own = None if self._signer is None else self._signer.device
+        with self._lock, Transaction(self._conn):
+            if self._trust is not None:
+                registry = self._trust(events)
+                self._refuse_untrusted(registry, events)
+                for cp in checkpoints:
+                    if cp.device != own and cp.device not in registry.devices:
+                        raise LedgerIntegrityError(
+                            "checkpoint refused: signed by a device that is not "
+                            "enrolled in this workspace; nothing was stored"
+                        )
+            seen = self._held([event.id for event in events])
+            fresh: list[Event] = []
+            for event in events:
+                if event.id not in seen:
+                    seen.add(event.id)
+                    fresh.append(event)
+            keep = list(checkpoints if inspect is None else inspect(fresh, checkpoints))
+            held = {
+                bytes(r[0])
+                for r in self._conn.execute("SELECT note FROM ledger_checkpoints")
+            }
+            self._conn.executemany(
+                "INSERT INTO ledger_checkpoints (device, size, note) VALUES (?, ?, ?)",
+                [
+                    (cp.device, cp.size, cp.note)
+                    for cp in {cp.note: cp for cp in keep}.values()
+                    if cp.note not in held
+                ],
+            )
+            stored = self._store(
+                [(e.id, e.kind, e.device, e.seq, e.raw, e.signature) for e in fresh]
+            )
+        self._checkpoints.remember(keep)
+        return stored
+
+    def _held(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored (looked up 500 at a time)."""
+        held: set[str] = set()
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ", ".join("?" * len(part))
+            held.update(
+                str(r[0])
+                for r in self._conn.execute(
+                    f"SELECT id FROM ledger_events WHERE id IN ({marks})", part
+                )
+            )
+        return held
 
     def _refuse_untrusted(self, registry: Registry, events: list[Event]) -> None:
         for event in events:

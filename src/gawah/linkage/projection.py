@@ -3,7 +3,8 @@
 Two event kinds are linkage's own:
 
 * ``link.decided``: a reviewer's decision on a pair of reports (``match``,
-  ``non_match`` or ``skip``). The latest decision on a pair stands; match and
+  ``non_match`` or ``skip``). The latest decision on a pair (by its recorded
+  time, then event id) stands; match and
   non-match decisions win over the model on every relink.
 * ``link.ran``: a linkage run, with its thresholds, the fitted model's level
   weights and the pairs it left for review (with their explanations).
@@ -62,8 +63,15 @@ class LinkageProjector:
         payload = event.payload
         if event.kind == LINK_DECIDED:
             a, b = sorted((str(payload["report_l"]), str(payload["report_r"])))
+            # The latest decision stands, by (recorded_at, event id) rather than
+            # arrival, so teams merging their feeds (sync) agree on it.
             conn.execute(
-                "INSERT OR REPLACE INTO linkage_decisions VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO linkage_decisions VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (report_l, report_r) DO UPDATE SET"
+                " decision = excluded.decision, reviewer = excluded.reviewer,"
+                " event_id = excluded.event_id, recorded_at = excluded.recorded_at"
+                " WHERE (excluded.recorded_at, excluded.event_id)"
+                " > (linkage_decisions.recorded_at, linkage_decisions.event_id)",
                 (
                     a,
                     b,

@@ -100,8 +100,14 @@ _UPSERT_REPORT = (
         f"{c} = excluded.{c}"
         for c in (*REPORT_COLUMNS[1:], "extra", "provenance", "event_id", "recorded_at")
     )
-    + " WHERE excluded.version >= registry_reports.version"
+    + " WHERE excluded.version > registry_reports.version"
+    " OR (excluded.version = registry_reports.version"
+    " AND excluded.event_id > registry_reports.event_id)"
 )
+# Two devices that record the same version of a report concurrently (offline
+# teams, merged by sync) both keep their event; the one with the larger event id
+# is shown, whatever the arrival order, so every workspace holding the same
+# events shows the same register (gawah.sync lists the conflict for review).
 
 
 #: ``json.dumps(value, ensure_ascii=False, sort_keys=True)`` without building an
@@ -265,24 +271,25 @@ def _reports(conn: sqlite3.Connection, events: list[Event]) -> None:
             _report(conn, event)
         return
     ids = list(dict.fromkeys(str(row[0]) for row in rows))
-    current: dict[str, int | None] = {}
+    current: dict[str, tuple[int | None, str]] = {}
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
         marks = ", ".join("?" * len(part))
         for found in conn.execute(
-            f"SELECT report_id, version FROM registry_reports WHERE report_id IN ({marks})",
+            "SELECT report_id, version, event_id FROM registry_reports"
+            f" WHERE report_id IN ({marks})",
             part,
         ):
-            current[str(found[0])] = found[1]
+            current[str(found[0])] = (found[1], str(found[2]))
     applied: list[tuple[Any, ...]] = []
     sensitive: list[tuple[str, tuple[Any, ...]]] = []
     for event, row in zip(events, rows, strict=True):
-        report_id, version = str(row[0]), row[1]
+        report_id, version, event_id = str(row[0]), row[1], event.id
         if report_id in current:
-            stored = current[report_id]
-            if stored is None or version < stored:
+            stored, stored_id = current[report_id]
+            if stored is None or (version, event_id) < (stored, stored_id):
                 continue  # an older version arriving late never overwrites a newer one
-        current[report_id] = version
+        current[report_id] = (version, event_id)
         applied.append(row)
         change = _sensitive_change(event.payload)
         if change is not None:

@@ -220,7 +220,13 @@ async def report_page(request: Request, report_id: Id, me: Reader) -> Response:
     if person is not None:
         return RedirectResponse(f"/persons/{person}", status_code=303)
     view = _build(backend, me, None, [report_id])
-    return render(request, "person.html", view=view.person, provenance=view.provenance)
+    return render(
+        request,
+        "person.html",
+        view=view.person,
+        provenance=view.provenance,
+        merge_conflicts=_merge_conflicts(backend, view.person.report_ids),
+    )
 
 
 @router.get(
@@ -229,7 +235,21 @@ async def report_page(request: Request, report_id: Id, me: Reader) -> Response:
 async def person_page(request: Request, person_id: Id, me: Reader) -> Response:
     backend: Backend = request.app.state.backend
     view = _build(backend, me, person_id, _person_reports(backend, person_id))
-    return render(request, "person.html", view=view.person, provenance=view.provenance)
+    return render(
+        request,
+        "person.html",
+        view=view.person,
+        provenance=view.provenance,
+        merge_conflicts=_merge_conflicts(backend, view.person.report_ids),
+    )
+
+
+def _merge_conflicts(backend: Backend, report_ids: list[str]) -> list[Any]:
+    """Unresolved conflicts two teams left on these reports (gawah.sync), if any."""
+    conflicts = domain_attr("sync", "conflicts")
+    if conflicts is None:
+        return []
+    return list(conflicts(backend.workspace().conn, report_ids))
 
 
 @router.get("/api/reports/{report_id}", tags=["register"])

@@ -93,8 +93,22 @@ async def register_page(
     page: Page = 1,
 ) -> Response:
     result = _search(request, q, status, incident, source, page)
+    conflicts = domain_attr("sync", "conflicts")
+    edited_apart = (
+        set()
+        if conflicts is None
+        else {
+            r
+            for c in conflicts(
+                request.app.state.backend.workspace().conn,
+                [h.report_id for h in result.hits],
+            )
+            for r in c.report_ids
+        }
+    )
     ctx: dict[str, Any] = {
         "result": result,
+        "edited_apart": edited_apart,
         "q": q,
         "status": status or "",
         "incident": incident or "",

@@ -1,0 +1,57 @@
+"""The register and the report page show a conflict two teams left (FICTIONAL data)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from gawah.registry import import_rows  # noqa: E402
+from gawah.sync import conflicts  # noqa: E402
+from gawah.web import Role, create_app  # noqa: E402
+from gawah.web._backend import Backend  # noqa: E402
+from gawah.web.accounts import add_user  # noqa: E402
+
+from .conftest import make_team, send  # noqa: E402
+
+PASSWORD = "FICTIONAL correct horse viewer staple"
+HEADERS = ["record_id", "full_name", "sex", "age", "status"]
+
+
+def test_register_and_report_page_show_the_conflict(tmp_path: Path) -> None:
+    hq, a = make_team(tmp_path / "t", 2)
+    import_rows(hq, HEADERS, [["1", "FICTIONAL Nadia Ahmed", "F", "30", "killed"]],
+                source="FICTIONAL list")  # fmt: skip
+    send(hq, a, tmp_path)
+    import_rows(hq, HEADERS, [["1", "FICTIONAL Nadia Ahmed", "F", "31", "killed"]],
+                source="FICTIONAL list")  # fmt: skip
+    import_rows(a, HEADERS, [["1", "FICTIONAL Nadia Ahmed", "F", "33", "injured"]],
+                source="FICTIONAL list")  # fmt: skip
+    send(a, hq, tmp_path)
+    (conflict,) = conflicts(hq.conn)
+    (report_id,) = conflict.report_ids
+    home = hq.home
+    hq.close()
+    a.close()
+    backend = Backend(home=home)
+    try:
+        add_user(backend, "viewer", Role.VIEWER, PASSWORD, by="tester")
+    finally:
+        backend.close()
+    with TestClient(create_app(home)) as client:
+        anon = client.get("/api/session").json()["csrf_token"]
+        r = client.post(
+            "/api/session",
+            json={"username": "viewer", "password": PASSWORD},
+            headers={"X-CSRF-Token": anon},
+        )
+        assert r.status_code == 200, r.text
+        register = client.get("/register").text
+        assert 'title="two teams edited this report apart' in register
+        page = client.get(f"/reports/{report_id}").text
+        assert "Edited apart by two teams" in page
+        assert conflict.subject in page
+        assert "version 2 by FICTIONAL HQ" in page
+        assert "version 2 by FICTIONAL team 1" in page
