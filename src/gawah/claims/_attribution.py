@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gawah.claims.model import Claimant, ClaimantKind
+from gawah.claims.model import Claimant, kind_of
 
 _VERBS = (
     r"said|says|say|told|tells|confirmed|confirms|denied|denies|deny|reported|reports|"
@@ -174,40 +174,7 @@ def _clean(name: str) -> str:
     return name.strip(" ,")
 
 
-# Ordered: the first group whose words appear decides (a "human rights minister" is
-# government, a "Journalists' Safety Forum" an NGO, "hospital officials" medical).
-_KIND_WORDS: tuple[tuple[ClaimantKind, str], ...] = (
-    (ClaimantKind.FAMILY, r"family|families|relatives?|father|mother|brother|sister|uncle|"
-     r"aunt|son|daughter|widow|wife|husband|cousin|parents"),
-    (ClaimantKind.MEDICAL, r"doctors?|dr|hospitals?|surgeons?|medics?|medical|paramedics?|"
-     r"rescue|ambulance|physicians?|nurses?"),
-    (ClaimantKind.POLICE, r"police|inspector\s+general|ig|ssp|dpo|sho|constables?|cops?"),
-    (ClaimantKind.MILITARY, r"army|army's|military|rangers|frontier\s+corps|fc|troops|soldiers|"
-     r"ispr|armed\s+forces|brigadier|colonel|major\s+general"),
-    (ClaimantKind.GOVERNMENT, r"ministers?|ministry|government|govt|administration|"
-     r"deputy\s+commissioner|commissioner's|cabinet|governor"),
-    (ClaimantKind.NGO, r"rights|commission|forum|network|watch|ngo|amnesty|foundation|"
-     r"monitors?|council|society|committee|human\s+rights"),
-    (ClaimantKind.PRESS, r"daily|wire|newspaper|reporters?|journalists?|correspondents?|press|"
-     r"television|tv|agency|news|times|gazette|tribune|channel"),
-    (ClaimantKind.PARTY, r"party|party's|alliance|opposition|league|movement"),
-    (ClaimantKind.GOVERNMENT, r"officials?|department|authorities|spokesman|spokesperson|"
-     r"spokeswoman|interior|state|provincial|district|secretary|chief\s+secretary"),
-)  # fmt: skip
-_KIND_RES = tuple(
-    (kind, re.compile(rf"\b(?:{words})\b", re.I)) for kind, words in _KIND_WORDS
-)
-
-
-def classify(text: str) -> ClaimantKind:
-    """The kind of speaker a name or title suggests; ``other`` when nothing fits."""
-    for kind, rx in _KIND_RES:
-        if rx.search(text):
-            return kind
-    return ClaimantKind.OTHER
-
-
 def make_claimant(text: str) -> Claimant:
     """A claimant from the attribution phrase; the first comma part is the name."""
     name, _, role = text.partition(", ")
-    return Claimant(name=name.strip(), role=role.strip(), kind=classify(text))
+    return Claimant(name=name.strip(), role=role.strip(), kind=kind_of(text))
