@@ -33,8 +33,7 @@ from gawah.claims.recording import record_claim, record_claims, withdraw_claim
 from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
-from gawah.ledger.cli import read_passphrase
-from gawah.options import HomeOption, JsonOption, PassFileOption
+from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
 from gawah.workspace import Workspace
 
 _out = terminal_console()
