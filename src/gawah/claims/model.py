@@ -35,21 +35,30 @@ class ClaimantKind(StrEnum):
 # government, a "Journalists' Safety Forum" an NGO, "hospital officials" medical).
 _KIND_WORDS: tuple[tuple[ClaimantKind, str], ...] = (
     (ClaimantKind.FAMILY, r"family|families|relatives?|father|mother|brother|sister|uncle|"
-     r"aunt|son|daughter|widow|wife|husband|cousin|parents"),
+     r"aunt|son|daughter|widow|wife|husband|cousin|parents|"
+     r"خاندان|اہل\s+خانہ|لواحقین|ورثا|والد|والدہ|بھائی|بہن"),
     (ClaimantKind.MEDICAL, r"doctors?|dr|hospitals?|surgeons?|medics?|medical|paramedics?|"
-     r"rescue|ambulance|physicians?|nurses?"),
-    (ClaimantKind.POLICE, r"police|inspector\s+general|ig|ssp|dpo|sho|constables?|cops?"),
+     r"rescue|ambulance|physicians?|nurses?|"
+     r"ہسپتال|اسپتال|ڈاکٹر\w*|ریسکیو|طبی|ایمبولینس"),
+    (ClaimantKind.POLICE, r"police|inspector\s+general|ig|ssp|dpo|sho|constables?|cops?|"
+     r"پولیس|ڈی\s+آئی\s+جی|آئی\s+جی|ایس\s+ایس\s+پی|ایس\s+ایچ\s+او|تھانے\w*"),
     (ClaimantKind.MILITARY, r"army|army's|military|rangers|frontier\s+corps|fc|troops|soldiers|"
-     r"ispr|armed\s+forces|brigadier|colonel|major\s+general"),
+     r"ispr|armed\s+forces|brigadier|colonel|major\s+general|"
+     r"فوج|آئی\s+ایس\s+پی\s+آر|رینجرز|ایف\s+سی"),
     (ClaimantKind.GOVERNMENT, r"ministers?|ministry|government|govt|administration|"
-     r"deputy\s+commissioner|commissioner's|cabinet|governor"),
+     r"deputy\s+commissioner|commissioner's|cabinet|governor|"
+     r"وزارت|وزیر|حکومت|کابینہ|گورنر|ڈپٹی\s+کمشنر"),
     (ClaimantKind.NGO, r"rights|commission|forum|network|watch|ngo|amnesty|foundation|"
-     r"monitors?|council|society|committee|human\s+rights"),
+     r"monitors?|council|society|committee|human\s+rights|"
+     r"کمیشن|انسانی\s+حقوق|فاؤنڈیشن|تنظیم|ایچ\s+آر\s+سی\s+پی"),
     (ClaimantKind.PRESS, r"daily|wire|newspaper|reporters?|journalists?|correspondents?|press|"
-     r"television|tv|agency|news|times|gazette|tribune|channel"),
-    (ClaimantKind.PARTY, r"party|party's|alliance|opposition|league|movement"),
+     r"television|tv|agency|news|times|gazette|tribune|channel|"
+     r"اخبار|نامہ\s+نگار|صحافی\w*|چینل"),
+    (ClaimantKind.PARTY, r"party|party's|alliance|opposition|league|movement|"
+     r"پارٹی|جماعت|تحریک|اتحاد|اپوزیشن"),
     (ClaimantKind.GOVERNMENT, r"officials?|department|authorities|spokesman|spokesperson|"
-     r"spokeswoman|interior|state|provincial|district|secretary|chief\s+secretary"),
+     r"spokeswoman|interior|state|provincial|district|secretary|chief\s+secretary|"
+     r"انتظامیہ|حکام|سرکاری"),
 )  # fmt: skip
 _KIND_RES = tuple(
     (kind, re.compile(rf"\b(?:{words})\b", re.I)) for kind, words in _KIND_WORDS
