@@ -413,6 +413,12 @@ class TestSpeakersAcrossSentences:
             assert words[0] not in {"and", "by", "now", "but"}, p.claimant.name
             assert words[-1] not in {"in", "of", "the", "and", "at"}, p.claimant.name
 
+    def test_a_speaker_after_the_figure_speaks_it_even_when_more_follows(self) -> None:
+        """ "12 arrested, police said, adding that …": the 12 are still police's."""
+        p = _one("12 people were arrested, police said, adding that 4 were released.")
+        assert p.claimant is not None
+        assert p.claimant.kind is ClaimantKind.POLICE
+
 
 class TestCrowdsAreNotVictims:
     def test_supporters_converging_are_participants(self) -> None:

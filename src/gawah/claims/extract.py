@@ -220,7 +220,12 @@ def _covers(whole: Attribution | None, clause: Span, sentence: Span) -> bool:
     clause_end = clause.end - sentence.start
     if clause_end > whole.verb_at:
         return True
-    return not find_quantities(sentence.text[whole.verb_at :])
+    after = sentence.text[whole.verb_at :]
+    after = after[len(after) - len(after.lstrip(" \t")) :]  # (no leading blanks)
+    verb = re.match(r"[\w ]+?(?=[,.;\"”]|$)", after)  # "police said," / "said."
+    if verb is not None and len(verb.group(0).split()) <= 3:
+        return True  # the speaker comes last: it speaks what came before
+    return not find_quantities(after)
 
 
 def _referent(ctx: _Context) -> Claimant | None:
