@@ -109,6 +109,20 @@ class TestSessions:
             r = client.get("/api/users")
         assert r.status_code == 401
 
+    def test_expired_sessions_are_deleted_when_a_session_starts(
+        self, client: TestClient, clock: Clock
+    ) -> None:
+        """A session left idle past its timeout is removed from the store at the next login."""
+        login(client, "viewer", PASSWORDS[Role.VIEWER])
+        old = client.cookies["gawah_session"]
+        backend = client.app.state.backend  # type: ignore[attr-defined]
+        assert backend.store.session(old) is not None
+        clock.now += 31 * 60
+        other = TestClient(client.app)
+        login(other, "reviewer", PASSWORDS[Role.REVIEWER])
+        assert backend.store.session(old) is None  # gone, not merely refused
+        assert backend.store.session(other.cookies["gawah_session"]) is not None
+
     def test_disable_kills_sessions(self, client: TestClient, home: Path) -> None:
         """Disabling an account ends its live sessions at once."""
         login(client, "viewer", PASSWORDS[Role.VIEWER])
