@@ -185,7 +185,7 @@ def demo(
     if no_serve:
         hint = " --passphrase-file FILE" if passphrase else ""
         command = f"`gawah serve --home {where}{hint} --admin-without-mfa`"
-        _out.print(f"serve it with: {as_invoked(command)}")
+        _out.print(f"serve it with: {as_invoked(command)}", soft_wrap=True)
         return
     from gawah.web import serve_app
 

@@ -242,14 +242,19 @@ def reports_list(
         typer.echo(escape_json_controls(json.dumps(rows, ensure_ascii=False)))
         return
     table = Table(title=f"reports ({len(rows)} shown, {total} in the registry)")
-    for column in (columns := _list_columns(_out.width, include_sensitive)):
+    columns = _list_columns(
+        _out.width, include_sensitive, one_source=source is not None
+    )
+    for column in columns:
         # Ids are copied whole into `reports show`: never cut or wrapped; the
         # rest folds onto a second line rather than end in "…".
         if column == "report_id":
             table.add_column("report id", no_wrap=True, min_width=20)
         else:
             header = {"source_id": "source", "record_id": "record"}.get(column, column)
-            table.add_column(header, overflow="fold")
+            # Codes and ids stay whole; free text (names, places) wraps at spaces.
+            whole = column in _WHOLE_COLUMNS
+            table.add_column(header, overflow="fold", no_wrap=whole)
     for row in rows:
         name = " ".join(str(row[k]) for k in ("given_name", "family_name") if row[k])
         name = str(row["full_name"] or name or row["name_urdu"])
@@ -353,13 +358,21 @@ def reports_erase(
     )
 
 
-def _list_columns(width: int, include_sensitive: bool) -> list[str]:
-    """The columns of ``reports list`` that fit ``width`` (80: id, name, age, status).
+_WHOLE_COLUMNS = frozenset({"source_id", "record_id", "age", "sex", "status", "date"})
+
+
+def _list_columns(
+    width: int, include_sensitive: bool, *, one_source: bool = False
+) -> list[str]:
+    """The columns of ``reports list`` that fit ``width`` (80: ids, name, age, status).
 
     The report id comes first: it is what ``reports show`` and ``reports
-    erase`` take. ``--json`` always has every field.
+    erase`` take. The source is left out when ``--source`` chose one. ``--json``
+    always has every field.
     """
     columns = ["report_id", "source_id", "record_id", "name", "age", "status"]
+    if one_source:
+        columns.remove("source_id")
     if width >= 110:
         columns[4:4] = ["father_name", "sex"]
     if width >= 140:
