@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from gawah.web.routes import (
     auth,
+    claims,
     dashboard,
     entry,
     estimates,
@@ -24,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     estimates.router,
     review.router,
+    claims.router,
 )
