@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from gawah.core import terminal_console
 from gawah.errors import GawahError, IntegrityError
+from gawah.options import as_invoked
 
 app = typer.Typer(
     name="gawah",
@@ -29,7 +30,7 @@ app = typer.Typer(
 
 # Domains whose ``cli`` module adds commands to the app, in the order of --help.
 _DOMAINS = (
-    "ledger",
+    "workspace",
     "registry",
     "evidence",
     "sealing",
@@ -68,7 +69,9 @@ def main() -> None:
     except GawahError as exc:
         # soft_wrap: one line even in a narrow terminal or a pipe (rich wraps at 80).
         _err.print(
-            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            f"[bold red]error:[/] {escape(as_invoked(str(exc)))}",
+            highlight=False,
+            soft_wrap=True,
         )
         sys.exit(exc.exit_code)
     except sqlite3.OperationalError as exc:  # locked, read-only, disk full, ...
@@ -85,7 +88,7 @@ def main() -> None:
             raise
         _err.print(
             f"[bold red]error:[/] the workspace database is damaged ({escape(str(exc))}):"
-            " run `gawah ledger verify`",
+            + as_invoked(" run `gawah ledger verify`"),
             highlight=False,
         )
         sys.exit(IntegrityError.exit_code)
@@ -94,7 +97,9 @@ def main() -> None:
             raise
         _err.print(
             f"[bold red]error:[/] unexpected {type(exc).__name__}: the workspace may be"
-            " damaged, run `gawah ledger verify` (GAWAH_DEBUG=1 shows the details)",
+            + as_invoked(
+                " damaged, run `gawah ledger verify` (GAWAH_DEBUG=1 shows the details)"
+            ),
             highlight=False,
         )
         sys.exit(1)

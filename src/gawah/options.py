@@ -38,6 +38,22 @@ JsonOption = Annotated[
 ]
 
 
+def program_name() -> str:
+    """How the user runs gawah: ``uv run gawah`` inside ``uv run``, else ``gawah``.
+
+    A checkout has no ``gawah`` on the PATH (the README runs ``uv run gawah``),
+    so a hint naming the next command must name it the way it was typed. uv
+    sets ``UV_RUN_RECURSION_DEPTH`` for every process it runs.
+    """
+    return "uv run gawah" if os.environ.get("UV_RUN_RECURSION_DEPTH") else "gawah"
+
+
+def as_invoked(text: str) -> str:
+    """``text`` with every quoted command (`` `gawah …` ``) as the user runs gawah."""
+    name = program_name()
+    return text if name == "gawah" else text.replace("`gawah ", f"`{name} ")
+
+
 def read_passphrase(
     passphrase_file: Path | None, home: Path | None = None
 ) -> str | None:

@@ -135,13 +135,20 @@ class TestClaimsCli:
             "kind": "medical",
         }
 
-    def test_urdu_text_gets_a_warning(self, tmp_path: Path) -> None:
-        """Non-Latin text is flagged: the extractor reads English only."""
+    def test_urdu_text_is_read_and_other_scripts_get_a_warning(
+        self, tmp_path: Path
+    ) -> None:
+        """Urdu is read (no warning); text in another script is flagged."""
         path = tmp_path / "ur.txt"
         path.write_text("پولیس نے کہا کہ سات افراد ہلاک ہوئے۔", encoding="utf-8")
+        result = CliRunner().invoke(app, ["claims", "extract", str(path), "--json"])
+        assert result.exit_code == 0
+        assert "warning" not in result.output
+        assert '"low": 7' in result.output
+        path.write_text("पुलिस ने कहा कि सात लोग मारे गए।", encoding="utf-8")
         result = CliRunner().invoke(app, ["claims", "extract", str(path)])
         assert result.exit_code == 0
-        assert "English only" in " ".join(result.output.split())
+        assert "English and Urdu only" in " ".join(result.output.split())
 
     def test_named_persons_csv_imports_into_the_registry(
         self, home: Path, tmp_path: Path

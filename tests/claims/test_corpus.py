@@ -58,3 +58,67 @@ class TestCorpus:
                     if c.get("kind"):
                         ClaimantKind(c["kind"])
                     assert c.get("high", c["low"]) >= c["low"]
+
+
+ATTRIBUTION = Path(__file__).parent / "corpus" / "attribution.toml"
+ATTRIBUTION_HELDOUT = Path(__file__).parent / "corpus" / "attribution_heldout.toml"
+URDU = Path(__file__).parent / "corpus" / "urdu.toml"
+URDU_HELDOUT = Path(__file__).parent / "corpus" / "urdu_heldout.toml"
+
+
+class TestAttributionAndUrdu:
+    """Sets written before the change of issue 18 (speakers, crowds, Urdu).
+
+    Floors sit below what was measured: docs/validation/claims.md gives the
+    numbers (tuned sets 1.0 with claimant 21/22 and 12/12; held-out sets 1.0 at
+    their first run, claimant 11/11 and 8/10).
+    """
+
+    @pytest.mark.parametrize("path", [ATTRIBUTION, URDU])
+    def test_tuned_sets(self, path: Path) -> None:
+        """The sets the rules were changed on: P and R >= 0.9, speaker >= 0.85."""
+        s = score(load(path))
+        print(report(s))
+        assert s.precision() >= 0.9, s.errors
+        assert s.recall() >= 0.9, s.errors
+        assert s.claimant_ok / sum(s.tp.values()) >= 0.85, s.errors
+
+    @pytest.mark.parametrize("path", [ATTRIBUTION_HELDOUT, URDU_HELDOUT])
+    def test_held_out_sets(self, path: Path) -> None:
+        """The held-out twins: P and R >= 0.8, speaker >= 0.7."""
+        s = score(load(path))
+        print(report(s))
+        assert s.precision() >= 0.8, s.errors
+        assert s.recall() >= 0.8, s.errors
+        assert s.claimant_ok / sum(s.tp.values()) >= 0.7, s.errors
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            CORPUS,
+            HELDOUT,
+            BLIND,
+            BLIND2,
+            ATTRIBUTION,
+            ATTRIBUTION_HELDOUT,
+            URDU,
+            URDU_HELDOUT,
+        ],
+    )
+    def test_no_claimant_is_a_fragment_or_a_pointer(self, path: Path) -> None:
+        """No speaker starts with a conjunction or time phrase, ends with a preposition
+        or article, or is only a pronoun or a document ("It", "the statement")."""
+        from gawah.claims import extract
+
+        starts = {"and", "but", "or", "so", "by", "now", "while", "then", "also"}
+        ends = {"in", "of", "at", "on", "from", "to", "by", "with", "for", "and", "the"}
+        pointers = {"he", "she", "they", "it", "we", "statement", "report", "release"}
+        for p in load(path):
+            for c in extract(p["text"]).claims:
+                if c.claimant is None or not c.claimant.name:
+                    continue
+                words = c.claimant.name.lower().split()
+                bare = " ".join(w for w in words if w != "the")
+                assert words[0] not in starts, (p["id"], c.claimant.name)
+                assert words[-1] not in ends, (p["id"], c.claimant.name)
+                assert bare not in pointers, (p["id"], c.claimant.name)

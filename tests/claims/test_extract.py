@@ -357,3 +357,124 @@ class TestLists:
             (401, "FICTIONAL Rights Commission"),
             (12, None),
         ]
+
+
+class TestSpeakersAcrossSentences:
+    def test_it_stated_is_the_office_named_before(self) -> None:
+        """ "It stated: …" is the office the sentence before named, not "It"."""
+        found = extract_claims(
+            "The interior minister's office issued a statement on Sunday. It stated: "
+            '"Not a single protester was killed, and 57 miscreants were arrested."'
+        )
+        assert [(p.category, p.bounds) for p in found] == [
+            (Category.KILLED, "0"),
+            (Category.ARRESTED, "57"),
+        ]
+        for p in found:
+            assert p.claimant is not None
+            assert p.claimant.name == "interior minister's office"
+            assert p.claimant.kind is ClaimantKind.GOVERNMENT
+
+    def test_its_spokesperson_keeps_the_role(self) -> None:
+        """ "Its spokesperson" is the organisation before, with the role kept."""
+        p = _one(
+            "The Justice Movement held a rally in Quetta. Its spokesperson said 14 "
+            "workers had been detained."
+        )
+        assert p.claimant is not None
+        assert (p.claimant.name, p.claimant.role) == (
+            "Justice Movement",
+            "spokesperson",
+        )
+        assert p.claimant.kind is ClaimantKind.PARTY
+
+    def test_a_relative_is_not_resolved_to_the_last_speaker(self) -> None:
+        """ "their uncle" is a family speaker of its own."""
+        p = _one(
+            "Police spoke to reporters. Two brothers were shot dead, their uncle said."
+        )
+        assert p.claimant is not None
+        assert p.claimant.kind is ClaimantKind.FAMILY
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "By now, at least 40 people have been detained, the Forum said.",
+            "Police were deployed, and the party said 30 workers were arrested.",
+            "At least 9 people died, one doctor in the ward said.",
+        ],
+    )
+    def test_no_fragment_is_a_claimant(self, text: str) -> None:
+        """No claimant starts with "and"/"By now" or ends with "in"/"the"."""
+        for p in extract_claims(text):
+            if p.claimant is None:
+                continue
+            words = p.claimant.name.lower().split()
+            assert words[0] not in {"and", "by", "now", "but"}, p.claimant.name
+            assert words[-1] not in {"in", "of", "the", "and", "at"}, p.claimant.name
+
+    def test_a_speaker_after_the_figure_speaks_it_even_when_more_follows(self) -> None:
+        """ "12 arrested, police said, adding that …": the 12 are still police's."""
+        p = _one("12 people were arrested, police said, adding that 4 were released.")
+        assert p.claimant is not None
+        assert p.claimant.kind is ClaimantKind.POLICE
+
+
+class TestCrowdsAreNotVictims:
+    def test_supporters_converging_are_participants(self) -> None:
+        """ "tens of thousands of supporters converged" is a crowd, not 20,000 arrests."""
+        found = extract_claims(
+            "Tens of thousands of supporters converged on Islamabad on Tuesday, and "
+            "police arrested 40 marchers."
+        )
+        assert [(p.category, p.bounds) for p in found] == [
+            (Category.PARTICIPANTS, "20000..open"),
+            (Category.ARRESTED, "40"),
+        ]
+
+    def test_the_crowd_numbered(self) -> None:
+        """ "the crowd numbered around 8,000" counts participants (an estimate)."""
+        p = _one("Officials said the crowd numbered around 8,000.")
+        assert (p.category, p.bounds, p.stance) == (
+            Category.PARTICIPANTS,
+            "8000",
+            Stance.ESTIMATES,
+        )
+
+
+class TestUrdu:
+    @pytest.mark.parametrize(
+        ("text", "category", "bounds", "stance"),
+        [
+            ("پولیس کے مطابق ۱۲۳ افراد زخمی ہوئے۔", Category.INJURED, "123", Stance.ASSERTS),
+            ("پولیس کے مطابق 45 افراد گرفتار ہوئے۔", Category.ARRESTED, "45", Stance.ASSERTS),
+            ("حکام کے مطابق درجنوں افراد لاپتہ ہیں۔", Category.MISSING, "24..open", Stance.ASSERTS),
+            ("ترجمان نے کہا کہ سینکڑوں کارکن گرفتار ہیں۔", Category.ARRESTED, "200..open", Stance.ASSERTS),
+            ("منتظمین نے بتایا کہ ہزاروں افراد جمع ہوئے۔", Category.PARTICIPANTS, "2000..open", Stance.ASSERTS),
+            ("ڈاکٹروں نے بتایا کہ کم از کم پانچ افراد جاں بحق ہوئے۔", Category.KILLED, "5..open", Stance.ASSERTS),
+            ("ڈاکٹروں نے بتایا کہ تقریباً بیس افراد زخمی ہیں۔", Category.INJURED, "20", Stance.ESTIMATES),
+            ("پارٹی نے کہا کہ ۵۰ سے زائد کارکن شہید ہوئے۔", Category.KILLED, "51..open", Stance.ASSERTS),
+            ("انتظامیہ نے کہا کہ دو ہزار اہلکار تعینات ہیں۔", Category.DEPLOYED, "2000", Stance.ASSERTS),
+            ("وزیر نے کہا کہ کوئی ہلاک نہیں ہوا۔", Category.KILLED, "0", Stance.DENIES),
+            ("حکومت نے گرفتاریوں کی تردید کی۔", Category.ARRESTED, "0", Stance.DENIES),
+        ],
+    )  # fmt: skip
+    def test_figures_words_digits_and_denials(
+        self, text: str, category: Category, bounds: str, stance: Stance
+    ) -> None:
+        """Urdu digits, Latin digits, number words, vague counts, qualifiers, denials."""
+        p = _one(text)
+        assert (p.category, p.bounds, p.stance) == (category, bounds, stance)
+        assert p.claimant is not None
+
+    def test_speaker_kind_and_offsets(self) -> None:
+        """The speaker is read with its kind; a service number is not a figure."""
+        text = "ریسکیو ۱۱۲۲ کے ترجمان نے بتایا کہ سات زخمیوں کو ہسپتال منتقل کیا گیا۔"
+        p = _one(text)
+        assert p.claimant is not None
+        assert p.claimant.kind is ClaimantKind.MEDICAL
+        assert text[p.figure_start : p.figure_end] == "سات"
+
+    def test_text_without_a_count_gives_nothing(self) -> None:
+        """A date, a phone number, a page number: no casualty word, no claim."""
+        assert extract_claims("اجلاس ۱۲ مئی کو ہوگا، رابطہ ۰۳۰۰۱۲۳۴۵۶۷ پر کریں۔") == []

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from gawah.cli import app, main
 from gawah.demo import build_demo_workspace
-from gawah.linkage import capture_histories, link_workspace
+from gawah.estimate import capture_histories
+from gawah.linkage import link_workspace
 from gawah.workspace import Workspace
 
 runner = CliRunner()

@@ -1,4 +1,4 @@
-"""The ``gawah evidence`` commands and ``gawah ledger timestamp``, end to end."""
+"""The ``gawah evidence`` commands (with ``gawah evidence timestamp``), end to end."""
 
 from __future__ import annotations
 
@@ -300,12 +300,12 @@ class TestEvidenceCli:
         assert other.exit_code == 3
         assert "key you did not give" in other.output
 
-    def test_ledger_timestamp(self, home: Path, photo: Path, local_tsa: Any) -> None:
-        """ledger timestamp stores a token and says "no later than", not capture time."""
+    def test_evidence_timestamp(self, home: Path, photo: Path, local_tsa: Any) -> None:
+        """evidence timestamp stores a token and says "no later than", not capture time."""
         _add(home, photo)
         result = runner.invoke(
             app,
-            ["ledger", "timestamp", "--tsa", local_tsa.url, "--ca-file",
+            ["evidence", "timestamp", "--tsa", local_tsa.url, "--ca-file",
              str(local_tsa.ca_file), "--home", str(home)],
         )  # fmt: skip
         assert result.exit_code == 0, result.output

@@ -42,6 +42,6 @@ class TestDocs:
         assert list(public) == sorted(public)
 
     def test_timestamp_command_documented(self) -> None:
-        """The ledger timestamp command and its meaning are documented."""
-        assert "gawah ledger timestamp --tsa" in TEXT
+        """The evidence timestamp command and its meaning are documented."""
+        assert "gawah evidence timestamp --tsa" in TEXT
         assert "existed no later than" in TEXT

@@ -124,3 +124,19 @@ class TestVerifyCommand:
         assert record["kind"] == "report.recorded"
         assert "FICTIONAL-0300" not in done.stdout
         assert base64.b64encode(b"FICTIONAL-0300").decode() not in done.stdout
+
+    def test_show_limit_lists_the_newest_events_oldest_first(
+        self, tmp_path: Path, gawah: Callable[..., Run]
+    ) -> None:
+        """ledger show --limit 2 lists the last two events, in arrival order."""
+        home = tmp_path / "ws"
+        with Workspace.init(home, projectors=[]) as ws:
+            ids = [ws.append("note.added", {"n": n}).id for n in range(5)]
+        done = gawah("ledger", "show", "--home", str(home), "--json", "--limit", "2")
+        assert done.returncode == 0, done.stderr
+        decoder, text, shown = json.JSONDecoder(), done.stdout, []
+        while text.strip():  # JSON lines (the fixture joins them with spaces)
+            record, end = decoder.raw_decode(text.strip())
+            shown.append(record["id"])
+            text = text.strip()[end:]
+        assert shown == ids[-2:]

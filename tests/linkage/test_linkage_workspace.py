@@ -10,7 +10,8 @@ from _linkage_accuracy import score
 from _linkage_cli import Run
 
 from gawah.errors import UserInputError
-from gawah.linkage import capture_histories, decide, link_workspace, review_queue
+from gawah.estimate import capture_histories
+from gawah.linkage import decide, link_workspace, review_queue
 from gawah.registry import import_list, person_of_report
 from gawah.testing import scenario
 from gawah.testing.signer import fixed_seed
@@ -159,7 +160,7 @@ class TestCaptureHistories:
 
     def test_strata(self, ws: Workspace) -> None:
         """Per-stratum tables split the same persons; district spellings are one stratum."""
-        table = capture_histories(ws, ["district"])
+        table = capture_histories(ws, strata=["district"])
         assert table["count"].sum() == capture_histories(ws)["count"].sum()
         assert "Rwp" not in set(table["district"])
         assert "Pindi" not in set(table["district"])
@@ -167,7 +168,7 @@ class TestCaptureHistories:
     def test_unknown_stratum(self, ws: Workspace) -> None:
         """An unknown stratum field is a user error."""
         with pytest.raises(UserInputError):
-            capture_histories(ws, ["shoe_size"])
+            capture_histories(ws, strata=["shoe_size"])
 
 
 class TestCli:

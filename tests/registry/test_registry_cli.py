@@ -170,6 +170,55 @@ class TestCli:
         assert json.loads(out)["phone"] == "03001234567"
         assert _run(["reports", "show", "rep-none"], monkeypatch, capsys)[0] == 2
 
+    def test_list_shows_the_ids_show_takes(
+        self,
+        home: Path,
+        write_list: ListWriter,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """The table's report id and record id both open the report in `show`."""
+        monkeypatch.setenv("COLUMNS", "80")
+        code, table, _ = _run(["reports", "list"], monkeypatch, capsys)
+        assert code == 0
+        listed = json.loads(_run(["reports", "list", "--json"], monkeypatch, capsys)[1])
+        usman = next(r for r in listed if r["record_id"] == "1")
+        assert usman["report_id"] in table  # whole, never cut
+        for key in (usman["report_id"], "1"):
+            code, out, err = _run(
+                ["reports", "show", key, "--json"], monkeypatch, capsys
+            )
+            assert code == 0, err
+            assert json.loads(out)["report_id"] == usman["report_id"]
+        # the same record id in a second list needs --source
+        path = write_list(good_rows())
+        assert (
+            _run(["import", str(path), "--source", "Press"], monkeypatch, capsys)[0]
+            == 0
+        )
+        code, _, err = _run(["reports", "show", "1"], monkeypatch, capsys)
+        assert code == 2
+        assert "--source" in err
+        code, out, _ = _run(
+            ["reports", "show", "1", "--source", "party", "--json"], monkeypatch, capsys
+        )
+        assert code == 0
+        assert json.loads(out)["report_id"] == usman["report_id"]
+
+    def test_list_fits_80_columns_without_cutting_words(
+        self,
+        home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """At 80 columns no line is wider and no value ends in an ellipsis."""
+        monkeypatch.setenv("COLUMNS", "80")
+        code, table, _ = _run(["reports", "list"], monkeypatch, capsys)
+        assert code == 0
+        assert max(len(line) for line in table.splitlines()) <= 80
+        assert "…" not in table
+        assert "Usman" in table
+
 
 class TestNoWorkspace:
     def test_status_without_workspace(

@@ -73,7 +73,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def client(home: Path, clock: Clock) -> Iterator[TestClient]:
-    app = create_app(home, clock=clock)
+    # Admins log in with a password only here: these tests are about everything
+    # but the second factor, which test_totp.py tests under the default.
+    app = create_app(home, clock=clock, admin_mfa=False)
     with TestClient(app) as c:
         yield c
 

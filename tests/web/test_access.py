@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
+from gawah.claims import list_claims
 from gawah.evidence import list_evidence
 from gawah.linkage import review_queue
 from gawah.registry import iter_reports, persons_with_reports
@@ -48,6 +49,10 @@ POLICY: dict[tuple[str, str], Right | None] = {
     ("POST", "/api/evidence/{digest}/view"): Right.EVIDENCE,
     ("GET", "/review"): REV, ("POST", "/review/decide"): REV, ("POST", "/review/relink"): REV,
     ("GET", "/publish"): ADM, ("GET", "/api/publish/preview"): ADM,
+    ("GET", "/api/claims"): R, ("POST", "/api/claims"): REC,
+    ("PUT", "/api/claims/{claim_id}"): REC, ("POST", "/api/claims/{claim_id}/withdrawal"): REC,
+    ("GET", "/claims"): R, ("POST", "/claims"): REC, ("GET", "/claims/{claim_id}/edit"): REC,
+    ("POST", "/claims/{claim_id}/edit"): REC, ("POST", "/claims/{claim_id}/withdraw"): REC,
 }  # fmt: skip
 LOGIN_ROUTES = {("POST", "/api/session"), ("POST", "/login")}
 CSV = b"record_id,full_name,status\nm1,Matrix Person,killed\n"
@@ -73,7 +78,10 @@ def ids(template_home: Path) -> dict[str, str]:
         person = persons_with_reports(ws.conn)[0].person_id
         pair = review_queue(ws)[0]
         digest = list_evidence(ws.conn)[0].digest
+        claim = list_claims(ws.conn)[0]
     return {
+        "claim": claim.id,
+        "incident": claim.incident_id,
         "report": report,
         "person": person,
         "left": pair.report_l,
@@ -98,8 +106,15 @@ def _request(
         .replace("{person_id}", ids["person"] if own else "per-0000000000000000")
         .replace("{name}", me if own else "other")
         .replace("{digest}", ids["digest"] if own else "0" * 64)
+        .replace("{claim_id}", ids["claim"] if own else "f" * 64)
     )
     csrf = headers.get("X-CSRF-Token", "")
+    claim = {
+        "incident": ids["incident"],
+        "claimant": "Matrix speaker (FICTIONAL)",
+        "category": "killed",
+        "low": "1",
+    }
     password = PASSWORDS[role] if role else "not the password"
     kw: dict[str, Any] = {"headers": headers, "follow_redirects": False}
     bodies: dict[tuple[str, str], dict[str, Any]] = {
@@ -157,6 +172,16 @@ def _request(
         },
         ("POST", "/review/relink"): {"data": {"csrf_token": csrf}},
         ("POST", "/api/evidence/{digest}/view"): {"data": {"csrf_token": csrf}},
+        ("POST", "/api/claims"): {"json": claim},
+        ("PUT", "/api/claims/{claim_id}"): {"json": {**claim, "reason": "matrix"}},
+        ("POST", "/api/claims/{claim_id}/withdrawal"): {"json": {"reason": "matrix"}},
+        ("POST", "/claims"): {"data": {**claim, "csrf_token": csrf}},
+        ("POST", "/claims/{claim_id}/edit"): {
+            "data": {**claim, "reason": "matrix", "csrf_token": csrf}
+        },
+        ("POST", "/claims/{claim_id}/withdraw"): {
+            "data": {"reason": "matrix", "csrf_token": csrf}
+        },
     }
     kw.update(bodies.get((method, path), {}))
     return client.request(method, url, **kw)

@@ -36,7 +36,11 @@ def test_demo_is_ready_quickly_with_a_generated_password(tmp_path: Path) -> None
     assert key is not None  # the device key is protected by a generated passphrase
     assert len(key.group(1)) >= 20
     assert "no passphrase" not in result.output
-    with TestClient(create_app(home, passphrase=key.group(1))) as client:
+    # serving it later names the relaxed second-factor rule the demo admin needs
+    assert "--admin-without-mfa" in result.output
+    with TestClient(
+        create_app(home, passphrase=key.group(1), admin_mfa=False)
+    ) as client:
         login(client, "admin", password)
         dashboard = client.get("/api/dashboard").json()
     assert dashboard["linked"] is True

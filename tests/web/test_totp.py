@@ -13,7 +13,7 @@ from gawah.web.accounts import enrol_totp
 from gawah.web.totp import code_at, matching_step, step_of
 
 from ._data import PASSWORDS, Role
-from .conftest import Clock, TestClient
+from .conftest import Clock, TestClient, login
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 
@@ -82,3 +82,66 @@ def test_enrolled_account_needs_a_fresh_code(home: Path, clock: Clock) -> None:
         assert _login(client, code) == 401  # the same code twice
         clock.now += 30
         assert _login(client, code_at(secret, step_of(clock.now))) == 200
+
+
+class TestAdminsNeedASecondFactor:
+    def test_admin_without_a_second_factor_is_told_how_to_enrol(
+        self, home: Path, clock: Clock
+    ) -> None:
+        """By default an admin with the right password but no code enrolled is refused."""
+        with TestClient(create_app(home, clock=clock)) as client:
+            anon = client.get("/api/session").json()["csrf_token"]
+            r = client.post(
+                "/api/session",
+                json={"username": "admin", "password": PASSWORDS[Role.ADMIN]},
+                headers={"X-CSRF-Token": anon},
+            )
+            assert r.status_code == 403
+            assert "gawah users totp" in r.json()["detail"]
+            assert client.get("/api/session").json()["user"] is None
+            # the login page says the same, instead of "wrong password"
+            page = client.post(
+                "/login",
+                data={
+                    "username": "admin",
+                    "password": PASSWORDS[Role.ADMIN],
+                    "csrf_token": client.get("/api/session").json()["csrf_token"],
+                },
+                follow_redirects=False,
+            )
+            assert page.status_code == 403
+            assert "second factor" in page.text
+            # a wrong password still gets the generic answer (nothing revealed)
+            anon = client.get("/api/session").json()["csrf_token"]
+            wrong = client.post(
+                "/api/session",
+                json={"username": "admin", "password": "not the password"},
+                headers={"X-CSRF-Token": anon},
+            )
+            assert wrong.status_code == 401
+
+    def test_other_roles_and_the_relaxed_setting_need_no_code(
+        self, home: Path, clock: Clock
+    ) -> None:
+        """Viewers log in by password; with admin_mfa=False so do admins."""
+        with TestClient(create_app(home, clock=clock)) as client:
+            login(client, "viewer", PASSWORDS[Role.VIEWER])
+        with TestClient(create_app(home, clock=clock, admin_mfa=False)) as client:
+            login(client, "admin", PASSWORDS[Role.ADMIN])
+
+    def test_users_add_enrols_admins(self, home: Path) -> None:
+        """`gawah users add --role admin` prints an authenticator URI; viewers get none."""
+        from typer.testing import CliRunner
+
+        from gawah.cli import app
+
+        admin = CliRunner().invoke(
+            app, ["users", "add", "boss", "--role", "admin", "--home", str(home)]
+        )
+        assert admin.exit_code == 0, admin.output
+        assert "otpauth://" in admin.output
+        viewer = CliRunner().invoke(
+            app, ["users", "add", "reader", "--role", "viewer", "--home", str(home)]
+        )
+        assert viewer.exit_code == 0, viewer.output
+        assert "otpauth://" not in viewer.output

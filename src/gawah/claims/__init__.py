@@ -27,7 +27,12 @@ from gawah.claims.queries import (
     list_recorded,
     same_claims,
 )
-from gawah.claims.recording import record_claim, record_claims, withdraw_claim
+from gawah.claims.recording import (
+    correct_claim,
+    record_claim,
+    record_claims,
+    withdraw_claim,
+)
 
 __all__ = [
     "CLAIM_RECORDED",
@@ -42,6 +47,7 @@ __all__ = [
     "RecordedClaim",
     "Stance",
     "VictimProposal",
+    "correct_claim",
     "extract",
     "extract_claims",
     "extract_victims",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gawah.claims.model import Claimant, ClaimantKind
+from gawah.claims.model import Claimant, ClaimantKind, kind_of
 
 _VERBS = (
     r"said|says|say|told|tells|confirmed|confirms|denied|denies|deny|reported|reports|"
@@ -104,20 +104,47 @@ def is_pronoun_speaker(clause: str) -> bool:
     return bool(_VERB_RE.search(clause.lower()[m.end() : m.end() + 25]))
 
 
+# Past tenses that do not end in -ed: where a sentence's subject stops.
+_IRREGULAR_VERBS = frozenset(
+    {"say", "said", "are", "were", "have", "had", "has", "is", "was", "held", "made",
+     "gave", "told", "put", "sent", "met", "took", "came", "went", "wrote", "spoke",
+     "began", "read", "set", "brought", "led"}
+)  # fmt: skip
+# What stands for a speaker named before: "he", "the statement", "its spokesperson".
+_REFERENCE = re.compile(
+    r"^(?:he|she|they|it|we|(?:the\s+)?(?:statement|report|release|press\s+release|"
+    r"communiqu[eé]|handout|bulletin|notification|figures|data|letter|tweet|post))$",
+    re.IGNORECASE,
+)
+_POSSESSIVE_REFERENCE = re.compile(r"^(?:its|their|his|her)\s+(.+)$", re.IGNORECASE)
+
+
+def resolve_reference(claimant: Claimant, referent: Claimant | None) -> Claimant | None:
+    """A speaker that only points back ("He", "the statement", "Its spokesperson"),
+    resolved to ``referent``; any other claimant is returned as it is."""
+    m = _POSSESSIVE_REFERENCE.match(claimant.name)
+    if m is not None:
+        own = make_claimant(m.group(1))
+        # "their uncle" is the victims' relative, not the last speaker's.
+        if referent is None or own.kind is ClaimantKind.FAMILY:
+            return own
+        return Claimant(name=referent.name, role=m.group(1), kind=referent.kind)
+    if _REFERENCE.match(claimant.name):
+        return referent
+    return claimant
+
+
 def leading_subject(sentence: str) -> str:
     """The noun phrase a sentence opens with ("Families of the missing gathered ...")."""
     words: list[str] = []
     for word in sentence.split():
         bare = word.strip(",.;:\"“”'")
-        if words and (
-            bare.lower().endswith("ed")
-            or bare.lower() in {"say", "said", "are", "were", "have"}
-        ):
+        if words and (bare.lower().endswith("ed") or bare.lower() in _IRREGULAR_VERBS):
             break
         words.append(bare)
         if len(words) > 6 or word.endswith(","):
             return ""
-    return " ".join(words)
+    return re.sub(r"^(?:the|a|an)\s+", "", " ".join(words), flags=re.IGNORECASE)
 
 
 def _speaker_before(clause: str, at: int) -> str:
@@ -168,46 +195,27 @@ def _speaker_after(clause: str, start: int, end: int) -> str:
     return _clean(name)
 
 
-def _clean(name: str) -> str:
-    name = _TRAIL_CUT.sub("", name.strip(" ,\"“”'"))
-    name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.IGNORECASE)
-    return name.strip(" ,")
-
-
-# Ordered: the first group whose words appear decides (a "human rights minister" is
-# government, a "Journalists' Safety Forum" an NGO, "hospital officials" medical).
-_KIND_WORDS: tuple[tuple[ClaimantKind, str], ...] = (
-    (ClaimantKind.FAMILY, r"family|families|relatives?|father|mother|brother|sister|uncle|"
-     r"aunt|son|daughter|widow|wife|husband|cousin|parents"),
-    (ClaimantKind.MEDICAL, r"doctors?|dr|hospitals?|surgeons?|medics?|medical|paramedics?|"
-     r"rescue|ambulance|physicians?|nurses?"),
-    (ClaimantKind.POLICE, r"police|inspector\s+general|ig|ssp|dpo|sho|constables?|cops?"),
-    (ClaimantKind.MILITARY, r"army|army's|military|rangers|frontier\s+corps|fc|troops|soldiers|"
-     r"ispr|armed\s+forces|brigadier|colonel|major\s+general"),
-    (ClaimantKind.GOVERNMENT, r"ministers?|ministry|government|govt|administration|"
-     r"deputy\s+commissioner|commissioner's|cabinet|governor"),
-    (ClaimantKind.NGO, r"rights|commission|forum|network|watch|ngo|amnesty|foundation|"
-     r"monitors?|council|society|committee|human\s+rights"),
-    (ClaimantKind.PRESS, r"daily|wire|newspaper|reporters?|journalists?|correspondents?|press|"
-     r"television|tv|agency|news|times|gazette|tribune|channel"),
-    (ClaimantKind.PARTY, r"party|party's|alliance|opposition|league|movement"),
-    (ClaimantKind.GOVERNMENT, r"officials?|department|authorities|spokesman|spokesperson|"
-     r"spokeswoman|interior|state|provincial|district|secretary|chief\s+secretary"),
-)  # fmt: skip
-_KIND_RES = tuple(
-    (kind, re.compile(rf"\b(?:{words})\b", re.I)) for kind, words in _KIND_WORDS
+# Words a speaker's name never starts or ends with: what is left of a clause.
+_LEADING_FRAGMENT = re.compile(
+    r"^(?:(?:and|but|or|so|while|as|also|however|meanwhile|now|then|by\s+now|"
+    r"so\s+far|until\s+now|by\s+\w+day(?:\s+\w+)?|by\s+evening|by\s+morning)\b[\s,]*)+",
+    re.IGNORECASE,
+)
+_TRAILING_FRAGMENT = re.compile(
+    r"(?:\s+(?:in|of|at|on|from|to|by|with|for|and|or|the|a|an|its|their))+$",
+    re.IGNORECASE,
 )
 
 
-def classify(text: str) -> ClaimantKind:
-    """The kind of speaker a name or title suggests; ``other`` when nothing fits."""
-    for kind, rx in _KIND_RES:
-        if rx.search(text):
-            return kind
-    return ClaimantKind.OTHER
+def _clean(name: str) -> str:
+    name = _TRAIL_CUT.sub("", name.strip(" ,\"“”'"))
+    name = _LEADING_FRAGMENT.sub("", name)
+    name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.IGNORECASE)
+    name = _TRAILING_FRAGMENT.sub("", name.strip(" ,"))
+    return name.strip(" ,")
 
 
 def make_claimant(text: str) -> Claimant:
     """A claimant from the attribution phrase; the first comma part is the name."""
     name, _, role = text.partition(", ")
-    return Claimant(name=name.strip(), role=role.strip(), kind=classify(text))
+    return Claimant(name=name.strip(), role=role.strip(), kind=kind_of(text))

@@ -34,7 +34,8 @@ _STRONG: tuple[tuple[Category, str], ...] = (
     (Category.DEPLOYED, r"deployed|stationed|sent|dispatched|mobili[sz]ed|called\s+in|"
      r"deployment"),
     (Category.PARTICIPANTS, r"gathered|joined|attended|marched|rallied|took\s+to\s+the\s+streets|"
-     r"took\s+part|participated|turned\s+out|thronged|protested|demonstrated"),
+     r"took\s+part|participated|turned\s+out|thronged|protested|demonstrated|converged|"
+     r"assembled|flocked|massed|poured\s+into|descended\s+on|congregated"),
 )  # fmt: skip
 _STRONG_RE = re.compile(
     "|".join(rf"(?P<c{i}>\b(?:{words})\b)" for i, (_, words) in enumerate(_STRONG)),
@@ -81,6 +82,7 @@ _BEFORE: tuple[tuple[Category | str, re.Pattern[str]], ...] = tuple(
         (Category.DEPLOYED, r"deployed|deploying|deployment\s+of|sent|sending|stationed|"
          r"dispatched|mobili[sz]ed|called\s+in"),
         (Category.PARTICIPANTS, r"crowd\s+(?:of|at|to)|crowd|crowds\s+of|put\s+the\s+crowd\s+at|"
+         r"crowd\s+(?:numbered|swelled\s+to|was\s+put\s+at)|"
          r"gathering\s+of|rally\s+of|turnout\s+of|attended\s+by|joined\s+by|mob\s+of|"
          r"procession\s+of|march\s+of|convoy\s+of"),
         (INHERIT, r"(?:figure|number|count|tally|total)\s+(?:\w+\s+){0,4}?(?:at|to|of|is|was|"

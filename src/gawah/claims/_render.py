@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
+from gawah.claims._urdu import is_urdu
 from gawah.claims.model import Extraction
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
@@ -32,14 +33,14 @@ def proposals_table(extraction: Extraction) -> Table:
     return table
 
 
-def warn_if_not_english(text: str) -> None:
-    """The rules read English; say so rather than silently proposing nothing."""
+def warn_if_unread(text: str) -> None:
+    """The rules read English and Urdu; say so rather than silently proposing nothing."""
     letters = [ch for ch in text if ch.isalpha()]
     latin = sum(1 for ch in letters if ch.isascii())
-    if letters and latin / len(letters) < 0.5:
+    if letters and latin / len(letters) < 0.5 and not is_urdu(text):
         _err.print(
-            "[yellow]warning:[/] this text is mostly not in Latin script; the "
-            "extractor reads English only, so figures in it will be missed."
+            "[yellow]warning:[/] this text is mostly neither English nor Urdu; the "
+            "extractor reads English and Urdu only, so figures in it will be missed."
         )
 
 

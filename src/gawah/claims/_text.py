@@ -102,7 +102,7 @@ def split_sentences(text: str) -> list[Span]:
             in_quote_since = i
         elif ch in _CLOSE_QUOTES and in_quote_since is not None:
             in_quote_since = None
-        elif ch in ".!?" and _ends_sentence(text, i):
+        elif (ch in ".!?" and _ends_sentence(text, i)) or ch in "۔؟":  # Urdu too
             if in_quote_since is not None and i - in_quote_since < _MAX_QUOTE:
                 i += 1
                 continue

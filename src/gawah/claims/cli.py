@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gawah.claims._render import pick, proposals_table, warn_if_not_english
+from gawah.claims._render import pick, proposals_table, warn_if_unread
 from gawah.claims.export import write_victims_csv
 from gawah.claims.extract import extract, read_article
 from gawah.claims.model import (
@@ -33,8 +33,7 @@ from gawah.claims.recording import record_claim, record_claims, withdraw_claim
 from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
-from gawah.ledger.cli import read_passphrase
-from gawah.options import HomeOption, JsonOption, PassFileOption
+from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
 from gawah.workspace import Workspace
 
 _out = terminal_console()
@@ -208,9 +207,9 @@ def extract_command(
         ),
     ] = None,
 ) -> None:
-    """Propose claims and named victims from an English article (nothing is recorded)."""
+    """Propose claims and named victims from an English or Urdu article (nothing is recorded)."""
     result = extract(read_article(file))
-    warn_if_not_english(result.text)
+    warn_if_unread(result.text)
     if victims_csv is not None:
         n = write_victims_csv(result.victims, victims_csv, origin=file.name)
         _err.print(f"Wrote {n} named persons to {escape(str(victims_csv))}.")
@@ -288,7 +287,7 @@ def review(
     ``--keep-duplicates`` is given.
     """
     result = extract(read_article(file))
-    warn_if_not_english(result.text)
+    warn_if_unread(result.text)
     proposals = list(result.claims)
     count = len(proposals)
     speakers: dict[int, Claimant] = {}

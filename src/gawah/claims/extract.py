@@ -18,10 +18,12 @@ from charset_normalizer import from_bytes
 from gawah.claims._attribution import (
     DENY_VERBS,
     ESTIMATE_VERBS,
+    Attribution,
     find_attribution,
     is_pronoun_speaker,
     leading_subject,
     make_claimant,
+    resolve_reference,
 )
 from gawah.claims._categories import (
     INHERIT,
@@ -38,10 +40,13 @@ from gawah.claims._text import (
     split_clauses,
     split_sentences,
 )
+from gawah.claims._urdu import figures as urdu_figures
+from gawah.claims._urdu import is_urdu
 from gawah.claims._victims import find_victims
 from gawah.claims.model import (
     Category,
     Claimant,
+    ClaimantKind,
     ClaimProposal,
     Extraction,
     Stance,
@@ -159,15 +164,32 @@ def _decode(raw: bytes) -> str:
         return str(best)
 
 
+def _urdu_claims(sentence: Span, ctx: _Context) -> None:
+    """An Urdu sentence: its figures with its speaker (or the one before it)."""
+    for f in urdu_figures(sentence.text):
+        claimant = make_claimant(f.speaker) if f.speaker else ctx.last_claimant
+        ctx.claims.append(
+            _proposal(f.category, f.low, f.high, f.stance, claimant, sentence, sentence,
+                      f.start, f.end)
+        )  # fmt: skip
+        if claimant is not None:
+            ctx.last_claimant = claimant
+
+
 def _sentence_claims(sentence: Span, ctx: _Context) -> None:
+    if is_urdu(sentence.text):
+        _urdu_claims(sentence, ctx)
+        return
     whole = find_attribution(sentence.text)
     bullet = bool(_BULLET.match(sentence.text))
     if not bullet:
         ctx.list_claimant = None
     for clause in split_clauses(sentence):
         own = find_attribution(clause.text)
-        attribution = own or whole
+        attribution = own or (whole if _covers(whole, clause, sentence) else None)
         claimant = attribution.claimant if attribution else None
+        if claimant is not None:
+            claimant = resolve_reference(claimant, _referent(ctx))
         if claimant is None and bullet:
             claimant = ctx.list_claimant
         if claimant is None and (
@@ -184,6 +206,38 @@ def _sentence_claims(sentence: Span, ctx: _Context) -> None:
             ctx.last_claimant = claimant
     if sentence.text.rstrip().endswith(":") and whole is not None:
         ctx.list_claimant = whole.claimant
+
+
+def _covers(whole: Attribution | None, clause: Span, sentence: Span) -> bool:
+    """Whether the sentence's speaker speaks ``clause``.
+
+    "X, Y and Z, the ministry said" covers every clause before the verb; "Police
+    were deployed, and the party said 200 were arrested" does not: when figures
+    follow the verb, the speech is what follows, not the clauses before it.
+    """
+    if whole is None:
+        return False
+    clause_end = clause.end - sentence.start
+    if clause_end > whole.verb_at:
+        return True
+    after = sentence.text[whole.verb_at :]
+    after = after[len(after) - len(after.lstrip(" \t")) :]  # (no leading blanks)
+    verb = re.match(r"[\w ]+?(?=[,.;\"”]|$)", after)  # "police said," / "said."
+    if verb is not None and len(verb.group(0).split()) <= 3:
+        return True  # the speaker comes last: it speaks what came before
+    return not find_quantities(after)
+
+
+def _referent(ctx: _Context) -> Claimant | None:
+    """Who "It", "the statement" or "its spokesperson" points back to.
+
+    The subject of the sentence before when it names a speaker ("The ministry
+    released a statement. It said ..."), else the last speaker.
+    """
+    subject = _from_subject(ctx.previous_sentence)
+    if subject is not None and subject.kind is not ClaimantKind.OTHER:
+        return subject
+    return ctx.last_claimant or subject
 
 
 def _from_subject(sentence: str) -> Claimant | None:

@@ -10,6 +10,7 @@ rounded to one number.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any, Self
 
@@ -28,6 +29,48 @@ class ClaimantKind(StrEnum):
     NGO = "ngo"
     FAMILY = "family"
     OTHER = "other"
+
+
+# Ordered: the first group whose words appear decides (a "human rights minister" is
+# government, a "Journalists' Safety Forum" an NGO, "hospital officials" medical).
+_KIND_WORDS: tuple[tuple[ClaimantKind, str], ...] = (
+    (ClaimantKind.FAMILY, r"family|families|relatives?|father|mother|brother|sister|uncle|"
+     r"aunt|son|daughter|widow|wife|husband|cousin|parents|"
+     r"خاندان|اہل\s+خانہ|لواحقین|ورثا|والد|والدہ|بھائی|بہن"),
+    (ClaimantKind.MEDICAL, r"doctors?|dr|hospitals?|surgeons?|medics?|medical|paramedics?|"
+     r"rescue|ambulance|physicians?|nurses?|"
+     r"ہسپتال|اسپتال|ڈاکٹر\w*|ریسکیو|طبی|ایمبولینس"),
+    (ClaimantKind.POLICE, r"police|inspector\s+general|ig|ssp|dpo|sho|constables?|cops?|"
+     r"پولیس|ڈی\s+آئی\s+جی|آئی\s+جی|ایس\s+ایس\s+پی|ایس\s+ایچ\s+او|تھانے\w*"),
+    (ClaimantKind.MILITARY, r"army|army's|military|rangers|frontier\s+corps|fc|troops|soldiers|"
+     r"ispr|armed\s+forces|brigadier|colonel|major\s+general|"
+     r"فوج|آئی\s+ایس\s+پی\s+آر|رینجرز|ایف\s+سی"),
+    (ClaimantKind.GOVERNMENT, r"ministers?|ministry|government|govt|administration|"
+     r"deputy\s+commissioner|commissioner's|cabinet|governor|"
+     r"وزارت|وزیر|حکومت|کابینہ|گورنر|ڈپٹی\s+کمشنر"),
+    (ClaimantKind.NGO, r"rights|commission|forum|network|watch|ngo|amnesty|foundation|"
+     r"monitors?|council|society|committee|human\s+rights|"
+     r"کمیشن|انسانی\s+حقوق|فاؤنڈیشن|تنظیم|ایچ\s+آر\s+سی\s+پی"),
+    (ClaimantKind.PRESS, r"daily|wire|newspaper|reporters?|journalists?|correspondents?|press|"
+     r"television|tv|agency|news|times|gazette|tribune|channel|"
+     r"اخبار|نامہ\s+نگار|صحافی\w*|چینل"),
+    (ClaimantKind.PARTY, r"party|party's|alliance|opposition|league|movement|"
+     r"پارٹی|جماعت|تحریک|اتحاد|اپوزیشن"),
+    (ClaimantKind.GOVERNMENT, r"officials?|department|authorities|spokesman|spokesperson|"
+     r"spokeswoman|interior|state|provincial|district|secretary|chief\s+secretary|"
+     r"انتظامیہ|حکام|سرکاری"),
+)  # fmt: skip
+_KIND_RES = tuple(
+    (kind, re.compile(rf"\b(?:{words})\b", re.I)) for kind, words in _KIND_WORDS
+)
+
+
+def kind_of(text: str) -> ClaimantKind:
+    """The kind of speaker a name or title suggests; ``other`` when nothing fits."""
+    for kind, rx in _KIND_RES:
+        if rx.search(text):
+            return kind
+    return ClaimantKind.OTHER
 
 
 class Category(StrEnum):
@@ -193,11 +236,9 @@ class Extraction(_Frozen):
 def _outlet_as_claimant(outlet: str) -> Claimant:
     """The publisher speaks when the text names no one: a rights group's statement is
     the group's (kind from its name), anything else is the press."""
-    from gawah.claims._attribution import classify  # the classifier imports this module
-
     if not outlet:
         return Claimant(kind=ClaimantKind.OTHER)
-    kind = classify(outlet)
+    kind = kind_of(outlet)
     return Claimant(
         name=outlet, kind=ClaimantKind.PRESS if kind is ClaimantKind.OTHER else kind
     )

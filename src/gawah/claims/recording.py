@@ -54,6 +54,38 @@ def withdraw_claim(ws: Workspace, claim_id: str, reason: str) -> str:
     return ws.append(CLAIM_WITHDRAWN, payload).id
 
 
+def correct_claim(ws: Workspace, claim_id: str, claim: Claim, reason: str) -> str:
+    """Replace a recorded claim by a corrected one; return the new claim's id.
+
+    Events cannot change, so a correction is the corrected ``claim.recorded``
+    and a ``claim.withdrawn`` of the old one (naming the new), appended in one
+    transaction: both or neither.
+
+    Raises:
+        UserInputError: no such claim, it is withdrawn, no reason, or the
+            corrected claim names an unknown incident or evidence item.
+    """
+    if not reason.strip():
+        raise UserInputError("say what was corrected")
+    found = get_claim(ws.conn, claim_id)
+    if found is None:
+        raise UserInputError(f"no claim {claim_id}")
+    if found.withdrawn_by is not None:
+        raise UserInputError(f"claim {claim_id} is withdrawn: record a new one")
+    _check_incident(ws, claim.incident_id)
+    _check_evidence(ws, claim.evidence)
+    recorded, _withdrawn = ws.append_many(
+        [
+            (CLAIM_RECORDED, claim.to_payload()),
+            (
+                CLAIM_WITHDRAWN,
+                {"claim_id": claim_id, "reason": f"corrected: {reason.strip()}"},
+            ),
+        ]
+    )
+    return str(recorded.id)
+
+
 def _check_incident(ws: Workspace, incident_id: str) -> None:
     """A claim must be about an incident the registry knows."""
     if get_incident(ws.conn, incident_id) is None:

@@ -24,7 +24,7 @@ from gawah.core import terminal_console
 from gawah.demo.building import DemoSummary, build_demo_workspace
 from gawah.errors import UserInputError
 from gawah.ledger import key_is_wrapped
-from gawah.options import PassFileOption, read_passphrase
+from gawah.options import PassFileOption, as_invoked, read_passphrase
 from gawah.workspace import CONFIG_FILE, KEY_FILE
 
 DEMO_HOME = Path("gawah-demo")
@@ -104,9 +104,7 @@ def prepare(home: Path, passphrase: str | None = None) -> tuple[DemoSummary, str
         table_of,
     )
     from gawah.linkage import link_workspace
-    from gawah.web._backend import Backend
-    from gawah.web.accounts import add_user
-    from gawah.web.auth import Role
+    from gawah.web import Role, add_account
     from gawah.workspace import Workspace
 
     summary = build_demo_workspace(home, passphrase=passphrase)
@@ -138,11 +136,9 @@ def prepare(home: Path, passphrase: str | None = None) -> tuple[DemoSummary, str
         )
     for warning in view.warnings:
         _out.print(f"[yellow]warning:[/] {warning}")
-    backend = Backend(home=home, passphrase=passphrase)
-    try:
-        password = add_user(backend, DEMO_ADMIN, Role.ADMIN, None, by="gawah demo")
-    finally:
-        backend.close()
+    password = add_account(
+        home, DEMO_ADMIN, Role.ADMIN, by="gawah demo", passphrase=passphrase
+    )
     return summary, password
 
 
@@ -188,12 +184,15 @@ def demo(
     _out.print(f"ready in {time.perf_counter() - started:.1f} s")
     if no_serve:
         hint = " --passphrase-file FILE" if passphrase else ""
-        _out.print(f"serve it with: gawah serve --home {where}{hint}")
+        command = f"`gawah serve --home {where}{hint} --admin-without-mfa`"
+        _out.print(f"serve it with: {as_invoked(command)}", soft_wrap=True)
         return
-    from gawah.web.cli import serve_app
+    from gawah.web import serve_app
 
     _out.print(f"open [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
-    serve_app(where, host, port, passphrase=passphrase)
+    # FICTIONAL data on this machine: the demo admin logs in with a password only
+    # (`gawah serve` asks admins for a second factor).
+    serve_app(where, host, port, passphrase=passphrase, admin_mfa=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""``gawah evidence ...`` and ``gawah ledger timestamp``.
+"""``gawah evidence ...`` (with ``gawah evidence timestamp`` over the ledger).
 
 Commands stay thin: open the workspace, call one function of
 :mod:`gawah.evidence`, render with Rich. Sensitive metadata (GPS, serials) is
@@ -35,8 +35,7 @@ from gawah.evidence.sources import erase_sources
 from gawah.evidence.timestamp import load_ca, request_timestamp
 from gawah.evidence.verify import verify_store
 from gawah.evidence.working_copy import make_working_copy
-from gawah.ledger.cli import ledger_app, read_passphrase
-from gawah.options import HomeOption, PassFileOption
+from gawah.options import HomeOption, PassFileOption, as_invoked, read_passphrase
 from gawah.sealing import Opener
 from gawah.workspace import Workspace
 
@@ -379,8 +378,10 @@ def verify(
     )
     if report.edited or report.unsigned:
         _out.print(
-            "the evidence tables were changed outside gawah: `gawah ledger verify`, "
-            "then `gawah ledger rebuild` restores them from the signed events"
+            as_invoked(
+                "the evidence tables were changed outside gawah: `gawah ledger verify`,"
+                " then `gawah ledger rebuild` restores them from the signed events"
+            )
         )
     if report.incomplete:
         done = "deleted" if clean else "left (delete with --clean)"
@@ -426,7 +427,7 @@ def export(
             f"[yellow]warning:[/] {result.originals_with_sensitive} original file(s) "
             "carry GPS, serial numbers or names inside their own bytes; the package "
             "holds them unchanged. If the recipient must not see these, export "
-            "working copies instead (gawah evidence working-copy)."
+            + as_invoked("working copies instead (`gawah evidence working-copy`).")
         )
 
 
@@ -457,6 +458,7 @@ def check_package_cmd(
     )
 
 
+@evidence_app.command("timestamp")
 def timestamp(
     tsa: Annotated[str, typer.Option("--tsa", help="URL of an RFC 3161 TSA.")],
     ca_file: Annotated[
@@ -468,7 +470,11 @@ def timestamp(
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """Get an RFC 3161 token over the latest checkpoint ("existed no later than")."""
+    """Get an RFC 3161 token over the ledger's latest checkpoint ("existed no later than").
+
+    The token is kept as an evidence event, so it belongs to this group; the
+    ledger's own commands (``gawah ledger …``) never change the ledger.
+    """
     with _open(home, passphrase_file) as ws:
         rec = request_timestamp(ws, tsa, ca_file)
     _out.print(
@@ -478,6 +484,5 @@ def timestamp(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``gawah evidence`` group and ``gawah ledger timestamp``."""
+    """Add the ``gawah evidence`` group."""
     app.add_typer(evidence_app, name="evidence")
-    ledger_app.command("timestamp")(timestamp)

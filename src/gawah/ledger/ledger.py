@@ -137,6 +137,10 @@ class Ledger:
         """Yield events in arrival order after ``after_rowid`` (``Event.rowid``)."""
         return self.log.events(after_rowid, kind=kind, device=device)
 
+    def latest(self, limit: int) -> list[Event]:
+        """The newest ``limit`` events, oldest first (what ``gawah ledger show`` lists)."""
+        return self.log.latest(limit)
+
     def event(self, event_id: str) -> Event:
         """Return one event by id (``UserInputError`` when there is none)."""
         return self.log.event(event_id)

@@ -284,6 +284,17 @@ class EventLog:
             for pos, raw, signature in rows:
                 yield Event.from_stored(raw, signature, rowid=int(pos))
 
+    def latest(self, limit: int) -> list[Event]:
+        """The newest ``limit`` events, oldest first."""
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM ledger_events ORDER BY pos DESC LIMIT ?",
+            (max(0, limit),),
+        ).fetchall()
+        return [
+            Event.from_stored(bytes(raw), bytes(signature), rowid=int(pos))
+            for pos, raw, signature in reversed(rows)
+        ]
+
     def event(self, event_id: str) -> Event:
         """Return one event by id.
 

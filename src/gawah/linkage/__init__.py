@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gawah.linkage.cluster import person_id
     from gawah.linkage.constraints import Violation, constraint_violations
     from gawah.linkage.files import link_files, read_lists, write_clusters
+    from gawah.linkage.folding import skeleton
     from gawah.linkage.gazetteer import Place, resolve_place
     from gawah.linkage.normalise import (
         AgeRange,
@@ -31,11 +32,10 @@ if TYPE_CHECKING:
         normalise_record,
         parse_age,
         parse_name,
-        skeleton,
     )
     from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
     from gawah.linkage.review import ComparisonWeight, ReviewPair, decide, review_queue
-    from gawah.linkage.run import LinkRun, capture_histories, link_workspace
+    from gawah.linkage.run import LinkRun, link_workspace
     from gawah.linkage.summary import run_summary
     from gawah.linkage.transliterate import to_latin
 
@@ -55,7 +55,6 @@ _SOURCES = {
     "Place": "gawah.linkage.gazetteer",
     "ReviewPair": "gawah.linkage.review",
     "Violation": "gawah.linkage.constraints",
-    "capture_histories": "gawah.linkage.run",
     "constraint_violations": "gawah.linkage.constraints",
     "decide": "gawah.linkage.review",
     "link_files": "gawah.linkage.files",
@@ -69,7 +68,7 @@ _SOURCES = {
     "resolve_place": "gawah.linkage.gazetteer",
     "review_queue": "gawah.linkage.review",
     "run_summary": "gawah.linkage.summary",
-    "skeleton": "gawah.linkage.normalise",
+    "skeleton": "gawah.linkage.folding",
     "to_latin": "gawah.linkage.transliterate",
     "write_clusters": "gawah.linkage.files",
 }
@@ -88,7 +87,6 @@ __all__ = [
     "Place",
     "ReviewPair",
     "Violation",
-    "capture_histories",
     "constraint_violations",
     "decide",
     "link_files",

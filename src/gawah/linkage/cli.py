@@ -23,8 +23,7 @@ from typer.core import TyperGroup
 
 from gawah.config import resolve_home
 from gawah.core import terminal_console
-from gawah.ledger.cli import read_passphrase
-from gawah.options import HomeOption, PassFileOption
+from gawah.options import HomeOption, PassFileOption, as_invoked, read_passphrase
 
 if TYPE_CHECKING:  # the linkage stack (pandas, Splink, DuckDB) loads only when used
     from gawah.linkage.pipeline import LinkOptions
@@ -363,7 +362,9 @@ def review_command(
         queue = review_queue(ws)
         if not queue:
             _out.print(
-                "nothing to review: run `gawah link` first, or every pair is decided"
+                as_invoked(
+                    "nothing to review: run `gawah link` first, or every pair is decided"
+                )
             )
             return
         author = reviewer or str(getattr(ws, "author", "") or "reviewer")
@@ -377,7 +378,7 @@ def review_command(
                 break
             decision = {"y": "match", "n": "non_match"}.get(choice, "skip")
             decide(ws, pair, decision, author)
-        _out.print("decisions recorded; run `gawah link` to apply them")
+        _out.print(as_invoked("decisions recorded; run `gawah link` to apply them"))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,14 +9,9 @@ every level here is also one line of the review explanation.
 
 from __future__ import annotations
 
-from splink import ColumnExpression
 from splink.internals import comparison_level_library as cll
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
-
-
-def _col(name: str) -> ColumnExpression:
-    return ColumnExpression(name)
 
 
 class SouthAsianNameComparison(ComparisonCreator):

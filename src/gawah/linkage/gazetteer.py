@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from rapidfuzz import fuzz, process
 
 from gawah.linkage._tables import rows
-from gawah.linkage.normalise import fold
+from gawah.linkage.folding import fold, skeleton
 
 _PLACE_WORDS = re.compile(
     r"\b(district|distt|dist|tehsil|tehseel|teh|village|vill|vil|mouza|mohallah|"
@@ -70,13 +70,6 @@ def district_names() -> list[str]:
     return sorted({e.district for e in _index()[0].values()})
 
 
-def tehsils_of(district: str) -> list[str]:
-    """The tehsils the gazetteer knows for ``district`` (not every tehsil exists here)."""
-    return sorted(
-        {e.tehsil for e in _index()[1].values() if e.district == district and e.tehsil}
-    )
-
-
 def lookup(text: str | None) -> GazetteerEntry | None:
     """Find a district or tehsil by any of its spellings; ``None`` if unknown.
 
@@ -105,8 +98,6 @@ def _lookup(key: str) -> GazetteerEntry | None:
 
 @cache
 def _skeleton_index() -> dict[str, set[GazetteerEntry]]:
-    from gawah.linkage.normalise import skeleton
-
     out: dict[str, set[GazetteerEntry]] = {}
     for name, entry in _index()[0].items():
         if name.isascii():
@@ -120,7 +111,6 @@ def _abbreviation(key: str) -> GazetteerEntry | None:
     Clerks abbreviate by dropping vowels; the abbreviation's consonant
     skeleton equals, or begins, the skeleton of exactly one district's name.
     """
-    from gawah.linkage.normalise import skeleton
 
     if not key.isalpha() or len(key) < 3 or sum(c in "aeiou" for c in key[1:]) > 1:
         return None

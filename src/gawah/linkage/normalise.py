@@ -31,7 +31,12 @@ from functools import cache, lru_cache
 import pandas as pd
 
 from gawah.linkage._tables import rows, variant_map
-from gawah.linkage.transliterate import has_arabic_script, to_latin
+
+# Re-exported: normalise is where callers have always found the spelling primitives.
+from gawah.linkage.folding import fold as fold
+from gawah.linkage.folding import skeleton as skeleton
+from gawah.linkage.gazetteer import resolve_place
+from gawah.linkage.transliterate import has_arabic_script
 
 _MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640\u200c\u200d]")
 _NATIVE_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
@@ -51,36 +56,6 @@ _PARTICLES = frozenset(
     {"ul", "ur", "us", "ud", "al", "el", "ush", "un", "ut", "uz", "u"}
 )
 _ABDU = re.compile(r"^abd[ua]?[lrsnzt]?(?=[a-z]{3,})")
-_DIGRAPHS: tuple[tuple[str, str], ...] = (
-    ("kh", "k"),
-    ("gh", "g"),
-    ("sh", "s"),
-    ("ch", "c"),
-    ("th", "t"),
-)
-_DIGRAPHS += (
-    ("dh", "d"),
-    ("ph", "f"),
-    ("bh", "b"),
-    ("zh", "z"),
-    ("q", "k"),
-    ("v", "w"),
-)
-_SKELETON_DROP = re.compile(r"[aeiouyw]")
-_REPEAT = re.compile(r"(.)\1+")
-
-
-def fold(text: str | None) -> str:
-    """NFKC, romanise Urdu, strip Latin accents, lower-case, squeeze spaces."""
-    if not text:
-        return ""
-    text = to_latin(unicodedata.normalize("NFKC", str(text)))
-    text = "".join(
-        ch
-        for ch in unicodedata.normalize("NFKD", text)
-        if not unicodedata.combining(ch)
-    )
-    return " ".join(text.lower().split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,30 +80,6 @@ class ParsedName:
         and "Harabi Rabah Harabi Jradah" are father and son.
         """
         return join_compounds(self.tokens)
-
-
-@lru_cache(maxsize=500_000)
-def skeleton(token: str) -> str:
-    """Consonant skeleton of a romanised token: what survives Urdu's missing vowels.
-
-    ``ahmad``, ``ahmed`` and the letter-by-letter ``ahmd`` of احمد all give
-    ``ahmd``; the first letter is kept (a vowel becomes ``a``).
-    """
-    if not token:
-        return ""
-    s = token
-    # The Arabic article, written joined or dropped between releases
-    # ("Alnajjar", "Najjar"); kept where what follows is too short to be a
-    # name of its own ("Ali", "Alam", "Altaf").
-    if s[:2] in ("al", "el") and len(s) >= 6:
-        s = s[2:]
-    for a, b in _DIGRAPHS:
-        s = s.replace(a, b)
-    head = "a" if s[0] in "aeiou" else s[0]
-    tail = _SKELETON_DROP.sub("", s[1:])
-    if tail.endswith("h"):
-        tail = tail[:-1]
-    return _REPEAT.sub(r"\1", head + tail)
 
 
 def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
@@ -424,8 +375,6 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
     sentence of ``notes`` (for patronymic lists, also the name's second part:
     :func:`normalise_frame`).
     """
-    from gawah.linkage.gazetteer import resolve_place
-
     get = {k: _text(v) for k, v in row.items()}
     latin = get.get("full_name") or " ".join(
         x for x in (get.get("given_name"), get.get("family_name")) if x

@@ -22,6 +22,7 @@ import pandas as pd
 from gawah.errors import UserInputError
 from gawah.linkage.classify import comparison_names, level_weights
 from gawah.linkage.projection import DECISIONS, LINK_DECIDED
+from gawah.registry import get_report
 from gawah.workspace import Workspace
 
 
@@ -181,14 +182,7 @@ def decide(
     if a == b:
         raise UserInputError("a report cannot be paired with itself")
     left, right = sorted((str(a), str(b)))
-    known = {
-        str(r)
-        for (r,) in ws.conn.execute(
-            "SELECT report_id FROM registry_reports WHERE report_id IN (?, ?)",
-            (left, right),
-        )
-    }
-    if known != {left, right}:
+    if get_report(ws.conn, left) is None or get_report(ws.conn, right) is None:
         raise UserInputError("both reports of a decision must exist in the workspace")
     ws.append(
         LINK_DECIDED,

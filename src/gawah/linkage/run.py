@@ -1,18 +1,17 @@
-"""Linkage over a workspace: fill the registry's persons, build capture histories.
+"""Linkage over a workspace: fill the registry's persons.
 
 :func:`link_workspace` reads every report, links them with the reviewed
 decisions binding, records the persons (``persons.assigned``, through
 :func:`gawah.registry.assign_persons`) and the run with its review candidates
 (``link.ran``). Person ids carry over from the previous assignment where the
-clusters overlap. :func:`capture_histories` turns the persons into the 0/1
-table multiple systems estimation needs.
+clusters overlap. The capture histories estimation needs are built above, in
+:func:`gawah.estimate.capture_histories`.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,17 +179,3 @@ def _printer(progress: bool):  # type: ignore[no-untyped-def]
 
     console = terminal_console(stderr=True)
     return lambda message: console.print(f"[dim]link:[/] {message}")
-
-
-def capture_histories(ws: Workspace, strata: Sequence[str] = ()) -> pd.DataFrame:
-    """The capture-history table of the linked persons: who is on which list.
-
-    Kept for callers of the linkage API; the one implementation (with
-    ``incident`` and ``status``) is :func:`gawah.estimate.people.capture_histories`.
-
-    Raises:
-        UserInputError: no linked persons yet, or an unknown stratum field.
-    """
-    from gawah.estimate import capture_histories as histories
-
-    return histories(ws, strata=strata)

@@ -21,8 +21,7 @@ from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.core.safe_text import escape_json_controls
 from gawah.errors import UserInputError
-from gawah.ledger.cli import read_passphrase
-from gawah.options import HomeOption, JsonOption, PassFileOption
+from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
 from gawah.registry import queries
 from gawah.registry.exporting import export_csv, report_row
 from gawah.registry.importing import ImportReport, import_list
@@ -243,12 +242,19 @@ def reports_list(
         typer.echo(escape_json_controls(json.dumps(rows, ensure_ascii=False)))
         return
     table = Table(title=f"reports ({len(rows)} shown, {total} in the registry)")
-    columns = ["source_id", "record_id", "name", "father_name", "sex", "age", "status"]
-    columns += ["date", "district"]
-    if include_sensitive:
-        columns += ["national_id", "phone"]
+    columns = _list_columns(
+        _out.width, include_sensitive, one_source=source is not None
+    )
     for column in columns:
-        table.add_column(column)
+        # Ids are copied whole into `reports show`: never cut or wrapped; the
+        # rest folds onto a second line rather than end in "…".
+        if column == "report_id":
+            table.add_column("report id", no_wrap=True, min_width=20)
+        else:
+            header = {"source_id": "source", "record_id": "record"}.get(column, column)
+            # Codes and ids stay whole; free text (names, places) wraps at spaces.
+            whole = column in _WHOLE_COLUMNS
+            table.add_column(header, overflow="fold", no_wrap=whole)
     for row in rows:
         name = " ".join(str(row[k]) for k in ("given_name", "family_name") if row[k])
         name = str(row["full_name"] or name or row["name_urdu"])
@@ -269,7 +275,18 @@ def reports_list(
 
 @reports_app.command("show")
 def reports_show(
-    report_id: Annotated[str, typer.Argument(help="The report id (rep-…).")],
+    key: Annotated[
+        str,
+        typer.Argument(
+            metavar="REPORT",
+            help="The report id (rep-…) or the record id in its list, as "
+            "`reports list` shows them.",
+        ),
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="The source of a record id in several lists."),
+    ] = None,
     include_sensitive: Sensitive = False,
     as_json: JsonOption = False,
     home: HomeOption = None,
@@ -277,9 +294,8 @@ def reports_show(
 ) -> None:
     """Show one report with every value, its provenance and its person."""
     with _open(home, passphrase_file) as ws, _opener(ws, include_sensitive) as opener:
-        report = queries.get_report(ws.conn, report_id)
-        if report is None:
-            raise UserInputError(f"no report with id {report_id!r}")
+        report = queries.find_report(ws.conn, key, source)
+        report_id = report.report_id
         row = report_row(
             ws.conn,
             report,
@@ -298,9 +314,11 @@ def reports_show(
         typer.echo(escape_json_controls(json.dumps(row, ensure_ascii=False)))
         return
     table = Table(title=f"report {report_id}", show_header=False)
-    for key, value in row.items():
-        if value not in (None, "", {}, False) or key in ("status", "sex"):
-            table.add_row(key, _e(str(value)))
+    table.add_column(overflow="fold")
+    table.add_column(overflow="fold")
+    for field_name, value in row.items():
+        if value not in (None, "", {}, False) or field_name in ("status", "sex"):
+            table.add_row(field_name, _e(str(value)))
     _out.print(table)
 
 
@@ -338,6 +356,30 @@ def reports_erase(
         f"Erased the sensitive values of {_e(report_id)}: {destroyed} data key(s) "
         f"destroyed; erasure recorded as event {event.id[:16]}."
     )
+
+
+_WHOLE_COLUMNS = frozenset({"source_id", "record_id", "age", "sex", "status", "date"})
+
+
+def _list_columns(
+    width: int, include_sensitive: bool, *, one_source: bool = False
+) -> list[str]:
+    """The columns of ``reports list`` that fit ``width`` (80: ids, name, age, status).
+
+    The report id comes first: it is what ``reports show`` and ``reports
+    erase`` take. The source is left out when ``--source`` chose one. ``--json``
+    always has every field.
+    """
+    columns = ["report_id", "source_id", "record_id", "name", "age", "status"]
+    if one_source:
+        columns.remove("source_id")
+    if width >= 110:
+        columns[4:4] = ["father_name", "sex"]
+    if width >= 140:
+        columns += ["date", "district"]
+    if include_sensitive:
+        columns += ["national_id", "phone"]
+    return columns
 
 
 def _cell(column: str, value: object) -> str:

@@ -140,16 +140,6 @@ class SensitiveFields:
     witness_contact: str = ""
     other: dict[str, str] = field(default_factory=dict)
 
-    def is_empty(self) -> bool:
-        """True when the report carries no sensitive value at all."""
-        return not (
-            self.national_id
-            or self.phone
-            or self.witness_name
-            or self.witness_contact
-            or self.other
-        )
-
     def to_dict(self) -> dict[str, Any]:
         """The non-empty values as a JSON-able mapping (``other`` only if present)."""
         values: dict[str, Any] = {

@@ -131,6 +131,41 @@ def get_report(conn: sqlite3.Connection, report_id: str) -> Report | None:
     return None if row is None else _report(row)
 
 
+def find_report(
+    conn: sqlite3.Connection, key: str, source: str | None = None
+) -> Report:
+    """The report a user names: its report id, or its record id in its source.
+
+    ``reports list`` shows both; a record id alone must be unique across
+    sources (else ``source`` says which list).
+
+    Raises:
+        UserInputError: no such report, or the record id is in several sources.
+    """
+    report = get_report(conn, key)
+    if report is not None and source in (None, report.source_id):
+        return report
+    sql = _SELECT_REPORT + " WHERE record_id = ?"
+    params = [key]
+    if source is not None:
+        sql += " AND source_id = ?"
+        params.append(source)
+    found = [_report(row) for row in conn.execute(sql + " ORDER BY source_id", params)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        where = f" in source {source!r}" if source is not None else ""
+        raise UserInputError(
+            f"no report with report id or record id {key!r}{where}: "
+            "`gawah reports list` shows both"
+        )
+    sources = ", ".join(r.source_id for r in found)
+    raise UserInputError(
+        f"record id {key!r} is in several sources ({sources}): "
+        "give --source, or the report id"
+    )
+
+
 def get_sensitive(
     conn: sqlite3.Connection, report_id: str, opener: Opener | None = None
 ) -> SensitiveFields | None:

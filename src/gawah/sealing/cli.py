@@ -11,8 +11,7 @@ from rich.table import Table
 
 from gawah.config import resolve_home
 from gawah.core import terminal_console
-from gawah.ledger.cli import read_passphrase
-from gawah.options import HomeOption, PassFileOption
+from gawah.options import HomeOption, PassFileOption, read_passphrase
 from gawah.sealing.api import add_custodian, device_custodian_key, list_custodians
 from gawah.workspace import Workspace
 

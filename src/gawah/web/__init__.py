@@ -15,14 +15,23 @@ from typing import TYPE_CHECKING, Any
 from gawah.web.auth import Right, Role
 
 if TYPE_CHECKING:
+    from gawah.web.accounts import add_account
     from gawah.web.app import create_app
+    from gawah.web.cli import serve_app
 
-__all__ = ["Right", "Role", "create_app"]
+__all__ = ["Right", "Role", "add_account", "create_app", "serve_app"]
+
+# Public name -> defining module, imported on first use (PEP 562).
+_SOURCES = {
+    "add_account": "gawah.web.accounts",
+    "create_app": "gawah.web.app",
+    "serve_app": "gawah.web.cli",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "create_app":
-        from gawah.web.app import create_app
+    if name in _SOURCES:
+        from importlib import import_module
 
-        return create_app
+        return getattr(import_module(_SOURCES[name]), name)
     raise AttributeError(name)

@@ -35,6 +35,7 @@ class Backend:
     idle_timeout: float = IDLE_TIMEOUT
     absolute_timeout: float = ABSOLUTE_TIMEOUT
     passphrase: str | None = None
+    admin_mfa: bool = True  # admins must have a second factor to log in
     store: WebStore = field(init=False)
     limiter: LoginRateLimiter = field(init=False)
     _local: threading.local = field(default_factory=threading.local)
@@ -51,10 +52,8 @@ class Backend:
         ws = getattr(self._local, "ws", None)
         if ws is not None:
             return ws
-        try:
-            from gawah.workspace import Workspace
-        except ImportError as exc:
-            raise WorkspaceError("the workspace module is not available yet") from exc
+        from gawah.workspace import Workspace
+
         # The quick check (see Workspace.open) runs once, on the first open: a
         # workspace failing it is never served; later threads share its verdict.
         with self._lock:

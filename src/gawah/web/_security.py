@@ -270,7 +270,14 @@ def start_session(request: Request, user: str | None) -> str:
     old = getattr(request.state, "session_hash", None)
     if old is not None:
         backend.store.kill_session(old)
-    token, rec = backend.store.new_session(user, backend.clock())
+    now = backend.clock()
+    # Expired sessions are refused when used; here they are also deleted, so the
+    # table holds only live sessions (one sweep whenever a session starts).
+    backend.store.purge_expired(
+        idle_before=now - backend.idle_timeout,
+        created_before=now - backend.absolute_timeout,
+    )
+    token, rec = backend.store.new_session(user, now)
     request.state.set_session = token
     request.state.session_hash = rec.token_hash
     request.state.principal = Principal(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import Path
 
 from gawah.errors import UserInputError
 from gawah.web._backend import Backend
@@ -51,6 +52,27 @@ def add_user(
     backend.store.add_user(name, hash_password(chosen), backend.clock())
     backend.store.kill_user_sessions(name)
     return chosen
+
+
+def add_account(
+    home: Path,
+    name: str,
+    role: Role,
+    *,
+    by: str,
+    password: str | None = None,
+    passphrase: str | None = None,
+) -> str:
+    """Create (or reset) an account of the web app over ``home``; return its password.
+
+    :func:`add_user` for callers outside the web app (the demo), which have a
+    workspace folder rather than a running server's backend.
+    """
+    backend = Backend(home=home, passphrase=passphrase)
+    try:
+        return add_user(backend, name, role, password, by=by)
+    finally:
+        backend.close()
 
 
 def enrol_totp(backend: Backend, name: str) -> str:

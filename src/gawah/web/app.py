@@ -49,11 +49,13 @@ def create_app(
     idle_timeout: float = IDLE_TIMEOUT,
     absolute_timeout: float = ABSOLUTE_TIMEOUT,
     passphrase: str | None = None,
+    admin_mfa: bool = True,
 ) -> FastAPI:
     """Build the web app over the workspace at ``home``.
 
     ``clock`` and the timeouts are parameters so tests can freeze and advance
-    time; ``passphrase`` unlocks a passphrase-protected workspace key.
+    time; ``passphrase`` unlocks a passphrase-protected workspace key. Admin
+    accounts need a second factor to log in unless ``admin_mfa`` is False.
     """
     backend = Backend(
         home=home,
@@ -61,6 +63,7 @@ def create_app(
         idle_timeout=idle_timeout,
         absolute_timeout=absolute_timeout,
         passphrase=passphrase,
+        admin_mfa=admin_mfa,
     )
 
     @asynccontextmanager

@@ -1,9 +1,10 @@
 """Accounts, roles, password policy and the failed-login rate limit.
 
 The bar is SECURITY.md S19, S24 and S25: Argon2id hashes, no composition rules,
-common passwords refused, long passwords never truncated, at most
-``MAX_FAILURES`` failed logins per minute per account and per source, and the
-same answer whether or not the account exists.
+passwords zxcvbn scores below ``MIN_STRENGTH`` refused, long passwords never
+truncated, a sliding-minute limit on failed logins (per account and address,
+per account, per address: one account's attacker does not lock everyone else
+out of a shared address), and the same answer whether or not the account exists.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
-MAX_FAILURES = 10
+MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable" (10^8 guesses)
+ZXCVBN_MAX = 72  # zxcvbn refuses longer input; its prefix is scored (slow otherwise)
+MAX_FAILURES = 10  # per account from one address, per minute
+ACCOUNT_FAILURES = 30  # per account over all addresses (a distributed guesser)
+SOURCE_FAILURES = 50  # per address over all accounts (password spraying)
 FAILURE_WINDOW = 60.0
 COMMON_PASSWORDS_CHECKED = 3000
 
@@ -84,7 +89,12 @@ class PasswordRejectedError(ValueError):
 
 
 def check_password_policy(name: str, password: str) -> None:
-    """Raise :class:`PasswordRejectedError` unless ``name`` may use ``password``."""
+    """Raise :class:`PasswordRejectedError` unless ``name`` may use ``password``.
+
+    Length bounds, then the most common passwords and the account name, then
+    zxcvbn's strength score (at least :data:`MIN_STRENGTH`): ``P@ssw0rd`` and
+    ``islamabad123`` are refused, a passphrase of a few uncommon words is not.
+    """
     if len(password) < MIN_PASSWORD:
         raise PasswordRejectedError(
             f"a password needs at least {MIN_PASSWORD} characters"
@@ -99,6 +109,19 @@ def check_password_policy(name: str, password: str) -> None:
         )
     if password.lower() == name.lower():
         raise PasswordRejectedError("the password must not be the account name")
+    if password_strength(name, password) < MIN_STRENGTH:
+        raise PasswordRejectedError(
+            "this password is too easy to guess: use a few uncommon words "
+            "(a phrase in any language), not a word with digits and symbols"
+        )
+
+
+def password_strength(name: str, password: str) -> int:
+    """zxcvbn's score (0-4) of ``password`` for account ``name`` (offline)."""
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[name, "gawah"])
+    return int(result["score"])
 
 
 def hash_password(password: str) -> str:
@@ -122,7 +145,14 @@ def verify_password(stored: str | None, password: str) -> tuple[bool, str | None
 
 @dataclass
 class LoginRateLimiter:
-    """Counts failed logins per account and per source in a sliding minute.
+    """Counts failed logins in a sliding minute under three keys.
+
+    An attempt is refused when the account has failed :data:`MAX_FAILURES`
+    times from this address, :data:`ACCOUNT_FAILURES` times from anywhere, or
+    the address has failed :data:`SOURCE_FAILURES` times over all accounts.
+    So a guesser at one account locks that account (from their address) and
+    not the colleagues who share the address (behind no proxy, everyone is
+    127.0.0.1); spraying many accounts from one address is still stopped.
 
     Kept in memory only: storing source addresses would break metadata
     minimisation (S22); sources are held as salted digests for at most a minute.
@@ -130,14 +160,21 @@ class LoginRateLimiter:
 
     clock: Callable[[], float] = time.time
     limit: int = MAX_FAILURES
+    account_limit: int = ACCOUNT_FAILURES
+    source_limit: int = SOURCE_FAILURES
     window: float = FAILURE_WINDOW
     _events: dict[str, deque[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _salt: bytes = field(default_factory=lambda: os.urandom(16))
 
-    def _keys(self, account: str, source: str) -> tuple[str, str]:
+    def _limits(self, account: str, source: str) -> tuple[tuple[str, int], ...]:
         digest = hashlib.sha256(self._salt + source.encode()).hexdigest()
-        return "a:" + account.lower(), "s:" + digest
+        who = account.lower()
+        return (
+            (f"p:{digest}:{who}", self.limit),
+            (f"a:{who}", self.account_limit),
+            (f"s:{digest}", self.source_limit),
+        )
 
     def _count(self, key: str, now: float) -> int:
         q = self._events.get(key)
@@ -155,12 +192,13 @@ class LoginRateLimiter:
         now = self.clock()
         with self._lock:
             return any(
-                self._count(k, now) >= self.limit for k in self._keys(account, source)
+                self._count(key, now) >= limit
+                for key, limit in self._limits(account, source)
             )
 
     def failed(self, account: str, source: str) -> None:
         """Record one failed attempt."""
         now = self.clock()
         with self._lock:
-            for key in self._keys(account, source):
+            for key, _limit in self._limits(account, source):
                 self._events.setdefault(key, deque()).append(now)

@@ -28,18 +28,20 @@ def serve_app(
     port: int,
     https_proxy: bool = False,
     passphrase: str | None = None,
+    admin_mfa: bool = True,
 ) -> None:
     """Run the app with uvicorn until interrupted (no access log: S22).
 
     With ``https_proxy`` the scheme is taken from the X-Forwarded-Proto of a
     reverse proxy on this machine (127.0.0.1), so cookies become ``__Host-``
-    and Secure and HSTS is sent.
+    and Secure and HSTS is sent. ``admin_mfa=False`` lets admins log in
+    without a second factor (the FICTIONAL demo; a one-person laptop).
     """
     import uvicorn
 
     from gawah.web import create_app
 
-    app = create_app(home, passphrase=passphrase)
+    app = create_app(home, passphrase=passphrase, admin_mfa=admin_mfa)
     uvicorn.run(
         app,
         host=host,
@@ -71,11 +73,20 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         passphrase_file: PassFileOption = None,
+        admin_without_mfa: Annotated[
+            bool,
+            typer.Option(
+                "--admin-without-mfa",
+                help="Let admin accounts log in without a second factor "
+                "(by default they need one: `gawah users totp NAME`).",
+            ),
+        ] = False,
     ) -> None:
         """Serve the web app: dashboard, register, entry, review, estimates.
 
         The workspace must pass the quick check first (ledger not shorter than
         its last checkpoint, projection tables unchanged since the last write).
+        Admin accounts log in with a one-time code as well as their password.
         """
         where = resolve_home(home)
         from gawah.web._backend import Backend
@@ -88,7 +99,16 @@ def register(app: typer.Typer) -> None:
         finally:
             backend.close()
         _out.print(f"gawah web app: [bold]http://{host}:{port}/[/]  (Ctrl-C to stop)")
-        serve_app(where, host, port, https_proxy, passphrase=passphrase)
+        if admin_without_mfa:
+            _out.print("[yellow]warning:[/] admins may log in without a second factor")
+        serve_app(
+            where,
+            host,
+            port,
+            https_proxy,
+            passphrase=passphrase,
+            admin_mfa=not admin_without_mfa,
+        )
 
     @users.command("add")
     def users_add(
@@ -101,9 +121,13 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--password-stdin", help="Read the password from stdin.")
         ] = False,
         totp: Annotated[
-            bool,
-            typer.Option("--totp", help="Also enrol a one-time-code second factor."),
-        ] = False,
+            bool | None,
+            typer.Option(
+                "--totp/--no-totp",
+                help="Enrol a one-time-code second factor (default: for admins, "
+                "who cannot log in without one unless the server relaxes it).",
+            ),
+        ] = None,
         passphrase_file: PassFileOption = None,
     ) -> None:
         """Create an account (or reset its password); prints a generated one once."""
@@ -125,7 +149,8 @@ def register(app: typer.Typer) -> None:
         try:
             author = _workspace_author(backend)
             used = add_user(backend, name, chosen_role, password, by=author)
-            uri = enrol_totp(backend, name) if totp else None
+            second = totp if totp is not None else chosen_role is Role.ADMIN
+            uri = enrol_totp(backend, name) if second else None
         finally:
             backend.close()
         _out.print(f"account [bold]{name}[/] ({chosen_role.value}) ready")

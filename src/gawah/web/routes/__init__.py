@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from gawah.web.routes import (
     auth,
+    claims,
     dashboard,
     entry,
     estimates,
@@ -26,4 +27,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     estimates.router,
     review.router,
     publish.router,
+    claims.router,
 )

@@ -19,11 +19,19 @@ from gawah.web._security import (
 )
 from gawah.web._templates import render
 from gawah.web.accounts import change_password
-from gawah.web.auth import MAX_PASSWORD, Right, verify_password
+from gawah.web.auth import MAX_PASSWORD, Right, Role, verify_password
 from gawah.web.totp import matching_step
 
 router = APIRouter()
 GENERIC_FAILURE = "Wrong account name, password or one-time code, or too many attempts: wait a minute."
+NO_SECOND_FACTOR = (
+    "An admin account needs a second factor: on the server, run "
+    "`gawah users totp NAME` and add the code it prints to an authenticator app."
+)
+
+
+class _SecondFactorMissing(Exception):
+    """The password was right, but an admin without a second factor may not log in."""
 
 
 class SessionInfo(BaseModel):
@@ -60,9 +68,12 @@ def _attempt(request: Request, username: str, password: str, otp: str | None) ->
         return False
     account = backend.store.user(name)
     ok, rehash = verify_password(account.password_hash if account else None, password)
-    if not ok or account is None or account.disabled or backend.role(name) is None:
+    role = backend.role(name) if ok else None
+    if not ok or account is None or account.disabled or role is None:
         backend.limiter.failed(name, source)
         return False
+    if account.totp_secret is None and role is Role.ADMIN and backend.admin_mfa:
+        raise _SecondFactorMissing
     if account.totp_secret is not None:
         step = matching_step(
             account.totp_secret, otp or "", backend.clock(), account.totp_last_step
@@ -102,15 +113,15 @@ async def login_form(
     next: Annotated[str, Form(max_length=500)] = "/",
     otp: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    if _attempt(request, username, password, otp or None):
-        return RedirectResponse(_safe_next(next), status_code=303)
+    try:
+        if _attempt(request, username, password, otp or None):
+            return RedirectResponse(_safe_next(next), status_code=303)
+        status, error = 401, GENERIC_FAILURE
+    except _SecondFactorMissing:
+        status, error = 403, NO_SECOND_FACTOR
     ensure_session(request)
     return render(
-        request,
-        "login.html",
-        status_code=401,
-        next=_safe_next(next),
-        error=GENERIC_FAILURE,
+        request, "login.html", status_code=status, next=_safe_next(next), error=error
     )
 
 
@@ -131,11 +142,24 @@ async def get_session(request: Request) -> SessionInfo:
 
 
 @router.post(
-    "/api/session", tags=["session"], responses={401: {"description": "refused"}}
+    "/api/session",
+    tags=["session"],
+    responses={
+        401: {"description": "refused"},
+        403: {"description": "an admin account without a second factor"},
+    },
 )
 async def login(request: Request, body: Credentials) -> SessionInfo:
-    """Log in; the session token is replaced and a new CSRF token issued."""
-    if not _attempt(request, body.username, body.password, body.otp):
+    """Log in; the session token is replaced and a new CSRF token issued.
+
+    An admin account must have a second factor enrolled (unless the server
+    was started with ``--admin-without-mfa``).
+    """
+    try:
+        ok = _attempt(request, body.username, body.password, body.otp)
+    except _SecondFactorMissing:
+        raise HTTPException(403, NO_SECOND_FACTOR) from None
+    if not ok:
         raise HTTPException(401, GENERIC_FAILURE)
     p = principal(request)
     return SessionInfo(

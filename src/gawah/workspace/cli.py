@@ -1,4 +1,7 @@
-"""``gawah init`` and ``gawah ledger verify | rebuild | show``.
+"""``gawah init``, ``gawah ledger verify | rebuild | show`` and ``gawah devices``.
+
+These commands work on a whole workspace (its ledger, devices and projections),
+so they sit in the workspace layer, above the ledger they inspect.
 
 Commands stay thin: resolve the home, call one function, render. Payloads are
 never printed (they may hold witness details); ``show`` lists event metadata only.
@@ -21,7 +24,13 @@ from rich.table import Table
 from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
-from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
+from gawah.options import (
+    HomeOption,
+    JsonOption,
+    PassFileOption,
+    as_invoked,
+    read_passphrase,
+)
 from gawah.workspace import Workspace
 
 ledger_app = typer.Typer(
@@ -109,8 +118,8 @@ def init(
     )
     if join is not None:
         _out.print(
-            f"Ask the authority to run: gawah devices enrol {identity} "
-            f'--name "{author}"'
+            "Ask the authority to run: "
+            + as_invoked(f'`gawah devices enrol {identity} --name "{author}"`')
         )
 
 
@@ -220,12 +229,7 @@ def show(
         resolve_home(home), projectors=[], checkpoint_on_close=False
     ) as ws:
         total = ws.ledger.count()
-        start = max(0, total - limit)
-        rows = ws.conn.execute(
-            "SELECT pos FROM ledger_events ORDER BY pos LIMIT 1 OFFSET ?", (start,)
-        ).fetchone()
-        after = int(rows[0]) - 1 if rows else 0
-        events = list(ws.ledger.events(after_rowid=after))
+        events = ws.ledger.latest(limit)
         checkpoints = ws.ledger.checkpoints()
     if as_json:
         for e in events:
@@ -375,4 +379,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(devices_app, name="devices")
 
 
-__all__ = ["devices_app", "ledger_app", "read_passphrase", "register"]
+__all__ = ["devices_app", "ledger_app", "register"]

@@ -1,0 +1,69 @@
+"""Folding and consonant skeletons: the spelling primitives linkage compares by.
+
+Kept apart from :mod:`gawah.linkage.normalise` so that the gazetteer (which
+folds place names) and the normaliser (which resolves places) both build on it
+without importing each other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from gawah.linkage.transliterate import to_latin
+
+_DIGRAPHS: tuple[tuple[str, str], ...] = (
+    ("kh", "k"),
+    ("gh", "g"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("th", "t"),
+)
+_DIGRAPHS += (
+    ("dh", "d"),
+    ("ph", "f"),
+    ("bh", "b"),
+    ("zh", "z"),
+    ("q", "k"),
+    ("v", "w"),
+)
+_SKELETON_DROP = re.compile(r"[aeiouyw]")
+_REPEAT = re.compile(r"(.)\1+")
+
+
+def fold(text: str | None) -> str:
+    """NFKC, romanise Urdu, strip Latin accents, lower-case, squeeze spaces."""
+    if not text:
+        return ""
+    text = to_latin(unicodedata.normalize("NFKC", str(text)))
+    text = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKD", text)
+        if not unicodedata.combining(ch)
+    )
+    return " ".join(text.lower().split())
+
+
+@lru_cache(maxsize=500_000)
+def skeleton(token: str) -> str:
+    """Consonant skeleton of a romanised token: what survives Urdu's missing vowels.
+
+    ``ahmad``, ``ahmed`` and the letter-by-letter ``ahmd`` of احمد all give
+    ``ahmd``; the first letter is kept (a vowel becomes ``a``).
+    """
+    if not token:
+        return ""
+    s = token
+    # The Arabic article, written joined or dropped between releases
+    # ("Alnajjar", "Najjar"); kept where what follows is too short to be a
+    # name of its own ("Ali", "Alam", "Altaf").
+    if s[:2] in ("al", "el") and len(s) >= 6:
+        s = s[2:]
+    for a, b in _DIGRAPHS:
+        s = s.replace(a, b)
+    head = "a" if s[0] in "aeiou" else s[0]
+    tail = _SKELETON_DROP.sub("", s[1:])
+    if tail.endswith("h"):
+        tail = tail[:-1]
+    return _REPEAT.sub(r"\1", head + tail)
