@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from gawah.cli import app
@@ -48,15 +49,25 @@ class TestDataWarnings:
         caps = CaptureHistories.from_cell_counts(tuple("ABCDE"), cells)
         assert any(w.startswith("sparse table") for w in data_warnings(caps))
 
-    def test_release_of_another_list(self) -> None:
-        """A list whose people nearly all sit on a bigger list is named as a release."""
-        caps = _independent()
-        copy = caps.patterns[:, 0] & (np.arange(len(caps.counts)) % 20 != 0)
-        patterns = np.column_stack([caps.patterns, copy]).astype(np.uint8)
-        released = CaptureHistories((*caps.lists, "L1_copy"), patterns, caps.counts)
-        said = data_warnings(released)
-        assert any("list L1_copy looks like a release of list L1" in w for w in said)
-        assert not any("list L2 looks like" in w for w in said)
+    @pytest.mark.parametrize(
+        ("shared", "flagged"), [(95, True), (91, True), (90, False), (85, False)]
+    )
+    def test_release_of_another_list(self, shared: int, flagged: bool) -> None:
+        """A list overlapping a bigger one by more than 90% may be its release."""
+        # C has 100 people, ``shared`` of them also on A (600 + shared people).
+        caps = CaptureHistories(
+            ("A", "B", "C"),
+            np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [1, 0, 1], [0, 0, 1]]),
+            np.array([500, 400, 100, shared, 100 - shared]),
+        )
+        said = data_warnings(caps)
+        hit = [w for w in said if w.startswith("list C overlaps list A by")]
+        assert bool(hit) is flagged, said
+        if flagged:
+            assert f"{shared} of its 100 people are also on A" in hit[0]
+        assert not any(
+            w.startswith(("list A overlaps", "list B overlaps")) for w in said
+        )
 
 
 class TestResultWarnings:

@@ -25,12 +25,14 @@ tuned on the reference datasets:
   Mt (p < 0.05);
 * log-linear models with 10% or more of the weight whose estimates differ by
   more than 25%: model choice matters more than the interval shows;
-* a list whose people are 95% or more on another list: it looks like a release
-  (a copy or an extract) of that list, not an independent source.
+* a list that overlaps another by more than 90% (of the smaller list's people,
+  more than 90% are also on the other): it may be a release of the same source
+  (a copy, an update or an extract), not an independent list (#16, #17).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -41,7 +43,7 @@ __all__ = ["Checked", "data_warnings", "result_warnings", "with_warnings"]
 
 _SMALL_N = 100
 _FEW_OVERLAPS = 20
-_SUBSET_SHARE = 0.95
+_SUBSET_SHARE = 0.90  # strictly more than this share of the smaller list
 _SUBSET_MIN = 10
 
 
@@ -79,12 +81,13 @@ def data_warnings(captures: CaptureHistories) -> list[str]:
                 continue
             size_b = int(counts[pats[:, j]].sum())
             both = int(counts[pats[:, i] & pats[:, j]].sum())
-            if size_b >= size_a and both >= _SUBSET_SHARE * size_a:
+            if size_b >= size_a and both > _SUBSET_SHARE * size_a:
                 out.append(
-                    f"list {a} looks like a release of list {b}: {both / size_a:.0%} "
-                    f"of its {size_a:,} people are also on {b}. Lists copied from "
-                    "one another are not independent sources and pull the estimate "
-                    "down; consider merging them"
+                    f"list {a} overlaps list {b} by {both / size_a:.0%} ({both:,} of "
+                    f"its {size_a:,} people are also on {b}): it may be a release of "
+                    "the same source (a copy, an update or an extract), not an "
+                    "independent list. Lists copied from one another pull the "
+                    "estimate down; if they are one source, merge them"
                 )
                 break
     return out
@@ -162,13 +165,21 @@ def _heterogeneity(captures: CaptureHistories) -> tuple[float, float] | None:
         return None
     from statistics import NormalDist
 
-    from gawah.estimate.loglinear import LogLinearMSE
+    # The fits alone, without the profile intervals LogLinearMSE would add
+    # (they need scipy.optimize, half a second to import for `--method chao`).
+    from gawah.estimate._profile import fit_model
+    from gawah.estimate._standard import standard_design
 
-    plain = LogLinearMSE(model="Mt").fit(captures)
-    darroch = LogLinearMSE(model="Mth Darroch").fit(captures)
-    if plain.refused or darroch.refused or darroch.estimate is None:
+    y = captures.cell_counts()[1:].astype(float)
+    n = captures.n_observed
+    plain = fit_model(standard_design("Mt", captures.n_lists)[0], y, n)
+    design, _nca = standard_design("Mth Darroch", captures.n_lists)
+    darroch = fit_model(design, y, n)
+    if plain.info_fit != 0 or darroch.info_fit != 0:
         return None
-    drop = float(plain.diagnostics["deviance"]) - float(darroch.diagnostics["deviance"])
+    if not math.isfinite(darroch.estimate) or darroch.estimate - n < 1e-3:
+        return None
+    drop = plain.deviance - darroch.deviance
     if drop <= 0:
         return None
     p_value = 2.0 * (1.0 - NormalDist().cdf(drop**0.5))  # chi-square, 1 df
