@@ -144,3 +144,48 @@ def test_heterogeneity_test_flags_frailty_not_independence() -> None:
         "capture heterogeneity" in w
         for w in build_estimator("stepwise").fit(plain).warnings
     )
+
+
+def _frail(seed: int = 3) -> CaptureHistories:
+    """Five lists, capture chances spread like Beta(1, 3) over ten classes (FICTIONAL)."""
+    from gawah.testing.mse import simulate_captures
+
+    levels = np.array([0.01, 0.04, 0.07, 0.11, 0.16, 0.21, 0.28, 0.36, 0.46, 0.63])
+    probs = np.clip(levels[:, None] * np.array([0.9, 1.0, 0.8, 1.1, 0.7]), 0.0, 1.0)
+    return simulate_captures(
+        2000, class_weights=[1.0] * 10, capture_probs=probs.tolist(), seed=seed
+    ).captures
+
+
+class TestWidening:
+    def test_heterogeneous_lists_widen_the_default_interval(self) -> None:
+        """When Darroch's test fires the upper end becomes Mth Gamma3.5's, and says so."""
+        from gawah.estimate import LogLinearMSE
+        from gawah.estimate.checks import WIDEN_MODEL, heterogeneity_test
+
+        caps = _frail()
+        assert heterogeneity_test(caps) is not None
+        plain = build_estimator("loglinear", narrow=True).fit(caps)
+        wide = build_estimator("loglinear").fit(caps)
+        gamma = LogLinearMSE(model=WIDEN_MODEL).fit(caps)
+        assert plain.upper is not None
+        assert gamma.upper is not None
+        assert gamma.upper > plain.upper  # the case is the one the rule is for
+        assert wide.estimate == plain.estimate
+        assert wide.lower == plain.lower
+        assert wide.upper == pytest.approx(gamma.upper)
+        assert list(wide.diagnostics["model_interval"]) == [plain.lower, plain.upper]
+        assert any(w.startswith("the upper end is widened") for w in wide.warnings)
+        assert not any("widened" in w for w in plain.warnings)
+
+    def test_homogeneous_lists_keep_the_model_interval(self) -> None:
+        """Without heterogeneity nothing is widened."""
+        caps = _independent()
+        result = build_estimator("loglinear").fit(caps)
+        assert "model_interval" not in result.diagnostics
+        assert result.upper == build_estimator("loglinear", narrow=True).fit(caps).upper
+
+    def test_other_methods_are_not_widened(self) -> None:
+        """Only the measured default is widened; stepwise keeps its own interval."""
+        result = build_estimator("stepwise").fit(_frail())
+        assert "model_interval" not in result.diagnostics
