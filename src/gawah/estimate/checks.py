@@ -154,7 +154,7 @@ def result_warnings(
     if isinstance(hetero, tuple):
         out.append(
             f"the lists show capture heterogeneity (a likelihood-ratio test of "
-            f"model Mth Darroch against Mt gives p = {hetero[1]:.1g}; Mth Darroch "
+            f"model Mth Darroch against Mt gives {_p_text(hetero[1])}; Mth Darroch "
             f"estimates {hetero[0]:,.0f}). Heterogeneity pulls estimates down: "
             "people hard to record on every list may be missing from this one too"
         )
@@ -177,6 +177,11 @@ def result_warnings(
             "seen: the data barely bound how many were never recorded"
         )
     return out
+
+
+def _p_text(p_value: float) -> str:
+    """``p = 0.003``, or ``p < 0.0001`` rather than a misleading ``p = 0``."""
+    return "p < 0.0001" if p_value < 1e-4 else f"p = {p_value:.1g}"
 
 
 def heterogeneity_test(captures: CaptureHistories) -> tuple[float, float] | None:
