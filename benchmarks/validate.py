@@ -8,7 +8,7 @@ Usage (from the repository root)::
     uv run python -m benchmarks.validate --paste    # paste the kept output again
 
 Each section runs one script of ``benchmarks/`` with fixed arguments, keeps
-what it prints in ``docs/validation/generated/<section>.md`` (committed: the
+what it prints in ``benchmarks/validation/<section>.md`` (committed: the
 reference numbers live beside the command that made them, as statsmodels keeps
 its results files), and pastes it into the page between the markers
 ``<!-- generated: <section> -->`` and ``<!-- end generated: <section> -->``.
@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "validation"
-GENERATED = DOCS / "generated"
+GENERATED = ROOT / "benchmarks" / "validation"
 
 _DEFAULTS_METHODS = "loglinear,loglinear-narrow,loglinear-average,stepwise,dga"
 
@@ -143,7 +143,7 @@ def main() -> None:
         stale = check()
         if stale:
             raise SystemExit(f"stale or missing generated blocks: {', '.join(stale)}")
-        print("docs/validation matches docs/validation/generated")
+        print("docs/validation matches benchmarks/validation")
         return
     names = args.only.split(",")
     unknown = [n for n in names if n not in SECTIONS]
