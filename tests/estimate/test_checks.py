@@ -189,3 +189,13 @@ class TestWidening:
         """Only the measured default is widened; stepwise keeps its own interval."""
         result = build_estimator("stepwise").fit(_frail())
         assert "model_interval" not in result.diagnostics
+
+
+def test_a_named_model_keeps_its_own_interval() -> None:
+    """Asking for one model (--model) is not widened, even under heterogeneity."""
+    from gawah.estimate import LogLinearMSE
+
+    caps = _frail()
+    named = build_estimator("loglinear", model="Mt").fit(caps)
+    assert "model_interval" not in named.diagnostics
+    assert named.upper == LogLinearMSE(model="Mt").fit(caps).upper

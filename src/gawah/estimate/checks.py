@@ -278,7 +278,7 @@ class Checked:
     Args:
         inner: the estimator.
         widen: widen the interval when the lists show heterogeneity
-            (:func:`widened`).
+            (:func:`widened`), unless the inner estimator was given a model.
     """
 
     def __init__(self, inner: Estimator, widen: bool = True) -> None:
@@ -292,7 +292,8 @@ class Checked:
         """Fit the inner estimator, widen if due, then add the warnings."""
         result = self.inner.fit(captures)
         hetero = None if result.refused else heterogeneity_test(captures)
-        if self.widen:
+        # A model the user named keeps its own interval; the search is widened.
+        if self.widen and getattr(self.inner, "model", None) is None:
             result = widened(captures, result, hetero)
         return with_warnings(
             result,
