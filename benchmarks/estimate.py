@@ -7,6 +7,16 @@ over one chain per core run in threads, then the wall time of a default fit
 (4 chains) and dga model averaging on the five-list sets, each beside the R
 figure stored in REFERENCE.json. The load average is printed first.
 
+When ``Rscript`` with the LCMCR, dga and Rcapture packages is found (``R_LIBS``
+may name a scratch library built from the packages' public sources; nothing of
+it is kept in the repository), the same fits run in R at the same moment and
+each gawah line is followed by the paired R line and the ratio: LCMCR sweeps
+per second on one chain (R's ``system.time`` of ``lcmCR`` + ``lcmCR_PostSampl``
+with the same settings), dga on the five-list sets (``bma.cr`` on the same
+grid) and the Rcapture log-linear search (``closedpMS.t``) on Kosovo. Each R
+figure is the best of ``--repeat`` runs in one R process, wall (elapsed) and
+CPU (user + system) seconds.
+
     uv run python benchmarks/estimate.py [--input tests/data/mse]
 
 Timings on a shared machine are noisy: each figure is the best of ``--repeat``.
@@ -17,6 +27,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +49,76 @@ def _best(repeat: int, run: Any, clock: Any = time.perf_counter) -> tuple[float,
     return best, out
 
 
+_R_SCRIPT = r"""
+suppressMessages({library(LCMCR); library(dga); library(Rcapture)})
+args <- commandArgs(TRUE); dir <- args[1]; repeat_n <- as.integer(args[2])
+best <- function(label, f) {
+  el <- Inf; cpu <- Inf
+  for (i in seq_len(repeat_n)) {
+    t <- system.time(f())
+    el <- min(el, t[["elapsed"]]); cpu <- min(cpu, t[["user.self"]] + t[["sys.self"]])
+  }
+  cat(label, el, cpu, "\n")
+}
+d <- read.csv(file.path(dir, "kosovo.csv")); lists <- setdiff(names(d), "count")
+cap <- d[rep(seq_len(nrow(d)), d$count), lists]
+cap[] <- lapply(cap, function(x) factor(x, levels = c("0", "1")))
+best("lcmcr_kosovo", function() {
+  s <- lcmCR(cap, tabular = FALSE, in_list_label = "1", not_in_list_label = "0",
+             K = 10, a_alpha = 0.25, b_alpha = 0.25, buffer_size = 10000,
+             thinning = 10, seed = 12345, verbose = FALSE)
+  lcmCR_PostSampl(s, burnin = 10000, samples = 10000, thinning = 10, output = FALSE)
+})
+best("closedpMS_kosovo", function() closedpMS.t(d, dfreq = TRUE))
+for (name in args[-(1:2)]) {
+  parts <- strsplit(name, ":")[[1]]
+  e <- read.csv(file.path(dir, paste0(parts[1], ".csv"))); ls <- setdiff(names(e), "count")
+  p <- length(ls); Y <- numeric(2^p)
+  Y[as.matrix(e[, ls]) %*% 2^(0:(p - 1)) + 1] <- e$count
+  Y <- array(Y, dim = rep(2, p))
+  utils::data(list = paste0("graphs", p), package = "dga", envir = environment())
+  graphs <- get(paste0("graphs", p))
+  best(paste0("dga_", parts[1]), function()
+    bma.cr(Y, 0:as.integer(parts[2]), 2^-p, graphs))
+}
+"""
+
+
+def _r_timings(folder: Path, repeat: int, dga_grids: dict[str, int]) -> dict[str, Any]:
+    """Best (wall, CPU) seconds of the paired R fits, or {} without R and its packages."""
+    if shutil.which("Rscript") is None:
+        return {}
+    probe = subprocess.run(
+        [
+            "Rscript",
+            "-e",
+            "quit(status = !all(sapply(c('LCMCR', 'dga', 'Rcapture'), "
+            "requireNamespace, quietly = TRUE)))",
+        ],
+        capture_output=True,
+    )
+    if probe.returncode != 0:
+        return {}
+    done = subprocess.run(
+        [
+            "Rscript",
+            "-e",
+            _R_SCRIPT,
+            str(folder),
+            str(repeat),
+            *(f"{name}:{grid}" for name, grid in dga_grids.items()),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out: dict[str, Any] = {}
+    for line in done.stdout.splitlines():
+        label, wall, cpu = line.split()
+        out[label] = (float(wall), float(cpu))
+    return out
+
+
 def main() -> None:
     """Run the benchmark and print one line per measurement."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -45,10 +127,24 @@ def main() -> None:
     args = parser.parse_args()
     ref = json.loads((args.input / "REFERENCE.json").read_text(encoding="utf-8"))
     kosovo = CaptureHistories.from_csv(args.input / "kosovo.csv")
+    five = ("madigan_york_5list", "us_western", "uk_dat_5", "netherlands_5")
+    grids = {n: int(ref[n]["dga_delta_2pow_minus_p"]["max_Nmissing"]) for n in five}
+    print(f"load average before R: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    paired = _r_timings(args.input, args.repeat, grids)
+    if paired:
+        wall, cpu = paired["lcmcr_kosovo"]
+        print(
+            f"R LCMCR kosovo, same moment, one chain: {110_000 / wall:,.0f} sweeps/s "
+            f"wall ({wall:.2f} s), {110_000 / cpu:,.0f} sweeps/s CPU ({cpu:.2f} s)"
+        )
+    else:
+        print("(Rscript with LCMCR, dga and Rcapture not found: no paired R lines)")
 
-    LCMCR(chains=1, burnin=10, samples=10, thinning=1).fit(kosovo)  # compile / cache
+    LCMCR(chains=2, burnin=10, samples=10, thinning=1).fit(kosovo)  # compile / cache
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    one = LCMCR(chains=1)
+    # Per chain: two chains (the fewest LCMCR accepts) one after the other in one
+    # thread, so sweeps over seconds is the rate of one chain.
+    one = LCMCR(chains=2, n_jobs=1)
     r_timing = ref["_timing"]["datasets"]["kosovo"]
     r_rate = r_timing["lcmcr_iter_per_s_median"]
     r_note = (
@@ -66,6 +162,12 @@ def main() -> None:
             f"sweeps/s ({seconds:.2f} s for {sweeps:,}); {r_note} -> "
             f"{sweeps / seconds / r_rate:.2f}x"
         )
+        if paired:
+            r_seconds = paired["lcmcr_kosovo"][0 if label == "wall" else 1]
+            print(
+                f"  paired, same moment: R {110_000 / r_seconds:,.0f} sweeps/s {label} "
+                f"-> gawah {sweeps / seconds / (110_000 / r_seconds):.2f}x R per chain"
+            )
     # Aggregate: chains are the unit of parallelism (one RNG stream each, so
     # draws do not depend on threads); this is total sweeps over wall time.
     cores = os.cpu_count() or 1
@@ -87,7 +189,16 @@ def main() -> None:
             f"{result.diagnostics['rhat']:.3f}"
         )
     print(f"load average after LCMCR: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for name in ("madigan_york_5list", "us_western", "uk_dat_5", "netherlands_5"):
+    if paired:
+        from gawah.estimate import LogLinearMSE
+
+        seconds, _ = _best(args.repeat, lambda: LogLinearMSE().fit(kosovo))
+        r_wall = paired["closedpMS_kosovo"][0]
+        print(
+            f"log-linear BIC search kosovo: gawah {seconds:.2f} s (search and "
+            f"interval); paired R closedpMS.t (search only) {r_wall:.2f} s wall"
+        )
+    for name in five:
         data = CaptureHistories.from_csv(args.input / f"{name}.csv")
         dga = DGA(max_missing=ref[name]["dga_delta_2pow_minus_p"]["max_Nmissing"])
         seconds, result = _best(args.repeat, lambda dga=dga, data=data: dga.fit(data))
@@ -96,6 +207,11 @@ def main() -> None:
             f"dga {name} (5 lists, 822 graphs, N_missing <= "
             f"{result.diagnostics['max_missing']:,}): {seconds:.2f} s "
             f"(incl. the delta=1 comparison); R dga 2.0.2: {r_seconds:.2f} s"
+            + (
+                f"; paired R bma.cr now: {paired['dga_' + name][0]:.2f} s wall"
+                if paired
+                else ""
+            )
         )
 
 

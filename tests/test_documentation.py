@@ -184,11 +184,9 @@ class TestApiReference:
 class TestCommandExamples:
     @pytest.fixture(scope="class")
     def root(self) -> Any:
-        import typer
+        from gawah.cli import load_all
 
-        from gawah.cli import app
-
-        return typer.main.get_command(app)
+        return load_all()
 
     def test_checker_catches_a_wrong_command(self, root: Any) -> None:
         """A misspelt sub-command or an unknown option is reported."""

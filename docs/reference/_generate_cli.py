@@ -85,9 +85,9 @@ def _help(runner: CliRunner, app: typer.Typer, args: tuple[str, ...]) -> str:
 
 def render() -> str:
     """Return the whole reference page as Markdown."""
-    from gawah.cli import app
+    from gawah.cli import app, load_all
 
-    root = typer.main.get_command(app)
+    root = load_all()  # the root group builds commands lazily; walk them all
     runner = CliRunner()
     parts = [HEADER]
     with _plain_rich():

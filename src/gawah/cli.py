@@ -11,16 +11,137 @@ import os
 import sqlite3
 import sys
 from importlib import import_module
+from typing import Any
 
 import typer
+import typer.main
 from rich.markup import escape
+from typer import _click
+from typer.core import TyperCommand, TyperGroup
 
 from gawah.core import terminal_console
 from gawah.errors import GawahError, IntegrityError
 from gawah.options import as_invoked
 
+#: Every top-level command: name -> (domains whose ``cli.register`` builds it,
+#: the first paragraph of its help, shown by ``gawah --help`` without importing
+#: the domain). In the order of ``--help``. Adding a group is one line here, e.g.
+#: ``"sync": (("sync",), "Exchange work offline ..."),``; the help must be the
+#: command's own first paragraph (tests/test_cli_lazy.py compares them).
+COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "init": (
+        ("workspace",),
+        "Create a workspace: a folder with a new device signing key and a ledger.",
+    ),
+    "import": (
+        ("registry",),
+        "Import a source list: every row is checked; nothing is recorded if any is bad.",
+    ),
+    "status": (
+        ("registry",),
+        "Summarise the workspace: events, devices, reports, persons and the state digest.",
+    ),
+    "estimate": (
+        ("estimate",),
+        "Estimate the total number of victims, seen and unseen, from overlapping lists.",
+    ),
+    "serve": (
+        ("web",),
+        "Serve the web app: dashboard, register, entry, review, estimates.",
+    ),
+    "demo": (
+        ("demo",),
+        "Build, link and estimate a FICTIONAL demo workspace, then serve the web app.",
+    ),
+    "ledger": (("workspace",), "Check and inspect the signed ledger."),
+    "devices": (
+        ("workspace",),
+        "This device's identity; enrol and revoke the devices a workspace trusts.",
+    ),
+    "reports": (("registry",), "Look at reports."),
+    "export": (("registry",), "Export the registry."),
+    "incidents": (("registry",), "Record and list incidents."),
+    "sources": (("registry",), "Record and list sources."),
+    "evidence": (
+        ("evidence",),
+        "Evidence files kept byte-exact, with chain of custody and court export.",
+    ),
+    "custodians": (
+        ("sealing",),
+        "The keys sensitive values are sealed to (this device and offline keys).",
+    ),
+    "link": (
+        ("linkage",),
+        "Link reports into persons (workspace), review unsure pairs, or link CSV files.\n"
+        "Shortcut: `gawah link FILE.csv... --out clusters.csv` is `gawah link csv` "
+        "(files first).",
+    ),
+    "claims": (
+        ("claims",),
+        "Public figures: who said how many, when; and proposals from news text.",
+    ),
+    "sync": (
+        ("sync",),
+        "Exchange work with other devices offline (signed, encrypted bundles).",
+    ),
+    "publish": (
+        ("publish",),
+        "Publish a signed, redacted, reproducible release of an incident; check one.",
+    ),
+    "users": (("web",), "Accounts of the web app (local to this server)."),
+}
+
+# Real commands built so far (name -> command), and the domains registered.
+_built: dict[str, _click.Command] = {}
+_registered: set[str] = set()
+
+
+def _build(name: str) -> _click.Command:
+    """The real command ``name``: import its domains' CLIs and register them once."""
+    if name not in _built:
+        sub = typer.Typer()
+        todo = [d for d in COMMANDS[name][0] if d not in _registered]
+        for domain in todo:
+            import_module(f"gawah.{domain}.cli").register(sub)
+        _registered.update(todo)
+        _built.update(typer.main.get_group(sub).commands)
+    return _built[name]
+
+
+def load_all() -> _click.Command:
+    """The whole command tree, every domain imported (docs generator, tests)."""
+    for name in COMMANDS:
+        _build(name)
+    return typer.main.get_command(app)
+
+
+class _LazyGroup(TyperGroup):
+    """The root group: imports a domain's CLI only when one of its commands runs.
+
+    ``gawah --help`` lists every command from :data:`COMMANDS` (a stand-in with
+    the same short help); resolving a command name builds the real one. This
+    keeps start-up free of pydantic, imagehash, pandas and scipy, which the
+    domain CLIs import when their modules load.
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, (_domains, short) in COMMANDS.items():
+            self.commands[name] = _built.get(name) or TyperCommand(
+                name=name, help=short
+            )
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        if args and args[0] in COMMANDS:
+            self.commands[args[0]] = _build(args[0])
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(
     name="gawah",
+    cls=_LazyGroup,
     help="gawah (witness): record, preserve, reconcile and count the victims of a crackdown.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -28,29 +149,11 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-# Domains whose ``cli`` module adds commands to the app, in the order of --help.
-_DOMAINS = (
-    "workspace",
-    "registry",
-    "evidence",
-    "sealing",
-    "linkage",
-    "estimate",
-    "claims",
-    "sync",
-    "publish",
-    "web",
-    "demo",
-)
 
-for _domain in _DOMAINS:
-    try:
-        _module = import_module(f"gawah.{_domain}.cli")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"gawah.{_domain}.cli":
-            raise
-        continue
-    _module.register(app)
+@app.callback()
+def _root() -> None:  # a group needs a callback or a registered command
+    pass
+
 
 _err = terminal_console(stderr=True)
 

@@ -80,6 +80,49 @@ class TestFromFrame:
         with pytest.raises(UserInputError, match="no such file"):
             CaptureHistories.from_csv(tmp_path / "nope.csv")
 
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("a,b\n1,2\n", "only 0 or 1"),
+            ("a,count\n1,1\n", "at least 2 lists"),
+            ("a,b,count\n1,0,1\n0,1,-1\n", "negative"),
+            ("a,b,count\n1,0,1.5\n", "whole"),
+            ("a,b,count\n1,0,many\n", "whole"),
+            ("a,b,count\n1,0,NA\n0,1,2\n", "whole"),
+            ("a,a,b\n1,0,1\n", "duplicate"),
+            ("a,b\n1,\n0,NA\n", "empty"),
+            ("a,,b\n1,0,1\n", "without a name"),
+            ("a,b,count\n0,0,3\n1,0,1\n", "0 on every list"),
+            ("a,b\n1,0,1\n", "line 2 has 3 fields"),
+            ("", "empty"),
+        ],
+    )
+    def test_bad_csv_files_raise_one_clear_error(
+        self, tmp_path: Path, text: str, message: str
+    ) -> None:
+        """A CSV fails with the same clear errors as a table in memory."""
+        path = tmp_path / "bad.csv"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(UserInputError, match=message):
+            CaptureHistories.from_csv(path)
+
+    def test_csv_reads_like_a_frame(self, tmp_path: Path) -> None:
+        """Spaces, 1.0, blank lines, a BOM and short rows read as pandas reads them."""
+        path = tmp_path / "caps.csv"
+        path.write_text(
+            "\ufeffid, in_a ,in_b,in_c\np1, 1 ,0\n\np2,1.0,1,0\np3,0,1,1\n",
+            encoding="utf-8",
+        )
+        with pytest.raises(UserInputError, match="found ''"):
+            CaptureHistories.from_csv(path)  # p1 has no value for c
+        path.write_text(
+            "\ufeffid, in_a ,in_b,in_c\np1, 1 ,0,0\n\np2,1.0,1,0\np3,0,1,1\n",
+            encoding="utf-8",
+        )
+        frame = pd.read_csv(path, dtype=str)
+        frame.columns = [c.strip() for c in frame.columns]
+        assert CaptureHistories.from_csv(path) == CaptureHistories.from_frame(frame)
+
     def test_csv_roundtrip(self, tmp_path: Path) -> None:
         """to_frame written as CSV reads back to the same captures."""
         caps = CaptureHistories.from_frame(_frame())

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from gawah.cli import app
@@ -48,15 +49,25 @@ class TestDataWarnings:
         caps = CaptureHistories.from_cell_counts(tuple("ABCDE"), cells)
         assert any(w.startswith("sparse table") for w in data_warnings(caps))
 
-    def test_release_of_another_list(self) -> None:
-        """A list whose people nearly all sit on a bigger list is named as a release."""
-        caps = _independent()
-        copy = caps.patterns[:, 0] & (np.arange(len(caps.counts)) % 20 != 0)
-        patterns = np.column_stack([caps.patterns, copy]).astype(np.uint8)
-        released = CaptureHistories((*caps.lists, "L1_copy"), patterns, caps.counts)
-        said = data_warnings(released)
-        assert any("list L1_copy looks like a release of list L1" in w for w in said)
-        assert not any("list L2 looks like" in w for w in said)
+    @pytest.mark.parametrize(
+        ("shared", "flagged"), [(95, True), (91, True), (90, False), (85, False)]
+    )
+    def test_release_of_another_list(self, shared: int, flagged: bool) -> None:
+        """A list overlapping a bigger one by more than 90% may be its release."""
+        # C has 100 people, ``shared`` of them also on A (600 + shared people).
+        caps = CaptureHistories(
+            ("A", "B", "C"),
+            np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [1, 0, 1], [0, 0, 1]]),
+            np.array([500, 400, 100, shared, 100 - shared]),
+        )
+        said = data_warnings(caps)
+        hit = [w for w in said if w.startswith("list C overlaps list A by")]
+        assert bool(hit) is flagged, said
+        if flagged:
+            assert f"{shared} of its 100 people are also on A" in hit[0]
+        assert not any(
+            w.startswith(("list A overlaps", "list B overlaps")) for w in said
+        )
 
 
 class TestResultWarnings:
@@ -133,3 +144,58 @@ def test_heterogeneity_test_flags_frailty_not_independence() -> None:
         "capture heterogeneity" in w
         for w in build_estimator("stepwise").fit(plain).warnings
     )
+
+
+def _frail(seed: int = 3) -> CaptureHistories:
+    """Five lists, capture chances spread like Beta(1, 3) over ten classes (FICTIONAL)."""
+    from gawah.testing.mse import simulate_captures
+
+    levels = np.array([0.01, 0.04, 0.07, 0.11, 0.16, 0.21, 0.28, 0.36, 0.46, 0.63])
+    probs = np.clip(levels[:, None] * np.array([0.9, 1.0, 0.8, 1.1, 0.7]), 0.0, 1.0)
+    return simulate_captures(
+        2000, class_weights=[1.0] * 10, capture_probs=probs.tolist(), seed=seed
+    ).captures
+
+
+class TestWidening:
+    def test_heterogeneous_lists_widen_the_default_interval(self) -> None:
+        """When Darroch's test fires the upper end becomes Mth Gamma3.5's, and says so."""
+        from gawah.estimate import LogLinearMSE
+        from gawah.estimate.checks import WIDEN_MODEL, heterogeneity_test
+
+        caps = _frail()
+        assert heterogeneity_test(caps) is not None
+        plain = build_estimator("loglinear", narrow=True).fit(caps)
+        wide = build_estimator("loglinear").fit(caps)
+        gamma = LogLinearMSE(model=WIDEN_MODEL).fit(caps)
+        assert plain.upper is not None
+        assert gamma.upper is not None
+        assert gamma.upper > plain.upper  # the case is the one the rule is for
+        assert wide.estimate == plain.estimate
+        assert wide.lower == plain.lower
+        assert wide.upper == pytest.approx(gamma.upper)
+        assert list(wide.diagnostics["model_interval"]) == [plain.lower, plain.upper]
+        assert any(w.startswith("the upper end is widened") for w in wide.warnings)
+        assert not any("widened" in w for w in plain.warnings)
+
+    def test_homogeneous_lists_keep_the_model_interval(self) -> None:
+        """Without heterogeneity nothing is widened."""
+        caps = _independent()
+        result = build_estimator("loglinear").fit(caps)
+        assert "model_interval" not in result.diagnostics
+        assert result.upper == build_estimator("loglinear", narrow=True).fit(caps).upper
+
+    def test_other_methods_are_not_widened(self) -> None:
+        """Only the measured default is widened; stepwise keeps its own interval."""
+        result = build_estimator("stepwise").fit(_frail())
+        assert "model_interval" not in result.diagnostics
+
+
+def test_a_named_model_keeps_its_own_interval() -> None:
+    """Asking for one model (--model) is not widened, even under heterogeneity."""
+    from gawah.estimate import LogLinearMSE
+
+    caps = _frail()
+    named = build_estimator("loglinear", model="Mt").fit(caps)
+    assert "model_interval" not in named.diagnostics
+    assert named.upper == LogLinearMSE(model="Mt").fit(caps).upper

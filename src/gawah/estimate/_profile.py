@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
-from scipy.special import gammaln, ndtri  # ndtri, not scipy.stats (1.4 s to import)
 
 from gawah.estimate._glm import BatchFit, fit_poisson
 
@@ -127,7 +126,7 @@ def ct_constant(n0: float, total: float) -> float:
         return n0 - total - 0.5 * math.log(n0 / total)
     log_n0 = n0 * math.log(n0) if n0 > 0 else 0.0
     return float(
-        log_n0 + gammaln(total + 1) - total * math.log(total) - gammaln(n0 + 1)
+        log_n0 + math.lgamma(total + 1) - total * math.log(total) - math.lgamma(n0 + 1)
     )
 
 
@@ -143,6 +142,10 @@ def profile_interval(
     fmax_extended: float = 50.0,
 ) -> ProfileCI:
     """Rcapture's multinomial profile-likelihood interval for N."""
+    # Here, not at the top: scipy.optimize costs ~0.5 s to import, and the
+    # checks and Chao's bound fit models without an interval.
+    from scipy.optimize import brentq, minimize_scalar
+
     aug = np.vstack([design, np.eye(1, design.shape[1])])
     seen_n: list[float] = []
     seen_l: list[float] = []
@@ -164,7 +167,7 @@ def profile_interval(
     )
     n_max = float(opt.x)
     l_max = -float(opt.fun)
-    cut = l_max - float(ndtri(0.5 + level / 2.0)) ** 2 / 2.0  # chi2(1) quantile
+    cut = l_max - NormalDist().inv_cdf(0.5 + level / 2.0) ** 2 / 2.0  # chi2(1) quantile
     info: list[str] = []
 
     def f(v: float) -> float:

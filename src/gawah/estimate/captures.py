@@ -34,6 +34,12 @@ __all__ = ["CaptureHistories"]
 
 _PREFIX = "in_"
 _COUNT_NAMES = ("count", "freq", "frequency")
+#: What pandas' read_csv treats as missing by default (``keep_default_na``).
+_NA_MARKERS = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+    "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+    "nan", "null",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,26 +98,7 @@ class CaptureHistories:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> CaptureHistories:
         """Read a capture table (aggregated with ``count``, or one row per person)."""
-        columns = [str(c) for c in frame.columns]
-        if any(c.strip() == "" or c.startswith("Unnamed:") for c in columns):
-            raise UserInputError("the table has a column without a name")
-        if len(set(columns)) != len(columns):
-            dupes = sorted({c for c in columns if columns.count(c) > 1})
-            raise UserInputError(f"duplicate column(s): {', '.join(dupes)}")
-        count_col = next((c for c in columns if c.lower() in _COUNT_NAMES), None)
-        prefixed = [c for c in columns if c.startswith(_PREFIX)]
-        if prefixed:
-            list_cols = prefixed
-            names = [c[len(_PREFIX) :] for c in prefixed]
-        else:
-            list_cols = [c for c in columns if c != count_col]
-            names = list_cols
-        if len(set(names)) != len(names):
-            raise UserInputError("two columns name the same list")
-        if len(list_cols) < 2:
-            raise UserInputError(
-                f"at least 2 lists are needed; found {len(list_cols)} list column(s)"
-            )
+        names, list_cols, count_col = _layout([str(c) for c in frame.columns])
         for col in [*list_cols, *([count_col] if count_col else [])]:
             if frame[col].isna().all():
                 raise UserInputError(f"column {col!r} is empty")
@@ -120,6 +107,13 @@ class CaptureHistories:
             counts = np.ones(len(frame), dtype=np.int64)
         else:
             counts = _as_counts(frame[count_col], count_col)
+        return cls._from_values(names, values, counts)
+
+    @classmethod
+    def _from_values(
+        cls, names: list[str], values: np.ndarray, counts: np.ndarray
+    ) -> CaptureHistories:
+        """Drop all-zero rows (refusing any that counts somebody) and build."""
         zero = values.sum(axis=1) == 0
         if np.any(zero & (counts > 0)):
             raise UserInputError(
@@ -131,29 +125,69 @@ class CaptureHistories:
 
     @classmethod
     def from_csv(cls, path: str | Path) -> CaptureHistories:
-        """Read a CSV capture-history table; unreadable files are a user error."""
-        import pandas as pd
+        """Read a CSV capture-history table; unreadable files are a user error.
 
+        Read with the standard library, not pandas (a second of start-up for
+        ``gawah estimate FILE``); empty cells and pandas' default missing-value
+        markers count as missing, as in :meth:`from_frame`.
+        """
         path = Path(path)
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                header = next(csv.reader(handle), [])
-            frame = pd.read_csv(path, dtype=str, keep_default_na=True)
+                rows = [row for row in csv.reader(handle) if row]
         except FileNotFoundError as exc:
             raise UserInputError(f"no such file: {path}") from exc
-        except (
-            pd.errors.ParserError,
-            pd.errors.EmptyDataError,
-            UnicodeDecodeError,
-        ) as exc:
-            raise UserInputError(f"cannot read {path} as CSV: {exc}") from exc
         except IsADirectoryError as exc:
             raise UserInputError(f"{path} is a folder, not a CSV file") from exc
-        names = [h.strip() for h in header]
-        if len(set(names)) != len(names):
-            dupes = sorted({h for h in names if names.count(h) > 1})
-            raise UserInputError(f"duplicate column(s): {', '.join(dupes)}")
-        return cls.from_frame(frame)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise UserInputError(f"cannot read {path} as CSV: {exc}") from exc
+        if not rows:
+            raise UserInputError(f"cannot read {path} as CSV: the file is empty")
+        header, body = rows[0], rows[1:]
+        for number, row in enumerate(body, start=2):
+            if len(row) > len(header):
+                raise UserInputError(
+                    f"cannot read {path} as CSV: line {number} has {len(row)} "
+                    f"fields, the header {len(header)}"
+                )
+        names, list_cols, count_col = _layout([h.strip() for h in header])
+        width = len(header)
+        cells = np.array(
+            [row + [""] * (width - len(row)) for row in body], dtype=str
+        ).reshape(len(body), width)
+        missing = np.isin(cells, _NA_MARKERS)
+        index = {h.strip(): j for j, h in enumerate(header)}
+        for col in [*list_cols, *([count_col] if count_col else [])]:
+            if missing[:, index[col]].all():
+                raise UserInputError(f"column {col!r} is empty")
+        values = np.empty((len(body), len(list_cols)), dtype=np.uint8)
+        for k, col in enumerate(list_cols):
+            text = np.char.strip(cells[:, index[col]])
+            ok = np.isin(text, ("0", "1", "0.0", "1.0")) & ~missing[:, index[col]]
+            if not ok.all():
+                bad = str(cells[int(np.argmin(ok)), index[col]])
+                raise UserInputError(
+                    f"list column {col!r} must hold only 0 or 1; found {bad!r}"
+                )
+            values[:, k] = np.isin(text, ("1", "1.0"))
+        if count_col is None:
+            counts = np.ones(len(body), dtype=np.int64)
+        else:
+            j = index[count_col]
+            try:
+                numbers = np.array(
+                    [
+                        float("nan") if m else float(v)
+                        for v, m in zip(cells[:, j], missing[:, j], strict=True)
+                    ],
+                    dtype=float,
+                )
+            except ValueError as exc:
+                raise UserInputError(
+                    f"column {count_col!r} must hold whole numbers"
+                ) from exc
+            counts = _whole_counts(numbers, count_col)
+        return cls._from_values(names, values, counts)
 
     @classmethod
     def from_cell_counts(
@@ -293,13 +327,41 @@ def _as_binary(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return out
 
 
+def _layout(columns: list[str]) -> tuple[list[str], list[str], str | None]:
+    """(list names, their columns, the count column) of a table's header."""
+    if any(c.strip() == "" or c.startswith("Unnamed:") for c in columns):
+        raise UserInputError("the table has a column without a name")
+    if len(set(columns)) != len(columns):
+        dupes = sorted({c for c in columns if columns.count(c) > 1})
+        raise UserInputError(f"duplicate column(s): {', '.join(dupes)}")
+    count_col = next((c for c in columns if c.lower() in _COUNT_NAMES), None)
+    prefixed = [c for c in columns if c.startswith(_PREFIX)]
+    if prefixed:
+        list_cols = prefixed
+        names = [c[len(_PREFIX) :] for c in prefixed]
+    else:
+        list_cols = [c for c in columns if c != count_col]
+        names = list_cols
+    if len(set(names)) != len(names):
+        raise UserInputError("two columns name the same list")
+    if len(list_cols) < 2:
+        raise UserInputError(
+            f"at least 2 lists are needed; found {len(list_cols)} list column(s)"
+        )
+    return names, list_cols, count_col
+
+
 def _as_counts(series: pd.Series, name: str) -> np.ndarray:
     import pandas as pd
 
     values = pd.to_numeric(series, errors="coerce")
-    if values.isna().any():
+    return _whole_counts(values.to_numpy(dtype=float), name)
+
+
+def _whole_counts(array: np.ndarray, name: str) -> np.ndarray:
+    """``array`` as int64 counts; missing, negative or fractional is a user error."""
+    if not np.all(np.isfinite(array)):
         raise UserInputError(f"column {name!r} must hold whole numbers")
-    array = values.to_numpy(dtype=float)
     if np.any(array < 0):
         raise UserInputError(f"column {name!r} has a negative count")
     if np.any(array != np.round(array)):

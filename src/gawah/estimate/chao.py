@@ -17,8 +17,7 @@ Refusal: nobody on exactly two lists (f2 = 0), where the bound is undefined.
 from __future__ import annotations
 
 import math
-
-from scipy.special import ndtri  # not scipy.stats: 1.4 s to import
+from statistics import NormalDist  # not scipy: 0.4 s of CPU to import
 
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import MSEResult, check_level
@@ -35,7 +34,7 @@ def lognormal_interval(
     unseen = estimate - n
     if unseen <= 0 or variance <= 0:
         return float(estimate), float(estimate)
-    z = float(ndtri(0.5 + level / 2))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     c = math.exp(z * math.sqrt(math.log(1 + variance / unseen**2)))
     return n + unseen / c, n + unseen * c
 

@@ -6,6 +6,10 @@ number. They run after any estimator built by
 :func:`gawah.estimate.build_estimator` (the CLI, web, demo) and join the
 method's own warnings in the top-level ``warnings`` list.
 
+When Darroch's test finds heterogeneity, the default (log-linear) interval's
+upper end is also raised to that of model Mth Gamma3.5 (:func:`widened`; the
+evidence is in docs/validation/estimation-defaults.md).
+
 The thresholds are rules of thumb from the capture-recapture literature, not
 tuned on the reference datasets:
 
@@ -25,23 +29,38 @@ tuned on the reference datasets:
   Mt (p < 0.05);
 * log-linear models with 10% or more of the weight whose estimates differ by
   more than 25%: model choice matters more than the interval shows;
-* a list whose people are 95% or more on another list: it looks like a release
-  (a copy or an extract) of that list, not an independent source.
+* a list that overlaps another by more than 90% (of the smaller list's people,
+  more than 90% are also on the other): it may be a release of the same source
+  (a copy, an update or an extract), not an independent list (#16, #17).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import Estimator, MSEResult
 
-__all__ = ["Checked", "data_warnings", "result_warnings", "with_warnings"]
+__all__ = [
+    "WIDEN_MODEL",
+    "Checked",
+    "data_warnings",
+    "heterogeneity_test",
+    "result_warnings",
+    "widened",
+    "with_warnings",
+]
 
+#: The model whose upper end widens an interval when the lists show
+#: heterogeneity, and the methods this applies to (measured for these only:
+#: benchmarks/mse_defaults.py, docs/validation/estimation-defaults.md).
+WIDEN_MODEL = "Mth Gamma3.5"
+_WIDENED_METHODS = frozenset({"loglinear"})
 _SMALL_N = 100
 _FEW_OVERLAPS = 20
-_SUBSET_SHARE = 0.95
+_SUBSET_SHARE = 0.90  # strictly more than this share of the smaller list
 _SUBSET_MIN = 10
 
 
@@ -79,19 +98,28 @@ def data_warnings(captures: CaptureHistories) -> list[str]:
                 continue
             size_b = int(counts[pats[:, j]].sum())
             both = int(counts[pats[:, i] & pats[:, j]].sum())
-            if size_b >= size_a and both >= _SUBSET_SHARE * size_a:
+            if size_b >= size_a and both > _SUBSET_SHARE * size_a:
                 out.append(
-                    f"list {a} looks like a release of list {b}: {both / size_a:.0%} "
-                    f"of its {size_a:,} people are also on {b}. Lists copied from "
-                    "one another are not independent sources and pull the estimate "
-                    "down; consider merging them"
+                    f"list {a} overlaps list {b} by {both / size_a:.0%} ({both:,} of "
+                    f"its {size_a:,} people are also on {b}): it may be a release of "
+                    "the same source (a copy, an update or an extract), not an "
+                    "independent list. Lists copied from one another pull the "
+                    "estimate down; if they are one source, merge them"
                 )
                 break
     return out
 
 
-def result_warnings(captures: CaptureHistories, result: MSEResult) -> list[str]:
-    """What about the answer should make a reader careful."""
+def result_warnings(
+    captures: CaptureHistories,
+    result: MSEResult,
+    heterogeneity: tuple[float, float] | bool | None = True,
+) -> list[str]:
+    """What about the answer should make a reader careful.
+
+    ``heterogeneity``: the result of :func:`heterogeneity_test` when the caller
+    has it (``True``: run the test here).
+    """
     out: list[str] = []
     if result.refused or result.estimate is None:
         return out
@@ -122,11 +150,11 @@ def result_warnings(captures: CaptureHistories, result: MSEResult) -> list[str]:
         for m in top
         if m.get("estimate") is not None and float(m.get("weight") or 0) >= 0.1
     ]
-    hetero = _heterogeneity(captures)
-    if hetero is not None:
+    hetero = heterogeneity_test(captures) if heterogeneity is True else heterogeneity
+    if isinstance(hetero, tuple):
         out.append(
             f"the lists show capture heterogeneity (a likelihood-ratio test of "
-            f"model Mth Darroch against Mt gives p = {hetero[1]:.1g}; Mth Darroch "
+            f"model Mth Darroch against Mt gives {_p_text(hetero[1])}; Mth Darroch "
             f"estimates {hetero[0]:,.0f}). Heterogeneity pulls estimates down: "
             "people hard to record on every list may be missing from this one too"
         )
@@ -151,7 +179,12 @@ def result_warnings(captures: CaptureHistories, result: MSEResult) -> list[str]:
     return out
 
 
-def _heterogeneity(captures: CaptureHistories) -> tuple[float, float] | None:
+def _p_text(p_value: float) -> str:
+    """``p = 0.003``, or ``p < 0.0001`` rather than a misleading ``p = 0``."""
+    return "p < 0.0001" if p_value < 1e-4 else f"p = {p_value:.1g}"
+
+
+def heterogeneity_test(captures: CaptureHistories) -> tuple[float, float] | None:
     """(Mth Darroch estimate, p-value of Mt against it) when the test rejects Mt.
 
     Darroch et al. (1993) add one term for the number of lists a person is on
@@ -162,13 +195,21 @@ def _heterogeneity(captures: CaptureHistories) -> tuple[float, float] | None:
         return None
     from statistics import NormalDist
 
-    from gawah.estimate.loglinear import LogLinearMSE
+    # The fits alone, without the profile intervals LogLinearMSE would add
+    # (they need scipy.optimize, half a second to import for `--method chao`).
+    from gawah.estimate._profile import fit_model
+    from gawah.estimate._standard import standard_design
 
-    plain = LogLinearMSE(model="Mt").fit(captures)
-    darroch = LogLinearMSE(model="Mth Darroch").fit(captures)
-    if plain.refused or darroch.refused or darroch.estimate is None:
+    y = captures.cell_counts()[1:].astype(float)
+    n = captures.n_observed
+    plain = fit_model(standard_design("Mt", captures.n_lists)[0], y, n)
+    design, _nca = standard_design("Mth Darroch", captures.n_lists)
+    darroch = fit_model(design, y, n)
+    if plain.info_fit != 0 or darroch.info_fit != 0:
         return None
-    drop = float(plain.diagnostics["deviance"]) - float(darroch.diagnostics["deviance"])
+    if not math.isfinite(darroch.estimate) or darroch.estimate - n < 1e-3:
+        return None
+    drop = plain.deviance - darroch.deviance
     if drop <= 0:
         return None
     p_value = 2.0 * (1.0 - NormalDist().cdf(drop**0.5))  # chi-square, 1 df
@@ -188,18 +229,73 @@ def with_warnings(result: MSEResult, extra: list[str]) -> MSEResult:
     return replace(result, diagnostics=diagnostics)
 
 
-class Checked:
-    """An estimator whose results also carry the data and answer warnings."""
+def widened(
+    captures: CaptureHistories,
+    result: MSEResult,
+    heterogeneity: tuple[float, float] | None,
+) -> MSEResult:
+    """``result`` with its upper end raised to :data:`WIDEN_MODEL`'s when heterogeneity shows.
 
-    def __init__(self, inner: Estimator) -> None:
+    Heterogeneity (some people hard to record on every list) pulls every
+    log-linear estimate down, and a model chosen by BIC rarely corrects enough:
+    on the Beta-frailty simulation family the default's interval missed the
+    truth in every table of the tune split, and Rcapture's Mth Gamma3.5 model
+    (Rivest and Baillargeon 2007), which assumes a strongly skewed spread of
+    capture chances, reached above it. So when Darroch's test rejects
+    homogeneous capture, the interval runs from the model's lower end to the
+    larger of the two upper ends, and a warning says so. The model's own
+    interval stays in ``diagnostics["model_interval"]``.
+    """
+    if (
+        heterogeneity is None
+        or result.refused
+        or result.upper is None
+        or result.method not in _WIDENED_METHODS
+    ):
+        return result
+    from gawah.estimate.loglinear import LogLinearMSE
+
+    wide = LogLinearMSE(model=WIDEN_MODEL, level=result.level).fit(captures)
+    if wide.refused or wide.upper is None or wide.upper <= result.upper:
+        return result
+    diagnostics: dict[str, Any] = dict(result.diagnostics)
+    diagnostics["model_interval"] = [result.lower, result.upper]
+    diagnostics["widened_to"] = {"model": WIDEN_MODEL, "upper": wide.upper}
+    diagnostics["warnings"] = [
+        *result.warnings,
+        f"the upper end is widened from {result.upper:,.0f} to {wide.upper:,.0f}, "
+        f"the upper end of model {WIDEN_MODEL}, because the lists show capture "
+        "heterogeneity: the chosen model's own interval of "
+        f"{result.lower:,.0f} to {result.upper:,.0f} assumes everyone was as easy "
+        "to record as the people who were (--narrow keeps it)",
+    ]
+    return replace(result, upper=wide.upper, diagnostics=diagnostics)
+
+
+class Checked:
+    """An estimator whose results also carry the data and answer warnings.
+
+    Args:
+        inner: the estimator.
+        widen: widen the interval when the lists show heterogeneity
+            (:func:`widened`), unless the inner estimator was given a model.
+    """
+
+    def __init__(self, inner: Estimator, widen: bool = True) -> None:
         self.inner = inner
+        self.widen = widen
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
     def fit(self, captures: CaptureHistories) -> MSEResult:
-        """Fit the inner estimator, then add :func:`data_warnings` and :func:`result_warnings`."""
+        """Fit the inner estimator, widen if due, then add the warnings."""
         result = self.inner.fit(captures)
+        hetero = None if result.refused else heterogeneity_test(captures)
+        # A model the user named keeps its own interval; the search is widened.
+        if self.widen and getattr(self.inner, "model", None) is None:
+            result = widened(captures, result, hetero)
         return with_warnings(
-            result, data_warnings(captures) + result_warnings(captures, result)
+            result,
+            data_warnings(captures) + result_warnings(captures, result, hetero),
         )

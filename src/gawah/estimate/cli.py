@@ -168,6 +168,14 @@ def estimate(
     average: Annotated[
         bool, typer.Option("--average", help="Model-averaged log-linear estimate.")
     ] = False,
+    narrow: Annotated[
+        bool,
+        typer.Option(
+            "--narrow",
+            help="Keep the log-linear model's own interval when the lists show "
+            "heterogeneity (by default its upper end is raised to Mth Gamma3.5's).",
+        ),
+    ] = False,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object.")
@@ -222,6 +230,7 @@ def estimate(
         criterion=criterion,
         average=average,
         seed=seed,
+        narrow=narrow,
         chains=chains,
         burnin=burnin,
         draws=draws,

@@ -41,6 +41,7 @@ def build_estimator(
     burnin: int | None = None,
     draws: int | None = None,
     progress: bool = False,
+    narrow: bool = False,
 ) -> Estimator:
     """The estimator ``method`` names, with the shared defaults.
 
@@ -57,6 +58,8 @@ def build_estimator(
         burnin: LCMCR burn-in sweeps per chain.
         draws: LCMCR draws kept per chain.
         progress: LCMCR shows a progress bar.
+        narrow: keep the log-linear model's own interval when the lists show
+            heterogeneity (default: widen it, :func:`gawah.estimate.checks.widened`).
 
     Raises:
         UserInputError: an unknown method, or an option the method does not take.
@@ -87,4 +90,4 @@ def build_estimator(
     if method == "lcmcr":
         kwargs["progress"] = progress
         kwargs.update({k: v for k, v in sampler.items() if v is not None})
-    return Checked(cls(**kwargs))
+    return Checked(cls(**kwargs), widen=not narrow)

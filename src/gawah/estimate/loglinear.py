@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri  # not scipy.stats: 1.4 s to import
 
 from gawah.errors import UserInputError
@@ -405,6 +404,8 @@ def _mata(
     parts: list[tuple[float, float, float, float]], ws: np.ndarray, n: int, level: float
 ) -> tuple[float, float]:
     """MATA interval ends from per-model intervals mapped to log-normals of N - n."""
+    from scipy.optimize import brentq  # local: ~0.5 s to import, only intervals need it
+
     z = float(ndtri(0.5 + level / 2))
     mus, sds = [], []
     for _, _est, lo, hi in parts:

@@ -1,0 +1,53 @@
+"""docs/validation shows exactly what `python -m benchmarks.validate` last generated.
+
+Cheap on purpose: the validation itself takes most of an hour, so this compares
+each marked block of a page with the generated file kept beside the pages
+(``benchmarks/validation/<section>.md``), which only the command writes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "docs" / "validation"
+GENERATED = ROOT / "benchmarks" / "validation"
+COMMAND = ROOT / "benchmarks" / "validate.py"
+
+_BLOCK = re.compile(
+    r"<!-- generated: (?P<name>[\w-]+) [^\n]*-->\n(?P<text>.*?)"
+    r"<!-- end generated: (?P=name) -->",
+    re.DOTALL,
+)
+
+
+def _blocks() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for page in sorted(PAGES.glob("*.md")):
+        for match in _BLOCK.finditer(page.read_text(encoding="utf-8")):
+            assert match["name"] not in found, f"{match['name']} pasted twice"
+            found[match["name"]] = match["text"]
+    return found
+
+
+def test_every_block_matches_its_generated_file() -> None:
+    """A hand-edited table, or a run whose output was not pasted, fails here."""
+    blocks = _blocks()
+    assert blocks, "no generated blocks in docs/validation"
+    for name, text in blocks.items():
+        path = GENERATED / f"{name}.md"
+        assert path.exists(), f"{name}: run `uv run python -m benchmarks.validate`"
+        assert text == path.read_text(encoding="utf-8"), (
+            f"docs/validation block {name} differs from {path.name}: "
+            f"run `uv run python -m benchmarks.validate --only {name}`"
+        )
+
+
+def test_every_generated_file_and_section_is_shown() -> None:
+    """Each section of the command has its block, and no generated file is orphaned."""
+    blocks = set(_blocks())
+    files = {p.stem for p in GENERATED.glob("*.md")}
+    sections = set(re.findall(r'^    "([\w-]+)": Section\(', COMMAND.read_text(), re.M))
+    assert sections, "no sections found in benchmarks/validate.py"
+    assert blocks == files == sections
