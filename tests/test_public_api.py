@@ -130,7 +130,6 @@ _KNOWN_CROSSINGS = frozenset(
         ("demo/cli.py", "gawah.web.accounts"),
         ("demo/cli.py", "gawah.web.auth"),
         ("demo/cli.py", "gawah.web.cli"),
-        ("web/routes/estimates.py", "gawah.estimate.plots"),
     }
 )
 

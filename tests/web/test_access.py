@@ -34,7 +34,7 @@ POLICY: dict[tuple[str, str], Right | None] = {
     ("GET", "/api/users"): ADM, ("POST", "/api/users"): ADM,
     ("PUT", "/api/users/{name}/role"): ADM, ("POST", "/api/users/{name}/disable"): ADM,
     ("GET", "/api/reports"): R, ("GET", "/api/reports/{report_id}"): R,
-    ("GET", "/api/persons/{person_id}"): R, ("POST", "/api/reports"): REC,
+    ("GET", "/api/persons"): R, ("GET", "/api/persons/{person_id}"): R, ("POST", "/api/reports"): REC,
     ("POST", "/api/imports"): REC, ("GET", "/api/dashboard"): R,
     ("GET", "/api/estimates"): R, ("GET", "/api/estimates/plot.png"): R,
     ("GET", "/api/review"): REV, ("POST", "/api/review/decisions"): REV,

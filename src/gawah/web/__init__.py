@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gawah.web.auth import Right, Role
+from gawah.web.projection import is_fictional, label_fictional
 
 if TYPE_CHECKING:
     from gawah.web.app import create_app
 
-__all__ = ["Right", "Role", "create_app"]
+__all__ = ["Right", "Role", "create_app", "is_fictional", "label_fictional"]
 
 
 def __getattr__(name: str) -> Any:

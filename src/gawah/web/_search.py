@@ -17,10 +17,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-
-from gawah.web._domains import domain_attr
 
 NAME_FIELDS = ("full_name", "given_name", "family_name", "name_urdu")
 PAGE_SIZE = 50
@@ -33,6 +30,17 @@ CREATE TABLE IF NOT EXISTS web_search_reports (
     name_urdu TEXT NOT NULL, father_name TEXT NOT NULL, village TEXT NOT NULL,
     district TEXT NOT NULL, sort_key TEXT NOT NULL,
     names TEXT NOT NULL, pending INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS web_person_keys (
+    report_id TEXT PRIMARY KEY, person_key TEXT NOT NULL, lead INTEGER NOT NULL,
+    sort_key TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS web_person_keys_person ON web_person_keys(person_key, lead);
+CREATE INDEX IF NOT EXISTS web_person_keys_leads ON web_person_keys(sort_key)
+    WHERE lead = 1;
+CREATE TABLE IF NOT EXISTS web_persons (
+    person_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    method TEXT NOT NULL, author TEXT NOT NULL, recorded_at TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS web_search_reports_pending
     ON web_search_reports(pending) WHERE pending = 1;
@@ -50,7 +58,12 @@ CREATE TABLE IF NOT EXISTS web_search_tokens (
 CREATE INDEX IF NOT EXISTS web_search_tokens_report
     ON web_search_tokens(report_id, token);
 """
-DROP = ("web_search_tokens", "web_search_reports")
+DROP = ("web_search_tokens", "web_search_reports", "web_person_keys", "web_persons")
+#: Columns of ``web_search_reports`` a person's register row is built from.
+_HIT_COLUMNS = (
+    "report_id, incident_id, source_id, status, sex, age, name, name_urdu, "
+    "father_name, village, district"
+)
 
 _NON_LETTER = re.compile(r"[^\w]+", re.UNICODE)
 _VOWELS = re.compile(r"[aeiouyw]")
@@ -72,22 +85,22 @@ def _simple_skeleton(token: str) -> str:
     return token[0] + _VOWELS.sub("", token[1:])
 
 
-@lru_cache(maxsize=1)
+def _linkage_tokens(text: str) -> list[str]:
+    from gawah.linkage import parse_name
+
+    parsed = parse_name(text)
+    return [str(t) for t in (*parsed.tokens, *parsed.relative)]
+
+
 def _normaliser() -> tuple[Callable[[str], list[str]], Callable[[str], str]]:
-    parse_name: Any = domain_attr("linkage", "parse_name")
-    skeleton: Any = domain_attr("linkage", "skeleton")
-    if parse_name is None or skeleton is None:
-        try:
-            from gawah.linkage import normalise as _n
-        except ImportError:
-            return _simple_tokens, _simple_skeleton
-        parse_name, skeleton = _n.parse_name, _n.skeleton
+    """The linkage normaliser's tokens and skeletons (what linkage compares).
 
-    def tokens(text: str) -> list[str]:
-        parsed = parse_name(text)
-        return [str(t) for t in (*parsed.tokens, *parsed.relative)]
+    Imported here, not at the top: the projector (in every process, on every
+    append) imports this module, and the normaliser loads the name tables.
+    """
+    from gawah.linkage import skeleton
 
-    return tokens, skeleton
+    return _linkage_tokens, skeleton
 
 
 def tokens_of(text: str) -> list[str]:
@@ -138,6 +151,12 @@ def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
     age = payload.get("age")
     sort_key = _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id
     conn.execute("DELETE FROM web_search_tokens WHERE report_id=?", (report_id,))
+    # A new version of a report keeps the person linkage put it in.
+    conn.execute(
+        "INSERT INTO web_person_keys VALUES (?, ?, 1, ?) "
+        "ON CONFLICT(report_id) DO UPDATE SET sort_key = excluded.sort_key",
+        (report_id, report_id, sort_key),
+    )
     conn.execute(
         "INSERT OR REPLACE INTO web_search_reports "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
@@ -157,6 +176,46 @@ def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
             json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
         ),
     )
+
+
+def index_persons(
+    conn: sqlite3.Connection,
+    payload: dict[str, Any],
+    event: tuple[str, str, str],
+) -> None:
+    """Group the register by the persons of a ``persons.assigned`` payload.
+
+    Each report's ``person_key`` is its person's id (its own id while unlinked);
+    the person's *lead* report (first by name) stands for them in the register.
+    ``event`` is (event id, author, recorded at): the person page's history.
+    """
+    assignments = payload.get("assignments")
+    run_id, method = str(payload.get("run_id", "")), str(payload.get("method", ""))
+    if not isinstance(assignments, list):
+        return
+    conn.execute(
+        "UPDATE web_person_keys SET person_key = report_id, lead = 1 "
+        "WHERE person_key != report_id OR lead != 1"
+    )
+    conn.execute("DELETE FROM web_persons")
+    sort_keys = dict(conn.execute("SELECT report_id, sort_key FROM web_person_keys"))
+    updates: list[tuple[str, int, str]] = []
+    persons: list[tuple[str, ...]] = []
+    for a in assignments:
+        person, members = a.get("person_id"), a.get("report_ids")
+        if not isinstance(person, str) or not isinstance(members, list):
+            continue
+        known = [m for m in members if m in sort_keys]
+        if not known:
+            continue
+        lead = min(known, key=lambda m: (sort_keys[m], m))
+        updates.extend((person, int(m == lead), m) for m in known)
+        persons.append((person, event[0], run_id, method, event[1], event[2]))
+    conn.executemany(
+        "UPDATE web_person_keys SET person_key = ?, lead = ? WHERE report_id = ?",
+        updates,
+    )
+    conn.executemany("INSERT INTO web_persons VALUES (?, ?, ?, ?, ?, ?)", persons)
 
 
 def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:
@@ -268,27 +327,95 @@ def _filtered(conn: sqlite3.Connection, filters: list[tuple[str, str]]) -> int:
     )
 
 
-def _page(
-    conn: sqlite3.Connection,
-    source: str,
-    params: list[Any],
-    page: int,
-    page_size: int,
-    *,
-    with_: str = "",
-) -> tuple[int, list[str]]:
-    """How many rows ``source`` (a FROM clause) holds, and one page of their ids by name."""
-    total = int(
-        conn.execute(f"{with_}SELECT count(*) FROM {source}", params).fetchone()[0]
-    )
-    ids = [
-        str(row[0])
-        for row in conn.execute(
-            f"{with_}SELECT report_id FROM {source} ORDER BY sort_key LIMIT ? OFFSET ?",
-            [*params, page_size, (page - 1) * page_size],
+def _candidates(
+    conn: sqlite3.Connection, query: str, filters: list[tuple[str, str]]
+) -> tuple[str, str, list[Any]] | None:
+    """(WITH clause, SELECT of matching report_id and sort_key, parameters).
+
+    None when there is neither a query nor a filter (everything matches). The
+    rarest query token drives: its matches come straight from the token index
+    with their sort keys; the other tokens and the filters are checked per
+    candidate by index lookups, so the work follows the smallest set.
+    """
+    matchers = [_matcher(t) for t in dict.fromkeys(tokens_of(query))][:MAX_QUERY_TOKENS]
+    if not matchers and not filters:
+        return None
+    if not matchers:
+        where = " AND ".join(f"{c} = ?" for c, _ in filters)
+        return (
+            "",
+            f"SELECT report_id, sort_key FROM web_search_reports WHERE {where}",
+            [v for _, v in filters],
         )
+    if filters and _filtered(conn, filters) < min(
+        _rows_for(conn, m[1]) for m in matchers
+    ):
+        # A selective filter drives: walk its (filter, sort_key) index in order.
+        where = " AND ".join(f"r.{c} = ?" for c, _ in filters)
+        params: list[Any] = [v for _, v in filters]
+        for sql, values in matchers:
+            where += (
+                " AND EXISTS (SELECT 1 FROM web_search_tokens t "
+                f"WHERE t.report_id = r.report_id AND {sql})"
+            )
+            params.extend(values)
+        return (
+            "",
+            f"SELECT r.report_id, r.sort_key FROM web_search_reports r WHERE {where}",
+            params,
+        )
+    matchers.sort(key=lambda m: _rows_for(conn, m[1]))
+    lo, hi, skel = matchers[0][1]
+    cte = (
+        "WITH c(sort_key, report_id) AS ("
+        "SELECT sort_key, report_id FROM web_search_tokens WHERE token >= ? AND token < ? "
+        "UNION SELECT sort_key, report_id FROM web_search_tokens WHERE token = ?)"
+    )
+    conds: list[str] = []
+    params = [lo, hi, skel]
+    for sql, values in matchers[1:]:
+        conds.append(
+            "EXISTS (SELECT 1 FROM web_search_tokens t "
+            f"WHERE t.report_id = c.report_id AND {sql})"
+        )
+        params.extend(values)
+    for column, value in filters:
+        conds.append(
+            "EXISTS (SELECT 1 FROM web_search_reports r "
+            f"WHERE r.report_id = c.report_id AND r.{column} = ?)"
+        )
+        params.append(value)
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    return cte, f"SELECT report_id, sort_key FROM c{where}", params
+
+
+def _filters(
+    status: str | None, incident: str | None, source: str | None
+) -> list[tuple[str, str]]:
+    return [
+        (c, v)
+        for c, v in (
+            ("status", status),
+            ("incident_id", incident),
+            ("source_id", source),
+        )
+        if v
     ]
-    return total, ids
+
+
+def _hits(conn: sqlite3.Connection, ids: list[str]) -> list[Hit]:
+    """The register rows of reports ``ids``, in that order."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = {
+        row[0]: row
+        for row in conn.execute(
+            f"SELECT {_HIT_COLUMNS} FROM web_search_reports WHERE report_id IN ({marks})",
+            ids,
+        )
+    }
+    return [Hit(*rows[i]) for i in ids if i in rows]
 
 
 def search(
@@ -301,81 +428,189 @@ def search(
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> SearchPage:
-    """Reports matching ``query`` (all tokens) and the filters, ordered by name.
+    """Reports matching ``query`` (all tokens) and the filters, ordered by name."""
+    refresh(conn)
+    page = max(1, page)
+    found = _candidates(conn, query, _filters(status, incident, source))
+    with_, select, params = found or (
+        "",
+        "SELECT report_id, sort_key FROM web_search_reports",
+        [],
+    )
+    total = int(
+        conn.execute(f"{with_} SELECT count(*) FROM ({select})", params).fetchone()[0]
+    )
+    ids = [
+        str(row[0])
+        for row in conn.execute(
+            f"{with_} SELECT report_id FROM ({select}) ORDER BY sort_key LIMIT ? OFFSET ?",
+            [*params, page_size, (page - 1) * page_size],
+        )
+    ]
+    return SearchPage(
+        query=query,
+        total=total,
+        page=page,
+        page_size=page_size,
+        hits=tuple(_hits(conn, ids)),
+    )
 
-    The rarest query token drives: its matches come straight from the token
-    index with their sort keys; the other tokens and the filters are checked
-    per candidate by index lookups, so the work follows the smallest set.
+
+@dataclass(frozen=True)
+class PersonHit:
+    """One person in the register: what their reports say, and the reports."""
+
+    person_id: str | None
+    name: str
+    name_urdu: str
+    father_name: str
+    statuses: tuple[str, ...]
+    age: int | None
+    village: str
+    district: str
+    sources: tuple[str, ...]
+    reports: tuple[Hit, ...]
+
+    @property
+    def href(self) -> str:
+        """The person's page (a lone report's own page before linkage)."""
+        if self.person_id is not None:
+            return f"/persons/{self.person_id}"
+        return f"/reports/{self.reports[0].report_id}"
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """One page of persons and how many match in all."""
+
+    query: str
+    total: int
+    page: int
+    page_size: int
+    hits: tuple[PersonHit, ...]
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.page_size))
+
+
+def _first(values: list[str]) -> str:
+    return next((v for v in values if v), "")
+
+
+def _person(key: str, reports: list[Hit]) -> PersonHit:
+    linked = all(r.report_id != key for r in reports)
+    return PersonHit(
+        person_id=key if linked else None,
+        name=_first([r.name for r in reports]),
+        name_urdu=_first([r.name_urdu for r in reports]),
+        father_name=_first([r.father_name for r in reports]),
+        statuses=tuple(
+            dict.fromkeys(r.status for r in reports if r.status != "unknown")
+        )
+        or ("unknown",),
+        age=next((r.age for r in reports if r.age is not None), None),
+        village=_first([r.village for r in reports]),
+        district=_first([r.district for r in reports]),
+        sources=tuple(dict.fromkeys(r.source_id for r in reports)),
+        reports=tuple(reports),
+    )
+
+
+def search_persons(
+    conn: sqlite3.Connection,
+    query: str = "",
+    *,
+    status: str | None = None,
+    incident: str | None = None,
+    source: str | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> PersonPage:
+    """Persons with at least one report matching ``query`` and the filters, by name.
+
+    A person stands in the register once, whatever the number of their reports
+    (before linkage, each report is its own person).
     """
     refresh(conn)
     page = max(1, page)
-    filters = [
-        (c, v)
-        for c, v in (
-            ("status", status),
-            ("incident_id", incident),
-            ("source_id", source),
-        )
-        if v
-    ]
-    matchers = [_matcher(t) for t in dict.fromkeys(tokens_of(query))][:MAX_QUERY_TOKENS]
-    if not matchers:
-        where = " AND ".join(f"{c} = ?" for c, _ in filters)
-        clause = f" WHERE {where}" if where else ""
-        values = [v for _, v in filters]
-        total, ids = _page(conn, f"web_search_reports{clause}", values, page, page_size)
-    elif filters and _filtered(conn, filters) < min(
-        _rows_for(conn, m[1]) for m in matchers
-    ):
-        # A selective filter drives: walk its (filter, sort_key) index in order.
-        where = " AND ".join(f"r.{c} = ?" for c, _ in filters)
-        params2: list[Any] = [v for _, v in filters]
-        for sql, values in matchers:
-            where += (
-                " AND EXISTS (SELECT 1 FROM web_search_tokens t "
-                f"WHERE t.report_id = r.report_id AND {sql})"
-            )
-            params2.extend(values)
-        total, ids = _page(
-            conn, f"web_search_reports r WHERE {where}", params2, page, page_size
-        )
+    found = _candidates(conn, query, _filters(status, incident, source))
+    limit = [page_size, (page - 1) * page_size]
+    if found is None:
+        total = conn.execute(
+            "SELECT count(*) FROM web_person_keys WHERE lead = 1"
+        ).fetchone()[0]
+        keys = conn.execute(
+            "SELECT person_key FROM web_person_keys WHERE lead = 1 "
+            "ORDER BY sort_key LIMIT ? OFFSET ?",
+            limit,
+        ).fetchall()
     else:
-        matchers.sort(key=lambda m: _rows_for(conn, m[1]))
-        lo, hi, skel = matchers[0][1]
-        cte = (
-            "WITH c(sort_key, report_id) AS ("
-            "SELECT sort_key, report_id FROM web_search_tokens WHERE token >= ? AND token < ? "
-            "UNION SELECT sort_key, report_id FROM web_search_tokens WHERE token = ?) "
+        with_, select, params = found
+        persons = (
+            f"{with_ + ', ' if with_ else 'WITH '}p(person_key) AS (SELECT DISTINCT "
+            f"r.person_key FROM ({select}) m JOIN web_person_keys r "
+            "ON r.report_id = m.report_id) "
         )
-        conds: list[str] = []
-        params: list[Any] = [lo, hi, skel]
-        for sql, values in matchers[1:]:
-            conds.append(
-                "EXISTS (SELECT 1 FROM web_search_tokens t "
-                f"WHERE t.report_id = c.report_id AND {sql})"
-            )
-            params.extend(values)
-        for column, value in filters:
-            conds.append(
-                "EXISTS (SELECT 1 FROM web_search_reports r "
-                f"WHERE r.report_id = c.report_id AND r.{column} = ?)"
-            )
-            params.append(value)
-        where = (" WHERE " + " AND ".join(conds)) if conds else ""
-        total, ids = _page(conn, f"c{where}", params, page, page_size, with_=cte)
-    hits: list[Hit] = []
-    if ids:
-        marks = ",".join("?" * len(ids))
-        rows = {
-            row[0]: row
-            for row in conn.execute(
-                "SELECT report_id, incident_id, source_id, status, sex, age, name, name_urdu, "
-                f"father_name, village, district FROM web_search_reports "
-                f"WHERE report_id IN ({marks})",
-                ids,
-            )
-        }
-        hits = [Hit(*rows[i]) for i in ids if i in rows]
-    return SearchPage(
-        query=query, total=int(total), page=page, page_size=page_size, hits=tuple(hits)
+        total = conn.execute(f"{persons}SELECT count(*) FROM p", params).fetchone()[0]
+        keys = conn.execute(
+            f"{persons}SELECT l.person_key FROM p JOIN web_person_keys l "
+            "ON l.person_key = p.person_key AND l.lead = 1 "
+            "ORDER BY l.sort_key LIMIT ? OFFSET ?",
+            [*params, *limit],
+        ).fetchall()
+    order = [str(k[0]) for k in keys]
+    grouped: dict[str, list[Hit]] = {k: [] for k in order}
+    marks = ",".join("?" * len(order))
+    if order:
+        rows = conn.execute(
+            f"SELECT person_key, report_id FROM web_person_keys "
+            f"WHERE person_key IN ({marks}) ORDER BY lead DESC, sort_key",
+            order,
+        ).fetchall()
+        by_id = {h.report_id: h for h in _hits(conn, [str(r[1]) for r in rows])}
+        for key, rid in rows:
+            if str(rid) in by_id:
+                grouped[str(key)].append(by_id[str(rid)])
+    return PersonPage(
+        query=query,
+        total=int(total),
+        page=page,
+        page_size=page_size,
+        hits=tuple(_person(k, grouped[k]) for k in order if grouped[k]),
     )
+
+
+def person_reports(conn: sqlite3.Connection, person_key: str) -> list[str]:
+    """The report ids of a person (lead first), from the register index."""
+    return [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT report_id FROM web_person_keys WHERE person_key = ? "
+            "ORDER BY lead DESC, sort_key",
+            (person_key,),
+        )
+    ]
+
+
+def person_of(conn: sqlite3.Connection, report_id: str) -> str | None:
+    """The person a report was linked into (None while it stands alone)."""
+    row = conn.execute(
+        "SELECT person_key FROM web_person_keys WHERE report_id = ?", (report_id,)
+    ).fetchone()
+    return None if row is None or row[0] == report_id else str(row[0])
+
+
+def linked_by(
+    conn: sqlite3.Connection, person_id: str
+) -> tuple[str, str, str, str] | None:
+    """(event id, author, recorded at, "method, run R") of the linkage that made a person."""
+    row = conn.execute(
+        "SELECT event_id, author, recorded_at, method, run_id FROM web_persons "
+        "WHERE person_id = ?",
+        (person_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return str(row[0]), str(row[1]), str(row[2]), f"{row[3]}, run {row[4]}"

@@ -16,11 +16,17 @@ from gawah.web import _search
 
 if TYPE_CHECKING:
     from gawah.ledger import Event
+    from gawah.workspace import Workspace
 
 ROLE_GRANTED = "user.role_granted"
+#: The workspace holds FICTIONAL data (the demo's, or a test's): every page says so.
+#: A ledger event, so the label travels with the data to every synced copy.
+FICTIONAL_LABELLED = "workspace.labelled_fictional"
 REPORT_RECORDED = (
     "report.recorded"  # the registry's event, indexed for the register search
 )
+#: The registry's event: linkage's persons, for the register by person.
+PERSONS_ASSIGNED = "persons.assigned"
 
 
 class _WebProjector:
@@ -60,6 +66,11 @@ class _WebProjector:
         _index_history(conn, event)
         if event.kind == REPORT_RECORDED:
             _search.index_report(conn, event.payload)
+            return
+        if event.kind == PERSONS_ASSIGNED:
+            _search.index_persons(
+                conn, event.payload, (event.id, event.author, event.recorded_at)
+            )
             return
         if event.kind != ROLE_GRANTED:
             return
@@ -192,6 +203,29 @@ def grants(conn: sqlite3.Connection, server: str) -> list[tuple[str, str, str, s
     except sqlite3.OperationalError:
         return []
     return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+
+def label_fictional(ws: Workspace, why: str) -> None:
+    """Label the workspace as holding FICTIONAL data (once; later calls do nothing)."""
+    if not is_fictional(ws):
+        ws.append(FICTIONAL_LABELLED, {"why": why})
+
+
+def is_fictional(ws: Workspace) -> bool:
+    """Whether the workspace was labelled FICTIONAL (by ``gawah demo`` or a test)."""
+    return next(iter(ws.ledger.events(kind=FICTIONAL_LABELLED)), None) is not None
+
+
+def up_to_date(conn: sqlite3.Connection, reports: int) -> bool:
+    """Whether the web's tables hold all ``reports`` the registry holds.
+
+    ``web_person_keys`` came with this version: a workspace indexed before it
+    has reports there is no person row for, and is indexed again once.
+    """
+    if indexed_reports(conn) != reports:
+        return False
+    keys = conn.execute("SELECT count(*) FROM web_person_keys").fetchone()[0]
+    return int(keys) == reports
 
 
 def indexed_reports(conn: sqlite3.Connection) -> int:

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from gawah.errors import UserInputError
+from gawah.registry import Sex, Status, list_incidents, list_sources
 from gawah.web._backend import Backend
-from gawah.web._domains import domain_attr
 from gawah.web._imports import (
     ENTRY_COLUMNS,
     Outcome,
@@ -137,17 +137,12 @@ def _out(o: Outcome) -> ImportOut:
 
 def _choices(backend: Backend) -> dict[str, Any]:
     conn = backend.workspace().conn
-    incidents = domain_attr("registry", "list_incidents")
-    sources = domain_attr("registry", "list_sources")
-    status = domain_attr("registry", "Status")
-    sex = domain_attr("registry", "Sex")
     return {
-        "incidents": incidents(conn) if incidents else [],
-        "sources": sources(conn) if sources else [],
-        "statuses": [s.value for s in status] if status else [],
-        "sexes": [s.value for s in sex] if sex else [],
+        "incidents": list_incidents(conn),
+        "sources": list_sources(conn),
+        "statuses": [s.value for s in Status],
+        "sexes": [s.value for s in Sex],
         "fields": FORM_FIELDS,
-        "available": domain_attr("registry", "import_list") is not None,
     }
 
 

@@ -1,4 +1,4 @@
-"""The register: search (Latin or Urdu script, spelling-tolerant), filter, paginate."""
+"""The register: persons (or reports), searched in Latin or Urdu script, filtered, paged."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from gawah.registry import Status, list_incidents, list_sources
 from gawah.web._backend import Backend
-from gawah.web._domains import domain_attr
-from gawah.web._search import PAGE_SIZE, SearchPage, search
+from gawah.web._search import (
+    PAGE_SIZE,
+    PersonPage,
+    SearchPage,
+    search,
+    search_persons,
+)
 from gawah.web._security import Principal, require
 from gawah.web._templates import is_htmx, render
 from gawah.web.auth import Right
@@ -21,6 +27,13 @@ Reader = Annotated[Principal, Depends(require(Right.READ))]
 Q = Annotated[str, Query(max_length=200, description="Name in Latin or Urdu script")]
 Filter = Annotated[str | None, Query(max_length=80)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
+View = Annotated[
+    str,
+    Query(
+        pattern="^(persons|reports)$",
+        description="persons (each once, their reports inside) or reports",
+    ),
+]
 
 
 class HitOut(BaseModel):
@@ -50,15 +63,39 @@ class RegisterPage(BaseModel):
     hits: list[HitOut]
 
 
+class PersonHitOut(BaseModel):
+    """One person in the register and every report about them."""
+
+    person_id: str | None
+    href: str
+    name: str
+    name_urdu: str
+    father_name: str
+    statuses: list[str]
+    age: int | None
+    village: str
+    district: str
+    sources: list[str]
+    reports: list[HitOut]
+
+
+class PersonsPage(BaseModel):
+    """A page of the register by person."""
+
+    query: str
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    persons: list[PersonHitOut]
+
+
 def _options(backend: Backend) -> dict[str, Any]:
     conn = backend.workspace().conn
-    incidents = domain_attr("registry", "list_incidents")
-    sources = domain_attr("registry", "list_sources")
-    status = domain_attr("registry", "Status")
     return {
-        "incidents": incidents(conn) if incidents else [],
-        "sources": sources(conn) if sources else [],
-        "statuses": [s.value for s in status] if status else [],
+        "incidents": list_incidents(conn),
+        "sources": list_sources(conn),
+        "statuses": [s.value for s in Status],
     }
 
 
@@ -69,9 +106,11 @@ def _search(
     incident: str | None,
     source: str | None,
     page: int,
-) -> SearchPage:
+    view: str = "reports",
+) -> SearchPage | PersonPage:
     backend: Backend = request.app.state.backend
-    return search(
+    find = search_persons if view == "persons" else search
+    return find(
         backend.workspace().conn,
         q,
         status=status or None,
@@ -91,10 +130,12 @@ async def register_page(
     incident: Filter = None,
     source: Filter = None,
     page: Page = 1,
+    view: View = "persons",
 ) -> Response:
-    result = _search(request, q, status, incident, source, page)
+    result = _search(request, q, status, incident, source, page, view)
     ctx: dict[str, Any] = {
         "result": result,
+        "view": view,
         "q": q,
         "status": status or "",
         "incident": incident or "",
@@ -117,8 +158,15 @@ async def api_register(
     source: Filter = None,
     page: Page = 1,
 ) -> RegisterPage:
-    """Search the register: every query word must match a name by prefix or sound."""
-    r = _search(request, q, status, incident, source, page)
+    """Search the reports: every query word must match a name by prefix or sound."""
+    r = search(
+        request.app.state.backend.workspace().conn,
+        q,
+        status=status or None,
+        incident=incident or None,
+        source=source or None,
+        page=page,
+    )
     return RegisterPage(
         query=r.query,
         total=r.total,
@@ -126,4 +174,48 @@ async def api_register(
         pages=r.pages,
         page_size=r.page_size,
         hits=[HitOut(**asdict(h)) for h in r.hits],
+    )
+
+
+@router.get("/api/persons", tags=["register"])
+async def api_persons(
+    request: Request,
+    me: Reader,
+    q: Q = "",
+    status: Filter = None,
+    incident: Filter = None,
+    source: Filter = None,
+    page: Page = 1,
+) -> PersonsPage:
+    """The register by person: a person matches when one of their reports does."""
+    r = search_persons(
+        request.app.state.backend.workspace().conn,
+        q,
+        status=status or None,
+        incident=incident or None,
+        source=source or None,
+        page=page,
+    )
+    return PersonsPage(
+        query=r.query,
+        total=r.total,
+        page=r.page,
+        pages=r.pages,
+        page_size=r.page_size,
+        persons=[
+            PersonHitOut(
+                person_id=p.person_id,
+                href=p.href,
+                name=p.name,
+                name_urdu=p.name_urdu,
+                father_name=p.father_name,
+                statuses=list(p.statuses),
+                age=p.age,
+                village=p.village,
+                district=p.district,
+                sources=list(p.sources),
+                reports=[HitOut(**asdict(h)) for h in p.reports],
+            )
+            for p in r.hits
+        ],
     )
