@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from gawah.linkage.normalise import (
         AgeRange,
         ParsedName,
+        is_known_name,
         normalise_record,
         parse_age,
         parse_name,
@@ -70,6 +71,7 @@ _SOURCES = {
     "review_queue": "gawah.linkage.review",
     "run_summary": "gawah.linkage.summary",
     "skeleton": "gawah.linkage.normalise",
+    "is_known_name": "gawah.linkage.normalise",
     "to_latin": "gawah.linkage.transliterate",
     "write_clusters": "gawah.linkage.files",
 }
@@ -91,6 +93,7 @@ __all__ = [
     "capture_histories",
     "constraint_violations",
     "decide",
+    "is_known_name",
     "link_files",
     "link_records",
     "link_workspace",

@@ -15,7 +15,6 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +56,17 @@ CREATE TABLE IF NOT EXISTS web_search_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS web_search_tokens_report
     ON web_search_tokens(report_id, token);
+CREATE TABLE IF NOT EXISTS web_search_version (v INTEGER NOT NULL);
 """
-DROP = ("web_search_tokens", "web_search_reports", "web_person_keys", "web_persons")
+#: How tokens are made; an index made another way is tokenised again (2: parts).
+TOKENS_VERSION = 2
+DROP = (
+    "web_search_tokens",
+    "web_search_reports",
+    "web_person_keys",
+    "web_persons",
+    "web_search_version",
+)
 #: Columns of ``web_search_reports`` a person's register row is built from.
 _HIT_COLUMNS = (
     "report_id, incident_id, source_id, status, sex, age, name, name_urdu, "
@@ -66,11 +74,10 @@ _HIT_COLUMNS = (
 )
 
 _NON_LETTER = re.compile(r"[^\w]+", re.UNICODE)
-_VOWELS = re.compile(r"[aeiouyw]")
 
 
 def _simple_tokens(text: str) -> list[str]:
-    """Fallback when the linkage normaliser is absent: NFKD fold, lower, split."""
+    """NFKD fold, lower, split: the sort key, and tokens if the normaliser fails."""
     folded = "".join(
         ch
         for ch in unicodedata.normalize("NFKD", text)
@@ -79,54 +86,74 @@ def _simple_tokens(text: str) -> list[str]:
     return [t for t in _NON_LETTER.sub(" ", folded.casefold()).split() if t]
 
 
-def _simple_skeleton(token: str) -> str:
-    if not token:
-        return ""
-    return token[0] + _VOWELS.sub("", token[1:])
+@dataclass(frozen=True)
+class Units:
+    """What a name is searched by: canonical tokens, and its parts.
+
+    Parts join compounds (``abdul rehman`` is one part), so that عبدالله and
+    عبد الله are one name, and "Abdullah" is not every Abd-al-… name.
+    """
+
+    tokens: tuple[str, ...]
+    parts: tuple[str, ...]
 
 
-def _linkage_tokens(text: str) -> list[str]:
-    from gawah.linkage import parse_name
-
-    parsed = parse_name(text)
-    return [str(t) for t in (*parsed.tokens, *parsed.relative)]
-
-
-def _normaliser() -> tuple[Callable[[str], list[str]], Callable[[str], str]]:
-    """The linkage normaliser's tokens and skeletons (what linkage compares).
+def units_of(text: str) -> Units:
+    """The linkage normaliser's tokens and parts of a name in any script.
 
     Imported here, not at the top: the projector (in every process, on every
-    append) imports this module, and the normaliser loads the name tables.
+    append) imports this module, and the normaliser loads pandas and the tables.
     """
-    from gawah.linkage import skeleton
+    if not text.strip():
+        return Units((), ())
+    from gawah.linkage import parse_name
 
-    return _linkage_tokens, skeleton
+    try:
+        parsed = parse_name(text)
+    except Exception:  # the index must never break an append
+        simple = tuple(_simple_tokens(text))
+        return Units(simple, simple)
+    relative = tuple(str(t) for t in parsed.relative)
+    return Units(
+        tuple(str(t) for t in (*parsed.tokens, *relative)),
+        tuple(p.replace(" ", "") for p in parsed.parts) + relative,
+    )
 
 
 def tokens_of(text: str) -> list[str]:
     """Canonical search tokens of a name in any script."""
-    if not text.strip():
-        return []
-    tokens, _ = _normaliser()
-    try:
-        return tokens(text)
-    except Exception:  # the index must never break an append
-        return _simple_tokens(text)
+    return list(units_of(text).tokens)
+
+
+def sound(part: str, *, query: bool = False) -> str | None:
+    """The ``~skeleton`` a part is found by, or None when it matches as written.
+
+    Every part is indexed by its skeleton. A query for a name linkage knows
+    (``muhammad``) matches it as written: every spelling linkage knows was
+    already made that name, and another known name with the same skeleton
+    (``mehmood``) is another name; an unknown spelling ("zubar") is matched by
+    its skeleton. A one-letter skeleton ("zzzz" and "Zahi" both give ``z``)
+    says too little to match on.
+    """
+    from gawah.linkage import is_known_name, skeleton
+
+    if query and is_known_name(part):
+        return None
+    skel = skeleton(part)
+    return "~" + skel if len(skel) >= 2 else None
 
 
 def index_tokens(names: list[str]) -> set[str]:
-    """Every token (and ``~skeleton``) a report is found by."""
-    _, skeleton = _normaliser()
+    """Every token, part and ``~skeleton`` a report is found by."""
     out: set[str] = set()
     for name in names:
-        for tok in tokens_of(name):
-            out.add(tok)
-            try:
-                skel = skeleton(tok)
-            except Exception:
-                skel = _simple_skeleton(tok)
-            if skel:
-                out.add("~" + skel)
+        units = units_of(name)
+        out.update(units.tokens)
+        out.update(units.parts)
+        for part in units.parts:
+            found = sound(part)
+            if found is not None:
+                out.add(found)
     return out
 
 
@@ -226,6 +253,7 @@ def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:
     append in every process. The web process completes the index here, before
     it searches, in its own short transactions.
     """
+    _stale(conn)
     done = 0
     while True:
         rows = conn.execute(
@@ -254,6 +282,22 @@ def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:
             conn.execute("ROLLBACK")
             raise
         done += len(rows)
+
+
+def _stale(conn: sqlite3.Connection) -> None:
+    """Mark every report for tokenising if the index was tokenised another way."""
+    row = conn.execute("SELECT v FROM web_search_version").fetchone()
+    if row is not None and row[0] == TOKENS_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("UPDATE web_search_reports SET pending = 1 WHERE pending = 0")
+        conn.execute("DELETE FROM web_search_version")
+        conn.execute("INSERT INTO web_search_version VALUES (?)", (TOKENS_VERSION,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 @dataclass(frozen=True)
@@ -289,17 +333,13 @@ class SearchPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _matcher(tok: str) -> tuple[str, list[str]]:
-    """SQL (on alias ``t``) and parameters for one query token: prefix or skeleton."""
-    _, skeleton = _normaliser()
-    try:
-        skel = "~" + skeleton(tok)
-    except Exception:
-        skel = "~" + _simple_skeleton(tok)
+def _matcher(part: str) -> tuple[str, list[str]]:
+    """SQL (on alias ``t``) and parameters for one query part: prefix or sound."""
+    # "~" alone is never indexed: a part without a sound matches by prefix only.
     return "((t.token >= ? AND t.token < ?) OR t.token = ?)", [
-        tok,
-        tok + "\U0010ffff",
-        skel,
+        part,
+        part + "\U0010ffff",
+        sound(part, query=True) or "~",
     ]
 
 
@@ -337,7 +377,8 @@ def _candidates(
     with their sort keys; the other tokens and the filters are checked per
     candidate by index lookups, so the work follows the smallest set.
     """
-    matchers = [_matcher(t) for t in dict.fromkeys(tokens_of(query))][:MAX_QUERY_TOKENS]
+    parts = units_of(query).parts
+    matchers = [_matcher(t) for t in dict.fromkeys(parts)][:MAX_QUERY_TOKENS]
     if not matchers and not filters:
         return None
     if not matchers:

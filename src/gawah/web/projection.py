@@ -37,6 +37,7 @@ class _WebProjector:
     volatile: ClassVar[dict[str, tuple[str, ...]]] = {
         "web_search_tokens": ("*",),
         "web_search_reports": ("pending",),
+        "web_search_version": ("*",),
     }
 
     def create(self, conn: sqlite3.Connection) -> None:
