@@ -194,8 +194,11 @@ async def entry_page(request: Request, me: Recorder) -> Response:
 async def entry_form(request: Request, me: Recorder) -> Response:
     form = await request.form()
     values = {
-        k: str(form.get(k) or "")[:4000] for k in (*ENTRY_COLUMNS, "source", "incident")
+        k: str(form.get(k) or "")[:4000]
+        for k in (*ENTRY_COLUMNS, "source", "new_source", "incident")
     }
+    # A source chosen from the list, or (only if none is chosen) a new one named.
+    values["source"] = values["source"].strip() or values["new_source"].strip()
     backend: Backend = request.app.state.backend
     try:
         outcome = _entry(backend, values)
@@ -259,13 +262,16 @@ async def upload_form(
     request: Request,
     me: Recorder,
     file: Annotated[UploadFile, File()],
-    source: Short,
+    source: Short = "",
+    new_source: Short = "",
     incident: Short = "",
     skip_invalid: Annotated[bool, Form()] = False,
 ) -> Response:
     backend: Backend = request.app.state.backend
     try:
-        outcome = await _upload(backend, me, file, source, incident, skip_invalid)
+        outcome = await _upload(
+            backend, me, file, source.strip() or new_source, incident, skip_invalid
+        )
     except UserInputError as exc:
         outcome = Outcome(
             False, file.filename or "", 0, 0, 0, 0, 0, (), {}, (), str(exc)
