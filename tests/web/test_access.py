@@ -35,7 +35,7 @@ POLICY: dict[tuple[str, str], Right | None] = {
     ("PUT", "/api/users/{name}/role"): ADM, ("POST", "/api/users/{name}/disable"): ADM,
     ("GET", "/api/reports"): R, ("GET", "/api/reports/{report_id}"): R,
     ("GET", "/api/persons"): R, ("GET", "/api/persons/{person_id}"): R, ("POST", "/api/reports"): REC,
-    ("POST", "/api/imports"): REC, ("GET", "/api/dashboard"): R,
+    ("POST", "/api/imports"): REC, ("GET", "/api/entry/choices"): REC, ("GET", "/api/dashboard"): R,
     ("GET", "/api/estimates"): R, ("GET", "/api/estimates/plot.png"): R,
     ("GET", "/api/review"): REV, ("POST", "/api/review/decisions"): REV,
     ("POST", "/api/linkage/runs"): REV,

@@ -184,3 +184,35 @@ class TestNumbersAndCharts:
         page = client.get("/dashboard").text
         assert '<td class="nowrap">2031-03-15</td>' in page
         assert "at least 6 over 200" not in page
+
+
+class TestApiTwins:
+    def test_person_api_has_the_pages_provenance(
+        self, client: TestClient, home: Path
+    ) -> None:
+        mint(client, "viewer")
+        with Workspace.open(home) as ws:
+            person = persons_with_reports(ws.conn)[0]
+        api = client.get(f"/api/persons/{person.person_id}").json()
+        page = client.get(f"/persons/{person.person_id}").text
+        assert len(api["provenance"]) == len(api["report_ids"])
+        for where in api["provenance"]:
+            assert where
+            assert where in page
+
+    def test_review_api_has_the_pair_side_by_side(self, client: TestClient) -> None:
+        mint(client, "reviewer")
+        pair = client.get("/api/review", params={"limit": 1}).json()["pairs"][0]
+        assert sorted(pair["reports"]["report_ids"]) == sorted(
+            [pair["report_l"], pair["report_r"]]
+        )
+        assert pair["reports"]["rows"]
+
+    def test_entry_choices_are_the_existing_sources(self, client: TestClient) -> None:
+        mint(client, "documenter")
+        choices = client.get("/api/entry/choices").json()
+        page = client.get("/entry").text
+        assert choices["sources"]
+        for source in choices["sources"]:
+            assert f'<option value="{source["value"]}"' in page
+        assert "killed" in choices["statuses"]

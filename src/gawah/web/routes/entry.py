@@ -135,6 +135,23 @@ def _out(o: Outcome) -> ImportOut:
     )
 
 
+class Choice(BaseModel):
+    """One value a form offers: its id and what it is called."""
+
+    value: str
+    label: str
+
+
+class ChoicesOut(BaseModel):
+    """What the Add report form offers: sources, incidents, statuses, sexes, fields."""
+
+    sources: list[Choice]
+    incidents: list[Choice]
+    statuses: list[str]
+    sexes: list[str]
+    fields: list[Choice]
+
+
 def _choices(backend: Backend) -> dict[str, Any]:
     conn = backend.workspace().conn
     return {
@@ -187,6 +204,20 @@ async def entry_page(request: Request, me: Recorder) -> Response:
         outcome=None,
         upload=None,
         **_choices(request.app.state.backend),
+    )
+
+
+@router.get("/api/entry/choices", tags=["entry"])
+async def api_choices(request: Request, me: Recorder) -> ChoicesOut:
+    """The choices of the Add report page: a report's source is one of these (or new)."""
+    c = _choices(request.app.state.backend)
+    return ChoicesOut(
+        # A form sends the source's name (the registry derives its id from it).
+        sources=[Choice(value=s.name, label=s.name) for s in c["sources"]],
+        incidents=[Choice(value=i.incident_id, label=i.title) for i in c["incidents"]],
+        statuses=c["statuses"],
+        sexes=c["sexes"],
+        fields=[Choice(value=f[0], label=f[1]) for f in FORM_FIELDS],
     )
 
 

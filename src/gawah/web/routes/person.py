@@ -96,6 +96,8 @@ class PersonOut(BaseModel):
     evidence: list[EvidenceOut]
     history: list[HistoryOut]
     linked_by: str | None
+    #: Where each report came from ("file, line N"), in the order of report_ids.
+    provenance: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ def _build(
             evidence=list(evidence.values()),
             history=hist,
             linked_by=linked[3] if linked else None,
+            provenance=provenance,
         ),
         provenance,
     )

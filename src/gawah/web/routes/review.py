@@ -43,6 +43,8 @@ class PairOut(BaseModel):
     match_weight: float
     explanation: list[WeightOut]
     skipped: bool
+    #: The two reports side by side, as the page shows them.
+    reports: PersonOut | None = None
 
 
 class QueueOut(BaseModel):
@@ -133,12 +135,13 @@ def _in_words(pair: PairOut, person: PersonOut) -> PairOut:
     values = {row.field: row.values for row in person.rows}
     return pair.model_copy(
         update={
+            "reports": person,
             "explanation": [
                 w.model_copy(
                     update={"words": reason(w.comparison, w.level, w.weight, values)}
                 )
                 for w in pair.explanation
-            ]
+            ],
         }
     )
 
