@@ -48,7 +48,7 @@ def server(template_home: Path, tmp_path: Path) -> Iterator[str]:
     shutil.copytree(template_home, home)
     port = _free_port()
     config = uvicorn.Config(
-        create_app(home),
+        create_app(home, warm=True),
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -216,3 +216,29 @@ class TestApiTwins:
         for source in choices["sources"]:
             assert f'<option value="{source["value"]}"' in page
         assert "killed" in choices["statuses"]
+
+
+class TestStartWarm:
+    def test_a_started_server_indexes_and_fills_its_caches(
+        self, home: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """``gawah serve`` tokenises names and computes the dashboard in the background."""
+        from gawah.web import create_app
+        from gawah.web._search import pending
+        from gawah.web.routes import dashboard
+
+        app = create_app(home, warm=True)
+        with TestClient(app) as client:
+            backend = app.state.backend
+            assert backend.indexed.wait(120)
+            assert backend._warming is not None
+            backend._warming.join(timeout=300)
+            assert pending(backend.workspace().conn) == 0
+
+            def recompute(*args: object) -> None:
+                raise AssertionError("the dashboard was computed again")
+
+            monkeypatch.setattr(dashboard, "_compute", recompute)
+            mint(client, "viewer")
+            assert client.get("/api/dashboard").status_code == 200
+            assert client.get("/dashboard").status_code == 200

@@ -8,6 +8,7 @@ keeps it. Values derived from the ledger are cached per ledger state
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -20,6 +21,7 @@ from gawah.errors import GawahError, WorkspaceError
 from gawah.ledger import Event
 from gawah.registry import counts
 from gawah.web._cache import LedgerCache
+from gawah.web._search import refresh
 from gawah.web._store import WebStore
 from gawah.web.auth import LoginRateLimiter, Role
 from gawah.web.projection import ROLE_GRANTED, is_fictional, role_of, up_to_date
@@ -27,6 +29,7 @@ from gawah.workspace import Workspace
 
 T = TypeVar("T")
 
+_log = logging.getLogger("gawah.web")
 IDLE_TIMEOUT = 30 * 60.0
 ABSOLUTE_TIMEOUT = 12 * 3600.0
 
@@ -45,6 +48,10 @@ class Backend:
     cache: LedgerCache = field(default_factory=LedgerCache)
     _local: threading.local = field(default_factory=threading.local)
     _all: list[Workspace] = field(default_factory=list)
+    #: Set once the register index is complete (see :meth:`start_warming`).
+    indexed: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _warming: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: bool = False
 
@@ -81,8 +88,42 @@ class Backend:
             return False
         return True
 
+    def start_warming(self, warm: Callable[[], None]) -> None:
+        """Complete the register index, then run ``warm``, in a thread of its own.
+
+        A server just started answers its first page at once: the names of
+        reports recorded since it last ran are tokenised here, not in the first
+        search, and ``warm`` fills the caches of the heaviest pages.
+        """
+
+        def run() -> None:
+            try:
+                refresh(self.workspace().conn, batch=1000, stop=self._stop.is_set)
+            except Exception as exc:  # never data: the type only
+                _log.error("indexing failed: %s", type(exc).__name__)
+            finally:
+                self.indexed.set()
+            if self._stop.is_set():
+                return
+            try:
+                warm()
+            except Exception as exc:
+                _log.error("warming the caches failed: %s", type(exc).__name__)
+
+        self._warming = threading.Thread(target=run, name="gawah-warm", daemon=True)
+        self._warming.start()
+
+    def searchable(self, wait: float = 5.0) -> bool:
+        """Whether every name can be searched (waiting up to ``wait`` s for the index)."""
+        if self._warming is None:
+            return True
+        return self.indexed.wait(wait)
+
     def close(self) -> None:
         """Close every workspace handle and the account store."""
+        self._stop.set()
+        if self._warming is not None:
+            self._warming.join(timeout=30)
         with self._lock:
             for ws in self._all:
                 ws.close()

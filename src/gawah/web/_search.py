@@ -15,6 +15,7 @@ import json
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,17 +246,22 @@ def index_persons(
     conn.executemany("INSERT INTO web_persons VALUES (?, ?, ?, ?, ?, ?)", persons)
 
 
-def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:
+def refresh(
+    conn: sqlite3.Connection,
+    batch: int = 5000,
+    stop: Callable[[], bool] = lambda: False,
+) -> int:
     """Tokenise reports recorded since the last search; return how many.
 
     The projector only stores names: tokenising needs the linkage normaliser,
     whose import (Splink, pandas) must not slow every ``report.recorded``
     append in every process. The web process completes the index here, before
-    it searches, in its own short transactions.
+    it searches, in its own short transactions. ``stop`` is asked between
+    batches (a server shutting down stops the work it started).
     """
     _stale(conn)
     done = 0
-    while True:
+    while not stop():
         rows = conn.execute(
             "SELECT report_id, sort_key, names FROM web_search_reports "
             "WHERE pending = 1 LIMIT ?",
@@ -282,6 +288,16 @@ def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:
             conn.execute("ROLLBACK")
             raise
         done += len(rows)
+    return done
+
+
+def pending(conn: sqlite3.Connection) -> int:
+    """Reports whose names are not searchable yet (tokenising is under way)."""
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM web_search_reports WHERE pending = 1"
+        ).fetchone()[0]
+    )
 
 
 def _stale(conn: sqlite3.Connection) -> None:
@@ -468,9 +484,15 @@ def search(
     source: str | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
+    complete: bool = True,
 ) -> SearchPage:
-    """Reports matching ``query`` (all tokens) and the filters, ordered by name."""
-    refresh(conn)
+    """Reports matching ``query`` (all tokens) and the filters, ordered by name.
+
+    ``complete`` tokenises every report not yet searchable first; a server
+    whose background indexing is still running passes False.
+    """
+    if complete and query.strip():
+        refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
     with_, select, params = found or (
@@ -568,13 +590,15 @@ def search_persons(
     source: str | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
+    complete: bool = True,
 ) -> PersonPage:
     """Persons with at least one report matching ``query`` and the filters, by name.
 
     A person stands in the register once, whatever the number of their reports
-    (before linkage, each report is its own person).
+    (before linkage, each report is its own person). ``complete``: see :func:`search`.
     """
-    refresh(conn)
+    if complete and query.strip():
+        refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
     limit = [page_size, (page - 1) * page_size]

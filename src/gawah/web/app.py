@@ -49,11 +49,14 @@ def create_app(
     idle_timeout: float = IDLE_TIMEOUT,
     absolute_timeout: float = ABSOLUTE_TIMEOUT,
     passphrase: str | None = None,
+    warm: bool = False,
 ) -> FastAPI:
     """Build the web app over the workspace at ``home``.
 
     ``clock`` and the timeouts are parameters so tests can freeze and advance
-    time; ``passphrase`` unlocks a passphrase-protected workspace key.
+    time; ``passphrase`` unlocks a passphrase-protected workspace key. ``warm``
+    (``gawah serve``) completes the register index and fills the dashboard's
+    and estimates' caches in the background as the server starts.
     """
     backend = Backend(
         home=home,
@@ -65,6 +68,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            from gawah.web.routes import warm_up
+
+            backend.start_warming(lambda: warm_up(backend))
         yield
         backend.close()
 

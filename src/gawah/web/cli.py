@@ -39,7 +39,7 @@ def serve_app(
 
     from gawah.web import create_app
 
-    app = create_app(home, passphrase=passphrase)
+    app = create_app(home, passphrase=passphrase, warm=True)
     uvicorn.run(
         app,
         host=host,

@@ -116,6 +116,9 @@ def _dashboard(backend: Backend, incident: str | None, category: str) -> Dashboa
     )
 
 
+dashboard_data = _dashboard
+
+
 def _incidents(backend: Backend) -> list[Incident]:
     return backend.cached("incidents", lambda: list_incidents(backend.workspace().conn))
 

@@ -79,6 +79,13 @@ def _estimates(
     )
 
 
+def estimates_data(
+    backend: Backend, incident: str | None, category: str | None, method: str
+) -> EstimatesOut:
+    """What the estimates page shows (computed once per ledger state)."""
+    return _estimates(backend, incident, category, method)
+
+
 def _compute(
     backend: Backend, incident: str | None, category: str | None, method: str
 ) -> EstimatesOut:

@@ -15,6 +15,7 @@ from gawah.web._search import (
     PAGE_SIZE,
     PersonPage,
     SearchPage,
+    pending,
     search,
     search_persons,
 )
@@ -61,6 +62,8 @@ class RegisterPage(BaseModel):
     pages: int
     page_size: int
     hits: list[HitOut]
+    #: Reports whose names are still being indexed (a server just started).
+    still_indexing: int = 0
 
 
 class PersonHitOut(BaseModel):
@@ -88,6 +91,8 @@ class PersonsPage(BaseModel):
     pages: int
     page_size: int
     persons: list[PersonHitOut]
+    #: Reports whose names are still being indexed (a server just started).
+    still_indexing: int = 0
 
 
 def _options(backend: Backend) -> dict[str, Any]:
@@ -110,6 +115,10 @@ def _search(
 ) -> SearchPage | PersonPage:
     backend: Backend = request.app.state.backend
     find = search_persons if view == "persons" else search
+    # A server just started may still be tokenising names (see
+    # Backend.start_warming): a query waits a moment for it, then answers from
+    # the names ready and says how many are not (a first page needs no tokens).
+    ready = backend.searchable(wait=1.0 if q.strip() else 0.0)
     return find(
         backend.workspace().conn,
         q,
@@ -118,6 +127,17 @@ def _search(
         source=source or None,
         page=page,
         page_size=PAGE_SIZE,
+        complete=ready,
+    )
+
+
+def _indexing(request: Request) -> int:
+    """Reports whose names cannot be searched yet (0 once the index is complete)."""
+    backend: Backend = request.app.state.backend
+    return (
+        0
+        if backend.indexed.is_set() or backend.searchable(0)
+        else pending(backend.workspace().conn)
     )
 
 
@@ -135,6 +155,7 @@ async def register_page(
     result = _search(request, q, status, incident, source, page, view)
     ctx: dict[str, Any] = {
         "result": result,
+        "indexing": _indexing(request) if q.strip() else 0,
         "view": view,
         "q": q,
         "status": status or "",
@@ -159,15 +180,10 @@ async def api_register(
     page: Page = 1,
 ) -> RegisterPage:
     """Search the reports: every query word must match a name by prefix or sound."""
-    r = search(
-        request.app.state.backend.workspace().conn,
-        q,
-        status=status or None,
-        incident=incident or None,
-        source=source or None,
-        page=page,
-    )
+    r = _search(request, q, status, incident, source, page, "reports")
+    assert isinstance(r, SearchPage)
     return RegisterPage(
+        still_indexing=_indexing(request) if q.strip() else 0,
         query=r.query,
         total=r.total,
         page=r.page,
@@ -188,15 +204,10 @@ async def api_persons(
     page: Page = 1,
 ) -> PersonsPage:
     """The register by person: a person matches when one of their reports does."""
-    r = search_persons(
-        request.app.state.backend.workspace().conn,
-        q,
-        status=status or None,
-        incident=incident or None,
-        source=source or None,
-        page=page,
-    )
+    r = _search(request, q, status, incident, source, page, "persons")
+    assert isinstance(r, PersonPage)
     return PersonsPage(
+        still_indexing=_indexing(request) if q.strip() else 0,
         query=r.query,
         total=r.total,
         page=r.page,
