@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import sqlite3
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -87,7 +88,9 @@ def _label(low: int, high: int | None, stance: str, note: str = "") -> str:
     return f"{words}; also said: “{note}”" if note else words
 
 
-def _claims(conn: Any, incident: str | None, category: str) -> list[ClaimOut]:
+def _claims(
+    conn: sqlite3.Connection, incident: str | None, category: str
+) -> list[ClaimOut]:
     if incident is None:
         return []
     out = []
