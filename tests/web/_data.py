@@ -18,7 +18,7 @@ from gawah.evidence import add_evidence
 from gawah.linkage import link_workspace
 from gawah.registry import import_list, iter_reports, record_incident
 from gawah.testing.scenario import generate, write_csvs
-from gawah.web import Role
+from gawah.web import Role, label_fictional
 from gawah.web._backend import Backend
 from gawah.web.accounts import add_user
 from gawah.workspace import Workspace
@@ -94,6 +94,7 @@ def _photo(path: Path) -> Path:
 def build(home: Path, n_victims: int = 120, link: bool = True) -> Path:
     """Build the workspace at ``home`` and return it."""
     with Workspace.init(home, author="tester") as ws:
+        label_fictional(ws, "tests: generated")
         inc = record_incident(
             ws, "FICTIONAL crackdown for tests", date="2031-03-14", place="Qaumi Chowk"
         )

@@ -36,3 +36,63 @@ def test_filters_and_pages_agree_with_the_unfiltered_search(
                 paged += [h.report_id for h in result.hits]
                 page += 1
             assert paged == expected
+
+
+@pytest.fixture(scope="module")
+def names_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace of FICTIONAL names that look alike but are not alike."""
+    from gawah.registry import import_rows
+
+    home = tmp_path_factory.mktemp("names") / "ws"
+    rows = [
+        ["n1", "", "محمد اکرم"],
+        ["n2", "Muhammad Akram", ""],
+        ["n3", "", "محمود اکرم"],
+        ["n4", "Mehmood Akram", ""],
+        ["n5", "", "عبدالله خان"],
+        ["n6", "", "عبد الله خان"],
+        ["n7", "Abdullah Khan", ""],
+        ["n8", "Abdul Rehman", ""],
+        ["n9", "", "عبدالرحمن"],
+        ["n10", "Zahi Ahmad", ""],
+        ["n11", "Zubair Shah", ""],
+    ]
+    with Workspace.init(home, author="FICTIONAL tester") as ws:
+        import_rows(
+            ws,
+            ["record_id", "full_name", "name_urdu"],
+            rows,
+            source="FICTIONAL names",
+            name="names.csv",
+        )
+    return home
+
+
+def _names(home: Path, query: str) -> set[str]:
+    with Workspace.open(home) as ws:
+        page = search(ws.conn, query, page_size=100)
+        return {h.name or h.name_urdu for h in page.hits}
+
+
+class TestArabicScriptPrecision:
+    def test_muhammad_is_not_mehmood(self, names_home: Path) -> None:
+        assert _names(names_home, "محمد") == {"محمد اکرم", "Muhammad Akram"}
+        assert _names(names_home, "Mehmood") == {"محمود اکرم", "Mehmood Akram"}
+
+    def test_abdullah_joined_or_apart_is_one_name(self, names_home: Path) -> None:
+        joined = _names(names_home, "عبدالله")
+        apart = _names(names_home, "عبد الله")
+        assert joined == apart
+        assert joined >= {"عبدالله خان", "عبد الله خان", "Abdullah Khan"}
+        assert "Abdul Rehman" not in joined
+        assert "عبدالرحمن" not in joined
+
+    def test_abdul_rehman_in_either_script(self, names_home: Path) -> None:
+        assert _names(names_home, "عبدالرحمن") == {"Abdul Rehman", "عبدالرحمن"}
+
+    def test_nonsense_finds_nothing(self, names_home: Path) -> None:
+        assert _names(names_home, "zzzz") == set()
+
+    def test_misspellings_still_match(self, names_home: Path) -> None:
+        assert "Zubair Shah" in _names(names_home, "Zubeir")
+        assert "Zubair Shah" in _names(names_home, "zubar")

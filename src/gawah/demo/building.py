@@ -28,6 +28,7 @@ from gawah.testing.scenario import (
     generate,
     write_csvs,
 )
+from gawah.web import label_fictional
 from gawah.workspace import CONFIG_FILE, Workspace
 
 DEMO_SEED = 20310314
@@ -98,6 +99,7 @@ def build_demo_workspace(
         else Workspace.open(home, passphrase)
     )
     with ws:
+        label_fictional(ws, "gawah demo: generated, no real person or event")
         scenario = generate(seed=seed)
         paths = write_csvs(scenario, home / "demo-lists")
         truth = home / "demo-lists" / "ground-truth.csv"

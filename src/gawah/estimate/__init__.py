@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         table_of,
     )
     from gawah.estimate.petersen import PetersenMSE
+    from gawah.estimate.plots import plot_estimate
     from gawah.estimate.stepwise import StepwiseMSE
     from gawah.estimate.stratified import StratifiedMSE, StratifiedResult
 
@@ -54,6 +55,7 @@ _LAZY = {
     "category_of": "gawah.estimate.people",
     "documented": "gawah.estimate.people",
     "table_of": "gawah.estimate.people",
+    "plot_estimate": "gawah.estimate.plots",
 }
 
 
@@ -85,5 +87,6 @@ __all__ = [
     "capture_histories",
     "category_of",
     "documented",
+    "plot_estimate",
     "table_of",
 ]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from gawah.linkage.normalise import (
         AgeRange,
         ParsedName,
+        is_known_name,
         normalise_record,
         parse_age,
         parse_name,
@@ -69,6 +70,7 @@ _SOURCES = {
     "review_queue": "gawah.linkage.review",
     "run_summary": "gawah.linkage.summary",
     "skeleton": "gawah.linkage.folding",
+    "is_known_name": "gawah.linkage.normalise",
     "to_latin": "gawah.linkage.transliterate",
     "write_clusters": "gawah.linkage.files",
 }
@@ -89,6 +91,7 @@ __all__ = [
     "Violation",
     "constraint_violations",
     "decide",
+    "is_known_name",
     "link_files",
     "link_records",
     "link_workspace",

@@ -82,6 +82,21 @@ class ParsedName:
         return join_compounds(self.tokens)
 
 
+@cache
+def _known_names() -> frozenset[str]:
+    return frozenset(variant_map("name_variants.tsv").values())
+
+
+def is_known_name(token: str) -> bool:
+    """Whether ``token`` is a canonical name of the variant table (``muhammad``).
+
+    Two known names are two names, however alike their skeletons: ``muhammad``
+    and ``mehmood`` share ``mhmd``. Only an unknown spelling needs its skeleton
+    to be found.
+    """
+    return token in _known_names()
+
+
 def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
     """Map words to canonical name tokens, returning ``(tokens, titles)``."""
     names = variant_map("name_variants.tsv")

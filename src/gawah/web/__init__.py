@@ -13,13 +13,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gawah.web.auth import Right, Role
+from gawah.web.projection import is_fictional, label_fictional
 
 if TYPE_CHECKING:
     from gawah.web.accounts import add_account
     from gawah.web.app import create_app
     from gawah.web.cli import serve_app
 
-__all__ = ["Right", "Role", "add_account", "create_app", "serve_app"]
+__all__ = [
+    "Right",
+    "Role",
+    "add_account",
+    "create_app",
+    "is_fictional",
+    "label_fictional",
+    "serve_app",
+]
 
 # Public name -> defining module, imported on first use (PEP 562).
 _SOURCES = {

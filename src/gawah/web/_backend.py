@@ -2,26 +2,34 @@
 
 SQLite connections may not cross threads, and uvicorn and the test client run
 requests on threads of their own, so each thread opens the workspace once and
-keeps it. Domain modules that have not landed yet are looked up lazily: a page
-whose domain is missing says so instead of failing.
+keeps it. Values derived from the ledger are cached per ledger state
+(:class:`gawah.web._cache.LedgerCache`).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from gawah.errors import WorkspaceError
-from gawah.web._domains import domain_attr
+from gawah.errors import GawahError, WorkspaceError
+from gawah.ledger import Event
+from gawah.registry import counts
+from gawah.web._cache import LedgerCache
+from gawah.web._search import refresh
 from gawah.web._store import WebStore
 from gawah.web.auth import LoginRateLimiter, Role
-from gawah.web.projection import ROLE_GRANTED, role_of
+from gawah.web.projection import ROLE_GRANTED, is_fictional, role_of, up_to_date
+from gawah.workspace import Workspace
 
+T = TypeVar("T")
+
+_log = logging.getLogger("gawah.web")
 IDLE_TIMEOUT = 30 * 60.0
 ABSOLUTE_TIMEOUT = 12 * 3600.0
 
@@ -38,8 +46,13 @@ class Backend:
     admin_mfa: bool = True  # admins must have a second factor to log in
     store: WebStore = field(init=False)
     limiter: LoginRateLimiter = field(init=False)
+    cache: LedgerCache = field(default_factory=LedgerCache)
     _local: threading.local = field(default_factory=threading.local)
-    _all: list[Any] = field(default_factory=list)
+    _all: list[Workspace] = field(default_factory=list)
+    #: Set once the register index is complete (see :meth:`start_warming`).
+    indexed: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _warming: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: bool = False
 
@@ -47,13 +60,11 @@ class Backend:
         self.store = WebStore(self.home)
         self.limiter = LoginRateLimiter(clock=self.clock)
 
-    def workspace(self) -> Any:
+    def workspace(self) -> Workspace:
         """This thread's open :class:`gawah.workspace.Workspace`."""
-        ws = getattr(self._local, "ws", None)
+        ws: Workspace | None = getattr(self._local, "ws", None)
         if ws is not None:
             return ws
-        from gawah.workspace import Workspace
-
         # The quick check (see Workspace.open) runs once, on the first open: a
         # workspace failing it is never served; later threads share its verdict.
         with self._lock:
@@ -78,8 +89,42 @@ class Backend:
             return False
         return True
 
+    def start_warming(self, warm: Callable[[], None]) -> None:
+        """Complete the register index, then run ``warm``, in a thread of its own.
+
+        A server just started answers its first page at once: the names of
+        reports recorded since it last ran are tokenised here, not in the first
+        search, and ``warm`` fills the caches of the heaviest pages.
+        """
+
+        def run() -> None:
+            try:
+                refresh(self.workspace().conn, batch=1000, stop=self._stop.is_set)
+            except Exception as exc:  # never data: the type only
+                _log.error("indexing failed: %s", type(exc).__name__)
+            finally:
+                self.indexed.set()
+            if self._stop.is_set():
+                return
+            try:
+                warm()
+            except Exception as exc:
+                _log.error("warming the caches failed: %s", type(exc).__name__)
+
+        self._warming = threading.Thread(target=run, name="gawah-warm", daemon=True)
+        self._warming.start()
+
+    def searchable(self, wait: float = 5.0) -> bool:
+        """Whether every name can be searched (waiting up to ``wait`` s for the index)."""
+        if self._warming is None:
+            return True
+        return self.indexed.wait(wait)
+
     def close(self) -> None:
         """Close every workspace handle and the account store."""
+        self._stop.set()
+        if self._warming is not None:
+            self._warming.join(timeout=30)
         with self._lock:
             for ws in self._all:
                 ws.close()
@@ -87,7 +132,18 @@ class Backend:
         self._local = threading.local()
         self.store.close()
 
-    def append(self, kind: str, payload: dict[str, Any]) -> Any:
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, computed once per ledger state (see :class:`LedgerCache`)."""
+        return self.cache.get(self.workspace().ledger.count(), key, compute)
+
+    def fictional(self) -> bool:
+        """Whether the workspace is labelled FICTIONAL (the demo's, a test's)."""
+        try:
+            return self.cached("fictional", lambda: is_fictional(self.workspace()))
+        except GawahError:  # a workspace that cannot be opened: the error page says why
+            return False
+
+    def append(self, kind: str, payload: dict[str, Any]) -> Event:
         """Append one event to the workspace's ledger (signed by this device)."""
         return self.workspace().append(kind, payload)
 
@@ -126,17 +182,16 @@ class Backend:
         return datetime.fromtimestamp(self.clock(), UTC).date().isoformat()
 
 
-def _catch_up(ws: Any) -> None:
+def _catch_up(ws: Workspace) -> None:
     """Rebuild the web's own tables if they lag the registry.
 
     A workspace created before this version of the web projector (or restored
     from a copy without its tables) has reports the register index never saw;
     replaying the ledger into the web projector alone fixes that, once.
     """
-    from gawah.web.projection import PROJECTOR, indexed_reports
+    from gawah.web.projection import PROJECTOR
 
-    counts = domain_attr("registry", "counts")
-    if counts is None or counts(ws.conn).reports == indexed_reports(ws.conn):
+    if up_to_date(ws.conn, counts(ws.conn).reports):
         return
     conn = ws.conn
     conn.execute("BEGIN IMMEDIATE")

@@ -8,15 +8,24 @@ sanitised name (never the user's path) and removed afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gawah.errors import UserInputError
-from gawah.web._domains import domain_attr
+from gawah.registry import (
+    ImportIssue,
+    ImportReport,
+    RowsInvalidError,
+    import_list,
+    import_rows,
+    iter_reports,
+    source_id_for,
+)
+from gawah.workspace import Workspace
 
 MAX_UPLOAD = 20 * 1024 * 1024
 ALLOWED = (".csv", ".xlsx")
@@ -76,7 +85,7 @@ def safe_name(name: str | None) -> str:
     return base
 
 
-def _issues(raw: Any, show_sensitive: bool) -> tuple[Issue, ...]:
+def _issues(raw: Iterable[ImportIssue], show_sensitive: bool) -> tuple[Issue, ...]:
     return tuple(
         Issue(
             line=int(i.line),
@@ -91,7 +100,7 @@ def _issues(raw: Any, show_sensitive: bool) -> tuple[Issue, ...]:
 
 
 def run_import(
-    ws: Any,
+    ws: Workspace,
     path: Path,
     *,
     source: str,
@@ -100,11 +109,6 @@ def run_import(
     show_sensitive: bool,
 ) -> Outcome:
     """Import ``path`` with the registry; a validation refusal becomes an Outcome."""
-    import_list = domain_attr("registry", "import_list")
-    if import_list is None:
-        raise UserInputError(
-            "importing is not available yet (the registry has not landed)"
-        )
     return _outcome(
         path.name,
         lambda: import_list(
@@ -118,15 +122,12 @@ def run_import(
     )
 
 
-def _outcome(file_name: str, run: Callable[[], Any], show_sensitive: bool) -> Outcome:
-    invalid = domain_attr("registry", "RowsInvalidError")
-    if invalid is None:
-        raise UserInputError(
-            "importing is not available yet (the registry has not landed)"
-        )
+def _outcome(
+    file_name: str, run: Callable[[], ImportReport], show_sensitive: bool
+) -> Outcome:
     try:
         rep = run()
-    except invalid as exc:
+    except RowsInvalidError as exc:
         issues = _issues(exc.issues, show_sensitive)
         bad = len({i.line for i in issues})
         return Outcome(
@@ -153,8 +154,8 @@ def _outcome(file_name: str, run: Callable[[], Any], show_sensitive: bool) -> Ou
         issues=_issues(rep.issues, show_sensitive),
         unrecognised_status=dict(rep.unrecognised_status),
         extra_columns=tuple(rep.extra_columns),
-        sensitive_columns=tuple(getattr(rep, "sensitive_columns", ())),
-        detected_sensitive=tuple(getattr(rep, "detected_sensitive", ())),
+        sensitive_columns=rep.sensitive_columns,
+        detected_sensitive=rep.detected_sensitive,
         message=f"{rep.added} added, {rep.changed} changed, {rep.unchanged} unchanged"
         + (f", {rep.rejected} rejected" if rep.rejected else "")
         + ".",
@@ -162,16 +163,11 @@ def _outcome(file_name: str, run: Callable[[], Any], show_sensitive: bool) -> Ou
 
 
 def import_entry(
-    ws: Any, values: Mapping[str, str], *, source: str, incident: str | None
+    ws: Workspace, values: Mapping[str, str], *, source: str, incident: str | None
 ) -> Outcome:
     """Record one report typed into the form, through the registry's checks."""
     row = {c: values.get(c, "").strip() for c in ENTRY_COLUMNS}
     row["record_id"] = "web-" + uuid.uuid4().hex[:16]
-    import_rows = domain_attr("registry", "import_rows")
-    if import_rows is None:
-        raise UserInputError(
-            "importing is not available yet (the registry has not landed)"
-        )
     # In memory: typed sensitive values never touch a temporary file.
     outcome = _outcome(
         "web-entry.csv",
@@ -185,20 +181,13 @@ def import_entry(
         ),
         show_sensitive=True,
     )
-    source_id_for = domain_attr("registry", "source_id_for")
-    if outcome.imported and source_id_for is not None:
-        list_reports = domain_attr("registry", "list_reports")
-        sid = source_id_for(source)
-        found = (
-            [
-                r.report_id
-                for r in list_reports(ws.conn, source=sid)
-                if r.record_id == row["record_id"]
-            ]
-            if list_reports
-            else []
-        )
-        return Outcome(**{**outcome.__dict__, "report_ids": tuple(found)})
+    if outcome.imported:
+        found = [
+            r.report_id
+            for r in iter_reports(ws.conn, source=source_id_for(source))
+            if r.record_id == row["record_id"]
+        ]
+        return dataclasses.replace(outcome, report_ids=tuple(found))
     return outcome
 
 

@@ -14,17 +14,23 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gawah.errors import GawahError
 from gawah.estimate import (
     CATEGORIES,
+    CaptureHistories,
     Documented,
+    Estimator,
+    MSEResult,
     PersonRow,
     category_of,
     documented,
     table_of,
 )
+
+if TYPE_CHECKING:
+    from gawah.web._backend import Backend
 
 __all__ = [
     "CATEGORIES",
@@ -38,6 +44,9 @@ __all__ = [
     "documented",
     "estimate",
     "estimator",
+    "fitted",
+    "people",
+    "table",
 ]
 
 #: The claims domain's category for each dashboard category.
@@ -49,16 +58,42 @@ CLAIM_CATEGORY = {
 }
 
 
+def people(backend: Backend, incident: str | None) -> Documented:
+    """The documented persons of ``incident``, read once per ledger state."""
+    return backend.cached(
+        ("documented", incident),
+        lambda: documented(backend.workspace().conn, incident),
+    )
+
+
+def table(
+    backend: Backend, incident: str | None, category: str | None
+) -> CaptureHistories | None:
+    """:func:`captures` of :func:`people`, tabulated once per ledger state."""
+    return backend.cached(
+        ("captures", incident, category),
+        lambda: captures(people(backend, incident), category),
+    )
+
+
+def fitted(
+    backend: Backend, incident: str | None, category: str | None, method: str | None
+) -> tuple[EstimateView | None, MSEResult | None]:
+    """:func:`estimate` of :func:`table`, fitted once per ledger state."""
+    return backend.cached(
+        ("fit", incident, category, method),
+        lambda: estimate(table(backend, incident, category), method),
+    )
+
+
 def captures(
     doc: Documented, category: str | None = None, district: str | None = None
-) -> Any:
+) -> CaptureHistories | None:
     """Capture histories of the documented persons (None without linkage or people).
 
     The same table ``gawah estimate --home H --incident ID --status C`` fits
     (:func:`gawah.estimate.people.table_of`).
     """
-    from gawah.estimate import CaptureHistories
-
     try:
         return CaptureHistories.from_frame(table_of(doc, category, district=district))
     except GawahError:
@@ -81,21 +116,23 @@ class EstimateView:
     warnings: tuple[str, ...] = ()
 
 
-_cache: OrderedDict[tuple[str, str], tuple[EstimateView, Any]] = OrderedDict()
+_cache: OrderedDict[tuple[str, str], tuple[EstimateView, MSEResult]] = OrderedDict()
 _CACHE_SIZE = 64  # fits are deterministic (fixed seed), so the cache only saves time
 _lock = threading.Lock()
 #: Methods the web offers (the Bayesian LCMCR takes minutes: run it from the CLI).
 METHODS = ("loglinear", "stepwise", "chao")
 
 
-def estimator(method: str) -> Any:
+def estimator(method: str) -> Estimator:
     """The estimator for ``method``: the CLI's, with the same fixed defaults."""
     from gawah.estimate import build_estimator
 
     return build_estimator(method)
 
 
-def estimate(caps: Any, method: str | None = None) -> tuple[EstimateView | None, Any]:
+def estimate(
+    caps: CaptureHistories | None, method: str | None = None
+) -> tuple[EstimateView | None, MSEResult | None]:
     """Fit (cached by the capture digest); returns the view and the raw result.
 
     ``method`` None is the default method of :func:`gawah.estimate.build_estimator`.
@@ -112,8 +149,6 @@ def estimate(caps: Any, method: str | None = None) -> tuple[EstimateView | None,
             _cache.move_to_end(key)
             return _cache[key]
     est = estimator(method)
-    if est is None:
-        return None, None
     try:
         result = est.fit(caps)
     except GawahError as exc:

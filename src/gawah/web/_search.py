@@ -17,10 +17,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-
-from gawah.web._domains import domain_attr
 
 NAME_FIELDS = ("full_name", "given_name", "family_name", "name_urdu")
 PAGE_SIZE = 50
@@ -33,6 +30,17 @@ CREATE TABLE IF NOT EXISTS web_search_reports (
     name_urdu TEXT NOT NULL, father_name TEXT NOT NULL, village TEXT NOT NULL,
     district TEXT NOT NULL, sort_key TEXT NOT NULL,
     names TEXT NOT NULL, pending INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS web_person_keys (
+    report_id TEXT PRIMARY KEY, person_key TEXT NOT NULL, lead INTEGER NOT NULL,
+    sort_key TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS web_person_keys_person ON web_person_keys(person_key, lead);
+CREATE INDEX IF NOT EXISTS web_person_keys_leads ON web_person_keys(sort_key)
+    WHERE lead = 1;
+CREATE TABLE IF NOT EXISTS web_persons (
+    person_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    method TEXT NOT NULL, author TEXT NOT NULL, recorded_at TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS web_search_reports_pending
     ON web_search_reports(pending) WHERE pending = 1;
@@ -49,15 +57,28 @@ CREATE TABLE IF NOT EXISTS web_search_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS web_search_tokens_report
     ON web_search_tokens(report_id, token);
+CREATE TABLE IF NOT EXISTS web_search_version (v INTEGER NOT NULL);
 """
-DROP = ("web_search_tokens", "web_search_reports")
+#: How tokens are made; an index made another way is tokenised again (2: parts).
+TOKENS_VERSION = 2
+DROP = (
+    "web_search_tokens",
+    "web_search_reports",
+    "web_person_keys",
+    "web_persons",
+    "web_search_version",
+)
+#: Columns of ``web_search_reports`` a person's register row is built from.
+_HIT_COLUMNS = (
+    "report_id, incident_id, source_id, status, sex, age, name, name_urdu, "
+    "father_name, village, district"
+)
 
 _NON_LETTER = re.compile(r"[^\w]+", re.UNICODE)
-_VOWELS = re.compile(r"[aeiouyw]")
 
 
 def _simple_tokens(text: str) -> list[str]:
-    """Fallback when the linkage normaliser is absent: NFKD fold, lower, split."""
+    """NFKD fold, lower, split: the sort key, and tokens if the normaliser fails."""
     folded = "".join(
         ch
         for ch in unicodedata.normalize("NFKD", text)
@@ -66,54 +87,74 @@ def _simple_tokens(text: str) -> list[str]:
     return [t for t in _NON_LETTER.sub(" ", folded.casefold()).split() if t]
 
 
-def _simple_skeleton(token: str) -> str:
-    if not token:
-        return ""
-    return token[0] + _VOWELS.sub("", token[1:])
+@dataclass(frozen=True)
+class Units:
+    """What a name is searched by: canonical tokens, and its parts.
+
+    Parts join compounds (``abdul rehman`` is one part), so that عبدالله and
+    عبد الله are one name, and "Abdullah" is not every Abd-al-… name.
+    """
+
+    tokens: tuple[str, ...]
+    parts: tuple[str, ...]
 
 
-@lru_cache(maxsize=1)
-def _normaliser() -> tuple[Callable[[str], list[str]], Callable[[str], str]]:
-    parse_name: Any = domain_attr("linkage", "parse_name")
-    skeleton: Any = domain_attr("linkage", "skeleton")
-    if parse_name is None or skeleton is None:
-        try:
-            from gawah.linkage import normalise as _n
-        except ImportError:
-            return _simple_tokens, _simple_skeleton
-        parse_name, skeleton = _n.parse_name, _n.skeleton
+def units_of(text: str) -> Units:
+    """The linkage normaliser's tokens and parts of a name in any script.
 
-    def tokens(text: str) -> list[str]:
+    Imported here, not at the top: the projector (in every process, on every
+    append) imports this module, and the normaliser loads pandas and the tables.
+    """
+    if not text.strip():
+        return Units((), ())
+    from gawah.linkage import parse_name
+
+    try:
         parsed = parse_name(text)
-        return [str(t) for t in (*parsed.tokens, *parsed.relative)]
-
-    return tokens, skeleton
+    except Exception:  # the index must never break an append
+        simple = tuple(_simple_tokens(text))
+        return Units(simple, simple)
+    relative = tuple(str(t) for t in parsed.relative)
+    return Units(
+        tuple(str(t) for t in (*parsed.tokens, *relative)),
+        tuple(p.replace(" ", "") for p in parsed.parts) + relative,
+    )
 
 
 def tokens_of(text: str) -> list[str]:
     """Canonical search tokens of a name in any script."""
-    if not text.strip():
-        return []
-    tokens, _ = _normaliser()
-    try:
-        return tokens(text)
-    except Exception:  # the index must never break an append
-        return _simple_tokens(text)
+    return list(units_of(text).tokens)
+
+
+def sound(part: str, *, query: bool = False) -> str | None:
+    """The ``~skeleton`` a part is found by, or None when it matches as written.
+
+    Every part is indexed by its skeleton. A query for a name linkage knows
+    (``muhammad``) matches it as written: every spelling linkage knows was
+    already made that name, and another known name with the same skeleton
+    (``mehmood``) is another name; an unknown spelling ("zubar") is matched by
+    its skeleton. A one-letter skeleton ("zzzz" and "Zahi" both give ``z``)
+    says too little to match on.
+    """
+    from gawah.linkage import is_known_name, skeleton
+
+    if query and is_known_name(part):
+        return None
+    skel = skeleton(part)
+    return "~" + skel if len(skel) >= 2 else None
 
 
 def index_tokens(names: list[str]) -> set[str]:
-    """Every token (and ``~skeleton``) a report is found by."""
-    _, skeleton = _normaliser()
+    """Every token, part and ``~skeleton`` a report is found by."""
     out: set[str] = set()
     for name in names:
-        for tok in tokens_of(name):
-            out.add(tok)
-            try:
-                skel = skeleton(tok)
-            except Exception:
-                skel = _simple_skeleton(tok)
-            if skel:
-                out.add("~" + skel)
+        units = units_of(name)
+        out.update(units.tokens)
+        out.update(units.parts)
+        for part in units.parts:
+            found = sound(part)
+            if found is not None:
+                out.add(found)
     return out
 
 
@@ -126,70 +167,101 @@ def _s(payload: dict[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
-_INDEX_REPORT = (
-    "INSERT OR REPLACE INTO web_search_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
-)
-
-
-def _index_row(payload: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The ``web_search_reports`` row of one report version (None: no report id)."""
+def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+    """(Re)index one report version from its ``report.recorded`` payload."""
     report_id = payload.get("report_id")
     if not isinstance(report_id, str):
-        return None
+        return
     names = [_s(payload, f) for f in NAME_FIELDS]
     display = _s(payload, "full_name") or " ".join(
         x for x in (_s(payload, "given_name"), _s(payload, "family_name")) if x
     )
     age = payload.get("age")
     sort_key = _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id
-    return (
-        report_id,
-        payload.get("incident_id"),
-        _s(payload, "source_id"),
-        _s(payload, "status") or "unknown",
-        _s(payload, "sex") or "unknown",
-        age if isinstance(age, int) else None,
-        display,
-        _s(payload, "name_urdu"),
-        _s(payload, "father_name"),
-        _s(payload, "village"),
-        _s(payload, "district"),
-        sort_key,
-        json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
+    conn.execute("DELETE FROM web_search_tokens WHERE report_id=?", (report_id,))
+    # A new version of a report keeps the person linkage put it in.
+    conn.execute(
+        "INSERT INTO web_person_keys VALUES (?, ?, 1, ?) "
+        "ON CONFLICT(report_id) DO UPDATE SET sort_key = excluded.sort_key",
+        (report_id, report_id, sort_key),
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO web_search_reports "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+        (
+            report_id,
+            payload.get("incident_id"),
+            _s(payload, "source_id"),
+            _s(payload, "status") or "unknown",
+            _s(payload, "sex") or "unknown",
+            age if isinstance(age, int) else None,
+            display,
+            _s(payload, "name_urdu"),
+            _s(payload, "father_name"),
+            _s(payload, "village"),
+            _s(payload, "district"),
+            sort_key,
+            json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
+        ),
     )
 
 
-def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
-    """(Re)index one report version from its ``report.recorded`` payload."""
-    index_reports(conn, [payload])
+def index_persons(
+    conn: sqlite3.Connection,
+    payload: dict[str, Any],
+    event: tuple[str, str, str],
+) -> None:
+    """Group the register by the persons of a ``persons.assigned`` payload.
 
-
-def index_reports(conn: sqlite3.Connection, payloads: list[dict[str, Any]]) -> None:
-    """(Re)index report versions in order, as :func:`index_report` on each would.
-
-    The two tables are independent, so the token deletions and the row upserts
-    each go in with one ``executemany`` (a later version still replaces an
-    earlier one: the upserts run in order).
+    Each report's ``person_key`` is its person's id (its own id while unlinked);
+    the person's *lead* report (first by name) stands for them in the register.
+    ``event`` is (event id, author, recorded at): the person page's history.
     """
-    rows = [row for row in map(_index_row, payloads) if row is not None]
-    if not rows:
+    assignments = payload.get("assignments")
+    run_id, method = str(payload.get("run_id", "")), str(payload.get("method", ""))
+    if not isinstance(assignments, list):
         return
-    conn.executemany(
-        "DELETE FROM web_search_tokens WHERE report_id=?", [(r[0],) for r in rows]
+    conn.execute(
+        "UPDATE web_person_keys SET person_key = report_id, lead = 1 "
+        "WHERE person_key != report_id OR lead != 1"
     )
-    conn.executemany(_INDEX_REPORT, rows)
+    conn.execute("DELETE FROM web_persons")
+    sort_keys = dict(conn.execute("SELECT report_id, sort_key FROM web_person_keys"))
+    updates: list[tuple[str, int, str]] = []
+    persons: list[tuple[str, ...]] = []
+    for a in assignments:
+        person, members = a.get("person_id"), a.get("report_ids")
+        if not isinstance(person, str) or not isinstance(members, list):
+            continue
+        known = [m for m in members if m in sort_keys]
+        if not known:
+            continue
+        lead = min(known, key=lambda m: (sort_keys[m], m))
+        updates.extend((person, int(m == lead), m) for m in known)
+        persons.append((person, event[0], run_id, method, event[1], event[2]))
+    conn.executemany(
+        "UPDATE web_person_keys SET person_key = ?, lead = ? WHERE report_id = ?",
+        updates,
+    )
+    conn.executemany("INSERT INTO web_persons VALUES (?, ?, ?, ?, ?, ?)", persons)
 
 
-def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:
+def refresh(
+    conn: sqlite3.Connection,
+    batch: int = 5000,
+    stop: Callable[[], bool] = lambda: False,
+) -> int:
     """Tokenise reports recorded since the last search; return how many.
 
     The projector only stores names: tokenising needs the linkage normaliser,
     whose import (Splink, pandas) must not slow every ``report.recorded``
     append in every process. The web process completes the index here, before
-    it searches, in its own short transactions.
+    it searches, in its own short transactions. ``stop`` is asked between
+    batches (a server shutting down stops the work it started).
     """
+    _stale(conn)
     done = 0
-    while True:
+    while not stop():
         rows = conn.execute(
             "SELECT report_id, sort_key, names FROM web_search_reports "
             "WHERE pending = 1 LIMIT ?",
@@ -216,6 +288,32 @@ def refresh(conn: sqlite3.Connection, batch: int = 5000) -> int:
             conn.execute("ROLLBACK")
             raise
         done += len(rows)
+    return done
+
+
+def pending(conn: sqlite3.Connection) -> int:
+    """Reports whose names are not searchable yet (tokenising is under way)."""
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM web_search_reports WHERE pending = 1"
+        ).fetchone()[0]
+    )
+
+
+def _stale(conn: sqlite3.Connection) -> None:
+    """Mark every report for tokenising if the index was tokenised another way."""
+    row = conn.execute("SELECT v FROM web_search_version").fetchone()
+    if row is not None and row[0] == TOKENS_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("UPDATE web_search_reports SET pending = 1 WHERE pending = 0")
+        conn.execute("DELETE FROM web_search_version")
+        conn.execute("INSERT INTO web_search_version VALUES (?)", (TOKENS_VERSION,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 @dataclass(frozen=True)
@@ -251,17 +349,13 @@ class SearchPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _matcher(tok: str) -> tuple[str, list[str]]:
-    """SQL (on alias ``t``) and parameters for one query token: prefix or skeleton."""
-    _, skeleton = _normaliser()
-    try:
-        skel = "~" + skeleton(tok)
-    except Exception:
-        skel = "~" + _simple_skeleton(tok)
+def _matcher(part: str) -> tuple[str, list[str]]:
+    """SQL (on alias ``t``) and parameters for one query part: prefix or sound."""
+    # "~" alone is never indexed: a part without a sound matches by prefix only.
     return "((t.token >= ? AND t.token < ?) OR t.token = ?)", [
-        tok,
-        tok + "\U0010ffff",
-        skel,
+        part,
+        part + "\U0010ffff",
+        sound(part, query=True) or "~",
     ]
 
 
@@ -289,27 +383,96 @@ def _filtered(conn: sqlite3.Connection, filters: list[tuple[str, str]]) -> int:
     )
 
 
-def _page(
-    conn: sqlite3.Connection,
-    source: str,
-    params: list[Any],
-    page: int,
-    page_size: int,
-    *,
-    with_: str = "",
-) -> tuple[int, list[str]]:
-    """How many rows ``source`` (a FROM clause) holds, and one page of their ids by name."""
-    total = int(
-        conn.execute(f"{with_}SELECT count(*) FROM {source}", params).fetchone()[0]
-    )
-    ids = [
-        str(row[0])
-        for row in conn.execute(
-            f"{with_}SELECT report_id FROM {source} ORDER BY sort_key LIMIT ? OFFSET ?",
-            [*params, page_size, (page - 1) * page_size],
+def _candidates(
+    conn: sqlite3.Connection, query: str, filters: list[tuple[str, str]]
+) -> tuple[str, str, list[Any]] | None:
+    """(WITH clause, SELECT of matching report_id and sort_key, parameters).
+
+    None when there is neither a query nor a filter (everything matches). The
+    rarest query token drives: its matches come straight from the token index
+    with their sort keys; the other tokens and the filters are checked per
+    candidate by index lookups, so the work follows the smallest set.
+    """
+    parts = units_of(query).parts
+    matchers = [_matcher(t) for t in dict.fromkeys(parts)][:MAX_QUERY_TOKENS]
+    if not matchers and not filters:
+        return None
+    if not matchers:
+        where = " AND ".join(f"{c} = ?" for c, _ in filters)
+        return (
+            "",
+            f"SELECT report_id, sort_key FROM web_search_reports WHERE {where}",
+            [v for _, v in filters],
         )
+    if filters and _filtered(conn, filters) < min(
+        _rows_for(conn, m[1]) for m in matchers
+    ):
+        # A selective filter drives: walk its (filter, sort_key) index in order.
+        where = " AND ".join(f"r.{c} = ?" for c, _ in filters)
+        params: list[Any] = [v for _, v in filters]
+        for sql, values in matchers:
+            where += (
+                " AND EXISTS (SELECT 1 FROM web_search_tokens t "
+                f"WHERE t.report_id = r.report_id AND {sql})"
+            )
+            params.extend(values)
+        return (
+            "",
+            f"SELECT r.report_id, r.sort_key FROM web_search_reports r WHERE {where}",
+            params,
+        )
+    matchers.sort(key=lambda m: _rows_for(conn, m[1]))
+    lo, hi, skel = matchers[0][1]
+    cte = (
+        "WITH c(sort_key, report_id) AS ("
+        "SELECT sort_key, report_id FROM web_search_tokens WHERE token >= ? AND token < ? "
+        "UNION SELECT sort_key, report_id FROM web_search_tokens WHERE token = ?)"
+    )
+    conds: list[str] = []
+    params = [lo, hi, skel]
+    for sql, values in matchers[1:]:
+        conds.append(
+            "EXISTS (SELECT 1 FROM web_search_tokens t "
+            f"WHERE t.report_id = c.report_id AND {sql})"
+        )
+        params.extend(values)
+    for column, value in filters:
+        conds.append(
+            "EXISTS (SELECT 1 FROM web_search_reports r "
+            f"WHERE r.report_id = c.report_id AND r.{column} = ?)"
+        )
+        params.append(value)
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    return cte, f"SELECT report_id, sort_key FROM c{where}", params
+
+
+def _filters(
+    status: str | None, incident: str | None, source: str | None
+) -> list[tuple[str, str]]:
+    return [
+        (c, v)
+        for c, v in (
+            ("status", status),
+            ("incident_id", incident),
+            ("source_id", source),
+        )
+        if v
     ]
-    return total, ids
+
+
+def _hits(conn: sqlite3.Connection, ids: list[str]) -> list[Hit]:
+    """The register rows of reports ``ids``, in that order."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = {
+        row[0]: row
+        for row in conn.execute(
+            f"SELECT {_HIT_COLUMNS} FROM web_search_reports WHERE report_id IN ({marks})",
+            ids,
+        )
+    }
+    return [Hit(*rows[i]) for i in ids if i in rows]
 
 
 def search(
@@ -321,82 +484,198 @@ def search(
     source: str | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
+    complete: bool = True,
 ) -> SearchPage:
     """Reports matching ``query`` (all tokens) and the filters, ordered by name.
 
-    The rarest query token drives: its matches come straight from the token
-    index with their sort keys; the other tokens and the filters are checked
-    per candidate by index lookups, so the work follows the smallest set.
+    ``complete`` tokenises every report not yet searchable first; a server
+    whose background indexing is still running passes False.
     """
-    refresh(conn)
+    if complete and query.strip():
+        refresh(conn)
     page = max(1, page)
-    filters = [
-        (c, v)
-        for c, v in (
-            ("status", status),
-            ("incident_id", incident),
-            ("source_id", source),
-        )
-        if v
-    ]
-    matchers = [_matcher(t) for t in dict.fromkeys(tokens_of(query))][:MAX_QUERY_TOKENS]
-    if not matchers:
-        where = " AND ".join(f"{c} = ?" for c, _ in filters)
-        clause = f" WHERE {where}" if where else ""
-        values = [v for _, v in filters]
-        total, ids = _page(conn, f"web_search_reports{clause}", values, page, page_size)
-    elif filters and _filtered(conn, filters) < min(
-        _rows_for(conn, m[1]) for m in matchers
-    ):
-        # A selective filter drives: walk its (filter, sort_key) index in order.
-        where = " AND ".join(f"r.{c} = ?" for c, _ in filters)
-        params2: list[Any] = [v for _, v in filters]
-        for sql, values in matchers:
-            where += (
-                " AND EXISTS (SELECT 1 FROM web_search_tokens t "
-                f"WHERE t.report_id = r.report_id AND {sql})"
-            )
-            params2.extend(values)
-        total, ids = _page(
-            conn, f"web_search_reports r WHERE {where}", params2, page, page_size
-        )
-    else:
-        matchers.sort(key=lambda m: _rows_for(conn, m[1]))
-        lo, hi, skel = matchers[0][1]
-        cte = (
-            "WITH c(sort_key, report_id) AS ("
-            "SELECT sort_key, report_id FROM web_search_tokens WHERE token >= ? AND token < ? "
-            "UNION SELECT sort_key, report_id FROM web_search_tokens WHERE token = ?) "
-        )
-        conds: list[str] = []
-        params: list[Any] = [lo, hi, skel]
-        for sql, values in matchers[1:]:
-            conds.append(
-                "EXISTS (SELECT 1 FROM web_search_tokens t "
-                f"WHERE t.report_id = c.report_id AND {sql})"
-            )
-            params.extend(values)
-        for column, value in filters:
-            conds.append(
-                "EXISTS (SELECT 1 FROM web_search_reports r "
-                f"WHERE r.report_id = c.report_id AND r.{column} = ?)"
-            )
-            params.append(value)
-        where = (" WHERE " + " AND ".join(conds)) if conds else ""
-        total, ids = _page(conn, f"c{where}", params, page, page_size, with_=cte)
-    hits: list[Hit] = []
-    if ids:
-        marks = ",".join("?" * len(ids))
-        rows = {
-            row[0]: row
-            for row in conn.execute(
-                "SELECT report_id, incident_id, source_id, status, sex, age, name, name_urdu, "
-                f"father_name, village, district FROM web_search_reports "
-                f"WHERE report_id IN ({marks})",
-                ids,
-            )
-        }
-        hits = [Hit(*rows[i]) for i in ids if i in rows]
-    return SearchPage(
-        query=query, total=int(total), page=page, page_size=page_size, hits=tuple(hits)
+    found = _candidates(conn, query, _filters(status, incident, source))
+    with_, select, params = found or (
+        "",
+        "SELECT report_id, sort_key FROM web_search_reports",
+        [],
     )
+    total = int(
+        conn.execute(f"{with_} SELECT count(*) FROM ({select})", params).fetchone()[0]
+    )
+    ids = [
+        str(row[0])
+        for row in conn.execute(
+            f"{with_} SELECT report_id FROM ({select}) ORDER BY sort_key LIMIT ? OFFSET ?",
+            [*params, page_size, (page - 1) * page_size],
+        )
+    ]
+    return SearchPage(
+        query=query,
+        total=total,
+        page=page,
+        page_size=page_size,
+        hits=tuple(_hits(conn, ids)),
+    )
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    """One person in the register: what their reports say, and the reports."""
+
+    person_id: str | None
+    name: str
+    name_urdu: str
+    father_name: str
+    statuses: tuple[str, ...]
+    age: int | None
+    village: str
+    district: str
+    sources: tuple[str, ...]
+    reports: tuple[Hit, ...]
+
+    @property
+    def href(self) -> str:
+        """The person's page (a lone report's own page before linkage)."""
+        if self.person_id is not None:
+            return f"/persons/{self.person_id}"
+        return f"/reports/{self.reports[0].report_id}"
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """One page of persons and how many match in all."""
+
+    query: str
+    total: int
+    page: int
+    page_size: int
+    hits: tuple[PersonHit, ...]
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.page_size))
+
+
+def _first(values: list[str]) -> str:
+    return next((v for v in values if v), "")
+
+
+def _person(key: str, reports: list[Hit]) -> PersonHit:
+    linked = all(r.report_id != key for r in reports)
+    return PersonHit(
+        person_id=key if linked else None,
+        name=_first([r.name for r in reports]),
+        name_urdu=_first([r.name_urdu for r in reports]),
+        father_name=_first([r.father_name for r in reports]),
+        statuses=tuple(
+            dict.fromkeys(r.status for r in reports if r.status != "unknown")
+        )
+        or ("unknown",),
+        age=next((r.age for r in reports if r.age is not None), None),
+        village=_first([r.village for r in reports]),
+        district=_first([r.district for r in reports]),
+        sources=tuple(dict.fromkeys(r.source_id for r in reports)),
+        reports=tuple(reports),
+    )
+
+
+def search_persons(
+    conn: sqlite3.Connection,
+    query: str = "",
+    *,
+    status: str | None = None,
+    incident: str | None = None,
+    source: str | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    complete: bool = True,
+) -> PersonPage:
+    """Persons with at least one report matching ``query`` and the filters, by name.
+
+    A person stands in the register once, whatever the number of their reports
+    (before linkage, each report is its own person). ``complete``: see :func:`search`.
+    """
+    if complete and query.strip():
+        refresh(conn)
+    page = max(1, page)
+    found = _candidates(conn, query, _filters(status, incident, source))
+    limit = [page_size, (page - 1) * page_size]
+    if found is None:
+        total = conn.execute(
+            "SELECT count(*) FROM web_person_keys WHERE lead = 1"
+        ).fetchone()[0]
+        keys = conn.execute(
+            "SELECT person_key FROM web_person_keys WHERE lead = 1 "
+            "ORDER BY sort_key LIMIT ? OFFSET ?",
+            limit,
+        ).fetchall()
+    else:
+        with_, select, params = found
+        persons = (
+            f"{with_ + ', ' if with_ else 'WITH '}p(person_key) AS (SELECT DISTINCT "
+            f"r.person_key FROM ({select}) m JOIN web_person_keys r "
+            "ON r.report_id = m.report_id) "
+        )
+        total = conn.execute(f"{persons}SELECT count(*) FROM p", params).fetchone()[0]
+        keys = conn.execute(
+            f"{persons}SELECT l.person_key FROM p JOIN web_person_keys l "
+            "ON l.person_key = p.person_key AND l.lead = 1 "
+            "ORDER BY l.sort_key LIMIT ? OFFSET ?",
+            [*params, *limit],
+        ).fetchall()
+    order = [str(k[0]) for k in keys]
+    grouped: dict[str, list[Hit]] = {k: [] for k in order}
+    marks = ",".join("?" * len(order))
+    if order:
+        rows = conn.execute(
+            f"SELECT person_key, report_id FROM web_person_keys "
+            f"WHERE person_key IN ({marks}) ORDER BY lead DESC, sort_key",
+            order,
+        ).fetchall()
+        by_id = {h.report_id: h for h in _hits(conn, [str(r[1]) for r in rows])}
+        for key, rid in rows:
+            if str(rid) in by_id:
+                grouped[str(key)].append(by_id[str(rid)])
+    return PersonPage(
+        query=query,
+        total=int(total),
+        page=page,
+        page_size=page_size,
+        hits=tuple(_person(k, grouped[k]) for k in order if grouped[k]),
+    )
+
+
+def person_reports(conn: sqlite3.Connection, person_key: str) -> list[str]:
+    """The report ids of a person (lead first), from the register index."""
+    return [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT report_id FROM web_person_keys WHERE person_key = ? "
+            "ORDER BY lead DESC, sort_key",
+            (person_key,),
+        )
+    ]
+
+
+def person_of(conn: sqlite3.Connection, report_id: str) -> str | None:
+    """The person a report was linked into (None while it stands alone)."""
+    row = conn.execute(
+        "SELECT person_key FROM web_person_keys WHERE report_id = ?", (report_id,)
+    ).fetchone()
+    return None if row is None or row[0] == report_id else str(row[0])
+
+
+def linked_by(
+    conn: sqlite3.Connection, person_id: str
+) -> tuple[str, str, str, str] | None:
+    """(event id, author, recorded at, "method, run R") of the linkage that made a person."""
+    row = conn.execute(
+        "SELECT event_id, author, recorded_at, method, run_id FROM web_persons "
+        "WHERE person_id = ?",
+        (person_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return str(row[0]), str(row[1]), str(row[2]), f"{row[3]}, run {row[4]}"

@@ -38,7 +38,17 @@ def native_lang(text: object) -> str:
     return "ar" if letters & _ARABIC_ONLY else "ur"
 
 
+def number(value: object) -> str:
+    """A count or an estimate with thousands separators ("28,490"); blank for None."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int | float):
+        return f"{value:,.0f}"
+    return str(value)
+
+
 ENV.filters["native_lang"] = native_lang
+ENV.filters["num"] = number
 ENV.globals["Right"] = Right
 ENV.globals["CSRF_FIELD"] = CSRF_FIELD
 
@@ -48,8 +58,14 @@ def render(
 ) -> HTMLResponse:
     """Render ``name`` with ``me`` (the principal) and ``csrf`` available."""
     me = principal(request)
+    backend = getattr(request.app.state, "backend", None)
     html = ENV.get_template(name).render(
-        request=request, me=me, csrf=me.csrf or "", path=request.url.path, **ctx
+        request=request,
+        me=me,
+        csrf=me.csrf or "",
+        path=request.url.path,
+        fictional=backend is not None and backend.fictional(),
+        **ctx,
     )
     return HTMLResponse(html, status_code=status_code)
 

@@ -50,12 +50,15 @@ def create_app(
     absolute_timeout: float = ABSOLUTE_TIMEOUT,
     passphrase: str | None = None,
     admin_mfa: bool = True,
+    warm: bool = False,
 ) -> FastAPI:
     """Build the web app over the workspace at ``home``.
 
     ``clock`` and the timeouts are parameters so tests can freeze and advance
     time; ``passphrase`` unlocks a passphrase-protected workspace key. Admin
     accounts need a second factor to log in unless ``admin_mfa`` is False.
+    ``warm`` (``gawah serve``) completes the register index and fills the
+    dashboard's and estimates' caches in the background as the server starts.
     """
     backend = Backend(
         home=home,
@@ -68,6 +71,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            from gawah.web.routes import warm_up
+
+            backend.start_warming(lambda: warm_up(backend))
         yield
         backend.close()
 

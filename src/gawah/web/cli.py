@@ -41,7 +41,7 @@ def serve_app(
 
     from gawah.web import create_app
 
-    app = create_app(home, passphrase=passphrase, admin_mfa=admin_mfa)
+    app = create_app(home, passphrase=passphrase, admin_mfa=admin_mfa, warm=True)
     uvicorn.run(
         app,
         host=host,

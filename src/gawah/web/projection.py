@@ -13,15 +13,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from gawah.errors import LedgerIntegrityError
+from gawah.ledger import Event
 from gawah.web import _search
 
 if TYPE_CHECKING:
-    from gawah.ledger import Event
+    from gawah.workspace import Workspace
 
 ROLE_GRANTED = "user.role_granted"
+#: The workspace holds FICTIONAL data (the demo's, or a test's): every page says so.
+#: A ledger event, so the label travels with the data to every synced copy.
+FICTIONAL_LABELLED = "workspace.labelled_fictional"
 REPORT_RECORDED = (
     "report.recorded"  # the registry's event, indexed for the register search
 )
+#: The registry's event: linkage's persons, for the register by person.
+PERSONS_ASSIGNED = "persons.assigned"
 
 
 class _WebProjector:
@@ -32,6 +38,7 @@ class _WebProjector:
     volatile: ClassVar[dict[str, tuple[str, ...]]] = {
         "web_search_tokens": ("*",),
         "web_search_reports": ("pending",),
+        "web_search_version": ("*",),
     }
 
     def create(self, conn: sqlite3.Connection) -> None:
@@ -57,33 +64,44 @@ class _WebProjector:
         for table in (*_search.DROP, "web_history"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def apply(self, conn: sqlite3.Connection, event: Event) -> None:
-        self.apply_many(conn, [event])
-
     def apply_many(self, conn: sqlite3.Connection, events: list[Event]) -> None:
-        """Fold a chunk of events in: one ``executemany`` per table.
+        """Fold a chunk of events in, one by one: a ``persons.assigned`` reads
+        the person keys the reports before it wrote, so order must hold."""
+        for event in events:
+            self.apply(conn, event)
 
-        The history, the search index and the grants are separate tables, and
-        each gets its rows in event order, so the result is that of applying
-        the events one by one (decision 0001's ``apply_many`` contract).
-        """
-        history = [row for event in events for row in _history_rows(event)]
-        if history:
-            conn.executemany(
-                "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)", history
+    def apply(self, conn: sqlite3.Connection, event: Event) -> None:
+        _index_history(conn, event)
+        if event.kind == REPORT_RECORDED:
+            _search.index_report(conn, event.payload)
+            return
+        if event.kind == PERSONS_ASSIGNED:
+            _search.index_persons(
+                conn, event.payload, (event.id, event.author, event.recorded_at)
             )
-        reports = [e.payload for e in events if e.kind == REPORT_RECORDED]
-        if reports:
-            _search.index_reports(conn, reports)
-        grants = [row for e in events if (row := _grant_row(e)) is not None]
-        if grants:
-            conn.executemany(
-                "INSERT INTO web_role_grants VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(server, user_name) DO UPDATE SET role=excluded.role, "
-                "granted_by=excluded.granted_by, event_id=excluded.event_id, "
-                "recorded_at=excluded.recorded_at",
-                grants,
-            )
+            return
+        if event.kind != ROLE_GRANTED:
+            return
+        p = event.payload
+        user, role, server = p.get("user"), p.get("role"), p.get("server")
+        if not (
+            isinstance(user, str) and isinstance(role, str) and isinstance(server, str)
+        ):
+            return
+        conn.execute(
+            "INSERT INTO web_role_grants VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(server, user_name) DO UPDATE SET role=excluded.role, "
+            "granted_by=excluded.granted_by, event_id=excluded.event_id, "
+            "recorded_at=excluded.recorded_at",
+            (
+                server,
+                user,
+                role,
+                str(p.get("by") or event.author),
+                event.id,
+                event.recorded_at,
+            ),
+        )
 
 
 PROJECTOR = _WebProjector()
@@ -92,40 +110,24 @@ PROJECTOR = _WebProjector()
 _REPORT_KEYS = ("report_id", "report_l", "report_r")
 
 
-def _history_rows(event: Event) -> list[tuple[str, str, str, str, str]]:
-    """Which reports an event mentions, for the person page's history.
+def _index_history(conn: sqlite3.Connection, event: Event) -> None:
+    """Remember which reports an event mentions, for the person page's history.
 
     ``persons.assigned`` (one event naming every report) is left out: the page
     shows the current assignment from the registry instead.
     """
     if event.kind == "persons.assigned":
-        return []
+        return
     p = event.payload
     ids = {p[k] for k in _REPORT_KEYS if isinstance(p.get(k), str)}
     many = p.get("report_ids")
     if isinstance(many, list):
         ids.update(x for x in many if isinstance(x, str))
-    return [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids]
-
-
-def _grant_row(event: Event) -> tuple[str, str, str, str, str, str] | None:
-    """The ``web_role_grants`` row of a well-formed ``user.role_granted`` event."""
-    if event.kind != ROLE_GRANTED:
-        return None
-    p = event.payload
-    user, role, server = p.get("user"), p.get("role"), p.get("server")
-    if not (
-        isinstance(user, str) and isinstance(role, str) and isinstance(server, str)
-    ):
-        return None
-    return (
-        server,
-        user,
-        role,
-        str(p.get("by") or event.author),
-        event.id,
-        event.recorded_at,
-    )
+    if ids:
+        conn.executemany(
+            "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)",
+            [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids],
+        )
 
 
 def history(
@@ -171,7 +173,7 @@ def role_of(
     role: str | None = None
     for pos, raw, signature in rows:
         try:
-            event = _Event.from_stored(raw, signature, rowid=int(pos))
+            event = _Event.from_stored(bytes(raw), bytes(signature), rowid=int(pos))
         except (ValueError, LedgerIntegrityError):
             continue
         p = event.payload
@@ -209,6 +211,29 @@ def grants(conn: sqlite3.Connection, server: str) -> list[tuple[str, str, str, s
     except sqlite3.OperationalError:
         return []
     return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+
+def label_fictional(ws: Workspace, why: str) -> None:
+    """Label the workspace as holding FICTIONAL data (once; later calls do nothing)."""
+    if not is_fictional(ws):
+        ws.append(FICTIONAL_LABELLED, {"why": why})
+
+
+def is_fictional(ws: Workspace) -> bool:
+    """Whether the workspace was labelled FICTIONAL (by ``gawah demo`` or a test)."""
+    return next(iter(ws.ledger.events(kind=FICTIONAL_LABELLED)), None) is not None
+
+
+def up_to_date(conn: sqlite3.Connection, reports: int) -> bool:
+    """Whether the web's tables hold all ``reports`` the registry holds.
+
+    ``web_person_keys`` came with this version: a workspace indexed before it
+    has reports there is no person row for, and is indexed again once.
+    """
+    if indexed_reports(conn) != reports:
+        return False
+    keys = conn.execute("SELECT count(*) FROM web_person_keys").fetchone()[0]
+    return int(keys) == reports
 
 
 def indexed_reports(conn: sqlite3.Connection) -> int:

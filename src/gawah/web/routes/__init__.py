@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from gawah.web._backend import Backend
 from gawah.web.routes import (
     auth,
     claims,
@@ -16,6 +17,13 @@ from gawah.web.routes import (
     review,
     users,
 )
+
+
+def warm_up(backend: Backend) -> None:
+    """Compute the pages a user opens first: the dashboard and the estimates."""
+    dashboard.dashboard_data(backend, None, "killed")
+    estimates.estimates_data(backend, None, None, "loglinear")
+
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,

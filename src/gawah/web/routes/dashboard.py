@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import sqlite3
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from gawah.claims import Category as ClaimCategory
+from gawah.claims import list_claims
+from gawah.registry import Incident, list_incidents
 from gawah.web._backend import Backend
-from gawah.web._charts import ClaimPoint, claims_chart
-from gawah.web._domains import domain_attr
+from gawah.web._charts import ClaimPoint, chart_pair
 from gawah.web._numbers import (
     CATEGORIES,
     CLAIM_CATEGORY,
     EstimateView,
-    captures,
-    documented,
+    fitted,
+    people,
 )
-from gawah.web._numbers import estimate as fit
 from gawah.web._security import Principal, require
 from gawah.web._templates import render
 from gawah.web.auth import Right
@@ -70,24 +72,30 @@ class DashboardOut(BaseModel):
     documented: int
     estimate: EstimateOut | None
     claims: list[ClaimOut]
+    #: The workspace is labelled FICTIONAL (the demo's): the page says so.
+    fictional: bool = False
 
 
-def _label(low: int, high: int | None, stance: str) -> str:
+def _label(low: int, high: int | None, stance: str, note: str = "") -> str:
+    """A figure in words: "none (denial)", "at least 6", "12–40"; a note is quoted."""
     if stance == "denies" and low == 0:
-        return "none (denial)"
-    if high is None:
-        return f"at least {low:,}"
-    return f"{low:,}" if high == low else f"{low:,}–{high:,}"
+        words = "none (denial)"
+    elif high is None:
+        words = f"at least {low:,}"
+    else:
+        words = f"{low:,}" if high == low else f"{low:,}–{high:,}"
+    # A note is what else was said ("we fear over 200"), not part of the figure.
+    return f"{words}; also said: “{note}”" if note else words
 
 
-def _claims(conn: Any, incident: str | None, category: str) -> list[ClaimOut]:
-    list_claims = domain_attr("claims", "list_claims")
-    if list_claims is None or incident is None:
+def _claims(
+    conn: sqlite3.Connection, incident: str | None, category: str
+) -> list[ClaimOut]:
+    if incident is None:
         return []
     out = []
-    for c in list_claims(conn, incident):
-        if str(c.category) != CLAIM_CATEGORY[category]:
-            continue
+    wanted = ClaimCategory(CLAIM_CATEGORY[category])
+    for c in list_claims(conn, incident, category=wanted):
         who = c.claimant.name or c.claimant.organisation or c.claimant.role or "unnamed"
         out.append(
             ClaimOut(
@@ -105,15 +113,28 @@ def _claims(conn: Any, incident: str | None, category: str) -> list[ClaimOut]:
 
 
 def _dashboard(backend: Backend, incident: str | None, category: str) -> DashboardOut:
+    return backend.cached(
+        ("dashboard", incident, category),
+        lambda: _compute(backend, incident, category),
+    )
+
+
+dashboard_data = _dashboard
+
+
+def _incidents(backend: Backend) -> list[Incident]:
+    return backend.cached("incidents", lambda: list_incidents(backend.workspace().conn))
+
+
+def _compute(backend: Backend, incident: str | None, category: str) -> DashboardOut:
     conn = backend.workspace().conn
-    incidents = domain_attr("registry", "list_incidents")
-    known = incidents(conn) if incidents else []
+    known = _incidents(backend)
     chosen = next((i for i in known if i.incident_id == incident), None)
     if chosen is None and incident is None and known:
         chosen = known[0]
     incident_id = chosen.incident_id if chosen else incident
-    doc = documented(conn, incident_id)
-    view, _ = fit(captures(doc, category))
+    doc = people(backend, incident_id)
+    view, _ = fitted(backend, incident_id, category, None)
     return DashboardOut(
         incident_id=incident_id,
         incident_title=chosen.title if chosen else "(no incident recorded yet)",
@@ -123,6 +144,7 @@ def _dashboard(backend: Backend, incident: str | None, category: str) -> Dashboa
         documented=doc.count(category),
         estimate=_est(view),
         claims=_claims(conn, incident_id, category),
+        fictional=backend.fictional(),
     )
 
 
@@ -160,7 +182,7 @@ async def dashboard_page(
                 if c.kind == "party"
                 else "other"
             ),
-            label=_label(c.low, c.high, c.stance) + (f" ({c.note})" if c.note else ""),
+            label=_label(c.low, c.high, c.stance, c.note),
         )
         for c in d.claims
         if c.said_on is not None
@@ -171,14 +193,13 @@ async def dashboard_page(
         if est and est.estimate is not None
         else None
     )
-    chart = claims_chart(
+    chart = chart_pair(
         points,
         d.documented,
         band,
         f"Public claims about the {category} over time, beside the "
         f"documented count and the estimate",
     )
-    incidents = domain_attr("registry", "list_incidents")
     return render(
         request,
         "dashboard.html",
@@ -186,8 +207,7 @@ async def dashboard_page(
         chart=chart,
         categories=list(CATEGORIES),
         label=_label,
-        incidents=incidents(backend.workspace().conn) if incidents else [],
-        claims_available=domain_attr("claims", "list_claims") is not None,
+        incidents=_incidents(backend),
     )
 
 

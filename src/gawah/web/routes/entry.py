@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from gawah.errors import UserInputError
+from gawah.registry import Sex, Status, list_incidents, list_sources
 from gawah.web._backend import Backend
-from gawah.web._domains import domain_attr
 from gawah.web._imports import (
     ENTRY_COLUMNS,
     Outcome,
@@ -135,19 +135,31 @@ def _out(o: Outcome) -> ImportOut:
     )
 
 
+class Choice(BaseModel):
+    """One value a form offers: its id and what it is called."""
+
+    value: str
+    label: str
+
+
+class ChoicesOut(BaseModel):
+    """What the Add report form offers: sources, incidents, statuses, sexes, fields."""
+
+    sources: list[Choice]
+    incidents: list[Choice]
+    statuses: list[str]
+    sexes: list[str]
+    fields: list[Choice]
+
+
 def _choices(backend: Backend) -> dict[str, Any]:
     conn = backend.workspace().conn
-    incidents = domain_attr("registry", "list_incidents")
-    sources = domain_attr("registry", "list_sources")
-    status = domain_attr("registry", "Status")
-    sex = domain_attr("registry", "Sex")
     return {
-        "incidents": incidents(conn) if incidents else [],
-        "sources": sources(conn) if sources else [],
-        "statuses": [s.value for s in status] if status else [],
-        "sexes": [s.value for s in sex] if sex else [],
+        "incidents": list_incidents(conn),
+        "sources": list_sources(conn),
+        "statuses": [s.value for s in Status],
+        "sexes": [s.value for s in Sex],
         "fields": FORM_FIELDS,
-        "available": domain_attr("registry", "import_list") is not None,
     }
 
 
@@ -195,12 +207,29 @@ async def entry_page(request: Request, me: Recorder) -> Response:
     )
 
 
+@router.get("/api/entry/choices", tags=["entry"])
+async def api_choices(request: Request, me: Recorder) -> ChoicesOut:
+    """The choices of the Add report page: a report's source is one of these (or new)."""
+    c = _choices(request.app.state.backend)
+    return ChoicesOut(
+        # A form sends the source's name (the registry derives its id from it).
+        sources=[Choice(value=s.name, label=s.name) for s in c["sources"]],
+        incidents=[Choice(value=i.incident_id, label=i.title) for i in c["incidents"]],
+        statuses=c["statuses"],
+        sexes=c["sexes"],
+        fields=[Choice(value=f[0], label=f[1]) for f in FORM_FIELDS],
+    )
+
+
 @router.post("/entry", response_class=HTMLResponse, include_in_schema=False)
 async def entry_form(request: Request, me: Recorder) -> Response:
     form = await request.form()
     values = {
-        k: str(form.get(k) or "")[:4000] for k in (*ENTRY_COLUMNS, "source", "incident")
+        k: str(form.get(k) or "")[:4000]
+        for k in (*ENTRY_COLUMNS, "source", "new_source", "incident")
     }
+    # A source chosen from the list, or (only if none is chosen) a new one named.
+    values["source"] = values["source"].strip() or values["new_source"].strip()
     backend: Backend = request.app.state.backend
     try:
         outcome = _entry(backend, values)
@@ -264,13 +293,16 @@ async def upload_form(
     request: Request,
     me: Recorder,
     file: Annotated[UploadFile, File()],
-    source: Short,
+    source: Short = "",
+    new_source: Short = "",
     incident: Short = "",
     skip_invalid: Annotated[bool, Form()] = False,
 ) -> Response:
     backend: Backend = request.app.state.backend
     try:
-        outcome = await _upload(backend, me, file, source, incident, skip_invalid)
+        outcome = await _upload(
+            backend, me, file, source.strip() or new_source, incident, skip_invalid
+        )
     except UserInputError as exc:
         outcome = Outcome(
             False, file.filename or "", 0, 0, 0, 0, 0, (), {}, (), str(exc)

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from gawah.estimate import CaptureHistories
 from gawah.web._backend import Backend
-from gawah.web._domains import domain_attr
-from gawah.web._numbers import CATEGORIES, METHODS, captures, documented
-from gawah.web._numbers import estimate as fit
+from gawah.web._numbers import CATEGORIES, METHODS, fitted, people, table
 from gawah.web._security import Principal, require
 from gawah.web._templates import render
 from gawah.web.auth import Right
-from gawah.web.routes.dashboard import EstimateOut, _est
+from gawah.web.routes.dashboard import EstimateOut, _est, _incidents
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require(Right.READ))]
 Filter = Annotated[str | None, Query(max_length=100)]
-Category = Annotated[str | None, Query(pattern="^(killed|injured|detained|missing)$")]
+# "" is the form's "everyone" (no category): the page and its plot send it as such.
+Category = Annotated[str | None, Query(pattern="^(killed|injured|detained|missing)?$")]
 Method = Annotated[str, Query(pattern="^(" + "|".join(METHODS) + ")$")]
 
 
@@ -52,12 +52,11 @@ class EstimatesOut(BaseModel):
 def _incident(backend: Backend, incident: str | None) -> str | None:
     if incident:
         return incident
-    incidents = domain_attr("registry", "list_incidents")
-    known = incidents(backend.workspace().conn) if incidents else []
+    known = _incidents(backend)
     return known[0].incident_id if known else None
 
 
-def _patterns(caps: Any) -> list[dict[str, int]]:
+def _patterns(caps: CaptureHistories | None) -> list[dict[str, int]]:
     if caps is None:
         return []
     rows = []
@@ -73,14 +72,35 @@ def _patterns(caps: Any) -> list[dict[str, int]]:
 def _estimates(
     backend: Backend, incident: str | None, category: str | None, method: str
 ) -> EstimatesOut:
+    category = category or None
+    return backend.cached(
+        ("estimates", incident, category, method),
+        lambda: _compute(backend, incident, category, method),
+    )
+
+
+def estimates_data(
+    backend: Backend, incident: str | None, category: str | None, method: str
+) -> EstimatesOut:
+    """What the estimates page shows (computed once per ledger state)."""
+    return _estimates(backend, incident, category, method)
+
+
+def _compute(
+    backend: Backend, incident: str | None, category: str | None, method: str
+) -> EstimatesOut:
     incident_id = _incident(backend, incident)
-    doc = documented(backend.workspace().conn, incident_id)
-    caps = captures(doc, category)
-    view, _ = fit(caps, method)
-    side_by_side = [e for m in METHODS if (e := _est(fit(caps, m)[0])) is not None]
+    doc = people(backend, incident_id)
+    caps = table(backend, incident_id, category)
+    view, _ = fitted(backend, incident_id, category, method)
+    side_by_side = [
+        e
+        for m in METHODS
+        if (e := _est(fitted(backend, incident_id, category, m)[0])) is not None
+    ]
     strata = []
     for c in CATEGORIES:
-        sv, _ = fit(captures(doc, c), method)
+        sv, _ = fitted(backend, incident_id, c, method)
         strata.append(StratumOut(stratum=c, documented=doc.count(c), estimate=_est(sv)))
     return EstimatesOut(
         incident_id=incident_id,
@@ -106,15 +126,13 @@ async def estimates_page(
 ) -> Response:
     backend: Backend = request.app.state.backend
     e = _estimates(backend, incident, category, method)
-    incidents = domain_attr("registry", "list_incidents")
     return render(
         request,
         "estimates.html",
         e=e,
         methods=METHODS,
         categories=list(CATEGORIES),
-        incidents=incidents(backend.workspace().conn) if incidents else [],
-        available=domain_attr("estimate", "LogLinearMSE") is not None,
+        incidents=_incidents(backend),
     )
 
 
@@ -144,22 +162,20 @@ async def api_plot(
 ) -> Response:
     """Profile likelihood or posterior of N beside the UpSet plot of the lists."""
     backend: Backend = request.app.state.backend
-    plot = domain_attr("estimate", "plot_estimate")
-    if plot is None:
-        try:
-            from gawah.estimate.plots import plot_estimate as plot
-        except ImportError:
-            plot = None
-    doc = documented(backend.workspace().conn, _incident(backend, incident))
-    caps = captures(doc, category)
-    _, result = fit(caps, method)
-    if plot is None or caps is None or result is None:
+    from gawah.estimate import (
+        plot_estimate,
+    )  # matplotlib: only when a plot is asked for
+
+    incident_id = _incident(backend, incident)
+    caps = table(backend, incident_id, category or None)
+    _, result = fitted(backend, incident_id, category or None, method)
+    if caps is None or result is None or result.estimate is None:
         raise HTTPException(404, "no estimate to plot")
     key = (caps.digest(), method)
     data = _plots.get(key)
     if data is None:
         with tempfile.TemporaryDirectory(prefix="gawah-plot-") as tmp:
-            path = plot(caps, result, Path(tmp) / "plot.png")
+            path = plot_estimate(caps, result, Path(tmp) / "plot.png")
             data = Path(path).read_bytes()
         _plots[key] = data
         while len(_plots) > 16:

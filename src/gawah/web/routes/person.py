@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from gawah.errors import GawahError
+from gawah.evidence import get_evidence, list_evidence, open_blob, record_custody
+from gawah.registry import Report, SensitiveFields, get_report, get_sensitive
 from gawah.sealing import Opener
+from gawah.sync import Conflict
+from gawah.sync import conflicts as sync_conflicts
 from gawah.web._backend import Backend
-from gawah.web._domains import domain_attr
+from gawah.web._compare import conflict
+from gawah.web._search import linked_by, person_of, person_reports
 from gawah.web._security import Principal, require
 from gawah.web._templates import render
 from gawah.web.auth import Right
@@ -41,7 +46,7 @@ SENSITIVE = (
 )
 
 
-def _value(report: Any, attr: str) -> str:
+def _value(report: Report, attr: str) -> str:
     if attr == "age":
         if report.age is not None:
             return str(report.age) + (" (about)" if report.age_estimated else "")
@@ -84,12 +89,17 @@ class PersonOut(BaseModel):
     """A person (or a lone report before linkage) as every source described them."""
 
     person_id: str | None
+    #: The name the sources give (Latin script first), the page's heading.
+    name: str
+    name_urdu: str
     report_ids: list[str]
     sources: list[str]
     rows: list[Row]
     evidence: list[EvidenceOut]
     history: list[HistoryOut]
     linked_by: str | None
+    #: Where each report came from ("file, line N"), in the order of report_ids.
+    provenance: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -98,22 +108,21 @@ class _View:
     provenance: list[str]
 
 
-def _open_sensitive(backend: Backend, report_ids: list[str]) -> list[Any]:
+def _open_sensitive(
+    backend: Backend, report_ids: list[str]
+) -> list[SensitiveFields | str | None]:
     """Each report's opened sensitive values, or a note when they cannot be opened.
 
     Only roles with the sensitive right get here; the values are opened with
     the server's unlocked workspace key and never leave this request.
     """
-    get_sensitive = domain_attr("registry", "get_sensitive")
-    if get_sensitive is None:
-        return [None for _ in report_ids]
     ws = backend.workspace()
     try:
         opener = Opener(ws)
     except GawahError:
         return ["(sealed: the server's key is locked)" for _ in report_ids]
     with opener:
-        out: list[Any] = []
+        out: list[SensitiveFields | str | None] = []
         for rid in report_ids:
             try:
                 out.append(get_sensitive(ws.conn, rid, opener))
@@ -126,9 +135,6 @@ def _build(
     backend: Backend, me: Principal, person_id: str | None, report_ids: list[str]
 ) -> _View:
     conn = backend.workspace().conn
-    get_report = domain_attr("registry", "get_report")
-    if get_report is None:
-        raise HTTPException(404, "the registry is not available yet")
     reports = [r for rid in report_ids if (r := get_report(conn, rid)) is not None]
     if not reports:
         raise HTTPException(404, "no such record")
@@ -136,6 +142,11 @@ def _build(
     values: dict[str, list[str]] = {
         a: [_value(r, a) for r in reports] for _, a in fields
     }
+    # Columns a list had beyond the canonical ones (e.g. dob), as the sources wrote them.
+    for key in sorted({k for r in reports for k in r.extra}):
+        attr = f"extra.{key}"
+        fields.append((key.replace("_", " ").capitalize(), attr))
+        values[attr] = [str(r.extra.get(key, "")) for r in reports]
     if me.can(Right.SENSITIVE):
         sens = _open_sensitive(backend, [r.report_id for r in reports])
         for label, attr in SENSITIVE:
@@ -151,24 +162,26 @@ def _build(
             label=label,
             field=attr,
             values=values[attr],
-            conflict=len({v.strip().casefold() for v in values[attr] if v.strip()}) > 1,
+            conflict=conflict(attr.removeprefix("extra."), values[attr]),
         )
         for label, attr in fields
         if any(values[attr])
     ]
     evidence: dict[str, EvidenceOut] = {}
-    list_evidence = domain_attr("evidence", "list_evidence")
-    if list_evidence is not None:
-        for r in reports:
-            for item in list_evidence(conn, report_id=r.report_id):
-                evidence[item.digest] = EvidenceOut(
-                    digest=item.digest,
-                    media_type=item.media_type,
-                    original_name=item.original_name,
-                    received_at=item.received_at,
-                    report_ids=list(item.report_ids),
-                )
+    for r in reports:
+        for item in list_evidence(conn, report_id=r.report_id):
+            evidence[item.digest] = EvidenceOut(
+                digest=item.digest,
+                media_type=item.media_type,
+                original_name=item.original_name,
+                received_at=item.received_at,
+                report_ids=list(item.report_ids),
+            )
     events = history(conn, [r.report_id for r in reports])
+    linked = linked_by(conn, person_id) if person_id else None
+    if linked is not None:  # the linkage run that made this person
+        events.append((linked[0], "persons.assigned", linked[1], linked[2]))
+        events.sort(key=lambda e: (e[3], e[0]))
     hist = [
         HistoryOut(event_id=e, kind=k, author=a, recorded_at=t) for e, k, a, t in events
     ]
@@ -179,38 +192,28 @@ def _build(
     return _View(
         PersonOut(
             person_id=person_id,
+            name=next((r.full_name for r in reports if r.full_name), "")
+            or next((r.name_urdu for r in reports if r.name_urdu), ""),
+            name_urdu=next((r.name_urdu for r in reports if r.name_urdu), ""),
             report_ids=[r.report_id for r in reports],
             sources=[r.source_id for r in reports],
             rows=rows,
             evidence=list(evidence.values()),
             history=hist,
-            linked_by=_person(backend, person_id)[1],
+            linked_by=linked[3] if linked else None,
+            provenance=provenance,
         ),
         provenance,
     )
 
 
 def _person_reports(backend: Backend, person_id: str) -> list[str]:
-    return _person(backend, person_id)[0]
-
-
-def _person(backend: Backend, person_id: str | None) -> tuple[list[str], str | None]:
-    """The person's report ids and how they were linked (run and method)."""
-    persons = domain_attr("registry", "persons_with_reports")
-    if persons is None or person_id is None:
-        return [], None
-    for p in persons(backend.workspace().conn):
-        if p.person_id == person_id:
-            return list(p.report_ids), f"{p.method}, run {p.run_id}"
-    return [], None
+    """The person's report ids (from the register index: one indexed lookup)."""
+    return person_reports(backend.workspace().conn, person_id)
 
 
 def _person_of(backend: Backend, report_id: str) -> str | None:
-    of = domain_attr("registry", "person_of_report")
-    if of is None:
-        return None
-    found = of(backend.workspace().conn).get(report_id)
-    return None if found is None else str(found)
+    return person_of(backend.workspace().conn, report_id)
 
 
 @router.get("/reports/{report_id}", include_in_schema=False)
@@ -244,12 +247,9 @@ async def person_page(request: Request, person_id: Id, me: Reader) -> Response:
     )
 
 
-def _merge_conflicts(backend: Backend, report_ids: list[str]) -> list[Any]:
+def _merge_conflicts(backend: Backend, report_ids: list[str]) -> list[Conflict]:
     """Unresolved conflicts two teams left on these reports (gawah.sync), if any."""
-    conflicts = domain_attr("sync", "conflicts")
-    if conflicts is None:
-        return []
-    return list(conflicts(backend.workspace().conn, report_ids))
+    return list(sync_conflicts(backend.workspace().conn, report_ids))
 
 
 @router.get("/api/reports/{report_id}", tags=["register"])
@@ -284,11 +284,6 @@ async def view_evidence(request: Request, digest: Digest, me: Evidence) -> Respo
     as an attachment with ``CSP: sandbox``, never rendered by the app.
     """
     backend: Backend = request.app.state.backend
-    get_evidence = domain_attr("evidence", "get_evidence")
-    open_blob = domain_attr("evidence", "open_blob")
-    record_custody = domain_attr("evidence", "record_custody")
-    if get_evidence is None or open_blob is None or record_custody is None:
-        raise HTTPException(404, "evidence is not available yet")
     ws = backend.workspace()
     item = get_evidence(ws.conn, digest)
     if item is None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from gawah.errors import UserInputError
+from gawah.linkage import decide, link_workspace, review_queue
 from gawah.web._backend import Backend
-from gawah.web._domains import domain_attr
+from gawah.web._plain import reason
 from gawah.web._security import Principal, require
 from gawah.web._templates import render
 from gawah.web.auth import Right
-from gawah.web.routes.person import _build
+from gawah.web.routes.person import PersonOut, _build
 
 router = APIRouter()
 Reviewer = Annotated[Principal, Depends(require(Right.REVIEW))]
@@ -27,6 +30,8 @@ class WeightOut(BaseModel):
     comparison: str
     level: str
     weight: float
+    #: The same in plain words, beside the two values compared.
+    words: str = ""
 
 
 class PairOut(BaseModel):
@@ -38,6 +43,8 @@ class PairOut(BaseModel):
     match_weight: float
     explanation: list[WeightOut]
     skipped: bool
+    #: The two reports side by side, as the page shows them.
+    reports: PersonOut | None = None
 
 
 class QueueOut(BaseModel):
@@ -66,15 +73,10 @@ class RelinkOut(BaseModel):
 
 
 def _queue(backend: Backend) -> list[PairOut]:
-    review_queue = domain_attr("linkage", "review_queue")
-    if review_queue is None:
-        return []
     try:
         pairs = review_queue(backend.workspace())
-    except Exception as exc:  # tables absent before the first linkage run
-        if type(exc).__name__ in ("OperationalError", "UserInputError"):
-            return []
-        raise
+    except (sqlite3.OperationalError, UserInputError):  # before the first linkage run
+        return []
     return [
         PairOut(
             report_l=p.report_l,
@@ -94,18 +96,12 @@ def _queue(backend: Backend) -> list[PairOut]:
 def _decide(
     backend: Backend, me: Principal, left: str, right: str, decision: str
 ) -> None:
-    decide = domain_attr("linkage", "decide")
-    if decide is None:
-        raise HTTPException(404, "review is not available yet (linkage has not landed)")
     assert me.user is not None
     decide(backend.workspace(), (left, right), decision, me.user)
 
 
 def _relink(backend: Backend) -> RelinkOut:
-    link = domain_attr("linkage", "link_workspace")
-    if link is None:
-        raise HTTPException(404, "linkage is not available yet")
-    run = link(backend.workspace())
+    run = link_workspace(backend.workspace())
     return RelinkOut(
         run_id=run.run_id,
         n_reports=run.n_reports,
@@ -123,14 +119,30 @@ async def review_page(
     queue = _queue(backend)
     pair = queue[n] if n < len(queue) else (queue[0] if queue else None)
     view = _build(backend, me, None, [pair.report_l, pair.report_r]) if pair else None
+    if pair is not None and view is not None:
+        pair = _in_words(pair, view.person)
     return render(
         request,
         "review.html",
         queue=queue,
         pair=pair,
         view=view and view.person,
-        available=domain_attr("linkage", "review_queue") is not None,
         relinked=request.query_params.get("relinked"),
+    )
+
+
+def _in_words(pair: PairOut, person: PersonOut) -> PairOut:
+    values = {row.field: row.values for row in person.rows}
+    return pair.model_copy(
+        update={
+            "reports": person,
+            "explanation": [
+                w.model_copy(
+                    update={"words": reason(w.comparison, w.level, w.weight, values)}
+                )
+                for w in pair.explanation
+            ],
+        }
     )
 
 
@@ -157,8 +169,13 @@ async def api_queue(
     request: Request, me: Reviewer, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> QueueOut:
     """Pairs the model is unsure about, most probable first (skipped ones last)."""
-    queue = _queue(request.app.state.backend)
-    return QueueOut(total=len(queue), pairs=queue[:limit])
+    backend: Backend = request.app.state.backend
+    queue = _queue(backend)
+    pairs = [
+        _in_words(p, _build(backend, me, None, [p.report_l, p.report_r]).person)
+        for p in queue[:limit]
+    ]
+    return QueueOut(total=len(queue), pairs=pairs)
 
 
 @router.post("/api/review/decisions", tags=["review"], status_code=204)
