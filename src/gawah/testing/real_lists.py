@@ -60,6 +60,15 @@ class GeneratedLists:
         """The truth with a ``key`` column matching :meth:`reports`."""
         return self.truth.assign(key=self.truth["list"] + "/" + self.truth["record_id"])
 
+    def true_pairs(self) -> set[tuple[str, str]]:
+        """Every pair of keys (smaller first) that names one person, for oracles."""
+        keyed = self.truth_by_key()
+        out: set[tuple[str, str]] = set()
+        for keys in keyed.groupby("person_id")["key"]:
+            members = sorted(keys[1])
+            out.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+        return out
+
 
 # ---------------------------------------------------------------------------
 # Pakistani name pools: (Latin spellings, Urdu, weight). Weights are skewed on
