@@ -88,20 +88,28 @@ class Ledger:
         """
         return self._append([(kind, payload)], checkpoint=False)[0]
 
-    def append_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Event]:
+    def append_many(
+        self, items: Iterable[tuple[str, dict[str, Any]]], *, keep: bool = True
+    ) -> list[Event]:
         """Sign and store many events in one transaction (all or nothing).
 
         ``items`` may be a generator; events are written in chunks while it is
         consumed, and a checkpoint of the feed is signed in the same transaction.
+        ``keep=False`` returns no events (a million-row import need not hold them).
         """
-        return self._append(items, checkpoint=True)
+        return self._append(items, checkpoint=True, keep=keep)
 
     def _append(
-        self, items: Iterable[tuple[str, dict[str, Any]]], *, checkpoint: bool
+        self,
+        items: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        checkpoint: bool,
+        keep: bool = True,
     ) -> list[Event]:
         signer = self._require_signer()
         device = signer.device
         out: list[Event] = []
+        wrote = False
         signed_cp: list[Checkpoint] = []
         with self._lock, self._transaction():
             seq, prev = self._feed_head(device)
@@ -123,10 +131,14 @@ class Ledger:
                 pending.append((event_id, kind, device, seq, raw))
                 prev = event_id
                 if len(pending) >= _CHUNK:
-                    out.extend(self._store(signed(signer, pending)))
+                    stored = self._store(signed(signer, pending))
+                    wrote = wrote or bool(stored)
+                    out.extend(stored if keep else ())
                     pending = []
-            out.extend(self._store(signed(signer, pending)))
-            if out and checkpoint:
+            stored = self._store(signed(signer, pending))
+            wrote = wrote or bool(stored)
+            out.extend(stored if keep else ())
+            if wrote and checkpoint:
                 signed_cp.append(self._sign_checkpoint_locked(device))
         self._remember(signed_cp)
         return out

@@ -12,6 +12,7 @@ from gawah.registry.importing import (
     import_list,
     import_rows,
 )
+from gawah.registry.mapfile import ColumnMap, dump_map, load_map
 from gawah.registry.models import (
     CANONICAL_COLUMNS,
     SENSITIVE_COLUMNS,
@@ -51,7 +52,7 @@ from gawah.registry.recording import (
     record_source,
     source_id_for,
 )
-from gawah.registry.rows import ColumnMap, ImportIssue, load_map
+from gawah.registry.rows import ImportIssue
 from gawah.registry.vocabularies import DatePrecision, Sex, Status, StatusVocabulary
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "StatusVocabulary",
     "assign_persons",
     "counts",
+    "dump_map",
     "get_incident",
     "get_report",
     "get_sensitive",
