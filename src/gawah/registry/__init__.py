@@ -23,6 +23,7 @@ from gawah.registry.models import (
     PersonAssignment,
     PersonsAssigned,
     Provenance,
+    Release,
     Report,
     SensitiveFields,
     Source,
@@ -45,6 +46,7 @@ from gawah.registry.queries import (
     match_keys,
     person_of_report,
     persons_with_reports,
+    source_releases,
 )
 from gawah.registry.recording import (
     assign_persons,
@@ -72,6 +74,7 @@ __all__ = [
     "PersonsAssigned",
     "Provenance",
     "RegistryCounts",
+    "Release",
     "Report",
     "RowsInvalidError",
     "SealedError",
@@ -101,4 +104,5 @@ __all__ = [
     "record_incident",
     "record_source",
     "source_id_for",
+    "source_releases",
 ]

@@ -483,7 +483,7 @@ def _import_table(
     except BaseException:
         rejects.discard()
         raise
-    if found.summary.bad_rows and not skip_invalid:
+    if found.summary.bad_rows and not (skip_invalid or dry_run):
         rejects.discard()
         raise RowsInvalidError(target.path.name, found.summary)
     reject_file = rejects.close()
