@@ -1,18 +1,21 @@
 """Importing a source list: read, check every row, record only what is new or changed.
 
-The steps, in order (each a function below):
+The steps (each a function below):
 
 1. open the file (CSV in any common encoding, or XLSX) and map its headers
-   (:func:`_open_list`); rows are streamed, never held in memory whole;
-2. first pass (:func:`_check_rows`): check every row, collect *all* problems
-   (grouped by kind for the message), and compare with what the registry holds
-   for this source (key: source + incident + record id, content hash);
-3. if any row is bad and ``skip_invalid`` is off, stop: nothing is recorded;
-   with ``skip_invalid`` the bad rows go to a reject file next to the list;
-4. second pass (:func:`_events`): read the rows again and append the events of
-   new and changed rows, sealed, in one transaction (``Workspace.append_many``
-   consumes them as they are made), with a ``source.released`` event when the
-   import names a release of the source.
+   (:func:`import_list`); rows are streamed, never held in memory whole;
+2. one pass over the rows (:func:`_events`): check each row, compare it with
+   what the registry holds for this source (key: source + incident + record id,
+   content hash) and make the event of a new or changed row, sealed, while
+   ``Workspace.append_many`` signs and writes them in *one* transaction;
+3. problems are counted by kind (:class:`IssueSummary`) over every row; if any
+   row is bad and ``skip_invalid`` is off, the pass raises at the end and the
+   transaction rolls back: nothing is recorded. With ``skip_invalid`` the bad
+   rows go to a reject file next to the list;
+4. a ``source.released`` event closes the transaction when the import names a
+   release of the source (what it added, changed and dropped).
+
+A dry run (:func:`_check_rows`) makes the same pass without events.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import difflib
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -243,38 +246,47 @@ def _progress(show: bool) -> Progress:
     return Progress(disable=not show, transient=True)
 
 
+def _rows(
+    table: Table | StreamedTable,
+    parser: RowParser,
+    known: dict[str, tuple[int, str]],
+    found: _Check,
+    rejects: _RejectWriter | None,
+) -> Iterator[tuple[ParsedRow, tuple[int, str] | None]]:
+    """Every good row with what the registry holds for its record id; counts
+    rows, additions, changes, problems and the source's reports not listed."""
+    seen: set[str] = set()
+    for line, cells in table.iter_rows():
+        found.rows += 1
+        result = parser.parse(line, cells)
+        if isinstance(result, list):
+            found.summary.add(result)
+            if rejects is not None:
+                rejects.write(line, cells, result)
+            continue
+        seen.add(result.record_id)
+        previous = known.get(result.record_id)
+        if previous is None:
+            found.added += 1
+        elif previous[1] == result.content_hash:
+            found.unchanged += 1
+        else:
+            found.changed += 1
+        if not result.report.status_recognised:
+            found.unrecognised[result.report.status_as_written] += 1
+        yield result, previous
+    found.dropped = sum(1 for record_id in known if record_id not in seen)
+
+
 def _check_rows(
     table: Table | StreamedTable,
     parser: RowParser,
     known: dict[str, tuple[int, str]],
-    rejects: _RejectWriter,
-    show: bool,
 ) -> _Check:
-    """First pass: check every row and compare it with the registry."""
+    """A dry run: check every row and compare it with the registry."""
     found = _Check()
-    seen: set[str] = set()
-    with _progress(show) as bar:
-        task = bar.add_task("checking rows", total=None)
-        for line, cells in table.iter_rows():
-            found.rows += 1
-            result = parser.parse(line, cells)
-            if isinstance(result, list):
-                found.summary.add(result)
-                rejects.write(line, cells, result)
-            else:
-                seen.add(result.record_id)
-                previous = known.get(result.record_id)
-                if previous is None:
-                    found.added += 1
-                elif previous[1] == result.content_hash:
-                    found.unchanged += 1
-                else:
-                    found.changed += 1
-                if not result.report.status_recognised:
-                    found.unrecognised[result.report.status_as_written] += 1
-            if found.rows % 5000 == 0:
-                bar.update(task, completed=found.rows)
-    found.dropped = sum(1 for record_id in known if record_id not in seen)
+    for _ in _rows(table, parser, known, found, None):
+        pass
     return found
 
 
@@ -282,52 +294,52 @@ def _events(
     table: Table | StreamedTable,
     parser: RowParser,
     known: dict[str, tuple[int, str]],
+    found: _Check,
+    *,
+    rejects: _RejectWriter | None,
     sealer: Sealer | None,
     head: list[tuple[str, dict[str, Any]]],
-    tail: list[tuple[str, dict[str, Any]]],
+    tail: Callable[[], list[tuple[str, dict[str, Any]]]],
     written: list[int],
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Second pass: the events of new and changed rows, made as they are consumed.
+    """One pass over the rows: the events of new and changed rows, made while
+    the ledger consumes them inside its transaction.
 
-    Wrapped data keys reach the key store in batches before the transaction
-    that holds their events commits (a crash leaves unused keys, never
-    unreadable values). ``written[0]`` counts the events made.
+    A bad row (without ``rejects``: ``skip_invalid`` off) stops the events but
+    not the checking; at the end :class:`RowsInvalidError` rolls the whole
+    transaction back, so nothing is recorded. Wrapped data keys reach the key
+    store in batches before that transaction commits (a refused or crashed
+    import leaves unused keys, never unreadable values). ``written[0]`` counts
+    the events made.
     """
     for item in head:
         written[0] += 1
         yield item
     pending = 0
-    for line, cells in table.iter_rows():
-        result = parser.parse(line, cells)
-        if isinstance(result, list):
+    for row, previous in _rows(table, parser, known, found, rejects):
+        if found.summary.bad_rows and rejects is None:
+            continue  # refused in the end: sign nothing more, keep checking
+        if previous is not None and previous[1] == row.content_hash:
             continue
-        payload = _payload(result, known, sealer)
-        if payload is None:
-            continue
+        report = (
+            row.report
+            if previous is None
+            else replace(row.report, version=previous[0] + 1)
+        )
+        payload = report_payload(report, row.sensitive, sealer)
         written[0] += 1
         pending += 1
         if sealer is not None and pending >= _SEAL_BATCH:
             sealer.flush()
             pending = 0
         yield REPORT_RECORDED, payload
+    if found.summary.bad_rows and rejects is None:
+        raise RowsInvalidError(parser.file_name, found.summary)
     if sealer is not None:
         sealer.flush()
-    for item in tail:
+    for item in tail():
         written[0] += 1
         yield item
-
-
-def _payload(
-    row: ParsedRow, known: dict[str, tuple[int, str]], sealer: Sealer | None
-) -> dict[str, Any] | None:
-    """The ``report.recorded`` payload of a new or changed row; None if unchanged."""
-    previous = known.get(row.record_id)
-    if previous is not None and previous[1] == row.content_hash:
-        return None
-    report = (
-        row.report if previous is None else replace(row.report, version=previous[0] + 1)
-    )
-    return report_payload(report, row.sensitive, sealer)
 
 
 def import_list(
@@ -474,37 +486,38 @@ def _import_table(
 ) -> ImportReport:
     known = queries.report_versions(ws.conn, target.source_id, target.incident)
     parser = _parser(target, table, column_map, sealer)
-    write_rejects = skip_invalid and not dry_run
-    rejects = _RejectWriter(
-        _reject_path(target.path) if write_rejects else None, table.headers
+    if dry_run:
+        with _progress(show) as bar:
+            bar.add_task("checking rows", total=None)
+            found = _check_rows(table, parser, known)
+        return _report(target, table, parser, found, column_map, None, 0, True)
+    rejects = (
+        _RejectWriter(_reject_path(target.path), table.headers)
+        if skip_invalid
+        else None
     )
-    try:
-        found = _check_rows(table, parser, known, rejects, show)
-    except BaseException:
-        rejects.discard()
-        raise
-    if found.summary.bad_rows and not (skip_invalid or dry_run):
-        rejects.discard()
-        raise RowsInvalidError(target.path.name, found.summary)
-    reject_file = rejects.close()
+    head: list[tuple[str, dict[str, Any]]] = []
+    if target.new_source:
+        head.append(
+            (SOURCE_RECORDED, Source(target.source_id, target.source).to_payload())
+        )
+    found = _Check()
     written = [0]
-    if not dry_run:
-        head: list[tuple[str, dict[str, Any]]] = []
-        if target.new_source:
-            head.append(
-                (SOURCE_RECORDED, Source(target.source_id, target.source).to_payload())
-            )
-        tail = _release_events(ws, target, found)
-        if head or tail or found.added or found.changed:
-            stream = _events(
-                table, _parser(target, table, column_map, sealer), known, sealer,
-                head, tail, written,
-            )  # fmt: skip
-            with _progress(show) as bar:
-                bar.add_task("signing and writing events", total=None)
-                ws.append_many(stream, keep=False)
+    stream = _events(
+        table, parser, known, found, rejects=rejects, sealer=sealer, head=head,
+        tail=lambda: _release_events(ws, target, found), written=written,
+    )  # fmt: skip
+    try:
+        with _progress(show) as bar:
+            bar.add_task("checking, signing and writing", total=None)
+            ws.append_many(stream, keep=False)
+    except BaseException:
+        if rejects is not None:
+            rejects.discard()
+        raise
+    reject_file = None if rejects is None else rejects.close()
     return _report(
-        target, table, parser, found, column_map, reject_file, written[0], dry_run
+        target, table, parser, found, column_map, reject_file, written[0], False
     )
 
 

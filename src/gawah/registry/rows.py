@@ -458,6 +458,8 @@ class RowParser:
         }
         self._seen: dict[str, int] = {}
         self._keyed = keyed
+        self._plain = [(i, t) for i, t in self.columns.items() if i not in self.rules]
+        self._ruled = [(i, t) for i, t in self.columns.items() if i in self.rules]
 
     def describe(self) -> list[tuple[str, str, str]]:
         """Every column: (header, where it goes, why); sealed places say so."""
@@ -567,16 +569,15 @@ class RowParser:
         found in a ``[birth_years]`` column other than ``dob``."""
         values = dict.fromkeys(CANONICAL_COLUMNS, "")
         birth_year = ""
-        for index, target in self.columns.items():
-            if index < len(cells):
+        width = len(cells)
+        for index, target in self._plain:  # no map rules: the common, fast case
+            if index < width:
+                values[target] = cells[index].strip()
+        for index, target in self._ruled:
+            if index < width:
                 value = self._clean(index, cells[index])
-                rule = self.rules.get(index)
-                if (
-                    rule is not None
-                    and rule.birth_years
-                    and target != "dob"
-                    and _YEAR_CELL.fullmatch(value)
-                ):
+                rule = self.rules[index]
+                if rule.birth_years and target != "dob" and _YEAR_CELL.fullmatch(value):
                     birth_year, value = value.strip(), ""
                 values[target] = value
         for target, value in self.constants.items():
@@ -862,7 +863,7 @@ def _content_hash(
     """
 
     def joined(parts: list[str]) -> str:
-        return "".join(f"{len(part)}:{part}" for part in parts)
+        return "".join([f"{len(part)}:{part}" for part in parts])
 
     has_secret = any(values[c] for c in SENSITIVE_COLUMNS) or bool(sensitive_extra)
     if keyed is None or not has_secret:  # a row without sensitive values: as before
