@@ -565,9 +565,9 @@ def sources_history(
         )
         return
     table = Table(title=f"releases of {source_id}")
-    for column in ("release", "incident", "file", "rows", "added", "changed"):
-        table.add_column(column)
-    table.add_column("unchanged")
+    table.add_column("release", no_wrap=True)
+    for column in ("incident", "file", "rows", "added", "changed", "unchanged"):
+        table.add_column(column, overflow="fold")
     table.add_column("dropped")
     for r in releases:
         table.add_row(
