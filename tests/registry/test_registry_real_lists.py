@@ -95,6 +95,17 @@ class TestRawList:
         )
         assert not any(n in dump.read_text("utf-8") for n in truth[first.name])
 
+    def test_ids_after_placeholder_rows_are_still_found(
+        self, ws: Workspace, write_list: ListWriter
+    ) -> None:
+        """A list may open with over a thousand placeholder ids: the column is
+        judged on rows from the whole file, not its head."""
+        rows = [["id", "full_name"]]
+        rows += [[f"missing-{n:08d}-{n % 97}", f"FICTIONAL {n}"] for n in range(1700)]
+        rows += [[str(400_000_000 + n * 7919), f"FICTIONAL {n}"] for n in range(2500)]
+        report = import_list(ws, write_list(rows), source="s", dry_run=True)
+        assert ("id", "record_id (sealed)") in {(h, p) for h, p, _ in report.mapping}
+
     def test_explicit_record_id_is_shown(
         self, ws: Workspace, write_list: ListWriter
     ) -> None:

@@ -17,6 +17,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import random
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class RowSource(Protocol):
     @property
     def header_line(self) -> int: ...
     def iter_rows(self) -> Iterator[Row]: ...
+    def head(self, n: int) -> Sequence[Row]: ...
     def sample(self) -> Sequence[Row]: ...
 
 
@@ -58,9 +60,13 @@ class Table:
         """The rows, in file order."""
         return iter(self.rows)
 
+    def head(self, n: int) -> Sequence[Row]:
+        """The first ``n`` rows (header search)."""
+        return self.rows[:n]
+
     def sample(self) -> Sequence[Row]:
-        """The first rows (header search, column sampling)."""
-        return self.rows[:SAMPLE_ROWS]
+        """Rows from the whole list, to judge what a column holds."""
+        return _spread(self.iter_rows())
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,31 @@ class StreamedTable:
         """The rows below the header, in file order (the file is read again)."""
         return islice(self.open_rows(), self.skip, None)
 
+    def head(self, n: int) -> Sequence[Row]:
+        """The first ``n`` rows below the header (header search)."""
+        return list(islice(self.iter_rows(), n))
+
     def sample(self) -> Sequence[Row]:
-        """The first rows below the header."""
-        return list(islice(self.iter_rows(), SAMPLE_ROWS))
+        """Rows from the whole list (one extra read of the file), to judge what a
+        column holds: a list may start with a thousand placeholder ids."""
+        return _spread(self.iter_rows())
 
     def below(self, index: int, headers: tuple[str, ...], line: int) -> StreamedTable:
         """The same file with the ``index``-th row (0-based) as its header."""
         return StreamedTable(headers, self.encoding, self.open_rows, line, index + 1)
+
+
+def _spread(rows: Iterator[Row]) -> list[Row]:
+    """Up to ``SAMPLE_ROWS`` rows drawn evenly from the whole list, in file order
+    (reservoir sampling with a fixed seed: the same file, the same sample)."""
+    rng = random.Random(0)
+    kept: list[Row] = []
+    for n, row in enumerate(rows):
+        if n < SAMPLE_ROWS:
+            kept.append(row)
+        elif (k := rng.randrange(n + 1)) < SAMPLE_ROWS:
+            kept[k] = row
+    return sorted(kept)
 
 
 # -- encodings ------------------------------------------------------------------

@@ -144,7 +144,7 @@ def looks_sensitive(cells: Iterable[str]) -> bool:
         if (
             _CNIC_CELL.fullmatch(text)
             or _PHONE_CELL.fullmatch(text)
-            or _LONG_NUMBER_CELL.fullmatch(text.replace("-", "").replace(" ", ""))
+            or _LONG_NUMBER_CELL.fullmatch("".join(text.split()))
         ):
             matched += 1
     return matched > 0 and 2 * matched >= filled
@@ -162,14 +162,15 @@ def sensitive_target(header: str) -> str | None:
 
 
 def looks_like_ids(cells: Iterable[str]) -> bool:
-    """True when at least half of the non-empty cells are long numbers (8-20 digits)."""
+    """True when at least half of the non-empty cells are long numbers (8-20
+    digits) or CNICs."""
     filled = matched = 0
     for cell in cells:
-        text = re.sub(r"[\s\-]", "", cell)
+        text = "".join(cell.split())
         if not text:
             continue
         filled += 1
-        if _LONG_NUMBER_CELL.fullmatch(text):
+        if _LONG_NUMBER_CELL.fullmatch(text) or _CNIC_CELL.fullmatch(text):
             matched += 1
     return matched > 0 and 2 * matched >= filled
 
@@ -327,7 +328,7 @@ def locate_header(
     """
     if _recognised(table.headers, mapping) >= 2:
         return table
-    for index, (line, cells) in enumerate(table.sample()[:_HEADER_SEARCH_ROWS]):
+    for index, (line, cells) in enumerate(table.head(_HEADER_SEARCH_ROWS)):
         headers = tuple(c.strip() for c in cells)
         if _recognised(headers, mapping) >= 2:
             while headers and not headers[-1]:
