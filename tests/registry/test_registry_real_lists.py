@@ -82,6 +82,8 @@ class TestRawList:
         report = import_list(ws, first, source="moh", skip_invalid=True, dry_run=True)
         places = {header: place for header, place, _ in report.mapping}
         assert places["id"] == "record_id (sealed)"
+        assert places["name"] == "name_urdu"  # Arabic script: the native name
+        assert places["en_name"] == "full_name"
         assert "id" in report.sensitive_columns
         assert "id" in report.detected_sensitive
         import_list(ws, first, source="moh", skip_invalid=True)

@@ -47,6 +47,8 @@ _ALIASES: dict[str, str] = {
     "s o": "father_name", "father name": "father_name", "fathers name": "father_name",
     "father s name": "father_name", "urdu name": "name_urdu", "نام": "name_urdu",
     # The name in its own script, whatever the script: Urdu or Arabic.
+    "en name": "full_name", "english name": "full_name", "name english": "full_name",
+    "name en": "full_name", "name latin": "full_name",
     "name native": "name_urdu", "native name": "name_urdu", "name arabic": "name_urdu",
     "arabic name": "name_urdu", "الاسم": "name_urdu", "اسم": "name_urdu",
     "gender": "sex", "condition": "status", "outcome": "status",
@@ -161,6 +163,21 @@ def sensitive_target(header: str) -> str | None:
     return _SENSITIVE_KEYS.get(key) or _SENSITIVE_COMPACT.get(key.replace(" ", ""))
 
 
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def in_arabic_script(cells: Iterable[str]) -> bool:
+    """True when most non-empty cells are written in Arabic script (Arabic, Urdu)."""
+    filled = matched = 0
+    for cell in cells:
+        if not cell.strip():
+            continue
+        filled += 1
+        if _ARABIC_LETTER.search(cell):
+            matched += 1
+    return matched > 0 and 2 * matched > filled
+
+
 def looks_like_ids(cells: Iterable[str]) -> bool:
     """True when at least half of the non-empty cells are long numbers (8-20
     digits) or CNICs."""
@@ -255,6 +272,11 @@ def plan_columns(
     seen: dict[str, str] = {}
     used_names: set[str] = set()
     sealed_record_id = False
+    # A name column in Arabic script is the name in its own script, unless
+    # another column already is.
+    has_native = any(
+        _target_of(_header_key(h), h, renames)[0] == "name_urdu" for h in headers
+    )
     for index, header in enumerate(headers):
         key = _header_key(header)
         if key in dropped_keys:
@@ -263,6 +285,13 @@ def plan_columns(
             continue
         target, how = _target_of(key, header, renames)
         column = [r[index] for r in rows if index < len(r)]
+        if (
+            target == "full_name"
+            and key not in renames
+            and not has_native
+            and in_arabic_script(column)
+        ):
+            target, how = "name_urdu", "its values are in Arabic script"
         if target == "record_id" and "record_id" not in seen:
             if key in marked:
                 sealed_record_id = True
