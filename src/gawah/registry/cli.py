@@ -566,13 +566,14 @@ def sources_history(
         return
     table = Table(title=f"releases of {source_id}")
     table.add_column("release", no_wrap=True)
-    for column in ("incident", "file", "rows", "added", "changed", "unchanged"):
-        table.add_column(column, overflow="fold")
-    table.add_column("dropped")
+    for column in ("rows", "added", "changed", "unchanged", "dropped"):
+        table.add_column(column, justify="right")
+    table.add_column("incident, file", overflow="fold")
     for r in releases:
+        where = f"{r.incident_id}: {r.file_name}" if r.incident_id else r.file_name
         table.add_row(
-            _e(r.release), _e(r.incident_id or ""), _e(r.file_name), str(r.rows),
-            str(r.added), str(r.changed), str(r.unchanged), str(r.dropped),
+            _e(r.release), str(r.rows), str(r.added), str(r.changed),
+            str(r.unchanged), str(r.dropped), _e(where),
         )  # fmt: skip
     _out.print(table)
 
