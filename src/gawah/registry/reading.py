@@ -19,7 +19,7 @@ import datetime as dt
 import io
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -139,42 +139,53 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def _single_byte_votes(lines: Sequence[bytes]) -> tuple[int, int, int]:
-    """(Arabic-script words, Latin words with accents, valid UTF-8 lines).
+@dataclass
+class _Votes:
+    """What the non-ASCII lines of a file say about its encoding (counts only)."""
+
+    lines: int = 0  # lines with a byte >= 0x80
+    utf8_lines: int = 0  # of those, lines that are valid UTF-8
+    arabic: int = 0  # words made only of bytes >= 0x80
+    latin: int = 0  # ASCII words with bytes >= 0x80 inside
+    decodes: dict[str, bool] = field(
+        default_factory=lambda: {"cp1256": True, "cp1252": True}
+    )
+
+
+def _single_byte_votes(lines: Iterable[bytes]) -> _Votes:
+    """Count, line by line (the file is never held whole), how the bytes sit.
 
     Hand-written because charset-normalizer guesses from a handful of bytes
     (a one-row list of Arabic names in cp1256 came out as cp1252 gibberish):
     Arabic and Urdu written in cp1256 are words made only of bytes >= 0x80,
     while Western text in cp1252 has accented letters inside ASCII words.
     """
-    arabic = latin = utf8_lines = 0
+    votes = _Votes()
     for raw in lines:
         if not _HIGH.search(raw):
             continue
+        votes.lines += 1
+        for name, ok in votes.decodes.items():
+            if ok:
+                try:
+                    raw.decode(name)
+                except UnicodeDecodeError:
+                    votes.decodes[name] = False
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
             pass
         else:
-            utf8_lines += 1
+            votes.utf8_lines += 1
             continue
         for token in _TOKEN.findall(raw):
             if not _HIGH.search(token):
                 continue
             if _ASCII_LETTER.search(token):
-                latin += 1
+                votes.latin += 1
             elif len(token) >= 2:
-                arabic += 1
-    return arabic, latin, utf8_lines
-
-
-def _decodes(lines: Sequence[bytes], encoding: str) -> bool:
-    try:
-        for raw in lines:
-            raw.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
+                votes.arabic += 1
+    return votes
 
 
 def detect_file_encoding(path: Path) -> str:
@@ -196,16 +207,16 @@ def detect_file_encoding(path: Path) -> str:
     if _is_utf8(path):
         return "utf-8"
     with path.open("rb") as fh:
-        lines = [raw for raw in fh if _HIGH.search(raw)]
-    arabic, latin, utf8_lines = _single_byte_votes(lines)
+        votes = _single_byte_votes(fh)
+    arabic, latin, utf8_lines = votes.arabic, votes.latin, votes.utf8_lines
     where = f"{path.name}: cannot tell the encoding"
     choose = "; choose one with --encoding"
-    if utf8_lines >= 2 and utf8_lines * 10 >= len(lines):
+    if utf8_lines >= 2 and utf8_lines * 10 >= votes.lines:
         raise EncodingUnclearError(
-            f"{where}: {utf8_lines} line(s) are UTF-8 and {len(lines) - utf8_lines} "
+            f"{where}: {utf8_lines} line(s) are UTF-8 and {votes.lines - utf8_lines} "
             "are not (mixed encodings; save the list again as UTF-8)" + choose
         )
-    candidates = [e for e in ("cp1256", "cp1252") if _decodes(lines, e)]
+    candidates = [e for e, ok in votes.decodes.items() if ok]
     if arabic and not latin and "cp1256" in candidates:
         return "cp1256"
     if latin and not arabic and "cp1252" in candidates:
