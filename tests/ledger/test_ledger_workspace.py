@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,17 @@ class TestAppend:
         assert event.raw.startswith(b'{"author":"FICTIONAL documenter","device":')
         assert Event.from_stored(event.raw, event.signature) == event
         assert workspace.ledger.event(event.id).payload == {"a": "زخمی", "b": 2}
+
+    def test_append_many_without_keeping_events(self, workspace: Workspace) -> None:
+        """``keep=False`` consumes a generator, stores and checkpoints, returns none."""
+
+        def made() -> Iterator[tuple[str, dict[str, int]]]:
+            for n in range(3000):  # more than one chunk
+                yield "toy.recorded", {"n": n}
+
+        assert workspace.append_many(made(), keep=False) == []
+        assert workspace.ledger.count() == 3000
+        assert workspace.ledger.feed_size(workspace.device) == 3000
 
     def test_append_many_is_one_transaction(
         self, workspace: Workspace, toy: object

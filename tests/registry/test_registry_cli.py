@@ -36,7 +36,9 @@ def home(
     monkeypatch.setenv("GAWAH_HOME", str(folder))
     assert _run(["init", "--no-passphrase"], monkeypatch, capsys)[0] == 0
     path = write_list(good_rows())
-    code, out, _ = _run(["import", str(path), "--source", "Party"], monkeypatch, capsys)
+    code, out, _ = _run(
+        ["import", str(path), "--source", "Party", "--new-source"], monkeypatch, capsys
+    )
     assert code == 0, out
     return folder
 
@@ -105,7 +107,9 @@ class TestCli:
         rows[3][7] = "someday"
         path = write_list(rows, name="bad.csv")
         code, _, err = _run(
-            ["import", str(path), "--source", "press"], monkeypatch, capsys
+            ["import", str(path), "--source", "press", "--new-source"],
+            monkeypatch,
+            capsys,
         )
         assert code == 2
         assert "line 2" in err
@@ -137,7 +141,14 @@ class TestCli:
         rows[2][5] = "ancient"
         path = write_list(rows, name="press.csv")
         code, _, _ = _run(
-            ["import", str(path), "--source", "press", "--skip-invalid"],
+            [
+                "import",
+                str(path),
+                "--source",
+                "press",
+                "--skip-invalid",
+                "--new-source",
+            ],
             monkeypatch,
             capsys,
         )
@@ -245,7 +256,9 @@ class TestNoWorkspace:
             [["record_id", "full_name", "status"], ["9", "[b]Ali", "[red]x"]]
         )
         code, out, _ = _run(
-            ["import", str(path), "--source", "odd"], monkeypatch, capsys
+            ["import", str(path), "--source", "odd", "--new-source"],
+            monkeypatch,
+            capsys,
         )
         assert code == 0
         assert "'[red]x'" in out

@@ -37,7 +37,13 @@ class TestRebuild:
         rows = good_rows()
         import_list(ws, write_list(rows), source="party", incident="inc")
         rows[1][6] = "Injured"
-        import_list(ws, write_list(rows, name="v2.csv"), source="party", incident="inc")
+        import_list(
+            ws,
+            write_list(rows, name="v2.csv"),
+            source="party",
+            incident="inc",
+            release="v2",
+        )
         record_source(
             ws,
             "party",

@@ -49,7 +49,9 @@ def home(
     rows += [[str(n), f"FICTIONAL {n}", value] for n, value in enumerate(HOSTILE)]
     rows.append(["9", "Evil\x1b]0;pwned\x07\x1b[2JName", "plain"])
     code, out = _run(
-        ["import", str(write_list(rows)), "--source", "Press"], monkeypatch, capsys
+        ["import", str(write_list(rows)), "--source", "Press", "--new-source"],
+        monkeypatch,
+        capsys,
     )
     assert code == 0, out
     return folder

@@ -141,7 +141,15 @@ def imported(
     for path in (first, second):
         outputs.append(
             _run(
-                ["import", str(path), "--source", path.stem, "--incident", "inc"],
+                [
+                    "import",
+                    str(path),
+                    "--source",
+                    path.stem,
+                    "--incident",
+                    "inc",
+                    "--new-source",
+                ],
                 monkeypatch,
                 capsys,
             )

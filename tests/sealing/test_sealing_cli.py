@@ -42,7 +42,14 @@ def home(
         csv.writer(fh).writerows(
             [["Sr No", "Name", "Witness"], ["1", "FICTIONAL A", "Qzwit Erasable"]]
         )
-    assert _run(["import", str(path), "--source", "press"], monkeypatch, capsys)[0] == 0
+    assert (
+        _run(
+            ["import", str(path), "--source", "press", "--new-source"],
+            monkeypatch,
+            capsys,
+        )[0]
+        == 0
+    )
     return folder
 
 

@@ -95,10 +95,13 @@ class Ledger:
         """
         return self.log.append([(kind, payload)], checkpoint=False)[0]
 
-    def append_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Event]:
+    def append_many(
+        self, items: Iterable[tuple[str, dict[str, Any]]], *, keep: bool = True
+    ) -> list[Event]:
         """Sign and store many events in one transaction (all or nothing), and a
-        checkpoint of the feed; ``items`` may be a generator."""
-        return self.log.append(items, checkpoint=True)
+        checkpoint of the feed; ``items`` may be a generator. ``keep=False``
+        returns no events (a million-row import need not hold them)."""
+        return self.log.append(items, checkpoint=True, keep=keep)
 
     def receive(self, raw: bytes, signature: bytes) -> Event | None:
         """Store an event signed elsewhere (sync); ``None`` if it is already held.

@@ -56,19 +56,25 @@ class EventLog:
     # -- writing -------------------------------------------------------------
 
     def append(
-        self, items: Iterable[tuple[str, dict[str, Any]]], *, checkpoint: bool
+        self,
+        items: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        checkpoint: bool,
+        keep: bool = True,
     ) -> list[Event]:
         """Sign and store events in one transaction (all or nothing).
 
         ``items`` may be a generator; events are written in chunks while it is
         consumed. With ``checkpoint`` a checkpoint of the feed is signed in the
         same transaction (and kept outside the database after COMMIT).
+        ``keep=False`` returns no events (a million-row import need not hold them).
         """
         if self._signer is None:
             raise WorkspaceError("this workspace was opened without a signing key")
         signer = self._signer
         device = signer.device
         out: list[Event] = []
+        wrote = False
         signed_cp: list[Checkpoint] = []
         with self._lock, Transaction(self._conn):
             seq, prev = self._feed_head(device)
@@ -90,10 +96,14 @@ class EventLog:
                 pending.append((event_id, kind, device, seq, raw))
                 prev = event_id
                 if len(pending) >= _CHUNK:
-                    out.extend(self._store(signed(signer, pending)))
+                    stored = self._store(signed(signer, pending))
+                    wrote = wrote or bool(stored)
+                    out.extend(stored if keep else ())
                     pending = []
-            out.extend(self._store(signed(signer, pending)))
-            if out and checkpoint:
+            stored = self._store(signed(signer, pending))
+            wrote = wrote or bool(stored)
+            out.extend(stored if keep else ())
+            if wrote and checkpoint:
                 signed_cp.append(self._checkpoints.sign_locked(device))
         self._checkpoints.remember(signed_cp)
         return out

@@ -74,9 +74,10 @@ def reports_frame(ws: Workspace) -> pd.DataFrame:
         if _value(getattr(report, "date_precision", None)) not in (None, "day"):
             row["date"] = None  # "Mar 2031" is not the 1st of March
         row["national_id"] = ids.get(report.report_id, (None, None))[0]
-        # A list's date of birth, kept as an extra column by the registry.
+        # The registry's date of birth ("1987-03-14", "1987-03" or "1987"); lists
+        # imported before it was a field kept it as an extra column.
         extra = report.extra or {}
-        row["dob"] = next(
+        row["dob"] = getattr(report, "dob", None) or next(
             (
                 extra[k]
                 for k in ("dob", "date_of_birth", "date of birth")

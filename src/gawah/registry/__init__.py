@@ -12,6 +12,7 @@ from gawah.registry.importing import (
     import_list,
     import_rows,
 )
+from gawah.registry.mapfile import ColumnMap, dump_map, load_map
 from gawah.registry.models import (
     CANONICAL_COLUMNS,
     SENSITIVE_COLUMNS,
@@ -22,6 +23,7 @@ from gawah.registry.models import (
     PersonAssignment,
     PersonsAssigned,
     Provenance,
+    Release,
     Report,
     SensitiveFields,
     Source,
@@ -44,6 +46,7 @@ from gawah.registry.queries import (
     match_keys,
     person_of_report,
     persons_with_reports,
+    source_releases,
 )
 from gawah.registry.recording import (
     assign_persons,
@@ -51,7 +54,7 @@ from gawah.registry.recording import (
     record_source,
     source_id_for,
 )
-from gawah.registry.rows import ColumnMap, ImportIssue, load_map
+from gawah.registry.rows import ImportIssue
 from gawah.registry.vocabularies import DatePrecision, Sex, Status, StatusVocabulary
 
 __all__ = [
@@ -71,6 +74,7 @@ __all__ = [
     "PersonsAssigned",
     "Provenance",
     "RegistryCounts",
+    "Release",
     "Report",
     "RowsInvalidError",
     "SealedError",
@@ -81,6 +85,7 @@ __all__ = [
     "StatusVocabulary",
     "assign_persons",
     "counts",
+    "dump_map",
     "get_incident",
     "get_report",
     "get_sensitive",
@@ -99,4 +104,5 @@ __all__ = [
     "record_incident",
     "record_source",
     "source_id_for",
+    "source_releases",
 ]

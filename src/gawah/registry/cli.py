@@ -18,13 +18,13 @@ from rich.markup import escape as _e
 from rich.table import Table
 
 from gawah.config import resolve_home
-from gawah.core import terminal_console
+from gawah.core import open_private, terminal_console
 from gawah.core.safe_text import escape_json_controls
-from gawah.errors import UserInputError
+from gawah.errors import ImportValidationError, UserInputError
 from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
 from gawah.registry import queries
 from gawah.registry.exporting import export_csv, report_row
-from gawah.registry.importing import ImportReport, import_list
+from gawah.registry.importing import ImportReport, import_list, resolve_source
 from gawah.registry.models import SOURCE_CONNECTIONS, SOURCE_KINDS, SOURCE_RELIABILITY
 from gawah.registry.recording import record_incident, record_source
 from gawah.registry.vocabularies import Status
@@ -70,17 +70,40 @@ def _opener(ws: Workspace, wanted: bool) -> Iterator[Opener | None]:
         yield opener
 
 
+def _print_mapping(report: ImportReport) -> None:
+    table = Table(title="Mapping (every column -> where it goes)")
+    for column in ("column", "goes to", "why"):
+        table.add_column(column)
+    for header, place, why in report.mapping:
+        shown = f"[yellow]{_e(place)}[/]" if "sealed" in place else _e(place)
+        table.add_row(_e(header), shown, _e(why))
+    _out.print(table)
+
+
 def _print_import(report: ImportReport) -> None:
     if report.dry_run:
-        _out.print("[bold]Check only[/]: nothing was recorded. An import would give:")
+        _out.print("[bold]Dry run[/]: nothing was recorded. An import would give:")
+        _print_mapping(report)
+    release = f", release [bold]{_e(report.release)}[/]" if report.release else ""
     _out.print(
         f"[bold]{_e(report.file.name)}[/] ({report.encoding}) -> source "
-        f"[bold]{_e(report.source_id)}[/]: "
+        f"[bold]{_e(report.source_id)}[/]{release}: "
         f"{report.rows} rows, [green]{report.added} added[/], {report.changed} changed, "
         f"{report.unchanged} unchanged, [red]{report.rejected} rejected[/]"
+        + (
+            f", {report.dropped} dropped (kept; not in this list)"
+            if report.dropped
+            else ""
+        )
     )
+    if report.new_source and not report.dry_run:
+        _out.print(f"New source recorded: [bold]{_e(report.source_id)}[/]")
     if report.header_line > 1:
         _out.print(f"Headers found on line {report.header_line}; lines above skipped.")
+    if report.problems:
+        _out.print("[red]Problems, by kind (count, then the first examples):[/]")
+        for line in report.problems:
+            _out.print(_e(line))
     if report.reject_file is not None:
         _out.print(
             f"Rejected rows and reasons written to [bold]{_e(str(report.reject_file))}[/]"
@@ -93,13 +116,13 @@ def _print_import(report: ImportReport) -> None:
             _out.print(f"  {_e(repr(value))}: {count}")
     if report.sensitive_columns:
         _out.print(
-            "Treated as sensitive (kept apart, shown only with --include-sensitive): "
+            "Treated as sensitive (sealed, shown only with --include-sensitive): "
             + _e(", ".join(report.sensitive_columns))
         )
     if report.detected_sensitive:
         _out.print(
-            "[yellow]Not a known header, but the values look like national ids or "
-            "phone numbers, so treated as sensitive:[/] "
+            "[yellow]The values look like national ids or phone numbers, so treated "
+            "as sensitive:[/] "
             + _e(", ".join(report.detected_sensitive))
             + " (map the column to another field in a map file if this is wrong)"
         )
@@ -116,7 +139,11 @@ def import_command(
     ] = None,
     map_file: Annotated[
         Path | None,
-        typer.Option("--map", help="TOML file renaming headers and statuses."),
+        typer.Option(
+            "--map",
+            help="TOML map file: renames, drops, constants, missing-value codes, "
+            "value maps, birth-year columns, sensitive columns.",
+        ),
     ] = None,
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="XLSX sheet to read (default: first).")
@@ -124,15 +151,43 @@ def import_command(
     check: Annotated[
         bool,
         typer.Option(
-            "--check", help="Check the list and show what would change; record nothing."
+            "--dry-run",
+            "--check",
+            help="Check the list, show the mapping and what would change; record nothing.",
         ),
     ] = False,
+    map_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--map-out", help="Write the mapping used as an editable map file."
+        ),
+    ] = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
             "--skip-invalid", help="Import good rows; write bad ones to a reject file."
         ),
     ] = False,
+    new_source: Annotated[
+        bool,
+        typer.Option(
+            "--new-source", help="The source is new: record it (else it must exist)."
+        ),
+    ] = False,
+    release: Annotated[
+        str | None,
+        typer.Option(
+            "--release",
+            help="This list is that release of the source (e.g. 2024-09-21): "
+            "it updates the source's reports and is kept in its history.",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", help="The CSV's encoding (utf-8, cp1256, cp1252, utf-16...)."
+        ),
+    ] = None,
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
@@ -148,8 +203,23 @@ def import_command(
             progress=True,
             sheet=sheet,
             dry_run=check,
+            encoding=encoding,
+            release=release,
+            create_source=new_source,
         )
+    if map_out is not None:
+        with open_private(map_out, "w", encoding="utf-8") as fh:
+            fh.write(report.map_text)
     _print_import(report)
+    if map_out is not None:
+        _out.print(
+            f"Map file written to [bold]{_e(str(map_out))}[/] (edit, then --map)."
+        )
+    if report.dry_run and report.rejected and not skip_invalid:
+        raise ImportValidationError(
+            f"{report.rejected} row(s) have problems (above): "
+            "an import would record nothing"
+        )
 
 
 def status(
@@ -508,6 +578,46 @@ def sources_list(
                     f"group {s.group}  {n} reports  {s.name}"
                 )
             )
+
+
+@sources_app.command("history")
+def sources_history(
+    name: Annotated[str, typer.Argument(help="The source's name or id.")],
+    incident: Annotated[
+        str | None, typer.Option("--incident", help="Only this incident's releases.")
+    ] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+    passphrase_file: PassFileOption = None,
+) -> None:
+    """Show the releases of a source's list: what each added, changed and dropped."""
+    with _open(home, passphrase_file) as ws:
+        source_id, _ = resolve_source(ws, name, create=False)
+        releases = queries.source_releases(ws.conn, source_id, incident)
+    if as_json:
+        typer.echo(
+            escape_json_controls(
+                json.dumps([r.to_payload() for r in releases], ensure_ascii=False)
+            )
+        )
+        return
+    if not releases:
+        _out.print(
+            f"No releases of {_e(source_id)} recorded (import with --release NAME)."
+        )
+        return
+    table = Table(title=f"releases of {source_id}")
+    table.add_column("release", no_wrap=True)
+    for column in ("rows", "added", "changed", "unchanged", "dropped"):
+        table.add_column(column, justify="right")
+    table.add_column("incident, file", overflow="fold")
+    for r in releases:
+        where = f"{r.incident_id}: {r.file_name}" if r.incident_id else r.file_name
+        table.add_row(
+            _e(r.release), str(r.rows), str(r.added), str(r.changed),
+            str(r.unchanged), str(r.dropped), _e(where),
+        )  # fmt: skip
+    _out.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -43,7 +43,7 @@ def report_row(
     row: dict[str, str | int | bool | dict[str, str] | None] = {
         name: getattr(report, name) for name in EXPORT_FIELDS
     }
-    for key in ("sex", "status", "date_precision"):
+    for key in ("sex", "status", "date_precision", "dob_precision"):
         value = row[key]
         row[key] = None if value is None else str(value)
     row["person_id"] = person_id

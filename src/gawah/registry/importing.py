@@ -1,74 +1,108 @@
 """Importing a source list: read, check every row, record only what is new or changed.
 
-The steps, in order:
+The steps (each a function below):
 
-1. read the file (CSV in any common encoding, or XLSX) and map its headers;
-2. check every row and collect *all* problems (file line, column, value, reason);
-3. if any row is bad and ``skip_invalid`` is off, stop: nothing is recorded;
-   with ``skip_invalid`` the bad rows go to a reject file next to the list;
-4. compare with what the registry holds for this source (key: source + record id,
-   content hash): unchanged rows add nothing, changed rows get a new version;
-5. append the events in one transaction (``Workspace.append_many``).
+1. open the file (CSV in any common encoding, or XLSX) and map its headers
+   (:func:`import_list`); rows are streamed, never held in memory whole;
+2. one pass over the rows (:func:`_events`): check each row, compare it with
+   what the registry holds for this source (key: source + incident + record id,
+   content hash) and make the event of a new or changed row, sealed, while
+   ``Workspace.append_many`` signs and writes them in *one* transaction;
+3. problems are counted by kind (:class:`IssueSummary`) over every row; if any
+   row is bad and ``skip_invalid`` is off, the pass raises at the end and the
+   transaction rolls back: nothing is recorded. With ``skip_invalid`` the bad
+   rows go to a reject file next to the list;
+4. a ``source.released`` event closes the transaction when the import names a
+   release of the source (what it added, changed and dropped).
+
+A dry run (:func:`_check_rows`) makes the same pass without events.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.progress import Progress
 
 from gawah.core import open_private
 from gawah.errors import ImportValidationError, UserInputError
 from gawah.registry import queries
+from gawah.registry.mapfile import ColumnMap, load_map
 from gawah.registry.models import (
     REPORT_RECORDED,
     SOURCE_RECORDED,
+    SOURCE_RELEASED,
+    Release,
     Source,
     report_payload,
 )
-from gawah.registry.reading import Table, read_table
+from gawah.registry.reading import StreamedTable, Table, open_table
 from gawah.registry.recording import source_id_for
-from gawah.registry.rows import (
-    ColumnMap,
-    ImportIssue,
-    ParsedRow,
-    RowParser,
-    load_map,
-    locate_header,
-)
+from gawah.registry.rows import ImportIssue, ParsedRow, RowParser, locate_header
 from gawah.sealing import Sealer
 
 if TYPE_CHECKING:
     from gawah.workspace import Workspace
 
-_PROGRESS_THRESHOLD = 1000
-_MAX_ISSUES_IN_MESSAGE = 10_000
+_PROGRESS_BYTES = 200_000
+_KEPT_ISSUES = 10_000
+_EXAMPLES = 3
+_SEAL_BATCH = 2048
+
+
+@dataclass
+class IssueSummary:
+    """Problems grouped by kind: a count and the first examples of each."""
+
+    bad_rows: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[ImportIssue]] = field(default_factory=dict)
+    kept: list[ImportIssue] = field(default_factory=list)
+
+    def add(self, issues: Sequence[ImportIssue]) -> None:
+        """Count one bad row's issues."""
+        self.bad_rows += 1
+        for issue in issues:
+            kind = issue.kind
+            self.counts[kind] += 1
+            shown = self.examples.setdefault(kind, [])
+            if len(shown) < _EXAMPLES:
+                shown.append(issue)
+            if len(self.kept) < _KEPT_ISSUES:
+                self.kept.append(issue)
+
+    def lines(self) -> list[str]:
+        """Per kind, most frequent first: the count, then the first examples."""
+        out: list[str] = []
+        for kind, count in self.counts.most_common():
+            out.append(f"  {count} × {kind}")
+            out += [f"      {issue}" for issue in self.examples[kind]]
+        return out
 
 
 class RowsInvalidError(ImportValidationError):
-    """Rows failed validation; ``issues`` lists every problem found."""
+    """Rows failed validation; ``issues`` lists the problems (the first 10,000),
+    ``summary`` groups all of them by kind."""
 
-    def __init__(
-        self, file_name: str, issues: list[ImportIssue], bad_rows: int
-    ) -> None:
-        shown = issues[:_MAX_ISSUES_IN_MESSAGE]
+    def __init__(self, file_name: str, summary: IssueSummary) -> None:
         lines = [
-            f"{file_name}: {bad_rows} row(s) have problems; nothing was imported "
-            "(fix them, or use --skip-invalid to import the rest and write "
-            "a reject file):",
-            *(f"  {issue}" for issue in shown),
+            f"{file_name}: {summary.bad_rows} row(s) have problems; nothing was "
+            "imported. Fix them (a map file can declare missing-value codes, value "
+            "spellings and birth-year columns; `gawah import --dry-run` shows the "
+            "mapping), or use --skip-invalid to import the rest and write a reject file:",
+            *summary.lines(),
         ]
-        if len(issues) > len(shown):
-            lines.append(f"  ... and {len(issues) - len(shown)} more")
         super().__init__("\n".join(lines))
-        self.issues = tuple(issues)
+        self.issues = tuple(summary.kept)
+        self.summary = summary
 
 
 @dataclass(frozen=True)
@@ -97,6 +131,18 @@ class ImportReport:
     #: Of those, the unrecognised headers treated as sensitive because their cells
     #: look like national ids or phone numbers.
     detected_sensitive: tuple[str, ...] = ()
+    #: Every column: (header, where it goes, why) — ``gawah import --dry-run``.
+    mapping: tuple[tuple[str, str, str], ...] = ()
+    #: Problems grouped by kind: (kind, count, first examples).
+    problems: tuple[str, ...] = ()
+    #: The source's reports (this incident) that this list no longer has.
+    dropped: int = 0
+    #: The release of the source this list is (``--release``), if named.
+    release: str | None = None
+    #: The map the import used, as a map file (``--map-out``).
+    map_text: str = ""
+    #: True when the import recorded the source (its first list).
+    new_source: bool = False
 
 
 def _file_sha256(path: Path) -> str:
@@ -111,20 +157,189 @@ def _reject_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.rejected.csv")
 
 
-def _write_rejects(
-    path: Path,
-    headers: tuple[str, ...],
-    rejected: list[tuple[int, tuple[str, ...], list[ImportIssue]]],
-) -> None:
-    """Write rejected rows as they were, with their line and reasons (UTF-8, BOM)."""
-    with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["line", "problems", *headers])
-        for line, cells, issues in rejected:
-            reasons = "; ".join(
-                f"{i.column}: {i.reason}" if i.column else i.reason for i in issues
-            )
-            writer.writerow([line, reasons, *cells])
+class _RejectWriter:
+    """Bad rows as they were, with their line and reasons (UTF-8, BOM), written
+    while the rows are checked; nothing is created until the first bad row."""
+
+    def __init__(self, path: Path | None, headers: tuple[str, ...]) -> None:
+        self.path = path
+        self.headers = headers
+        self._fh: IO[str] | None = None
+        self._writer: Any = None
+
+    def write(
+        self, line: int, cells: tuple[str, ...], issues: list[ImportIssue]
+    ) -> None:
+        if self.path is None:
+            return
+        if self._writer is None:
+            self._fh = open_private(self.path, "w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._fh)
+            self._writer.writerow(["line", "problems", *self.headers])
+        reasons = "; ".join(
+            f"{i.column}: {i.reason}" if i.column else i.reason for i in issues
+        )
+        self._writer.writerow([line, reasons, *cells])
+
+    def close(self) -> Path | None:
+        if self._fh is None:
+            return None
+        self._fh.close()
+        return self.path
+
+    def discard(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class _Check:
+    """What the first pass found."""
+
+    rows: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    dropped: int = 0
+    summary: IssueSummary = field(default_factory=IssueSummary)
+    unrecognised: Counter[str] = field(default_factory=Counter)
+
+
+def _column_map(mapping: ColumnMap | Path | str | None) -> ColumnMap:
+    if isinstance(mapping, ColumnMap):
+        return mapping
+    return load_map(Path(mapping)) if mapping else ColumnMap()
+
+
+def _check_incident(ws: Workspace, incident: str | None) -> None:
+    if incident is not None and queries.get_incident(ws.conn, incident) is None:
+        raise UserInputError(
+            f"no incident with id {incident!r} (see `gawah incidents list`)"
+        )
+
+
+def resolve_source(ws: Workspace, source: str, *, create: bool) -> tuple[str, bool]:
+    """The source's id and whether it is new; an unknown name is refused unless
+    ``create``, with the nearest known names ("did you mean")."""
+    source_id = source_id_for(source)
+    if queries.get_source(ws.conn, source_id) is not None:
+        return source_id, False
+    if not create:
+        known = queries.list_sources(ws.conn)
+        names = {s.source_id: s.name for s in known}
+        near = difflib.get_close_matches(source_id, list(names), n=3, cutoff=0.6)
+        hint = (
+            " Did you mean " + " or ".join(repr(names[n]) for n in near) + "?"
+            if near
+            else ""
+        )
+        raise UserInputError(
+            f"no source {source!r} yet.{hint} To start a new source, add "
+            "--new-source (or record it first with `gawah sources add`)"
+        )
+    return source_id, True
+
+
+def _progress(show: bool) -> Progress:
+    return Progress(disable=not show, transient=True)
+
+
+def _rows(
+    table: Table | StreamedTable,
+    parser: RowParser,
+    known: dict[str, tuple[int, str]],
+    found: _Check,
+    rejects: _RejectWriter | None,
+) -> Iterator[tuple[ParsedRow, tuple[int, str] | None]]:
+    """Every good row with what the registry holds for its record id; counts
+    rows, additions, changes, problems and the source's reports not listed."""
+    seen: set[str] = set()
+    for line, cells in table.iter_rows():
+        found.rows += 1
+        result = parser.parse(line, cells)
+        if isinstance(result, list):
+            found.summary.add(result)
+            if rejects is not None:
+                rejects.write(line, cells, result)
+            continue
+        seen.add(result.record_id)
+        previous = known.get(result.record_id)
+        if previous is None:
+            found.added += 1
+        elif previous[1] == result.content_hash:
+            found.unchanged += 1
+        else:
+            found.changed += 1
+        if not result.report.status_recognised:
+            found.unrecognised[result.report.status_as_written] += 1
+        yield result, previous
+    found.dropped = sum(1 for record_id in known if record_id not in seen)
+
+
+def _check_rows(
+    table: Table | StreamedTable,
+    parser: RowParser,
+    known: dict[str, tuple[int, str]],
+) -> _Check:
+    """A dry run: check every row and compare it with the registry."""
+    found = _Check()
+    for _ in _rows(table, parser, known, found, None):
+        pass
+    return found
+
+
+def _events(
+    table: Table | StreamedTable,
+    parser: RowParser,
+    known: dict[str, tuple[int, str]],
+    found: _Check,
+    *,
+    rejects: _RejectWriter | None,
+    sealer: Sealer | None,
+    head: list[tuple[str, dict[str, Any]]],
+    tail: Callable[[], list[tuple[str, dict[str, Any]]]],
+    written: list[int],
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """One pass over the rows: the events of new and changed rows, made while
+    the ledger consumes them inside its transaction.
+
+    A bad row (without ``rejects``: ``skip_invalid`` off) stops the events but
+    not the checking; at the end :class:`RowsInvalidError` rolls the whole
+    transaction back, so nothing is recorded. Wrapped data keys reach the key
+    store in batches before that transaction commits (a refused or crashed
+    import leaves unused keys, never unreadable values). ``written[0]`` counts
+    the events made.
+    """
+    for item in head:
+        written[0] += 1
+        yield item
+    pending = 0
+    for row, previous in _rows(table, parser, known, found, rejects):
+        if found.summary.bad_rows and rejects is None:
+            continue  # refused in the end: sign nothing more, keep checking
+        if previous is not None and previous[1] == row.content_hash:
+            continue
+        report = (
+            row.report
+            if previous is None
+            else replace(row.report, version=previous[0] + 1)
+        )
+        payload = report_payload(report, row.sensitive, sealer)
+        written[0] += 1
+        pending += 1
+        if sealer is not None and pending >= _SEAL_BATCH:
+            sealer.flush()
+            pending = 0
+        yield REPORT_RECORDED, payload
+    if found.summary.bad_rows and rejects is None:
+        raise RowsInvalidError(parser.file_name, found.summary)
+    if sealer is not None:
+        sealer.flush()
+    for item in tail():
+        written[0] += 1
+        yield item
 
 
 def import_list(
@@ -139,55 +354,69 @@ def import_list(
     sheet: str | None = None,
     dry_run: bool = False,
     seal: bool = True,
+    encoding: str | None = None,
+    release: str | None = None,
+    create_source: bool = True,
 ) -> ImportReport:
     """Import one source list into the workspace (steps: the module docstring).
 
     Args:
         ws: an open workspace.
         path: the CSV or XLSX file.
-        source: the source's name or id; a new source is recorded on first import.
+        source: the source's name or id.
         incident: the id of a recorded incident the reports belong to.
         mapping: a :class:`ColumnMap` or the path of a TOML map file.
         skip_invalid: import the good rows; write bad ones to
             ``<file>.rejected.csv``.
-        progress: show a progress bar for lists over 1,000 rows.
+        progress: show a progress bar for large lists.
         sheet: the XLSX sheet to read (default: the first).
         dry_run: check and compare, but record nothing and write no reject file;
-            the report says what an import would do.
+            the report says what an import would do and which mapping it used.
         seal: encrypt sensitive values to the workspace's custodians (the
             default; ``False`` only to measure what sealing costs, or in tests).
+        encoding: the CSV's text encoding (default: detected; refused if unclear).
+        release: this list is that release of the source ("2024-09-21"):
+            recorded with what it added, changed and dropped.
+        create_source: record an unknown source on its first list (the CLI asks
+            for ``--new-source``); when False an unknown source is refused.
 
     Raises:
         RowsInvalidError: rows are bad and ``skip_invalid`` is off (nothing recorded).
-        UserInputError: unreadable file, unknown incident, ambiguous headers.
+        UserInputError: unreadable file, unknown incident or source, ambiguous headers.
     """
     path = Path(path)
-    column_map = (
-        mapping
-        if isinstance(mapping, ColumnMap)
-        else load_map(Path(mapping))
-        if mapping
-        else ColumnMap()
-    )
-    conn = ws.conn
-    if incident is not None and queries.get_incident(conn, incident) is None:
-        raise UserInputError(
-            f"no incident with id {incident!r} (see `gawah incidents list`)"
-        )
-    source_id = source_id_for(source)
-    existing_source = queries.get_source(conn, source_id)
-
-    table = locate_header(read_table(path, sheet), column_map)
-    file_sha = _file_sha256(path)
-    sealer = Sealer(ws) if seal else None
-    try:
+    column_map = _column_map(mapping)
+    _check_incident(ws, incident)
+    source_id, new_source = resolve_source(ws, source, create=create_source)
+    table = locate_header(open_table(path, sheet, encoding), column_map)
+    show = progress and path.stat().st_size > _PROGRESS_BYTES
+    with Sealer(ws) if seal else _NoSealer() as sealer:
         return _import_table(
-            ws, path, table, column_map, source, source_id, incident,
-            existing_source is None, file_sha, sealer, skip_invalid, progress, dry_run,
+            ws, _Target(path, _file_sha256(path), source, source_id, incident,
+                        new_source, release),
+            table, column_map, sealer if seal else None, skip_invalid, show, dry_run,
         )  # fmt: skip
-    finally:
-        if sealer is not None:
-            sealer.close()
+
+
+class _NoSealer:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where an import's rows go, and what file they came from."""
+
+    path: Path
+    file_sha: str
+    source: str
+    source_id: str
+    incident: str | None
+    new_source: bool
+    release: str | None = None
 
 
 def import_rows(
@@ -209,13 +438,8 @@ def import_rows(
         RowsInvalidError: a row is bad.
         UserInputError: unknown incident, ambiguous headers.
     """
-    conn = ws.conn
-    if incident is not None and queries.get_incident(conn, incident) is None:
-        raise UserInputError(
-            f"no incident with id {incident!r} (see `gawah incidents list`)"
-        )
-    source_id = source_id_for(source)
-    existing_source = queries.get_source(conn, source_id)
+    _check_incident(ws, incident)
+    source_id, new_source = resolve_source(ws, source, create=True)
     cells = [tuple(str(c) for c in row) for row in rows]
     table = Table(
         tuple(headers), tuple((n + 2, row) for n, row in enumerate(cells)), "utf-8"
@@ -223,115 +447,158 @@ def import_rows(
     digest = hashlib.sha256(
         json.dumps([list(headers), cells], ensure_ascii=False).encode("utf-8")
     ).hexdigest()
+    target = _Target(Path(name), digest, source, source_id, incident, new_source)
     with Sealer(ws) as sealer:
         return _import_table(
-            ws, Path(name), table, ColumnMap(), source, source_id, incident,
-            existing_source is None, digest, sealer, False, False, False,
-        )  # fmt: skip
+            ws, target, table, ColumnMap(), sealer, False, False, False
+        )
+
+
+def _parser(
+    target: _Target,
+    table: Table | StreamedTable,
+    column_map: ColumnMap,
+    sealer: Sealer | None,
+) -> RowParser:
+    parser = RowParser(
+        table.headers,
+        column_map,
+        source_id=target.source_id,
+        incident_id=target.incident,
+        file_name=target.path.name,
+        file_sha256=target.file_sha,
+        rows=[cells for _, cells in table.sample()],
+        keyed=None if sealer is None else sealer.keyed_digest,
+        release=target.release or "",
+    )
+    return parser
 
 
 def _import_table(
     ws: Workspace,
-    path: Path,
-    table: Table,
+    target: _Target,
+    table: Table | StreamedTable,
     column_map: ColumnMap,
-    source: str,
-    source_id: str,
-    incident: str | None,
-    new_source: bool,
-    file_sha: str,
     sealer: Sealer | None,
     skip_invalid: bool,
-    progress: bool,
+    show: bool,
     dry_run: bool,
 ) -> ImportReport:
-    conn = ws.conn
-    parser = RowParser(
-        table.headers,
-        column_map,
-        source_id=source_id,
-        incident_id=incident,
-        file_name=path.name,
-        file_sha256=file_sha,
-        rows=[cells for _, cells in table.rows],
-        keyed=None if sealer is None else sealer.keyed_digest,
+    known = queries.report_versions(ws.conn, target.source_id, target.incident)
+    parser = _parser(target, table, column_map, sealer)
+    if dry_run:
+        with _progress(show) as bar:
+            bar.add_task("checking rows", total=None)
+            found = _check_rows(table, parser, known)
+        return _report(target, table, parser, found, column_map, None, 0, True)
+    rejects = (
+        _RejectWriter(_reject_path(target.path), table.headers)
+        if skip_invalid
+        else None
     )
-    good: list[ParsedRow] = []
-    rejected: list[tuple[int, tuple[str, ...], list[ImportIssue]]] = []
-    unrecognised: Counter[str] = Counter()
-    show = progress and len(table.rows) > _PROGRESS_THRESHOLD
-    with Progress(disable=not show, transient=True) as bar:
-        task = bar.add_task(f"checking {path.name}", total=len(table.rows))
-        for n, (line, cells) in enumerate(table.rows, start=1):
-            result = parser.parse(line, cells)
-            if isinstance(result, list):
-                rejected.append((line, cells, result))
-            else:
-                good.append(result)
-                if not result.report.status_recognised:
-                    unrecognised[result.report.status_as_written] += 1
-            if n % 500 == 0:
-                bar.update(task, completed=n)
-    issues = [issue for _, _, row_issues in rejected for issue in row_issues]
-    if rejected and not skip_invalid:
-        raise RowsInvalidError(path.name, issues, len(rejected))
+    head: list[tuple[str, dict[str, Any]]] = []
+    if target.new_source:
+        head.append(
+            (SOURCE_RECORDED, Source(target.source_id, target.source).to_payload())
+        )
+    found = _Check()
+    written = [0]
+    stream = _events(
+        table, parser, known, found, rejects=rejects, sealer=sealer, head=head,
+        tail=lambda: _release_events(ws, target, found), written=written,
+    )  # fmt: skip
+    try:
+        with _progress(show) as bar:
+            bar.add_task("checking, signing and writing", total=None)
+            ws.append_many(stream, keep=False)
+    except BaseException:
+        if rejects is not None:
+            rejects.discard()
+        raise
+    reject_file = None if rejects is None else rejects.close()
+    return _report(
+        target, table, parser, found, column_map, reject_file, written[0], False
+    )
 
-    known = queries.report_versions(conn, source_id, incident)
-    events: list[tuple[str, dict[str, Any]]] = []
-    if new_source:
-        events.append((SOURCE_RECORDED, Source(source_id, source).to_payload()))
-    added = changed = unchanged = 0
-    for row in good:
-        previous = known.get(row.record_id)
-        if previous is None:
-            added += 1
-            events.append(
-                (REPORT_RECORDED, report_payload(row.report, row.sensitive, sealer))
-            )
-        elif previous[1] == row.content_hash:
-            unchanged += 1
-        else:
-            changed += 1
-            report = replace(row.report, version=previous[0] + 1)
-            events.append(
-                (REPORT_RECORDED, report_payload(report, row.sensitive, sealer))
-            )
 
-    reject_file = None
-    if rejected and not dry_run:
-        reject_file = _reject_path(path)
-        _write_rejects(reject_file, table.headers, rejected)
-    if events and not dry_run:
-        if sealer is not None:
-            sealer.flush()  # the keys are stored before the events that need them
-        _append(ws, events, show)
+def _release_events(
+    ws: Workspace, target: _Target, found: _Check
+) -> list[tuple[str, dict[str, Any]]]:
+    """A ``source.released`` event when the import names a release that changes
+    something or was not recorded yet (importing it again records nothing)."""
+    if not target.release:
+        return []
+    already = any(
+        r.release == target.release
+        for r in queries.source_releases(ws.conn, target.source_id, target.incident)
+    )
+    if already and not (found.added or found.changed):
+        return []
+    release = Release(
+        source_id=target.source_id,
+        release=target.release,
+        incident_id=target.incident,
+        file_name=target.path.name,
+        file_sha256=target.file_sha,
+        rows=found.rows,
+        added=found.added,
+        changed=found.changed,
+        unchanged=found.unchanged,
+        dropped=found.dropped,
+        rejected=found.summary.bad_rows,
+    )
+    return [(SOURCE_RELEASED, release.to_payload())]
+
+
+def _report(
+    target: _Target,
+    table: Table | StreamedTable,
+    parser: RowParser,
+    found: _Check,
+    column_map: ColumnMap,
+    reject_file: Path | None,
+    events: int,
+    dry_run: bool,
+) -> ImportReport:
+    from gawah.registry.mapfile import dump_map
+
+    examples = [i for shown in found.summary.examples.values() for i in shown]
+    used, suggestions = parser.map_used(column_map, examples)
     return ImportReport(
-        file=path,
-        file_sha256=file_sha,
+        file=target.path,
+        file_sha256=target.file_sha,
         encoding=table.encoding,
-        source_id=source_id,
-        incident_id=incident,
-        rows=len(table.rows),
-        added=added,
-        changed=changed,
-        unchanged=unchanged,
-        rejected=len(rejected),
-        issues=tuple(issues),
-        unrecognised_status=dict(unrecognised.most_common()),
+        source_id=target.source_id,
+        incident_id=target.incident,
+        rows=found.rows,
+        added=found.added,
+        changed=found.changed,
+        unchanged=found.unchanged,
+        rejected=found.summary.bad_rows,
+        issues=tuple(found.summary.kept),
+        unrecognised_status=dict(found.unrecognised.most_common()),
         extra_columns=tuple(sorted(parser.extra_headers.values())),
         reject_file=reject_file,
-        events=len(events),
+        events=events,
         dry_run=dry_run,
         header_line=table.header_line,
         sensitive_columns=parser.sensitive_headers,
         detected_sensitive=parser.plan.detected,
+        mapping=tuple(parser.describe()),
+        problems=tuple(found.summary.lines()),
+        dropped=found.dropped,
+        release=target.release,
+        map_text=dump_map(
+            used,
+            notes={h: f"{place}: {why}" for h, place, why in parser.describe() if why},
+            suggestions={
+                **suggestions,
+                "status": [
+                    f'{json.dumps(v, ensure_ascii=False)} = "..."  # {n} row(s): '
+                    "a status code (docs/reference/vocabularies.md)"
+                    for v, n in found.unrecognised.most_common(20)
+                ],
+            },
+        ),
+        new_source=target.new_source,
     )
-
-
-def _append(
-    ws: Workspace, events: Iterable[tuple[str, dict[str, Any]]], show: bool
-) -> None:
-    batch = list(events)
-    with Progress(disable=not show, transient=True) as bar:
-        bar.add_task(f"signing and writing {len(batch)} events", total=None)
-        ws.append_many(batch)

@@ -21,11 +21,12 @@ INCIDENT_RECORDED = "incident.recorded"
 SOURCE_RECORDED = "source.recorded"
 REPORT_RECORDED = "report.recorded"
 PERSONS_ASSIGNED = "persons.assigned"
+SOURCE_RELEASED = "source.released"
 
 #: Columns a source list may have, in export order (docs/guides/import.md).
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "record_id", "full_name", "given_name", "family_name", "father_name",
-    "name_urdu", "sex", "age", "age_min", "age_max", "status", "date", "place",
+    "name_urdu", "sex", "age", "age_min", "age_max", "dob", "status", "date", "place",
     "address", "district", "tehsil", "union_council", "village", "occupation",
     "cause", "circumstances", "notes", "national_id", "phone", "witness_name",
     "witness_contact",
@@ -131,6 +132,44 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Release:
+    """One release of a source's list, as imported: what it added, changed, dropped.
+
+    ``dropped``: the source's reports (for this incident) that the release no
+    longer lists; they are kept (the ledger never forgets what a source said).
+    """
+
+    source_id: str
+    release: str
+    incident_id: str | None
+    file_name: str
+    file_sha256: str
+    rows: int
+    added: int
+    changed: int
+    unchanged: int
+    dropped: int
+    rejected: int = 0
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON payload of a ``source.released`` event."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Release:
+        """Rebuild from an event payload."""
+        counts = ("rows", "added", "changed", "unchanged", "dropped", "rejected")
+        return cls(
+            source_id=str(payload["source_id"]),
+            release=str(payload["release"]),
+            incident_id=payload.get("incident_id"),
+            file_name=str(payload.get("file_name", "")),
+            file_sha256=str(payload.get("file_sha256", "")),
+            **{name: int(payload.get(name, 0)) for name in counts},
+        )
+
+
+@dataclass(frozen=True)
 class SensitiveFields:
     """Values that could endanger a victim's family or a witness if disclosed."""
 
@@ -173,6 +212,8 @@ class Provenance:
     file_sha256: str
     line: int
     columns: dict[str, str] = field(default_factory=dict)
+    #: The source's release the row came from (``gawah import --release``), if named.
+    release: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +242,9 @@ class Report:
     age_min: int | None = None
     age_max: int | None = None
     age_estimated: bool = False
+    #: Date of birth as far as the source gave it: "1987-03-14", "1987-03" or "1987".
+    dob: str | None = None
+    dob_precision: DatePrecision | None = None
     status: Status = Status.UNKNOWN
     status_as_written: str = ""
     status_recognised: bool = True
@@ -284,6 +328,8 @@ def report_payload(
                 if v != k and (k in payload or k in secret)
             },
         }
+        if prov.release:
+            payload["provenance"]["release"] = prov.release
     return payload
 
 
@@ -293,8 +339,9 @@ def report_from_payload(payload: dict[str, Any]) -> tuple[Report, SensitiveField
     values.setdefault("incident_id", None)
     values["sex"] = Sex(values.get("sex") or "unknown")
     values["status"] = Status(values.get("status") or "unknown")
-    precision = values.get("date_precision")
-    values["date_precision"] = DatePrecision(precision) if precision else None
+    for name in ("date_precision", "dob_precision"):
+        precision = values.get(name)
+        values[name] = DatePrecision(precision) if precision else None
     prov = payload.get("provenance")
     provenance = (
         None
@@ -304,6 +351,7 @@ def report_from_payload(payload: dict[str, Any]) -> tuple[Report, SensitiveField
             file_sha256=str(prov["file_sha256"]),
             line=int(prov["line"]),
             columns=dict(prov.get("columns", {})),
+            release=str(prov.get("release", "")),
         )
     )
     return (

@@ -21,6 +21,8 @@ from gawah.registry.models import (
     PERSONS_ASSIGNED,
     REPORT_RECORDED,
     SOURCE_RECORDED,
+    SOURCE_RELEASED,
+    Release,
     Report,
 )
 from gawah.sealing import SEALED_ERASED
@@ -32,7 +34,7 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "age_min", "age_max", "age_estimated", "status", "status_as_written",
     "status_recognised", "date", "date_precision", "date_estimated", "place", "address",
     "district", "tehsil", "union_council", "village", "occupation", "cause",
-    "circumstances", "notes",
+    "circumstances", "notes", "dob", "dob_precision",
 )  # fmt: skip
 _DEFAULTS: dict[str, Any] = {
     f.name: f.default for f in fields(Report) if f.name in REPORT_COLUMNS
@@ -71,6 +73,15 @@ CREATE TABLE IF NOT EXISTS registry_sensitive (
     other TEXT NOT NULL DEFAULT '{{}}', sealed TEXT, match_national_id TEXT,
     match_phone TEXT
 );
+CREATE TABLE IF NOT EXISTS registry_releases (
+    event_id TEXT PRIMARY KEY, recorded_at TEXT NOT NULL, source_id TEXT NOT NULL,
+    release TEXT NOT NULL, incident_id TEXT, file_name TEXT NOT NULL,
+    file_sha256 TEXT NOT NULL, rows INTEGER NOT NULL, added INTEGER NOT NULL,
+    changed INTEGER NOT NULL, unchanged INTEGER NOT NULL, dropped INTEGER NOT NULL,
+    rejected INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS registry_releases_source
+    ON registry_releases (source_id, recorded_at);
 CREATE TABLE IF NOT EXISTS registry_persons (
     person_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, method TEXT NOT NULL,
     n_reports INTEGER NOT NULL
@@ -87,6 +98,7 @@ TABLES = (
     "registry_sources",
     "registry_reports",
     "registry_sensitive",
+    "registry_releases",
     "registry_persons",
     "registry_person_reports",
 )
@@ -164,6 +176,7 @@ class RegistryProjector:
 # Columns added after the first release, with their SQL definitions: a workspace
 # created earlier gets them on open, so its projection keeps working.
 _LATER_COLUMNS = {
+    "registry_reports": (("dob", "TEXT"), ("dob_precision", "TEXT")),
     "registry_sources": (
         ("connection", "TEXT NOT NULL DEFAULT 'unknown'"),
         ("reliability", "TEXT NOT NULL DEFAULT 'unknown'"),
@@ -308,6 +321,19 @@ _INSERT_SENSITIVE = (
 )
 
 
+def _released(conn: sqlite3.Connection, event: Event) -> None:
+    r = Release.from_payload(event.payload)
+    conn.execute(
+        "INSERT OR REPLACE INTO registry_releases VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            event.id, event.recorded_at, r.source_id, r.release, r.incident_id, r.file_name,
+            r.file_sha256, r.rows, r.added, r.changed, r.unchanged, r.dropped,
+            r.rejected,
+        ),
+    )  # fmt: skip
+
+
 def _persons(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
     conn.execute("DELETE FROM registry_persons")
@@ -334,6 +360,7 @@ _HANDLERS = {
     SEALED_ERASED: _erased,
     INCIDENT_RECORDED: _incident,
     SOURCE_RECORDED: _source,
+    SOURCE_RELEASED: _released,
     REPORT_RECORDED: _report,
     PERSONS_ASSIGNED: _persons,
 }

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gawah.errors import UserInputError
-from gawah.registry.models import Incident, Provenance, Report, SensitiveFields, Source
+from gawah.registry.models import (
+    Incident,
+    Provenance,
+    Release,
+    Report,
+    SensitiveFields,
+    Source,
+)
 from gawah.registry.projection import REPORT_COLUMNS
 from gawah.registry.vocabularies import DatePrecision, Sex, Status
 
@@ -62,6 +69,10 @@ def _report(row: tuple[object, ...]) -> Report:
         date=None if values["date"] is None else str(values["date"]),
         date_precision=DatePrecision(str(precision)) if precision else None,
         date_estimated=bool(values["date_estimated"]),
+        dob=None if values["dob"] is None else str(values["dob"]),
+        dob_precision=DatePrecision(str(values["dob_precision"]))
+        if values["dob_precision"]
+        else None,
         place=str(values["place"]),
         address=str(values["address"]),
         district=str(values["district"]),
@@ -76,7 +87,11 @@ def _report(row: tuple[object, ...]) -> Report:
         provenance=None
         if prov is None
         else Provenance(
-            prov["file_name"], prov["file_sha256"], prov["line"], prov["columns"]
+            prov["file_name"],
+            prov["file_sha256"],
+            prov["line"],
+            prov["columns"],
+            str(prov.get("release", "")),
         ),
     )
 
@@ -361,3 +376,28 @@ def person_of_report(conn: sqlite3.Connection) -> dict[str, str]:
             "SELECT report_id, person_id FROM registry_person_reports"
         )
     }
+
+
+def source_releases(
+    conn: sqlite3.Connection, source_id: str, incident_id: str | None = None
+) -> list[Release]:
+    """The releases of one source's list imported so far, oldest first.
+
+    With ``incident_id`` only that incident's; without, every incident's.
+    """
+    sql = (
+        "SELECT source_id, release, incident_id, file_name, file_sha256, rows, added, "
+        "changed, unchanged, dropped, rejected FROM registry_releases WHERE source_id = ?"
+    )
+    params: list[str] = [source_id]
+    if incident_id is not None:
+        sql += " AND incident_id = ?"
+        params.append(incident_id)
+    rows = conn.execute(sql + " ORDER BY recorded_at, event_id", params).fetchall()
+    return [
+        Release(
+            str(r[0]), str(r[1]), None if r[2] is None else str(r[2]), str(r[3]),
+            str(r[4]), *(int(v) for v in r[5:]),
+        )
+        for r in rows
+    ]  # fmt: skip

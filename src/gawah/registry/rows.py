@@ -8,14 +8,16 @@ columns are never repeated in an issue.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from gawah.errors import UserInputError
+from gawah.registry.mapfile import COMMON_MISSING_CODES
+from gawah.registry.mapfile import ColumnMap as ColumnMap  # re-exported
+from gawah.registry.mapfile import load_map as load_map  # re-exported
 from gawah.registry.models import (
     CANONICAL_COLUMNS,
     SENSITIVE_COLUMNS,
@@ -23,8 +25,15 @@ from gawah.registry.models import (
     Report,
     SensitiveFields,
 )
-from gawah.registry.parsing import parse_age, parse_age_bound, parse_cnic, parse_date
-from gawah.registry.reading import Table
+from gawah.registry.parsing import (
+    Age,
+    PartialDate,
+    parse_age,
+    parse_age_bound,
+    parse_cnic,
+    parse_date,
+)
+from gawah.registry.reading import StreamedTable, Table
 from gawah.registry.vocabularies import Sex, Status, StatusVocabulary, parse_sex
 
 WITHHELD = "(withheld: sensitive)"
@@ -38,10 +47,15 @@ _ALIASES: dict[str, str] = {
     "s o": "father_name", "father name": "father_name", "fathers name": "father_name",
     "father s name": "father_name", "urdu name": "name_urdu", "نام": "name_urdu",
     # The name in its own script, whatever the script: Urdu or Arabic.
+    "en name": "full_name", "english name": "full_name", "name english": "full_name",
+    "name en": "full_name", "name latin": "full_name",
     "name native": "name_urdu", "native name": "name_urdu", "name arabic": "name_urdu",
     "arabic name": "name_urdu", "الاسم": "name_urdu", "اسم": "name_urdu",
     "gender": "sex", "condition": "status", "outcome": "status",
     "date of incident": "date",
+    "date of birth": "dob", "birth date": "dob", "birthdate": "dob",
+    "year of birth": "dob", "birth year": "dob", "yob": "dob",
+    "تاريخ الميلاد": "dob", "تاریخ پیدائش": "dob", "سال پیدائش": "dob",
     "uc": "union_council",
     "profession": "occupation",
     "remarks": "notes", "comments": "notes",
@@ -115,17 +129,25 @@ SENSITIVE_OTHER = ""
 # number (03xx, +92 3xx): a column of such cells is sensitive whatever its header.
 _CNIC_CELL = re.compile(r"\d{5}[-\s]?\d{7}[-\s]?\d")
 _PHONE_CELL = re.compile(r"(?:\+92|0092|92|0)[-\s]?3\d{2}[-\s]?\d{7}")
+# A whole cell that is a long number: a national id of any country (Palestine: 9
+# digits, Pakistan: 13) rather than a list's serial number.
+_LONG_NUMBER_CELL = re.compile(r"\d{8,20}")
 
 
 def looks_sensitive(cells: Iterable[str]) -> bool:
-    """True when at least half of the non-empty cells are whole ids or phone numbers."""
+    """True when at least half of the non-empty cells are whole ids (CNIC, or any
+    number of 8-20 digits) or phone numbers."""
     filled = matched = 0
     for cell in cells:
         text = cell.strip().replace("(", "").replace(")", "")
         if not text:
             continue
         filled += 1
-        if _CNIC_CELL.fullmatch(text) or _PHONE_CELL.fullmatch(text):
+        if (
+            _CNIC_CELL.fullmatch(text)
+            or _PHONE_CELL.fullmatch(text)
+            or _LONG_NUMBER_CELL.fullmatch("".join(text.split()))
+        ):
             matched += 1
     return matched > 0 and 2 * matched >= filled
 
@@ -141,38 +163,33 @@ def sensitive_target(header: str) -> str | None:
     return _SENSITIVE_KEYS.get(key) or _SENSITIVE_COMPACT.get(key.replace(" ", ""))
 
 
-@dataclass(frozen=True)
-class ColumnMap:
-    """A map file: header renames (``[columns]``), status spellings (``[status]``),
-    headers to treat as sensitive (``[sensitive] columns = [...]``)."""
-
-    columns: dict[str, str] = field(default_factory=dict)
-    status: dict[str, str] = field(default_factory=dict)
-    sensitive: tuple[str, ...] = ()
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
-def load_map(path: Path) -> ColumnMap:
-    """Read a TOML map file; targets must be canonical columns."""
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"map file {path}: {exc}") from None
-    columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
-    for header, target in columns.items():
-        if target not in CANONICAL_COLUMNS:
-            raise UserInputError(
-                f"map file {path.name}: {header!r} maps to {target!r}, "
-                "which is not a canonical column (see docs/guides/import.md)"
-            )
-    status = {str(k): str(v) for k, v in data.get("status", {}).items()}
-    marked = data.get("sensitive", [])
-    if isinstance(marked, dict):
-        marked = marked.get("columns", [])
-    if not isinstance(marked, list) or not all(isinstance(h, str) for h in marked):
-        raise UserInputError(
-            f"map file {path.name}: [sensitive] columns must be a list of headers"
-        )
-    return ColumnMap(columns, status, tuple(marked))
+def in_arabic_script(cells: Iterable[str]) -> bool:
+    """True when most non-empty cells are written in Arabic script (Arabic, Urdu)."""
+    filled = matched = 0
+    for cell in cells:
+        if not cell.strip():
+            continue
+        filled += 1
+        if _ARABIC_LETTER.search(cell):
+            matched += 1
+    return matched > 0 and 2 * matched > filled
+
+
+def looks_like_ids(cells: Iterable[str]) -> bool:
+    """True when at least half of the non-empty cells are long numbers (8-20
+    digits) or CNICs."""
+    filled = matched = 0
+    for cell in cells:
+        text = "".join(cell.split())
+        if not text:
+            continue
+        filled += 1
+        if _LONG_NUMBER_CELL.fullmatch(text) or _CNIC_CELL.fullmatch(text):
+            matched += 1
+    return matched > 0 and 2 * matched >= filled
 
 
 @dataclass(frozen=True)
@@ -181,19 +198,51 @@ class ColumnPlan:
 
     ``columns``: index -> canonical column; ``sensitive_other``: index -> name of
     a sensitive column kept under its header; ``detected``: headers treated as
-    sensitive because their cells look like national ids or phone numbers.
+    sensitive because their cells look like national ids or phone numbers;
+    ``dropped``: indexes the map drops; ``sealed_record_id``: the record id's
+    column is sealed (its value is a national id); ``why``: index -> how the
+    column's place was decided (shown by ``gawah import --dry-run``).
     """
 
     columns: dict[int, str]
     sensitive_other: dict[int, str]
     detected: tuple[str, ...]
+    dropped: frozenset[int] = frozenset()
+    sealed_record_id: bool = False
+    why: dict[int, str] = field(default_factory=dict)
 
     def sensitive_headers(self, headers: tuple[str, ...]) -> tuple[str, ...]:
         """Every header whose values are sealed, in file order."""
         picked = {
-            i for i, target in self.columns.items() if target in SENSITIVE_COLUMNS
+            i
+            for i, target in self.columns.items()
+            if target in SENSITIVE_COLUMNS
+            or (target == "record_id" and self.sealed_record_id)
         } | set(self.sensitive_other)
         return tuple(headers[i] or f"column_{i + 1}" for i in sorted(picked))
+
+
+def _target_of(
+    key: str, header: str, renames: dict[str, str]
+) -> tuple[str | None, str]:
+    """The canonical column a header names, and how that was decided."""
+    if key in renames:
+        return renames[key], "map file"
+    if key in _CANONICAL_KEYS:
+        return _CANONICAL_KEYS[key], "its name"
+    if key in _ALIASES:
+        return _ALIASES[key], "a common header"
+    target = sensitive_target(header)
+    return target, "a sensitive header"
+
+
+def _unique_name(header: str, index: int, used: set[str]) -> str:
+    name = base = header or f"column_{index + 1}"
+    n = 2
+    while name in used:
+        name, n = f"{base}_{n}", n + 1
+    used.add(name)
+    return name
 
 
 def plan_columns(
@@ -205,43 +254,64 @@ def plan_columns(
 
     A header is sensitive when it is a sensitive canonical column, a known
     spelling of one (English or Urdu), marked in the map file, or unrecognised
-    with cells that look like national ids or phone numbers (``rows``). A second
-    column of the same sensitive kind ("Mobile", "Contact No") is kept as a
-    sensitive value under its own header rather than refused.
+    with cells that look like national ids or phone numbers (``rows``: a sample
+    is enough). A second column of the same sensitive kind ("Mobile",
+    "Contact No") is kept as a sensitive value under its own header rather
+    than refused. A column that becomes ``record_id`` by a common header ("id")
+    but holds long numbers, or that the map marks sensitive, is a *sealed*
+    record id: never shown, matched across releases by its keyed digest.
     """
     renames = {_header_key(k): v for k, v in mapping.columns.items()}
     marked = {_header_key(h) for h in mapping.sensitive}
+    dropped_keys = {_header_key(h) for h in mapping.drop}
     result: dict[int, str] = {}
     other: dict[int, str] = {}
+    why: dict[int, str] = {}
     detected: list[str] = []
+    dropped: set[int] = set()
     seen: dict[str, str] = {}
     used_names: set[str] = set()
+    sealed_record_id = False
+    # A name column in Arabic script is the name in its own script, unless
+    # another column already is.
+    has_native = any(
+        _target_of(_header_key(h), h, renames)[0] == "name_urdu" for h in headers
+    )
     for index, header in enumerate(headers):
         key = _header_key(header)
-        target = (
-            renames.get(key)
-            or _CANONICAL_KEYS.get(key)
-            or _ALIASES.get(key)
-            or sensitive_target(header)
-        )
-        if key in marked and (target is None or target not in SENSITIVE_COLUMNS):
-            target = SENSITIVE_OTHER
-        if target is None:
-            column = [r[index] for r in rows if index < len(r)]
-            if looks_sensitive(column):
-                target = SENSITIVE_OTHER
+        if key in dropped_keys:
+            dropped.add(index)
+            why[index] = "dropped by the map file"
+            continue
+        target, how = _target_of(key, header, renames)
+        column = [r[index] for r in rows if index < len(r)]
+        if (
+            target == "full_name"
+            and key not in renames
+            and not has_native
+            and in_arabic_script(column)
+        ):
+            target, how = "name_urdu", "its values are in Arabic script"
+        if target == "record_id" and "record_id" not in seen:
+            if key in marked:
+                sealed_record_id = True
+                how += "; sealed: marked sensitive in the map file"
+            elif key not in renames and looks_like_ids(column):
+                sealed_record_id = True
                 detected.append(header or f"column_{index + 1}")
-            else:
+                how += "; sealed: the values look like national ids"
+        elif key in marked and (target is None or target not in SENSITIVE_COLUMNS):
+            target, how = SENSITIVE_OTHER, "marked sensitive in the map file"
+        if target is None:
+            if not looks_sensitive(column):
                 continue
+            target, how = SENSITIVE_OTHER, "the values look like ids or phones"
+            detected.append(header or f"column_{index + 1}")
         if target in seen and target in SENSITIVE_COLUMNS:
-            target = SENSITIVE_OTHER
+            target, how = SENSITIVE_OTHER, f"a second {target} column"
         if target == SENSITIVE_OTHER:
-            name = base = header or f"column_{index + 1}"
-            n = 2
-            while name in used_names:
-                name, n = f"{base}_{n}", n + 1
-            used_names.add(name)
-            other[index] = name
+            other[index] = _unique_name(header, index, used_names)
+            why[index] = how
             continue
         if target in seen:
             raise UserInputError(
@@ -250,7 +320,10 @@ def plan_columns(
             )
         seen[target] = header
         result[index] = target
-    return ColumnPlan(result, other, tuple(detected))
+        why[index] = how
+    return ColumnPlan(
+        result, other, tuple(detected), frozenset(dropped), sealed_record_id, why
+    )
 
 
 def map_headers(headers: tuple[str, ...], mapping: ColumnMap) -> dict[int, str]:
@@ -273,7 +346,9 @@ def _recognised(headers: tuple[str, ...], mapping: ColumnMap) -> int:
     )
 
 
-def locate_header(table: Table, mapping: ColumnMap) -> Table:
+def locate_header(
+    table: Table | StreamedTable, mapping: ColumnMap
+) -> Table | StreamedTable:
     """Skip title lines above the header row ("List of martyrs, compiled by ...").
 
     The first row is the header when it names at least two known columns;
@@ -282,11 +357,13 @@ def locate_header(table: Table, mapping: ColumnMap) -> Table:
     """
     if _recognised(table.headers, mapping) >= 2:
         return table
-    for index, (line, cells) in enumerate(table.rows[:_HEADER_SEARCH_ROWS]):
+    for index, (line, cells) in enumerate(table.head(_HEADER_SEARCH_ROWS)):
         headers = tuple(c.strip() for c in cells)
         if _recognised(headers, mapping) >= 2:
             while headers and not headers[-1]:
                 headers = headers[:-1]
+            if isinstance(table, StreamedTable):
+                return table.below(index, headers, line)
             return Table(headers, table.rows[index + 1 :], table.encoding, line)
     return table
 
@@ -304,6 +381,12 @@ class ImportIssue:
         where = f"line {self.line}, column {self.column!r}, value {self.value!r}"
         return f"{where}: {self.reason}"
 
+    @property
+    def kind(self) -> str:
+        """The problem without its particulars, to group issues ("age: age N is ...")."""
+        general = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "N", self.reason)
+        return f"{self.column}: {general}" if self.column else general
+
 
 @dataclass(frozen=True)
 class ParsedRow:
@@ -314,6 +397,53 @@ class ParsedRow:
     content_hash: str
     report: Report
     sensitive: SensitiveFields
+
+
+#: Canonical columns added after lists were first imported: their values enter
+#: the content hash as extra columns did (under the header), so a list imported
+#: when they were extras is not recorded again.
+_HASHED_AS_EXTRA = ("dob",)
+
+_YEAR_CELL = re.compile(r"\s*(1[89]\d\d|20\d\d)\s*")
+
+
+@dataclass(frozen=True)
+class _ColumnRules:
+    """What a map file says about one column's values (missing codes, value map)."""
+
+    missing: frozenset[str] = frozenset()
+    values: dict[str, str] = field(default_factory=dict)
+    birth_years: bool = False
+
+
+def _rules_for(
+    mapping: ColumnMap, headers: tuple[str, ...], plan: ColumnPlan
+) -> dict[int, _ColumnRules]:
+    """Per column index, the map's rules, keyed there by header or canonical column."""
+
+    def keys(index: int) -> set[str]:
+        found = {_header_key(headers[index])}
+        if index in plan.columns:
+            found.add(_header_key(plan.columns[index]))
+        return found
+
+    missing = {_header_key(k): v for k, v in mapping.missing.items() if k != "*"}
+    everywhere = mapping.missing.get("*", ())
+    values = {_header_key(k): v for k, v in mapping.values.items()}
+    births = {_header_key(h) for h in mapping.birth_years}
+    rules: dict[int, _ColumnRules] = {}
+    for index in range(len(headers)):
+        if index in plan.dropped:
+            continue
+        mine = keys(index)
+        codes = {c.strip().casefold() for c in everywhere}
+        table: dict[str, str] = {}
+        for key in mine:
+            codes |= {c.strip().casefold() for c in missing.get(key, ())}
+            table |= {k.strip().casefold(): v for k, v in values.get(key, {}).items()}
+        if codes or table or mine & births:
+            rules[index] = _ColumnRules(frozenset(codes), table, bool(mine & births))
+    return rules
 
 
 class RowParser:
@@ -330,19 +460,27 @@ class RowParser:
         file_sha256: str,
         rows: Sequence[tuple[str, ...]] = (),
         keyed: Callable[[str], str] | None = None,
+        release: str = "",
     ) -> None:
         self.headers = headers
+        self.mapping = mapping
+        self.release = release
         self.plan = plan_columns(headers, mapping, rows)
         self.columns = self.plan.columns
         self.sensitive_other = self.plan.sensitive_other
+        self.rules = _rules_for(mapping, headers, self.plan)
+        self.constants = dict(mapping.constants)
         self.vocabulary = StatusVocabulary(mapping.status)
         self.source_id = source_id
         self.incident_id = incident_id
         self.file_name = file_name
         self.file_sha256 = file_sha256
         self.has_record_id = "record_id" in self.columns.values()
+        self.record_index = next(
+            (i for i, t in self.columns.items() if t == "record_id"), None
+        )
         self.extra_headers = _extra_names(
-            headers, set(self.columns) | set(self.sensitive_other)
+            headers, set(self.columns) | set(self.sensitive_other) | self.plan.dropped
         )
         self.sensitive_headers = self.plan.sensitive_headers(headers)
         self.provenance_columns = {
@@ -350,47 +488,174 @@ class RowParser:
         }
         self._seen: dict[str, int] = {}
         self._keyed = keyed
+        self._plain = [(i, t) for i, t in self.columns.items() if i not in self.rules]
+        self._ruled = [(i, t) for i, t in self.columns.items() if i in self.rules]
 
-    def parse(self, line: int, cells: tuple[str, ...]) -> ParsedRow | list[ImportIssue]:
-        """Return the parsed row, or every issue found in it."""
-        issues: list[ImportIssue] = []
-        width = len(self.headers)
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            issues.append(
-                ImportIssue(
-                    line, "", "", f"row has {len(cells)} cells but {width} headers"
+    def describe(self) -> list[tuple[str, str, str]]:
+        """Every column: (header, where it goes, why); sealed places say so."""
+        out: list[tuple[str, str, str]] = []
+        for index, header in enumerate(self.headers):
+            name = header or f"column_{index + 1}"
+            why = self.plan.why.get(index, "")
+            if index in self.plan.dropped:
+                place = "(dropped)"
+            elif index in self.columns:
+                target = self.columns[index]
+                sealed = target in SENSITIVE_COLUMNS or (
+                    target == "record_id" and self.plan.sealed_record_id
                 )
-            )
-        values = dict.fromkeys(CANONICAL_COLUMNS, "")
-        for index, target in self.columns.items():
-            if index < len(cells):
-                values[target] = cells[index].strip()
-        extra = {
-            name: cells[i].strip()
-            for i, name in self.extra_headers.items()
-            if i < len(cells) and cells[i].strip()
+                place = target + (" (sealed)" if sealed else "")
+            elif index in self.sensitive_other:
+                place = f"sealed value {self.sensitive_other[index]!r}"
+            else:
+                place = f"extra field {self.extra_headers[index]!r}"
+                why = why or "not a known column"
+            rule = self.rules.get(index)
+            if rule is not None:
+                notes = []
+                if rule.missing:
+                    notes.append("missing: " + ", ".join(sorted(rule.missing)))
+                if rule.values:
+                    notes.append(f"{len(rule.values)} value(s) mapped")
+                if rule.birth_years:
+                    notes.append("years are years of birth")
+                why = "; ".join([why, *notes]) if why else "; ".join(notes)
+            out.append((name, place, why))
+        out += [
+            (f"(constant) {v!r}", target, "map file [constants]")
+            for target, v in self.constants.items()
+        ]
+        return out
+
+    def map_used(
+        self, mapping: ColumnMap, issues: Iterable[ImportIssue] = ()
+    ) -> tuple[ColumnMap, dict[str, list[str]]]:
+        """The map this parser applies, whole (for ``--map-out``), and lines to
+        suggest from the problems found (``issues``): missing-value codes and
+        birth-year columns, by map table."""
+        columns = {
+            self.headers[i] or f"column_{i + 1}": t for i, t in self.columns.items()
         }
-
-        other = {
-            name: cells[i].strip()
-            for i, name in self.sensitive_other.items()
-            if i < len(cells) and cells[i].strip()
-        }
-
-        def bad(column: str, reason: str) -> None:
-            shown = WITHHELD if column in SENSITIVE_COLUMNS else values[column]
-            header = self.provenance_columns.get(column, column)
-            issues.append(ImportIssue(line, header, shown, reason))
-
-        # Sensitive columns kept under their header hash as extra ones did, so a
-        # list imported before they were recognised is not recorded again.
-        digest = _content_hash(
-            self.incident_id, values, {**extra, **other}, set(other), self._keyed
+        sensitive = list(mapping.sensitive)
+        for index in self.sensitive_other:
+            header = self.headers[index]
+            if header and header not in sensitive:
+                sensitive.append(header)
+        record = self.record_index
+        if self.plan.sealed_record_id and record is not None:
+            header = self.headers[record]
+            if header and header not in sensitive:
+                sensitive.append(header)
+        used = ColumnMap(
+            columns=columns,
+            status=dict(mapping.status),
+            sensitive=tuple(sensitive),
+            drop=tuple(self.headers[i] for i in sorted(self.plan.dropped)),
+            constants=dict(mapping.constants),
+            missing=dict(mapping.missing),
+            values=dict(mapping.values),
+            birth_years=mapping.birth_years,
         )
+        missing: dict[str, set[str]] = {}
+        births: list[str] = []
+        for issue in issues:
+            value = issue.value.strip()
+            if value.casefold() in COMMON_MISSING_CODES:
+                missing.setdefault(issue.column, set()).add(value)
+            elif "year of birth" in issue.reason and issue.column not in births:
+                births.append(issue.column)
+        suggestions = {
+            "missing": [
+                f"{json.dumps(c, ensure_ascii=False)} = "
+                f"{json.dumps(sorted(v), ensure_ascii=False)}"
+                for c, v in missing.items()
+            ],
+            "birth_years": [
+                f"columns = {json.dumps(births, ensure_ascii=False)}"
+                "  # replaces the line above"
+            ]
+            if births
+            else [],
+        }
+        return used, suggestions
+
+    # -- one row, in steps -------------------------------------------------------
+
+    def _clean(self, index: int, text: str) -> str:
+        """A cell as the map says to read it: missing codes empty, values mapped."""
+        value = text.strip()
+        rule = self.rules.get(index)
+        if rule is None or not value:
+            return value
+        folded = value.casefold()
+        if folded in rule.missing:
+            return ""
+        return rule.values.get(folded, value)
+
+    def _values(
+        self, cells: tuple[str, ...]
+    ) -> tuple[dict[str, str], dict[str, str], dict[str, str], str]:
+        """Canonical values, extra values, sensitive extras; and a year of birth
+        found in a ``[birth_years]`` column other than ``dob``."""
+        values = dict.fromkeys(CANONICAL_COLUMNS, "")
+        birth_year = ""
+        width = len(cells)
+        for index, target in self._plain:  # no map rules: the common, fast case
+            if index < width:
+                values[target] = cells[index].strip()
+        for index, target in self._ruled:
+            if index < width:
+                value = self._clean(index, cells[index])
+                rule = self.rules[index]
+                if rule.birth_years and target != "dob" and _YEAR_CELL.fullmatch(value):
+                    birth_year, value = value.strip(), ""
+                values[target] = value
+        for target, value in self.constants.items():
+            if not values[target]:
+                values[target] = value
+        extra = {
+            name: value
+            for i, name in self.extra_headers.items()
+            if i < len(cells) and (value := self._clean(i, cells[i]))
+        }
+        other = {
+            name: value
+            for i, name in self.sensitive_other.items()
+            if i < len(cells) and (value := self._clean(i, cells[i]))
+        }
+        return values, extra, other, birth_year
+
+    def _hash(
+        self, values: dict[str, str], extra: dict[str, str], other: dict[str, str]
+    ) -> str:
+        hashed = dict(values)
+        shown_extra = dict(extra)
+        for column in _HASHED_AS_EXTRA:
+            if hashed[column]:
+                shown_extra[self.provenance_columns.get(column, column)] = hashed[
+                    column
+                ]
+            hashed[column] = ""
+        return _content_hash(
+            self.incident_id, hashed, {**shown_extra, **other}, set(other), self._keyed
+        )
+
+    def _sealed_id(self, value: str) -> str:
+        """The record id of a sealed record-id value: its keyed digest."""
+        if self._keyed is not None:
+            return "s:" + self._keyed("record_id\x1f" + value)[:20]
+        # Without a workspace secret (measurements only) a plain digest.
+        return "s:" + hashlib.sha256(value.encode()).hexdigest()[:20]
+
+    def _record_id(
+        self, line: int, values: dict[str, str], digest: str, bad: _Bad
+    ) -> str:
         record_id = values["record_id"]
         if self.has_record_id:
             if not record_id:
                 bad("record_id", "record_id is empty")
+            elif self.plan.sealed_record_id:
+                record_id = self._sealed_id(record_id)
         else:
             record_id = f"h:{digest[:16]}"
         if record_id in self._seen:
@@ -402,20 +667,27 @@ class RowParser:
                     n += 1
                 record_id = f"{record_id}-{n}"
         self._seen.setdefault(record_id, line)
+        return record_id
 
-        sex = parse_sex(values["sex"])
-        if sex is None:
-            bad("sex", "not a sex (use M, F, male, female, مرد, عورت or leave empty)")
-            sex = Sex.UNKNOWN
-        age_value = age_min = age_max = None
-        age_estimated = False
+    def _age(
+        self, values: dict[str, str], bad: _Bad
+    ) -> tuple[Age | None, int | None, int | None]:
+        age: Age | None = None
+        age_min = age_max = None
         try:
             age = parse_age(values["age"])
             if age is not None:
-                age_value, age_min, age_max = age.value, age.minimum, age.maximum
-                age_estimated = age.estimated
+                age_min, age_max = age.minimum, age.maximum
         except ValueError as exc:
-            bad("age", str(exc))
+            header = self.provenance_columns.get("age", "age")
+            if _YEAR_CELL.fullmatch(values["age"]):
+                bad(
+                    "age",
+                    "looks like a year of birth, not an age (if the column holds "
+                    f"years of birth, say so: [birth_years] columns = [{header!r}])",
+                )
+            else:
+                bad("age", str(exc) + _missing_hint(values["age"], header))
         for column in ("age_min", "age_max"):
             try:
                 bound = parse_age_bound(values[column])
@@ -431,56 +703,85 @@ class RowParser:
             bad(
                 "age_max" if values["age_max"] else "age", "minimum age exceeds maximum"
             )
-        date = None
+        return age, age_min, age_max
+
+    def _date(
+        self, values: dict[str, str], column: str, bad: _Bad
+    ) -> PartialDate | None:
         try:
-            date = parse_date(values["date"])
+            return parse_date(values[column])
         except ValueError as exc:
-            bad("date", str(exc))
+            header = self.provenance_columns.get(column, column)
+            bad(column, str(exc) + _missing_hint(values[column], header))
+            return None
+
+    def parse(self, line: int, cells: tuple[str, ...]) -> ParsedRow | list[ImportIssue]:
+        """Return the parsed row, or every issue found in it."""
+        issues: list[ImportIssue] = []
+        width = len(self.headers)
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            issues.append(
+                ImportIssue(
+                    line, "", "", f"row has {len(cells)} cells but {width} headers"
+                )
+            )
+        values, extra, other, birth_year = self._values(cells)
+
+        def bad(column: str, reason: str) -> None:
+            sealed = column in SENSITIVE_COLUMNS or (
+                column == "record_id" and self.plan.sealed_record_id
+            )
+            shown = WITHHELD if sealed else values[column]
+            header = self.provenance_columns.get(column, column)
+            issues.append(ImportIssue(line, header, shown, reason))
+
+        if self.plan.sealed_record_id and values["record_id"]:
+            # The value is sealed with the other sensitive ones, never hashed plain.
+            header = self.headers[self.record_index or 0] or "record_id"
+            other = {header: values["record_id"], **other}
+        digest = self._hash(
+            {
+                **values,
+                "record_id": "" if self.plan.sealed_record_id else values["record_id"],
+            },
+            extra,
+            other,
+        )
+        record_id = self._record_id(line, values, digest, bad)
+        sex = parse_sex(values["sex"])
+        if sex is None:
+            bad(
+                "sex",
+                "not a sex (use M, F, male, female, مرد, عورت or leave empty)"
+                + _missing_hint(
+                    values["sex"], self.provenance_columns.get("sex", "sex")
+                ),
+            )
+            sex = Sex.UNKNOWN
+        age, age_min, age_max = self._age(values, bad)
+        date = self._date(values, "date", bad)
+        if birth_year and not values["dob"]:
+            values["dob"] = birth_year
+        dob = self._date(values, "dob", bad)
         national_id = None
         try:
             national_id = parse_cnic(values["national_id"])
         except ValueError as exc:
             bad("national_id", str(exc))
-        status = self.vocabulary.lookup(values["status"])
         if issues:
             return issues
-        report = Report(
-            report_id=report_id_for(self.source_id, record_id, self.incident_id),
-            version=1,
-            source_id=self.source_id,
-            incident_id=self.incident_id,
-            record_id=record_id,
-            content_hash=digest,
-            full_name=values["full_name"],
-            given_name=values["given_name"],
-            family_name=values["family_name"],
-            father_name=values["father_name"],
-            name_urdu=values["name_urdu"],
-            sex=sex,
-            age=age_value,
-            age_min=age_min,
-            age_max=age_max,
-            age_estimated=age_estimated,
-            status=status or Status.UNKNOWN,
-            status_as_written=values["status"],
-            status_recognised=status is not None,
-            date=date.iso if date else None,
-            date_precision=date.precision if date else None,
-            date_estimated=date.estimated if date else False,
-            place=values["place"],
-            address=values["address"],
-            district=values["district"],
-            tehsil=values["tehsil"],
-            union_council=values["union_council"],
-            village=values["village"],
-            occupation=values["occupation"],
-            cause=values["cause"],
-            circumstances=values["circumstances"],
-            notes=values["notes"],
-            extra=extra,
-            provenance=Provenance(
-                self.file_name, self.file_sha256, line, self.provenance_columns
-            ),
+        report = self._report(
+            line,
+            record_id,
+            digest,
+            values,
+            extra,
+            sex,
+            age,
+            age_min,
+            age_max,
+            date,
+            dob,
         )
         sensitive = SensitiveFields(
             national_id=national_id,
@@ -490,6 +791,73 @@ class RowParser:
             other=other,
         )
         return ParsedRow(line, record_id, digest, report, sensitive)
+
+    def _report(
+        self,
+        line: int,
+        record_id: str,
+        digest: str,
+        values: dict[str, str],
+        extra: dict[str, str],
+        sex: Sex,
+        age: Age | None,
+        age_min: int | None,
+        age_max: int | None,
+        date: PartialDate | None,
+        dob: PartialDate | None,
+    ) -> Report:
+        status = self.vocabulary.lookup(values["status"])
+        text = {
+            c: values[c]
+            for c in (
+                "full_name", "given_name", "family_name", "father_name", "name_urdu",
+                "place", "address", "district", "tehsil", "union_council", "village",
+                "occupation", "cause", "circumstances", "notes",
+            )
+        }  # fmt: skip
+        return Report(
+            report_id=report_id_for(self.source_id, record_id, self.incident_id),
+            version=1,
+            source_id=self.source_id,
+            incident_id=self.incident_id,
+            record_id=record_id,
+            content_hash=digest,
+            sex=sex,
+            age=age.value if age else None,
+            age_min=age_min,
+            age_max=age_max,
+            age_estimated=age.estimated if age else False,
+            dob=dob.iso if dob else None,
+            dob_precision=dob.precision if dob else None,
+            status=status or Status.UNKNOWN,
+            status_as_written=values["status"],
+            status_recognised=status is not None,
+            date=date.iso if date else None,
+            date_precision=date.precision if date else None,
+            date_estimated=date.estimated if date else False,
+            extra=extra,
+            provenance=Provenance(
+                self.file_name,
+                self.file_sha256,
+                line,
+                self.provenance_columns,
+                self.release,
+            ),
+            **text,
+        )
+
+
+_Bad = Callable[[str, str], None]
+
+
+def _missing_hint(value: str, header: str) -> str:
+    """A hint when a refused value is a common "not known" code."""
+    if value.strip().casefold() in COMMON_MISSING_CODES:
+        return (
+            f" (if {value.strip()!r} means 'not known', say so: "
+            f"[missing] {header!r} = [{value.strip()!r}])"
+        )
+    return ""
 
 
 def _extra_names(headers: tuple[str, ...], mapped: set[int]) -> dict[int, str]:
@@ -525,7 +893,7 @@ def _content_hash(
     """
 
     def joined(parts: list[str]) -> str:
-        return "".join(f"{len(part)}:{part}" for part in parts)
+        return "".join([f"{len(part)}:{part}" for part in parts])
 
     has_secret = any(values[c] for c in SENSITIVE_COLUMNS) or bool(sensitive_extra)
     if keyed is None or not has_secret:  # a row without sensitive values: as before

@@ -365,9 +365,14 @@ class Workspace:
         """Record one event; durable when this returns."""
         return self._ledger.append(kind, payload)
 
-    def append_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Event]:
-        """Record many events in one transaction (imports); all or nothing."""
-        return self._ledger.append_many(items)
+    def append_many(
+        self, items: Iterable[tuple[str, dict[str, Any]]], *, keep: bool = True
+    ) -> list[Event]:
+        """Record many events in one transaction (imports); all or nothing.
+
+        ``keep=False``: return no events (streamed imports hold none in memory).
+        """
+        return self._ledger.append_many(items, keep=keep)
 
     # -- devices and trust ------------------------------------------------------
 

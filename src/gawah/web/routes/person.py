@@ -32,7 +32,7 @@ Id = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-
 FIELDS: tuple[tuple[str, str], ...] = (
     ("Name", "full_name"), ("Name (Urdu)", "name_urdu"),
     ("Father / husband", "father_name"),
-    ("Sex", "sex"), ("Age", "age"), ("Status", "status"),
+    ("Sex", "sex"), ("Age", "age"), ("Date of birth", "dob"), ("Status", "status"),
     ("Status as written", "status_as_written"), ("Date", "date"), ("Place", "place"),
     ("Village", "village"), ("Union council", "union_council"), ("Tehsil", "tehsil"),
     ("District", "district"), ("Occupation", "occupation"), ("Cause", "cause"),
