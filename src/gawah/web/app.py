@@ -20,7 +20,9 @@ from gawah.errors import GawahError, IntegrityError, UserInputError, WorkspaceEr
 from gawah.web._backend import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Backend
 from gawah.web._security import SecurityHeadersMiddleware, session_guard
 from gawah.web._templates import render
+from gawah.web._uploads import UploadLimits
 from gawah.web.routes import ROUTERS
+from gawah.web.routes.imports import stop_jobs
 
 STATIC = Path(__file__).parent / "static"
 
@@ -49,11 +51,13 @@ def create_app(
     idle_timeout: float = IDLE_TIMEOUT,
     absolute_timeout: float = ABSOLUTE_TIMEOUT,
     passphrase: str | None = None,
+    upload_limits: UploadLimits | None = None,
 ) -> FastAPI:
     """Build the web app over the workspace at ``home``.
 
     ``clock`` and the timeouts are parameters so tests can freeze and advance
-    time; ``passphrase`` unlocks a passphrase-protected workspace key.
+    time; ``passphrase`` unlocks a passphrase-protected workspace key;
+    ``upload_limits`` bound uploads (default: :meth:`UploadLimits.from_env`).
     """
     backend = Backend(
         home=home,
@@ -66,6 +70,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        stop_jobs(app)  # the running import ends before the workspace closes
         backend.close()
 
     app = FastAPI(
@@ -79,6 +84,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.backend = backend
+    app.state.upload_limits = upload_limits or UploadLimits.from_env()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router, responses=COMMON_RESPONSES)
