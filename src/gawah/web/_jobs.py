@@ -81,15 +81,28 @@ class ImportJobs:
         self._jobs: dict[str, ImportJob] = {}
         self._lock = threading.Lock()
 
+    def _process_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._worker is None:
+                # spawn, not fork: forking a server with threads copies held locks.
+                context = multiprocessing.get_context("spawn")
+                self._worker = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            return self._worker
+
+    def warm(self) -> None:
+        """Start the worker process and wait until it answers (seconds, once)."""
+        if self._process:
+            try:
+                self._process_pool().submit(_ready).result()
+            except BrokenProcessPool:
+                with self._lock:
+                    self._worker = None
+
     def _in_worker(self, run: Callable[[], Outcome]) -> Outcome:
         if not self._process:
             return run()
-        if self._worker is None:
-            # spawn, not fork: forking a server with threads copies held locks.
-            context = multiprocessing.get_context("spawn")
-            self._worker = ProcessPoolExecutor(max_workers=1, mp_context=context)
         try:
-            return self._worker.submit(run).result()
+            return self._process_pool().submit(run).result()
         except BrokenProcessPool:
             self._worker = None  # a fresh worker for the next job
             raise GawahError(
@@ -174,6 +187,10 @@ class ImportJobs:
                 job.state, job.error = "failed", "the server stopped before it ran"
                 if job.folder is not None:
                     shutil.rmtree(job.folder, ignore_errors=True)
+
+
+def _ready() -> bool:
+    return True
 
 
 # The worker process's open workspaces, by folder: opened once, kept for the

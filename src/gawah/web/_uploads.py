@@ -120,14 +120,20 @@ def _csv_shape(path: Path, limits: UploadLimits) -> UploadShape:
     # ends (ASCII in every encoding a list arrives in but UTF-16) are found
     # without deciding the encoding, which the importer does.
     rows, columns = -1, 0
+    # A cell may be as long as the file may be (the csv module's default
+    # stops at 128 KB; the importer decides what a cell may hold).
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_bytes))
     with path.open("r", encoding="latin-1", newline="") as fh:
-        for record in csv.reader(fh):
-            rows += 1
-            columns = max(columns, len(record))
-            if rows > limits.max_rows:
-                raise _too_many_rows(limits)
-            if columns > limits.max_columns:
-                break  # refused by the caller; no need to read on
+        try:
+            for record in csv.reader(fh):
+                rows += 1
+                columns = max(columns, len(record))
+                if rows > limits.max_rows:
+                    raise _too_many_rows(limits)
+                if columns > limits.max_columns:
+                    break  # refused by the caller; no need to read on
+        except csv.Error as exc:
+            raise UserInputError(f"this file is not readable as CSV: {exc}") from None
     return UploadShape(max(rows, 0), columns)
 
 

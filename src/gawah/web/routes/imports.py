@@ -37,7 +37,7 @@ from gawah.web.auth import Right
 router = APIRouter()
 Recorder = Annotated[Principal, Depends(require(Right.RECORD))]
 #: Seconds a request waits for its import before answering with the job.
-INLINE_WAIT = 2.0
+INLINE_WAIT = 5.0
 _state_lock = threading.Lock()
 
 
@@ -79,9 +79,11 @@ async def start_upload(
     source: str,
     incident: str | None,
     skip_invalid: bool,
-    wait: float = INLINE_WAIT,
+    wait: float | None = None,
 ) -> Outcome | ImportJob:
     """Check and queue an uploaded list; its outcome if done within ``wait`` s, else the job.
+
+    ``wait`` defaults to :data:`INLINE_WAIT` (read at each call).
 
     Raises:
         UserInputError: no source, a file of the wrong kind, or over a limit.
@@ -112,14 +114,18 @@ async def start_upload(
         show_sensitive=me.can(Right.SENSITIVE),
     )
 
-    job = import_jobs(app).submit(
+    jobs = import_jobs(app)
+    # The first upload starts the worker process; the wait below is the import's.
+    await asyncio.to_thread(jobs.warm)
+    job = jobs.submit(
         owner=me.user or "",
         file_name=path.name,
         rows=shape.rows,
         folder=folder,
         run=run,
     )
-    done, _ = await asyncio.wait([asyncio.wrap_future(job.future)], timeout=wait)
+    timeout = INLINE_WAIT if wait is None else wait
+    done, _ = await asyncio.wait([asyncio.wrap_future(job.future)], timeout=timeout)
     if not done:
         return job
     if job.exception is not None:
