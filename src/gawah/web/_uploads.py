@@ -49,7 +49,7 @@ class UploadLimits:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> UploadLimits:
-        """The defaults, with any ``GAWAH_UPLOAD_*``/``GAWAH_XLSX_*`` variable applied."""
+        """The defaults, with any of the variables named above applied."""
         env = os.environ if env is None else env
         base = cls()
 
