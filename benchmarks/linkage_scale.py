@@ -3,7 +3,6 @@
     uv run python benchmarks/linkage_scale.py                       # 100,000 500,000 1,000,000
     uv run python benchmarks/linkage_scale.py --records 100000 --only gawah
     uv run python benchmarks/linkage_scale.py --records 1000000 --crowded
-    uv run python benchmarks/linkage_scale.py --records 20000 --backend spark
 
 For each size, about ``records`` FICTIONAL rows over four lists are generated
 (:func:`gawah.testing.linkage_data.generate_linked_lists`, a population of
@@ -163,11 +162,10 @@ def plain_splink(directory: Path, out: Path) -> None:
     ).to_csv(out, index=False)
 
 
-def _gawah_command(directory: Path, out: Path, backend: str) -> list[str]:
+def _gawah_command(directory: Path, out: Path) -> list[str]:
     gawah = Path(sys.executable).with_name("gawah")
-    extra = ["--backend", backend] if backend != "duckdb" else []
     files = [str(p) for p in _lists(directory)]
-    return [str(gawah), "link", "csv", *files, "--out", str(out), *extra]
+    return [str(gawah), "link", "csv", *files, "--out", str(out)]
 
 
 def run(command: list[str]) -> dict[str, Any]:
@@ -194,7 +192,6 @@ def main(argv: list[str]) -> None:
         "--crowded", action="store_true", help="ten districts, two weeks"
     )
     parser.add_argument("--only", choices=("gawah", "splink"), default=None)
-    parser.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
     args = parser.parse_args(argv)
     print(
         "| records | tool | seconds | peak GiB | precision | recall | F1 |\n"
