@@ -208,9 +208,7 @@ def main(argv: list[str]) -> None:
                 len(pd.read_csv(p, usecols=["record_id"])) for p in _lists(directory)
             )
             tools = {
-                "gawah": _gawah_command(
-                    directory, directory / "gawah.out", args.backend
-                ),
+                "gawah": _gawah_command(directory, directory / "gawah.out"),
                 "splink": [
                     sys.executable,
                     __file__,
