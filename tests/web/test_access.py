@@ -36,6 +36,7 @@ POLICY: dict[tuple[str, str], Right | None] = {
     ("GET", "/api/reports"): R, ("GET", "/api/reports/{report_id}"): R,
     ("GET", "/api/persons/{person_id}"): R, ("POST", "/api/reports"): REC,
     ("POST", "/api/imports"): REC, ("GET", "/api/dashboard"): R,
+    ("GET", "/api/imports/{job_id}"): REC, ("GET", "/imports/{job_id}"): REC,
     ("GET", "/api/estimates"): R, ("GET", "/api/estimates/plot.png"): R,
     ("GET", "/api/review"): REV, ("POST", "/api/review/decisions"): REV,
     ("POST", "/api/linkage/runs"): REV,
@@ -97,6 +98,7 @@ def _request(
         .replace("{person_id}", ids["person"] if own else "per-0000000000000000")
         .replace("{name}", me if own else "other")
         .replace("{digest}", ids["digest"] if own else "0" * 64)
+        .replace("{job_id}", "0" * 32)  # no job: 404 to whoever may see jobs
     )
     csrf = headers.get("X-CSRF-Token", "")
     password = PASSWORDS[role] if role else "not the password"
