@@ -48,8 +48,10 @@ def test_register_and_report_page_show_the_conflict(tmp_path: Path) -> None:
             headers={"X-CSRF-Token": anon},
         )
         assert r.status_code == 200, r.text
-        register = client.get("/register").text
-        assert 'title="two teams edited this report apart' in register
+        register = client.get("/register").text  # persons, by default
+        assert 'title="two teams edited a report of this person apart' in register
+        reports = client.get("/register", params={"view": "reports"}).text
+        assert 'title="two teams edited this report apart' in reports
         page = client.get(f"/reports/{report_id}").text
         assert "Edited apart by two teams" in page
         assert conflict.subject in page

@@ -37,6 +37,7 @@ POLICY: dict[tuple[str, str], Right | None] = {
     ("GET", "/api/reports"): R, ("GET", "/api/reports/{report_id}"): R,
     ("GET", "/api/persons"): R, ("GET", "/api/persons/{person_id}"): R, ("POST", "/api/reports"): REC,
     ("POST", "/api/imports"): REC, ("GET", "/api/entry/choices"): REC, ("GET", "/api/dashboard"): R,
+    ("GET", "/api/imports/{job_id}"): REC, ("GET", "/imports/{job_id}"): REC,
     ("GET", "/api/estimates"): R, ("GET", "/api/estimates/plot.png"): R,
     ("GET", "/api/review"): REV, ("POST", "/api/review/decisions"): REV,
     ("POST", "/api/linkage/runs"): REV,
@@ -107,6 +108,7 @@ def _request(
         .replace("{name}", me if own else "other")
         .replace("{digest}", ids["digest"] if own else "0" * 64)
         .replace("{claim_id}", ids["claim"] if own else "f" * 64)
+        .replace("{job_id}", "0" * 32)  # no job: 404 to whoever may see jobs
     )
     csrf = headers.get("X-CSRF-Token", "")
     claim = {

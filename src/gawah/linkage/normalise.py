@@ -541,6 +541,33 @@ def _patronymic(parts: pd.Series, fathers: pd.Series) -> bool:
     return bool((parts >= 4).mean() >= 0.5 and fathers.notna().mean() < 0.2)
 
 
+# Rows normalised at a time: a million rows as Python dicts (the input's and
+# the output's) held at once took gigabytes; a chunk's are freed before the next.
+_CHUNK_ROWS = 50_000
+
+
+def _normalise_rows(reports: pd.DataFrame, chunk: int = _CHUNK_ROWS) -> pd.DataFrame:
+    """:func:`normalise_record` of every row, one frame, built a chunk at a time.
+
+    Each chunk's columns are typed from its own rows, so the joined columns
+    are typed again from all of them (``infer_objects``): the result is the
+    frame one :meth:`~pandas.DataFrame.from_records` over every row gives.
+    """
+    parts = [
+        pd.DataFrame.from_records(
+            [
+                normalise_record({str(k): v for k, v in r.items()})
+                for r in reports.iloc[start : start + chunk].to_dict("records")
+            ],
+            index=reports.index[start : start + chunk],
+        )
+        for start in range(0, len(reports), chunk)
+    ]
+    if len(parts) <= 1:
+        return parts[0] if parts else pd.DataFrame.from_records([], index=reports.index)
+    return pd.concat(parts).infer_objects()
+
+
 def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
     """Normalise every report of a frame; adds the frequency-based blocking keys and the week.
 
@@ -552,11 +579,7 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
     turned into an age at the report's date (else at the latest date of the
     frame's reports).
     """
-    records = [
-        normalise_record({str(k): v for k, v in r.items()})
-        for r in reports.to_dict("records")
-    ]
-    out = pd.DataFrame.from_records(records, index=reports.index)
+    out = _normalise_rows(reports)
     lists = (
         reports["list"]
         if "list" in reports.columns

@@ -191,17 +191,17 @@ def import_entry(
     return outcome
 
 
-async def save_upload(chunks: AsyncIterator[bytes], folder: Path, name: str) -> Path:
-    """Stream an upload to ``folder/name``, refusing more than MAX_UPLOAD bytes."""
+async def save_upload(
+    chunks: AsyncIterator[bytes], folder: Path, name: str, *, limit: int = MAX_UPLOAD
+) -> Path:
+    """Stream an upload to ``folder/name``, refusing more than ``limit`` bytes."""
     path = folder / safe_name(name)
     size = 0
     with path.open("wb") as fh:
         async for chunk in chunks:
             size += len(chunk)
-            if size > MAX_UPLOAD:
-                raise UploadTooLargeError(
-                    f"the file is larger than {MAX_UPLOAD >> 20} MB"
-                )
+            if size > limit:
+                raise UploadTooLargeError(f"the file is larger than {limit >> 20} MB")
             fh.write(chunk)
     if size == 0:
         raise UserInputError("the file is empty")

@@ -20,7 +20,9 @@ from gawah.errors import GawahError, IntegrityError, UserInputError, WorkspaceEr
 from gawah.web._backend import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Backend
 from gawah.web._security import SecurityHeadersMiddleware, session_guard
 from gawah.web._templates import render
+from gawah.web._uploads import UploadLimits
 from gawah.web.routes import ROUTERS
+from gawah.web.routes.imports import stop_jobs
 
 STATIC = Path(__file__).parent / "static"
 
@@ -51,6 +53,7 @@ def create_app(
     passphrase: str | None = None,
     admin_mfa: bool = True,
     warm: bool = False,
+    upload_limits: UploadLimits | None = None,
 ) -> FastAPI:
     """Build the web app over the workspace at ``home``.
 
@@ -59,6 +62,7 @@ def create_app(
     accounts need a second factor to log in unless ``admin_mfa`` is False.
     ``warm`` (``gawah serve``) completes the register index and fills the
     dashboard's and estimates' caches in the background as the server starts.
+    ``upload_limits`` bound uploads (default: :meth:`UploadLimits.from_env`).
     """
     backend = Backend(
         home=home,
@@ -76,6 +80,7 @@ def create_app(
 
             backend.start_warming(lambda: warm_up(backend))
         yield
+        stop_jobs(app)  # the running import ends before the workspace closes
         backend.close()
 
     app = FastAPI(
@@ -89,6 +94,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.backend = backend
+    app.state.upload_limits = upload_limits or UploadLimits.from_env()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router, responses=COMMON_RESPONSES)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator
+import time
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from gawah.errors import UserInputError
@@ -19,12 +17,12 @@ from gawah.web._imports import (
     ENTRY_COLUMNS,
     Outcome,
     import_entry,
-    run_import,
-    save_upload,
 )
+from gawah.web._jobs import ImportJob
 from gawah.web._security import Principal, require
 from gawah.web._templates import render
 from gawah.web.auth import Right
+from gawah.web.routes.imports import job_out, start_upload
 
 router = APIRouter()
 Recorder = Annotated[Principal, Depends(require(Right.RECORD))]
@@ -261,33 +259,6 @@ async def entry_form(request: Request, me: Recorder) -> Response:
     )
 
 
-async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await file.read(64 * 1024):
-        yield chunk
-
-
-async def _upload(
-    backend: Backend,
-    me: Principal,
-    file: UploadFile,
-    source: str,
-    incident: str | None,
-    skip_invalid: bool,
-) -> Outcome:
-    if not source.strip():
-        raise UserInputError("name the source of this list")
-    with tempfile.TemporaryDirectory(prefix="gawah-upload-") as tmp:
-        path = await save_upload(_chunks(file), Path(tmp), file.filename or "")
-        return run_import(
-            backend.workspace(),
-            path,
-            source=source.strip(),
-            incident=incident or None,
-            skip_invalid=skip_invalid,
-            show_sensitive=me.can(Right.SENSITIVE),
-        )
-
-
 @router.post("/entry/upload", response_class=HTMLResponse, include_in_schema=False)
 async def upload_form(
     request: Request,
@@ -300,13 +271,20 @@ async def upload_form(
 ) -> Response:
     backend: Backend = request.app.state.backend
     try:
-        outcome = await _upload(
-            backend, me, file, source.strip() or new_source, incident, skip_invalid
+        outcome = await start_upload(
+            request,
+            me,
+            file,
+            source=source.strip() or new_source,
+            incident=incident,
+            skip_invalid=skip_invalid,
         )
     except UserInputError as exc:
         outcome = Outcome(
             False, file.filename or "", 0, 0, 0, 0, 0, (), {}, (), str(exc)
         )
+    if isinstance(outcome, ImportJob):  # still importing: follow it on its page
+        return RedirectResponse(f"/imports/{outcome.job_id}", status_code=303)
     return render(
         request,
         "entry.html",
@@ -354,10 +332,20 @@ async def api_import(
     incident: Short = "",
     skip_invalid: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Import a list; the answer is its validation report (nothing imported if refused)."""
-    outcome = await _upload(
-        request.app.state.backend, me, file, source, incident, skip_invalid
+    """Import a list; the answer is its validation report (nothing imported if refused).
+
+    A list still importing after a moment is answered 202 with its job
+    (``GET /api/imports/{job_id}`` follows it).
+    """
+    outcome = await start_upload(
+        request, me, file, source=source, incident=incident, skip_invalid=skip_invalid
     )
+    if isinstance(outcome, ImportJob):
+        return Response(
+            job_out(outcome, time.monotonic()).model_dump_json(),
+            status_code=202,
+            media_type="application/json",
+        )
     out = _out(outcome)
     return Response(
         out.model_dump_json(),

@@ -1,0 +1,244 @@
+"""Linkage at scale: gawah's ``link csv`` and plain Splink, same rows, same machine.
+
+    uv run python benchmarks/linkage_scale.py                       # 100,000 500,000 1,000,000
+    uv run python benchmarks/linkage_scale.py --records 100000 --only gawah
+    uv run python benchmarks/linkage_scale.py --records 1000000 --crowded
+
+For each size, about ``records`` FICTIONAL rows over four lists are generated
+(:func:`gawah.testing.linkage_data.generate_linked_lists`, a population of
+records / 2.1 people, ``large_population=True``; ``spread=True`` unless
+``--crowded``: most people from any district over three years) and written as
+CSV files to a private temporary folder. Then, each in a fresh child process:
+
+* **gawah**: the command a user runs, ``gawah link csv FILES --out OUT``
+  (reading, validating, normalising, the model, clustering under constraints,
+  the run summary and writing the output all count);
+* **splink**: a plain Splink DuckDB model on the same rows, as a competent
+  Splink user would write it for these columns (:func:`plain_splink`): one
+  name column per row (full name, else given and family name; a "s/o" part
+  is the father), Splink's own name comparisons on the whole name, its first
+  and last word and the father's name, sex and district exact, the national
+  id within two edits; u by random
+  sampling, the prior from a deterministic rule, m by EM on two rules;
+  connected components at 0.95.
+
+Printed per run: wall seconds and peak resident memory of the child
+(``ru_maxrss`` from ``wait4``, which includes DuckDB's native memory), and
+pairwise precision, recall and F1 against the generator's truth. The
+generation is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SEED = 19481210
+
+
+def generate(records: int, directory: Path, *, spread: bool, seed: int) -> Path:
+    """Write the lists as CSV files and the truth as ``truth.csv``; return the truth file."""
+    from gawah.testing.linkage_data import generate_linked_lists
+
+    data = generate_linked_lists(
+        int(records / 2.1), seed=seed, large_population=True, spread=spread
+    )
+    for name, frame in data.lists.items():
+        frame.to_csv(directory / f"{name}.csv", index=False)
+    truth = directory / "truth.csv"
+    data.truth.to_csv(truth, index=False)
+    return truth
+
+
+def _lists(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.csv") if p.stem != "truth")
+
+
+def _c2(counts: pd.Series) -> int:
+    a = counts.to_numpy(dtype=np.int64)
+    return int((a * (a - 1) // 2).sum())
+
+
+def score(clusters: Path, truth: Path) -> tuple[float, float, float]:
+    """Pairwise precision, recall and F1 of ``list,record_id,cluster_id`` against the truth."""
+    found = pd.read_csv(clusters, dtype=str)
+    true = pd.read_csv(truth, dtype=str)
+    both = found.merge(true, on=["list", "record_id"], how="inner")
+    predicted = _c2(both.groupby("cluster_id").size())
+    actual = _c2(both.groupby("person_id").size())
+    tp = _c2(both.groupby(["cluster_id", "person_id"]).size())
+    p = tp / predicted if predicted else 1.0
+    r = tp / actual if actual else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def plain_splink(directory: Path, out: Path) -> None:
+    """Plain Splink (DuckDB) on the list files; write ``list,record_id,cluster_id``."""
+    import logging
+
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    frames = []
+    for path in _lists(directory):
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+
+        def clean(text: pd.Series) -> pd.Series:
+            return text.str.lower().str.replace(r"[^\w\s]", " ", regex=True).str.split()
+
+        # One name column whatever the list wrote ("X s/o Y" carries the father).
+        whole = raw["full_name"].where(
+            raw["full_name"] != "", raw["given_name"] + " " + raw["family_name"]
+        )
+        own = whole.str.split(r"\s+[sdw]/o\s+", n=1, regex=True, expand=True)
+        father = raw["father_name"].where(raw["father_name"] != "", own.get(1, ""))
+        words, father_words = clean(own[0].fillna("")), clean(father.fillna(""))
+        where = raw["district"].where(
+            raw["district"] != "",
+            (raw["place"] + "," + raw["address"]).str.split(",").str[-1],
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unique_id": path.stem + "/" + raw["record_id"],
+                    "name": words.str.join(" "),
+                    "first_name": words.str[0],
+                    "surname": words.apply(lambda w: w[-1] if len(w) > 1 else None),
+                    "father_name": father_words.str.join(" "),
+                    "sex": raw["sex"].str.lower(),
+                    "district": where.str.lower().str.strip(),
+                    "national_id": raw["national_id"].str.replace(
+                        r"\D", "", regex=True
+                    ),
+                }
+            ).replace({"": None})
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.NameComparison("father_name"),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("district").configure(term_frequency_adjustments=True),
+            cl.LevenshteinAtThresholds("national_id", [1, 2]),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("name"),
+            block_on("first_name", "surname"),
+            block_on("first_name", "father_name"),
+            block_on("surname", "district"),
+            block_on("national_id"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    table = DuckDBAPI().register(frame, dataset_display_name="reports")
+    linker = Linker(table, settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("name", "father_name", "district")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+    for rule in (block_on("name"), block_on("father_name", "district")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=0.95
+    ).as_pandas_dataframe()
+    parts = clusters["unique_id"].str.split("/", n=1, expand=True)
+    pd.DataFrame(
+        {"list": parts[0], "record_id": parts[1], "cluster_id": clusters["cluster_id"]}
+    ).to_csv(out, index=False)
+
+
+def _gawah_command(directory: Path, out: Path) -> list[str]:
+    gawah = Path(sys.executable).with_name("gawah")
+    files = [str(p) for p in _lists(directory)]
+    return [str(gawah), "link", "csv", *files, "--out", str(out)]
+
+
+def run(command: list[str]) -> dict[str, Any]:
+    """Run ``command`` in a child; its wall seconds, peak RSS (GiB) and exit code."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return {
+        "seconds": time.perf_counter() - start,
+        "peak_gib": usage.ru_maxrss / 1024**2,  # KiB on Linux
+        "exit": os.waitstatus_to_exitcode(status),
+    }
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--records", type=int, nargs="+", default=[100_000, 500_000, 1_000_000]
+    )
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--crowded", action="store_true", help="ten districts, two weeks"
+    )
+    parser.add_argument("--only", choices=("gawah", "splink"), default=None)
+    args = parser.parse_args(argv)
+    print(
+        "| records | tool | seconds | peak GiB | precision | recall | F1 |\n"
+        "|---|---|---|---|---|---|---|",
+        flush=True,
+    )
+    for records in args.records:
+        with tempfile.TemporaryDirectory(prefix="gawah-scale-") as tmp:
+            directory = Path(tmp)
+            truth = generate(
+                records, directory, spread=not args.crowded, seed=args.seed
+            )
+            n = sum(
+                len(pd.read_csv(p, usecols=["record_id"])) for p in _lists(directory)
+            )
+            tools = {
+                "gawah": _gawah_command(directory, directory / "gawah.out"),
+                "splink": [
+                    sys.executable,
+                    __file__,
+                    "_splink",
+                    str(directory),
+                    str(directory / "splink.out"),
+                ],
+            }
+            for tool, command in tools.items():
+                if args.only and tool != args.only:
+                    continue
+                out = Path(command[-1])
+                got = run(command)
+                if got["exit"] != 0 or not out.exists():
+                    print(
+                        f"| {n:,} | {tool} | failed (exit {got['exit']}) after "
+                        f"{got['seconds']:.0f} s | {got['peak_gib']:.2f} | | | |",
+                        flush=True,
+                    )
+                    continue
+                p, r, f1 = score(out, truth)
+                print(
+                    f"| {n:,} | {tool} | {got['seconds']:.1f} | {got['peak_gib']:.2f} "
+                    f"| {p:.4f} | {r:.4f} | {f1:.4f} |",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_splink":
+        plain_splink(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        main(sys.argv[1:])
