@@ -204,7 +204,11 @@ class TestCli:
         # the same record id in a second list needs --source
         path = write_list(good_rows())
         assert (
-            _run(["import", str(path), "--source", "Press"], monkeypatch, capsys)[0]
+            _run(
+                ["import", str(path), "--source", "Press", "--new-source"],
+                monkeypatch,
+                capsys,
+            )[0]
             == 0
         )
         code, _, err = _run(["reports", "show", "1"], monkeypatch, capsys)
