@@ -96,3 +96,20 @@ class TestCli:
         result = runner.invoke(app, ["estimate", str(csv), "--status", "killed"])
         assert isinstance(result.exception, UserInputError)
         assert "workspace" in str(result.exception)
+
+
+def test_an_infant_keeps_age_zero_as_a_stratum() -> None:
+    """Age 0 is a value (an infant killed), not a missing age."""
+    from types import SimpleNamespace
+
+    from gawah.estimate.people import _build
+
+    infant = SimpleNamespace(
+        report_id="r1", source_id="s1", status="killed", district="", age=0
+    )
+    unknown = SimpleNamespace(
+        report_id="r2", source_id="s1", status="killed", district="", age=None
+    )
+    built = _build({"r1": infant, "r2": unknown}, {"s1": "hospital"}, [], ["age"])
+    ages = sorted(row.fields["age"] for row in built.people)
+    assert ages == ["", "0"]

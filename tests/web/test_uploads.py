@@ -201,3 +201,20 @@ def test_the_form_follows_a_long_import_on_its_page(
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert "300 added" in got.text
+
+
+@pytest.mark.parametrize(
+    ("max_mb", "declared_mb", "refused"), [(1, 3, True), (40, 30, False)]
+)
+def test_the_body_limit_follows_the_upload_setting(
+    home: Path, max_mb: int, declared_mb: int, refused: bool
+) -> None:
+    """GAWAH_UPLOAD_MAX_MB moves the 413 line both ways (it was fixed at 21 MB)."""
+    limits = UploadLimits(max_bytes=max_mb * 1024 * 1024)
+    app = create_app(home, admin_mfa=False, upload_limits=limits)
+    with TestClient(app) as client:
+        headers = mint(client, "documenter")
+        headers["content-length"] = str(declared_mb * 1024 * 1024)
+        headers["content-type"] = "multipart/form-data; boundary=x"
+        r = client.post("/api/imports", headers=headers, content=b"--x--")
+    assert (r.status_code == 413) is refused

@@ -91,7 +91,9 @@ def _conn(ws: Any) -> Any:
 
 
 def _value(value: object) -> str:
-    return str(getattr(value, "value", value) or "")
+    """A field as text for a stratum; an age of 0 (an infant) is a value, not missing."""
+    inner = getattr(value, "value", value)
+    return "" if inner is None else str(inner)
 
 
 def _stratum(field: str, value: str) -> str:

@@ -22,7 +22,9 @@ SECURE_COOKIE = "__Host-gawah_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_BODY = 21 * 1024 * 1024  # the largest upload (20 MB) plus form overhead
+MAX_BODY = 21 * 1024 * 1024  # the default largest upload (20 MB) plus form overhead
+# What a multipart form adds around the file itself.
+_FORM_OVERHEAD = 1024 * 1024
 TOUCH_EVERY = 10.0  # seconds; idle timeouts are minutes, so fewer writes lose nothing
 
 CSP = (
@@ -67,9 +69,13 @@ def cookie_name(scope: Scope) -> str:
 class SecurityHeadersMiddleware:
     """Adds the security headers and any session cookie change to every response."""
 
-    def __init__(self, app: ASGIApp, backend: Backend) -> None:
+    def __init__(
+        self, app: ASGIApp, backend: Backend, max_upload: int | None = None
+    ) -> None:
         self.app = app
         self.backend = backend
+        # The body limit follows the upload setting (GAWAH_UPLOAD_MAX_MB).
+        self.max_body = MAX_BODY if max_upload is None else max_upload + _FORM_OVERHEAD
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,7 +83,7 @@ class SecurityHeadersMiddleware:
             return
         scope.setdefault("state", {})
         declared = _content_length(scope)
-        if declared is not None and declared > MAX_BODY:
+        if declared is not None and declared > self.max_body:
             await _too_large(
                 scope, send_with_headers_factory(scope, send, self.backend)
             )
@@ -89,7 +95,7 @@ class SecurityHeadersMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY:
+                if received > self.max_body:
                     raise _BodyTooLargeError
             return message
 

@@ -99,7 +99,11 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, responses=COMMON_RESPONSES)
     _install_error_handlers(app)
-    app.add_middleware(SecurityHeadersMiddleware, backend=backend)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        backend=backend,
+        max_upload=app.state.upload_limits.max_bytes,
+    )
     return app
 
 
