@@ -85,8 +85,17 @@ class Watch:
     def attach(self, page: Any) -> Any:
         page.on("console", self._console)
         page.on("response", self._response)
-        page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
+        page.on("requestfailed", self._failed)
         return page
+
+    def _failed(self, request: Any) -> None:
+        failure = request.failure or ""
+        # A live search still in flight when the next keystroke's query or a
+        # click on a result supersedes it is aborted by the browser: not an
+        # error of the app (every other request that never completes is).
+        if "ERR_ABORTED" in failure and "/register?" in request.url:
+            return
+        self.errors.append(f"failed: {request.url} ({failure})")
 
     def _console(self, message: Any) -> None:
         if message.type != "error":
