@@ -301,13 +301,13 @@ def _estimate(
     prior = linker._settings_obj._probability_two_random_records_match
     for rule in training_rules():
         _em_session(linker, rule, options)
+    _monotone(linker)
+    _cap_disagreement(linker)
+    # Last, and not capped: pairs sharing an id and a date of birth.
+    _em_session(linker, identity_training_rule(), options)
     # An EM session leaves behind the match rate *inside its blocking rule*
     # (a third of pairs sharing a name skeleton are one person), not among all
     # pairs; the prior from the deterministic rules stands.
-    linker._settings_obj._probability_two_random_records_match = prior
-    _monotone(linker)
-    _cap_disagreement(linker)
-    _em_session(linker, identity_training_rule(), options)
     linker._settings_obj._probability_two_random_records_match = prior
     _monotone(linker)
     if labels is not None and len(labels) > 0:
