@@ -181,6 +181,18 @@ def _edited_apart(request: Request, result: SearchPage | PersonPage) -> set[str]
     return {r for c in sync_conflicts(conn, ids) for r in c.report_ids}
 
 
+def _paging(request: Request, q: str, r: SearchPage | PersonPage) -> dict[str, Any]:
+    """The fields both register APIs share: what matched, and where in it."""
+    return {
+        "still_indexing": _indexing(request) if q.strip() else 0,
+        "query": r.query,
+        "total": r.total,
+        "page": r.page,
+        "pages": r.pages,
+        "page_size": r.page_size,
+    }
+
+
 @router.get("/api/reports", tags=["register"])
 async def api_register(
     request: Request,
@@ -195,12 +207,7 @@ async def api_register(
     r = _search(request, q, status, incident, source, page, "reports")
     assert isinstance(r, SearchPage)
     return RegisterPage(
-        still_indexing=_indexing(request) if q.strip() else 0,
-        query=r.query,
-        total=r.total,
-        page=r.page,
-        pages=r.pages,
-        page_size=r.page_size,
+        **_paging(request, q, r),
         hits=[HitOut(**asdict(h)) for h in r.hits],
     )
 
@@ -219,12 +226,7 @@ async def api_persons(
     r = _search(request, q, status, incident, source, page, "persons")
     assert isinstance(r, PersonPage)
     return PersonsPage(
-        still_indexing=_indexing(request) if q.strip() else 0,
-        query=r.query,
-        total=r.total,
-        page=r.page,
-        pages=r.pages,
-        page_size=r.page_size,
+        **_paging(request, q, r),
         persons=[
             PersonHitOut(
                 person_id=p.person_id,
