@@ -68,6 +68,7 @@ SECTIONS: dict[str, Section] = {
         "benchmarks.linkage_doubt",
         ("--seeds", "20310314,1,2,3,4,5", "--draws", "30"),
     ),
+    "claims": Section("claims.md", "benchmarks.validate_claims"),
     "linkage-doubt-why": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt_why",
