@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import inspect
 import io
 import re
 import sys
@@ -94,7 +95,10 @@ def _run(section: Section) -> str:
     out = io.StringIO()
     try:
         with contextlib.redirect_stdout(out):
-            module.main()
+            if inspect.signature(module.main).parameters:
+                module.main(list(section.argv))  # scripts that take argv
+            else:
+                module.main()
     finally:
         sys.argv = saved
     lines = [ln for ln in out.getvalue().splitlines() if not ln.startswith("# ")]
