@@ -169,61 +169,40 @@ def _s(payload: dict[str, Any], key: str) -> str:
 
 def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
     """(Re)index one report version from its ``report.recorded`` payload."""
-    index_reports(conn, [payload])
-
-
-def index_reports(conn: sqlite3.Connection, payloads: list[dict[str, Any]]) -> None:
-    """(Re)index report versions, in order, three ``executemany`` for them all.
-
-    An import sends tens of thousands of reports a chunk; one statement per
-    report per table was most of its time. A later version of the same report
-    in ``payloads`` wins, as it would one by one (``INSERT OR REPLACE``).
-    """
-    deleted: list[tuple[str]] = []
-    keys: list[tuple[str, str, str]] = []
-    rows: list[tuple[Any, ...]] = []
-    for payload in payloads:
-        report_id = payload.get("report_id")
-        if not isinstance(report_id, str):
-            continue
-        names = [_s(payload, f) for f in NAME_FIELDS]
-        display = _s(payload, "full_name") or " ".join(
-            x for x in (_s(payload, "given_name"), _s(payload, "family_name")) if x
-        )
-        age = payload.get("age")
-        sort_key = _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id
-        deleted.append((report_id,))
-        keys.append((report_id, report_id, sort_key))
-        rows.append(
-            (
-                report_id,
-                payload.get("incident_id"),
-                _s(payload, "source_id"),
-                _s(payload, "status") or "unknown",
-                _s(payload, "sex") or "unknown",
-                age if isinstance(age, int) else None,
-                display,
-                _s(payload, "name_urdu"),
-                _s(payload, "father_name"),
-                _s(payload, "village"),
-                _s(payload, "district"),
-                sort_key,
-                json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
-            )
-        )
-    if not rows:
+    report_id = payload.get("report_id")
+    if not isinstance(report_id, str):
         return
-    conn.executemany("DELETE FROM web_search_tokens WHERE report_id=?", deleted)
+    names = [_s(payload, f) for f in NAME_FIELDS]
+    display = _s(payload, "full_name") or " ".join(
+        x for x in (_s(payload, "given_name"), _s(payload, "family_name")) if x
+    )
+    age = payload.get("age")
+    sort_key = _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id
+    conn.execute("DELETE FROM web_search_tokens WHERE report_id=?", (report_id,))
     # A new version of a report keeps the person linkage put it in.
-    conn.executemany(
+    conn.execute(
         "INSERT INTO web_person_keys VALUES (?, ?, 1, ?) "
         "ON CONFLICT(report_id) DO UPDATE SET sort_key = excluded.sort_key",
-        keys,
+        (report_id, report_id, sort_key),
     )
-    conn.executemany(
+    conn.execute(
         "INSERT OR REPLACE INTO web_search_reports "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
-        rows,
+        (
+            report_id,
+            payload.get("incident_id"),
+            _s(payload, "source_id"),
+            _s(payload, "status") or "unknown",
+            _s(payload, "sex") or "unknown",
+            age if isinstance(age, int) else None,
+            display,
+            _s(payload, "name_urdu"),
+            _s(payload, "father_name"),
+            _s(payload, "village"),
+            _s(payload, "district"),
+            sort_key,
+            json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
+        ),
     )
 
 

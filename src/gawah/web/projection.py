@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger import Event
@@ -65,34 +65,16 @@ class _WebProjector:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply_many(self, conn: sqlite3.Connection, events: list[Event]) -> None:
-        """Fold a chunk of events in, leaving what ``apply`` one by one would.
-
-        Runs of ``report.recorded`` go in together (a million-row import is
-        nothing else); any other event first flushes the run before it, since a
-        ``persons.assigned`` reads the person keys those reports wrote.
-        """
-        history: list[tuple[str, str, str, str, str]] = []
-        run: list[dict[str, Any]] = []
+        """Fold a chunk of events in, one by one: a ``persons.assigned`` reads
+        the person keys the reports before it wrote, so order must hold."""
         for event in events:
-            history.extend(_history_rows(event))
-            if event.kind == REPORT_RECORDED:
-                run.append(event.payload)
-                continue
-            _search.index_reports(conn, run)
-            run = []
-            self._apply_other(conn, event)
-        _search.index_reports(conn, run)
-        _insert_history(conn, history)
+            self.apply(conn, event)
 
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
-        _insert_history(conn, _history_rows(event))
+        _index_history(conn, event)
         if event.kind == REPORT_RECORDED:
             _search.index_report(conn, event.payload)
             return
-        self._apply_other(conn, event)
-
-    def _apply_other(self, conn: sqlite3.Connection, event: Event) -> None:
-        """Everything but history and ``report.recorded``."""
         if event.kind == PERSONS_ASSIGNED:
             _search.index_persons(
                 conn, event.payload, (event.id, event.author, event.recorded_at)
@@ -128,28 +110,23 @@ PROJECTOR = _WebProjector()
 _REPORT_KEYS = ("report_id", "report_l", "report_r")
 
 
-def _history_rows(event: Event) -> list[tuple[str, str, str, str, str]]:
-    """Which reports an event mentions, for the person page's history.
+def _index_history(conn: sqlite3.Connection, event: Event) -> None:
+    """Remember which reports an event mentions, for the person page's history.
 
     ``persons.assigned`` (one event naming every report) is left out: the page
     shows the current assignment from the registry instead.
     """
-    if event.kind == PERSONS_ASSIGNED:
-        return []
+    if event.kind == "persons.assigned":
+        return
     p = event.payload
     ids = {p[k] for k in _REPORT_KEYS if isinstance(p.get(k), str)}
     many = p.get("report_ids")
     if isinstance(many, list):
         ids.update(x for x in many if isinstance(x, str))
-    return [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids]
-
-
-def _insert_history(
-    conn: sqlite3.Connection, rows: list[tuple[str, str, str, str, str]]
-) -> None:
-    if rows:
+    if ids:
         conn.executemany(
-            "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)",
+            [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids],
         )
 
 
