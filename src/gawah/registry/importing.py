@@ -20,10 +20,12 @@ A dry run (:func:`_check_rows`) makes the same pass without events.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import hashlib
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -474,6 +476,24 @@ def _parser(
     return parser
 
 
+#: SQLite's page cache while a list is written, in KiB (SQLite's default is
+#: 2 MiB, sized for embedded devices). Every report lands in about ten B-trees
+#: keyed by hashes and names, i.e. at random places; with the default cache
+#: nearly every insert re-reads its pages, and an import slowed as it grew
+#: (200,000 rows: 14 % less CPU with 256 MiB). The memory goes back afterwards.
+_IMPORT_CACHE_KIB = 262_144
+
+
+@contextlib.contextmanager
+def _page_cache(conn: sqlite3.Connection) -> Iterator[None]:
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def _import_table(
     ws: Workspace,
     target: _Target,
@@ -508,7 +528,7 @@ def _import_table(
         tail=lambda: _release_events(ws, target, found), written=written,
     )  # fmt: skip
     try:
-        with _progress(show) as bar:
+        with _progress(show) as bar, _page_cache(ws.conn):
             bar.add_task("checking, signing and writing", total=None)
             ws.append_many(stream, keep=False)
     except BaseException:
