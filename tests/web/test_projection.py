@@ -38,7 +38,9 @@ def test_batch_equals_per_event_in_any_order(template_home: Path) -> None:
     with Workspace.open(template_home, checkpoint_on_close=False) as ws:
         events = list(ws.ledger.events())
     kinds = Counter(e.kind for e in events)
-    assert kinds[REPORT_RECORDED] and kinds[PERSONS_ASSIGNED] and kinds[ROLE_GRANTED]
+    assert kinds[REPORT_RECORDED] > 1
+    assert kinds[PERSONS_ASSIGNED] >= 1
+    assert kinds[ROLE_GRANTED] >= 1
     # A second version of a report after an assignment, and a grant replaced.
     late = [e for e in events if e.kind == REPORT_RECORDED][:3]
     grants = [e for e in events if e.kind == ROLE_GRANTED]
