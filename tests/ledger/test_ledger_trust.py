@@ -604,6 +604,32 @@ class TestCorruption:
         assert silent == 0
         assert outcomes.get(3, 0) >= 1  # most flips land in used pages and are caught
 
+    def test_a_damaged_index_page_is_reported_as_a_damaged_file(self, hq: Path) -> None:
+        """The integrity check runs beside the events: a page of an index zeroed
+        (the events themselves intact) is reported as the damaged file, alone."""
+        db = hq / "gawah.sqlite"
+        with sqlite3.connect(db) as conn:
+            page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+            name, page = conn.execute(
+                "SELECT d.name, min(d.pageno) FROM dbstat d"
+                " JOIN sqlite_master m ON m.name = d.name"
+                " WHERE m.type = 'index' AND m.sql IS NOT NULL"
+                " AND m.tbl_name = 'registry_reports'"
+            ).fetchone()
+        conn.close()
+        assert name is not None
+        data = bytearray(db.read_bytes())
+        start = (int(page) - 1) * page_size
+        data[start : start + page_size] = bytes(page_size)
+        db.write_bytes(bytes(data))
+        with Workspace.open(hq, check=False, checkpoint_on_close=False) as ws:
+            report = ws.ledger.verify()
+        assert not report.ok
+        assert report.database is not None
+        assert (report.events, report.problems, report.tables) == (0, (), ())
+        with pytest.raises(LedgerIntegrityError, match="database file is damaged"):
+            report.raise_for_problems()
+
 
 class TestPrivateByDefault:
     def test_files_are_private_whatever_the_umask(

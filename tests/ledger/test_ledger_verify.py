@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from gawah.core import fixed_clock
-from gawah.ledger import Checkpoint, open_checkpoint, verify_store
+from gawah.ledger import Checkpoint, Event, open_checkpoint, verify_store
 from gawah.testing.signer import FixedSigner, enrol_signers, fixed_seed, signed_feed
 from gawah.workspace import Workspace
 
@@ -275,6 +275,28 @@ class TestReceiveMany:
         with pytest.raises(LedgerIntegrityError, match="bad signature"):
             three_feeds.ledger.receive_many(forged)
         assert three_feeds.ledger.count() == 64
+
+    def test_a_large_batch_names_its_first_bad_event(self) -> None:
+        """Checked in parts on two threads, a batch still names its first forgery."""
+        import pytest
+
+        from gawah.errors import LedgerIntegrityError
+        from gawah.ledger._writing import checked_many
+
+        feed = signed_feed(
+            FixedSigner("field-d"), [("toy.a", {"i": i}) for i in range(2600)]
+        )
+        assert [e.seq for e in checked_many(feed)] == list(range(1, 2601))
+
+        def forge(item: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+            return item[0], bytes([item[1][0] ^ 1]) + item[1][1:]
+
+        for first, later in ((2500, 2599), (1500, 2400), (1100, 1200), (7, 2000)):
+            forged = list(feed)
+            forged[first], forged[later] = forge(feed[first]), forge(feed[later])
+            ids = [Event.from_stored(*item).id for item in feed]
+            with pytest.raises(LedgerIntegrityError, match=ids[first][:16]):
+                checked_many(forged)
 
     def test_known_and_repeated_events_are_skipped(
         self, three_feeds: Workspace

@@ -532,13 +532,46 @@ def verify_ledger(
 
     One pass over the events: each is hashed and parsed once, its signature
     checked on worker threads, and (with ``projections``) replayed into the
-    projectors in a scratch database on this thread, while another thread
-    digests the stored tables through a connection of its own. libsodium and
-    SQLite release the GIL, so the work spreads over two cores.
+    projectors in a scratch database on this thread, while other threads run
+    SQLite's integrity check and digest the stored tables, each through a
+    connection of its own. libsodium and SQLite release the GIL, so the work
+    spreads over two cores. A damaged file is reported as such (and nothing
+    else), as if the integrity check had run first.
     """
-    database = _integrity(conn)
+    damaged = _integrity_in_background(conn)
+    try:
+        report = _verify_events(
+            conn,
+            projectors,
+            progress=progress,
+            roots=roots,
+            own=own,
+            anchors=anchors,
+            projections=projections,
+        )
+    except Exception:
+        # Reading a damaged file can fail anywhere; the integrity check says why.
+        database = damaged()
+        if database is None:
+            raise
+        return VerifyReport(events=0, devices=0, checkpoints=0, database=database)
+    database = damaged()
     if database is not None:
         return VerifyReport(events=0, devices=0, checkpoints=0, database=database)
+    return report
+
+
+def _verify_events(
+    conn: sqlite3.Connection,
+    projectors: Sequence[Projector],
+    *,
+    progress: Callable[[int], None] | None,
+    roots: Mapping[str, str] | None,
+    own: str | None,
+    anchors: Sequence[Checkpoint],
+    projections: bool,
+) -> VerifyReport:
+    """:func:`verify_ledger` without the integrity check."""
     if not (projections and projectors):
         return verify_store(
             conn, progress=progress, roots=roots, own=own, anchors=anchors
@@ -572,6 +605,46 @@ def _integrity(conn: sqlite3.Connection) -> str | None:
         return str(exc)
     first = str(rows[0][0]) if rows else "no answer"
     return None if first == "ok" else first
+
+
+def _integrity_in_background(conn: sqlite3.Connection) -> Callable[[], str | None]:
+    """Start :func:`_integrity` on a thread (through a read-only connection of
+    its own); return what waits for its answer (it may be called more than once).
+
+    An in-memory database has no second connection: it is checked on ``conn``
+    when first waited for.
+    """
+    answer: list[str | None] = []
+    path = _database_file(conn)
+
+    def in_thread(file: Path) -> None:
+        try:
+            own = sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            answer.append(str(exc))
+            return
+        try:
+            answer.append(_integrity(own))
+        except BaseException as exc:  # handed to the waiting thread as a finding
+            answer.append(f"the integrity check failed ({type(exc).__name__})")
+        finally:
+            own.close()
+
+    thread: threading.Thread | None = None
+    if path is not None:
+        thread = threading.Thread(
+            target=in_thread, args=(path,), name="gawah-integrity", daemon=True
+        )
+        thread.start()
+
+    def wait() -> str | None:
+        if thread is not None:
+            thread.join()
+        elif not answer:
+            answer.append(_integrity(conn))
+        return answer[0]
+
+    return wait
 
 
 def _database_file(conn: sqlite3.Connection) -> Path | None:

@@ -13,6 +13,7 @@ import json
 import sqlite3
 from dataclasses import fields
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from gawah.ledger import Event
@@ -39,7 +40,9 @@ REPORT_COLUMNS: tuple[str, ...] = (
 _DEFAULTS: dict[str, Any] = {
     f.name: f.default for f in fields(Report) if f.name in REPORT_COLUMNS
 }
-_COLUMN_DEFAULTS = tuple((c, _DEFAULTS[c]) for c in REPORT_COLUMNS)
+#: ``{**_DEFAULTS, **payload}`` read by this gives ``payload.get(c, default)`` of
+#: every column in one C call (replays build a row for every report).
+_COLUMN_VALUES = itemgetter(*REPORT_COLUMNS)
 SENSITIVE_TABLE_COLUMNS = ("national_id", "phone", "witness_name", "witness_contact")
 
 _SCHEMA = f"""
@@ -262,7 +265,7 @@ def _report_row(event: Event) -> tuple[Any, ...]:
     p = event.payload
     get = p.get
     return (
-        *[get(c, d) for c, d in _COLUMN_DEFAULTS],
+        *_COLUMN_VALUES({**_DEFAULTS, **p}),
         _json(get("extra") or {}),
         None if p.get("provenance") is None else _json(p["provenance"]),
         event.id,

@@ -79,10 +79,15 @@ _NON_LETTER = re.compile(r"[^\w]+", re.UNICODE)
 
 def _simple_tokens(text: str) -> list[str]:
     """NFKD fold, lower, split: the sort key, and tokens if the normaliser fails."""
-    folded = "".join(
-        ch
-        for ch in unicodedata.normalize("NFKD", text)
-        if not unicodedata.combining(ch)
+    # ASCII has no decompositions and no combining marks: NFKD leaves it as is.
+    folded = (
+        text
+        if text.isascii()
+        else "".join(
+            ch
+            for ch in unicodedata.normalize("NFKD", text)
+            if not unicodedata.combining(ch)
+        )
     )
     return [t for t in _NON_LETTER.sub(" ", folded.casefold()).split() if t]
 
@@ -167,43 +172,67 @@ def _s(payload: dict[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
-def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
-    """(Re)index one report version from its ``report.recorded`` payload."""
+#: ``json.dumps(value, ensure_ascii=False)`` without an encoder made per call.
+_ENCODE_NAMES = json.JSONEncoder(ensure_ascii=False).encode
+_DELETE_TOKENS = "DELETE FROM web_search_tokens WHERE report_id=?"
+# A new version of a report keeps the person linkage put it in.
+_UPSERT_PERSON_KEY = (
+    "INSERT INTO web_person_keys VALUES (?, ?, 1, ?) "
+    "ON CONFLICT(report_id) DO UPDATE SET sort_key = excluded.sort_key"
+)
+_REPLACE_REPORT = (
+    "INSERT OR REPLACE INTO web_search_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
+)
+
+
+def _report_rows(
+    payload: dict[str, Any],
+) -> tuple[tuple[str, str, str], tuple[Any, ...]] | None:
+    """The ``web_person_keys`` and ``web_search_reports`` rows of one report
+    version (``None`` when the payload names no report)."""
     report_id = payload.get("report_id")
     if not isinstance(report_id, str):
-        return
+        return None
     names = [_s(payload, f) for f in NAME_FIELDS]
-    display = _s(payload, "full_name") or " ".join(
-        x for x in (_s(payload, "given_name"), _s(payload, "family_name")) if x
-    )
+    full_name, given_name, family_name, name_urdu = names
+    display = full_name or " ".join(x for x in (given_name, family_name) if x)
+    father_name = _s(payload, "father_name")
     age = payload.get("age")
-    sort_key = _sort_key(display or _s(payload, "name_urdu")) + "\x1f" + report_id
-    conn.execute("DELETE FROM web_search_tokens WHERE report_id=?", (report_id,))
-    # A new version of a report keeps the person linkage put it in.
-    conn.execute(
-        "INSERT INTO web_person_keys VALUES (?, ?, 1, ?) "
-        "ON CONFLICT(report_id) DO UPDATE SET sort_key = excluded.sort_key",
-        (report_id, report_id, sort_key),
+    sort_key = _sort_key(display or name_urdu) + "\x1f" + report_id
+    return (report_id, report_id, sort_key), (
+        report_id,
+        payload.get("incident_id"),
+        _s(payload, "source_id"),
+        _s(payload, "status") or "unknown",
+        _s(payload, "sex") or "unknown",
+        age if isinstance(age, int) else None,
+        display,
+        name_urdu,
+        father_name,
+        _s(payload, "village"),
+        _s(payload, "district"),
+        sort_key,
+        _ENCODE_NAMES([*names, father_name]),
     )
-    conn.execute(
-        "INSERT OR REPLACE INTO web_search_reports "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
-        (
-            report_id,
-            payload.get("incident_id"),
-            _s(payload, "source_id"),
-            _s(payload, "status") or "unknown",
-            _s(payload, "sex") or "unknown",
-            age if isinstance(age, int) else None,
-            display,
-            _s(payload, "name_urdu"),
-            _s(payload, "father_name"),
-            _s(payload, "village"),
-            _s(payload, "district"),
-            sort_key,
-            json.dumps([*names, _s(payload, "father_name")], ensure_ascii=False),
-        ),
-    )
+
+
+def index_report(conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+    """(Re)index one report version from its ``report.recorded`` payload."""
+    index_reports(conn, [payload])
+
+
+def index_reports(conn: sqlite3.Connection, payloads: list[dict[str, Any]]) -> None:
+    """:func:`index_report` on each payload in order, one ``executemany`` per table.
+
+    Each statement writes its own table and keeps the payloads' order there, so
+    the tables end as they would one report at a time.
+    """
+    rows = [r for r in map(_report_rows, payloads) if r is not None]
+    if not rows:
+        return
+    conn.executemany(_DELETE_TOKENS, [(key[0],) for key, _ in rows])
+    conn.executemany(_UPSERT_PERSON_KEY, [key for key, _ in rows])
+    conn.executemany(_REPLACE_REPORT, [report for _, report in rows])
 
 
 def index_persons(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger import Event
@@ -65,10 +65,36 @@ class _WebProjector:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply_many(self, conn: sqlite3.Connection, events: list[Event]) -> None:
-        """Fold a chunk of events in, one by one: a ``persons.assigned`` reads
-        the person keys the reports before it wrote, so order must hold."""
+        """Fold a chunk of events in as :meth:`apply` on each would.
+
+        The reports, history rows and role grants between two ``persons.assigned``
+        go in with one ``executemany`` per table (each table keeps the events'
+        order); a ``persons.assigned`` reads the person keys the reports before
+        it wrote, so everything before it is written first.
+        """
+        reports: list[dict[str, Any]] = []
+        history: list[tuple[str, str, str, str, str]] = []
+        roles: list[tuple[str, str, str, str, str, str]] = []
+
+        def flush() -> None:
+            conn.executemany(_INSERT_HISTORY, history)
+            _search.index_reports(conn, reports)
+            conn.executemany(_UPSERT_ROLE, roles)
+            reports.clear()
+            history.clear()
+            roles.clear()
+
         for event in events:
-            self.apply(conn, event)
+            if event.kind == PERSONS_ASSIGNED:
+                flush()
+                self.apply(conn, event)
+                continue
+            history.extend(_history_rows(event))
+            if event.kind == REPORT_RECORDED:
+                reports.append(event.payload)
+            elif event.kind == ROLE_GRANTED:
+                roles.extend(_role_rows(event))
+        flush()
 
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
         _index_history(conn, event)
@@ -80,28 +106,29 @@ class _WebProjector:
                 conn, event.payload, (event.id, event.author, event.recorded_at)
             )
             return
-        if event.kind != ROLE_GRANTED:
-            return
-        p = event.payload
-        user, role, server = p.get("user"), p.get("role"), p.get("server")
-        if not (
-            isinstance(user, str) and isinstance(role, str) and isinstance(server, str)
-        ):
-            return
-        conn.execute(
-            "INSERT INTO web_role_grants VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(server, user_name) DO UPDATE SET role=excluded.role, "
-            "granted_by=excluded.granted_by, event_id=excluded.event_id, "
-            "recorded_at=excluded.recorded_at",
-            (
-                server,
-                user,
-                role,
-                str(p.get("by") or event.author),
-                event.id,
-                event.recorded_at,
-            ),
-        )
+        if event.kind == ROLE_GRANTED:
+            conn.executemany(_UPSERT_ROLE, _role_rows(event))
+
+
+_UPSERT_ROLE = (
+    "INSERT INTO web_role_grants VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(server, user_name) DO UPDATE SET role=excluded.role, "
+    "granted_by=excluded.granted_by, event_id=excluded.event_id, "
+    "recorded_at=excluded.recorded_at"
+)
+_INSERT_HISTORY = "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)"
+
+
+def _role_rows(event: Event) -> list[tuple[str, str, str, str, str, str]]:
+    """The ``web_role_grants`` row of a well-formed grant (none otherwise)."""
+    p = event.payload
+    user, role, server = p.get("user"), p.get("role"), p.get("server")
+    if not (
+        isinstance(user, str) and isinstance(role, str) and isinstance(server, str)
+    ):
+        return []
+    by = str(p.get("by") or event.author)
+    return [(server, user, role, by, event.id, event.recorded_at)]
 
 
 PROJECTOR = _WebProjector()
@@ -111,23 +138,26 @@ _REPORT_KEYS = ("report_id", "report_l", "report_r")
 
 
 def _index_history(conn: sqlite3.Connection, event: Event) -> None:
-    """Remember which reports an event mentions, for the person page's history.
+    """Remember which reports an event mentions, for the person page's history."""
+    rows = _history_rows(event)
+    if rows:
+        conn.executemany(_INSERT_HISTORY, rows)
+
+
+def _history_rows(event: Event) -> list[tuple[str, str, str, str, str]]:
+    """The ``web_history`` rows of an event: one per report it mentions.
 
     ``persons.assigned`` (one event naming every report) is left out: the page
     shows the current assignment from the registry instead.
     """
     if event.kind == "persons.assigned":
-        return
+        return []
     p = event.payload
     ids = {p[k] for k in _REPORT_KEYS if isinstance(p.get(k), str)}
     many = p.get("report_ids")
     if isinstance(many, list):
         ids.update(x for x in many if isinstance(x, str))
-    if ids:
-        conn.executemany(
-            "INSERT OR IGNORE INTO web_history VALUES (?, ?, ?, ?, ?)",
-            [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids],
-        )
+    return [(r, event.id, event.kind, event.author, event.recorded_at) for r in ids]
 
 
 def history(
