@@ -186,7 +186,7 @@ def import_(
 
 @sync_app.command("conflicts")
 def conflicts_(home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """List what two teams changed differently (report versions, link decisions)."""
+    """List what two teams changed differently (reports, link decisions, persons)."""
     with Workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
         found = conflicts(ws.conn)
     if as_json:
@@ -219,7 +219,11 @@ def conflicts_(home: HomeOption = None, as_json: JsonOption = False) -> None:
     table = Table("subject", "event", "version / decision", "by", "recorded at")
     for c in found:
         for v in c.versions:
-            what = f"v{v.version} {v.value[:12]}" if c.kind == "report" else v.value
+            what = v.value
+            if c.kind == "report":
+                what = f"v{v.version} {v.value[:12]}"
+            elif c.kind == "persons":
+                what = f"run {v.value[:12]} ({len(c.report_ids):,} reports apart)"
             table.add_row(
                 escape(c.subject), v.event_id[:16], escape(what), escape(v.author),
                 escape(v.recorded_at),
@@ -234,7 +238,8 @@ def conflicts_(home: HomeOption = None, as_json: JsonOption = False) -> None:
 @sync_app.command("resolve")
 def resolve_(
     subject: Annotated[
-        str, typer.Argument(help="report:REPORT_ID or pair:REPORT_ID|REPORT_ID.")
+        str,
+        typer.Argument(help="report:REPORT_ID, pair:REPORT_ID|REPORT_ID or persons."),
     ],
     keep: Annotated[
         str,
