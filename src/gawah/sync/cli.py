@@ -143,6 +143,7 @@ def import_(
                     "state_digest_before": result.digest_before,
                     "state_digest": result.digest_after,
                     "replay_of": result.replay_of,
+                    "keys_received": result.keys_received,
                     "forks": [
                         {"device": f.device, "name": f.name, "proof": str(p)}
                         for f, p in zip(result.forks, proofs, strict=True)
@@ -170,6 +171,11 @@ def import_(
         _out.print(
             f"Changed: {len(result.changed_reports):,} report(s) added or edited; "
             f"state digest {result.digest_before[:16]}… -> {result.digest_after[:16]}…"
+        )
+    if result.keys_received:
+        _out.print(
+            f"Data keys: {result.keys_received:,} sealed value key(s) wrapped to this "
+            "device as a custodian; `--include-sensitive` can open them here."
         )
     if result.keys_destroyed:
         _out.print(
