@@ -201,17 +201,16 @@ def _shown_report(conn: sqlite3.Connection, event: Event) -> bool:
     report_id, version = event.payload.get("report_id"), event.payload.get("version")
     if not isinstance(report_id, str) or type(version) is not int:
         return True  # the index decides what to do with a malformed payload
-    shown = conn.execute(
-        "SELECT version, event_id FROM web_shown_reports WHERE report_id = ?",
-        (report_id,),
-    ).fetchone()
-    if shown is not None and (version, event.id) <= (int(shown[0]), str(shown[1])):
-        return False  # an older version arriving late never replaces a newer one
-    conn.execute(
-        "INSERT OR REPLACE INTO web_shown_reports VALUES (?, ?, ?)",
+    # One upsert that changes the row only for a greater (version, event id):
+    # an older version arriving late never replaces a newer one.
+    cursor = conn.execute(
+        "INSERT INTO web_shown_reports VALUES (?, ?, ?) ON CONFLICT (report_id)"
+        " DO UPDATE SET version = excluded.version, event_id = excluded.event_id"
+        " WHERE (excluded.version, excluded.event_id)"
+        " > (web_shown_reports.version, web_shown_reports.event_id)",
         (report_id, version, event.id),
     )
-    return True
+    return cursor.rowcount > 0
 
 
 def _shown_persons(conn: sqlite3.Connection, event: Event) -> bool:
