@@ -6,10 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import nacl.signing
+import pytest
 
 from gawah.registry import get_sensitive, import_rows
-from gawah.sealing import Opener, add_custodian, device_custodian_key, erase
-from gawah.sync import export_bundle, import_bundle
+from gawah.sealing import (
+    Opener,
+    WrappedKey,
+    add_custodian,
+    device_custodian_key,
+    erase,
+)
+from gawah.sync import BundleError, exchange, export_bundle, import_bundle
 from gawah.sync.bundle import open_bundle
 from gawah.testing.signer import fixed_seed
 from gawah.workspace import Workspace
@@ -87,3 +94,25 @@ def test_an_erasure_travels_with_or_after_the_keys(
     assert got.keys_destroyed >= 1
     assert _phone(hq, first) is None
     assert _phone(hq, second) == PHONE
+
+
+def test_a_bundle_with_damaged_data_keys_is_refused_whole(
+    team: list[Workspace], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hq, a, _b = team
+    add_custodian(a, device_custodian_key(hq), "FICTIONAL HQ device")
+    import_rows(a, HEADERS, [["1", "FICTIONAL Sana", "F", "30", "killed", PHONE]],
+                source="FICTIONAL list A")  # fmt: skip
+    real = exchange.keys_for
+
+    def damaged(*args: object, **kwargs: object) -> list[WrappedKey]:
+        keys = real(*args, **kwargs)  # type: ignore[arg-type]
+        return [WrappedKey(k.key_id, k.subject, b"short", k.wrapped) for k in keys]
+
+    monkeypatch.setattr(exchange, "keys_for", damaged)
+    path = tmp_path / "damaged.gawah"
+    export_bundle(a, [hq.identity], path)
+    before = hq.ledger.state_digest()
+    with pytest.raises(BundleError, match="data keys"):
+        import_bundle(hq, path)
+    assert hq.ledger.state_digest() == before

@@ -240,6 +240,7 @@ _ops = st.lists(
                 "review",
                 "assign",
                 "assign",
+                "resolve",
                 "erase",
                 "sync",
                 "sync",
@@ -266,7 +267,7 @@ def test_any_order_of_exchanges_gives_the_same_record(
     size: int, ops: list[tuple[str, int, int, int]], seed: int
 ) -> None:
     """Random histories on 3-5 devices (adds, edits, reviews, person
-    assignments, erasures, a revocation), exchanged in random pairs, some bundles imported twice, then
+    assignments, resolutions of conflicts, erasures, a revocation), exchanged in random pairs, some bundles imported twice, then
     gossiped to convergence: every active device holds the same events, the same
     projection tables and the same conflicts."""
     rng = random.Random(seed)
@@ -331,6 +332,15 @@ def test_any_order_of_exchanges_gives_the_same_record(
                     for report_id in ids:
                         groups.setdefault(f"p{rng.randrange(3)}", []).append(report_id)
                     assign_persons(me, groups, f"run-{rng.randrange(10**6)}", "r")
+                elif op == "resolve":
+                    held = conflicts(me.conn)
+                    if held:
+                        conflict = held[rng.randrange(len(held))]
+                        kept = conflict.versions[rng.randrange(len(conflict.versions))]
+                        resolve(me, conflict.subject, kept.event_id)
+                        assert conflict.subject not in {
+                            c.subject for c in conflicts(me.conn)
+                        }
                 elif op == "erase":
                     ids = [
                         str(r[0])
@@ -371,6 +381,16 @@ def test_any_order_of_exchanges_gives_the_same_record(
             assert all(f == found[0] for f in found)
             persons = [person_of_report(ws.conn) for ws in order]
             assert all(p == persons[0] for p in persons)
+            # A reviewer on one device settles every conflict; once the
+            # resolutions have travelled, no device lists any.
+            reviewer = order[0]
+            for conflict in conflicts(reviewer.conn):
+                kept = conflict.versions[rng.randrange(len(conflict.versions))]
+                resolve(reviewer, conflict.subject, kept.event_id)
+            _converge(order, root)
+            assert all(conflicts(ws.conn) == [] for ws in order)
+            tables = [_tables(ws) for ws in order]
+            assert all(t == tables[0] for t in tables)
             for ws in order:
                 assert ws.ledger.verify().ok
         finally:
