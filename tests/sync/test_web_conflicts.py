@@ -8,7 +8,7 @@ from pathlib import Path
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from gawah.registry import import_rows  # noqa: E402
+from gawah.registry import assign_persons, import_rows  # noqa: E402
 from gawah.sync import conflicts  # noqa: E402
 from gawah.web import Role, create_app  # noqa: E402
 from gawah.web._backend import Backend  # noqa: E402
@@ -57,3 +57,40 @@ def test_register_and_report_page_show_the_conflict(tmp_path: Path) -> None:
         assert conflict.subject in page
         assert "version 2 by FICTIONAL HQ" in page
         assert "version 2 by FICTIONAL team 1" in page
+
+
+def test_register_and_person_page_show_assignments_made_apart(tmp_path: Path) -> None:
+    hq, a = make_team(tmp_path / "t", 2)
+    rows = [[str(k), f"FICTIONAL Nadia Ahmed {k}", "F", "30", "killed"] for k in (1, 2)]
+    import_rows(hq, HEADERS, rows, source="FICTIONAL list")
+    send(hq, a, tmp_path)
+    ids = sorted(
+        str(r[0]) for r in hq.conn.execute("SELECT report_id FROM registry_reports")
+    )
+    assign_persons(hq, {"p-one": ids}, "FICTIONAL-run-hq", "FICTIONAL")
+    assign_persons(a, {"p-a": ids[:1], "p-b": ids[1:]}, "FICTIONAL-run-a", "FICTIONAL")
+    send(a, hq, tmp_path)
+    (conflict,) = conflicts(hq.conn)
+    assert conflict.subject == "persons"
+    home = hq.home
+    hq.close()
+    a.close()
+    backend = Backend(home=home)
+    try:
+        add_user(backend, "viewer", Role.VIEWER, PASSWORD, by="tester")
+    finally:
+        backend.close()
+    with TestClient(create_app(home)) as client:
+        anon = client.get("/api/session").json()["csrf_token"]
+        r = client.post(
+            "/api/session",
+            json={"username": "viewer", "password": PASSWORD},
+            headers={"X-CSRF-Token": anon},
+        )
+        assert r.status_code == 200, r.text
+        register = client.get("/register").text
+        assert 'title="two teams edited a report of this person apart' in register
+        page = client.get(f"/reports/{ids[0]}").text
+        assert "Edited apart by two teams" in page
+        assert "persons of linkage run FICTIONAL-ru" in page
+        assert page.count("persons of linkage run") == 2

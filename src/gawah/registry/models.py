@@ -370,15 +370,26 @@ class PersonAssignment:
 
 @dataclass(frozen=True)
 class PersonsAssigned:
-    """A complete assignment of reports to persons, replacing any earlier one."""
+    """A complete assignment of reports to persons, replacing any earlier one.
+
+    ``supersedes`` names the assignments this one was made over (the ones the
+    recording device showed or held unsettled), and ``generation`` is one more
+    than the highest of theirs: a causal order that does not trust device
+    clocks. Two assignments neither of which supersedes the other were made
+    apart (offline teams); both are kept and ``gawah sync conflicts`` lists
+    them. Events recorded before these fields existed read as generation 0,
+    superseding nothing.
+    """
 
     run_id: str
     method: str
     assignments: tuple[PersonAssignment, ...]
+    supersedes: tuple[str, ...] = ()
+    generation: int = 0
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON payload of a ``persons.assigned`` event."""
-        return {
+        payload: dict[str, Any] = {
             "run_id": self.run_id,
             "method": self.method,
             "assignments": [
@@ -386,6 +397,10 @@ class PersonsAssigned:
                 for a in self.assignments
             ],
         }
+        if self.generation:
+            payload["generation"] = self.generation
+            payload["supersedes"] = sorted(self.supersedes)
+        return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> PersonsAssigned:
@@ -399,4 +414,33 @@ class PersonsAssigned:
                 )
                 for a in payload["assignments"]
             ),
+            supersedes=superseded_by(payload),
+            generation=generation_of(payload),
         )
+
+
+def generation_of(payload: dict[str, Any]) -> int:
+    """The ``generation`` of a ``persons.assigned`` payload (0 when absent or bad)."""
+    value = payload.get("generation")
+    return value if type(value) is int and value > 0 else 0
+
+
+def superseded_by(payload: dict[str, Any]) -> tuple[str, ...]:
+    """The event ids a ``persons.assigned`` payload supersedes, sorted."""
+    value = payload.get("supersedes")
+    if not isinstance(value, list):
+        return ()
+    return tuple(sorted({v for v in value if isinstance(v, str)}))
+
+
+def assignment_order(
+    payload: dict[str, Any], recorded_at: str, event_id: str
+) -> tuple[int, str, str]:
+    """The total order on ``persons.assigned`` events; the greatest one held is shown.
+
+    Generation first (an assignment made over others comes after them, whatever
+    the device clocks say), then the recorded time, then the event id, so every
+    workspace holding the same events shows the same persons, whatever the
+    order they arrived in.
+    """
+    return (generation_of(payload), recorded_at, event_id)

@@ -4,11 +4,18 @@ Tables (all prefixed ``registry_``): ``incidents``, ``sources``, ``reports``
 (one row per report, its latest version), ``sensitive`` (national id, phone,
 witness identity: kept apart so that nothing that lists reports can leak them
 by accident), ``persons`` and ``person_reports`` (the current assignment of
-reports to persons; a new ``persons.assigned`` replaces it whole).
+reports to persons: the greatest ``persons.assigned`` held, by
+:func:`~gawah.registry.models.assignment_order`, whatever the arrival order).
+``assignments`` keeps every ``persons.assigned`` held (without its persons),
+``assignment_links`` which one supersedes which (named in the payload, or an
+earlier one of the same device), and ``head_persons`` the persons of each
+assignment no other supersedes: two or more such *heads* were made apart by
+teams that had not seen each other's (``gawah sync conflicts`` lists them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import fields
@@ -16,6 +23,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from gawah.errors import LedgerIntegrityError
 from gawah.ledger import Event
 from gawah.registry.models import (
     INCIDENT_RECORDED,
@@ -25,6 +33,9 @@ from gawah.registry.models import (
     SOURCE_RELEASED,
     Release,
     Report,
+    assignment_order,
+    generation_of,
+    superseded_by,
 )
 from gawah.sealing import SEALED_ERASED
 
@@ -94,6 +105,21 @@ CREATE TABLE IF NOT EXISTS registry_person_reports (
 );
 CREATE INDEX IF NOT EXISTS registry_person_reports_person
     ON registry_person_reports (person_id);
+CREATE TABLE IF NOT EXISTS registry_assignments (
+    event_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, method TEXT NOT NULL,
+    generation INTEGER NOT NULL, device TEXT NOT NULL, seq INTEGER NOT NULL,
+    author TEXT NOT NULL, recorded_at TEXT NOT NULL, head INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS registry_assignments_device
+    ON registry_assignments (device, seq);
+CREATE TABLE IF NOT EXISTS registry_assignment_links (
+    superseded TEXT NOT NULL, event_id TEXT NOT NULL,
+    PRIMARY KEY (superseded, event_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS registry_head_persons (
+    event_id TEXT NOT NULL, report_id TEXT NOT NULL, person_id TEXT NOT NULL,
+    cluster TEXT NOT NULL, PRIMARY KEY (event_id, report_id)
+) WITHOUT ROWID;
 """
 
 TABLES = (
@@ -104,6 +130,9 @@ TABLES = (
     "registry_releases",
     "registry_persons",
     "registry_person_reports",
+    "registry_assignments",
+    "registry_assignment_links",
+    "registry_head_persons",
 )
 
 _UPSERT_REPORT = (
@@ -140,11 +169,30 @@ class RegistryProjector:
     name = "registry"
 
     def create(self, conn: sqlite3.Connection) -> None:
-        """Create the registry tables if they do not exist."""
+        """Create the registry tables if they do not exist.
+
+        A workspace made before the assignment tables existed holds
+        ``persons.assigned`` events they must reflect (``gawah ledger verify``
+        replays every event and compares): when they are first created beside a
+        ledger, they are filled once from its stored events, as a replay would
+        (a rebuild drops every table first, and its replay fills them).
+        """
+        existed = _has_table(conn, "registry_assignments")
+        older = _has_table(conn, "registry_persons")  # a rebuild dropped it
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
         _add_missing_columns(conn)
+        if older and not existed and _has_table(conn, "ledger_events"):
+            for raw, signature in conn.execute(
+                "SELECT raw, signature FROM ledger_events WHERE kind = ? ORDER BY pos",
+                (PERSONS_ASSIGNED,),
+            ).fetchall():
+                try:
+                    event = Event.from_stored(bytes(raw), bytes(signature))
+                except LedgerIntegrityError:
+                    continue  # a damaged row: ledger verify reports it
+                _persons(conn, event)
 
     def drop(self, conn: sqlite3.Connection) -> None:
         """Drop every registry table (``gawah ledger rebuild`` recreates them)."""
@@ -338,7 +386,67 @@ def _released(conn: sqlite3.Connection, event: Event) -> None:
 
 
 def _persons(conn: sqlite3.Connection, event: Event) -> None:
+    """Hold one ``persons.assigned``; show it when it is the greatest held.
+
+    Every step depends only on the set of assignments held, never on the order
+    they arrived in: the links (which supersedes which), the heads (those no
+    held assignment supersedes, each with its persons) and the one shown.
+    """
     p = event.payload
+    if not isinstance(p.get("assignments"), list):
+        return
+    held = conn.execute(
+        "INSERT OR IGNORE INTO registry_assignments VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        (
+            event.id, str(p.get("run_id", "")), str(p.get("method", "")),
+            generation_of(p), event.device, event.seq, event.author, event.recorded_at,
+        ),
+    )  # fmt: skip
+    if held.rowcount == 0:
+        return  # held already (a replay after the backfill): nothing changes
+    # A device always saw its own earlier assignments: they are superseded too.
+    same_device = conn.execute(
+        "SELECT event_id, seq FROM registry_assignments"
+        " WHERE device = ? AND event_id != ?",
+        (event.device, event.id),
+    ).fetchall()
+    links = [(x, event.id) for x in superseded_by(p)]
+    links += [(str(x), event.id) for x, seq in same_device if int(seq) < event.seq]
+    links += [(event.id, str(y)) for y, seq in same_device if int(seq) > event.seq]
+    conn.executemany(
+        "INSERT OR IGNORE INTO registry_assignment_links VALUES (?, ?)", links
+    )
+    gone = [x for x, by in links if by == event.id]
+    conn.executemany(
+        "UPDATE registry_assignments SET head = 0 WHERE event_id = ?",
+        [(x,) for x in gone],
+    )
+    conn.executemany(
+        "DELETE FROM registry_head_persons WHERE event_id = ?", [(x,) for x in gone]
+    )
+    superseded = conn.execute(
+        "SELECT 1 FROM registry_assignment_links WHERE superseded = ? LIMIT 1",
+        (event.id,),
+    ).fetchone()
+    if superseded is not None:
+        conn.execute(
+            "UPDATE registry_assignments SET head = 0 WHERE event_id = ?", (event.id,)
+        )
+    else:
+        conn.executemany(
+            "INSERT OR REPLACE INTO registry_head_persons VALUES (?, ?, ?, ?)",
+            [
+                (event.id, r, a["person_id"], _cluster(a["report_ids"]))
+                for a in p["assignments"]
+                for r in a["report_ids"]
+            ],
+        )
+    shown = conn.execute(
+        "SELECT generation, recorded_at, event_id FROM registry_assignments"
+        " ORDER BY generation DESC, recorded_at DESC, event_id DESC LIMIT 1"
+    ).fetchone()
+    if tuple(shown) != assignment_order(p, event.recorded_at, event.id):
+        return  # a greater assignment is held: it stays shown
     conn.execute("DELETE FROM registry_persons")
     conn.execute("DELETE FROM registry_person_reports")
     conn.executemany(
@@ -352,6 +460,19 @@ def _persons(conn: sqlite3.Connection, event: Event) -> None:
         "INSERT OR REPLACE INTO registry_person_reports VALUES (?, ?)",
         [(r, a["person_id"]) for a in p["assignments"] for r in a["report_ids"]],
     )
+
+
+def _cluster(report_ids: list[str]) -> str:
+    """A short digest of a person's reports: equal for the same group of reports."""
+    joined = "\n".join(sorted(str(r) for r in report_ids))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None
 
 
 def _erased(conn: sqlite3.Connection, event: Event) -> None:

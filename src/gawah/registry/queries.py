@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -401,3 +401,77 @@ def source_releases(
         )
         for r in rows
     ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentHead:
+    """A ``persons.assigned`` no other held assignment supersedes.
+
+    Two or more heads were made apart (teams that had not seen each other's);
+    the one shown is the greatest by :func:`gawah.registry.assignment_order`.
+    """
+
+    event_id: str
+    run_id: str
+    method: str
+    generation: int
+    device: str
+    author: str
+    recorded_at: str
+    shown: bool
+
+
+def assignment_heads(conn: sqlite3.Connection) -> list[AssignmentHead]:
+    """Every head assignment, the shown one first (then by the same order)."""
+    rows = conn.execute(
+        "SELECT event_id, run_id, method, generation, device, author, recorded_at"
+        " FROM registry_assignments WHERE head = 1"
+        " ORDER BY generation DESC, recorded_at DESC, event_id DESC"
+    ).fetchall()
+    shown = conn.execute(
+        "SELECT event_id FROM registry_assignments"
+        " ORDER BY generation DESC, recorded_at DESC, event_id DESC LIMIT 1"
+    ).fetchone()
+    return [
+        AssignmentHead(
+            str(r[0]), str(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]),
+            str(r[6]), shown is not None and str(r[0]) == str(shown[0]),
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def assigned_apart(
+    conn: sqlite3.Connection,
+    event_ids: Collection[str],
+    report_ids: Collection[str] | None = None,
+) -> set[str]:
+    """Reports that the head assignments ``event_ids`` put with different reports.
+
+    A report grouped with the same reports by every one of them (or assigned by
+    none) is not counted; one assigned by some and not others is. Only
+    ``report_ids`` are looked at, when given.
+    """
+    heads = sorted(set(event_ids))
+    if len(heads) < 2:
+        return set()
+    marks = ", ".join("?" * len(heads))
+    found: set[str] = set()
+    parts: list[list[str] | None] = [None]
+    if report_ids is not None:
+        wanted = sorted(set(report_ids))
+        parts = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
+    for part in parts:
+        where = ""
+        if part is not None:
+            where = f" AND report_id IN ({', '.join('?' * len(part))})"
+        found.update(
+            str(r[0])
+            for r in conn.execute(
+                "SELECT report_id FROM registry_head_persons"
+                f" WHERE event_id IN ({marks}){where} GROUP BY report_id"
+                " HAVING count(DISTINCT cluster) > 1 OR count(*) < ?",
+                (*heads, *(part or ()), len(heads)),
+            )
+        )
+    return found

@@ -8,6 +8,7 @@ tables in the same transaction.
 from __future__ import annotations
 
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
@@ -116,6 +117,30 @@ def assign_persons(
     ``assignments`` maps person id -> report ids (or is a sequence of
     :class:`PersonAssignment`). Every report id must exist, and a report may
     belong to one person only. Reports left out belong to no person.
+
+    The new assignment supersedes every assignment held here that no other
+    supersedes (the one shown, and any another team made apart that arrived by
+    sync): it was made with them in view, so it settles their conflict.
+    """
+    event = persons_assigned(ws.conn, assignments, run_id, method)
+    ws.append(PERSONS_ASSIGNED, event.to_payload())
+    return event
+
+
+def persons_assigned(
+    conn: sqlite3.Connection,
+    assignments: Mapping[str, Iterable[str]] | Iterable[PersonAssignment],
+    run_id: str,
+    method: str,
+) -> PersonsAssigned:
+    """The checked ``persons.assigned`` :func:`assign_persons` records, not recorded.
+
+    For a caller that records it with other events in one transaction
+    (``gawah sync resolve``); it supersedes every head held now.
+
+    Raises:
+        UserInputError: a report does not exist, or is given to two persons, or a
+            person is named twice.
     """
     if isinstance(assignments, Mapping):
         items = tuple(
@@ -124,9 +149,7 @@ def assign_persons(
         )
     else:
         items = tuple(assignments)
-    known = {
-        str(r) for (r,) in ws.conn.execute("SELECT report_id FROM registry_reports")
-    }
+    known = {str(r) for (r,) in conn.execute("SELECT report_id FROM registry_reports")}
     seen: dict[str, str] = {}
     person_ids: set[str] = set()
     for item in items:
@@ -142,6 +165,16 @@ def assign_persons(
                     f"and {item.person_id!r}"
                 )
             seen[report_id] = item.person_id
-    event = PersonsAssigned(run_id, method, items)
-    ws.append(PERSONS_ASSIGNED, event.to_payload())
-    return event
+    heads = conn.execute(
+        "SELECT event_id FROM registry_assignments WHERE head = 1"
+    ).fetchall()
+    top = conn.execute(
+        "SELECT coalesce(max(generation), 0) FROM registry_assignments"
+    ).fetchone()[0]
+    return PersonsAssigned(
+        run_id,
+        method,
+        items,
+        supersedes=tuple(sorted(str(h[0]) for h in heads)),
+        generation=int(top) + 1,
+    )

@@ -6,6 +6,8 @@ See ``docs/explanation/sealing.md``. The public surface:
 - custodians: :func:`add_custodian`, :func:`list_custodians`,
   :func:`custodian_keys`, :func:`device_custodian_key`;
 - erasure: :func:`erase`, :func:`erasures`, :func:`purge_erased`;
+- data keys between devices (sync): :func:`sealed_key_ids`, :func:`keys_for`,
+  :func:`receive_keys`;
 - the primitives in :mod:`gawah.sealing.crypto` (:class:`SealedValue`,
   :class:`WrappedKey`, :class:`SealingSession`, :func:`open_value`).
 """
@@ -21,10 +23,13 @@ from gawah.sealing.api import (
     erase,
     erasures,
     is_sealed,
+    keys_for,
     list_custodians,
     match_key,
     normalise_for_match,
     purge_erased,
+    receive_keys,
+    sealed_key_ids,
 )
 from gawah.sealing.crypto import (
     NotACustodianError,
@@ -52,9 +57,12 @@ __all__ = [
     "erase",
     "erasures",
     "is_sealed",
+    "keys_for",
     "list_custodians",
     "match_key",
     "normalise_for_match",
     "open_value",
     "purge_erased",
+    "receive_keys",
+    "sealed_key_ids",
 ]

@@ -19,6 +19,7 @@ import hmac
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from gawah.ledger import Event
 from gawah.sealing.crypto import (
     SealedValue,
     SealingSession,
+    WrappedKey,
     custodian_private_key,
     custodian_public_key,
     open_value,
@@ -52,10 +54,13 @@ __all__ = [
     "erase",
     "erasures",
     "is_sealed",
+    "keys_for",
     "list_custodians",
     "match_key",
     "normalise_for_match",
     "purge_erased",
+    "receive_keys",
+    "sealed_key_ids",
 ]
 
 _MATCH_SECRET = "match-key"  # noqa: S105 (the name of a stored secret)
@@ -281,6 +286,72 @@ class Opener:
 def is_sealed(value: object) -> bool:
     """True for the dict form of a sealed value."""
     return isinstance(value, dict) and "alg" in value and "box" in value
+
+
+def sealed_key_ids(payload: object) -> set[str]:
+    """The data key ids of every sealed value anywhere in an event payload."""
+    found: set[str] = set()
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if is_sealed(item) and isinstance(item.get("key"), str):
+                found.add(str(item["key"]))
+            else:
+                stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def keys_for(
+    ws: Workspace, key_ids: Iterable[str], custodians: Iterable[str]
+) -> list[WrappedKey]:
+    """The data keys held here, as wrapped to ``custodians`` (hex X25519) only.
+
+    For a sync bundle addressed to a custodian's device: each key keeps only
+    the wrappings made, when the values were sealed, for those custodians, so
+    nothing is handed to a key the sealing did not choose. Keys wrapped to none
+    of them are left out.
+    """
+    wanted = set(custodians)
+    out: list[WrappedKey] = []
+    if not wanted:
+        return out
+    store = _store(ws)
+    try:
+        for key_id in sorted(set(key_ids)):
+            key = store.get(key_id)
+            if key is None:
+                continue  # erased, or sealed elsewhere and never brought here
+            kept = {c: b for c, b in key.wrapped.items() if c in wanted}
+            if kept:
+                out.append(WrappedKey(key.key_id, key.subject, key.ephemeral, kept))
+    finally:
+        store.close()
+    return out
+
+
+def receive_keys(ws: Workspace, keys: Iterable[WrappedKey]) -> int:
+    """Keep the data keys another device sent that this device can open.
+
+    Only the wrapping to this device's custodian key is kept, and nothing of a
+    subject an erasure names. Returns how many keys were new or changed.
+    """
+    own = device_custodian_key(ws)
+    erased = {e.subject for e in erasures(ws.conn)}
+    mine = [
+        WrappedKey(k.key_id, k.subject, k.ephemeral, {own: k.wrapped[own]})
+        for k in keys
+        if own in k.wrapped and k.subject not in erased
+    ]
+    if not mine:
+        return 0
+    store = _store(ws)
+    try:
+        return store.merge_many(mine)
+    finally:
+        store.close()
 
 
 def erasures(conn: sqlite3.Connection, subject: str | None = None) -> list[Erasure]:

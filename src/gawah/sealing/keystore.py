@@ -61,25 +61,44 @@ class DataKeyStore:
 
     def put_many(self, keys: Iterable[WrappedKey]) -> None:
         """Store wrapped keys durably, all or none."""
-        rows = [
-            (
-                k.key_id,
-                k.subject,
-                k.ephemeral,
-                json.dumps(
-                    {
-                        c: base64.b64encode(b).decode("ascii")
-                        for c, b in k.wrapped.items()
-                    },
-                    sort_keys=True,
-                ),
-            )
-            for k in keys
-        ]
+        rows = [_row(k) for k in keys]
         with _Transaction(self._conn):
             self._conn.executemany(
                 "INSERT OR REPLACE INTO data_keys VALUES (?, ?, ?, ?)", rows
             )
+
+    def merge_many(self, keys: Iterable[WrappedKey]) -> int:
+        """Store wrapped keys brought from another device, all or none; returns
+        how many were new or gained a custodian.
+
+        A key already held keeps its wrappings and gains the new ones; one held
+        under another subject or session key is left as it is.
+        """
+        changed = 0
+        with _Transaction(self._conn):
+            for key in keys:
+                held = self.get(key.key_id)
+                if held is None:
+                    merged = key
+                elif (
+                    held.subject != key.subject
+                    or held.ephemeral != key.ephemeral
+                    or key.wrapped.keys() <= held.wrapped.keys()
+                ):
+                    continue
+                else:
+                    merged = WrappedKey(
+                        key.key_id,
+                        key.subject,
+                        key.ephemeral,
+                        {**key.wrapped, **held.wrapped},
+                    )
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO data_keys VALUES (?, ?, ?, ?)",
+                    _row(merged),
+                )
+                changed += 1
+        return changed
 
     def get(self, key_id: str) -> WrappedKey | None:
         """The wrapped key with this id, or None (never stored, or erased)."""
@@ -128,6 +147,11 @@ class DataKeyStore:
             self._conn.execute(
                 "INSERT OR REPLACE INTO secrets VALUES (?, ?)", (name, sealed)
             )
+
+
+def _row(key: WrappedKey) -> tuple[str, str, bytes, str]:
+    wrapped = {c: base64.b64encode(b).decode("ascii") for c, b in key.wrapped.items()}
+    return (key.key_id, key.subject, key.ephemeral, json.dumps(wrapped, sort_keys=True))
 
 
 class _Transaction:

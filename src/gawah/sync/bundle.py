@@ -29,7 +29,9 @@ The sender signs ``"gawah-bundle-signature/1\\n" || SHA-256(header) ||
 SHA-256(content before the signature)``: it covers the recipient list, so a
 recipient cannot re-wrap the content for someone else under the sender's name.
 Events keep their own authors' signatures; sealed fields inside them stay sealed
-(their data keys live in ``keys/data-keys.sqlite`` and never travel).
+(their data keys live in ``keys/data-keys.sqlite``; the manifest carries one,
+as ``data_keys``, only to a recipient that was a custodian when the value was
+sealed, wrapped to that recipient alone: see decision 0002).
 """
 
 from __future__ import annotations

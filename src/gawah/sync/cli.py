@@ -143,6 +143,7 @@ def import_(
                     "state_digest_before": result.digest_before,
                     "state_digest": result.digest_after,
                     "replay_of": result.replay_of,
+                    "keys_received": result.keys_received,
                     "forks": [
                         {"device": f.device, "name": f.name, "proof": str(p)}
                         for f, p in zip(result.forks, proofs, strict=True)
@@ -171,6 +172,11 @@ def import_(
             f"Changed: {len(result.changed_reports):,} report(s) added or edited; "
             f"state digest {result.digest_before[:16]}… -> {result.digest_after[:16]}…"
         )
+    if result.keys_received:
+        _out.print(
+            f"Data keys: {result.keys_received:,} sealed value key(s) wrapped to this "
+            "device as a custodian; `--include-sensitive` can open them here."
+        )
     if result.keys_destroyed:
         _out.print(
             f"Erasures recorded elsewhere: {result.keys_destroyed} data key(s) "
@@ -186,7 +192,7 @@ def import_(
 
 @sync_app.command("conflicts")
 def conflicts_(home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """List what two teams changed differently (report versions, link decisions)."""
+    """List what two teams changed differently (reports, link decisions, persons)."""
     with Workspace.open(resolve_home(home), checkpoint_on_close=False) as ws:
         found = conflicts(ws.conn)
     if as_json:
@@ -219,7 +225,11 @@ def conflicts_(home: HomeOption = None, as_json: JsonOption = False) -> None:
     table = Table("subject", "event", "version / decision", "by", "recorded at")
     for c in found:
         for v in c.versions:
-            what = f"v{v.version} {v.value[:12]}" if c.kind == "report" else v.value
+            what = v.value
+            if c.kind == "report":
+                what = f"v{v.version} {v.value[:12]}"
+            elif c.kind == "persons":
+                what = f"run {v.value[:12]} ({len(c.report_ids):,} reports apart)"
             table.add_row(
                 escape(c.subject), v.event_id[:16], escape(what), escape(v.author),
                 escape(v.recorded_at),
@@ -234,7 +244,8 @@ def conflicts_(home: HomeOption = None, as_json: JsonOption = False) -> None:
 @sync_app.command("resolve")
 def resolve_(
     subject: Annotated[
-        str, typer.Argument(help="report:REPORT_ID or pair:REPORT_ID|REPORT_ID.")
+        str,
+        typer.Argument(help="report:REPORT_ID, pair:REPORT_ID|REPORT_ID or persons."),
     ],
     keep: Annotated[
         str,

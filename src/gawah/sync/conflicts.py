@@ -1,11 +1,15 @@
 """Conflicts left by a merge, and their resolution (see :mod:`gawah.sync.projection`).
 
-A conflict's *subject* is ``report:<report id>`` or ``pair:<report id>|<report
-id>``. Resolving records, in one transaction, the version or decision a reviewer
-keeps (a new ``report.recorded`` version copying the kept one, or a new
-``link.decided``) and a ``sync.resolved`` event naming every competing event it
-settles. Events a resolution names no longer count as competing; nothing is
-deleted.
+A conflict's *subject* is ``report:<report id>``, ``pair:<report id>|<report
+id>`` or ``persons`` (two teams assigned reports to persons apart: the registry's
+head assignments, :func:`gawah.registry.assignment_heads`, group some reports
+differently). Resolving records, in one transaction, the version, decision or
+assignment a reviewer keeps (a new ``report.recorded`` version copying the kept
+one, a new ``link.decided``, or a new ``persons.assigned`` copying the kept one
+and superseding every head) and a ``sync.resolved`` event naming every competing
+event it settles. Events a resolution names no longer count as competing;
+nothing is deleted. A new linkage run on a device holding both assignments also
+settles a ``persons`` conflict: its assignment supersedes them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gawah.errors import UserInputError
+from gawah.registry import (
+    PersonsAssigned,
+    assigned_apart,
+    assignment_heads,
+    persons_assigned,
+)
 from gawah.sync.projection import DECISION_KIND, REPORT_KIND, SYNC_RESOLVED
 
 if TYPE_CHECKING:
@@ -30,8 +40,8 @@ class Version:
     """One competing version of a report or decision on a pair."""
 
     event_id: str
-    value: str  # content hash of a report version, or the decision
-    version: int | None
+    value: str  # content hash of a report version, the decision, or the run id
+    version: int | None  # a report's version, or an assignment's generation
     device: str
     author: str
     recorded_at: str
@@ -42,7 +52,7 @@ class Conflict:
     """Two or more competing versions of one subject, not yet resolved."""
 
     subject: str
-    kind: str  # "report" or "decision"
+    kind: str  # "report", "decision" or "persons"
     report_ids: tuple[str, ...]
     versions: tuple[Version, ...]
 
@@ -120,7 +130,30 @@ def conflicts(
                     tuple(sorted(per_device.values(), key=lambda v: v.event_id)),
                 )
             )
+    found.extend(_persons_conflict(conn, resolved, wanted))
     return sorted(found, key=lambda c: c.subject)
+
+
+PERSONS_SUBJECT = "persons"
+PERSONS_ASSIGNED = "persons.assigned"
+
+
+def _persons_conflict(
+    conn: sqlite3.Connection, resolved: dict[str, set[str]], wanted: set[str] | None
+) -> list[Conflict]:
+    """The head assignments that group reports differently (of these reports only)."""
+    settled = resolved.get(PERSONS_SUBJECT, set())
+    heads = [h for h in assignment_heads(conn) if h.event_id not in settled]
+    if len(heads) < 2:
+        return []
+    apart = assigned_apart(conn, [h.event_id for h in heads], wanted)
+    if not apart:
+        return []
+    versions = tuple(
+        Version(h.event_id, h.run_id, h.generation, h.device, h.author, h.recorded_at)
+        for h in sorted(heads, key=lambda h: h.event_id)
+    )
+    return [Conflict(PERSONS_SUBJECT, "persons", tuple(sorted(apart)), versions)]
 
 
 def _plain(value: Any) -> Any:
@@ -167,6 +200,11 @@ def resolve(ws: Workspace, subject: str, keep: str) -> list[Event]:
         ]
         copy = dict(kept.payload, version=int(top) + 1)
         first = (REPORT_KIND, copy)
+    elif conflict.kind == "persons":
+        settled = [v.event_id for v in conflict.versions]
+        again = PersonsAssigned.from_payload(kept.payload)
+        made = persons_assigned(ws.conn, again.assignments, again.run_id, again.method)
+        first = (PERSONS_ASSIGNED, made.to_payload())
     else:
         left, right = conflict.report_ids
         settled = [
@@ -188,4 +226,11 @@ def resolve(ws: Workspace, subject: str, keep: str) -> list[Event]:
     )
 
 
-__all__ = ["Conflict", "Version", "conflicted_reports", "conflicts", "resolve"]
+__all__ = [
+    "PERSONS_SUBJECT",
+    "Conflict",
+    "Version",
+    "conflicted_reports",
+    "conflicts",
+    "resolve",
+]

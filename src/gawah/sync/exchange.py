@@ -16,6 +16,8 @@ kept as evidence, as the ledger keeps forks, and reported with both checkpoints.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import os
 import secrets
@@ -37,8 +39,22 @@ from gawah.ledger import (
     leaf_hash,
     parse_identity,
 )
-from gawah.sealing import SEALED_ERASED, purge_erased
-from gawah.sync.bundle import BundleError, Content, open_bundle, write_bundle
+from gawah.sealing import (
+    SEALED_ERASED,
+    WrappedKey,
+    keys_for,
+    list_custodians,
+    purge_erased,
+    receive_keys,
+    sealed_key_ids,
+)
+from gawah.sync.bundle import (
+    BundleError,
+    Content,
+    curve_public,
+    open_bundle,
+    write_bundle,
+)
 from gawah.sync.exchanges import Exchange, Exchanges
 from gawah.sync.qr import read_qr, write_qr
 
@@ -102,6 +118,7 @@ class ImportResult:
     replay_of: str | None = None
     changed_reports: tuple[str, ...] = field(default=())
     keys_destroyed: int = 0
+    keys_received: int = 0
 
     @property
     def changed(self) -> bool:
@@ -159,10 +176,17 @@ def _make(
     devices: set[str] = set()
     # Events this workspace no longer trusts (past a revocation) are not passed on.
     registry = ledger.registry()
+    # Data keys go only to recipients that are custodians (see _data_keys).
+    custodians = {c.public_key for c in list_custodians(ws.conn)} & {
+        bytes(curve_public(k)).hex() for k in keys
+    }
+    key_ids: set[str] = set()
     for event in ledger.events():
         if event.seq > known.get(event.device, 0) and registry.why_not(event) is None:
             items.append((event.raw, event.signature))
             devices.add(event.device)
+            if custodians:
+                key_ids |= sealed_key_ids(event.payload)
     notes: list[str] = []
     for device in sorted(devices):
         cp = own_cp if device == ws.device else _newest(ledger.checkpoints(device))
@@ -181,6 +205,9 @@ def _make(
         "events": len(items),
         "checkpoints": notes,
     }
+    data_keys = keys_for(ws, key_ids, custodians)
+    if data_keys:
+        manifest["data_keys"] = [_key_json(k) for k in data_keys]
     data = write_bundle(
         seed=device_key.seed(), recipients=keys, manifest=manifest, events=items
     )
@@ -205,6 +232,57 @@ def _make(
         ),
     )
     return data, result, record
+
+
+def _key_json(key: WrappedKey) -> dict[str, object]:
+    return {
+        "key": key.key_id,
+        "subject": key.subject,
+        "ephemeral": base64.b64encode(key.ephemeral).decode("ascii"),
+        "wrapped": {
+            c: base64.b64encode(b).decode("ascii")
+            for c, b in sorted(key.wrapped.items())
+        },
+    }
+
+
+def _data_keys(manifest: dict[str, object]) -> list[WrappedKey]:
+    """The data keys a bundle carries for custodian recipients, checked.
+
+    A sender includes the data key of a sealed value only for recipients whose
+    key is a custodian of the workspace (``gawah custodians add``), and only as
+    wrapped to them when the value was sealed: the sealing chose who may open
+    it, the exchange only carries that to them (docs/guides/sync.md).
+
+    Raises:
+        BundleError: the list is malformed.
+    """
+    raw = manifest.get("data_keys", [])
+    if not isinstance(raw, list):
+        raise BundleError("the bundle manifest is damaged (data keys)")
+    out: list[WrappedKey] = []
+    try:
+        for item in raw:
+            if not isinstance(item, dict):
+                raise ValueError
+            key_id, subject, wrapped = item["key"], item["subject"], item["wrapped"]
+            if not (
+                isinstance(key_id, str)
+                and isinstance(subject, str)
+                and isinstance(wrapped, dict)
+                and isinstance(item["ephemeral"], str)
+            ):
+                raise ValueError
+            ephemeral = base64.b64decode(item["ephemeral"], validate=True)
+            boxes = {
+                str(c): base64.b64decode(b, validate=True) for c, b in wrapped.items()
+            }
+            if len(ephemeral) != 32 or not all(len(c) == 64 for c in boxes):
+                raise ValueError
+            out.append(WrappedKey(key_id, subject, ephemeral, boxes))
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise BundleError("the bundle manifest is damaged (data keys)") from None
+    return out
 
 
 def _since(
@@ -300,6 +378,7 @@ def import_data(
     notes = manifest.get("checkpoints", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise BundleError("the bundle manifest is damaged")
+    data_keys = _data_keys(manifest)
     exchanges = Exchanges(ws.home)
     earlier = exchanges.received(content.bundle_id)
     ledger = ws.ledger
@@ -339,6 +418,8 @@ def import_data(
     # An erasure recorded elsewhere destroys this device's data keys of the
     # subject too, so no copy of its sealed values stays readable here.
     destroyed = purge_erased(ws) if kinds[SEALED_ERASED] else 0
+    # Data keys wrapped to this device as a custodian (none of an erased subject).
+    received = receive_keys(ws, data_keys) if data_keys else 0
     changed_reports = sorted(
         {str(e.payload.get("report_id")) for e in stored if e.kind in REPORT_KINDS}
     )
@@ -375,6 +456,7 @@ def import_data(
         replay_of=None if earlier is None else earlier.at,
         changed_reports=tuple(changed_reports),
         keys_destroyed=destroyed,
+        keys_received=received,
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger import Event
+from gawah.registry import assignment_order
 from gawah.web import _search
 
 if TYPE_CHECKING:
@@ -55,13 +56,15 @@ class _WebProjector:
             " event_id TEXT NOT NULL, kind TEXT NOT NULL, author TEXT NOT NULL,"
             " recorded_at TEXT NOT NULL, PRIMARY KEY (report_id, event_id)) WITHOUT ROWID"
         )
+        indexed = _has_table(conn, "web_search_reports")
         for stmt in _search.SCHEMA.split(";"):
             if stmt.strip():
                 conn.execute(stmt)
+        _create_shown(conn, indexed=indexed)
 
     def drop(self, conn: sqlite3.Connection) -> None:
         conn.execute("DROP TABLE IF EXISTS web_role_grants")
-        for table in (*_search.DROP, "web_history"):
+        for table in (*_search.DROP, "web_history", *_SHOWN_TABLES):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply_many(self, conn: sqlite3.Connection, events: list[Event]) -> None:
@@ -99,12 +102,14 @@ class _WebProjector:
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
         _index_history(conn, event)
         if event.kind == REPORT_RECORDED:
-            _search.index_report(conn, event.payload)
+            if _shown_report(conn, event):
+                _search.index_report(conn, event.payload)
             return
         if event.kind == PERSONS_ASSIGNED:
-            _search.index_persons(
-                conn, event.payload, (event.id, event.author, event.recorded_at)
-            )
+            if _shown_persons(conn, event):
+                _search.index_persons(
+                    conn, event.payload, (event.id, event.author, event.recorded_at)
+                )
             return
         if event.kind == ROLE_GRANTED:
             conn.executemany(_UPSERT_ROLE, _role_rows(event))
@@ -132,6 +137,123 @@ def _role_rows(event: Event) -> list[tuple[str, str, str, str, str, str]]:
 
 
 PROJECTOR = _WebProjector()
+
+# Which version of each report, and which persons.assigned, the register shows:
+# the registry's rules (the highest version, then the larger event id; the
+# greatest assignment by gawah.registry.assignment_order), kept here because a
+# projector never reads another's tables. Teams merging their feeds by sync then
+# see the same register and search results whatever order the events arrived in.
+_SHOWN_TABLES = ("web_shown_reports", "web_shown_persons")
+
+
+def _create_shown(conn: sqlite3.Connection, *, indexed: bool) -> None:
+    """Create the tables of what is shown; fill them once in an older workspace.
+
+    A workspace ``indexed`` before they existed holds events they must reflect
+    (``gawah ledger verify`` replays every event and compares): they are filled
+    from the stored events, and a report whose indexed version was not the one
+    shown by these rules (a concurrent edit that arrived last) is indexed again.
+    (A rebuild drops every table first and fills them by its replay.)
+    """
+    existed = _has_table(conn, _SHOWN_TABLES[0])
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS web_shown_reports (report_id TEXT PRIMARY KEY,"
+        " version INTEGER NOT NULL, event_id TEXT NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS web_shown_persons (event_id TEXT PRIMARY KEY,"
+        " generation INTEGER NOT NULL, recorded_at TEXT NOT NULL)"
+    )
+    if indexed and not existed and _has_table(conn, "ledger_events"):
+        _backfill_shown(conn)
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None
+
+
+def _stored(conn: sqlite3.Connection, kind: str) -> list[Event]:
+    events: list[Event] = []
+    cur = conn.cursor()
+    cur.row_factory = None
+    cur.execute(
+        "SELECT raw, signature FROM ledger_events WHERE kind = ? ORDER BY pos", (kind,)
+    )
+    while rows := cur.fetchmany(4096):
+        for raw, signature in rows:
+            try:
+                events.append(Event.from_stored(bytes(raw), bytes(signature)))
+            except LedgerIntegrityError:
+                continue  # a damaged row: ledger verify reports it
+    return events
+
+
+def _backfill_shown(conn: sqlite3.Connection) -> None:
+    last: dict[str, str] = {}
+    best: dict[str, tuple[int, str, dict[str, object]]] = {}
+    for event in _stored(conn, REPORT_RECORDED):
+        report_id, version = (
+            event.payload.get("report_id"),
+            event.payload.get("version"),
+        )
+        if not isinstance(report_id, str) or type(version) is not int:
+            continue
+        last[report_id] = event.id
+        if report_id not in best or (version, event.id) > best[report_id][:2]:
+            best[report_id] = (version, event.id, event.payload)
+    conn.executemany(
+        "INSERT OR REPLACE INTO web_shown_reports VALUES (?, ?, ?)",
+        [(r, v, e) for r, (v, e, _) in best.items()],
+    )
+    for report_id, (_, event_id, payload) in best.items():
+        if last[report_id] != event_id:
+            _search.index_report(conn, payload)
+    assigned = _stored(conn, PERSONS_ASSIGNED)
+    if assigned:
+        top = max(
+            assigned, key=lambda e: assignment_order(e.payload, e.recorded_at, e.id)
+        )
+        _shown_persons(conn, top)
+        if top.id != assigned[-1].id:
+            _search.index_persons(
+                conn, top.payload, (top.id, top.author, top.recorded_at)
+            )
+
+
+def _shown_report(conn: sqlite3.Connection, event: Event) -> bool:
+    """Whether this report version is the one to show (and now recorded as such)."""
+    report_id, version = event.payload.get("report_id"), event.payload.get("version")
+    if not isinstance(report_id, str) or type(version) is not int:
+        return True  # the index decides what to do with a malformed payload
+    # One upsert that changes the row only for a greater (version, event id):
+    # an older version arriving late never replaces a newer one.
+    cursor = conn.execute(
+        "INSERT INTO web_shown_reports VALUES (?, ?, ?) ON CONFLICT (report_id)"
+        " DO UPDATE SET version = excluded.version, event_id = excluded.event_id"
+        " WHERE (excluded.version, excluded.event_id)"
+        " > (web_shown_reports.version, web_shown_reports.event_id)",
+        (report_id, version, event.id),
+    )
+    return cursor.rowcount > 0
+
+
+def _shown_persons(conn: sqlite3.Connection, event: Event) -> bool:
+    """Whether this assignment is the greatest held (and now recorded as shown)."""
+    key = assignment_order(event.payload, event.recorded_at, event.id)
+    shown = conn.execute(
+        "SELECT generation, recorded_at, event_id FROM web_shown_persons"
+    ).fetchone()
+    if shown is not None and key <= (int(shown[0]), str(shown[1]), str(shown[2])):
+        return False
+    conn.execute("DELETE FROM web_shown_persons")
+    conn.execute(
+        "INSERT INTO web_shown_persons VALUES (?, ?, ?)", (key[2], key[0], key[1])
+    )
+    return True
+
 
 #: Payload keys that name the report(s) an event is about.
 _REPORT_KEYS = ("report_id", "report_l", "report_r")
