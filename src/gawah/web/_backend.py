@@ -8,6 +8,7 @@ keeps it. Values derived from the ledger are cached per ledger state
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -17,9 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
 from gawah.errors import GawahError, WorkspaceError
 from gawah.ledger import Event
 from gawah.registry import counts
+from gawah.web import _cache
 from gawah.web._cache import LedgerCache
 from gawah.web._search import refresh
 from gawah.web._store import WebStore
@@ -28,6 +32,7 @@ from gawah.web.projection import ROLE_GRANTED, is_fictional, role_of, up_to_date
 from gawah.workspace import Workspace
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 _log = logging.getLogger("gawah.web")
 IDLE_TIMEOUT = 30 * 60.0
@@ -132,9 +137,61 @@ class Backend:
         self._local = threading.local()
         self.store.close()
 
+    def state(self) -> tuple[int, str]:
+        """The ledger's state: its newest event's (position, id); one index lookup."""
+        return self.workspace().ledger.head() or (0, "")
+
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, computed once per ledger state (see :class:`LedgerCache`)."""
-        return self.cache.get(self.workspace().ledger.count(), key, compute)
+        return self.cache.get(self.state(), key, compute)
+
+    def page(self, key: Hashable, model: type[M], compute: Callable[[], M]) -> M:
+        """What a page shows, computed once per ledger state, kept across restarts.
+
+        Kept in memory and in the workspace database (:mod:`gawah.web._cache`),
+        tagged with the ledger state: a server started again reads it from
+        there. A stored page that no longer reads as ``model`` is computed again.
+        """
+        state = self.state()
+        name, tag = _page_key(key), _tag(state)
+
+        def load() -> M:
+            conn = self.workspace().conn
+            stored = _cache.load(conn, name, tag)
+            if stored is not None:
+                try:
+                    return model.model_validate_json(stored)
+                except ValidationError:
+                    pass
+            value = compute()
+            _cache.store(conn, name, tag, value.model_dump_json())
+            return value
+
+        return self.cache.get(state, ("page", key), load)
+
+    def check_page(self, key: Hashable, compute: Callable[[], BaseModel]) -> bool:
+        """Compute a page from the ledger and replace the stored copy if it differs.
+
+        Run for the pages warmed at start: a stored page is served while this
+        runs, and is never trusted longer than it takes. Returns whether a
+        stored copy for this state existed and differed (logged: the page name).
+        """
+        state = self.state()
+        name, tag = _page_key(key), _tag(state)
+        value = compute()
+        fresh = value.model_dump_json()
+        conn = self.workspace().conn
+        stored = _cache.load(conn, name, tag)
+        self.cache.put(state, ("page", key), value)
+        if stored == fresh:
+            return False
+        _cache.store(conn, name, tag, fresh)
+        if stored is None:
+            return False
+        _log.warning(
+            "a stored %s page differed from the ledger's; replaced", _kind(key)
+        )
+        return True
 
     def fictional(self) -> bool:
         """Whether the workspace is labelled FICTIONAL (the demo's, a test's)."""
@@ -180,6 +237,21 @@ class Backend:
     def today(self) -> str:
         """The current UTC date, the only last-seen detail kept."""
         return datetime.fromtimestamp(self.clock(), UTC).date().isoformat()
+
+
+def _page_key(key: Hashable) -> str:
+    """A page key as stored: JSON of the tuple (page, incident, category, ...)."""
+    return json.dumps(key if isinstance(key, tuple) else (key,), default=str)
+
+
+def _tag(state: tuple[int, str]) -> str:
+    return f"{state[0]}:{state[1]}"
+
+
+def _kind(key: Hashable) -> str:
+    """The page's name only (never an incident id or other data) for the log."""
+    first = key[0] if isinstance(key, tuple) and key else key
+    return str(first)[:40]
 
 
 def _catch_up(ws: Workspace) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger import Event
-from gawah.web import _search
+from gawah.web import _cache, _search
 
 if TYPE_CHECKING:
     from gawah.workspace import Workspace
@@ -39,6 +39,7 @@ class _WebProjector:
         "web_search_tokens": ("*",),
         "web_search_reports": ("pending",),
         "web_search_version": ("*",),
+        _cache.TABLE: ("*",),  # pages kept per ledger state (gawah.web._cache)
     }
 
     def create(self, conn: sqlite3.Connection) -> None:
@@ -58,10 +59,11 @@ class _WebProjector:
         for stmt in _search.SCHEMA.split(";"):
             if stmt.strip():
                 conn.execute(stmt)
+        conn.execute(_cache.SCHEMA)
 
     def drop(self, conn: sqlite3.Connection) -> None:
         conn.execute("DROP TABLE IF EXISTS web_role_grants")
-        for table in (*_search.DROP, "web_history"):
+        for table in (*_search.DROP, "web_history", _cache.TABLE):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply_many(self, conn: sqlite3.Connection, events: list[Event]) -> None:

@@ -113,13 +113,21 @@ def _claims(
 
 
 def _dashboard(backend: Backend, incident: str | None, category: str) -> DashboardOut:
-    return backend.cached(
+    return backend.page(
         ("dashboard", incident, category),
+        DashboardOut,
         lambda: _compute(backend, incident, category),
     )
 
 
 dashboard_data = _dashboard
+
+
+def check_dashboard(backend: Backend, incident: str | None, category: str) -> bool:
+    """Compute the dashboard from the ledger; replace a stored copy that differs."""
+    return backend.check_page(
+        ("dashboard", incident, category), lambda: _compute(backend, incident, category)
+    )
 
 
 def _incidents(backend: Backend) -> list[Incident]:

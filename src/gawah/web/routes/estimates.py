@@ -73,8 +73,9 @@ def _estimates(
     backend: Backend, incident: str | None, category: str | None, method: str
 ) -> EstimatesOut:
     category = category or None
-    return backend.cached(
+    return backend.page(
         ("estimates", incident, category, method),
+        EstimatesOut,
         lambda: _compute(backend, incident, category, method),
     )
 
@@ -84,6 +85,17 @@ def estimates_data(
 ) -> EstimatesOut:
     """What the estimates page shows (computed once per ledger state)."""
     return _estimates(backend, incident, category, method)
+
+
+def check_estimates(
+    backend: Backend, incident: str | None, category: str | None, method: str
+) -> bool:
+    """Compute the estimates page from the ledger; replace a stored copy that differs."""
+    category = category or None
+    return backend.check_page(
+        ("estimates", incident, category, method),
+        lambda: _compute(backend, incident, category, method),
+    )
 
 
 def _compute(
