@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,44 @@ class TestKeptAcrossRestarts:
                 ws.conn.execute("SELECT count(*) FROM web_page_cache").fetchone()[0]
                 == 0
             )
+
+
+class TestShownWhileRecomputed:
+    def test_a_changed_ledger_shows_the_earlier_figures_marked_then_the_new(
+        self, home: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """After an append, the page answers at once with the kept figures, says
+        they are being recomputed, and shows the new ones once they are."""
+        dash, _ = _first_pages(home)
+        with Workspace.open(home) as ws:
+            ws.append("workspace.note", {"text": "FICTIONAL: a later event"})
+        release = threading.Event()
+        real = dashboard._compute
+
+        def slow(*args: object) -> dashboard.DashboardOut:
+            assert release.wait(120)
+            return real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(dashboard, "_compute", slow)
+        with TestClient(create_app(home)) as client:
+            mint(client, "viewer")
+            page = client.get("/dashboard")
+            assert page.status_code == 200
+            assert 'id="recomputing"' in page.text
+            assert "latest 1 change." in page.text
+            assert f"{dash['documented']:,}" in page.text
+            release.set()
+            for _ in range(600):
+                page = client.get("/dashboard")
+                if 'id="recomputing"' not in page.text:
+                    break
+                time.sleep(0.1)
+            assert 'id="recomputing"' not in page.text
+            assert f"{dash['documented']:,}" in page.text
+
+    def test_with_nothing_kept_the_page_is_computed_at_once(self, home: Path) -> None:
+        with TestClient(create_app(home)) as client:
+            mint(client, "viewer")
+            page = client.get("/estimates")
+            assert page.status_code == 200
+            assert 'id="recomputing"' not in page.text

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -60,6 +61,12 @@ class Backend:
     _warming: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: bool = False
+    #: Pages computed in the background (see :meth:`page_soon`).
+    _jobs: queue.Queue[tuple[Hashable, Callable[[], object]]] = field(
+        default_factory=queue.Queue
+    )
+    _queued: set[Hashable] = field(default_factory=set)
+    _worker: threading.Thread | None = None
 
     def __post_init__(self) -> None:
         self.store = WebStore(self.home)
@@ -70,17 +77,24 @@ class Backend:
         ws: Workspace | None = getattr(self._local, "ws", None)
         if ws is not None:
             return ws
-        # The quick check (see Workspace.open) runs once, on the first open: a
-        # workspace failing it is never served; later threads share its verdict.
+        # The quick check (see Workspace.open) and the web index's catch-up run
+        # once, on the first open: a workspace failing the check is never
+        # served; later threads share its verdict (and the catch-up's counts
+        # take seconds at a million reports).
         with self._lock:
             check = not self._checked
         ws = Workspace.open(self.home, passphrase=self.passphrase, check=check)
-        with self._lock:
-            self._checked = True
         # A larger page cache for this read-mostly connection: the register index of
         # 100,000 reports is ~100 MB and searches should not re-read it from disk.
         ws.conn.execute("PRAGMA cache_size = -131072")
-        _catch_up(ws)
+        if check:
+            try:
+                _catch_up(ws)
+            except BaseException:
+                ws.close()
+                raise
+        with self._lock:
+            self._checked = True
         self._local.ws = ws
         with self._lock:
             self._all.append(ws)
@@ -130,6 +144,8 @@ class Backend:
         self._stop.set()
         if self._warming is not None:
             self._warming.join(timeout=30)
+        if self._worker is not None:
+            self._worker.join(timeout=30)
         with self._lock:
             for ws in self._all:
                 ws.close()
@@ -168,6 +184,60 @@ class Backend:
             return value
 
         return self.cache.get(state, ("page", key), load)
+
+    def page_soon(
+        self, key: Hashable, model: type[M], compute: Callable[[], M]
+    ) -> tuple[M, int]:
+        """A page at once: (the page, how many events it lags the ledger by).
+
+        The page for this ledger state when it is at hand (memory or the
+        workspace database); else, while it is computed in the background, the
+        one kept for an earlier state, which the page shows as such and
+        replaces when ready. With no earlier one, it is computed now (lag 0).
+        """
+        state = self.state()
+        have, value = self.cache.peek(state, ("page", key))
+        if have:
+            return cast(M, value), 0
+        name = _page_key(key)
+        kept = _cache.newest(self.workspace().conn, name)
+        if kept is not None and kept[0] != _tag(state):
+            try:
+                earlier = model.model_validate_json(kept[1])
+                lag = state[0] - int(kept[0].split(":", 1)[0])
+            except (ValidationError, ValueError):
+                pass
+            else:
+                self._compute_later(key, lambda: self.page(key, model, compute))
+                return earlier, max(1, lag)
+        return self.page(key, model, compute), 0
+
+    def _compute_later(self, key: Hashable, compute: Callable[[], object]) -> None:
+        """Run ``compute`` in the pages' worker thread (once while it is queued)."""
+        with self._lock:
+            if key in self._queued:
+                return
+            self._queued.add(key)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._work, name="gawah-pages", daemon=True
+                )
+                self._worker.start()
+        self._jobs.put((key, compute))
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                key, compute = self._jobs.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            try:
+                compute()
+            except Exception as exc:  # never data: the type only
+                _log.error("computing a page failed: %s", type(exc).__name__)
+            finally:
+                with self._lock:
+                    self._queued.discard(key)
 
     def check_page(self, key: Hashable, compute: Callable[[], BaseModel]) -> bool:
         """Compute a page from the ledger and replace the stored copy if it differs.

@@ -73,6 +73,13 @@ class LedgerCache:
             while len(self._values) > self._size:
                 self._values.popitem(last=False)
 
+    def peek(self, state: Hashable, key: Hashable) -> tuple[bool, Any]:
+        """(True, value) if ``key`` at ``state`` is at hand, else (False, None)."""
+        with self._lock:
+            if (state, key) in self._values:
+                return True, self._values[(state, key)]
+        return False, None
+
     def clear(self) -> None:
         """Forget every value."""
         with self._lock:
@@ -88,6 +95,17 @@ def load(conn: sqlite3.Connection, key: str, state: str) -> str | None:
     except sqlite3.OperationalError:  # a workspace from before this table
         return None
     return None if row is None else str(row[0])
+
+
+def newest(conn: sqlite3.Connection, key: str) -> tuple[str, str] | None:
+    """(state, value) of the page ``key`` as last stored, whatever the state."""
+    try:
+        row = conn.execute(
+            f"SELECT state, value FROM {TABLE} WHERE key = ?", (key,)
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None else (str(row[0]), str(row[1]))
 
 
 def store(conn: sqlite3.Connection, key: str, state: str, value: str) -> bool:

@@ -174,7 +174,12 @@ async def dashboard_page(
     request: Request, me: Reader, incident: Filter = None, category: Category = "killed"
 ) -> Response:
     backend: Backend = request.app.state.backend
-    d = _dashboard(backend, incident, category)
+    # At once: an earlier state's figures, marked, while these are computed.
+    d, lag = backend.page_soon(
+        ("dashboard", incident, category),
+        DashboardOut,
+        lambda: _compute(backend, incident, category),
+    )
     points = [
         ClaimPoint(
             when=c.said_on,
@@ -216,6 +221,7 @@ async def dashboard_page(
         categories=list(CATEGORIES),
         label=_label,
         incidents=_incidents(backend),
+        lag=lag,
     )
 
 

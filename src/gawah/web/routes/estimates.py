@@ -137,7 +137,13 @@ async def estimates_page(
     method: Method = "loglinear",
 ) -> Response:
     backend: Backend = request.app.state.backend
-    e = _estimates(backend, incident, category, method)
+    chosen = category or None
+    # At once: an earlier state's figures, marked, while these are computed.
+    e, lag = backend.page_soon(
+        ("estimates", incident, chosen, method),
+        EstimatesOut,
+        lambda: _compute(backend, incident, chosen, method),
+    )
     return render(
         request,
         "estimates.html",
@@ -145,6 +151,7 @@ async def estimates_page(
         methods=METHODS,
         categories=list(CATEGORIES),
         incidents=_incidents(backend),
+        lag=lag,
     )
 
 
