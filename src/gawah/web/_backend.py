@@ -333,7 +333,14 @@ def _catch_up(ws: Workspace) -> None:
     """
     from gawah.web.projection import PROJECTOR
 
+    # Counting every report takes seconds at a million: once the index was
+    # found complete at a ledger state, it is complete at that state.
+    head = ws.ledger.head()
+    tag = _tag(head) if head is not None else ""
+    if _cache.load(ws.conn, _INDEX_COMPLETE, tag) is not None:
+        return
     if up_to_date(ws.conn, counts(ws.conn).reports):
+        _cache.store(ws.conn, _INDEX_COMPLETE, tag, "true")
         return
     conn = ws.conn
     conn.execute("BEGIN IMMEDIATE")
@@ -350,3 +357,8 @@ def _catch_up(ws: Workspace) -> None:
         conn.execute("ROLLBACK")
         raise
     ws.record_projections()
+    _cache.store(conn, _INDEX_COMPLETE, tag, "true")
+
+
+#: The kept mark of the ledger state at which the web index was found complete.
+_INDEX_COMPLETE = json.dumps(["web index complete"])
