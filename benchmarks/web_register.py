@@ -1,6 +1,6 @@
 """The web app at scale, on FICTIONAL data: register search, first page, dashboard.
 
-Usage: ``uv run python benchmarks/web_register.py [N] [--keep DIR] [--pages]``
+Usage: ``uv run python benchmarks/web_register.py [N] [--keep DIR] [--pages | --index-only]``
 
 Register (default): builds a workspace, imports N rows through the registry
 (so the web projector indexes them exactly as in use), then times, through the
@@ -9,17 +9,25 @@ names not yet tokenised (``first_page_ms``, target <= 2 s), and register
 searches (session check, search, JSON) by person and by report: Latin and
 Urdu names, misspellings, filters and deep pages (``p95_ms``, target <= 300 ms).
 
+``--index-only``: the register index alone (the web projector's tables filled
+by its own functions, no ledger), then the register's queries on it, timed
+in-process without HTTP: the query side at sizes whose import would take
+hours on a shared machine (see :func:`build_index`).
+
 ``--pages``: about N reports on four linked lists (the test scenario, about
-1.27 reports per victim), then the dashboard and the estimates page of a server
-just started (cold), and again (warm: from the cache kept per ledger state;
-target <= 1 s at 52,000 reports). Prints one JSON object.
+1.27 reports per victim), then the dashboard and the estimates page: computed
+(nothing kept for this ledger state), after a restart (kept in the workspace
+database per ledger state), as ``gawah serve`` starts, and from memory (target
+<= 1 s at 52,000 reports; see :func:`measure_pages`). Prints one JSON object.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -33,13 +41,28 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 from fastapi.testclient import TestClient  # noqa: E402
 
 from gawah.linkage import link_workspace  # noqa: E402
-from gawah.registry import import_list, record_incident  # noqa: E402
-from gawah.testing.scenario import generate, write_big_csv, write_csvs  # noqa: E402
+from gawah.registry import (  # noqa: E402
+    StatusVocabulary,
+    import_list,
+    record_incident,
+)
+from gawah.testing.scenario import (  # noqa: E402
+    big_list_rows,
+    generate,
+    write_big_csv,
+    write_csvs,
+)
 from gawah.web import Role, create_app  # noqa: E402
 from gawah.web._backend import Backend  # noqa: E402
-from gawah.web._search import refresh  # noqa: E402
+from gawah.web._search import (  # noqa: E402
+    index_report,
+    refresh,
+    search,
+    search_persons,
+)
 from gawah.web._security import COOKIE  # noqa: E402
 from gawah.web.accounts import add_user  # noqa: E402
+from gawah.web.projection import PROJECTOR  # noqa: E402
 from gawah.workspace import Workspace  # noqa: E402
 
 QUERIES = [
@@ -144,20 +167,134 @@ def measure(home: Path, rounds: int = 2) -> dict[str, float | int]:
     }
 
 
+def _forget_pages(home: Path) -> None:
+    """Empty the pages kept per ledger state (as after the ledger changed)."""
+    with Workspace.open(home) as ws:
+        ws.conn.execute("DELETE FROM web_page_cache")
+
+
 def measure_pages(home: Path) -> dict[str, float | int]:
-    """Dashboard and estimates of a server just started (not warmed), then again."""
+    """Dashboard and estimates: computed (no kept copy), after a restart, warm.
+
+    ``*_computed_ms``: a server started (not warmed) after the ledger changed,
+    so nothing is kept for this state; ``*_restart_ms``: the first load after
+    a restart (the pages kept in the workspace database); ``*_serve_ms``: the
+    first load of a server started as ``gawah serve`` (warming, which
+    recomputes the kept pages to check them, runs beside it); ``*_warm_ms``:
+    the slowest of three loads from memory.
+    """
+    _forget_pages(home)
+    out: dict[str, float | int] = {}
     app = create_app(home)
     with TestClient(app) as client:
         _login(app, client)
-        out: dict[str, float | int] = {
-            "reports_indexed": int(client.get("/api/reports").json()["total"]),
-            "persons": int(client.get("/api/persons").json()["total"]),
-        }
+        out["reports_indexed"] = int(client.get("/api/reports").json()["total"])
+        out["persons"] = int(client.get("/api/persons").json()["total"])
         for name, url in (("dashboard", "/dashboard"), ("estimates", "/estimates")):
-            out[f"{name}_cold_ms"] = _ms(client, url)
+            out[f"{name}_computed_ms"] = _ms(client, url)
             out[f"{name}_warm_ms"] = max(_ms(client, url) for _ in range(3))
-        out["load_average"] = round(os.getloadavg()[0], 1)
+    for label, warm in (("restart", False), ("serve", True)):
+        app = create_app(home, warm=warm)
+        with TestClient(app) as client:
+            _login(app, client)
+            for name, url in (
+                ("dashboard", "/dashboard"),
+                ("estimates", "/estimates"),
+            ):
+                out[f"{name}_{label}_ms"] = _ms(client, url)
+    out["load_average"] = round(os.getloadavg()[0], 1)
     return out
+
+
+def build_index(db: Path, n: int) -> dict[str, float]:
+    """The register index alone, for ``n`` FICTIONAL reports, in a scratch database.
+
+    The web projector's tables, filled by the functions the projector and the
+    server call (``index_report`` per report, then ``refresh`` to tokenise);
+    the ledger, the registry and the signing of events are left out (the
+    import's own cost, measured by benchmarks/import_scale.py).
+    """
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    PROJECTOR.create(conn)
+    vocabulary = StatusVocabulary()
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    for i, row in enumerate(big_list_rows(n)):
+        status = vocabulary.lookup(row["status"])
+        age = row.get("age", "")
+        index_report(
+            conn,
+            {
+                **{k: row.get(k, "") for k in _INDEXED},
+                "report_id": f"bench-{i:07d}",
+                "incident_id": "bench-incident",
+                "source_id": "big list",
+                "status": status.value if status else "unknown",
+                "age": int(age) if age.isdigit() else None,
+            },
+        )
+    conn.execute("COMMIT")
+    indexed = time.perf_counter() - started
+    started = time.perf_counter()
+    refresh(conn)
+    tokenised = time.perf_counter() - started
+    conn.close()
+    return {"index_s": round(indexed, 1), "tokenise_s": round(tokenised, 1)}
+
+
+def _complete(db: Path) -> dict[str, float]:
+    """Tokenise what a kept index left pending (a run stopped while tokenising)."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    started = time.perf_counter()
+    done = refresh(conn)
+    conn.close()
+    return {
+        "tokenised_left": done,
+        "tokenise_s": round(time.perf_counter() - started, 1),
+    }
+
+
+_INDEXED = ("full_name", "given_name", "family_name", "name_urdu", "father_name")
+_INDEXED += ("village", "district", "sex")
+
+
+def measure_index(db: Path, rounds: int = 2) -> dict[str, float | int]:
+    """The register's queries on the index alone (no HTTP, no session), in ms."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA cache_size = -131072")  # as Backend.workspace sets it
+    t0 = time.perf_counter()
+    search_persons(conn, "", complete=False)
+    first = (time.perf_counter() - t0) * 1000
+    finds = (search_persons, search)
+    for find in finds:  # one untimed round, as measure() does
+        for q in QUERIES:
+            find(conn, q, complete=False)
+    times: list[float] = []
+    slowest: list[tuple[float, str]] = []
+    for _ in range(rounds):
+        for find in finds:
+            for q in QUERIES:
+                for f in FILTERS:
+                    t0 = time.perf_counter()
+                    find(conn, q, complete=False, **f)
+                    ms = (time.perf_counter() - t0) * 1000
+                    times.append(ms)
+                    slowest.append((ms, f"{find.__name__} {q!r} {f}"))
+    conn.close()
+    times.sort()
+    slowest.sort(reverse=True)
+    return {
+        "first_page_ms": round(first, 1),
+        "requests": len(times),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+        "max_ms": round(times[-1], 1),
+        "slowest": [f"{ms:.0f} ms {what}" for ms, what in slowest[:5]],  # type: ignore[dict-item]
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
 
 
 def main() -> None:
@@ -169,6 +306,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="gawah-bench-"))
     home = keep if keep is not None else tmp / "ws"
     try:
+        if "--index-only" in sys.argv:
+            db = home / "index.sqlite"
+            home.mkdir(parents=True, exist_ok=True)
+            built = build_index(db, n) if not db.exists() else _complete(db)
+            print(json.dumps({"reports": n, **built, **measure_index(db)}))
+            return
         make = build_linked if pages else build
         build_s = make(home, n) if not (home / "workspace.toml").exists() else 0.0
         timed = measure_pages(home) if pages else measure(home)

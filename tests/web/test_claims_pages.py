@@ -142,3 +142,31 @@ def test_a_viewer_reads_but_cannot_record(
     incident = _incident(client)
     r = client.post("/api/claims", json=_new(incident), headers={"X-CSRF-Token": csrf})
     assert r.status_code == 403
+
+
+def test_a_claim_typed_in_the_browser_names_its_account(
+    client: TestClient, as_role: Callable[[Role], str], home: Path
+) -> None:
+    """The event is signed by the server's device: the claim names the web account
+    that typed it apart from the server's author; claims from elsewhere do not."""
+    headers = {"X-CSRF-Token": as_role(Role.DOCUMENTER)}
+    r = client.post("/api/claims", json=_new(_incident(client)), headers=headers)
+    assert r.status_code == 201, r.text
+    with Workspace.open(home) as ws:
+        author = ws.author
+        event = ws.ledger.event(r.json()["id"])
+        earlier = [c for c in list_recorded(ws.conn) if c.claim.id != r.json()["id"]]
+    assert event.payload["entered_by"] == Role.DOCUMENTER.value
+    assert r.json()["recorded_by"] == (
+        f"{Role.DOCUMENTER.value} (web account on {author}'s server)"
+    )
+    assert earlier
+    for other in earlier:  # recorded by the CLI: no account, payload unchanged
+        assert "entered_by" not in ws_payload(home, other.claim.id)
+    page = client.get("/claims").text
+    assert f"{Role.DOCUMENTER.value} (web account on {author}&#39;s server)" in page
+
+
+def ws_payload(home: Path, event_id: str) -> dict[str, object]:
+    with Workspace.open(home) as ws:
+        return dict(ws.ledger.event(event_id).payload)

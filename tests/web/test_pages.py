@@ -228,6 +228,7 @@ def test_index_catches_up_with_an_older_workspace(home: Path) -> None:
     conn.execute("DELETE FROM web_search_reports")
     conn.execute("DELETE FROM web_search_tokens")
     conn.execute("DELETE FROM web_history")
+    conn.execute("DELETE FROM web_page_cache")  # an older version kept no pages
     conn.commit()
     conn.close()
     from gawah.web import create_app

@@ -96,3 +96,44 @@ class TestArabicScriptPrecision:
     def test_misspellings_still_match(self, names_home: Path) -> None:
         assert "Zubair Shah" in _names(names_home, "Zubeir")
         assert "Zubair Shah" in _names(names_home, "zubar")
+
+
+@pytest.mark.parametrize("query", ["", "muhammad", "ali khan", "a", "محمد", "zzzz"])
+@pytest.mark.parametrize("status", [None, "killed"])
+def test_walking_in_name_order_finds_what_the_token_index_finds(
+    home: Path, query: str, status: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query of common words walks the register in name order (at a million
+    reports, sorting every match takes seconds): the same persons and reports,
+    in the same order, page by page; past the count cap it says "more than"."""
+    from gawah.web import _search
+
+    def both(view: str, page: int, size: int) -> tuple[list[str], int]:
+        find = _search.search_persons if view == "persons" else _search.search
+        r = find(ws.conn, query, status=status, page=page, page_size=size)
+        ids = [
+            h.person_id or h.reports[0].report_id
+            if isinstance(h, _search.PersonHit)
+            else h.report_id
+            for h in r.hits
+        ]
+        return ids, r.total
+
+    with Workspace.open(home) as ws:
+        for view in ("persons", "reports"):
+            monkeypatch.setattr(_search, "WALK_ABOVE", 10**9)
+            whole, total = both(view, 1, 10_000)
+            pages = [both(view, p, 7)[0] for p in (1, 2, 3)]
+            monkeypatch.setattr(_search, "WALK_ABOVE", -1)  # every query walks
+            monkeypatch.setattr(_search, "COUNT_CAP", 10**9)
+            assert both(view, 1, 10_000) == (whole, total)
+            assert [both(view, p, 7)[0] for p in (1, 2, 3)] == pages
+            if total > 3 and (query or status):  # "" alone: an exact count
+                monkeypatch.setattr(_search, "COUNT_CAP", 3)
+                find = _search.search_persons if view == "persons" else _search.search
+                capped = find(ws.conn, query, status=status, page=1, page_size=2)
+                assert (capped.total, capped.exact) == (3, False)
+                assert capped.pages == 2
+                last = find(ws.conn, query, status=status, page=99, page_size=2)
+                assert not last.hits
+                assert last.pages == 99

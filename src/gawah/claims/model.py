@@ -134,6 +134,9 @@ class Claim(_Frozen):
     publication: Publication = Publication()
     said_on: dt.date | None = None
     evidence: tuple[str, ...] = ()
+    #: The web account that typed the claim in (the event is signed by the
+    #: server's device, whose author is not that person); empty elsewhere.
+    entered_by: str = ""
     id: str = ""
 
     @model_validator(mode="after")
@@ -149,7 +152,9 @@ class Claim(_Frozen):
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON payload of a ``claim.recorded`` event (the id is the event's own)."""
-        return self.model_dump(mode="json", exclude={"id"})
+        # No "entered_by" unless set: claims recorded elsewhere keep their payload.
+        skip = {"id"} if self.entered_by else {"id", "entered_by"}
+        return self.model_dump(mode="json", exclude=skip)
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any], event_id: str = "") -> Claim:

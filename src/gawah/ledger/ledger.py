@@ -152,6 +152,10 @@ class Ledger:
         """Number of stored events (forks included)."""
         return self.log.count()
 
+    def head(self) -> tuple[int, str] | None:
+        """(position, id) of the newest stored event (None when empty); O(1)."""
+        return self.log.head()
+
     def devices(self) -> list[str]:
         """Hex keys of every device with events here, sorted."""
         return self.log.devices()

@@ -324,6 +324,17 @@ class EventLog:
             self._conn.execute("SELECT count(*) FROM ledger_events").fetchone()[0]
         )
 
+    def head(self) -> tuple[int, str] | None:
+        """(position, id) of the newest stored event; None for an empty ledger.
+
+        One index lookup, whatever the size: events are only ever appended, so
+        the newest one names the state of this database (a cache key).
+        """
+        row = self._conn.execute(
+            "SELECT pos, id FROM ledger_events ORDER BY pos DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
     def devices(self) -> list[str]:
         """Hex keys of every device with events here, sorted."""
         rows = self._conn.execute(

@@ -8,18 +8,23 @@ keeps it. Values derived from the ledger are cached per ledger state
 
 from __future__ import annotations
 
+import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel, ValidationError
 
 from gawah.errors import GawahError, WorkspaceError
 from gawah.ledger import Event
 from gawah.registry import counts
+from gawah.web import _cache
 from gawah.web._cache import LedgerCache
 from gawah.web._search import refresh
 from gawah.web._store import WebStore
@@ -28,6 +33,7 @@ from gawah.web.projection import ROLE_GRANTED, is_fictional, role_of, up_to_date
 from gawah.workspace import Workspace
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 _log = logging.getLogger("gawah.web")
 IDLE_TIMEOUT = 30 * 60.0
@@ -55,6 +61,12 @@ class Backend:
     _warming: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: bool = False
+    #: Pages computed in the background (see :meth:`page_soon`).
+    _jobs: queue.Queue[tuple[Hashable, Callable[[], object]]] = field(
+        default_factory=queue.Queue
+    )
+    _queued: set[Hashable] = field(default_factory=set)
+    _worker: threading.Thread | None = None
 
     def __post_init__(self) -> None:
         self.store = WebStore(self.home)
@@ -65,17 +77,24 @@ class Backend:
         ws: Workspace | None = getattr(self._local, "ws", None)
         if ws is not None:
             return ws
-        # The quick check (see Workspace.open) runs once, on the first open: a
-        # workspace failing it is never served; later threads share its verdict.
+        # The quick check (see Workspace.open) and the web index's catch-up run
+        # once, on the first open: a workspace failing the check is never
+        # served; later threads share its verdict (and the catch-up's counts
+        # take seconds at a million reports).
         with self._lock:
             check = not self._checked
         ws = Workspace.open(self.home, passphrase=self.passphrase, check=check)
-        with self._lock:
-            self._checked = True
         # A larger page cache for this read-mostly connection: the register index of
         # 100,000 reports is ~100 MB and searches should not re-read it from disk.
         ws.conn.execute("PRAGMA cache_size = -131072")
-        _catch_up(ws)
+        if check:
+            try:
+                _catch_up(ws)
+            except BaseException:
+                ws.close()
+                raise
+        with self._lock:
+            self._checked = True
         self._local.ws = ws
         with self._lock:
             self._all.append(ws)
@@ -125,6 +144,8 @@ class Backend:
         self._stop.set()
         if self._warming is not None:
             self._warming.join(timeout=30)
+        if self._worker is not None:
+            self._worker.join(timeout=30)
         with self._lock:
             for ws in self._all:
                 ws.close()
@@ -132,9 +153,115 @@ class Backend:
         self._local = threading.local()
         self.store.close()
 
+    def state(self) -> tuple[int, str]:
+        """The ledger's state: its newest event's (position, id); one index lookup."""
+        return self.workspace().ledger.head() or (0, "")
+
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, computed once per ledger state (see :class:`LedgerCache`)."""
-        return self.cache.get(self.workspace().ledger.count(), key, compute)
+        return self.cache.get(self.state(), key, compute)
+
+    def page(self, key: Hashable, model: type[M], compute: Callable[[], M]) -> M:
+        """What a page shows, computed once per ledger state, kept across restarts.
+
+        Kept in memory and in the workspace database (:mod:`gawah.web._cache`),
+        tagged with the ledger state: a server started again reads it from
+        there. A stored page that no longer reads as ``model`` is computed again.
+        """
+        state = self.state()
+        name, tag = _page_key(key), _tag(state)
+
+        def load() -> M:
+            conn = self.workspace().conn
+            stored = _cache.load(conn, name, tag)
+            if stored is not None:
+                try:
+                    return model.model_validate_json(stored)
+                except ValidationError:
+                    pass
+            value = compute()
+            _cache.store(conn, name, tag, value.model_dump_json())
+            return value
+
+        return self.cache.get(state, ("page", key), load)
+
+    def page_soon(
+        self, key: Hashable, model: type[M], compute: Callable[[], M]
+    ) -> tuple[M, int]:
+        """A page at once: (the page, how many events it lags the ledger by).
+
+        The page for this ledger state when it is at hand (memory or the
+        workspace database); else, while it is computed in the background, the
+        one kept for an earlier state, which the page shows as such and
+        replaces when ready. With no earlier one, it is computed now (lag 0).
+        """
+        state = self.state()
+        have, value = self.cache.peek(state, ("page", key))
+        if have:
+            return cast(M, value), 0
+        name = _page_key(key)
+        kept = _cache.newest(self.workspace().conn, name)
+        if kept is not None and kept[0] != _tag(state):
+            try:
+                earlier = model.model_validate_json(kept[1])
+                lag = state[0] - int(kept[0].split(":", 1)[0])
+            except (ValidationError, ValueError):
+                pass
+            else:
+                self._compute_later(key, lambda: self.page(key, model, compute))
+                return earlier, max(1, lag)
+        return self.page(key, model, compute), 0
+
+    def _compute_later(self, key: Hashable, compute: Callable[[], object]) -> None:
+        """Run ``compute`` in the pages' worker thread (once while it is queued)."""
+        with self._lock:
+            if key in self._queued:
+                return
+            self._queued.add(key)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._work, name="gawah-pages", daemon=True
+                )
+                self._worker.start()
+        self._jobs.put((key, compute))
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                key, compute = self._jobs.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            try:
+                compute()
+            except Exception as exc:  # never data: the type only
+                _log.error("computing a page failed: %s", type(exc).__name__)
+            finally:
+                with self._lock:
+                    self._queued.discard(key)
+
+    def check_page(self, key: Hashable, compute: Callable[[], BaseModel]) -> bool:
+        """Compute a page from the ledger and replace the stored copy if it differs.
+
+        Run for the pages warmed at start: a stored page is served while this
+        runs, and is never trusted longer than it takes. Returns whether a
+        stored copy for this state existed and differed (logged: the page name).
+        """
+        state = self.state()
+        name, tag = _page_key(key), _tag(state)
+        value = compute()
+        fresh = value.model_dump_json()
+        conn = self.workspace().conn
+        stored = _cache.load(conn, name, tag)
+        self.cache.put(state, ("page", key), value)
+        if stored == fresh:
+            return False
+        _cache.store(conn, name, tag, fresh)
+        if stored is None:
+            return False
+        _log.warning(
+            "a stored %s page differed from the ledger's; replaced", _kind(key)
+        )
+        return True
 
     def fictional(self) -> bool:
         """Whether the workspace is labelled FICTIONAL (the demo's, a test's)."""
@@ -182,6 +309,21 @@ class Backend:
         return datetime.fromtimestamp(self.clock(), UTC).date().isoformat()
 
 
+def _page_key(key: Hashable) -> str:
+    """A page key as stored: JSON of the tuple (page, incident, category, ...)."""
+    return json.dumps(key if isinstance(key, tuple) else (key,), default=str)
+
+
+def _tag(state: tuple[int, str]) -> str:
+    return f"{state[0]}:{state[1]}"
+
+
+def _kind(key: Hashable) -> str:
+    """The page's name only (never an incident id or other data) for the log."""
+    first = key[0] if isinstance(key, tuple) and key else key
+    return str(first)[:40]
+
+
 def _catch_up(ws: Workspace) -> None:
     """Rebuild the web's own tables if they lag the registry.
 
@@ -191,7 +333,14 @@ def _catch_up(ws: Workspace) -> None:
     """
     from gawah.web.projection import PROJECTOR
 
+    # Counting every report takes seconds at a million: once the index was
+    # found complete at a ledger state, it is complete at that state.
+    head = ws.ledger.head()
+    tag = _tag(head) if head is not None else ""
+    if _cache.load(ws.conn, _INDEX_COMPLETE, tag) is not None:
+        return
     if up_to_date(ws.conn, counts(ws.conn).reports):
+        _cache.store(ws.conn, _INDEX_COMPLETE, tag, "true")
         return
     conn = ws.conn
     conn.execute("BEGIN IMMEDIATE")
@@ -208,3 +357,8 @@ def _catch_up(ws: Workspace) -> None:
         conn.execute("ROLLBACK")
         raise
     ws.record_projections()
+    _cache.store(conn, _INDEX_COMPLETE, tag, "true")
+
+
+#: The kept mark of the ledger state at which the web index was found complete.
+_INDEX_COMPLETE = json.dumps(["web index complete"])

@@ -11,6 +11,7 @@ prefix or by skeleton.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -104,11 +105,14 @@ class Units:
     parts: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=65536)
 def units_of(text: str) -> Units:
     """The linkage normaliser's tokens and parts of a name in any script.
 
     Imported here, not at the top: the projector (in every process, on every
     append) imports this module, and the normaliser loads pandas and the tables.
+    Kept per name: lists repeat given, family and father names endlessly, and
+    tokenising a million reports is mostly the same few thousand names.
     """
     if not text.strip():
         return Units((), ())
@@ -131,6 +135,7 @@ def tokens_of(text: str) -> list[str]:
     return list(units_of(text).tokens)
 
 
+@functools.lru_cache(maxsize=65536)
 def sound(part: str, *, query: bool = False) -> str | None:
     """The ``~skeleton`` a part is found by, or None when it matches as written.
 
@@ -362,20 +367,32 @@ class Hit:
     district: str
 
 
+def _pages(total: int, exact: bool, page: int, page_size: int, shown: int) -> int:
+    """Number of pages (at least 1); past a capped count, one more while pages fill."""
+    pages = max(1, -(-total // page_size))
+    if exact:
+        return pages
+    return max(pages, page + int(shown == page_size))
+
+
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of results and how many match in all."""
+    """One page of results and how many match in all.
+
+    ``exact`` is False when more than ``total`` match (see :data:`COUNT_CAP`).
+    """
 
     query: str
     total: int
     page: int
     page_size: int
     hits: tuple[Hit, ...]
+    exact: bool = True
 
     @property
     def pages(self) -> int:
         """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.page_size))
+        return _pages(self.total, self.exact, self.page, self.page_size, len(self.hits))
 
 
 def _matcher(part: str) -> tuple[str, list[str]]:
@@ -388,36 +405,77 @@ def _matcher(part: str) -> tuple[str, list[str]]:
     ]
 
 
-def _rows_for(conn: sqlite3.Connection, params: list[str]) -> int:
-    """How many index rows a token touches (cheap, index only): to pick the driver."""
+#: A query whose every word (and filter) matches more index rows than this
+#: walks the register in name order, checking each row, and stops at the page
+#: (``Walk``): sorting every "Muhammad" of a million reports takes seconds.
+WALK_ABOVE = 5000
+#: Such a query counts its matches up to here and says "more than" beyond.
+COUNT_CAP = 1000
+
+
+def _rows_for(conn: sqlite3.Connection, params: list[str], cap: int) -> int:
+    """How many index rows a token touches, counted up to ``cap`` (index only)."""
     lo, hi, skel = params
     a = conn.execute(
-        "SELECT count(*) FROM web_search_tokens WHERE token >= ? AND token < ?",
-        (lo, hi),
+        "SELECT count(*) FROM (SELECT 1 FROM web_search_tokens "
+        "WHERE token >= ? AND token < ? LIMIT ?)",
+        (lo, hi, cap),
     ).fetchone()[0]
     b = conn.execute(
-        "SELECT count(*) FROM web_search_tokens WHERE token = ?", (skel,)
+        "SELECT count(*) FROM (SELECT 1 FROM web_search_tokens WHERE token = ? "
+        "LIMIT ?)",
+        (skel, cap),
     ).fetchone()[0]
     return int(a) + int(b)
 
 
-def _filtered(conn: sqlite3.Connection, filters: list[tuple[str, str]]) -> int:
-    """Reports passing the filters (index count)."""
+def _filtered(
+    conn: sqlite3.Connection, filters: list[tuple[str, str]], cap: int
+) -> int:
+    """Reports passing the filters, counted up to ``cap`` (index count)."""
     where = " AND ".join(f"{c} = ?" for c, _ in filters)
     return int(
         conn.execute(
-            f"SELECT count(*) FROM web_search_reports WHERE {where}",
-            [v for _, v in filters],
+            f"SELECT count(*) FROM (SELECT 1 FROM web_search_reports WHERE {where} "
+            "LIMIT ?)",
+            [*(v for _, v in filters), cap],
         ).fetchone()[0]
     )
 
 
+@dataclass(frozen=True)
+class Walk:
+    """Every query word and filter is common: conditions on a register row ``r``.
+
+    The register is read in name order and each row checked by index lookups
+    until a page is full; matches are counted up to :data:`COUNT_CAP`.
+    """
+
+    where: str
+    params: list[Any]
+
+
+def _walk(
+    matchers: list[tuple[str, list[str]]], filters: list[tuple[str, str]]
+) -> Walk:
+    conds = [f"r.{c} = ?" for c, _ in filters]
+    params: list[Any] = [v for _, v in filters]
+    for sql, values in matchers:
+        conds.append(
+            "EXISTS (SELECT 1 FROM web_search_tokens t "
+            f"WHERE t.report_id = r.report_id AND {sql})"
+        )
+        params.extend(values)
+    return Walk(" AND ".join(conds), params)
+
+
 def _candidates(
     conn: sqlite3.Connection, query: str, filters: list[tuple[str, str]]
-) -> tuple[str, str, list[Any]] | None:
+) -> tuple[str, str, list[Any]] | Walk | None:
     """(WITH clause, SELECT of matching report_id and sort_key, parameters).
 
-    None when there is neither a query nor a filter (everything matches). The
+    None when there is neither a query nor a filter (everything matches); a
+    :class:`Walk` when every word and filter matches many rows. Otherwise the
     rarest query token drives: its matches come straight from the token index
     with their sort keys; the other tokens and the filters are checked per
     candidate by index lookups, so the work follows the smallest set.
@@ -426,6 +484,11 @@ def _candidates(
     matchers = [_matcher(t) for t in dict.fromkeys(parts)][:MAX_QUERY_TOKENS]
     if not matchers and not filters:
         return None
+    cap = WALK_ABOVE + 1
+    sizes = [_rows_for(conn, m[1], cap) for m in matchers]
+    filtered = _filtered(conn, filters, cap) if filters else cap
+    if min([*sizes, filtered]) > WALK_ABOVE:
+        return _walk(matchers, filters)
     if not matchers:
         where = " AND ".join(f"{c} = ?" for c, _ in filters)
         return (
@@ -433,9 +496,7 @@ def _candidates(
             f"SELECT report_id, sort_key FROM web_search_reports WHERE {where}",
             [v for _, v in filters],
         )
-    if filters and _filtered(conn, filters) < min(
-        _rows_for(conn, m[1]) for m in matchers
-    ):
+    if filters and filtered < min(sizes):
         # A selective filter drives: walk its (filter, sort_key) index in order.
         where = " AND ".join(f"r.{c} = ?" for c, _ in filters)
         params: list[Any] = [v for _, v in filters]
@@ -450,7 +511,7 @@ def _candidates(
             f"SELECT r.report_id, r.sort_key FROM web_search_reports r WHERE {where}",
             params,
         )
-    matchers.sort(key=lambda m: _rows_for(conn, m[1]))
+    matchers = [m for _, m in sorted(zip(sizes, matchers, strict=True), key=_first_of)]
     lo, hi, skel = matchers[0][1]
     cte = (
         "WITH c(sort_key, report_id) AS ("
@@ -473,6 +534,10 @@ def _candidates(
         params.append(value)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     return cte, f"SELECT report_id, sort_key FROM c{where}", params
+
+
+def _first_of(pair: tuple[int, tuple[str, list[str]]]) -> int:
+    return pair[0]
 
 
 def _filters(
@@ -524,27 +589,49 @@ def search(
         refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
-    with_, select, params = found or (
-        "",
-        "SELECT report_id, sort_key FROM web_search_reports",
-        [],
-    )
-    total = int(
-        conn.execute(f"{with_} SELECT count(*) FROM ({select})", params).fetchone()[0]
-    )
-    ids = [
-        str(row[0])
-        for row in conn.execute(
-            f"{with_} SELECT report_id FROM ({select}) ORDER BY sort_key LIMIT ? OFFSET ?",
-            [*params, page_size, (page - 1) * page_size],
+    limit = [page_size, (page - 1) * page_size]
+    exact = True
+    if isinstance(found, Walk):
+        total = _capped(conn, "web_search_reports r", found)
+        exact = total <= COUNT_CAP
+        rows = conn.execute(
+            f"SELECT r.report_id FROM web_search_reports r WHERE {found.where} "
+            "ORDER BY r.sort_key LIMIT ? OFFSET ?",
+            [*found.params, *limit],
         )
-    ]
+    else:
+        with_, select, params = found or (
+            "",
+            "SELECT report_id, sort_key FROM web_search_reports",
+            [],
+        )
+        total = int(
+            conn.execute(f"{with_} SELECT count(*) FROM ({select})", params).fetchone()[
+                0
+            ]
+        )
+        rows = conn.execute(
+            f"{with_} SELECT report_id FROM ({select}) ORDER BY sort_key LIMIT ? OFFSET ?",
+            [*params, *limit],
+        )
+    ids = [str(row[0]) for row in rows]
     return SearchPage(
         query=query,
-        total=total,
+        total=min(total, COUNT_CAP) if not exact else total,
         page=page,
         page_size=page_size,
         hits=tuple(_hits(conn, ids)),
+        exact=exact,
+    )
+
+
+def _capped(conn: sqlite3.Connection, rows: str, walk: Walk) -> int:
+    """Matches of a walk among ``rows``, counted up to one past :data:`COUNT_CAP`."""
+    return int(
+        conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {rows} WHERE {walk.where} LIMIT ?)",
+            [*walk.params, COUNT_CAP + 1],
+        ).fetchone()[0]
     )
 
 
@@ -580,11 +667,12 @@ class PersonPage:
     page: int
     page_size: int
     hits: tuple[PersonHit, ...]
+    exact: bool = True
 
     @property
     def pages(self) -> int:
         """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.page_size))
+        return _pages(self.total, self.exact, self.page, self.page_size, len(self.hits))
 
 
 def _first(values: list[str]) -> str:
@@ -631,7 +719,26 @@ def search_persons(
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
     limit = [page_size, (page - 1) * page_size]
-    if found is None:
+    exact = True
+    if isinstance(found, Walk):
+        # The leads in name order, each kept when one of its reports matches.
+        # CROSS JOIN keeps SQLite from reading every report of a status for
+        # each lead (it would, for a status filter): a lead's reports first.
+        person = Walk(
+            "l.lead = 1 AND EXISTS (SELECT 1 FROM web_person_keys m "
+            "CROSS JOIN web_search_reports r ON r.report_id = m.report_id "
+            f"WHERE m.person_key = l.person_key AND {found.where})",
+            found.params,
+        )
+        total = _capped(conn, "web_person_keys l", person)
+        exact = total <= COUNT_CAP
+        total = min(total, COUNT_CAP)
+        keys = conn.execute(
+            f"SELECT l.person_key FROM web_person_keys l WHERE {person.where} "
+            "ORDER BY l.sort_key LIMIT ? OFFSET ?",
+            [*person.params, *limit],
+        ).fetchall()
+    elif found is None:
         total = conn.execute(
             "SELECT count(*) FROM web_person_keys WHERE lead = 1"
         ).fetchone()[0]
@@ -673,6 +780,7 @@ def search_persons(
         page=page,
         page_size=page_size,
         hits=tuple(_person(k, grouped[k]) for k in order if grouped[k]),
+        exact=exact,
     )
 
 

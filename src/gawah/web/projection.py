@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger import Event
 from gawah.registry import assignment_order
-from gawah.web import _search
+from gawah.web import _cache, _search
 
 if TYPE_CHECKING:
     from gawah.workspace import Workspace
@@ -40,6 +40,7 @@ class _WebProjector:
         "web_search_tokens": ("*",),
         "web_search_reports": ("pending",),
         "web_search_version": ("*",),
+        _cache.TABLE: ("*",),  # pages kept per ledger state (gawah.web._cache)
     }
 
     def create(self, conn: sqlite3.Connection) -> None:
@@ -61,10 +62,11 @@ class _WebProjector:
             if stmt.strip():
                 conn.execute(stmt)
         _create_shown(conn, indexed=indexed)
+        conn.execute(_cache.SCHEMA)
 
     def drop(self, conn: sqlite3.Connection) -> None:
         conn.execute("DROP TABLE IF EXISTS web_role_grants")
-        for table in (*_search.DROP, "web_history", *_SHOWN_TABLES):
+        for table in (*_search.DROP, "web_history", *_SHOWN_TABLES, _cache.TABLE):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply_many(self, conn: sqlite3.Connection, events: list[Event]) -> None:

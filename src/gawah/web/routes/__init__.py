@@ -21,9 +21,14 @@ from gawah.web.routes import (
 
 
 def warm_up(backend: Backend) -> None:
-    """Compute the pages a user opens first: the dashboard and the estimates."""
-    dashboard.dashboard_data(backend, None, "killed")
-    estimates.estimates_data(backend, None, None, "loglinear")
+    """Compute the pages a user opens first: the dashboard and the estimates.
+
+    Each is computed from the ledger even when a copy was stored at this state
+    (a request meanwhile is answered from that copy), and a copy that differs
+    is replaced: a stored page is never trusted beyond a server's start.
+    """
+    dashboard.check_dashboard(backend, None, "killed")
+    estimates.check_estimates(backend, None, None, "loglinear")
 
 
 ROUTERS: tuple[APIRouter, ...] = (

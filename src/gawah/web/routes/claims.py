@@ -59,8 +59,9 @@ class ClaimIn(BaseModel):
     url: str = Field(default="", max_length=2000)
     said_on: dt.date | None = None
 
-    def to_claim(self) -> Claim:
-        """The claim to record (bounds checked by the claims domain)."""
+    def to_claim(self, user: str | None = None) -> Claim:
+        """The claim to record (bounds checked by the claims domain), entered by
+        the web account ``user``."""
         try:
             return Claim(
                 incident_id=self.incident,
@@ -72,6 +73,7 @@ class ClaimIn(BaseModel):
                 quote=self.quote.strip(),
                 publication=Publication(outlet=self.outlet.strip(), url=self.url),
                 said_on=self.said_on,
+                entered_by=user or "",
             )
         except ValidationError as exc:
             raise UserInputError("the upper bound is below the lower bound") from exc
@@ -127,11 +129,23 @@ def _out(r: RecordedClaim) -> ClaimOut:
         outlet=c.publication.outlet,
         url=c.publication.url,
         said_on=c.said_on.isoformat() if c.said_on else None,
-        recorded_by=r.author,
+        recorded_by=_recorder(r),
         recorded_at=r.recorded_at,
         withdrawn=r.withdrawn_by is not None,
         withdrawn_reason=r.withdrawn_reason,
     )
+
+
+def _recorder(r: RecordedClaim) -> str:
+    """Who recorded a claim: the web account that typed it, on whose server.
+
+    The event is signed by the server's device (its author is the workspace's
+    owner, not the person at the browser), so a claim typed into the web app
+    names its account and the server's author apart.
+    """
+    if r.claim.entered_by:
+        return f"{r.claim.entered_by} (web account on {r.author}'s server)"
+    return r.author
 
 
 def _ws(request: Request) -> Any:
@@ -164,7 +178,7 @@ async def api_claims(
 @router.post("/api/claims", tags=["claims"], status_code=201)
 async def api_record(request: Request, me: Recorder, body: ClaimIn) -> ClaimOut:
     """Record a claim (a ``claim.recorded`` event signed by this server's device)."""
-    claim_id = record_claim(_ws(request), body.to_claim())
+    claim_id = record_claim(_ws(request), body.to_claim(me.user))
     return _out(_recorded(request, claim_id))
 
 
@@ -174,7 +188,7 @@ async def api_correct(
 ) -> ClaimOut:
     """Correct a claim: the corrected one is recorded and the old one withdrawn."""
     _recorded(request, claim_id)
-    new_id = correct_claim(_ws(request), claim_id, body.to_claim(), body.reason)
+    new_id = correct_claim(_ws(request), claim_id, body.to_claim(me.user), body.reason)
     return _out(_recorded(request, new_id))
 
 
@@ -249,7 +263,7 @@ async def record_form(request: Request, me: Recorder) -> Response:
     values = await _form(request)
     try:
         body = _claim_from(values, ClaimIn)
-        record_claim(_ws(request), body.to_claim())
+        record_claim(_ws(request), body.to_claim(me.user))
     except UserInputError as exc:
         return _page(request, values=values, error=str(exc), status_code=400)
     return _back(body.incident)
@@ -263,7 +277,7 @@ async def correct_form(request: Request, me: Recorder, claim_id: str) -> Respons
     values = await _form(request)
     try:
         body = _claim_from(values, Correction)
-        correct_claim(_ws(request), claim_id, body.to_claim(), body.reason)
+        correct_claim(_ws(request), claim_id, body.to_claim(me.user), body.reason)
     except UserInputError as exc:
         editing = get_claim(_ws(request).conn, claim_id)
         return _page(

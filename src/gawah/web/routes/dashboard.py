@@ -113,13 +113,21 @@ def _claims(
 
 
 def _dashboard(backend: Backend, incident: str | None, category: str) -> DashboardOut:
-    return backend.cached(
+    return backend.page(
         ("dashboard", incident, category),
+        DashboardOut,
         lambda: _compute(backend, incident, category),
     )
 
 
 dashboard_data = _dashboard
+
+
+def check_dashboard(backend: Backend, incident: str | None, category: str) -> bool:
+    """Compute the dashboard from the ledger; replace a stored copy that differs."""
+    return backend.check_page(
+        ("dashboard", incident, category), lambda: _compute(backend, incident, category)
+    )
 
 
 def _incidents(backend: Backend) -> list[Incident]:
@@ -166,7 +174,12 @@ async def dashboard_page(
     request: Request, me: Reader, incident: Filter = None, category: Category = "killed"
 ) -> Response:
     backend: Backend = request.app.state.backend
-    d = _dashboard(backend, incident, category)
+    # At once: an earlier state's figures, marked, while these are computed.
+    d, lag = backend.page_soon(
+        ("dashboard", incident, category),
+        DashboardOut,
+        lambda: _compute(backend, incident, category),
+    )
     points = [
         ClaimPoint(
             when=c.said_on,
@@ -208,6 +221,7 @@ async def dashboard_page(
         categories=list(CATEGORIES),
         label=_label,
         incidents=_incidents(backend),
+        lag=lag,
     )
 
 

@@ -73,8 +73,9 @@ def _estimates(
     backend: Backend, incident: str | None, category: str | None, method: str
 ) -> EstimatesOut:
     category = category or None
-    return backend.cached(
+    return backend.page(
         ("estimates", incident, category, method),
+        EstimatesOut,
         lambda: _compute(backend, incident, category, method),
     )
 
@@ -84,6 +85,17 @@ def estimates_data(
 ) -> EstimatesOut:
     """What the estimates page shows (computed once per ledger state)."""
     return _estimates(backend, incident, category, method)
+
+
+def check_estimates(
+    backend: Backend, incident: str | None, category: str | None, method: str
+) -> bool:
+    """Compute the estimates page from the ledger; replace a stored copy that differs."""
+    category = category or None
+    return backend.check_page(
+        ("estimates", incident, category, method),
+        lambda: _compute(backend, incident, category, method),
+    )
 
 
 def _compute(
@@ -125,7 +137,13 @@ async def estimates_page(
     method: Method = "loglinear",
 ) -> Response:
     backend: Backend = request.app.state.backend
-    e = _estimates(backend, incident, category, method)
+    chosen = category or None
+    # At once: an earlier state's figures, marked, while these are computed.
+    e, lag = backend.page_soon(
+        ("estimates", incident, chosen, method),
+        EstimatesOut,
+        lambda: _compute(backend, incident, chosen, method),
+    )
     return render(
         request,
         "estimates.html",
@@ -133,6 +151,7 @@ async def estimates_page(
         methods=METHODS,
         categories=list(CATEGORIES),
         incidents=_incidents(backend),
+        lag=lag,
     )
 
 

@@ -65,6 +65,9 @@ class RegisterPage(BaseModel):
     hits: list[HitOut]
     #: Reports whose names are still being indexed (a server just started).
     still_indexing: int = 0
+    #: False when more than ``total`` match: a query every row matches stops
+    #: counting there (``pages`` then grows while pages are full).
+    total_exact: bool = True
 
 
 class PersonHitOut(BaseModel):
@@ -94,6 +97,9 @@ class PersonsPage(BaseModel):
     persons: list[PersonHitOut]
     #: Reports whose names are still being indexed (a server just started).
     still_indexing: int = 0
+    #: False when more than ``total`` match: a query every row matches stops
+    #: counting there (``pages`` then grows while pages are full).
+    total_exact: bool = True
 
 
 def _options(backend: Backend) -> dict[str, Any]:
@@ -187,6 +193,7 @@ def _paging(request: Request, q: str, r: SearchPage | PersonPage) -> dict[str, A
         "still_indexing": _indexing(request) if q.strip() else 0,
         "query": r.query,
         "total": r.total,
+        "total_exact": r.exact,
         "page": r.page,
         "pages": r.pages,
         "page_size": r.page_size,

@@ -1,0 +1,180 @@
+"""Pages kept per ledger state across restarts (issue 18: the first dashboard after start)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gawah.web import create_app
+from gawah.web.routes import dashboard, estimates
+from gawah.workspace import Workspace
+
+from .conftest import TestClient, mint
+
+
+def _no_computing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def recompute(*args: object) -> None:
+        raise AssertionError("the page was computed again")
+
+    monkeypatch.setattr(dashboard, "_compute", recompute)
+    monkeypatch.setattr(estimates, "_compute", recompute)
+
+
+def _stored(home: Path) -> dict[str, tuple[str, str]]:
+    conn = sqlite3.connect(home / "gawah.sqlite")
+    try:
+        rows = conn.execute("SELECT key, state, value FROM web_page_cache").fetchall()
+    finally:
+        conn.close()
+    return {str(k): (str(s), str(v)) for k, s, v in rows}
+
+
+def _first_pages(home: Path) -> tuple[dict[str, object], dict[str, object]]:
+    with TestClient(create_app(home)) as client:
+        mint(client, "viewer")
+        d = client.get("/api/dashboard")
+        e = client.get("/api/estimates")
+        assert d.status_code == 200
+        assert e.status_code == 200
+        return d.json(), e.json()
+
+
+class TestKeptAcrossRestarts:
+    def test_a_restarted_server_answers_from_the_stored_pages(
+        self, home: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        dash, est = _first_pages(home)
+        assert dash["documented"] > 0
+        _no_computing(monkeypatch)
+        with TestClient(create_app(home)) as client:
+            mint(client, "viewer")
+            assert client.get("/api/dashboard").json() == dash
+            assert client.get("/api/estimates").json() == est
+            page = client.get("/dashboard")
+            assert page.status_code == 200
+            assert f"{dash['documented']:,}" in page.text
+            assert client.get("/estimates").status_code == 200
+
+    def test_a_page_of_another_ledger_state_is_not_used(
+        self, home: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        dash, _ = _first_pages(home)
+        with Workspace.open(home) as ws:  # any event changes the state
+            ws.append("workspace.note", {"text": "FICTIONAL: a later event"})
+        computed: list[object] = []
+        real = dashboard._compute
+
+        def counting(*args: object) -> dashboard.DashboardOut:
+            computed.append(args)
+            return real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(dashboard, "_compute", counting)
+        with TestClient(create_app(home)) as client:
+            mint(client, "viewer")
+            assert client.get("/api/dashboard").json() == dash
+        assert len(computed) == 1
+        (state, _), *_ = [v for k, v in _stored(home).items() if "dashboard" in k]
+        with Workspace.open(home) as ws:
+            head = ws.ledger.head()
+        assert head is not None
+        assert state == f"{head[0]}:{head[1]}"
+
+    def test_a_started_server_recomputes_and_replaces_an_altered_copy(
+        self, home: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        dash, _ = _first_pages(home)
+        key = next(k for k in _stored(home) if "dashboard" in k)
+        conn = sqlite3.connect(home / "gawah.sqlite")
+        with conn:
+            (value,) = conn.execute(
+                "SELECT value FROM web_page_cache WHERE key = ?", (key,)
+            ).fetchone()
+            altered = json.loads(value) | {"documented": 999_999}
+            conn.execute(
+                "UPDATE web_page_cache SET value = ? WHERE key = ?",
+                (json.dumps(altered), key),
+            )
+        conn.close()
+        app = create_app(home, warm=True)
+        with (
+            caplog.at_level(logging.WARNING, logger="gawah.web"),
+            TestClient(app) as client,
+        ):
+            warming = app.state.backend._warming
+            assert warming is not None
+            warming.join(timeout=300)
+            mint(client, "viewer")
+            assert client.get("/api/dashboard").json() == dash
+        assert "differed from the ledger" in caplog.text
+        assert json.loads(_stored(home)[key][1])["documented"] == dash["documented"]
+
+    def test_a_copy_that_no_longer_reads_is_computed_again(self, home: Path) -> None:
+        dash, _ = _first_pages(home)
+        conn = sqlite3.connect(home / "gawah.sqlite")
+        with conn:
+            conn.execute("UPDATE web_page_cache SET value = '{\"broken\": true}'")
+        conn.close()
+        assert _first_pages(home)[0] == dash
+
+    def test_the_ledger_checks_leave_the_cache_out(self, home: Path) -> None:
+        """The stored pages are no projection: verify passes with them altered,
+        and a rebuild empties them."""
+        _first_pages(home)
+        conn = sqlite3.connect(home / "gawah.sqlite")
+        with conn:
+            conn.execute("UPDATE web_page_cache SET value = '{}'")
+        conn.close()
+        with Workspace.open(home) as ws:  # the quick check at open passes
+            assert ws.ledger.verify().ok
+            ws.ledger.rebuild()
+            assert (
+                ws.conn.execute("SELECT count(*) FROM web_page_cache").fetchone()[0]
+                == 0
+            )
+
+
+class TestShownWhileRecomputed:
+    def test_a_changed_ledger_shows_the_earlier_figures_marked_then_the_new(
+        self, home: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """After an append, the page answers at once with the kept figures, says
+        they are being recomputed, and shows the new ones once they are."""
+        dash, _ = _first_pages(home)
+        with Workspace.open(home) as ws:
+            ws.append("workspace.note", {"text": "FICTIONAL: a later event"})
+        release = threading.Event()
+        real = dashboard._compute
+
+        def slow(*args: object) -> dashboard.DashboardOut:
+            assert release.wait(120)
+            return real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(dashboard, "_compute", slow)
+        with TestClient(create_app(home)) as client:
+            mint(client, "viewer")
+            page = client.get("/dashboard")
+            assert page.status_code == 200
+            assert 'id="recomputing"' in page.text
+            assert "latest 1 change." in page.text
+            assert f"{dash['documented']:,}" in page.text
+            release.set()
+            for _ in range(600):
+                page = client.get("/dashboard")
+                if 'id="recomputing"' not in page.text:
+                    break
+                time.sleep(0.1)
+            assert 'id="recomputing"' not in page.text
+            assert f"{dash['documented']:,}" in page.text
+
+    def test_with_nothing_kept_the_page_is_computed_at_once(self, home: Path) -> None:
+        with TestClient(create_app(home)) as client:
+            mint(client, "viewer")
+            page = client.get("/estimates")
+            assert page.status_code == 200
+            assert 'id="recomputing"' not in page.text
