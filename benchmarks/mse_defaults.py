@@ -292,6 +292,11 @@ METHODS: dict[str, dict[str, object]] = {
     "loglinear": {"method": "loglinear"},
     "loglinear-narrow": {"method": "loglinear", "narrow": True},
     "loglinear-average": {"method": "loglinear", "average": True},
+    "loglinear-aic-average": {
+        "method": "loglinear",
+        "criterion": "aic",
+        "average": True,
+    },
     "stepwise": {"method": "stepwise"},
     "lcmcr": {"method": "lcmcr"},
     "dga": {"method": "dga"},
@@ -307,6 +312,7 @@ class Tally:
     refused: int = 0
     misses_warned: int = 0
     misses: int = 0
+    covered_warned: int = 0
     widths: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -349,6 +355,7 @@ def main() -> None:
                 tally.widths.append((result.upper - result.lower) / truth)
                 if result.lower <= truth <= result.upper:
                     tally.covered += 1
+                    tally.covered_warned += bool(result.warnings)
                 else:
                     tally.misses += 1
                     tally.misses_warned += bool(result.warnings)
@@ -369,18 +376,21 @@ def main() -> None:
             f"| {family} | {name} | {t.covered} / {args.reps} | {t.refused} | "
             f"{width:.2f} | {t.misses_warned} / {t.misses} | {t.seconds:.1f} |"
         )
-        o = overall.setdefault(name, [0, 0, 0, 0])
+        o = overall.setdefault(name, [0, 0, 0, 0, 0])
         o[0] += t.covered
         o[1] += args.reps
         o[2] += t.misses_warned + t.refused
         o[3] += t.misses + t.refused
+        o[4] += t.covered_warned
     print(
-        "\n| method | covered (refusal = miss) | misses or refusals that were flagged |"
+        "\n| method | covered (refusal = miss) | misses or refusals that were "
+        "flagged | covered tables that were flagged |"
     )
-    print("|---|---|---|")
-    for name, (covered, total, warned, missed) in overall.items():
+    print("|---|---|---|---|")
+    for name, (covered, total, warned, missed, false_alarms) in overall.items():
         print(
-            f"| {name} | {covered} / {total} ({covered / total:.0%}) | {warned} / {missed} |"
+            f"| {name} | {covered} / {total} ({covered / total:.0%}) | "
+            f"{warned} / {missed} | {false_alarms} / {covered} |"
         )
 
 

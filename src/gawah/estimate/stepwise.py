@@ -30,8 +30,6 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
 from scipy.special import ndtri, pdtr, pdtrc  # not scipy.stats: 1.4 s to import
 
 from gawah.errors import UserInputError
@@ -74,6 +72,14 @@ def exists_and_identifiable(
     nobs, npar = design.shape
     # rank of X equals rank of X'X (P x P, cheap even for 2^15 cells)
     rank_def = npar - int(np.linalg.matrix_rank(design.T @ design, hermitian=True))
+    if np.all(counts > 0):
+        # The data are such a table themselves (every kept cell positive), so
+        # the linear program below would find s >= min(counts) > 0: skip it,
+        # and with it the import of scipy.optimize (~0.5 s at start-up).
+        return 2 * int(rank_def > 0)
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     target = design.T @ counts
     # Fienberg-Rinaldo: is there a table m > 0 with the data's sufficient
     # statistics? Written as m = u + s (u >= 0), maximise s subject to
