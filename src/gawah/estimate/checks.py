@@ -193,7 +193,7 @@ def result_warnings(
             f"({result.lower:,.0f} to {result.upper:,.0f}). {_CRITERIA[other]} "
             "Two standard ways of choosing the model disagree, so the choice "
             "moves the number more than the interval shows (compare "
-            f"--criterion {other.lower()} and --average)"
+            f"--criterion {other.lower()})"
         )
     if result.upper is not None and result.upper > 10 * n:
         out.append(
@@ -204,10 +204,8 @@ def result_warnings(
 
 
 _CRITERIA = {
-    "AIC": "AIC favours models that fit the overlaps closely; BIC, the default, "
-    "favours simpler ones.",
-    "BIC": "BIC favours simpler models; AIC, chosen here, favours models that fit "
-    "the overlaps closely.",
+    "AIC": "AIC favours models that follow the overlaps closely, BIC simpler ones.",
+    "BIC": "BIC favours simpler models, AIC ones that follow the overlaps closely.",
 }
 
 
