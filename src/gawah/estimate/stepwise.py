@@ -109,7 +109,7 @@ def _gamma_regularized(a: float, x: float) -> tuple[float, float]:
     return 1.0 - q, q
 
 
-def poisson_two_sided(count: int, mean: float) -> float:
+def poisson_two_sided(count: float, mean: float) -> float:
     """``min(P(X <= count), P(X >= count))`` for X ~ Poisson(mean), as SparseMSE."""
     # P(X <= k) = Q(k + 1, mean); P(X >= k) = P(k, mean) (and 1 for k < 1).
     lower_tail = _gamma_regularized(count + 1.0, mean)[1]
