@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "validation"
 GENERATED = ROOT / "benchmarks" / "validation"
 
-_DEFAULTS_METHODS = "loglinear,loglinear-narrow,loglinear-average,stepwise,dga"
+_DEFAULTS_METHODS = (
+    "loglinear,loglinear-narrow,loglinear-average,loglinear-aic-average,stepwise,dga"
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ SECTIONS: dict[str, Section] = {
         "estimation-defaults.md",
         "benchmarks.mse_defaults",
         ("--split", "heldout", "--reps", "6", "--methods", _DEFAULTS_METHODS),
+    ),
+    "defaults-crackdown": Section(
+        "estimation-defaults.md",
+        "benchmarks.mse_defaults",
+        ("--split", "crackdown", "--reps", "6", "--methods", _DEFAULTS_METHODS),
     ),
     "linkage-doubt": Section(
         "estimation-defaults.md",

@@ -199,3 +199,56 @@ def test_a_named_model_keeps_its_own_interval() -> None:
     named = build_estimator("loglinear", model="Mt").fit(caps)
     assert "model_interval" not in named.diagnostics
     assert named.upper == LogLinearMSE(model="Mt").fit(caps).upper
+
+
+def _regional(seed: int = 20000) -> CaptureHistories:
+    """Two regions, each reached well by two of four lists (FICTIONAL)."""
+    from gawah.testing.mse import simulate_captures
+
+    return simulate_captures(
+        2000,
+        class_weights=[0.5, 0.5],
+        capture_probs=[[0.4, 0.35, 0.1, 0.1], [0.1, 0.1, 0.4, 0.35]],
+        seed=seed,
+    ).captures
+
+
+class TestCriteriaDisagree:
+    def test_search_reports_the_other_criterions_choice(self) -> None:
+        """The BIC search names AIC's best model and its estimate (and vice versa)."""
+        from gawah.estimate import LogLinearMSE
+
+        caps = _regional()
+        bic = LogLinearMSE().fit(caps)
+        aic = LogLinearMSE(criterion="aic").fit(caps)
+        alt = bic.diagnostics["other_criterion_best"]
+        assert alt["criterion"] == "aic"
+        assert alt["model"] == aic.model
+        assert alt["estimate"] == pytest.approx(aic.estimate, rel=1e-6)
+        assert aic.diagnostics["other_criterion_best"]["model"] == bic.model
+
+    def test_disagreement_beyond_the_interval_is_flagged(self) -> None:
+        """AIC's estimate outside BIC's single-model interval is said, with the number."""
+        caps = _regional()
+        result = build_estimator("loglinear", criterion="bic", average=False).fit(caps)
+        alt = float(result.diagnostics["other_criterion_best"]["estimate"])
+        assert result.lower is not None
+        assert result.upper is not None
+        assert not result.lower <= alt <= result.upper  # the case the check is for
+        said = [w for w in result.warnings if w.startswith("the model AIC would")]
+        assert len(said) == 1
+        assert f"{alt:,.0f}" in said[0]
+        # The default (AIC, averaged) reaches the BIC choice's estimate here.
+        default = build_estimator("loglinear").fit(caps)
+        assert not any("would choose" in w for w in default.warnings)
+
+    def test_agreement_is_not_flagged(self) -> None:
+        """Independent lists: both criteria's choices sit inside the interval."""
+        result = build_estimator("loglinear").fit(_independent())
+        assert not any("would choose" in w for w in result.warnings)
+
+    def test_named_model_has_no_criterion_check(self) -> None:
+        """A model the user named was not searched, so nothing to compare."""
+        result = build_estimator("loglinear", model="Mt").fit(_regional())
+        assert "other_criterion_best" not in result.diagnostics
+        assert not any("would choose" in w for w in result.warnings)

@@ -78,3 +78,19 @@ class TestExistenceCheck:
             np.ones(t + 1, dtype=np.int64),
         )
         assert StepwiseMSE().fit(caps).refused
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 7, 40, 313, 4_000, 25_000])
+@pytest.mark.parametrize("ratio", [0.0, 0.3, 0.9, 1.0, 1.1, 2.5])
+def test_poisson_tails_match_scipy(count: int, ratio: float) -> None:
+    """The hand-written Poisson tails equal scipy's pdtr/pdtrc (SparseMSE's p-value)."""
+    from scipy.special import pdtr, pdtrc
+
+    from gawah.estimate.stepwise import poisson_two_sided
+
+    mean = ratio * count + (0.5 if ratio else 0.0)
+    upper = 1.0 if count < 1 else float(pdtrc(count - 1, mean))
+    expected = min(float(pdtr(count, mean)), upper)
+    assert poisson_two_sided(count, mean) == pytest.approx(
+        expected, rel=1e-9, abs=1e-300
+    )

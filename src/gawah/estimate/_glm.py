@@ -187,7 +187,7 @@ def fit_poisson_batch(
     finite = np.zeros(nb, dtype=bool)
     ranks = masks.sum(axis=1)
     with np.errstate(all="ignore"):
-        for r in np.unique(ranks):
+        for r in sorted(set(ranks.tolist())):  # np.unique imports numpy.ma
             members = np.flatnonzero(ranks == r)
             for start in range(0, members.size, _CHUNK):
                 idx = members[start : start + _CHUNK]

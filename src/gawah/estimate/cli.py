@@ -20,7 +20,13 @@ from gawah.config import resolve_home
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
-from gawah.estimate.factory import BAYESIAN, DEFAULT_METHOD, METHODS, build_estimator
+from gawah.estimate.factory import (
+    BAYESIAN,
+    DEFAULT_CRITERION,
+    DEFAULT_METHOD,
+    METHODS,
+    build_estimator,
+)
 from gawah.estimate.result import MSEResult
 
 __all__ = ["METHODS", "build_estimator", "register"]
@@ -163,11 +169,20 @@ def estimate(
         ),
     ] = None,
     criterion: Annotated[
-        str, typer.Option("--criterion", help="Model search criterion: bic or aic.")
-    ] = "bic",
+        str | None,
+        typer.Option(
+            "--criterion",
+            help=f"Model search criterion: aic or bic (default {DEFAULT_CRITERION}).",
+        ),
+    ] = None,
     average: Annotated[
-        bool, typer.Option("--average", help="Model-averaged log-linear estimate.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--average/--single",
+            help="Log-linear: average the models that fit about as well (the "
+            "default) or keep the single best one.",
+        ),
+    ] = None,
     narrow: Annotated[
         bool,
         typer.Option(

@@ -286,11 +286,9 @@ class LogLinearMSE:
             estimates = n + e0
             bias = batch.bias(design, masks)
             aic = batch.aic(y)
-            crit = (
-                aic + (math.log(n) - 2.0) * batch.rank
-                if self.criterion == "bic"
-                else aic
-            )
+            bic = aic + (math.log(n) - 2.0) * batch.rank
+            crit = bic if self.criterion == "bic" else aic
+            other = aic if self.criterion == "bic" else bic
             stderr = np.sqrt(np.maximum(e0 + e0**2 * batch.cov[:, 0, 0], 0.0))
         valid = (
             batch.converged
@@ -328,6 +326,14 @@ class LogLinearMSE:
             }
             for i, w in zip(order[: self.top], weights[: self.top], strict=False)
         ]
+        # The model the other criterion picks: when it says something the
+        # interval excludes, the choice of criterion matters (checks.py warns).
+        alt = int(np.argmin(np.where(valid, other, np.inf)))
+        diag["other_criterion_best"] = {
+            "criterion": "aic" if self.criterion == "bic" else "bic",
+            "model": _label(names[alt], captures.lists),
+            "estimate": float(estimates[alt]),
+        }
         best = _Spec(
             names[order[0]],
             _label(names[order[0]], captures.lists),
