@@ -44,12 +44,17 @@ _NATIVE_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufef
 # Relation markers between a person's name and the father's/husband's name.
 _RELATION = re.compile(
     r"(?:^|\s|,)(s\s*/\s*o|d\s*/\s*o|w\s*/\s*o|h\s*/\s*o|son\s+of|daughter\s+of|"
-    r"wife\s+of|widow\s+of|husband\s+of|bin|binte|bint|ibn|walad|wald|zauja)(?=\s|\.|$)"
+    r"wife\s+of|widow\s+of|husband\s+of|bin|binte|bint|ibn|walad|wald|zauja|dukhtar)"
+    r"(?=\s|\.|$)"
 )
-# In free-text notes only the spelled-out forms are trusted ("bin" is too short).
+# In free-text notes only the spelled-out forms are trusted ("bin" is too
+# short); Urdu notes write ولد (walad), دختر (dukhtar), زوجہ (zauja), read
+# here in their romanised form.
 _NOTES_RELATION = re.compile(
-    r"(?:s\s*/\s*o|d\s*/\s*o|w\s*/\s*o|son\s+of|daughter\s+of|wife\s+of|widow\s+of)"
-    r"\s+(.+?)(?=,|;|\.\s|\(|\baged?\b|\bwas\b|\bwho\b|\bfrom\b|\bof\s+village\b|\d|$)"
+    r"(?:s\s*/\s*o|d\s*/\s*o|w\s*/\s*o|son\s+of|daughter\s+of|wife\s+of|widow\s+of|"
+    r"\bwalad|\bdukhtar|\bzauja)"
+    r"\s+(.+?)(?=,|;|\.\s|\(|\baged?\b|\bwas\b|\bwho\b|\bfrom\b|\bof\s+village\b|"
+    r"\bumar\s+(?:taqriban\s+)?\d|\d|$)"
 )
 _NON_NAME = re.compile(r"[^a-z\s]")
 _PARTICLES = frozenset(
@@ -225,8 +230,11 @@ def parse_name(raw: str | None) -> ParsedName:
 
 
 _ABBREVIATION_DOT = re.compile(r"\b([a-z]{1,2}|mohd|muhd|mst|mrs)\.(?=\s*[a-z])")
+# "aged 63", "aged about 63", "25 years old"; in Urdu "عمر تقریباً 40 سال"
+# (umar taqriban 40 saal: aged about 40 years), read romanised.
 _NOTES_AGE = re.compile(
-    r"\baged?\s*(?:about\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\b"
+    r"\b(?:aged?|umar)\s*(about\s*|taqriban\s*)?(\d{1,3})\b|"
+    r"\b(\d{1,3})\s*(?:years?|yrs?|saal)\b"
 )
 
 
@@ -246,9 +254,16 @@ def name_tokens(raw: str | None) -> tuple[str, ...]:
 
 
 def age_from_notes(notes: str | None) -> str | None:
-    """The age written in free text ("aged 63", "25 years old"), as text for :func:`parse_age`."""
+    """The age written in free text ("aged 63", "25 years old"), as text for :func:`parse_age`.
+
+    "aged about 63" (Urdu "عمر تقریباً 63") is returned as "about 63", an estimate.
+    """
     m = _NOTES_AGE.search(fold(notes))
-    return (m.group(1) or m.group(2)) if m else None
+    if not m:
+        return None
+    if m.group(2):
+        return ("about " if m.group(1) else "") + m.group(2)
+    return m.group(3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +297,8 @@ def parse_age(
 ) -> AgeRange:
     """Turn "24", "about 40", "20-25" or explicit bounds into an :class:`AgeRange`.
 
-    An approximate age ("about", "approx", "~") widens to plus or minus three years.
+    An approximate age ("about", "approx", "~", "30?") widens to plus or minus
+    three years; "teenager" is 13-19, "young boy" 6-19.
     """
     low, high = _as_int(age_min), _as_int(age_max)
     if low is not None or high is not None:
@@ -302,11 +318,25 @@ def parse_age(
         return AgeRange(decade, decade + 9)
     m = _AGE_ONE.search(text)
     if not m:
+        for pattern, band in _AGE_WORDS:
+            if pattern.search(text):
+                return band
         return AgeRange(None, None)
     n = int(m.group(1))
-    if any(w in text for w in ("about", "approx", "around", "~", "almost", "nearly")):
+    if any(w in text for w in _APPROXIMATE):
         return AgeRange(max(0, n - 3), n + 3)
     return AgeRange(n, n)
+
+
+# Words that mark a number as a guess: "about 30", "~30", "30?".
+_APPROXIMATE = ("about", "approx", "around", "~", "almost", "nearly", "?")
+# Ages written as words, as the press and families write them: a teenager is
+# 13 to 19; a "boy" or "girl" is a child or a teenager (wide on purpose: the
+# band is evidence only against ages far outside it).
+_AGE_WORDS: tuple[tuple[re.Pattern[str], AgeRange], ...] = (
+    (re.compile(r"\bteen(?:s|age|ager)?\b"), AgeRange(13, 19)),
+    (re.compile(r"\b(?:boy|girl|lad|minor)\b"), AgeRange(6, 19)),
+)
 
 
 _STATUS = {
