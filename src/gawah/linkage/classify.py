@@ -58,6 +58,7 @@ _MODEL_COLUMNS = (
     "name_last",
     "name_parts",
     "name_core",
+    "name_core_set",
     "name_key",
     "name_skels",
     "name_skel",

@@ -96,7 +96,12 @@ class SouthAsianNameComparison(ComparisonCreator):
                 "jaro_winkler_similarity(name_seq_l, name_seq_r) >= 0.9",
                 "same given and family name, close spelling",
             ),
-            cll.CustomLevel(same_set, "same words in another order"),
+            # Also with "Muhammad" in one only: a surname written first
+            # ("Khan / Muhammad Javed") against the name in order ("Javed Khan").
+            cll.CustomLevel(
+                f"({same_set}) or name_core_set_l = name_core_set_r",
+                "same words in another order",
+            ),
             cll.CustomLevel(contains, "one name inside the other, given names differ"),
             cll.JaroWinklerLevel(seq, 0.9).configure(
                 label_for_charts="close spelling, given names differ"

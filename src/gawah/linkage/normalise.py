@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import pandas as pd
+from rapidfuzz.distance import OSA
 
 from gawah.linkage._tables import rows, variant_map
 
@@ -102,6 +103,31 @@ def is_known_name(token: str) -> bool:
     return token in _known_names()
 
 
+@lru_cache(maxsize=100_000)
+def _mistyped_title(word: str) -> str | None:
+    """The title ``word`` is one typing slip away from ("hjai": haji), if any.
+
+    Only a word at least four letters long, that is no known name and not one
+    slip from one either ("syeed" may be Saeed as well as Syed: left a name),
+    and only at the head of a name, where titles stand; titles shorter than
+    four letters ("ch", "dr") are too short to tell a slip from a name.
+    """
+    if len(word) < 4:
+        return None
+    titles = variant_map("honorifics.tsv")
+    near = {
+        canonical
+        for spelling, canonical in titles.items()
+        if len(spelling) >= 4 and OSA.distance(word, spelling, score_cutoff=1) <= 1
+    }
+    if len(near) != 1:
+        return None
+    names = variant_map("name_variants.tsv")
+    if any(OSA.distance(word, n, score_cutoff=1) <= 1 for n in names):
+        return None
+    return near.pop()
+
+
 def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
     """Map words to canonical name tokens, returning ``(tokens, titles)``."""
     names = variant_map("name_variants.tsv")
@@ -127,6 +153,11 @@ def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
             # ("Wasim Malik", "Malik Wasim", "Wasim").
             titles.append(titles_map[w])
             continue
+        if not tokens and nxt and w not in names:
+            title = _mistyped_title(w)
+            if title:  # "Hjai Waseem", "Seyd Aslam": a title with a typing slip
+                titles.append(title)
+                continue
         if w in ("m", "mu") and (tokens or nxt):
             tokens.append("muhammad")  # "M. Ali", "Noor M.": the initial M. is Muhammad
             continue
@@ -465,6 +496,8 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         "name_first": (core or skels)[0] if skels else None,
         "name_last": skels[-1] if len(skels) > 1 else None,
         "name_core": " ".join(core) or None,
+        # The same, order-free: "Khan Muhammad Javed" and "Javed Khan".
+        "name_core_set": " ".join(sorted(core)) or None,
         "name_parts": len(parts),
         "name_key": parsed.key or None,
         "name_skels": sorted(set(skels)),
@@ -624,6 +657,8 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
             seq.split(" ")[0] if isinstance(seq, str) else None
             for seq in block["name_seq"]
         ]
+        out.loc[idx, "name_core"] = block["name_seq"]
+        out.loc[idx, "name_core_set"] = block["name_skel"]
         fill = idx[(block["father_key"].isna() & (block["name_parts"] >= 3)).to_numpy()]
         seconds = [seq.split(" ")[1] for seq in out.loc[fill, "name_seq"]]
         out.loc[fill, "father_key"] = seconds
