@@ -665,6 +665,9 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
         out.loc[fill, "father_skel"] = seconds
         out.loc[fill, "father_skels"] = pd.Series([[x] for x in seconds], index=fill)
     _ages_from_years(out)
+    # The given name's first letter: clerks rarely mistype a name's first
+    # letter, so a slip later in it ("Thair", "Arshhad") keeps this key.
+    out["name_init"] = out["name_first"].str[:1]
     freq: dict[str, int] = {}
     for skels in out["name_skels"]:
         for s in skels:
