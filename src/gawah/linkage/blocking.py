@@ -20,7 +20,9 @@ so transliterated and re-ordered names share keys:
 10. the given name and the date of birth;
 11. the given name and the father's name skeleton;
 12. the given name and the district ("Qasim" and "Muhammad Qasim Butt");
-13. the date of birth and the district.
+13. the date of birth and the district;
+14. the given name's first letter, the district and the day (a typing
+    slip in the given name, when it is the only part written).
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ _RULES: tuple[tuple[_Rule, tuple[_Key, ...]], ...] = (
     ((("name_first", "father_skel"),) * 2, _BY_PLACE),
     ((("name_first", "district"),) * 2, _BY_TIME),
     ((("dob", "district"),) * 2, _BY_TIME),
+    # A typing slip in the given name ("Thair" for "Tahir"), the only name
+    # part written: its first letter, one place and one day.
+    ((("name_init", "district", "date"),) * 2, ()),
 )
 
 

@@ -58,6 +58,8 @@ _MODEL_COLUMNS = (
     "name_last",
     "name_parts",
     "name_core",
+    "name_core_set",
+    "name_init",
     "name_key",
     "name_skels",
     "name_skel",

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import pandas as pd
+from rapidfuzz.distance import OSA
 
 from gawah.linkage._tables import rows, variant_map
 
@@ -44,12 +45,17 @@ _NATIVE_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufef
 # Relation markers between a person's name and the father's/husband's name.
 _RELATION = re.compile(
     r"(?:^|\s|,)(s\s*/\s*o|d\s*/\s*o|w\s*/\s*o|h\s*/\s*o|son\s+of|daughter\s+of|"
-    r"wife\s+of|widow\s+of|husband\s+of|bin|binte|bint|ibn|walad|wald|zauja)(?=\s|\.|$)"
+    r"wife\s+of|widow\s+of|husband\s+of|bin|binte|bint|ibn|walad|wald|zauja|dukhtar)"
+    r"(?=\s|\.|$)"
 )
-# In free-text notes only the spelled-out forms are trusted ("bin" is too short).
+# In free-text notes only the spelled-out forms are trusted ("bin" is too
+# short); Urdu notes write ولد (walad), دختر (dukhtar), زوجہ (zauja), read
+# here in their romanised form.
 _NOTES_RELATION = re.compile(
-    r"(?:s\s*/\s*o|d\s*/\s*o|w\s*/\s*o|son\s+of|daughter\s+of|wife\s+of|widow\s+of)"
-    r"\s+(.+?)(?=,|;|\.\s|\(|\baged?\b|\bwas\b|\bwho\b|\bfrom\b|\bof\s+village\b|\d|$)"
+    r"(?:s\s*/\s*o|d\s*/\s*o|w\s*/\s*o|son\s+of|daughter\s+of|wife\s+of|widow\s+of|"
+    r"\bwalad|\bdukhtar|\bzauja)"
+    r"\s+(.+?)(?=,|;|\.\s|\(|\baged?\b|\bwas\b|\bwho\b|\bfrom\b|\bof\s+village\b|"
+    r"\bumar\s+(?:taqriban\s+)?\d|\d|$)"
 )
 _NON_NAME = re.compile(r"[^a-z\s]")
 _PARTICLES = frozenset(
@@ -97,6 +103,31 @@ def is_known_name(token: str) -> bool:
     return token in _known_names()
 
 
+@lru_cache(maxsize=100_000)
+def _mistyped_title(word: str) -> str | None:
+    """The title ``word`` is one typing slip away from ("hjai": haji), if any.
+
+    Only a word at least four letters long, that is no known name and not one
+    slip from one either ("syeed" may be Saeed as well as Syed: left a name),
+    and only at the head of a name, where titles stand; titles shorter than
+    four letters ("ch", "dr") are too short to tell a slip from a name.
+    """
+    if len(word) < 4:
+        return None
+    titles = variant_map("honorifics.tsv")
+    near = {
+        canonical
+        for spelling, canonical in titles.items()
+        if len(spelling) >= 4 and OSA.distance(word, spelling, score_cutoff=1) <= 1
+    }
+    if len(near) != 1:
+        return None
+    names = variant_map("name_variants.tsv")
+    if any(OSA.distance(word, n, score_cutoff=1) <= 1 for n in names):
+        return None
+    return near.pop()
+
+
 def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
     """Map words to canonical name tokens, returning ``(tokens, titles)``."""
     names = variant_map("name_variants.tsv")
@@ -122,6 +153,11 @@ def _canonical_tokens(words: list[str]) -> tuple[list[str], list[str]]:
             # ("Wasim Malik", "Malik Wasim", "Wasim").
             titles.append(titles_map[w])
             continue
+        if not tokens and nxt and w not in names:
+            title = _mistyped_title(w)
+            if title:  # "Hjai Waseem", "Seyd Aslam": a title with a typing slip
+                titles.append(title)
+                continue
         if w in ("m", "mu") and (tokens or nxt):
             tokens.append("muhammad")  # "M. Ali", "Noor M.": the initial M. is Muhammad
             continue
@@ -225,8 +261,11 @@ def parse_name(raw: str | None) -> ParsedName:
 
 
 _ABBREVIATION_DOT = re.compile(r"\b([a-z]{1,2}|mohd|muhd|mst|mrs)\.(?=\s*[a-z])")
+# "aged 63", "aged about 63", "25 years old"; in Urdu "عمر تقریباً 40 سال"
+# (umar taqriban 40 saal: aged about 40 years), read romanised.
 _NOTES_AGE = re.compile(
-    r"\baged?\s*(?:about\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\b"
+    r"\b(?:aged?|umar)\s*(about\s*|taqriban\s*)?(\d{1,3})\b|"
+    r"\b(\d{1,3})\s*(?:years?|yrs?|saal)\b"
 )
 
 
@@ -246,9 +285,16 @@ def name_tokens(raw: str | None) -> tuple[str, ...]:
 
 
 def age_from_notes(notes: str | None) -> str | None:
-    """The age written in free text ("aged 63", "25 years old"), as text for :func:`parse_age`."""
+    """The age written in free text ("aged 63", "25 years old"), as text for :func:`parse_age`.
+
+    "aged about 63" (Urdu "عمر تقریباً 63") is returned as "about 63", an estimate.
+    """
     m = _NOTES_AGE.search(fold(notes))
-    return (m.group(1) or m.group(2)) if m else None
+    if not m:
+        return None
+    if m.group(2):
+        return ("about " if m.group(1) else "") + m.group(2)
+    return m.group(3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +328,8 @@ def parse_age(
 ) -> AgeRange:
     """Turn "24", "about 40", "20-25" or explicit bounds into an :class:`AgeRange`.
 
-    An approximate age ("about", "approx", "~") widens to plus or minus three years.
+    An approximate age ("about", "approx", "~", "30?") widens to plus or minus
+    three years; "teenager" is 13-19, "young boy" 6-19.
     """
     low, high = _as_int(age_min), _as_int(age_max)
     if low is not None or high is not None:
@@ -302,11 +349,25 @@ def parse_age(
         return AgeRange(decade, decade + 9)
     m = _AGE_ONE.search(text)
     if not m:
+        for pattern, band in _AGE_WORDS:
+            if pattern.search(text):
+                return band
         return AgeRange(None, None)
     n = int(m.group(1))
-    if any(w in text for w in ("about", "approx", "around", "~", "almost", "nearly")):
+    if any(w in text for w in _APPROXIMATE):
         return AgeRange(max(0, n - 3), n + 3)
     return AgeRange(n, n)
+
+
+# Words that mark a number as a guess: "about 30", "~30", "30?".
+_APPROXIMATE = ("about", "approx", "around", "~", "almost", "nearly", "?")
+# Ages written as words, as the press and families write them: a teenager is
+# 13 to 19; a "boy" or "girl" is a child or a teenager (wide on purpose: the
+# band is evidence only against ages far outside it).
+_AGE_WORDS: tuple[tuple[re.Pattern[str], AgeRange], ...] = (
+    (re.compile(r"\bteen(?:s|age|ager)?\b"), AgeRange(13, 19)),
+    (re.compile(r"\b(?:boy|girl|lad|minor)\b"), AgeRange(6, 19)),
+)
 
 
 _STATUS = {
@@ -435,6 +496,8 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         "name_first": (core or skels)[0] if skels else None,
         "name_last": skels[-1] if len(skels) > 1 else None,
         "name_core": " ".join(core) or None,
+        # The same, order-free: "Khan Muhammad Javed" and "Javed Khan".
+        "name_core_set": " ".join(sorted(core)) or None,
         "name_parts": len(parts),
         "name_key": parsed.key or None,
         "name_skels": sorted(set(skels)),
@@ -594,12 +657,17 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
             seq.split(" ")[0] if isinstance(seq, str) else None
             for seq in block["name_seq"]
         ]
+        out.loc[idx, "name_core"] = block["name_seq"]
+        out.loc[idx, "name_core_set"] = block["name_skel"]
         fill = idx[(block["father_key"].isna() & (block["name_parts"] >= 3)).to_numpy()]
         seconds = [seq.split(" ")[1] for seq in out.loc[fill, "name_seq"]]
         out.loc[fill, "father_key"] = seconds
         out.loc[fill, "father_skel"] = seconds
         out.loc[fill, "father_skels"] = pd.Series([[x] for x in seconds], index=fill)
     _ages_from_years(out)
+    # The given name's first letter: clerks rarely mistype a name's first
+    # letter, so a slip later in it ("Thair", "Arshhad") keeps this key.
+    out["name_init"] = out["name_first"].str[:1]
     freq: dict[str, int] = {}
     for skels in out["name_skels"]:
         for s in skels:
