@@ -567,7 +567,13 @@ class TestCorruption:
     def test_random_bit_flips_never_crash_and_never_change_output_silently(
         self, hq: Path, tmp_path: Path, gawah: Callable[..., Run]
     ) -> None:
-        """40 single-bit flips anywhere in the file: no traceback; a changed export is caught."""
+        """120 single-bit flips anywhere in the file: no traceback; a changed export is caught.
+
+        Most of a small workspace's file is free space in its pages, where a flip
+        changes nothing: about 1 flip in 20 is caught (of 200 flips with this
+        seed, 11 before the tables of decision 0002 were added and 8 after;
+        of the first 40, one before and none after, the file being longer).
+        """
         baseline = tmp_path / "baseline.csv"
         assert (
             gawah("export", "csv", "--out", str(baseline), "--home", str(hq)).returncode
@@ -582,7 +588,7 @@ class TestCorruption:
         rng = random.Random(12)
         tried = silent = 0
         outcomes: dict[int, int] = {}
-        for n in range(40):
+        for n in range(120):
             home = tmp_path / f"flip{n}"
             shutil.copytree(hq, home)
             offset = rng.randrange(100, len(data))  # past the 100-byte file header
@@ -600,9 +606,9 @@ class TestCorruption:
             changed = export.returncode == 0 and out.read_bytes() != expected
             silent += changed and verify.returncode == 0
             shutil.rmtree(home)
-        assert tried == 40
+        assert tried == 120
         assert silent == 0
-        assert outcomes.get(3, 0) >= 1  # most flips land in used pages and are caught
+        assert outcomes.get(3, 0) >= 1  # flips in used cells are caught
 
     def test_a_damaged_index_page_is_reported_as_a_damaged_file(self, hq: Path) -> None:
         """The integrity check runs beside the events: a page of an index zeroed
