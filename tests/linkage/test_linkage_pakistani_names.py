@@ -109,6 +109,13 @@ class TestNameLevels:
             "same name but for Muhammad",
         )
 
+    def test_one_arabic_letter_is_not_a_slip(self) -> None:
+        """محمد and احمد differ by one letter and are two brothers' names."""
+        frame = _frame(
+            [{"name_native": "محمد سالم نصار"}, {"name_native": "احمد سالم نصار"}]
+        )
+        assert _level(SouthAsianNameComparison(), frame, 0, 1) != "one typing slip"
+
     def test_muhammad_as_a_chain_own_name_is_not_dropped(self) -> None:
         """In a list of four-part chains "Muhammad" is the own name: "Muhammad
         Salim Tarek Nassar" (the son) is not "Salim Tarek Nassar" (his father)."""
