@@ -445,28 +445,26 @@ def _filtered(
 
 @dataclass(frozen=True)
 class Walk:
-    """Every query word and filter is common: conditions on a register row ``r``.
+    """Every query word and filter is common: check rows one by one.
 
     The register is read in name order and each row checked by index lookups
     until a page is full; matches are counted up to :data:`COUNT_CAP`.
     """
 
-    where: str
-    params: list[Any]
+    matchers: list[tuple[str, list[str]]]
+    filters: list[tuple[str, str]]
 
-
-def _walk(
-    matchers: list[tuple[str, list[str]]], filters: list[tuple[str, str]]
-) -> Walk:
-    conds = [f"r.{c} = ?" for c, _ in filters]
-    params: list[Any] = [v for _, v in filters]
-    for sql, values in matchers:
-        conds.append(
-            "EXISTS (SELECT 1 FROM web_search_tokens t "
-            f"WHERE t.report_id = r.report_id AND {sql})"
-        )
-        params.extend(values)
-    return Walk(" AND ".join(conds), params)
+    def where(self, report_id: str, row: str) -> tuple[str, list[Any]]:
+        """Conditions on a report id (SQL) and its register ``row`` alias."""
+        conds = [f"{row}.{c} = ?" for c, _ in self.filters]
+        params: list[Any] = [v for _, v in self.filters]
+        for sql, values in self.matchers:
+            conds.append(
+                "EXISTS (SELECT 1 FROM web_search_tokens t "
+                f"WHERE t.report_id = {report_id} AND {sql})"
+            )
+            params.extend(values)
+        return " AND ".join(conds), params
 
 
 def _candidates(
@@ -488,7 +486,7 @@ def _candidates(
     sizes = [_rows_for(conn, m[1], cap) for m in matchers]
     filtered = _filtered(conn, filters, cap) if filters else cap
     if min([*sizes, filtered]) > WALK_ABOVE:
-        return _walk(matchers, filters)
+        return Walk(matchers, filters)
     if not matchers:
         where = " AND ".join(f"{c} = ?" for c, _ in filters)
         return (
@@ -592,12 +590,13 @@ def search(
     limit = [page_size, (page - 1) * page_size]
     exact = True
     if isinstance(found, Walk):
-        total = _capped(conn, "web_search_reports r", found)
+        where, params = found.where("r.report_id", "r")
+        total = _capped(conn, "web_search_reports r", where, params)
         exact = total <= COUNT_CAP
         rows = conn.execute(
-            f"SELECT r.report_id FROM web_search_reports r WHERE {found.where} "
+            f"SELECT r.report_id FROM web_search_reports r WHERE {where} "
             "ORDER BY r.sort_key LIMIT ? OFFSET ?",
-            [*found.params, *limit],
+            [*params, *limit],
         )
     else:
         with_, select, params = found or (
@@ -625,12 +624,12 @@ def search(
     )
 
 
-def _capped(conn: sqlite3.Connection, rows: str, walk: Walk) -> int:
+def _capped(conn: sqlite3.Connection, rows: str, where: str, params: list[Any]) -> int:
     """Matches of a walk among ``rows``, counted up to one past :data:`COUNT_CAP`."""
     return int(
         conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {rows} WHERE {walk.where} LIMIT ?)",
-            [*walk.params, COUNT_CAP + 1],
+            f"SELECT count(*) FROM (SELECT 1 FROM {rows} WHERE {where} LIMIT ?)",
+            [*params, COUNT_CAP + 1],
         ).fetchone()[0]
     )
 
@@ -722,21 +721,25 @@ def search_persons(
     exact = True
     if isinstance(found, Walk):
         # The leads in name order, each kept when one of its reports matches.
-        # CROSS JOIN keeps SQLite from reading every report of a status for
-        # each lead (it would, for a status filter): a lead's reports first.
-        person = Walk(
-            "l.lead = 1 AND EXISTS (SELECT 1 FROM web_person_keys m "
+        # A lead's reports first (CROSS JOIN: SQLite would otherwise read every
+        # report of a status for each lead); their register rows only to filter.
+        cond, params = found.where("m.report_id", "r")
+        join = (
             "CROSS JOIN web_search_reports r ON r.report_id = m.report_id "
-            f"WHERE m.person_key = l.person_key AND {found.where})",
-            found.params,
+            if found.filters
+            else ""
         )
-        total = _capped(conn, "web_person_keys l", person)
+        where = (
+            f"l.lead = 1 AND EXISTS (SELECT 1 FROM web_person_keys m {join}"
+            f"WHERE m.person_key = l.person_key AND {cond})"
+        )
+        total = _capped(conn, "web_person_keys l", where, params)
         exact = total <= COUNT_CAP
         total = min(total, COUNT_CAP)
         keys = conn.execute(
-            f"SELECT l.person_key FROM web_person_keys l WHERE {person.where} "
+            f"SELECT l.person_key FROM web_person_keys l WHERE {where} "
             "ORDER BY l.sort_key LIMIT ? OFFSET ?",
-            [*person.params, *limit],
+            [*params, *limit],
         ).fetchall()
     elif found is None:
         total = conn.execute(
