@@ -40,7 +40,9 @@ matches. Among them "names agree exactly" is rare, because such pairs are
 seldom unsure, so m read from them lowered the weight of strong agreement
 and raised that of weak agreement for *every* pair: on the four-list
 generator 100 decisions moved 260 pairs over the match threshold and F1 fell
-(0.922 to 0.915 on the tuning seeds) before it rose. A logistic regression
+(0.922 to 0.915 on the tuning seeds) before it rose (on the older
+generator, which has no relatives, it had raised recall instead; the
+measured trade-off is in the validation page). A logistic regression
 on the decided pairs conditions on their comparison levels, so choosing
 pairs by those levels does not bias it. Measured in
 docs/validation/linkage.md, "Learning from review".

@@ -54,9 +54,10 @@ class LinkOptions:
     # ridge penalty, and the lowest model probability the re-fit may move
     # (pairs below it are not kept, so cannot be raised). On by default: on
     # the tuning seeds of the four-list generator it added 0.001 F1 after 100
-    # decisions and 0.003 after 300 to decisions that only bind
-    # (docs/validation/linkage.md, "Learning from review"). Decisions bind
-    # either way.
+    # decisions and 0.003 after 300 to decisions that only bind,
+    # and on held-out seeds 0.005-0.006 after 1,000 (docs/validation/linkage.md,
+    # "Learning from review", with the trade-off on the older generator).
+    # Decisions bind either way.
     learn: bool = True
     learn_penalty: float = DEFAULT_PENALTY
     learn_from: float = 0.05
