@@ -13,7 +13,12 @@ of three strategies:
 * ``probability``: most probable first (gawah's order before learning);
 * ``uncertainty``: match probability nearest 0.5 first;
 * ``informative``: uncertainty weighted by how many waiting pairs share the
-  comparison pattern (``gawah.linkage.learn.priority``, the default order).
+  comparison pattern (``gawah.linkage.learn.priority``, the default order);
+* ``change``: the probability that the answer contradicts the current
+  clustering (the match probability for two reports in different persons,
+  one minus it for two in one person), most likely first;
+* ``change-pattern``: that probability in place of the uncertainty in
+  ``informative``'s formula.
 
 It prints pairwise F1 after each budget (when the queue runs dry first, the
 number of pairs actually reviewed is given in brackets) and the mean over
@@ -37,7 +42,12 @@ import numpy as np
 import pandas as pd
 
 from gawah.linkage import LinkOptions, LinkResult, link_records
-from gawah.linkage.learn import DEFAULT_PENALTY, entropy, order_by_priority
+from gawah.linkage.learn import (
+    DEFAULT_PENALTY,
+    entropy,
+    order_by_priority,
+    patterns,
+)
 
 Oracle = set[tuple[str, str]]
 
@@ -80,7 +90,48 @@ def queue(
         ).sort_values(
             ["_h", "key_l", "key_r"], ascending=[False, True, True], kind="mergesort"
         )
+    if strategy in ("change", "change-pattern"):
+        return _by_change(result, band, pattern=strategy == "change-pattern")
     return order_by_priority(band)
+
+
+def _by_change(
+    result: LinkResult, band: pd.DataFrame, *, pattern: bool
+) -> pd.DataFrame:
+    """The band ordered by how likely an answer is to move the clusters."""
+    if band.empty:
+        return band
+    person = dict(zip(result.records["key"], result.records["person_id"], strict=True))
+    together = np.array(
+        [
+            person[a] == person[b]
+            for a, b in zip(band["key_l"], band["key_r"], strict=True)
+        ]
+    )
+    p = band["match_probability"].to_numpy()
+    score = np.where(together, 1 - p, p)
+    if pattern:
+        # learn.priority's formula, score for entropy: h * log2(1 + n) / (1 + k)
+        frame = pd.DataFrame({"g": patterns(band).to_numpy(), "s": score})
+        n = frame["g"].map(frame["g"].value_counts()).to_numpy(dtype=float)
+        k = (
+            frame.assign(i=np.arange(len(frame)))
+            .sort_values(["s", "i"], ascending=[False, True])
+            .groupby("g", sort=False)
+            .cumcount()
+            .sort_index()
+            .to_numpy()
+        )
+        score = score * np.log2(1 + n) / (1 + k)
+    return (
+        band.assign(_s=score)
+        .sort_values(
+            ["_s", "match_probability", "key_l", "key_r"],
+            ascending=[False, False, True, True],
+            kind="mergesort",
+        )
+        .drop(columns="_s")
+    )
 
 
 def curve(

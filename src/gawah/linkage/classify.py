@@ -4,8 +4,9 @@ No labelled data are needed. The prior (how often two random reports are the
 same person) comes from near-certain deterministic rules; u probabilities from
 random pairs (almost all non-matches); m probabilities by expectation
 maximisation on two blocking rules, each leaving the other comparisons free.
-Reviewed decisions, when there are enough, re-estimate the m probabilities
-from labels (:func:`train`). DuckDB runs in-process, on this machine's cores.
+Reviewed decisions do not re-estimate m: they are a sample of the review band,
+not of matches (see :mod:`~gawah.linkage.learn`, which corrects the scores from
+them instead). DuckDB runs in-process, on this machine's cores.
 """
 
 from __future__ import annotations
@@ -278,7 +279,6 @@ def _estimate(
     linker: Linker,
     frame: pd.DataFrame,
     options: ModelOptions,
-    labels: pd.DataFrame | None,
 ) -> None:
     training = linker.training
     deterministic: list[Any] = [
@@ -312,19 +312,12 @@ def _estimate(
     # pairs; the prior from the deterministic rules stands.
     linker._settings_obj._probability_two_random_records_match = prior
     _monotone(linker)
-    if labels is not None and len(labels) > 0:
-        matches = labels[labels["clerical_match_score"] == 1.0]
-        if len(matches) >= 20:
-            api = linker._db_api
-            table = api.register(matches, dataset_display_name="labels")
-            training.estimate_m_from_pairwise_labels(table)  # type: ignore[no-untyped-call]
 
 
 def score_pairs(
     frame: pd.DataFrame,
     options: ModelOptions | None = None,
     *,
-    labels: pd.DataFrame | None = None,
     threshold: float = 0.01,
     conflicts_below: float | None = None,
     link_threshold: float = 0.0,
@@ -335,7 +328,6 @@ def score_pairs(
     Args:
         frame: normalised reports with an integer ``unique_id`` column.
         options: model options (comparisons excluded, seed, threads).
-        labels: reviewed matches as ``unique_id_l, unique_id_r, clerical_match_score``.
         threshold: keep pairs with at least this match probability, with
             their per-comparison weights.
         conflicts_below: also return, as ids only, the blocked pairs scored
@@ -356,7 +348,7 @@ def score_pairs(
     linker = _linker(frame, options)
     con = linker._db_api._con  # type: ignore[attr-defined]
     try:
-        _estimate(linker, frame, options, labels)
+        _estimate(linker, frame, options)
         # Blocked pairs are materialised once (ids only) and scored twice:
         # all of them, keeping those above ``threshold``; then those inside
         # a group, for conflicts. Keeping every scored pair instead held

@@ -52,11 +52,13 @@ class LinkOptions:
     constraints: bool = True
     # Reviewed decisions re-fit the scores (gawah.linkage.learn): on/off, the
     # ridge penalty, and the lowest model probability the re-fit may move
-    # (pairs below it are not kept, so cannot be raised). Off by default: on
-    # the report seeds it was 0.003-0.004 F1 below "off" after 100 and 300
-    # decisions (docs/validation/linkage.md, "Learning from review"); the
-    # decisions still bind, and re-estimate m from labels (classify.py).
-    learn: bool = False
+    # (pairs below it are not kept, so cannot be raised). On by default: on
+    # the tuning seeds of the four-list generator it added 0.001 F1 after 100
+    # decisions and 0.003 after 300 to decisions that only bind,
+    # and on held-out seeds 0.005-0.006 after 1,000 (docs/validation/linkage.md,
+    # "Learning from review", with the trade-off on the older generator).
+    # Decisions bind either way.
+    learn: bool = True
     learn_penalty: float = DEFAULT_PENALTY
     learn_from: float = 0.05
 
@@ -137,17 +139,12 @@ def link_records(
         for (a, b), same in decisions.items()
         if a in index and b in index
     }
-    labels = pd.DataFrame(
-        [(a, b, 1.0 if same else 0.0) for (a, b), same in by_id.items()],
-        columns=["unique_id_l", "unique_id_r", "clerical_match_score"],
-    )
     # 2 - block, compare, classify; re-fit on reviewed decisions
     keep_from = min(options.review_low, options.threshold)
     learning = options.learn and bool(by_id)
     scored = score_pairs(
         frame,
         options.model,
-        labels=labels,
         threshold=min(keep_from, options.learn_from) if learning else keep_from,
         conflicts_below=options.conflict_below,
         link_threshold=options.threshold,
