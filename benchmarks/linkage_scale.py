@@ -3,6 +3,11 @@
     uv run python benchmarks/linkage_scale.py                       # 100,000 500,000 1,000,000
     uv run python benchmarks/linkage_scale.py --records 100000 --only gawah
     uv run python benchmarks/linkage_scale.py --records 1000000 --crowded
+    uv run python benchmarks/linkage_scale.py --records 1000000 --data /tmp/lists
+
+``--data DIR`` keeps the generated lists in ``DIR/<records>`` (private,
+FICTIONAL) and reuses them on the next run with the same size, population and
+seed (generating a million rows takes minutes).
 
 For each size, about ``records`` FICTIONAL rows over four lists are generated
 (:func:`gawah.testing.linkage_data.generate_linked_lists`, a population of
@@ -192,6 +197,9 @@ def main(argv: list[str]) -> None:
         "--crowded", action="store_true", help="ten districts, two weeks"
     )
     parser.add_argument("--only", choices=("gawah", "splink"), default=None)
+    parser.add_argument(
+        "--data", type=Path, default=None, help="keep and reuse the lists here"
+    )
     args = parser.parse_args(argv)
     print(
         "| records | tool | seconds | peak GiB | precision | recall | F1 |\n"
@@ -201,9 +209,15 @@ def main(argv: list[str]) -> None:
     for records in args.records:
         with tempfile.TemporaryDirectory(prefix="gawah-scale-") as tmp:
             directory = Path(tmp)
-            truth = generate(
-                records, directory, spread=not args.crowded, seed=args.seed
-            )
+            kind = "crowded" if args.crowded else "spread"
+            if args.data is not None:
+                directory = args.data / f"{records}-{kind}-{args.seed}"
+                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            truth = directory / "truth.csv"
+            if not truth.exists():
+                truth = generate(
+                    records, directory, spread=not args.crowded, seed=args.seed
+                )
             n = sum(
                 len(pd.read_csv(p, usecols=["record_id"])) for p in _lists(directory)
             )

@@ -27,8 +27,6 @@ so transliterated and re-ordered names share keys:
 
 from __future__ import annotations
 
-import logging
-
 import pandas as pd
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
@@ -93,43 +91,90 @@ def rule_pairs(frame: pd.DataFrame, left: _Key, right: _Key) -> int:
     return int((joined["l"] * joined["r"]).sum())
 
 
-def blocking_rules(
-    frame: pd.DataFrame | None = None, max_pairs: float | None = None
-) -> list[BlockingRuleCreator | str]:
+def _key_column(rule: int, side: str) -> str:
+    return f"blk{rule}_{side}"
+
+
+def blocking_rules(max_block: int | None = None) -> list[BlockingRuleCreator | str]:
     """The prediction blocking rules, broadest recall first.
 
-    With ``frame`` and ``max_pairs``, a rule that alone would admit more pairs
-    than ``max_pairs`` is replaced by its first stricter form (the same keys
-    plus the district, the week, then the day: ``_BY_PLACE``, ``_BY_TIME``)
-    that admits fewer, or left out if none does. In a population of few districts and common names, the blocks of
-    "father's name + district" or even of the whole name grow with the square
-    of the list size; a stricter rule loses the pairs that differ in the
-    added field, which is the price of finishing at all. Each change is logged.
+    Without ``max_block``, each rule on the normalised columns themselves.
+    With it, each rule on its key column of :func:`block_keys_sql` (which
+    must then be in the table): the same keys wherever a block holds at most
+    ``max_block`` reports, stricter keys only inside the blocks that are larger.
     """
+    if max_block is None:
+        return [_rule(left, right) for (left, right), _ in _RULES]
     out: list[BlockingRuleCreator | str] = []
-    log = logging.getLogger(__name__)
-    for (left, right), stricter in _RULES:
-        if frame is None or max_pairs is None:
-            out.append(_rule(left, right))
-            continue
-        for extra in ((), *stricter):
-            lk, rk = left + extra, right + extra
-            n = rule_pairs(frame, lk, rk)
-            if n <= max_pairs:
-                if extra:
-                    log.warning(
-                        "blocking rule %s/%s made stricter: +%s", left, right, extra
-                    )
-                out.append(_rule(lk, rk))
-                break
+    for i, ((left, right), _) in enumerate(_RULES):
+        if left == right:
+            out.append(block_on(_key_column(i, "l")))
         else:
-            log.warning(
-                "blocking rule %s/%s left out: over %d pairs",
-                left,
-                right,
-                int(max_pairs),
-            )
+            out.append(f"l.{_key_column(i, 'l')} = r.{_key_column(i, 'r')}")
     return out
+
+
+def _key_sql(columns: _Key) -> str:
+    """One key's text, or NULL when any of its columns is unknown."""
+    known = " and ".join(f'"{c}" is not null' for c in columns)
+    parts = ", ".join(f'cast("{c}" as varchar)' for c in columns)
+    return f"case when {known} then concat_ws(chr(31), {parts}) end"
+
+
+def block_keys_sql(table: str, max_block: int) -> str:
+    """A query of ``table``'s rows with one key column per rule and side (``blkN_l``, ``blkN_r``).
+
+    A report's key for a rule is the rule's own key while the block it falls
+    in (the reports whose key, on either side of the rule, is that value)
+    holds at most ``max_block`` reports; inside a larger block, its first
+    stricter form (``_BY_PLACE``, ``_BY_TIME``: the district, the week, the
+    day) that is small enough; NULL (the rule does not compare it) when none is.
+
+    Why per block and not per rule: at a million reports a few common names
+    ("Muhammad Ali") make blocks of thousands, whose pairs grow with the
+    square of the population, while most names stay rare. Making only those
+    blocks stricter keeps every pair of a rare name, and bounds the pairs a
+    report takes part in by ``max_block`` per rule, so the pairs grow with
+    the number of reports, not its square. The decision is per key value,
+    taken alike on both sides, so two reports that share a key get the same
+    level. DuckDB computes the block sizes (a GROUP BY per rule and level).
+    """
+    keys: list[str] = []  # select list of the base: every level's key per side
+    sizes: list[str] = []  # one CTE per rule and level: key -> reports
+    joins: list[str] = []
+    columns: list[str] = []
+    for i, ((left, right), stricter) in enumerate(_RULES):
+        sides = {"l": left} if left == right else {"l": left, "r": right}
+        cases: dict[str, list[str]] = {side: [] for side in sides}
+        for j, extra in enumerate(((), *stricter)):
+            size = f"s{i}_{j}"
+            union = " union all ".join(
+                f"select k{i}_{j}_{side} as k from gawah_keys" for side in sides
+            )
+            sizes.append(
+                f"{size} as (select k, count(*) as n from ({union}) "
+                "where k is not null group by k)"
+            )
+            for side, cols in sides.items():
+                key = f"k{i}_{j}_{side}"
+                keys.append(f"{_key_sql(cols + extra)} as {key}")
+                alias = f"{size}_{side}"
+                joins.append(
+                    f"left join {size} {alias} on {alias}.k = gawah_keys.{key}"
+                )
+                cases[side].append(
+                    f"when {alias}.n <= {int(max_block)} then '{j}' || chr(30) || {key}"
+                )
+        for side in sides:
+            columns.append(
+                f"case {' '.join(cases[side])} end as {_key_column(i, side)}"
+            )
+    return (
+        f"with gawah_keys as (select unique_id, {', '.join(keys)} from {table}), "
+        + ", ".join(sizes)
+        + f" select t.*, {', '.join(columns)} from {table} t "
+        "join gawah_keys using (unique_id) " + " ".join(joins)
+    )
 
 
 def training_rules() -> list[BlockingRuleCreator]:
