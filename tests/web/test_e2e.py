@@ -69,6 +69,17 @@ def _count(page: Any, category: str) -> int:
     return int(page.locator(f"#count-{category}").inner_text().replace(",", ""))
 
 
+def _current(page: Any) -> None:
+    """Wait until the page shows the figures of the ledger's newest state.
+
+    After a change the dashboard first shows the earlier state's figures, marked
+    "being recomputed", and swaps in the new ones (HTMX) when they are ready.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.locator("#recomputing")).to_have_count(0, timeout=90_000)
+
+
 class Watch:
     """Every console error and failed request of a browser page, for the test to refuse.
 
@@ -195,6 +206,7 @@ def test_documenter_journey(server: str, tmp_path: Path) -> None:
         expect(page.locator("#relinked")).to_be_visible(timeout=60_000)
 
         page.goto(server + "/dashboard")
+        _current(page)
         assert (
             _count(page, "killed") > killed_before
         )  # Zainab is now a documented person
