@@ -16,6 +16,7 @@ def _frame(n: int) -> pd.DataFrame:
             "name_skel": ["mhmd ln"] * n,
             "name_flat": ["mhmdln"] * n,
             "name_first": ["ln"] * n,
+            "name_init": ["l"] * n,
             "dob": [None] * n,
             "rare1": ["ln"] * n,
             "rare2": ["mhmd"] * n,
