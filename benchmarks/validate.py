@@ -77,6 +77,21 @@ SECTIONS: dict[str, Section] = {
         ("--seeds", "20310314,1,2,3,4,5", "--draws", "30"),
     ),
     "claims": Section("claims.md", "benchmarks.validate_claims"),
+    "linkage-gaza": Section(
+        "linkage.md", "benchmarks.linkage_real", ("gaza", "--clustering", "--splink")
+    ),
+    "linkage-febrl": Section("linkage.md", "benchmarks.linkage_real", ("febrl",)),
+    "linkage-synthetic": Section(
+        "linkage.md", "benchmarks.linkage_real", ("synthetic",)
+    ),
+    "linkage-pakistani": Section(
+        "linkage.md",
+        "benchmarks.linkage_real",
+        ("pakistani", "--seeds", "4", "5", "--clustering"),
+    ),
+    "linkage-arab": Section(
+        "linkage.md", "benchmarks.linkage_real", ("arab", "--seeds", "4")
+    ),
     "linkage-doubt-why": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt_why",
