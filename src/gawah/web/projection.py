@@ -96,7 +96,11 @@ class _WebProjector:
                 continue
             history.extend(_history_rows(event))
             if event.kind == REPORT_RECORDED:
-                reports.append(event.payload)
+                # Which version is shown is decided per event, in order (sync
+                # may bring an older version after a newer one); the index
+                # rows of the shown ones still go in together.
+                if _shown_report(conn, event):
+                    reports.append(event.payload)
             elif event.kind == ROLE_GRANTED:
                 roles.extend(_role_rows(event))
         flush()
