@@ -81,6 +81,7 @@ SECTIONS: dict[str, Section] = {
         "linkage.md", "benchmarks.linkage_real", ("gaza", "--clustering", "--splink")
     ),
     "linkage-febrl": Section("linkage.md", "benchmarks.linkage_real", ("febrl",)),
+    "linkage-accuracy": Section("linkage.md", "benchmarks.linkage", ("accuracy",)),
     "linkage-synthetic": Section(
         "linkage.md", "benchmarks.linkage_real", ("synthetic",)
     ),
