@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -20,6 +22,25 @@ PASSWORD = "FICTIONAL correct horse viewer staple"
 HEADERS = ["record_id", "full_name", "sex", "age", "status"]
 
 
+@contextmanager
+def _viewer(home: Path) -> Iterator[TestClient]:
+    """A client of the web app over ``home``, logged in as a new viewer."""
+    backend = Backend(home=home)
+    try:
+        add_user(backend, "viewer", Role.VIEWER, PASSWORD, by="tester")
+    finally:
+        backend.close()
+    with TestClient(create_app(home)) as client:
+        anon = client.get("/api/session").json()["csrf_token"]
+        r = client.post(
+            "/api/session",
+            json={"username": "viewer", "password": PASSWORD},
+            headers={"X-CSRF-Token": anon},
+        )
+        assert r.status_code == 200, r.text
+        yield client
+
+
 def test_register_and_report_page_show_the_conflict(tmp_path: Path) -> None:
     hq, a = make_team(tmp_path / "t", 2)
     import_rows(hq, HEADERS, [["1", "FICTIONAL Nadia Ahmed", "F", "30", "killed"]],
@@ -35,19 +56,7 @@ def test_register_and_report_page_show_the_conflict(tmp_path: Path) -> None:
     home = hq.home
     hq.close()
     a.close()
-    backend = Backend(home=home)
-    try:
-        add_user(backend, "viewer", Role.VIEWER, PASSWORD, by="tester")
-    finally:
-        backend.close()
-    with TestClient(create_app(home)) as client:
-        anon = client.get("/api/session").json()["csrf_token"]
-        r = client.post(
-            "/api/session",
-            json={"username": "viewer", "password": PASSWORD},
-            headers={"X-CSRF-Token": anon},
-        )
-        assert r.status_code == 200, r.text
+    with _viewer(home) as client:
         register = client.get("/register").text  # persons, by default
         assert 'title="two teams edited a report of this person apart' in register
         reports = client.get("/register", params={"view": "reports"}).text
@@ -75,19 +84,7 @@ def test_register_and_person_page_show_assignments_made_apart(tmp_path: Path) ->
     home = hq.home
     hq.close()
     a.close()
-    backend = Backend(home=home)
-    try:
-        add_user(backend, "viewer", Role.VIEWER, PASSWORD, by="tester")
-    finally:
-        backend.close()
-    with TestClient(create_app(home)) as client:
-        anon = client.get("/api/session").json()["csrf_token"]
-        r = client.post(
-            "/api/session",
-            json={"username": "viewer", "password": PASSWORD},
-            headers={"X-CSRF-Token": anon},
-        )
-        assert r.status_code == 200, r.text
+    with _viewer(home) as client:
         register = client.get("/register").text
         assert 'title="two teams edited a report of this person apart' in register
         page = client.get(f"/reports/{ids[0]}").text
