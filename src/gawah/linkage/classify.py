@@ -34,7 +34,7 @@ from gawah.linkage.blocking import (
     identity_training_rule,
     training_rules,
 )
-from gawah.linkage.compare import STARTING_M, comparisons
+from gawah.linkage.compare import STARTING_M, UNORDERED_LEVELS, comparisons
 
 # A pair whose match probability reaches this is the same person, absent review.
 # 0.5 ("more likely than not") scored a little higher on the tuning halves, but
@@ -250,7 +250,11 @@ def _monotone(linker: Linker) -> None:
     for comparison in linker._settings_obj.core_model_settings.comparisons:
         if comparison.output_column_name not in _ORDERED:
             continue
-        levels = comparison._comparison_levels_excluding_null
+        levels = [
+            level
+            for level in comparison._comparison_levels_excluding_null
+            if level.label_for_charts not in UNORDERED_LEVELS
+        ]
         for near, far in zip(levels[-2::-1], levels[:0:-1], strict=True):
             m_near, u_near = near._m_probability, near._u_probability
             m_far, u_far = far._m_probability, far._u_probability
