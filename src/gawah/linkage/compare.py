@@ -95,7 +95,9 @@ class SouthAsianNameComparison(ComparisonCreator):
             # parent level's: lists of bare names often carry no father, and
             # EM, which estimates the name among pairs with one father, then
             # leaves it at that value (on the demo, at 0.03, F1 fell to 0.949).
-            cll.CustomLevel(f"{first} and {contains}", BARE_GIVEN_NAME).configure(tf_adjustment_column="name_exact", tf_adjustment_weight=0.5),
+            cll.CustomLevel(f"{first} and {contains}", BARE_GIVEN_NAME).configure(
+                tf_adjustment_column="name_exact", tf_adjustment_weight=0.5
+            ),
             cll.CustomLevel(
                 f"{first} and coalesce(name_last_l = name_last_r, true) and "
                 "jaro_winkler_similarity(name_seq_l, name_seq_r) >= 0.9",
