@@ -116,11 +116,6 @@ class TestNameLevels:
         )
         assert _level(SouthAsianNameComparison(), frame, 0, 1) != "one typing slip"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="known limit: the name's core drops a chain's own 'Muhammad' too; "
-        "keeping it on one list only split Arabic-Latin pairs (see normalise_frame)",
-    )
     def test_muhammad_as_a_chain_own_name_is_not_dropped(self) -> None:
         """In a list of four-part chains "Muhammad" is the own name: "Muhammad
         Salim Tarek Nassar" (the son) is not "Salim Tarek Nassar" (his father)."""

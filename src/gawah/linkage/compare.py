@@ -116,8 +116,13 @@ class SouthAsianNameComparison(ComparisonCreator):
             ),
             # Also with "Muhammad" in one only: a surname written first
             # ("Khan / Muhammad Javed") against the name in order ("Javed Khan").
+            # Not when the two agree in order but for "Muhammad" and their
+            # given names differ: then one list is of patronymic chains, whose
+            # own name "Muhammad" was left out of the core ("Muhammad Salim
+            # Tarek Nassar" the son, "Salim Tarek Nassar" his father).
             cll.CustomLevel(
-                f"({same_set}) or name_core_set_l = name_core_set_r",
+                f"({same_set}) or (name_core_set_l = name_core_set_r and not "
+                f"coalesce(name_core_l = name_core_r and not ({first}), false))",
                 ANOTHER_ORDER,
             ),
             cll.CustomLevel(contains, "one name inside the other, given names differ"),
