@@ -153,6 +153,14 @@ class TestConstrainedClustering:
         labels = cluster_pairs(4, pairs, threshold=0.7, constraints=c)
         assert labels.tolist() == [0, 0, 2, 2]
 
+    def test_a_direct_link_within_a_list_needs_the_threshold_only(self) -> None:
+        """A1 - A2 scored directly (knowing they share a list) joins at the threshold."""
+        c = _constraints(["a", "b", "a"])
+        labels = cluster_pairs(
+            3, _pairs([(0, 1, 0.999), (0, 2, 0.9)]), threshold=0.7, constraints=c
+        )
+        assert labels.tolist() == [0, 0, 0]
+
     def test_one_list_alone_is_deduplicated_at_the_threshold(self) -> None:
         """With a single list every join is within it: the plain threshold rules."""
         c = _constraints(["a", "a", "a"])

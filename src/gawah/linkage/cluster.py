@@ -15,9 +15,11 @@ to the least probable above the threshold; two groups are joined unless
   of members, not only for the pair that joins the two groups, so no chain
   through a bridging record can break them; or
 * the join would make a list repeat itself (see :data:`SAME_LIST_THRESHOLD`):
-  two records of one list become one person only on a link of at least
-  that probability, and never when both groups already hold records of the
-  same two lists (each of two lists would then have kept the two apart).
+  a link between records of two lists that would put two records of a third
+  list (or of either) into one person needs at least that probability (a
+  direct link between two records of one list, scored knowing they share a
+  list, needs only the threshold); and no link joins two groups that both
+  hold records of the same two lists (each list kept the two apart).
 
 Reviewed "same person" decisions are applied first, whatever the model says.
 Without constraints this is connected components (single linkage), the
@@ -41,16 +43,18 @@ from gawah.linkage.constraints import AGE_GAP_YEARS
 # Ages further apart than this cannot be one person's (defined with the other
 # constraints, in one place).
 MAX_AGE_GAP = AGE_GAP_YEARS
-# A join that puts two records of one list into one person needs a link of
-# at least this probability (when more than one list is linked). A list
-# names a person twice far less often than two lists name one person, but
-# the link that makes the join (often a record of another list that
-# resembles both: "A1 - B - A2") was scored without that prior. On Gaza,
-# every one of the 521 within-list pairs the plain threshold joined was two
-# people. Chosen on the tuning sets (the even half of Gaza, generated Arab
-# releases and Pakistani lists seeds 1-3; Pakistani lists hold true
-# within-list duplicates): 0.98, 0.99 and 0.995 scored mean F1 0.9610,
-# 0.9611 and 0.9603 there (with the rule below), plain 0.7 0.9476.
+# A join through a link between two lists that puts two records of one list
+# into one person needs a link of at least this probability (when more than
+# one list is linked). A list names a person twice far less often than two
+# lists name one person, but such a link ("A1 - B - A2": a record of another
+# list resembling both) was scored without that prior; a direct A1 - A2 link
+# was scored with the model's same-list evidence and needs the threshold
+# only. On Gaza every one of the 521 within-list pairs the plain threshold
+# joined was two people. Chosen on the tuning sets (the even half of Gaza,
+# generated Arab releases and Pakistani lists seeds 1-3; the Pakistani lists
+# hold true within-list duplicates): mean F1 0.9476 with no rule, 0.9604
+# with this one, 0.9611 if direct links also needed 0.99, which however put
+# the Pakistani persons count 1.1 points further above the truth.
 SAME_LIST_THRESHOLD = 0.99
 # Linked records of lists declared distinct (one record per person) join
 # from this probability rather than the match threshold: the constraint lets
@@ -139,8 +143,13 @@ class _Summary:
             else set()
         )
 
-    def compatible(self, other: _Summary, probability: float = 1.0) -> bool:
-        """Whether the two groups may be one person, joined by a link of ``probability``."""
+    def compatible(
+        self, other: _Summary, probability: float = 1.0, *, across: bool = True
+    ) -> bool:
+        """Whether the two groups may be one person, joined by a link of ``probability``.
+
+        ``across``: the link joins records of two different lists.
+        """
         if (self.sexes | other.sexes) == 0b110:
             return False
         if _nanmax([self.lo, other.lo]) - _nanmin([self.hi, other.hi]) > MAX_AGE_GAP:
@@ -150,7 +159,9 @@ class _Summary:
         if self.same_list is None:
             return True
         repeated = len(self.all_lists & other.all_lists)
-        return repeated == 0 or (repeated == 1 and probability >= self.same_list)
+        return repeated == 0 or (
+            repeated == 1 and (not across or probability >= self.same_list)
+        )
 
     def absorb(self, other: _Summary) -> None:
         self.sexes |= other.sexes
@@ -203,6 +214,10 @@ class _Groups:
             self.summary[root] = _Summary(self.constraints, root)
         return self.summary[root]
 
+    def _across(self, a: int, b: int) -> bool:
+        codes = None if self.constraints is None else self.constraints.list_code
+        return codes is None or bool(codes[a] != codes[b])
+
     def union(
         self,
         a: int,
@@ -232,7 +247,7 @@ class _Groups:
             sa is not None
             and sb is not None
             and not force
-            and not sa.compatible(sb, probability)
+            and not sa.compatible(sb, probability, across=self._across(a, b))
         ):
             return False
         if len(ma) < len(mb):

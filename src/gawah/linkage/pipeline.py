@@ -59,9 +59,9 @@ class LinkOptions:
     distinct_threshold: float | None = DISTINCT_THRESHOLD
     # Whether clustering refuses what cannot be one human (cluster.Constraints).
     constraints: bool = True
-    # Two records of one list join only on a link this probable, and never
-    # when both sides already repeat two lists (cluster.SAME_LIST_THRESHOLD);
-    # None: no such rule.
+    # A link between two lists that puts two records of one list together
+    # must be this probable, and no link joins groups that both hold records
+    # of the same two lists (cluster.SAME_LIST_THRESHOLD); None: no such rule.
     same_list_threshold: float | None = SAME_LIST_THRESHOLD
     # Reviewed decisions re-fit the scores (gawah.linkage.learn): on/off, the
     # ridge penalty, and the lowest model probability the re-fit may move
