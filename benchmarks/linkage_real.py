@@ -53,7 +53,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -565,6 +565,7 @@ def run_gawah(
     registers: bool = False,
     components: bool = False,
     threshold: float | None = None,
+    list_rules: bool = True,
 ) -> pd.Series:
     """gawah with its defaults.
 
@@ -573,13 +574,18 @@ def run_gawah(
     components at the threshold, without gawah's constraints, conflicts or
     size limit (the comparison item 3 of issue 11 asks for).
     ``threshold``: another match threshold than the default.
+    ``list_rules``: False clusters without the rule on lists repeating
+    themselves (``LinkOptions.same_list_threshold``), everything else kept.
     """
     from gawah.linkage import LinkOptions, link_records
 
     lists = frozenset(data.reports["list"].unique()) if registers else frozenset()
-    options = LinkOptions(distinct_lists=lists)
+    options = LinkOptions(
+        distinct_lists=lists,
+        same_list_threshold=LinkOptions().same_list_threshold if list_rules else None,
+    )
     if threshold is not None:
-        options = LinkOptions(distinct_lists=lists, threshold=threshold)
+        options = replace(options, threshold=threshold)
     if components:
         options = LinkOptions(
             constraints=False, conflict_below=None, max_cluster_size=len(data.reports)
@@ -753,6 +759,7 @@ RUNNERS: dict[str, Callable[[Data], pd.Series]] = {
     # releases: one person, one record) says with `--distinct LIST`.
     "gawah --distinct": partial(run_gawah, registers=True),
     "gawah, connected components": partial(run_gawah, components=True),
+    "gawah, without the list rules": partial(run_gawah, list_rules=False),
     "gawah, threshold 0.5": partial(run_gawah, threshold=0.5),
     "splink": run_splink,
     "splink-names": run_splink_full_names,
@@ -886,7 +893,11 @@ def run_gaza(
     for way in ways:
         tools = ["gawah", "gawah --distinct"]
         tools += (
-            ["gawah, connected components", "gawah, threshold 0.5"]
+            [
+                "gawah, connected components",
+                "gawah, without the list rules",
+                "gawah, threshold 0.5",
+            ]
             if clustering and way == "both"
             else []
         )
@@ -919,7 +930,11 @@ def run_synthetic(records: int, seed: int) -> None:
 
 
 def run_pakistani(seeds: list[int], clustering: bool = False) -> None:
-    tools = ["gawah"] + (["gawah, connected components"] if clustering else [])
+    tools = ["gawah"] + (
+        ["gawah, connected components", "gawah, without the list rules"]
+        if clustering
+        else []
+    )
     for seed in seeds:
         spec = {
             "dataset": "pakistani",
@@ -988,8 +1003,9 @@ def main(argv: list[str]) -> None:
         sp.add_argument(
             "--clustering",
             action="store_true",
-            help="also the same scores clustered as connected components "
-            "(and, on Gaza, linked at threshold 0.5)",
+            help="also the same scores clustered as connected components, "
+            "and without the rule on lists repeating themselves (and, on Gaza, "
+            "linked at threshold 0.5)",
         )
     ar = sub.add_parser("arab", help="generated Arab releases (real_lists.py)")
     ar.add_argument("--seeds", type=int, nargs="+", default=[4])

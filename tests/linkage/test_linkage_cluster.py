@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gawah.linkage.cluster import carry_over, cluster_pairs, person_id
+from gawah.linkage.cluster import Constraints, carry_over, cluster_pairs, person_id
 
 
 def _pairs(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
@@ -78,3 +78,120 @@ def test_equal_probabilities_cluster_the_same_in_any_row_order() -> None:
     first = cluster_pairs(4, _pairs(rows), threshold=0.7, max_size=2)
     second = cluster_pairs(4, _pairs(rows[::-1]), threshold=0.7, max_size=2)
     assert first.tolist() == second.tolist() == [0, 0, 2, 3]
+
+
+def _constraints(
+    lists: list[str],
+    *,
+    sex: list[str] | None = None,
+    ages: list[int | None] | None = None,
+    distinct: tuple[str, ...] = (),
+    same_list_threshold: float | None = 0.99,
+) -> Constraints:
+    """Constraints of FICTIONAL records: their lists, sexes and ages."""
+    n = len(lists)
+    age = ages or [None] * n
+    frame = pd.DataFrame(
+        {
+            "list": lists,
+            "sex": sex or [None] * n,
+            "age_lo": pd.array(age, dtype="Int64"),
+            "age_hi": pd.array(age, dtype="Int64"),
+        }
+    )
+    return Constraints.from_frame(frame, distinct, same_list_threshold)
+
+
+class TestConstrainedClustering:
+    """Best-first joins that refuse what cannot be one person (issue 11, item 3)."""
+
+    def test_a_bridging_record_does_not_chain_incompatible_groups(self) -> None:
+        """A (man, 20) - B (unknown) - C (woman, 70): the bridge joins one side only.
+
+        Connected components on the same edges put all three together.
+        """
+        pairs = _pairs([(0, 1, 0.99), (1, 2, 0.98)])
+        c = _constraints(["a", "b", "c"], sex=["m", "", "f"], ages=[20, None, 70])
+        labels = cluster_pairs(3, pairs, threshold=0.7, constraints=c)
+        assert labels.tolist() == [0, 0, 2]
+        plain = cluster_pairs(3, pairs, threshold=0.7)
+        assert plain.tolist() == [0, 0, 0]
+
+    def test_ages_decades_apart_stay_apart_through_a_chain(self) -> None:
+        """Ages are checked over the whole group, not only on the joining pair."""
+        pairs = _pairs([(0, 1, 0.99), (1, 2, 0.99), (2, 3, 0.99)])
+        c = _constraints(["a", "b", "c", "d"], ages=[20, 32, 44, 56])
+        labels = cluster_pairs(4, pairs, threshold=0.7, constraints=c)
+        assert labels[0] != labels[3]
+        ages = pd.Series([20, 32, 44, 56]).groupby(labels)
+        assert (ages.max() - ages.min()).max() <= 20
+
+    def test_a_list_repeats_itself_only_on_a_strong_link(self) -> None:
+        """A1 - B - A2: the second record of list A joins only on a link of 0.99."""
+        c = _constraints(["a", "b", "a"])
+        weak = cluster_pairs(
+            3, _pairs([(0, 1, 0.999), (1, 2, 0.9)]), threshold=0.7, constraints=c
+        )
+        assert weak.tolist() == [0, 0, 2]
+        strong = cluster_pairs(
+            3, _pairs([(0, 1, 0.999), (1, 2, 0.995)]), threshold=0.7, constraints=c
+        )
+        assert strong.tolist() == [0, 0, 0]
+        ruled_off = _constraints(["a", "b", "a"], same_list_threshold=None)
+        plain = cluster_pairs(
+            3,
+            _pairs([(0, 1, 0.999), (1, 2, 0.9)]),
+            threshold=0.7,
+            constraints=ruled_off,
+        )
+        assert plain.tolist() == [0, 0, 0]
+
+    def test_two_lists_that_each_kept_two_records_apart(self) -> None:
+        """{A1, B1} and {A2, B2}: both lists kept the two apart; no link joins them."""
+        pairs = _pairs([(0, 1, 0.9999), (2, 3, 0.9999), (0, 2, 0.999), (1, 3, 0.999)])
+        c = _constraints(["a", "b", "a", "b"])
+        labels = cluster_pairs(4, pairs, threshold=0.7, constraints=c)
+        assert labels.tolist() == [0, 0, 2, 2]
+
+    def test_a_direct_link_within_a_list_needs_the_threshold_only(self) -> None:
+        """A1 - A2 scored directly (knowing they share a list) joins at the threshold."""
+        c = _constraints(["a", "b", "a"])
+        labels = cluster_pairs(
+            3, _pairs([(0, 1, 0.999), (0, 2, 0.9)]), threshold=0.7, constraints=c
+        )
+        assert labels.tolist() == [0, 0, 0]
+
+    def test_one_list_alone_is_deduplicated_at_the_threshold(self) -> None:
+        """With a single list every join is within it: the plain threshold rules."""
+        c = _constraints(["a", "a", "a"])
+        labels = cluster_pairs(
+            3, _pairs([(0, 1, 0.8), (1, 2, 0.75)]), threshold=0.7, constraints=c
+        )
+        assert labels.tolist() == [0, 0, 0]
+
+    def test_distinct_lists_pair_each_record_once_from_the_lower_bar(self) -> None:
+        """Two registers: A1 takes its best partner B1 at 0.6; A2's weaker 0.55 to B1
+        is refused (B1 is taken), and no pair below 0.5 joins."""
+        pairs = _pairs([(0, 2, 0.6), (1, 2, 0.55), (1, 3, 0.4)])
+        c = _constraints(["a", "a", "b", "b"], distinct=("a", "b"))
+        labels = cluster_pairs(
+            4, pairs, threshold=0.7, constraints=c, distinct_threshold=0.5
+        )
+        assert labels.tolist() == [0, 1, 0, 3]
+        undeclared = _constraints(["a", "a", "b", "b"])
+        plain = cluster_pairs(
+            4, pairs, threshold=0.7, constraints=undeclared, distinct_threshold=0.5
+        )
+        assert plain.tolist() == [0, 1, 2, 3]
+
+    def test_a_reviewed_same_person_overrides_the_list_rule(self) -> None:
+        """A reviewer who says A1 and A2 are one person is obeyed."""
+        c = _constraints(["a", "b", "a"])
+        labels = cluster_pairs(
+            3,
+            _pairs([(0, 1, 0.999)]),
+            threshold=0.7,
+            constraints=c,
+            decisions={(0, 2): True},
+        )
+        assert labels.tolist() == [0, 0, 0]

@@ -198,6 +198,12 @@ class TestRunSummary:
             assert row["duplicates"] == len(rows) - row["persons"]
         histogram = info["probability_histogram"]
         assert len(histogram["edges"]) == len(histogram["counts"]) + 1
+        # Capture histories: every person is counted once, under its lists.
+        assert sum(info["overlap"].values()) == clusters["cluster_id"].nunique()
+        named_by = clusters.groupby("cluster_id")["list"].agg(
+            lambda s: " + ".join(sorted(set(s)))
+        )
+        assert info["overlap"] == named_by.value_counts().to_dict()
         linked = clusters.groupby("cluster_id").size()
         if (linked > 1).any():
             assert sum(histogram["counts"]) >= 1
@@ -229,6 +235,8 @@ class TestRunSummary:
         assert "duplicates within list" in result.stdout
         assert "0.90-1.00" in result.stdout
         assert "pairs left for review" in result.stdout
+        assert "persons by the lists that name them" in result.stdout
+        assert "not followed" in result.stdout
 
     def test_summary_never_prints_national_ids(
         self, tmp_path: Path, gawah: Gawah
@@ -287,3 +295,28 @@ def test_workspace_run_prints_the_same_summary(
     table = gawah("link", "run", "--home", str(tmp_path / "ws"))
     assert table.code == 0, table.stderr
     assert "duplicates within list" in table.stdout
+
+
+def test_links_not_followed_counts_strong_pairs_left_apart() -> None:
+    """A strong pair split by clustering is counted; a weak one or a joined one is not."""
+    from gawah.linkage.pipeline import LinkOptions, LinkResult
+    from gawah.linkage.summary import links_not_followed, overlap
+
+    records = pd.DataFrame(
+        {
+            "key": ["a/1", "a/2", "b/1", "b/2"],
+            "list": ["a", "a", "b", "b"],
+            "record_id": ["1", "2", "1", "2"],
+            "person_id": ["p1", "p2", "p1", "p3"],
+        }
+    )
+    pairs = pd.DataFrame(
+        {
+            "key_l": ["a/1", "a/2", "a/2"],
+            "key_r": ["b/1", "b/1", "b/2"],
+            "match_probability": [0.99, 0.95, 0.4],
+        }
+    )
+    result = LinkResult(records, pairs, {}, LinkOptions(threshold=0.7))
+    assert links_not_followed(result) == 1  # a/2 - b/1: strong, kept apart
+    assert overlap(result) == {"a": 1, "a + b": 1, "b": 1}

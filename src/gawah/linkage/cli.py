@@ -121,7 +121,8 @@ JsonFlag = Annotated[
     typer.Option(
         "--json",
         help="Print the run summary as JSON (persons per list, duplicates, "
-        "probability histogram, pairs for review, constraint violations).",
+        "lists per person, probability histogram, links not followed, pairs for "
+        "review, constraint violations).",
     ),
 ]
 
@@ -155,6 +156,8 @@ def _run(
 
 # Violating clusters listed in the terminal; --json lists them all.
 _SHOWN_VIOLATIONS = 10
+# Combinations of lists shown in the terminal (most persons first).
+_SHOWN_OVERLAP = 16
 
 
 def _print_summary(info: dict[str, Any], title: str) -> None:
@@ -177,6 +180,13 @@ def _print_summary(info: dict[str, Any], title: str) -> None:
         str(info["within_list_duplicates"]),
     )
     _out.print(table)
+    shown = list(info.get("overlap", {}).items())
+    if len(info["lists"]) > 1 and shown:
+        _out.print("persons by the lists that name them:")
+        for lists, count in shown[:_SHOWN_OVERLAP]:
+            _out.print(f"  {count:>8,}  {lists}", markup=False, highlight=False)
+        if len(shown) > _SHOWN_OVERLAP:
+            _out.print(f"  ... {len(shown)} combinations; --json lists every one")
     histogram = info["probability_histogram"]
     _out.print(
         f"match probability of the scored pairs (pairs below "
@@ -188,6 +198,12 @@ def _print_summary(info: dict[str, Any], title: str) -> None:
         _out.print(
             f"scores re-fitted on [bold]{info['learned_from_decisions']}[/] reviewed "
             "decisions (gawah.linkage.learn)"
+        )
+    if "links_not_followed" in info:
+        _out.print(
+            f"links at or above the threshold {info['threshold']:.2f} not followed "
+            "(a constraint, a conflict or the size limit kept the two reports "
+            f"apart): [bold]{info['links_not_followed']}[/]"
         )
     low, high = info["review_band"]
     _out.print(

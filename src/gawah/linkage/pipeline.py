@@ -29,7 +29,13 @@ from gawah.linkage.classify import (
     ModelOptions,
     score_pairs,
 )
-from gawah.linkage.cluster import Constraints, carry_over, cluster_pairs
+from gawah.linkage.cluster import (
+    DISTINCT_THRESHOLD,
+    SAME_LIST_THRESHOLD,
+    Constraints,
+    carry_over,
+    cluster_pairs,
+)
 from gawah.linkage.learn import DEFAULT_PENALTY, LearnedCorrection, rescore
 from gawah.linkage.normalise import normalise_frame
 
@@ -48,8 +54,15 @@ class LinkOptions:
     # Lists whose records are distinct people (a ministry's deduplicated
     # register): no person may hold two records of one of them.
     distinct_lists: frozenset[str] = frozenset()
+    # Links between records of two distinct lists count from this probability
+    # (cluster.DISTINCT_THRESHOLD); None: from the threshold.
+    distinct_threshold: float | None = DISTINCT_THRESHOLD
     # Whether clustering refuses what cannot be one human (cluster.Constraints).
     constraints: bool = True
+    # A link between two lists that puts two records of one list together
+    # must be this probable, and no link joins groups that both hold records
+    # of the same two lists (cluster.SAME_LIST_THRESHOLD); None: no such rule.
+    same_list_threshold: float | None = SAME_LIST_THRESHOLD
     # Reviewed decisions re-fit the scores (gawah.linkage.learn): on/off, the
     # ridge penalty, and the lowest model probability the re-fit may move
     # (pairs below it are not kept, so cannot be raised). On by default: on
@@ -140,14 +153,17 @@ def link_records(
         if a in index and b in index
     }
     # 2 - block, compare, classify; re-fit on reviewed decisions
-    keep_from = min(options.review_low, options.threshold)
+    link_from = options.threshold
+    if options.distinct_lists and options.distinct_threshold is not None:
+        link_from = min(link_from, options.distinct_threshold)
+    keep_from = min(options.review_low, link_from)
     learning = options.learn and bool(by_id)
     scored = score_pairs(
         frame,
         options.model,
         threshold=min(keep_from, options.learn_from) if learning else keep_from,
         conflicts_below=options.conflict_below,
-        link_threshold=options.threshold,
+        link_threshold=link_from,
         joined=[pair for pair, same in by_id.items() if same],
     )
     scored_pairs, learned = scored.pairs, None
@@ -172,10 +188,13 @@ def link_records(
         max_size=_max_size(reports, options),
         conflicts=conflicts,
         constraints=(
-            Constraints.from_frame(frame, options.distinct_lists)
+            Constraints.from_frame(
+                frame, options.distinct_lists, options.same_list_threshold
+            )
             if options.constraints
             else None
         ),
+        distinct_threshold=options.distinct_threshold,
     )
     # 4 - name the persons
     members: dict[str, list[str]] = {}

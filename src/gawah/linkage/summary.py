@@ -1,8 +1,12 @@
 """What a statistician needs after every run, as one dictionary.
 
-Persons per list and the duplicates each list held, the histogram of the
-match probabilities of the scored pairs, the pairs left for review, and the
-clusters that break a constraint (:mod:`~gawah.linkage.constraints`). The
+Persons per list and the duplicates each list held, how many persons each
+combination of lists names (the capture histories a multiple systems
+estimate starts from), the histogram of the match probabilities of the scored
+pairs, the links above the threshold that clustering did not follow (refused
+by a constraint, a conflict or the size limit: what the constraints changed),
+the pairs left for review, and the clusters that break a constraint
+(:mod:`~gawah.linkage.constraints`). The
 CLI prints it as tables (``gawah link run``, ``gawah link csv``) or as JSON
 (``--json``). National ids are compared, never shown: a violation names
 records by list and record id only.
@@ -44,6 +48,35 @@ def probability_histogram(result: LinkResult) -> dict[str, Any]:
     }
 
 
+def overlap(result: LinkResult) -> dict[str, int]:
+    """Persons per combination of lists that name them (``"a + b"``), most first."""
+    records = result.records
+    names = records.groupby("person_id")["list"].agg(
+        lambda s: " + ".join(sorted(set(map(str, s))))
+    )
+    counts = names.value_counts()
+    return {
+        str(k): int(v)
+        for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    }
+
+
+def links_not_followed(result: LinkResult) -> int:
+    """Scored pairs at or above the threshold whose two reports are different persons.
+
+    Clustering refused them: a constraint (sexes, ages, a distinct list, a
+    list repeating itself), a conflict, a reviewed decision or the size limit.
+    """
+    pairs = result.pairs
+    strong = pairs[pairs["match_probability"] >= result.options.threshold]
+    if strong.empty:
+        return 0
+    person = dict(zip(result.records["key"], result.records["person_id"], strict=True))
+    left = strong["key_l"].map(person)
+    right = strong["key_r"].map(person)
+    return int((left != right).sum())
+
+
 def run_summary(
     result: LinkResult,
     reports: pd.DataFrame | None = None,
@@ -76,7 +109,9 @@ def run_summary(
         "persons": result.n_persons,
         "lists": lists,
         "within_list_duplicates": sum(v["duplicates"] for v in lists.values()),
+        "overlap": overlap(result),
         "probability_histogram": probability_histogram(result),
+        "links_not_followed": links_not_followed(result),
         "review_pairs": (
             len(result.review_pairs()) if review_pairs is None else review_pairs
         ),
