@@ -326,6 +326,7 @@ def _as_int(value: object) -> int | None:
     return int(number)
 
 
+@lru_cache(maxsize=100_000)
 def parse_age(
     age: object = None, age_min: object = None, age_max: object = None
 ) -> AgeRange:
@@ -385,6 +386,7 @@ _STATUS = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=10_000)
 def canonical_status(raw: str | None) -> str | None:
     """Map a free status ("martyred", "Giraftar", "لاپتہ") to killed/injured/detained/missing."""
     if raw is None:
@@ -401,6 +403,7 @@ def canonical_status(raw: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=10_000)
 def canonical_sex(raw: str | None) -> str | None:
     """Return ``m``, ``f`` or ``None`` from the many ways lists write sex."""
     text = fold(raw)
