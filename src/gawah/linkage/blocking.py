@@ -27,6 +27,8 @@ so transliterated and re-ordered names share keys:
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
@@ -115,14 +117,26 @@ def blocking_rules(max_block: int | None = None) -> list[BlockingRuleCreator | s
 
 
 def _key_sql(columns: _Key) -> str:
-    """One key's text, or NULL when any of its columns is unknown."""
+    """One key as a 64-bit hash of its columns, or NULL when any of them is unknown.
+
+    An integer, not the text: the keys are grouped, joined and held for every
+    report and rule (sixteen rules, two sides), and at a million reports the
+    texts took a gigabyte. Two different keys share a hash with a chance of
+    about one in 10^7 among a million keys; such a pair is only compared
+    (and scored on its fields), never linked for sharing the key.
+    """
     known = " and ".join(f'"{c}" is not null' for c in columns)
     parts = ", ".join(f'cast("{c}" as varchar)' for c in columns)
-    return f"case when {known} then concat_ws(chr(31), {parts}) end"
+    return f"case when {known} then hash(concat_ws(chr(31), {parts})) end"
 
 
-def block_keys_sql(table: str, max_block: int) -> str:
+def block_keys_sql(table: str, max_block: int, rule: int | None = None) -> str:
     """A query of ``table``'s rows with one key column per rule and side (``blkN_l``, ``blkN_r``).
+
+    With ``rule``, only ``unique_id`` and that rule's key columns: at a
+    million reports all rules in one query held every rule's block-size
+    table at once and ran out of memory; :func:`add_block_keys` adds the
+    rules one at a time.
 
     A report's key for a rule is the rule's own key while the block it falls
     in (the reports whose key, on either side of the rule, is that value)
@@ -144,6 +158,8 @@ def block_keys_sql(table: str, max_block: int) -> str:
     joins: list[str] = []
     columns: list[str] = []
     for i, ((left, right), stricter) in enumerate(_RULES):
+        if rule is not None and i != rule:
+            continue
         sides = {"l": left} if left == right else {"l": left, "r": right}
         cases: dict[str, list[str]] = {side: [] for side in sides}
         for j, extra in enumerate(((), *stricter)):
@@ -163,18 +179,59 @@ def block_keys_sql(table: str, max_block: int) -> str:
                     f"left join {size} {alias} on {alias}.k = gawah_keys.{key}"
                 )
                 cases[side].append(
-                    f"when {alias}.n <= {int(max_block)} then '{j}' || chr(30) || {key}"
+                    f"when {alias}.n <= {int(max_block)} then hash({j}, {key})"
                 )
         for side in sides:
             columns.append(
                 f"case {' '.join(cases[side])} end as {_key_column(i, side)}"
             )
+    if rule is not None:
+        return (
+            f"with gawah_keys as (select unique_id, {', '.join(keys)} from {table}), "
+            + ", ".join(sizes)
+            + f" select unique_id, {', '.join(columns)} from gawah_keys "
+            + " ".join(joins)
+        )
     return (
         f"with gawah_keys as (select unique_id, {', '.join(keys)} from {table}), "
         + ", ".join(sizes)
         + f" select t.*, {', '.join(columns)} from {table} t "
         "join gawah_keys using (unique_id) " + " ".join(joins)
     )
+
+
+def add_block_keys(con: Any, source: str, target: str, max_block: int) -> None:
+    """Create table ``target``: ``source``'s rows with every rule's key columns.
+
+    The rules' keys are computed one rule at a time, each into its own small
+    table (``unique_id`` and one or two 64-bit keys) in ``unique_id`` order,
+    and put beside the rows by position, not by a join (sixteen hash joins of
+    a million rows in one query took more memory than the keys). ``source``
+    must be in ``unique_id`` order, as its rows stay (Splink's random
+    sampling reads the table in order).
+    """
+    names = []
+    for i in range(len(_RULES)):
+        name = f"gawah_rule_keys_{i}"
+        con.execute(
+            f"CREATE OR REPLACE TABLE {name} AS "
+            + block_keys_sql(source, max_block, rule=i)
+            + " ORDER BY unique_id"
+        )
+        (misplaced,) = con.execute(
+            f"SELECT count(*) FROM {source} s POSITIONAL JOIN {name} k "
+            "WHERE s.unique_id IS DISTINCT FROM k.unique_id"
+        ).fetchone()
+        if misplaced:  # cannot happen with DuckDB's insertion order kept
+            raise RuntimeError("block keys out of step with the reports")
+        names.append(name)
+    keys = ", ".join(f"{n}.* EXCLUDE (unique_id)" for n in names)
+    joins = " ".join(f"POSITIONAL JOIN {n}" for n in names)
+    con.execute(
+        f"CREATE TABLE {target} AS SELECT {source}.*, {keys} FROM {source} {joins}"
+    )
+    for name in names:
+        con.execute(f"DROP TABLE {name}")
 
 
 def training_rules() -> list[BlockingRuleCreator]:

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +32,7 @@ from splink.internals import comparison_level as _comparison_level
 
 from gawah.errors import GawahError
 from gawah.linkage.blocking import (
-    block_keys_sql,
+    add_block_keys,
     blocking_rules,
     identity_training_rule,
     training_rules,
@@ -98,7 +101,10 @@ class ModelOptions:
     threads: int = 2
     u_max_pairs: float = 1e6
     em_max_pairs: float | None = 5e6
-    # DuckDB's memory ceiling; beyond it, it spills to a temporary folder.
+    # The run's memory ceiling, shared: DuckDB may use what this process
+    # does not already hold when the model starts (at least
+    # ``_DUCKDB_FLOOR_BYTES``), and spills beyond it to a private temporary
+    # folder, removed at the end.
     memory_limit: str = "4GB"
     # Ceiling for DuckDB's spill files: a job too big fails instead of filling the disk.
     max_temp_size: str = "16GB"
@@ -141,23 +147,64 @@ def _settings(options: ModelOptions, frame: pd.DataFrame) -> SettingsCreator:
     )
 
 
-def _linker(frame: pd.DataFrame, options: ModelOptions) -> Linker:
+# DuckDB gets at least this much, whatever Python holds (below it, every
+# query spills); and this much of the budget is left to Python's own work
+# while DuckDB runs (the pairs fetched into pandas, clustering).
+_DUCKDB_FLOOR_BYTES = 1 << 30
+_PYTHON_HEADROOM_BYTES = 1 << 29
+_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+          "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}  # fmt: skip
+
+
+def _bytes(size: str) -> int:
+    """``"4GB"``, ``"3.5 GiB"`` or ``"512MB"`` as bytes (DuckDB's units)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]I?B|B)?\s*", size.upper())
+    if m is None:
+        raise GawahError(f"memory size {size!r}: use a number and KB, MB or GB")
+    return int(float(m.group(1)) * _UNITS[m.group(2) or ""])
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory now (Linux); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def duckdb_memory_limit(options: ModelOptions) -> str:
+    """DuckDB's share of ``options.memory_limit``: what Python does not hold now.
+
+    One budget for the process: DuckDB's own ``memory_limit`` counts only its
+    buffers, so at a million reports DuckDB's 4 GB on top of Python's frames
+    took the process to 6.3 GB.
+    """
+    left = _bytes(options.memory_limit) - _resident_bytes() - _PYTHON_HEADROOM_BYTES
+    return f"{max(left, _DUCKDB_FLOOR_BYTES) // (1 << 20)}MiB"
+
+
+def _linker(frame: pd.DataFrame, options: ModelOptions, spill: str) -> Linker:
     # Splink reports training details as log warnings; gawah explains its own.
     logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
     con.execute(f"SET threads = {int(options.threads)}")
-    con.execute("SET memory_limit = ?", [options.memory_limit])
-    con.execute("SET temp_directory = ?", [tempfile.gettempdir() + "/gawah-duckdb"])
+    con.execute("SET memory_limit = ?", [duckdb_memory_limit(options)])
+    con.execute("SET temp_directory = ?", [spill])
     con.execute("SET max_temp_directory_size = ?", [options.max_temp_size])
     api = DuckDBAPI(connection=con)
     con.register("gawah_model_input", _arrow(frame))
     source = "gawah_model_input"
     if options.max_block is not None:
         con.execute(
-            "CREATE TABLE gawah_blocked_input AS "
-            + block_keys_sql(source, options.max_block)
+            f"CREATE TABLE gawah_model_table AS SELECT * FROM {source} ORDER BY unique_id"
         )
         con.unregister(source)
+        add_block_keys(
+            con, "gawah_model_table", "gawah_blocked_input", options.max_block
+        )
+        con.execute("DROP TABLE gawah_model_table")
         source = "gawah_blocked_input"
     table = api.register(con.table(source), dataset_display_name="reports")
     return Linker(table, _settings(options, frame), log_level=None)
@@ -185,14 +232,10 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
             return pa.list_(pa.string())
         return pa.int64() if column in _INT_COLUMNS else pa.string()
 
+    # Straight from the columns (NaN and NA read as null): half the time of
+    # going through Python lists first.
     return pa.table(
-        {
-            c: pa.array(
-                frame[c].astype(object).where(frame[c].notna(), None).tolist(),
-                type=kind(c),
-            )
-            for c in _MODEL_COLUMNS
-        }
+        {c: pa.array(frame[c], type=kind(c), from_pandas=True) for c in _MODEL_COLUMNS}
     )
 
 
@@ -360,7 +403,37 @@ def score_pairs(
         (``mw_tf_adj_name`` is the extra weight of a rare or common name).
     """
     options = options or ModelOptions()
-    linker = _linker(frame, options)
+    # DuckDB's spill files go to a folder of this run's own (0700), removed
+    # at the end whatever happens: they hold the reports' names.
+    spill = tempfile.mkdtemp(prefix="gawah-duckdb-")
+    try:
+        return _score_pairs(
+            frame,
+            options,
+            spill,
+            threshold=threshold,
+            conflicts_below=conflicts_below,
+            link_threshold=link_threshold,
+            joined=joined,
+        )
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _score_pairs(
+    frame: pd.DataFrame,
+    options: ModelOptions,
+    spill: str,
+    *,
+    threshold: float,
+    conflicts_below: float | None,
+    link_threshold: float,
+    joined: Iterable[tuple[int, int]],
+) -> ScoredPairs:
+    try:
+        linker = _linker(frame, options, spill)
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+        raise _too_big(len(frame), options) from exc
     con = linker._db_api._con  # type: ignore[attr-defined]
     try:
         _estimate(linker, frame, options)
@@ -391,15 +464,19 @@ def score_pairs(
                 _conflicts(linker, blocked.physical_name, groups, conflicts_below)
             )
     except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
-        raise GawahError(
-            f"linking {len(frame):,} reports needs more memory or disk than allowed "
-            f"(memory {options.memory_limit}, spill {options.max_temp_size}); "
-            "see docs/explanation/linkage.md, 'Larger jobs'"
-        ) from exc
+        raise _too_big(len(frame), options) from exc
     model = linker.misc.save_model_to_json(overwrite=True)
     con.close()
     return ScoredPairs(
         pairs.reset_index(drop=True), model, conflicts.reset_index(drop=True)
+    )
+
+
+def _too_big(n: int, options: ModelOptions) -> GawahError:
+    return GawahError(
+        f"linking {n:,} reports needs more memory or disk than allowed "
+        f"(memory {options.memory_limit}, spill {options.max_temp_size}); "
+        "see docs/explanation/linkage.md, 'Larger jobs'"
     )
 
 

@@ -32,6 +32,7 @@ _SKELETON_DROP = re.compile(r"[aeiouyw]")
 _REPEAT = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=500_000)
 def fold(text: str | None) -> str:
     """NFKC, romanise Urdu, strip Latin accents, lower-case, squeeze spaces."""
     if not text:

@@ -70,6 +70,7 @@ def district_names() -> list[str]:
     return sorted({e.district for e in _index()[0].values()})
 
 
+@lru_cache(maxsize=200_000)
 def lookup(text: str | None) -> GazetteerEntry | None:
     """Find a district or tehsil by any of its spellings; ``None`` if unknown.
 
@@ -146,6 +147,7 @@ class Place:
     district: str | None
 
 
+@lru_cache(maxsize=200_000)
 def _clean(text: str | None) -> str | None:
     folded = " ".join(
         re.sub(r"[^a-z0-9 ]", " ", _PLACE_WORDS.sub(" ", fold(text))).split()

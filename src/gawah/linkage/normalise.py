@@ -326,6 +326,7 @@ def _as_int(value: object) -> int | None:
     return int(number)
 
 
+@lru_cache(maxsize=100_000)
 def parse_age(
     age: object = None, age_min: object = None, age_max: object = None
 ) -> AgeRange:
@@ -385,6 +386,7 @@ _STATUS = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=10_000)
 def canonical_status(raw: str | None) -> str | None:
     """Map a free status ("martyred", "Giraftar", "لاپتہ") to killed/injured/detained/missing."""
     if raw is None:
@@ -401,6 +403,7 @@ def canonical_status(raw: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=10_000)
 def canonical_sex(raw: str | None) -> str | None:
     """Return ``m``, ``f`` or ``None`` from the many ways lists write sex."""
     text = fold(raw)
@@ -611,10 +614,10 @@ def _patronymic(parts: pd.Series, fathers: pd.Series) -> bool:
 # the output's) held at once took gigabytes; a chunk's are freed before the next.
 _CHUNK_ROWS = 50_000
 # From this many rows on, chunks are normalised by worker processes, one per
-# core (at most _WORKERS): normalisation is pure Python, a quarter of a
-# millisecond a row on one core, and the largest single stage at a million
-# rows. Smaller jobs stay in-process (starting a worker costs a second).
-_PARALLEL_ROWS = 200_000
+# core (at most _WORKERS): normalisation is pure Python, a fifth of a
+# millisecond a row on one core, the largest stage before the model at
+# 100,000 rows. Smaller jobs stay in-process (starting a worker costs a second).
+_PARALLEL_ROWS = 50_000
 _WORKERS = 2
 
 
@@ -637,10 +640,13 @@ def _normalise_rows(reports: pd.DataFrame, chunk: int = _CHUNK_ROWS) -> pd.DataF
     Large inputs are shared between worker processes (``spawn``: a fresh
     interpreter, safe whatever threads this process runs), in order.
     """
-    starts = range(0, len(reports), chunk)
     workers = min(_WORKERS, os.cpu_count() or 1)
+    parallel = len(reports) >= _PARALLEL_ROWS and workers > 1
+    if parallel:  # every worker busy: at least one chunk each
+        chunk = max(1, min(chunk, -(-len(reports) // workers)))
+    starts = range(0, len(reports), chunk)
     parts: list[pd.DataFrame] = []
-    if len(reports) >= _PARALLEL_ROWS and workers > 1:
+    if parallel:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             # A few chunks in flight at a time, not the whole input pickled at once.

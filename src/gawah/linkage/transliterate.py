@@ -12,7 +12,7 @@ their Latin spellings through the consonant skeleton of
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from gawah.linkage._tables import rows
 
@@ -48,6 +48,7 @@ def _words() -> dict[str, str]:
     return {row[0]: row[1] for row in rows("urdu_names.tsv")}
 
 
+@lru_cache(maxsize=500_000)
 def has_arabic_script(text: str) -> bool:
     """Tell whether ``text`` contains any Urdu/Arabic-script letter."""
     return bool(_ARABIC.search(text))
