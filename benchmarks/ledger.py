@@ -12,19 +12,39 @@ Prints one line per measurement. All data is generated and FICTIONAL.
    recomputed from the events and compared table by table), and the quick check
    every command runs when it opens the workspace: when the database file is
    untouched since the last command, and when another process changed it
+6. with ``--parts``, where the full verify's CPU goes: each of its pieces run
+   alone on that workspace (SQLite's integrity check, the stored tables'
+   digests, the events' content and signature checks, the replay into a scratch
+   database with its digests), and per event: one Ed25519 check through PyNaCl
+   (raw libsodium call and ``VerifyKey``) and through ``cryptography``
+   (OpenSSL), and parsing an event's JSON (the ledger's parser and
+   ``json.loads``)
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import platform
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import nacl.bindings
+import nacl.signing
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from gawah.ledger import verify_store
+from gawah.ledger.events import parse_json
+from gawah.ledger.projections import (
+    projection_schema,
+    recompute_digests,
+    stored_digests,
+)
 from gawah.workspace import DB_FILE, Workspace
 
 
@@ -132,12 +152,97 @@ def bench_full_verify(home: Path) -> list[str]:
     return lines
 
 
+def _timed(work: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds (every thread) of one call."""
+    start, cpu = time.perf_counter(), _cpu()
+    work()
+    return time.perf_counter() - start, _cpu() - cpu
+
+
+def _per_item(work: Callable[[], object], items: int) -> str:
+    """CPU microseconds per item of a call (the calling thread only), the best
+    of three runs (the first of a series pays for warming up)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.thread_time()
+        work()
+        best = min(best, time.thread_time() - start)
+    return f"{best / items * 1e6:.1f} µs"
+
+
+def bench_parts(home: Path, sample: int = 5_000) -> list[str]:
+    """Each piece of the full verify run alone, and per-event costs."""
+    lines: list[str] = []
+    with Workspace.open(home, check=False, checkpoint_on_close=False) as ws:
+        conn, events = ws.conn, ws.ledger.count()
+        schema = projection_schema(ws.ledger.projectors)
+        pieces: list[tuple[str, Callable[[], object]]] = [
+            (
+                "SQLite integrity check",
+                lambda: conn.execute("PRAGMA integrity_check(5)").fetchall(),
+            ),
+            (
+                "stored projection tables digested",
+                lambda: stored_digests(conn, schema),
+            ),
+            (
+                "events: hash, JSON, fields, signatures (1 worker), chains, checkpoints",
+                lambda: verify_store(conn, threads=1),
+            ),
+            (
+                "events read and parsed again, replayed into a scratch database, "
+                "its tables digested",
+                lambda: recompute_digests(ws.ledger.events(), ws.ledger.projectors),
+            ),
+        ]
+        for label, work in pieces:
+            wall, used = _timed(work)
+            lines.append(
+                f"part: {label}: {used:.2f} s CPU ({used / events * 1e6:.0f} µs "
+                f"per event), {wall:.2f} s wall"
+            )
+        rows = conn.execute(
+            "SELECT raw, signature, device FROM ledger_events ORDER BY pos LIMIT ?",
+            (sample,),
+        ).fetchall()
+    signed = [(bytes(r[0]), bytes(r[1]), bytes.fromhex(r[2])) for r in rows]
+    n = len(signed)
+    verify_keys = {k: nacl.signing.VerifyKey(k) for _, _, k in signed}
+    openssl_keys = {k: Ed25519PublicKey.from_public_bytes(k) for _, _, k in signed}
+    for label, work in (
+        (
+            "PyNaCl crypto_sign_open",
+            lambda: [nacl.bindings.crypto_sign_open(s + r, k) for r, s, k in signed],
+        ),
+        (
+            "PyNaCl VerifyKey.verify (one key object per device)",
+            lambda: [verify_keys[k].verify(r, s) for r, s, k in signed],
+        ),
+        (
+            "cryptography Ed25519PublicKey.verify (OpenSSL)",
+            lambda: [openssl_keys[k].verify(s, r) for r, s, k in signed],
+        ),
+        (
+            "JSON: gawah.ledger.events.parse_json",
+            lambda: [parse_json(r) for r, _, _ in signed],
+        ),
+        ("JSON: json.loads", lambda: [json.loads(r) for r, _, _ in signed]),
+    ):
+        lines.append(f"per event ({n:,} events): {label}: {_per_item(work, n)} CPU")
+    return lines
+
+
 def main() -> None:
     """Run every measurement and print the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--single", type=int, default=500, help="single appends")
     parser.add_argument("--events", type=int, default=100_000, help="batched events")
     parser.add_argument("--import-rows", type=int, default=100_000, help="CSV rows")
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also time each piece of the full verify alone (a few minutes more)",
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
@@ -168,7 +273,10 @@ def main() -> None:
                 f"({seconds[1]:.1f} s CPU)"
             )
             for line in bench_full_verify(folder / "import"):
-                print(line)
+                print(line, flush=True)
+            if args.parts:
+                for line in bench_parts(folder / "import"):
+                    print(line, flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load:.1f} at the end")
 

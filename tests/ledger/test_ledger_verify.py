@@ -5,10 +5,14 @@ from __future__ import annotations
 import itertools
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
+
+import pytest
 
 from gawah.core import fixed_clock
 from gawah.ledger import Checkpoint, Event, open_checkpoint, verify_store
+from gawah.ledger.verify import _in_background
 from gawah.testing.signer import FixedSigner, enrol_signers, fixed_seed, signed_feed
 from gawah.workspace import Workspace
 
@@ -312,3 +316,60 @@ class TestReceiveMany:
         assert again == []
         assert three_feeds.ledger.count() == 70  # 64, the enrolment, 5 received
         assert three_feeds.ledger.verify().ok
+
+
+class TestInBackground:
+    """The one helper that runs verify's side work (integrity check, table digests)."""
+
+    def test_database_file_is_read_on_a_named_thread_of_its_own(
+        self, tmp_path: Path
+    ) -> None:
+        """On a file the work gets its own read-only connection on a named thread."""
+        conn = sqlite3.connect(tmp_path / "db.sqlite")
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        conn.commit()
+
+        def work(c: sqlite3.Connection) -> tuple[str, bool, int]:
+            readonly = False
+            try:
+                c.execute("INSERT INTO t VALUES (2)")
+            except sqlite3.OperationalError:
+                readonly = True
+            count = c.execute("SELECT count(*) FROM t").fetchone()[0]
+            return threading.current_thread().name, c is conn, readonly and count
+
+        wait = _in_background(conn, work, "gawah-test-work")
+        assert wait() == ("gawah-test-work", False, 1)
+        assert wait() == ("gawah-test-work", False, 1)  # may be waited for again
+        conn.close()
+
+    def test_memory_database_is_read_on_the_callers_connection(self) -> None:
+        """In memory there is no second connection: the work runs on the caller's,
+        on the waiting thread, once."""
+        conn = sqlite3.connect(":memory:")
+        calls: list[str] = []
+
+        def work(c: sqlite3.Connection) -> bool:
+            calls.append(threading.current_thread().name)
+            return c is conn
+
+        wait = _in_background(conn, work, "gawah-test-work")
+        assert calls == []
+        assert wait() is True
+        assert wait() is True
+        assert calls == [threading.current_thread().name]
+
+    def test_a_failure_is_raised_to_the_waiter(self, tmp_path: Path) -> None:
+        """What the work raises on its thread is raised where it is waited for."""
+        conn = sqlite3.connect(tmp_path / "db.sqlite")
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+
+        def work(c: sqlite3.Connection) -> None:
+            c.execute("SELECT * FROM no_such_table")
+
+        wait = _in_background(conn, work, "gawah-test-work")
+        with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+            wait()
+        conn.close()

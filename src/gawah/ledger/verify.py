@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import nacl.bindings
 import nacl.exceptions
@@ -35,6 +35,7 @@ from gawah.ledger.projections import (
 )
 
 _CHUNK = 4096
+_T = TypeVar("_T")
 _KEYS = frozenset(RAW_FIELDS)
 
 
@@ -608,71 +609,61 @@ def _integrity(conn: sqlite3.Connection) -> str | None:
 
 
 def _integrity_in_background(conn: sqlite3.Connection) -> Callable[[], str | None]:
-    """Start :func:`_integrity` on a thread (through a read-only connection of
-    its own); return what waits for its answer (it may be called more than once).
+    """Start :func:`_integrity` in the background; return what waits for its
+    answer (a failure to run it is itself the answer)."""
+    wait = _in_background(conn, _integrity, "gawah-integrity")
 
-    An in-memory database has no second connection: it is checked on ``conn``
-    when first waited for.
-    """
-    answer: list[str | None] = []
-    path = _database_file(conn)
-
-    def in_thread(file: Path) -> None:
+    def answer() -> str | None:
         try:
-            own = sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error as exc:
-            answer.append(str(exc))
-            return
-        try:
-            answer.append(_integrity(own))
-        except BaseException as exc:  # handed to the waiting thread as a finding
-            answer.append(f"the integrity check failed ({type(exc).__name__})")
-        finally:
-            own.close()
+            return wait()
+        except sqlite3.Error as exc:  # the file could not even be opened
+            return str(exc)
+        except Exception as exc:  # handed over as a finding, never a traceback
+            return f"the integrity check failed ({type(exc).__name__})"
 
-    thread: threading.Thread | None = None
-    if path is not None:
-        thread = threading.Thread(
-            target=in_thread, args=(path,), name="gawah-integrity", daemon=True
-        )
-        thread.start()
-
-    def wait() -> str | None:
-        if thread is not None:
-            thread.join()
-        elif not answer:
-            answer.append(_integrity(conn))
-        return answer[0]
-
-    return wait
-
-
-def _database_file(conn: sqlite3.Connection) -> Path | None:
-    """The file of the connection's main database (``None`` when in memory)."""
-    for row in conn.execute("PRAGMA database_list").fetchall():
-        if row[1] == "main" and row[2]:
-            return Path(str(row[2])).absolute()
-    return None
+    return answer
 
 
 def _digest_in_background(
     conn: sqlite3.Connection, schema: dict[str, list[str]]
 ) -> Callable[[], dict[str, str]]:
-    """Start digesting the stored projection tables; return what waits for them
-    (it may be called more than once).
+    """Start digesting the stored projection tables in the background; return
+    what waits for them (SQLite releases the GIL while it renders and orders
+    rows)."""
+    wait = _in_background(
+        conn, lambda c: stored_digests(c, schema), "gawah-digest-tables"
+    )
 
-    For a database file a thread does it through a read-only connection of its
-    own (SQLite releases the GIL while it renders and orders rows); for an
-    in-memory database it runs when first waited for, on ``conn``.
+    def digests() -> dict[str, str]:
+        try:
+            return wait()
+        except Exception as exc:
+            raise LedgerIntegrityError(
+                f"the projection tables could not be read ({type(exc).__name__})"
+            ) from None
+
+    return digests
+
+
+def _in_background(
+    conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T], name: str
+) -> Callable[[], _T]:
+    """Run ``work`` on a thread named ``name`` through a read-only connection of
+    its own to ``conn``'s database file; return what waits for its result (it
+    may be called more than once; an exception ``work`` raised, or opening the
+    connection, is raised there, on the waiting thread).
+
+    An in-memory database has no second connection: ``work`` then runs on
+    ``conn`` when first waited for.
     """
-    result: dict[str, str] = {}
-    failure: list[BaseException] = []
+    result: list[_T] = []
+    failure: list[Exception] = []
     path = _database_file(conn)
 
     def run(connection: sqlite3.Connection) -> None:
         try:
-            result.update(stored_digests(connection, schema))
-        except BaseException as exc:  # handed to the waiting thread
+            result.append(work(connection))
+        except Exception as exc:  # handed to the waiting thread
             failure.append(exc)
 
     def in_thread(file: Path) -> None:
@@ -689,19 +680,27 @@ def _digest_in_background(
     thread: threading.Thread | None = None
     if path is not None:
         thread = threading.Thread(
-            target=in_thread, args=(path,), name="gawah-digest-tables", daemon=True
+            target=in_thread, args=(path,), name=name, daemon=True
         )
         thread.start()
 
-    def wait() -> dict[str, str]:
+    def wait() -> _T:
         if thread is not None:
             thread.join()
         elif not result and not failure:
             run(conn)
         if failure:
-            raise LedgerIntegrityError(
-                f"the projection tables could not be read ({type(failure[0]).__name__})"
-            )
-        return result
+            raise failure[0]
+        if not result:
+            raise RuntimeError(f"{name} stopped without an answer")
+        return result[0]
 
     return wait
+
+
+def _database_file(conn: sqlite3.Connection) -> Path | None:
+    """The file of the connection's main database (``None`` when in memory)."""
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main" and row[2]:
+            return Path(str(row[2])).absolute()
+    return None
