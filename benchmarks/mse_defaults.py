@@ -65,9 +65,28 @@ end of that round (never while tuning):
   hidden (0.01-0.04), and one lawyers' list built from a family association's
   (odds ratio 2.5) (Lum et al. 2010, Casanare).
 
+Fresh held-out families (``--split fresh``, seeds 50,000..), written in the
+round after the crackdown families had been studied (those became tuning data),
+committed before that round's rule changed, and run once at its end; they use
+models of the literature no earlier family used:
+
+* ``trap_happy``: 4 lists in time order, N = 2,500, capture 0.12-0.20; once a
+  person is on a list, later lists record them with odds ratio 3 (behavioural
+  response, model Mb; Otis et al. 1978, Pollock 1975): a family that reported
+  once is known to the groups;
+* ``trap_shy``: the same with odds ratio 0.5, N = 1,500: people avoid later
+  lists after registering (fear of reprisal);
+* ``mtbh``: 5 lists, N = 3,000, a hard class (40%, capture 0.04-0.08) and an
+  easy one, plus a trap-happy response (odds ratio 2) (model Mtbh);
+* ``sparse_small``: N = 120, 5 lists with capture 0.06-0.15 in two mild
+  classes (a sparse table of a small toll);
+* ``six_lists_frailty``: 6 lists, N = 3,000, propensities Beta(0.5, 3)
+  (strongly skewed) times a list factor.
+
 ``--split tune`` uses seeds 0..reps-1 (used to choose the default and the
 widening rule), ``--split report`` seeds 10,000.. of the same families (run
-once per change of the default), ``--split heldout`` the held-out families.
+once per change of the default), ``--split heldout``, ``crackdown`` and
+``fresh`` the families above.
 Prints per family and method: coverage of the true N by the 95% interval,
 median relative width, refusals, and how many misses came with at least one
 warning.
@@ -89,204 +108,196 @@ from gawah.testing.mse import ListDependence, simulate_captures
 Family = Callable[[int], tuple[CaptureHistories, int]]
 
 
-def _independent(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        2000, class_weights=[1.0], capture_probs=[[0.2, 0.25, 0.3, 0.35]], seed=seed
+@dataclass(frozen=True)
+class Classes:
+    """A family of latent capture classes: ``simulate_captures`` with fixed settings.
+
+    ``n``: true total; ``weights``/``probs``: class shares and per-class capture
+    chance of each list; ``dependence``: direct list dependences; ``trap``: a
+    behavioural response (odds ratio applied to each later list once a person
+    is on any earlier one; lists are in time order, 1.0 = none).
+    """
+
+    n: int
+    weights: tuple[float, ...]
+    probs: tuple[tuple[float, ...], ...]
+    dependence: tuple[ListDependence, ...] = ()
+    trap: float = 1.0
+
+    def __call__(self, seed: int) -> tuple[CaptureHistories, int]:
+        if self.trap != 1.0:
+            return _behavioural(self, seed), self.n
+        sim = simulate_captures(
+            self.n,
+            class_weights=list(self.weights),
+            capture_probs=[list(row) for row in self.probs],
+            dependence=list(self.dependence),
+            seed=seed,
+        )
+        return sim.captures, sim.n_total
+
+
+def _behavioural(spec: Classes, seed: int) -> CaptureHistories:
+    """People's capture chance on each later list once they are on an earlier one.
+
+    Model Mb / Mbh (Otis et al. 1978; Pollock 1975): a "trap-happy" response
+    (odds ratio above 1: a family that reported once is known and recorded
+    again) or a "trap-shy" one (below 1: people avoid later lists after
+    registering). ``simulate_captures`` has only pairwise dependence, so this
+    draws the people here (FICTIONAL).
+    """
+    rng = np.random.default_rng(seed)
+    weights = np.asarray(spec.weights) / sum(spec.weights)
+    classes = rng.choice(weights.size, size=spec.n, p=weights)
+    p_person = np.asarray(spec.probs)[classes]
+    seen = np.zeros(p_person.shape, dtype=np.uint8)
+    for j in range(p_person.shape[1]):
+        p = p_person[:, j].copy()
+        before = seen[:, :j].sum(axis=1) > 0
+        odds = p / (1.0 - p) * spec.trap
+        p[before] = (odds / (1.0 + odds))[before]
+        seen[:, j] = rng.random(spec.n) < p
+    observed = seen.sum(axis=1) > 0
+    names = tuple(f"L{j + 1}" for j in range(seen.shape[1]))
+    return CaptureHistories(
+        names, seen[observed], np.ones(int(observed.sum()), dtype=np.int64)
     )
-    return sim.captures, sim.n_total
 
 
-def _heterogeneity(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        2000,
-        class_weights=[0.3, 0.7],
-        capture_probs=[[0.05, 0.08, 0.06, 0.10], [0.35, 0.45, 0.40, 0.50]],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
+@dataclass(frozen=True)
+class Continuous:
+    """A continuous spread of capture chances, discretised into equal classes.
+
+    ``kind`` ``"beta"``: each person's propensity ``Beta(a, b)`` times a list
+    factor in ``lists`` (Coull and Agresti 1999, beta-binomial); ``"logit"``:
+    logit of the capture chance = logit of the list's chance in ``lists`` +
+    ``scale * Normal(0, 1)`` (logit-normal person effects). The distribution is
+    cut into ``classes`` equal classes at its quantile midpoints, estimated
+    from 100,000 draws of a generator seeded ``seed + offset``.
+    """
+
+    n: int
+    kind: str
+    lists: tuple[float, ...]
+    classes: int
+    offset: int
+    a: float = 1.0
+    b: float = 1.0
+    scale: float = 1.0
+
+    def __call__(self, seed: int) -> tuple[CaptureHistories, int]:
+        rng = np.random.default_rng(seed + self.offset)
+        mids = (np.arange(self.classes) + 0.5) / self.classes
+        factors = np.array(self.lists)
+        if self.kind == "beta":
+            levels = np.quantile(rng.beta(self.a, self.b, 100_000), mids)
+            probs = np.clip(levels[:, None] * factors[None, :], 0.0, 1.0)
+        else:
+            z = self.scale * np.quantile(rng.standard_normal(100_000), mids)
+            base = np.log(factors / (1 - factors))
+            probs = 1.0 / (1.0 + np.exp(-(base[None, :] + z[:, None])))
+        sim = simulate_captures(
+            self.n,
+            class_weights=[1.0] * self.classes,
+            capture_probs=probs.tolist(),
+            seed=seed,
+        )
+        return sim.captures, sim.n_total
 
 
-def _frailty(seed: int) -> tuple[CaptureHistories, int]:
-    # Beta(1, 3) propensities, discretised into 10 equal classes at their deciles.
-    rng = np.random.default_rng(seed + 7_000_000)
-    levels = np.quantile(rng.beta(1.0, 3.0, 100_000), (np.arange(10) + 0.5) / 10)
-    factors = np.array([0.9, 1.0, 0.8, 1.1, 0.7])
-    probs = np.clip(levels[:, None] * factors[None, :], 0.0, 1.0)
-    sim = simulate_captures(
-        2000, class_weights=[1.0] * 10, capture_probs=probs.tolist(), seed=seed
-    )
-    return sim.captures, sim.n_total
-
-
-def _dependence(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        2000,
-        class_weights=[1.0],
-        capture_probs=[[0.25, 0.2, 0.3]],
-        dependence=[ListDependence(0, 1, 4.0)],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _sparse(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        3000,
-        class_weights=[1.0],
-        capture_probs=[[0.04, 0.06, 0.08, 0.10, 0.05]],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _small(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        80,
-        class_weights=[0.4, 0.6],
-        capture_probs=[[0.25, 0.3, 0.2, 0.3], [0.4, 0.45, 0.4, 0.45]],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _logit_normal(seed: int) -> tuple[CaptureHistories, int]:
-    # Normal(0, 1) person effects discretised into 20 equal classes at their
-    # quantiles (midpoints), added to each list's logit.
-    rng = np.random.default_rng(seed + 8_000_000)
-    z = np.quantile(rng.standard_normal(100_000), (np.arange(20) + 0.5) / 20)
-    base = np.log(
-        np.array([0.2, 0.25, 0.15, 0.3]) / (1 - np.array([0.2, 0.25, 0.15, 0.3]))
-    )
-    probs = 1.0 / (1.0 + np.exp(-(base[None, :] + z[:, None])))
-    sim = simulate_captures(
-        1500, class_weights=[1.0] * 20, capture_probs=probs.tolist(), seed=seed
-    )
-    return sim.captures, sim.n_total
-
-
-def _negative(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        2000,
-        class_weights=[1.0],
-        capture_probs=[[0.3, 0.25, 0.3]],
-        dependence=[ListDependence(0, 1, 0.4)],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _local(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        2000,
-        class_weights=[0.5, 0.5],
-        capture_probs=[[0.4, 0.35, 0.1, 0.1], [0.1, 0.1, 0.4, 0.35]],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _mild_classes(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        2500,
-        class_weights=[0.5, 0.5],
-        capture_probs=[[0.15, 0.2, 0.25, 0.18, 0.22], [0.3, 0.4, 0.45, 0.35, 0.4]],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _small_dependent(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        150,
-        class_weights=[1.0],
-        capture_probs=[[0.3, 0.4, 0.35]],
-        dependence=[ListDependence(0, 2, 3.0)],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _besieged_copying(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        4000,
-        class_weights=[0.75, 0.25],
-        capture_probs=[[0.35, 0.3, 0.2, 0.15], [0.08, 0.06, 0.03, 0.02]],
-        dependence=[ListDependence(0, 2, 3.0)],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _protest_crackdown(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        200,
-        class_weights=[0.5, 0.5],
-        capture_probs=[[0.6, 0.5, 0.3, 0.2], [0.25, 0.15, 0.15, 0.1]],
-        dependence=[ListDependence(0, 1, 4.0)],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _regional_lists(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        6000,
-        class_weights=[0.4, 0.35, 0.25],
-        capture_probs=[[0.3, 0.15, 0.1], [0.1, 0.25, 0.2], [0.05, 0.03, 0.02]],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-def _official_and_ngos(seed: int) -> tuple[CaptureHistories, int]:
-    # Normal(0, 0.8) person effects discretised into 10 equal classes at their
-    # quantiles (midpoints), added to each list's logit.
-    rng = np.random.default_rng(seed + 9_000_000)
-    z = 0.8 * np.quantile(rng.standard_normal(100_000), (np.arange(10) + 0.5) / 10)
-    p0 = np.array([0.45, 0.12, 0.08, 0.1])
-    probs = 1.0 / (1.0 + np.exp(-(np.log(p0 / (1 - p0))[None, :] + z[:, None])))
-    sim = simulate_captures(
-        5000, class_weights=[1.0] * 10, capture_probs=probs.tolist(), seed=seed
-    )
-    return sim.captures, sim.n_total
-
-
-def _disappeared(seed: int) -> tuple[CaptureHistories, int]:
-    sim = simulate_captures(
-        900,
-        class_weights=[0.1, 0.6, 0.3],
-        capture_probs=[
-            [0.7, 0.5, 0.6, 0.55, 0.5],
-            [0.2, 0.1, 0.15, 0.25, 0.08],
-            [0.03, 0.01, 0.02, 0.04, 0.02],
-        ],
-        dependence=[ListDependence(3, 4, 2.5)],
-        seed=seed,
-    )
-    return sim.captures, sim.n_total
-
-
-CRACKDOWN: dict[str, Family] = {
-    "besieged_copying": _besieged_copying,
-    "protest_crackdown": _protest_crackdown,
-    "regional_lists": _regional_lists,
-    "official_and_ngos": _official_and_ngos,
-    "disappeared": _disappeared,
+FAMILIES: dict[str, Family] = {
+    "independent": Classes(2000, (1.0,), ((0.2, 0.25, 0.3, 0.35),)),
+    "heterogeneity": Classes(
+        2000, (0.3, 0.7), ((0.05, 0.08, 0.06, 0.10), (0.35, 0.45, 0.40, 0.50))
+    ),
+    "frailty": Continuous(
+        2000, "beta", (0.9, 1.0, 0.8, 1.1, 0.7), 10, 7_000_000, a=1.0, b=3.0
+    ),
+    "dependence": Classes(
+        2000, (1.0,), ((0.25, 0.2, 0.3),), (ListDependence(0, 1, 4.0),)
+    ),
+    "sparse": Classes(3000, (1.0,), ((0.04, 0.06, 0.08, 0.10, 0.05),)),
+    "small": Classes(80, (0.4, 0.6), ((0.25, 0.3, 0.2, 0.3), (0.4, 0.45, 0.4, 0.45))),
 }
 HELD_OUT: dict[str, Family] = {
-    "logit_normal": _logit_normal,
-    "negative": _negative,
-    "local": _local,
-    "mild_classes": _mild_classes,
-    "small_dependent": _small_dependent,
+    "logit_normal": Continuous(1500, "logit", (0.2, 0.25, 0.15, 0.3), 20, 8_000_000),
+    "negative": Classes(
+        2000, (1.0,), ((0.3, 0.25, 0.3),), (ListDependence(0, 1, 0.4),)
+    ),
+    "local": Classes(2000, (0.5, 0.5), ((0.4, 0.35, 0.1, 0.1), (0.1, 0.1, 0.4, 0.35))),
+    "mild_classes": Classes(
+        2500,
+        (0.5, 0.5),
+        ((0.15, 0.2, 0.25, 0.18, 0.22), (0.3, 0.4, 0.45, 0.35, 0.4)),
+    ),
+    "small_dependent": Classes(
+        150, (1.0,), ((0.3, 0.4, 0.35),), (ListDependence(0, 2, 3.0),)
+    ),
 }
-FAMILIES: dict[str, Family] = {
-    "independent": _independent,
-    "heterogeneity": _heterogeneity,
-    "frailty": _frailty,
-    "dependence": _dependence,
-    "sparse": _sparse,
-    "small": _small,
+CRACKDOWN: dict[str, Family] = {
+    "besieged_copying": Classes(
+        4000,
+        (0.75, 0.25),
+        ((0.35, 0.3, 0.2, 0.15), (0.08, 0.06, 0.03, 0.02)),
+        (ListDependence(0, 2, 3.0),),
+    ),
+    "protest_crackdown": Classes(
+        200,
+        (0.5, 0.5),
+        ((0.6, 0.5, 0.3, 0.2), (0.25, 0.15, 0.15, 0.1)),
+        (ListDependence(0, 1, 4.0),),
+    ),
+    "regional_lists": Classes(
+        6000,
+        (0.4, 0.35, 0.25),
+        ((0.3, 0.15, 0.1), (0.1, 0.25, 0.2), (0.05, 0.03, 0.02)),
+    ),
+    "official_and_ngos": Continuous(
+        5000, "logit", (0.45, 0.12, 0.08, 0.1), 10, 9_000_000, scale=0.8
+    ),
+    "disappeared": Classes(
+        900,
+        (0.1, 0.6, 0.3),
+        (
+            (0.7, 0.5, 0.6, 0.55, 0.5),
+            (0.2, 0.1, 0.15, 0.25, 0.08),
+            (0.03, 0.01, 0.02, 0.04, 0.02),
+        ),
+        (ListDependence(3, 4, 2.5),),
+    ),
+}
+#: Written in the round after the crackdown families were studied (issue 16),
+#: committed before the rule of that round changed, and run once at its end.
+FRESH: dict[str, Family] = {
+    # Mb trap-happy: a family that reported once is known and recorded again.
+    "trap_happy": Classes(2500, (1.0,), ((0.12, 0.15, 0.2, 0.18),), trap=3.0),
+    # Mb trap-shy: people avoid later lists after registering (fear of reprisal).
+    "trap_shy": Classes(1500, (1.0,), ((0.3, 0.25, 0.35, 0.3),), trap=0.5),
+    # Mtbh: two classes and a trap-happy response over five lists.
+    "mtbh": Classes(
+        3000,
+        (0.4, 0.6),
+        ((0.05, 0.08, 0.06, 0.04, 0.07), (0.25, 0.3, 0.2, 0.3, 0.25)),
+        trap=2.0,
+    ),
+    # Sparse and small: N = 120 over five lists with capture 6-15%.
+    "sparse_small": Classes(
+        120,
+        (0.5, 0.5),
+        ((0.06, 0.08, 0.1, 0.07, 0.09), (0.12, 0.15, 0.13, 0.1, 0.14)),
+    ),
+    # Strongly skewed Beta(0.5, 3) frailty over six lists.
+    "six_lists_frailty": Continuous(
+        3000, "beta", (1.0, 0.8, 1.2, 0.9, 1.1, 0.7), 10, 6_000_000, a=0.5, b=3.0
+    ),
+}
+#: Each split: its first seed and its families.
+SPLITS: dict[str, tuple[int, dict[str, Family]]] = {
+    "tune": (0, FAMILIES),
+    "report": (10_000, FAMILIES),
+    "heldout": (20_000, HELD_OUT),
+    "crackdown": (40_000, CRACKDOWN),
+    "fresh": (50_000, FRESH),
 }
 #: Settings spelled out, so each label means the same whatever the factory's
 #: defaults: ``loglinear`` is the single BIC model (the default until the round
@@ -331,17 +342,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--split",
-        choices=("tune", "report", "heldout", "crackdown"),
+        choices=tuple(SPLITS),
         default="tune",
     )
     parser.add_argument("--reps", type=int, default=8)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--families", default=None)
     args = parser.parse_args()
-    first = {"tune": 0, "report": 10_000, "heldout": 20_000, "crackdown": 40_000}[
-        args.split
-    ]
-    pool = {"heldout": HELD_OUT, "crackdown": CRACKDOWN}.get(args.split, FAMILIES)
+    first, pool = SPLITS[args.split]
     methods = args.methods.split(",")
     families = (args.families or ",".join(pool)).split(",")
     tallies: dict[tuple[str, str], Tally] = {}

@@ -71,6 +71,11 @@ SECTIONS: dict[str, Section] = {
         "benchmarks.mse_defaults",
         ("--split", "crackdown", "--reps", "6", "--methods", _DEFAULTS_METHODS),
     ),
+    "defaults-fresh": Section(
+        "estimation-defaults.md",
+        "benchmarks.mse_defaults",
+        ("--split", "fresh", "--reps", "6", "--methods", _DEFAULTS_METHODS),
+    ),
     "linkage-doubt": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt",

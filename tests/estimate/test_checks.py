@@ -89,6 +89,46 @@ class TestResultWarnings:
         said = " ".join(result_warnings(caps, faked))
         assert "is at the number seen" in said
         assert "more than ten times" in said
+        assert "reaches down to the number seen" not in said  # said once, above
+
+    def test_interval_reaching_down_to_the_number_seen(self) -> None:
+        """A lower end at the number seen, with an estimate above it, is flagged."""
+        caps = _independent()
+        n = float(caps.n_observed)
+        said = {}
+        for lower in (n, n * 1.05):
+            faked = type(build_estimator("chao").fit(caps)).fitted(
+                caps,
+                estimate=n * 1.2,
+                lower=lower,
+                upper=n * 1.5,
+                method="x",
+                model=None,
+                level=0.95,
+                seed=None,
+            )
+            said[lower] = " ".join(result_warnings(caps, faked))
+        assert "reaches down to the number seen" in said[n]
+        assert "reaches down to the number seen" not in said[n * 1.05]
+
+    def test_clear_heterogeneity_widened_for_is_a_note_weak_stays_a_warning(
+        self,
+    ) -> None:
+        """p < 0.01 on a widened interval is no warning; 0.01 <= p < 0.2 still is."""
+        from dataclasses import replace
+
+        caps = _independent()
+        base = build_estimator("chao").fit(caps)
+        widened = replace(
+            base, diagnostics={**base.diagnostics, "widened_for": {"upper": 1.0}}
+        )
+        for result, p_value, warned in (
+            (widened, 0.001, False),
+            (widened, 0.05, True),
+            (base, 0.001, True),  # not widened: clear heterogeneity is a warning
+        ):
+            said = " ".join(result_warnings(caps, result, (1.0, p_value)))
+            assert ("capture heterogeneity" in said) is warned, (p_value, said)
 
 
 def test_cli_json_carries_the_warnings(tmp_path: Path) -> None:
@@ -175,8 +215,15 @@ class TestWidening:
         assert wide.lower == plain.lower
         assert wide.upper == pytest.approx(gamma.upper)
         assert list(wide.diagnostics["model_interval"]) == [plain.lower, plain.upper]
-        assert any(w.startswith("the upper end is widened") for w in wide.warnings)
-        assert not any("widened" in w for w in plain.warnings)
+        assert any(n.startswith("the upper end is widened") for n in wide.notes)
+        assert not any("widened" in n for n in plain.notes)
+        # The heterogeneity is clear here (p < 0.01) and the interval was widened
+        # for it: a note, not a warning; the narrow interval keeps the warning.
+        hetero = heterogeneity_test(caps)
+        assert hetero is not None
+        assert hetero[1] < 0.01
+        assert not any("capture heterogeneity" in w for w in wide.warnings)
+        assert any("capture heterogeneity" in w for w in plain.warnings)
 
     def test_homogeneous_lists_keep_the_model_interval(self) -> None:
         """Without heterogeneity nothing is widened."""

@@ -119,6 +119,8 @@ def _render(result: MSEResult, seconds: float) -> None:
     _out.print(table)
     for warning in result.warnings:
         _out.print(f"[yellow]Warning:[/] {warning}")
+    for note in result.notes:
+        _out.print(f"Note: {note}")
     single = result.diagnostics.get("single_model")
     if isinstance(single, dict) and single.get("estimate") is not None:
         _out.print(
@@ -297,6 +299,7 @@ def estimate(
             )
         }
         payload["warnings"] = data["warnings"]
+        payload["notes"] = list(result.notes)
         payload["seconds"] = round(seconds, 4)
         payload["diagnostics"] = data["diagnostics"]
         if doubt is not None:

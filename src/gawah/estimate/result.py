@@ -215,6 +215,15 @@ class MSEResult:
         return tuple(str(w) for w in self.diagnostics.get("warnings") or ())
 
     @property
+    def notes(self) -> tuple[str, ...]:
+        """How the number was made, beside it (e.g. an interval widened for heterogeneity).
+
+        Not cautions: a note says what the method already did about a feature
+        of the lists, a warning that the number may still be wrong.
+        """
+        return tuple(str(w) for w in self.diagnostics.get("notes") or ())
+
+    @property
     def interval(self) -> tuple[float | None, float | None]:
         """``(lower, upper)`` at ``level``."""
         return (self.lower, self.upper)
