@@ -37,8 +37,9 @@ CREATE TABLE IF NOT EXISTS web_person_keys (
     sort_key TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS web_person_keys_person ON web_person_keys(person_key, lead);
-CREATE INDEX IF NOT EXISTS web_person_keys_leads ON web_person_keys(sort_key)
-    WHERE lead = 1;
+DROP INDEX IF EXISTS web_person_keys_leads;
+CREATE INDEX IF NOT EXISTS web_person_keys_lead_order
+    ON web_person_keys(sort_key, person_key) WHERE lead = 1;
 CREATE TABLE IF NOT EXISTS web_persons (
     person_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, run_id TEXT NOT NULL,
     method TEXT NOT NULL, author TEXT NOT NULL, recorded_at TEXT NOT NULL
@@ -303,20 +304,24 @@ def refresh(
         ).fetchall()
         if not rows:
             return done
+        ids = [(row[0],) for row in rows]
+        # One statement per table for the whole batch: a million reports are
+        # tokenised as a server starts, and per-report statements doubled that.
+        tokens = [
+            (t, sort_key, report_id)
+            for report_id, sort_key, names in rows
+            for t in index_tokens(json.loads(names))
+        ]
+        tokens.sort()  # the index's order: appended pages, not scattered ones
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for report_id, sort_key, names in rows:
-                conn.execute(
-                    "DELETE FROM web_search_tokens WHERE report_id=?", (report_id,)
-                )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO web_search_tokens VALUES (?, ?, ?)",
-                    [(t, sort_key, report_id) for t in index_tokens(json.loads(names))],
-                )
-                conn.execute(
-                    "UPDATE web_search_reports SET pending = 0 WHERE report_id = ?",
-                    (report_id,),
-                )
+            conn.executemany(_DELETE_TOKENS, ids)
+            conn.executemany(
+                "INSERT OR IGNORE INTO web_search_tokens VALUES (?, ?, ?)", tokens
+            )
+            conn.executemany(
+                "UPDATE web_search_reports SET pending = 0 WHERE report_id = ?", ids
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -411,6 +416,12 @@ def _matcher(part: str) -> tuple[str, list[str]]:
 WALK_ABOVE = 5000
 #: Such a query counts its matches up to here and says "more than" beyond.
 COUNT_CAP = 1000
+#: How far the sizes that choose a plan are counted. A walk whose rarest word
+#: or filter matches fewer rows than this gives up after as many register rows
+#: as that word's matches (the driver's cost) when it has not found the page
+#: and the count by then: "khan" with a rare status, at a million reports,
+#: would otherwise check most of the register one row at a time.
+SIZE_CAP = 50_000
 
 
 def _rows_for(conn: sqlite3.Connection, params: list[str], cap: int) -> int:
@@ -449,10 +460,14 @@ class Walk:
 
     The register is read in name order and each row checked by index lookups
     until a page is full; matches are counted up to :data:`COUNT_CAP`.
+    ``budget``: register rows to read before giving up for ``driver`` (None:
+    no limit); ``driver`` is the plan :func:`_candidates` would take otherwise.
     """
 
     matchers: list[tuple[str, list[str]]]
     filters: list[tuple[str, str]]
+    budget: int | None = None
+    driver: tuple[str, str, list[Any]] | None = None
 
     def where(self, report_id: str, row: str) -> tuple[str, list[Any]]:
         """Conditions on a report id (SQL) and its register ``row`` alias."""
@@ -482,11 +497,26 @@ def _candidates(
     matchers = [_matcher(t) for t in dict.fromkeys(parts)][:MAX_QUERY_TOKENS]
     if not matchers and not filters:
         return None
-    cap = WALK_ABOVE + 1
+    cap = max(WALK_ABOVE, SIZE_CAP) + 1
     sizes = [_rows_for(conn, m[1], cap) for m in matchers]
     filtered = _filtered(conn, filters, cap) if filters else cap
-    if min([*sizes, filtered]) > WALK_ABOVE:
-        return Walk(matchers, filters)
+    smallest = min([*sizes, filtered])
+    if smallest > WALK_ABOVE:
+        if smallest >= SIZE_CAP:  # every driver would sort more than a walk reads
+            return Walk(matchers, filters)
+        return Walk(
+            matchers, filters, smallest, _driver(matchers, sizes, filters, filtered)
+        )
+    return _driver(matchers, sizes, filters, filtered)
+
+
+def _driver(
+    matchers: list[tuple[str, list[str]]],
+    sizes: list[int],
+    filters: list[tuple[str, str]],
+    filtered: int,
+) -> tuple[str, str, list[Any]]:
+    """The plan driven by the rarest query word or a selective filter."""
     if not matchers:
         where = " AND ".join(f"{c} = ?" for c, _ in filters)
         return (
@@ -589,29 +619,44 @@ def search(
     found = _candidates(conn, query, _filters(status, incident, source))
     limit = [page_size, (page - 1) * page_size]
     exact = True
+    walked = None
+    driven = None if isinstance(found, Walk) else found
     if isinstance(found, Walk):
         where, params = found.where("r.report_id", "r")
-        total = _capped(conn, "web_search_reports r", where, params)
-        exact = total <= COUNT_CAP
-        rows = conn.execute(
-            f"SELECT r.report_id FROM web_search_reports r WHERE {where} "
-            "ORDER BY r.sort_key LIMIT ? OFFSET ?",
-            [*params, *limit],
+        walked = _walk_keys(
+            conn, found, _REPORT_ROWS, "r", "report_id", where, params, page * page_size
         )
-    else:
-        with_, select, params = found or (
-            "",
-            "SELECT report_id, sort_key FROM web_search_reports",
-            [],
-        )
+        if walked is None:
+            driven = found.driver
+    if walked is not None:
+        exact = len(walked) <= COUNT_CAP
+        total = len(walked)
+        rows: list[Any] = [(k,) for k in walked[limit[1] : limit[1] + limit[0]]]
+    elif driven is None:
         total = int(
-            conn.execute(f"{with_} SELECT count(*) FROM ({select})", params).fetchone()[
-                0
-            ]
+            conn.execute("SELECT count(*) FROM web_search_reports").fetchone()[0]
         )
         rows = conn.execute(
-            f"{with_} SELECT report_id FROM ({select}) ORDER BY sort_key LIMIT ? OFFSET ?",
+            "SELECT report_id FROM web_search_reports ORDER BY sort_key "
+            "LIMIT ? OFFSET ?",
+            limit,
+        ).fetchall()
+    else:
+        with_, select, params = driven
+        # The count in the same pass as the page: the candidates are read once.
+        rows = conn.execute(
+            f"{with_} SELECT report_id, count(*) OVER () FROM ({select}) "
+            "ORDER BY sort_key LIMIT ? OFFSET ?",
             [*params, *limit],
+        ).fetchall()
+        total = (
+            int(rows[0][1])
+            if rows
+            else int(
+                conn.execute(
+                    f"{with_} SELECT count(*) FROM ({select})", params
+                ).fetchone()[0]
+            )
         )
     ids = [str(row[0]) for row in rows]
     return SearchPage(
@@ -624,14 +669,43 @@ def search(
     )
 
 
-def _capped(conn: sqlite3.Connection, rows: str, where: str, params: list[Any]) -> int:
-    """Matches of a walk among ``rows``, counted up to one past :data:`COUNT_CAP`."""
-    return int(
-        conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {rows} WHERE {where} LIMIT ?)",
-            [*params, COUNT_CAP + 1],
-        ).fetchone()[0]
-    )
+#: The register rows a walk reads in name order, by view (alias: see ``where``).
+_REPORT_ROWS = "SELECT * FROM web_search_reports"
+_LEAD_ROWS = "SELECT * FROM web_person_keys WHERE lead = 1"
+
+
+def _walk_keys(
+    conn: sqlite3.Connection,
+    walk: Walk,
+    rows: str,
+    alias: str,
+    key: str,
+    where: str,
+    params: list[Any],
+    shown: int,
+) -> list[str] | None:
+    """The first matches of a walk in name order (their ``key``), or None.
+
+    As many as the count (one past :data:`COUNT_CAP`) and the page (up to
+    match ``shown``) need, in one pass: the page is a slice of them. None when
+    the walk has a budget and its first ``budget`` rows in name order hold
+    fewer: the matches are too sparse, and the walk's driver answers instead.
+    """
+    need = max(COUNT_CAP + 1, shown)
+    if walk.budget is None:
+        source, args = f"({rows}) {alias}", [*params, need]
+    else:
+        source = f"({rows} ORDER BY sort_key LIMIT ?) {alias}"
+        args = [walk.budget, *params, need]
+    keys = [
+        str(r[0])
+        for r in conn.execute(
+            f"SELECT {alias}.{key} FROM {source} WHERE {where} "
+            f"ORDER BY {alias}.sort_key LIMIT ?",
+            args,
+        )
+    ]
+    return None if walk.budget is not None and len(keys) < need else keys
 
 
 @dataclass(frozen=True)
@@ -719,6 +793,8 @@ def search_persons(
     found = _candidates(conn, query, _filters(status, incident, source))
     limit = [page_size, (page - 1) * page_size]
     exact = True
+    walked = None
+    driven = None if isinstance(found, Walk) else found
     if isinstance(found, Walk):
         # The leads in name order, each kept when one of its reports matches.
         # A lead's reports first (CROSS JOIN: SQLite would otherwise read every
@@ -733,15 +809,16 @@ def search_persons(
             f"l.lead = 1 AND EXISTS (SELECT 1 FROM web_person_keys m {join}"
             f"WHERE m.person_key = l.person_key AND {cond})"
         )
-        total = _capped(conn, "web_person_keys l", where, params)
-        exact = total <= COUNT_CAP
-        total = min(total, COUNT_CAP)
-        keys = conn.execute(
-            f"SELECT l.person_key FROM web_person_keys l WHERE {where} "
-            "ORDER BY l.sort_key LIMIT ? OFFSET ?",
-            [*params, *limit],
-        ).fetchall()
-    elif found is None:
+        walked = _walk_keys(
+            conn, found, _LEAD_ROWS, "l", "person_key", where, params, page * page_size
+        )
+        if walked is None:
+            driven = found.driver
+    if walked is not None:
+        exact = len(walked) <= COUNT_CAP
+        total = min(len(walked), COUNT_CAP)
+        keys: list[Any] = [(k,) for k in walked[limit[1] : limit[1] + limit[0]]]
+    elif driven is None:
         total = conn.execute(
             "SELECT count(*) FROM web_person_keys WHERE lead = 1"
         ).fetchone()[0]
@@ -751,19 +828,24 @@ def search_persons(
             limit,
         ).fetchall()
     else:
-        with_, select, params = found
+        with_, select, params = driven
         persons = (
             f"{with_ + ', ' if with_ else 'WITH '}p(person_key) AS (SELECT DISTINCT "
             f"r.person_key FROM ({select}) m JOIN web_person_keys r "
             "ON r.report_id = m.report_id) "
         )
-        total = conn.execute(f"{persons}SELECT count(*) FROM p", params).fetchone()[0]
+        # The count in the same pass as the page: the candidates are read once.
         keys = conn.execute(
-            f"{persons}SELECT l.person_key FROM p JOIN web_person_keys l "
-            "ON l.person_key = p.person_key AND l.lead = 1 "
+            f"{persons}SELECT l.person_key, count(*) OVER () FROM p "
+            "JOIN web_person_keys l ON l.person_key = p.person_key AND l.lead = 1 "
             "ORDER BY l.sort_key LIMIT ? OFFSET ?",
             [*params, *limit],
         ).fetchall()
+        total = (
+            keys[0][1]
+            if keys
+            else conn.execute(f"{persons}SELECT count(*) FROM p", params).fetchone()[0]
+        )
     order = [str(k[0]) for k in keys]
     grouped: dict[str, list[Hit]] = {k: [] for k in order}
     marks = ",".join("?" * len(order))
