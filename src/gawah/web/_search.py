@@ -411,17 +411,17 @@ def _matcher(part: str) -> tuple[str, list[str]]:
 
 
 #: A query whose every word (and filter) matches more index rows than this
-#: walks the register in name order, checking each row, and stops at the page
-#: (``Walk``): sorting every "Muhammad" of a million reports takes seconds.
-WALK_ABOVE = 5000
+#: is answered in name order, stopping at the page and the count (``Walk``):
+#: sorting every "Muhammad" of a million reports takes seconds. Below it, the
+#: rarest word's matches are sorted (at 52,000 reports, faster than any walk).
+WALK_ABOVE = 20_000
 #: Such a query counts its matches up to here and says "more than" beyond.
 COUNT_CAP = 1000
-#: How far the sizes that choose a plan are counted. A walk whose rarest word
-#: or filter matches fewer rows than this gives up after as many register rows
-#: as that word's matches (the driver's cost) when it has not found the page
-#: and the count by then: "khan" with a rare status, at a million reports,
-#: would otherwise check most of the register one row at a time.
-SIZE_CAP = 50_000
+#: A word whose prefix covers at most this many distinct index tokens is read
+#: in name order straight from the token index (one ordered stream per token,
+#: merged): a name's matches are not spread evenly in name order ("Muhammad …"
+#: sits together under M), so a walk from A reads half the register first.
+STREAM_TOKENS = 16
 
 
 def _rows_for(conn: sqlite3.Connection, params: list[str], cap: int) -> int:
@@ -456,18 +456,18 @@ def _filtered(
 
 @dataclass(frozen=True)
 class Walk:
-    """Every query word and filter is common: check rows one by one.
+    """Every query word and filter is common: answer in name order, stop early.
 
-    The register is read in name order and each row checked by index lookups
-    until a page is full; matches are counted up to :data:`COUNT_CAP`.
-    ``budget``: register rows to read before giving up for ``driver`` (None:
-    no limit); ``driver`` is the plan :func:`_candidates` would take otherwise.
+    With ``stream`` (the exact tokens of the rarest word, and which word it
+    is), that word's matches are read in name order from the token index and
+    the rest checked per match; else the register is read in name order and
+    each row checked by index lookups. Either stops when the page is full and
+    matches are counted up to :data:`COUNT_CAP`.
     """
 
     matchers: list[tuple[str, list[str]]]
     filters: list[tuple[str, str]]
-    budget: int | None = None
-    driver: tuple[str, str, list[Any]] | None = None
+    stream: tuple[list[str], int] | None = None
 
     def where(self, report_id: str, row: str) -> tuple[str, list[Any]]:
         """Conditions on a report id (SQL) and its register ``row`` alias."""
@@ -497,17 +497,44 @@ def _candidates(
     matchers = [_matcher(t) for t in dict.fromkeys(parts)][:MAX_QUERY_TOKENS]
     if not matchers and not filters:
         return None
-    cap = max(WALK_ABOVE, SIZE_CAP) + 1
+    cap = WALK_ABOVE + 1
     sizes = [_rows_for(conn, m[1], cap) for m in matchers]
     filtered = _filtered(conn, filters, cap) if filters else cap
-    smallest = min([*sizes, filtered])
-    if smallest > WALK_ABOVE:
-        if smallest >= SIZE_CAP:  # every driver would sort more than a walk reads
-            return Walk(matchers, filters)
-        return Walk(
-            matchers, filters, smallest, _driver(matchers, sizes, filters, filtered)
-        )
+    if min([*sizes, filtered]) > WALK_ABOVE:
+        stream = None
+        if matchers:
+            rarest = min(range(len(sizes)), key=sizes.__getitem__)
+            tokens = _exact_tokens(conn, matchers[rarest][1])
+            stream = None if tokens is None else (tokens, rarest)
+        return Walk(matchers, filters, stream)
     return _driver(matchers, sizes, filters, filtered)
+
+
+def _exact_tokens(conn: sqlite3.Connection, params: list[str]) -> list[str] | None:
+    """The distinct index tokens a query part matches (None: more than
+    :data:`STREAM_TOKENS`), found by one index seek each."""
+    lo, hi, skel = params
+    found: list[str] = []
+    row = conn.execute(
+        "SELECT min(token) FROM web_search_tokens WHERE token >= ? AND token < ?",
+        (lo, hi),
+    ).fetchone()
+    while row is not None and row[0] is not None:
+        found.append(str(row[0]))
+        if len(found) > STREAM_TOKENS:
+            return None
+        row = conn.execute(
+            "SELECT min(token) FROM web_search_tokens WHERE token > ? AND token < ?",
+            (found[-1], hi),
+        ).fetchone()
+    if (
+        skel not in found
+        and conn.execute(
+            "SELECT 1 FROM web_search_tokens WHERE token = ? LIMIT 1", (skel,)
+        ).fetchone()
+    ):
+        found.append(skel)
+    return found
 
 
 def _driver(
@@ -623,11 +650,20 @@ def search(
     driven = None if isinstance(found, Walk) else found
     if isinstance(found, Walk):
         where, params = found.where("r.report_id", "r")
-        walked = _walk_keys(
-            conn, found, _REPORT_ROWS, "r", "report_id", where, params, page * page_size
+        walked = (
+            _stream_keys(conn, found, page * page_size)
+            if found.stream is not None
+            else _walk_keys(
+                conn,
+                found,
+                _REPORT_ROWS,
+                "r",
+                "report_id",
+                where,
+                params,
+                page * page_size,
+            )
         )
-        if walked is None:
-            driven = found.driver
     if walked is not None:
         exact = len(walked) <= COUNT_CAP
         total = len(walked)
@@ -683,29 +719,56 @@ def _walk_keys(
     where: str,
     params: list[Any],
     shown: int,
-) -> list[str] | None:
-    """The first matches of a walk in name order (their ``key``), or None.
+) -> list[str]:
+    """The first matches of a walk in name order (their ``key``).
 
     As many as the count (one past :data:`COUNT_CAP`) and the page (up to
-    match ``shown``) need, in one pass: the page is a slice of them. None when
-    the walk has a budget and its first ``budget`` rows in name order hold
-    fewer: the matches are too sparse, and the walk's driver answers instead.
+    match ``shown``) need, in one pass: the page is a slice of them.
     """
     need = max(COUNT_CAP + 1, shown)
-    if walk.budget is None:
-        source, args = f"({rows}) {alias}", [*params, need]
-    else:
-        source = f"({rows} ORDER BY sort_key LIMIT ?) {alias}"
-        args = [walk.budget, *params, need]
-    keys = [
+    return [
         str(r[0])
         for r in conn.execute(
-            f"SELECT {alias}.{key} FROM {source} WHERE {where} "
+            f"SELECT {alias}.{key} FROM ({rows}) {alias} WHERE {where} "
             f"ORDER BY {alias}.sort_key LIMIT ?",
-            args,
+            [*params, need],
         )
     ]
-    return None if walk.budget is not None and len(keys) < need else keys
+
+
+def _stream_keys(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
+    """:func:`_walk_keys` of the reports, read from the rarest word's tokens.
+
+    Each token's rows are in name order in the index (token, sort key,
+    report); SQLite merges the ordered streams (a compound SELECT's MERGE) and
+    stops at the limit, the other words and the filters checked per row.
+    """
+    assert walk.stream is not None
+    tokens, rarest = walk.stream
+    rest = Walk([m for i, m in enumerate(walk.matchers) if i != rarest], walk.filters)
+    cond, params = rest.where("s.report_id", "r")
+    if walk.filters:
+        cond = (
+            "EXISTS (SELECT 1 FROM web_search_reports r "
+            f"WHERE r.report_id = s.report_id AND {cond})"
+        )
+    arm = "SELECT s.sort_key, s.report_id FROM web_search_tokens s WHERE s.token = ?"
+    arm += f" AND {cond}" if cond else ""
+    args = [value for token in tokens for value in (token, *params)]
+    if not tokens:
+        return []
+    return [
+        str(r[1])
+        for r in conn.execute(
+            " UNION ".join([arm] * len(tokens)) + " ORDER BY 1 LIMIT ?",
+            [*args, max(COUNT_CAP + 1, shown)],
+        )
+    ]
+
+
+def _linked(conn: sqlite3.Connection) -> bool:
+    """Whether linkage grouped the reports into persons (else each stands alone)."""
+    return conn.execute("SELECT 1 FROM web_persons LIMIT 1").fetchone() is not None
 
 
 @dataclass(frozen=True)
@@ -799,21 +862,40 @@ def search_persons(
         # The leads in name order, each kept when one of its reports matches.
         # A lead's reports first (CROSS JOIN: SQLite would otherwise read every
         # report of a status for each lead); their register rows only to filter.
-        cond, params = found.where("m.report_id", "r")
+        # The lead's own report is checked first, without looking up its person
+        # (most persons, before linkage all, have no other report).
+        own, params = found.where("l.report_id", "r")
+        if found.filters:
+            own = (
+                "EXISTS (SELECT 1 FROM web_search_reports r "
+                f"WHERE r.report_id = l.report_id AND {own})"
+            )
+        cond, more = found.where("m.report_id", "r")
         join = (
             "CROSS JOIN web_search_reports r ON r.report_id = m.report_id "
             if found.filters
             else ""
         )
         where = (
-            f"l.lead = 1 AND EXISTS (SELECT 1 FROM web_person_keys m {join}"
-            f"WHERE m.person_key = l.person_key AND {cond})"
+            f"l.lead = 1 AND ({own} OR EXISTS (SELECT 1 FROM web_person_keys m "
+            f"{join}WHERE m.person_key = l.person_key AND m.lead = 0 AND {cond}))"
         )
-        walked = _walk_keys(
-            conn, found, _LEAD_ROWS, "l", "person_key", where, params, page * page_size
+        params += more
+        walked = (
+            # Before linkage every report is its own person, keyed by its id.
+            _stream_keys(conn, found, page * page_size)
+            if found.stream is not None and not _linked(conn)
+            else _walk_keys(
+                conn,
+                found,
+                _LEAD_ROWS,
+                "l",
+                "person_key",
+                where,
+                params,
+                page * page_size,
+            )
         )
-        if walked is None:
-            driven = found.driver
     if walked is not None:
         exact = len(walked) <= COUNT_CAP
         total = min(len(walked), COUNT_CAP)
