@@ -24,6 +24,7 @@ database per ledger state), as ``gawah serve`` starts, and from memory (target
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import shutil
@@ -55,7 +56,7 @@ from gawah.testing.scenario import (  # noqa: E402
 from gawah.web import Role, create_app  # noqa: E402
 from gawah.web._backend import Backend  # noqa: E402
 from gawah.web._search import (  # noqa: E402
-    index_report,
+    index_reports,
     refresh,
     search,
     search_persons,
@@ -118,6 +119,27 @@ def _ms(client: TestClient, url: str, params: dict[str, Any] | None = None) -> f
     return round((time.perf_counter() - t0) * 1000, 1)
 
 
+def _kind(q: str, f: dict[str, Any]) -> str:
+    """The kind of a register query, for the per-kind figures."""
+    words = "empty" if not q else "urdu" if not q.isascii() else "latin"
+    words += " 2 words" if len(q.split()) > 1 else ""
+    what = "page 20" if "page" in f else "status" if f else "no filter"
+    return f"{words}, {what}"
+
+
+def _by_kind(timed: list[tuple[float, str]]) -> dict[str, str]:
+    """p50 / p95 / max ms of each query kind."""
+    kinds: dict[str, list[float]] = {}
+    for ms, kind in timed:
+        kinds.setdefault(kind, []).append(ms)
+    out = {}
+    for kind, ms in sorted(kinds.items()):
+        ms.sort()
+        p95 = ms[math.ceil(0.95 * len(ms)) - 1]
+        out[kind] = f"{statistics.median(ms):.0f}/{p95:.0f}/{ms[-1]:.0f}"
+    return out
+
+
 def _login(app: Any, client: TestClient) -> None:
     backend = app.state.backend
     token, _ = backend.store.new_session("viewer", backend.clock())
@@ -130,6 +152,8 @@ def measure(home: Path, rounds: int = 2) -> dict[str, float | int]:
     app = create_app(home, warm=True)  # as `gawah serve` starts
     times: list[float] = []
     totals: list[int] = []
+    timed: list[tuple[float, str]] = []
+    slowest: list[tuple[float, str]] = []
     with TestClient(app) as client:
         _login(app, client)
         first_page = _ms(client, "/register")
@@ -149,7 +173,10 @@ def measure(home: Path, rounds: int = 2) -> dict[str, float | int]:
                         params = {"q": q, **f}
                         t0 = time.perf_counter()
                         r = client.get(route, params=params)
-                        times.append((time.perf_counter() - t0) * 1000)
+                        ms = (time.perf_counter() - t0) * 1000
+                        times.append(ms)
+                        timed.append((ms, f"{route[5:]}: {_kind(q, f)}"))
+                        slowest.append((ms, f"{route} {q!r} {f}"))
                         assert r.status_code == 200, r.text
                         totals.append(r.json()["total"])
     times.sort()
@@ -163,6 +190,8 @@ def measure(home: Path, rounds: int = 2) -> dict[str, float | int]:
         "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
         "max_ms": round(times[-1], 1),
         "median_hits": int(statistics.median(totals)),
+        "slowest": [f"{ms:.0f} ms {what}" for ms, what in sorted(slowest)[-5:]],  # type: ignore[dict-item]
+        "p50/p95/max ms by kind": _by_kind(timed),  # type: ignore[dict-item]
         "load_average": round(os.getloadavg()[0], 1),
     }
 
@@ -210,7 +239,7 @@ def build_index(db: Path, n: int) -> dict[str, float]:
     """The register index alone, for ``n`` FICTIONAL reports, in a scratch database.
 
     The web projector's tables, filled by the functions the projector and the
-    server call (``index_report`` per report, then ``refresh`` to tokenise);
+    server call (``index_reports`` per chunk, then ``refresh`` to tokenise);
     the ledger, the registry and the signing of events are left out (the
     import's own cost, measured by benchmarks/import_scale.py).
     """
@@ -221,11 +250,11 @@ def build_index(db: Path, n: int) -> dict[str, float]:
     vocabulary = StatusVocabulary()
     started = time.perf_counter()
     conn.execute("BEGIN")
+    batch: list[dict[str, Any]] = []
     for i, row in enumerate(big_list_rows(n)):
         status = vocabulary.lookup(row["status"])
         age = row.get("age", "")
-        index_report(
-            conn,
+        batch.append(
             {
                 **{k: row.get(k, "") for k in _INDEXED},
                 "report_id": f"bench-{i:07d}",
@@ -235,10 +264,14 @@ def build_index(db: Path, n: int) -> dict[str, float]:
                 "age": int(age) if age.isdigit() else None,
             },
         )
+        if len(batch) == 5000:  # as the projector folds a chunk of events
+            index_reports(conn, batch)
+            batch = []
+    index_reports(conn, batch)
     conn.execute("COMMIT")
     indexed = time.perf_counter() - started
     started = time.perf_counter()
-    refresh(conn)
+    refresh(conn, batch=20_000)
     tokenised = time.perf_counter() - started
     conn.close()
     return {"index_s": round(indexed, 1), "tokenise_s": round(tokenised, 1)}
@@ -273,6 +306,7 @@ def measure_index(db: Path, rounds: int = 2) -> dict[str, float | int]:
             find(conn, q, complete=False)
     times: list[float] = []
     slowest: list[tuple[float, str]] = []
+    timed: list[tuple[float, str]] = []
     for _ in range(rounds):
         for find in finds:
             for q in QUERIES:
@@ -282,6 +316,8 @@ def measure_index(db: Path, rounds: int = 2) -> dict[str, float | int]:
                     ms = (time.perf_counter() - t0) * 1000
                     times.append(ms)
                     slowest.append((ms, f"{find.__name__} {q!r} {f}"))
+                    view = "persons" if find is search_persons else "reports"
+                    timed.append((ms, f"{view}: {_kind(q, f)}"))
     conn.close()
     times.sort()
     slowest.sort(reverse=True)
@@ -292,6 +328,7 @@ def measure_index(db: Path, rounds: int = 2) -> dict[str, float | int]:
         "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
         "max_ms": round(times[-1], 1),
         "slowest": [f"{ms:.0f} ms {what}" for ms, what in slowest[:5]],  # type: ignore[dict-item]
+        "p50/p95/max ms by kind": _by_kind(timed),  # type: ignore[dict-item]
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "load_average": round(os.getloadavg()[0], 1),
     }

@@ -114,6 +114,37 @@ class TestKeptAcrossRestarts:
         assert "differed from the ledger" in caplog.text
         assert json.loads(_stored(home)[key][1])["documented"] == dash["documented"]
 
+    def test_a_started_server_holds_the_stored_pages_before_checking_them(
+        self, home: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """As ``gawah serve`` starts, the stored pages are in memory before the
+        check recomputes them: a request meanwhile reads no database table."""
+        dash, est = _first_pages(home)
+        checking, release = threading.Event(), threading.Event()
+        real = dashboard._compute
+
+        def slow(*args: object) -> dashboard.DashboardOut:
+            checking.set()
+            assert release.wait(120)
+            return real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(dashboard, "_compute", slow)
+        app = create_app(home, warm=True)
+        with TestClient(app) as client:
+            backend = app.state.backend
+            assert checking.wait(120)
+            state = backend.state()
+            for key in (
+                ("dashboard", None, "killed"),
+                ("estimates", None, None, "loglinear"),
+            ):
+                held, _ = backend.cache.peek(state, ("page", key))
+                assert held, key
+            mint(client, "viewer")
+            assert client.get("/api/dashboard").json() == dash
+            assert client.get("/api/estimates").json() == est
+            release.set()
+
     def test_a_copy_that_no_longer_reads_is_computed_again(self, home: Path) -> None:
         dash, _ = _first_pages(home)
         conn = sqlite3.connect(home / "gawah.sqlite")

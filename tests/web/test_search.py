@@ -126,8 +126,10 @@ def test_walking_in_name_order_finds_what_the_token_index_finds(
             pages = [both(view, p, 7)[0] for p in (1, 2, 3)]
             monkeypatch.setattr(_search, "WALK_ABOVE", -1)  # every query walks
             monkeypatch.setattr(_search, "COUNT_CAP", 10**9)
-            assert both(view, 1, 10_000) == (whole, total)
-            assert [both(view, p, 7)[0] for p in (1, 2, 3)] == pages
+            for streams in (16, -1):  # from the token index; from the register
+                monkeypatch.setattr(_search, "STREAM_TOKENS", streams)
+                assert both(view, 1, 10_000) == (whole, total)
+                assert [both(view, p, 7)[0] for p in (1, 2, 3)] == pages
             if total > 3 and (query or status):  # "" alone: an exact count
                 monkeypatch.setattr(_search, "COUNT_CAP", 3)
                 find = _search.search_persons if view == "persons" else _search.search
@@ -137,3 +139,25 @@ def test_walking_in_name_order_finds_what_the_token_index_finds(
                 last = find(ws.conn, query, status=status, page=99, page_size=2)
                 assert not last.hits
                 assert last.pages == 99
+
+
+@pytest.mark.parametrize("query", ["muhammad", "khan", "a", "zzzz", "abdullah khan"])
+def test_before_linkage_persons_stream_in_name_order(
+    names_home: Path, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before linkage every report is its own person: persons are read in name
+    order from the token index, as the sorted plan finds them."""
+    from gawah.web import _search
+
+    with Workspace.open(names_home) as ws:
+        assert not _search._linked(ws.conn)
+
+        def ids() -> list[str]:
+            r = _search.search_persons(ws.conn, query, page_size=100)
+            return [h.reports[0].report_id for h in r.hits]
+
+        monkeypatch.setattr(_search, "WALK_ABOVE", 10**9)
+        sorted_plan = ids()
+        monkeypatch.setattr(_search, "WALK_ABOVE", -1)
+        monkeypatch.setattr(_search, "COUNT_CAP", 10**9)
+        assert ids() == sorted_plan

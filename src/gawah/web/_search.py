@@ -37,8 +37,9 @@ CREATE TABLE IF NOT EXISTS web_person_keys (
     sort_key TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS web_person_keys_person ON web_person_keys(person_key, lead);
-CREATE INDEX IF NOT EXISTS web_person_keys_leads ON web_person_keys(sort_key)
-    WHERE lead = 1;
+DROP INDEX IF EXISTS web_person_keys_leads;
+CREATE INDEX IF NOT EXISTS web_person_keys_lead_order
+    ON web_person_keys(sort_key, person_key) WHERE lead = 1;
 CREATE TABLE IF NOT EXISTS web_persons (
     person_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, run_id TEXT NOT NULL,
     method TEXT NOT NULL, author TEXT NOT NULL, recorded_at TEXT NOT NULL
@@ -303,20 +304,24 @@ def refresh(
         ).fetchall()
         if not rows:
             return done
+        ids = [(row[0],) for row in rows]
+        # One statement per table for the whole batch: a million reports are
+        # tokenised as a server starts, and per-report statements doubled that.
+        tokens = [
+            (t, sort_key, report_id)
+            for report_id, sort_key, names in rows
+            for t in index_tokens(json.loads(names))
+        ]
+        tokens.sort()  # the index's order: appended pages, not scattered ones
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for report_id, sort_key, names in rows:
-                conn.execute(
-                    "DELETE FROM web_search_tokens WHERE report_id=?", (report_id,)
-                )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO web_search_tokens VALUES (?, ?, ?)",
-                    [(t, sort_key, report_id) for t in index_tokens(json.loads(names))],
-                )
-                conn.execute(
-                    "UPDATE web_search_reports SET pending = 0 WHERE report_id = ?",
-                    (report_id,),
-                )
+            conn.executemany(_DELETE_TOKENS, ids)
+            conn.executemany(
+                "INSERT OR IGNORE INTO web_search_tokens VALUES (?, ?, ?)", tokens
+            )
+            conn.executemany(
+                "UPDATE web_search_reports SET pending = 0 WHERE report_id = ?", ids
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -406,11 +411,17 @@ def _matcher(part: str) -> tuple[str, list[str]]:
 
 
 #: A query whose every word (and filter) matches more index rows than this
-#: walks the register in name order, checking each row, and stops at the page
-#: (``Walk``): sorting every "Muhammad" of a million reports takes seconds.
-WALK_ABOVE = 5000
+#: is answered in name order, stopping at the page and the count (``Walk``):
+#: sorting every "Muhammad" of a million reports takes seconds. Below it, the
+#: rarest word's matches are sorted (at 52,000 reports, faster than any walk).
+WALK_ABOVE = 20_000
 #: Such a query counts its matches up to here and says "more than" beyond.
 COUNT_CAP = 1000
+#: A word whose prefix covers at most this many distinct index tokens is read
+#: in name order straight from the token index (one ordered stream per token,
+#: merged): a name's matches are not spread evenly in name order ("Muhammad …"
+#: sits together under M), so a walk from A reads half the register first.
+STREAM_TOKENS = 16
 
 
 def _rows_for(conn: sqlite3.Connection, params: list[str], cap: int) -> int:
@@ -445,14 +456,18 @@ def _filtered(
 
 @dataclass(frozen=True)
 class Walk:
-    """Every query word and filter is common: check rows one by one.
+    """Every query word and filter is common: answer in name order, stop early.
 
-    The register is read in name order and each row checked by index lookups
-    until a page is full; matches are counted up to :data:`COUNT_CAP`.
+    With ``stream`` (the exact tokens of the rarest word, and which word it
+    is), that word's matches are read in name order from the token index and
+    the rest checked per match; else the register is read in name order and
+    each row checked by index lookups. Either stops when the page is full and
+    matches are counted up to :data:`COUNT_CAP`.
     """
 
     matchers: list[tuple[str, list[str]]]
     filters: list[tuple[str, str]]
+    stream: tuple[list[str], int] | None = None
 
     def where(self, report_id: str, row: str) -> tuple[str, list[Any]]:
         """Conditions on a report id (SQL) and its register ``row`` alias."""
@@ -486,7 +501,49 @@ def _candidates(
     sizes = [_rows_for(conn, m[1], cap) for m in matchers]
     filtered = _filtered(conn, filters, cap) if filters else cap
     if min([*sizes, filtered]) > WALK_ABOVE:
-        return Walk(matchers, filters)
+        stream = None
+        if matchers:
+            rarest = min(range(len(sizes)), key=sizes.__getitem__)
+            tokens = _exact_tokens(conn, matchers[rarest][1])
+            stream = None if tokens is None else (tokens, rarest)
+        return Walk(matchers, filters, stream)
+    return _driver(matchers, sizes, filters, filtered)
+
+
+def _exact_tokens(conn: sqlite3.Connection, params: list[str]) -> list[str] | None:
+    """The distinct index tokens a query part matches (None: more than
+    :data:`STREAM_TOKENS`), found by one index seek each."""
+    lo, hi, skel = params
+    found: list[str] = []
+    row = conn.execute(
+        "SELECT min(token) FROM web_search_tokens WHERE token >= ? AND token < ?",
+        (lo, hi),
+    ).fetchone()
+    while row is not None and row[0] is not None:
+        found.append(str(row[0]))
+        if len(found) > STREAM_TOKENS:
+            return None
+        row = conn.execute(
+            "SELECT min(token) FROM web_search_tokens WHERE token > ? AND token < ?",
+            (found[-1], hi),
+        ).fetchone()
+    if (
+        skel not in found
+        and conn.execute(
+            "SELECT 1 FROM web_search_tokens WHERE token = ? LIMIT 1", (skel,)
+        ).fetchone()
+    ):
+        found.append(skel)
+    return found
+
+
+def _driver(
+    matchers: list[tuple[str, list[str]]],
+    sizes: list[int],
+    filters: list[tuple[str, str]],
+    filtered: int,
+) -> tuple[str, str, list[Any]]:
+    """The plan driven by the rarest query word or a selective filter."""
     if not matchers:
         where = " AND ".join(f"{c} = ?" for c, _ in filters)
         return (
@@ -589,29 +646,53 @@ def search(
     found = _candidates(conn, query, _filters(status, incident, source))
     limit = [page_size, (page - 1) * page_size]
     exact = True
+    walked = None
+    driven = None if isinstance(found, Walk) else found
     if isinstance(found, Walk):
         where, params = found.where("r.report_id", "r")
-        total = _capped(conn, "web_search_reports r", where, params)
-        exact = total <= COUNT_CAP
-        rows = conn.execute(
-            f"SELECT r.report_id FROM web_search_reports r WHERE {where} "
-            "ORDER BY r.sort_key LIMIT ? OFFSET ?",
-            [*params, *limit],
+        walked = (
+            _stream_keys(conn, found, page * page_size)
+            if found.stream is not None
+            else _walk_keys(
+                conn,
+                found,
+                _REPORT_ROWS,
+                "r",
+                "report_id",
+                where,
+                params,
+                page * page_size,
+            )
         )
-    else:
-        with_, select, params = found or (
-            "",
-            "SELECT report_id, sort_key FROM web_search_reports",
-            [],
-        )
+    if walked is not None:
+        exact = len(walked) <= COUNT_CAP
+        total = len(walked)
+        rows: list[Any] = [(k,) for k in walked[limit[1] : limit[1] + limit[0]]]
+    elif driven is None:
         total = int(
-            conn.execute(f"{with_} SELECT count(*) FROM ({select})", params).fetchone()[
-                0
-            ]
+            conn.execute("SELECT count(*) FROM web_search_reports").fetchone()[0]
         )
         rows = conn.execute(
-            f"{with_} SELECT report_id FROM ({select}) ORDER BY sort_key LIMIT ? OFFSET ?",
+            "SELECT report_id FROM web_search_reports ORDER BY sort_key "
+            "LIMIT ? OFFSET ?",
+            limit,
+        ).fetchall()
+    else:
+        with_, select, params = driven
+        # The count in the same pass as the page: the candidates are read once.
+        rows = conn.execute(
+            f"{with_} SELECT report_id, count(*) OVER () FROM ({select}) "
+            "ORDER BY sort_key LIMIT ? OFFSET ?",
             [*params, *limit],
+        ).fetchall()
+        total = (
+            int(rows[0][1])
+            if rows
+            else int(
+                conn.execute(
+                    f"{with_} SELECT count(*) FROM ({select})", params
+                ).fetchone()[0]
+            )
         )
     ids = [str(row[0]) for row in rows]
     return SearchPage(
@@ -624,14 +705,70 @@ def search(
     )
 
 
-def _capped(conn: sqlite3.Connection, rows: str, where: str, params: list[Any]) -> int:
-    """Matches of a walk among ``rows``, counted up to one past :data:`COUNT_CAP`."""
-    return int(
-        conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {rows} WHERE {where} LIMIT ?)",
-            [*params, COUNT_CAP + 1],
-        ).fetchone()[0]
-    )
+#: The register rows a walk reads in name order, by view (alias: see ``where``).
+_REPORT_ROWS = "SELECT * FROM web_search_reports"
+_LEAD_ROWS = "SELECT * FROM web_person_keys WHERE lead = 1"
+
+
+def _walk_keys(
+    conn: sqlite3.Connection,
+    walk: Walk,
+    rows: str,
+    alias: str,
+    key: str,
+    where: str,
+    params: list[Any],
+    shown: int,
+) -> list[str]:
+    """The first matches of a walk in name order (their ``key``).
+
+    As many as the count (one past :data:`COUNT_CAP`) and the page (up to
+    match ``shown``) need, in one pass: the page is a slice of them.
+    """
+    need = max(COUNT_CAP + 1, shown)
+    return [
+        str(r[0])
+        for r in conn.execute(
+            f"SELECT {alias}.{key} FROM ({rows}) {alias} WHERE {where} "
+            f"ORDER BY {alias}.sort_key LIMIT ?",
+            [*params, need],
+        )
+    ]
+
+
+def _stream_keys(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
+    """:func:`_walk_keys` of the reports, read from the rarest word's tokens.
+
+    Each token's rows are in name order in the index (token, sort key,
+    report); SQLite merges the ordered streams (a compound SELECT's MERGE) and
+    stops at the limit, the other words and the filters checked per row.
+    """
+    assert walk.stream is not None
+    tokens, rarest = walk.stream
+    rest = Walk([m for i, m in enumerate(walk.matchers) if i != rarest], walk.filters)
+    cond, params = rest.where("s.report_id", "r")
+    if walk.filters:
+        cond = (
+            "EXISTS (SELECT 1 FROM web_search_reports r "
+            f"WHERE r.report_id = s.report_id AND {cond})"
+        )
+    arm = "SELECT s.sort_key, s.report_id FROM web_search_tokens s WHERE s.token = ?"
+    arm += f" AND {cond}" if cond else ""
+    args = [value for token in tokens for value in (token, *params)]
+    if not tokens:
+        return []
+    return [
+        str(r[1])
+        for r in conn.execute(
+            " UNION ".join([arm] * len(tokens)) + " ORDER BY 1 LIMIT ?",
+            [*args, max(COUNT_CAP + 1, shown)],
+        )
+    ]
+
+
+def _linked(conn: sqlite3.Connection) -> bool:
+    """Whether linkage grouped the reports into persons (else each stands alone)."""
+    return conn.execute("SELECT 1 FROM web_persons LIMIT 1").fetchone() is not None
 
 
 @dataclass(frozen=True)
@@ -719,29 +856,51 @@ def search_persons(
     found = _candidates(conn, query, _filters(status, incident, source))
     limit = [page_size, (page - 1) * page_size]
     exact = True
+    walked = None
+    driven = None if isinstance(found, Walk) else found
     if isinstance(found, Walk):
         # The leads in name order, each kept when one of its reports matches.
         # A lead's reports first (CROSS JOIN: SQLite would otherwise read every
         # report of a status for each lead); their register rows only to filter.
-        cond, params = found.where("m.report_id", "r")
+        # The lead's own report is checked first, without looking up its person
+        # (most persons, before linkage all, have no other report).
+        own, params = found.where("l.report_id", "r")
+        if found.filters:
+            own = (
+                "EXISTS (SELECT 1 FROM web_search_reports r "
+                f"WHERE r.report_id = l.report_id AND {own})"
+            )
+        cond, more = found.where("m.report_id", "r")
         join = (
             "CROSS JOIN web_search_reports r ON r.report_id = m.report_id "
             if found.filters
             else ""
         )
         where = (
-            f"l.lead = 1 AND EXISTS (SELECT 1 FROM web_person_keys m {join}"
-            f"WHERE m.person_key = l.person_key AND {cond})"
+            f"l.lead = 1 AND ({own} OR EXISTS (SELECT 1 FROM web_person_keys m "
+            f"{join}WHERE m.person_key = l.person_key AND m.lead = 0 AND {cond}))"
         )
-        total = _capped(conn, "web_person_keys l", where, params)
-        exact = total <= COUNT_CAP
-        total = min(total, COUNT_CAP)
-        keys = conn.execute(
-            f"SELECT l.person_key FROM web_person_keys l WHERE {where} "
-            "ORDER BY l.sort_key LIMIT ? OFFSET ?",
-            [*params, *limit],
-        ).fetchall()
-    elif found is None:
+        params += more
+        walked = (
+            # Before linkage every report is its own person, keyed by its id.
+            _stream_keys(conn, found, page * page_size)
+            if found.stream is not None and not _linked(conn)
+            else _walk_keys(
+                conn,
+                found,
+                _LEAD_ROWS,
+                "l",
+                "person_key",
+                where,
+                params,
+                page * page_size,
+            )
+        )
+    if walked is not None:
+        exact = len(walked) <= COUNT_CAP
+        total = min(len(walked), COUNT_CAP)
+        keys: list[Any] = [(k,) for k in walked[limit[1] : limit[1] + limit[0]]]
+    elif driven is None:
         total = conn.execute(
             "SELECT count(*) FROM web_person_keys WHERE lead = 1"
         ).fetchone()[0]
@@ -751,19 +910,24 @@ def search_persons(
             limit,
         ).fetchall()
     else:
-        with_, select, params = found
+        with_, select, params = driven
         persons = (
             f"{with_ + ', ' if with_ else 'WITH '}p(person_key) AS (SELECT DISTINCT "
             f"r.person_key FROM ({select}) m JOIN web_person_keys r "
             "ON r.report_id = m.report_id) "
         )
-        total = conn.execute(f"{persons}SELECT count(*) FROM p", params).fetchone()[0]
+        # The count in the same pass as the page: the candidates are read once.
         keys = conn.execute(
-            f"{persons}SELECT l.person_key FROM p JOIN web_person_keys l "
-            "ON l.person_key = p.person_key AND l.lead = 1 "
+            f"{persons}SELECT l.person_key, count(*) OVER () FROM p "
+            "JOIN web_person_keys l ON l.person_key = p.person_key AND l.lead = 1 "
             "ORDER BY l.sort_key LIMIT ? OFFSET ?",
             [*params, *limit],
         ).fetchall()
+        total = (
+            keys[0][1]
+            if keys
+            else conn.execute(f"{persons}SELECT count(*) FROM p", params).fetchone()[0]
+        )
     order = [str(k[0]) for k in keys]
     grouped: dict[str, list[Hit]] = {k: [] for k in order}
     marks = ",".join("?" * len(order))

@@ -25,8 +25,12 @@ def warm_up(backend: Backend) -> None:
 
     Each is computed from the ledger even when a copy was stored at this state
     (a request meanwhile is answered from that copy), and a copy that differs
-    is replaced: a stored page is never trusted beyond a server's start.
+    is replaced: a stored page is never trusted beyond a server's start. The
+    stored copies are held in memory first, so that a request during the check
+    (which holds the interpreter most of the time) only renders.
     """
+    dashboard.preload_dashboard(backend, None, "killed")
+    estimates.preload_estimates(backend, None, None, "loglinear")
     dashboard.check_dashboard(backend, None, "killed")
     estimates.check_estimates(backend, None, None, "loglinear")
 

@@ -123,6 +123,11 @@ def _dashboard(backend: Backend, incident: str | None, category: str) -> Dashboa
 dashboard_data = _dashboard
 
 
+def preload_dashboard(backend: Backend, incident: str | None, category: str) -> bool:
+    """Hold the dashboard stored for this ledger state in memory (if stored)."""
+    return backend.preload(("dashboard", incident, category), DashboardOut)
+
+
 def check_dashboard(backend: Backend, incident: str | None, category: str) -> bool:
     """Compute the dashboard from the ledger; replace a stored copy that differs."""
     return backend.check_page(

@@ -87,6 +87,15 @@ def estimates_data(
     return _estimates(backend, incident, category, method)
 
 
+def preload_estimates(
+    backend: Backend, incident: str | None, category: str | None, method: str
+) -> bool:
+    """Hold the estimates page stored for this ledger state in memory (if stored)."""
+    return backend.preload(
+        ("estimates", incident, category or None, method), EstimatesOut
+    )
+
+
 def check_estimates(
     backend: Backend, incident: str | None, category: str | None, method: str
 ) -> bool:
