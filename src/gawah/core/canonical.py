@@ -33,7 +33,7 @@ def _leaf(item: Any) -> bool | None:
     if kind is str or item is None or kind is bool:
         return True
     if kind is int:
-        return -_MAX_SAFE <= item <= _MAX_SAFE
+        return bool(-_MAX_SAFE <= item <= _MAX_SAFE)
     return None
 
 
