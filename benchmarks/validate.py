@@ -77,6 +77,15 @@ SECTIONS: dict[str, Section] = {
         ("--seeds", "20310314,1,2,3,4,5", "--draws", "30"),
     ),
     "claims": Section("claims.md", "benchmarks.validate_claims"),
+    "claims-sets": Section(
+        "claims.md", "benchmarks.validate_claims", ("--history", "sets")
+    ),
+    "claims-first-runs": Section(
+        "claims.md", "benchmarks.validate_claims", ("--history", "first-runs")
+    ),
+    "claims-attribution": Section(
+        "claims.md", "benchmarks.validate_claims", ("--history", "attribution")
+    ),
     "linkage-gaza": Section(
         "linkage.md", "benchmarks.linkage_real", ("gaza", "--clustering", "--splink")
     ),
