@@ -54,6 +54,8 @@ class Section:
 #: Every generated block, in the order the command runs them.
 SECTIONS: dict[str, Section] = {
     "loglinear": Section("estimation.md", "benchmarks.validate_estimation"),
+    # Start-up times; with R_LIBS naming a library that holds Rcapture, R's line too.
+    "startup": Section("estimation.md", "benchmarks.startup", ("--repeat", "3")),
     "dga": Section("estimation-bayesian.md", "benchmarks.validate_dga"),
     "lcmcr": Section("estimation-bayesian.md", "benchmarks.validate_lcmcr"),
     "defaults-tune": Section(
