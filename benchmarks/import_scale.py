@@ -7,15 +7,21 @@ memory printed is that import's own (``ru_maxrss``: reading, checking,
 sealing, signing and writing, with every projection). All data is generated
 and FICTIONAL (``gawah.testing.scenario.big_list_rows``, party-list style).
 
+``--profile`` runs the smallest size under cProfile and prints how the time
+splits between the import's stages (cProfile slows Python code more than C
+code, so the shares are a guide to where the time goes, not a measurement).
+
 Target (issue 17): 1,000,000 rows in at most 5 minutes with at most 1 GB peak.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import os
 import platform
+import pstats
 import resource
 import subprocess
 import sys
@@ -38,7 +44,34 @@ def write_list(path: Path, rows: int) -> Path:
     return path
 
 
-def one(rows: int, folder: Path) -> None:
+#: The stages of an import: (label, file the function is in, function).
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("read and check rows (registry)", "registry/rows.py", "parse"),
+    ("payloads, sealing (registry)", "registry/models.py", "report_payload"),
+    ("canonical JSON of events (ledger)", "ledger/events.py", "encode_event"),
+    ("signatures (ledger, 2 threads)", "ledger/_writing.py", "signed"),
+    ("events re-read for projectors", "ledger/events.py", "from_stored"),
+    ("registry tables", "registry/projection.py", "apply_many"),
+    ("web search index", "web/projection.py", "apply_many"),
+    ("sync tables", "sync/projection.py", "apply_many"),
+)
+
+
+def _stages(profile: cProfile.Profile) -> None:
+    """Print each stage's cumulative time and its share of the import."""
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max(v[3] for v in stats.values())
+    print(f"  profiled: {total:.1f} s in all (cProfile inflates Python code)")
+    for label, path, name in STAGES:
+        cumulative = sum(
+            v[3]
+            for (file, _, func), v in stats.items()
+            if func == name and file.replace("\\", "/").endswith(path)
+        )
+        print(f"  {label:<36} {cumulative:7.1f} s  {cumulative / total:5.1%}")
+
+
+def one(rows: int, folder: Path, profile: bool = False) -> None:
     """Import ``rows`` rows into a fresh workspace (in this process) and print."""
     from gawah.registry import import_list
     from gawah.testing.signer import fixed_seed
@@ -49,9 +82,14 @@ def one(rows: int, folder: Path) -> None:
     ws = Workspace.init(
         folder / "ws", author="FICTIONAL benchmark", key_seed=fixed_seed("scale")
     )
+    profiler = cProfile.Profile() if profile else None
     try:
         wall, cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
         report = import_list(ws, path, source="FICTIONAL party")
+        if profiler is not None:
+            profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     finally:
         ws.close()
@@ -62,24 +100,32 @@ def one(rows: int, folder: Path) -> None:
         f"peak RSS {peak_mib:7,.0f} MiB",
         flush=True,
     )
+    if profiler is not None:
+        _stages(profiler)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the smallest size: stages"
+    )
     args = parser.parse_args()
     if args.one:
         with tempfile.TemporaryDirectory() as folder:
-            one(args.one, Path(folder))
+            one(args.one, Path(folder), args.profile)
         return
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"import_list at scale on {platform.machine()}, {os.cpu_count()} cores, "
         f"load average {load:.1f} at start (each size in its own process)"
     )
+    smallest = min(args.rows)
     for rows in args.rows:
-        subprocess.run([sys.executable, __file__, "--one", str(rows)], check=True)
+        extra = ["--profile"] if args.profile and rows == smallest else []
+        command = [sys.executable, __file__, "--one", str(rows), *extra]
+        subprocess.run(command, check=True)
 
 
 if __name__ == "__main__":

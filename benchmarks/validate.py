@@ -54,6 +54,8 @@ class Section:
 #: Every generated block, in the order the command runs them.
 SECTIONS: dict[str, Section] = {
     "loglinear": Section("estimation.md", "benchmarks.validate_estimation"),
+    # Start-up times; with R_LIBS naming a library that holds Rcapture, R's line too.
+    "startup": Section("estimation.md", "benchmarks.startup", ("--repeat", "3")),
     "dga": Section("estimation-bayesian.md", "benchmarks.validate_dga"),
     "lcmcr": Section("estimation-bayesian.md", "benchmarks.validate_lcmcr"),
     "defaults-tune": Section(
@@ -82,6 +84,15 @@ SECTIONS: dict[str, Section] = {
         ("--seeds", "20310314,1,2,3,4,5", "--draws", "30"),
     ),
     "claims": Section("claims.md", "benchmarks.validate_claims"),
+    "claims-sets": Section(
+        "claims.md", "benchmarks.validate_claims", ("--history", "sets")
+    ),
+    "claims-first-runs": Section(
+        "claims.md", "benchmarks.validate_claims", ("--history", "first-runs")
+    ),
+    "claims-attribution": Section(
+        "claims.md", "benchmarks.validate_claims", ("--history", "attribution")
+    ),
     "linkage-gaza": Section(
         "linkage.md", "benchmarks.linkage_real", ("gaza", "--clustering", "--splink")
     ),

@@ -20,6 +20,7 @@ import pytest
 
 PACKAGES = (
     "gawah.claims",
+    "gawah.demo",
     "gawah.estimate",
     "gawah.evidence",
     "gawah.ledger",
@@ -28,6 +29,7 @@ PACKAGES = (
     "gawah.registry",
     "gawah.sealing",
     "gawah.sync",
+    "gawah.testing",
     "gawah.web",
     "gawah.workspace",
 )

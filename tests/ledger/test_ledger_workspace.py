@@ -157,3 +157,27 @@ class TestDurableSettings:
 
         with pytest.raises(WorkspaceError, match="WAL"):
             connect(":memory:")
+
+
+class TestStoredEvents:
+    def test_kinds_in_arrival_order_damaged_rows_skipped(
+        self, workspace: Workspace
+    ) -> None:
+        """A projector's backfill gets the chosen kinds in order, never a damaged row."""
+        import sqlite3
+
+        from gawah.ledger import stored_events
+
+        a = workspace.append("toy.a", {"n": 1})
+        workspace.append("toy.b", {"n": 2})
+        damaged = workspace.append("toy.a", {"n": 3})
+        c = workspace.append("toy.c", {"n": 4})
+        d = workspace.append("toy.a", {"n": 5})
+        workspace.conn.execute(
+            "UPDATE ledger_events SET raw = ? WHERE id = ?", (b"{not json", damaged.id)
+        )
+        got = list(stored_events(workspace.conn, ["toy.a", "toy.c"]))
+        assert [e.id for e in got] == [a.id, c.id, d.id]
+        assert [e.rowid for e in got] == [a.rowid, c.rowid, d.rowid]
+        assert list(stored_events(workspace.conn, [])) == []
+        assert list(stored_events(sqlite3.connect(":memory:"), ["toy.a"])) == []

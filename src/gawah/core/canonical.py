@@ -26,28 +26,49 @@ _encoder = json.JSONEncoder(
 )
 
 
+def _leaf(item: Any) -> bool | None:
+    """True for a leaf the fast encoder writes as RFC 8785 does, False for one it
+    does not, None for a container (or anything else) to look into."""
+    kind = type(item)
+    if kind is str or item is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-_MAX_SAFE <= item <= _MAX_SAFE)
+    return None
+
+
 def _simple(value: Any) -> bool:
-    """Tell whether the fast encoder writes ``value`` exactly as RFC 8785 does."""
+    """Tell whether the fast encoder writes ``value`` exactly as RFC 8785 does.
+
+    Leaves inside a container are judged where they are found (events hold
+    mostly strings: pushing each one on the stack cost more than the check).
+    """
     stack = [value]
     while stack:
         item = stack.pop()
         kind = type(item)
-        if kind is str or item is None or kind is bool:
-            continue
-        if kind is int:
-            if -_MAX_SAFE <= item <= _MAX_SAFE:
-                continue
-            return False
         if kind is dict:
-            for key in item:
+            for key, child in item.items():
                 if type(key) is not str:
                     return False
                 if not key.isascii() and max(key) > "\uffff":
                     return False
-            stack.extend(item.values())
+                ckind = type(child)
+                if ckind is str or child is None or ckind is bool:
+                    continue
+                if ckind is int:
+                    if -_MAX_SAFE <= child <= _MAX_SAFE:
+                        continue
+                    return False
+                stack.append(child)
             continue
         if kind is list:
             stack.extend(item)
+            continue
+        leaf = _leaf(item)
+        if leaf is not None:
+            if not leaf:
+                return False
             continue
         if isinstance(item, str):
             continue  # a str subclass (a StrEnum value): both encoders write its text

@@ -14,6 +14,7 @@ from gawah.ledger.devices import (
 from gawah.ledger.events import Event, Projector, Signer, encode_event
 from gawah.ledger.keys import DeviceKey, key_is_wrapped
 from gawah.ledger.ledger import Ledger
+from gawah.ledger.log import stored_events
 from gawah.ledger.merkle import (
     MerkleTree,
     leaf_hash,
@@ -48,6 +49,7 @@ __all__ = [
     "open_checkpoint",
     "parse_identity",
     "sign_checkpoint",
+    "stored_events",
     "verify_consistency",
     "verify_inclusion",
     "verify_store",

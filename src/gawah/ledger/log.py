@@ -374,3 +374,29 @@ class EventLog:
 
 
 __all__ = ["EventLog"]
+
+
+def stored_events(conn: sqlite3.Connection, kinds: Sequence[str]) -> Iterator[Event]:
+    """The stored events of some kinds, in arrival order, for a projector's
+    ``create`` that fills new tables from a ledger already written (projectors
+    read the ledger through this, never its table). Rows whose bytes are damaged
+    are skipped (``gawah ledger verify`` reports them); no ledger, no events.
+    """
+    if not kinds:
+        return
+    try:
+        cur = conn.cursor()
+        cur.row_factory = None
+        marks = ", ".join("?" * len(kinds))
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM ledger_events WHERE kind IN ({marks}) ORDER BY pos",
+            list(kinds),
+        )
+    except sqlite3.OperationalError:
+        return  # no ledger table in this database
+    while rows := cur.fetchmany(4096):
+        for pos, raw, signature in rows:
+            try:
+                yield Event.from_stored(raw, signature, rowid=int(pos))
+            except LedgerIntegrityError:
+                continue

@@ -257,7 +257,10 @@ def _rows(
 ) -> Iterator[tuple[ParsedRow, tuple[int, str] | None]]:
     """Every good row with what the registry holds for its record id; counts
     rows, additions, changes, problems and the source's reports not listed."""
-    seen: set[str] = set()
+    # Good rows' record ids are unique (a repeated id is a bad row; rows
+    # without ids get "-2", "-3"...), so each known report is found at most
+    # once: the dropped ones are counted without holding every id of the list.
+    found_known = 0
     for line, cells in table.iter_rows():
         found.rows += 1
         result = parser.parse(line, cells)
@@ -266,18 +269,19 @@ def _rows(
             if rejects is not None:
                 rejects.write(line, cells, result)
             continue
-        seen.add(result.record_id)
         previous = known.get(result.record_id)
         if previous is None:
             found.added += 1
-        elif previous[1] == result.content_hash:
-            found.unchanged += 1
         else:
-            found.changed += 1
+            found_known += 1
+            if previous[1] == result.content_hash:
+                found.unchanged += 1
+            else:
+                found.changed += 1
         if not result.report.status_recognised:
             found.unrecognised[result.report.status_as_written] += 1
         yield result, previous
-    found.dropped = sum(1 for record_id in known if record_id not in seen)
+    found.dropped = len(known) - found_known
 
 
 def _check_rows(

@@ -10,6 +10,7 @@ they can be encrypted and withheld without touching the rest of the record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from gawah.registry.vocabularies import DatePrecision, Sex, Status
@@ -279,6 +280,14 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
+#: (name, default, always kept) of each scalar, and a getter of all of them at
+#: once (an import builds a million payloads; one getattr per field cost more).
+_SCALAR_RULES = tuple(
+    (name, _DEFAULTS[name], name in _REQUIRED_KEYS) for name in _REPORT_SCALARS
+)
+_scalars_of = attrgetter(*_REPORT_SCALARS)
+
+
 def report_payload(
     report: Report, sensitive: SensitiveFields, sealer: Sealer | None = None
 ) -> dict[str, Any]:
@@ -294,11 +303,13 @@ def report_payload(
     list is 100,000 signed events. Provenance names the file, line and, for each
     value whose column header differs from the canonical name, that header.
     """
-    payload: dict[str, Any] = {}
-    for name in _REPORT_SCALARS:
-        value = getattr(report, name)
-        if name in _REQUIRED_KEYS or value != _DEFAULTS[name]:
-            payload[name] = value
+    payload: dict[str, Any] = {
+        name: value
+        for (name, default, required), value in zip(
+            _SCALAR_RULES, _scalars_of(report), strict=True
+        )
+        if required or value != default
+    }
     if report.extra:
         payload["extra"] = report.extra
     secret = sensitive.to_dict()

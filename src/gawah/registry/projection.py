@@ -23,8 +23,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from gawah.errors import LedgerIntegrityError
-from gawah.ledger import Event
+from gawah.ledger import Event, stored_events
 from gawah.registry.models import (
     INCIDENT_RECORDED,
     PERSONS_ASSIGNED,
@@ -183,15 +182,8 @@ class RegistryProjector:
             if statement.strip():
                 conn.execute(statement)
         _add_missing_columns(conn)
-        if older and not existed and _has_table(conn, "ledger_events"):
-            for raw, signature in conn.execute(
-                "SELECT raw, signature FROM ledger_events WHERE kind = ? ORDER BY pos",
-                (PERSONS_ASSIGNED,),
-            ).fetchall():
-                try:
-                    event = Event.from_stored(bytes(raw), bytes(signature))
-                except LedgerIntegrityError:
-                    continue  # a damaged row: ledger verify reports it
+        if older and not existed:
+            for event in list(stored_events(conn, [PERSONS_ASSIGNED])):
                 _persons(conn, event)
 
     def drop(self, conn: sqlite3.Connection) -> None:

@@ -4,3 +4,5 @@ Import the submodule you need (``from gawah.testing.scenario import ...``); this
 package re-exports nothing, so each domain owns its own generator module.
 All generated people, places and events are fictional.
 """
+
+__all__: list[str] = []
