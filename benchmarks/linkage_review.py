@@ -1,7 +1,7 @@
 """Learning from review: F1 after 0, 100, 300 and 1,000 reviewed pairs. FICTIONAL data only.
 
     uv run python benchmarks/linkage_review.py                       # report seeds
-    uv run python benchmarks/linkage_review.py --seeds 101 102       # tuning seeds
+    uv run python benchmarks/linkage_review.py --generator gawah.testing.real_lists:pakistani_lists
     uv run python benchmarks/linkage_review.py --penalty 1 --strategies informative
 
 A simulated reviewer (the oracle: the generator's truth) answers the review
@@ -27,7 +27,12 @@ seeds. ``--generator module:function`` takes any generator called as
 canonical columns) and ``.true_pairs()`` (pairs of ``list/record_id`` keys,
 smaller first), as ``gawah.testing.linkage_data.generate_linked_lists`` does.
 
-Tuning seeds (penalty, priority formula): 101, 102. Report seeds: 1, 2, 3.
+Tuning seeds (penalty, priority formula, the re-fit's threshold): the
+Pakistani lists of ``gawah.testing.real_lists`` (``--generator
+gawah.testing.real_lists:pakistani_lists``), seeds 1, 2, 3. Held out: its
+seeds 4 and 5 (``python -m benchmarks.validate --only linkage-review``), and
+the older generator (the default ``--generator``). The learning-off row
+("off") is decisions that only bind.
 """
 
 from __future__ import annotations

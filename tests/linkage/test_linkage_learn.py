@@ -326,6 +326,22 @@ def test_review_raises_f1_on_held_out_lists(
 
 
 @pytest.mark.slow  # nine linkages of 600 reports: a minute or more
+def test_review_lowers_f1_on_no_held_out_seed(
+    reviewed_curves: list[tuple[float, float, float]],
+) -> None:
+    """Not only on average: on each held-out seed, 40 correct decisions cost no F1.
+
+    Margin 0.003, chosen before running these seeds: a run of one linkage
+    differs from the next by up to 0.001; the dip this guards against (F1
+    after 100 decisions below the automatic F1, by 0.015 on Pakistani seed 4
+    of benchmarks/linkage_review.py before the re-fit's threshold was fixed)
+    is five times that.
+    """
+    for before, on, _ in reviewed_curves:
+        assert on >= before - 0.003
+
+
+@pytest.mark.slow  # nine linkages of 600 reports: a minute or more
 def test_refit_does_not_lower_f1_on_held_out_lists(
     reviewed_curves: list[tuple[float, float, float]],
 ) -> None:
