@@ -167,6 +167,25 @@ def curve(
     return out
 
 
+def calibration(result: LinkResult, truth: Oracle) -> list[tuple[str, int, float]]:
+    """Per slice of the review band: pairs, and the share that is one person.
+
+    The re-fit's threshold rests on this (``gawah.linkage.learn``, "Where
+    the threshold falls").
+    """
+    pairs = result.pairs
+    p = pairs["match_probability"].to_numpy()
+    same = np.array(
+        [(a, b) in truth for a, b in zip(pairs["key_l"], pairs["key_r"], strict=True)]
+    )
+    out = []
+    for lo, hi in ((0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.95)):
+        inside = (p >= lo) & (p < hi)
+        share = float(same[inside].mean()) if inside.any() else float("nan")
+        out.append((f"{lo}-{hi}", int(inside.sum()), share))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -183,8 +202,23 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the learning-off row"
     )
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="only print, per slice of the model's review band, the share of true pairs",
+    )
     args = parser.parse_args()
     generate = _generator(args.generator)
+    if args.calibration:
+        print(f"generator {args.generator}, {args.people:,} people, no decisions")
+        print("| seed | model probability | pairs | one person |")
+        print("|---|---|---|---|")
+        for seed in args.seeds:
+            data = generate(args.people, seed=seed)
+            result = link_records(_reports(data))
+            for band, n, share in calibration(result, set(data.true_pairs())):
+                print(f"| {seed} | {band} | {n:,} | {share:.3f} |", flush=True)
+        return
     runs = [(s, True) for s in args.strategies]
     if not args.no_baseline:
         runs.append((args.strategies[0], False))

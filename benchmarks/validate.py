@@ -112,6 +112,19 @@ SECTIONS: dict[str, Section] = {
             "informative",
         ),
     ),
+    "linkage-review-calibration": Section(
+        "linkage.md",
+        "benchmarks.linkage_review",
+        (
+            "--generator",
+            "gawah.testing.real_lists:pakistani_lists",
+            "--seeds",
+            "1",
+            "2",
+            "3",
+            "--calibration",
+        ),
+    ),
     "linkage-doubt-why": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt_why",
