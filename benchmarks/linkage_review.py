@@ -1,7 +1,7 @@
 """Learning from review: F1 after 0, 100, 300 and 1,000 reviewed pairs. FICTIONAL data only.
 
     uv run python benchmarks/linkage_review.py                       # report seeds
-    uv run python benchmarks/linkage_review.py --seeds 101 102       # tuning seeds
+    uv run python benchmarks/linkage_review.py --generator gawah.testing.real_lists:pakistani_lists
     uv run python benchmarks/linkage_review.py --penalty 1 --strategies informative
 
 A simulated reviewer (the oracle: the generator's truth) answers the review
@@ -27,7 +27,12 @@ seeds. ``--generator module:function`` takes any generator called as
 canonical columns) and ``.true_pairs()`` (pairs of ``list/record_id`` keys,
 smaller first), as ``gawah.testing.linkage_data.generate_linked_lists`` does.
 
-Tuning seeds (penalty, priority formula): 101, 102. Report seeds: 1, 2, 3.
+Tuning seeds (penalty, priority formula, the re-fit's threshold): the
+Pakistani lists of ``gawah.testing.real_lists`` (``--generator
+gawah.testing.real_lists:pakistani_lists``), seeds 1, 2, 3. Held out: its
+seeds 4 and 5 (``python -m benchmarks.validate --only linkage-review``), and
+the older generator (the default ``--generator``). The learning-off row
+("off") is decisions that only bind.
 """
 
 from __future__ import annotations
@@ -162,6 +167,25 @@ def curve(
     return out
 
 
+def calibration(result: LinkResult, truth: Oracle) -> list[tuple[str, int, float]]:
+    """Per slice of the review band: pairs, and the share that is one person.
+
+    The re-fit's threshold rests on this (``gawah.linkage.learn``, "Where
+    the threshold falls").
+    """
+    pairs = result.pairs
+    p = pairs["match_probability"].to_numpy()
+    same = np.array(
+        [(a, b) in truth for a, b in zip(pairs["key_l"], pairs["key_r"], strict=True)]
+    )
+    out = []
+    for lo, hi in ((0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.95)):
+        inside = (p >= lo) & (p < hi)
+        share = float(same[inside].mean()) if inside.any() else float("nan")
+        out.append((f"{lo}-{hi}", int(inside.sum()), share))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -178,8 +202,23 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the learning-off row"
     )
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="only print, per slice of the model's review band, the share of true pairs",
+    )
     args = parser.parse_args()
     generate = _generator(args.generator)
+    if args.calibration:
+        print(f"generator {args.generator}, {args.people:,} people, no decisions")
+        print("| seed | model probability | pairs | one person |")
+        print("|---|---|---|---|")
+        for seed in args.seeds:
+            data = generate(args.people, seed=seed)
+            result = link_records(_reports(data))
+            for band, n, share in calibration(result, set(data.true_pairs())):
+                print(f"| {seed} | {band} | {n:,} | {share:.3f} |", flush=True)
+        return
     runs = [(s, True) for s in args.strategies]
     if not args.no_baseline:
         runs.append((args.strategies[0], False))

@@ -109,6 +109,38 @@ SECTIONS: dict[str, Section] = {
     "linkage-arab": Section(
         "linkage.md", "benchmarks.linkage_real", ("arab", "--seeds", "4")
     ),
+    # Budgets 0-300 and two seeds: with 1,000 decisions and the bind-only row
+    # the run takes most of an hour on a shared 2-core machine.
+    "linkage-review": Section(
+        "linkage.md",
+        "benchmarks.linkage_review",
+        (
+            "--generator",
+            "gawah.testing.real_lists:pakistani_lists",
+            "--seeds",
+            "4",
+            "5",
+            "--budgets",
+            "0",
+            "100",
+            "300",
+            "--strategies",
+            "informative",
+        ),
+    ),
+    "linkage-review-calibration": Section(
+        "linkage.md",
+        "benchmarks.linkage_review",
+        (
+            "--generator",
+            "gawah.testing.real_lists:pakistani_lists",
+            "--seeds",
+            "1",
+            "2",
+            "3",
+            "--calibration",
+        ),
+    ),
     "linkage-doubt-why": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt_why",

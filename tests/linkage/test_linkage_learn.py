@@ -155,6 +155,50 @@ class TestCorrection:
         assert (out["match_probability"][:10] == 0.99).all()
         assert (out["learned_weight"][:10] == 0).all()
 
+    def test_an_overconfident_model_is_lowered_everywhere(self) -> None:
+        """Reviewers who say "same" one time in five at p 0.75: the intercept learns it.
+
+        No level tells these pairs apart, so only the (unpenalised) intercept
+        can move them; a ridge on it would have left them near 0.75.
+        """
+        n = 200
+        rng = np.random.default_rng(5)
+        pairs = pd.DataFrame(
+            {
+                "unique_id_l": np.arange(n),
+                "unique_id_r": np.arange(n) + n,
+                "mw_name": np.full(n, 1.0),
+                "match_weight": np.full(n, math.log2(3.0)),  # p = 0.75
+            }
+        )
+        pairs["match_probability"] = 0.75
+        same = np.arange(n) % 5 == 0
+        rng.shuffle(same)
+        decided = {
+            (int(a), int(b)): bool(s)
+            for a, b, s in zip(
+                pairs["unique_id_l"], pairs["unique_id_r"], same, strict=True
+            )
+        }
+        out, learned = rescore(pairs, decided, penalty=1000.0)
+        assert learned is not None
+        assert np.allclose(out["match_probability"], 0.2, atol=0.01)
+
+    def test_even_odds_for_the_reviewers_land_at_the_threshold(self) -> None:
+        pairs, same = _synthetic(400, 6)
+        decided = {
+            (int(a), int(b)): bool(s)
+            for a, b, s in zip(
+                pairs["unique_id_l"], pairs["unique_id_r"], same, strict=True
+            )
+        }
+        calibrated, _ = rescore(pairs, decided)
+        shifted, _ = rescore(pairs, decided, threshold=0.7)
+        odds = calibrated["match_probability"] / (1 - calibrated["match_probability"])
+        moved = shifted["match_probability"] / (1 - shifted["match_probability"])
+        # a pair the reviewers put at even odds (odds 1) is put at 0.7
+        assert np.allclose(moved / odds, 0.7 / 0.3)
+
 
 @pytest.fixture(scope="module")
 def generated() -> tuple[pd.DataFrame, set[tuple[str, str]]]:
@@ -279,6 +323,22 @@ def test_review_raises_f1_on_held_out_lists(
     before, on, _ = np.mean(np.array(reviewed_curves), axis=0)
     assert LinkOptions().learn  # the default is what is measured
     assert on > before
+
+
+@pytest.mark.slow  # nine linkages of 600 reports: a minute or more
+def test_review_lowers_f1_on_no_held_out_seed(
+    reviewed_curves: list[tuple[float, float, float]],
+) -> None:
+    """Not only on average: on each held-out seed, 40 correct decisions cost no F1.
+
+    Margin 0.003, chosen before running these seeds: a run of one linkage
+    differs from the next by up to 0.001; the dip this guards against (F1
+    after 100 decisions below the automatic F1, by 0.015 on Pakistani seed 4
+    of benchmarks/linkage_review.py before the re-fit's threshold was fixed)
+    is five times that.
+    """
+    for before, on, _ in reviewed_curves:
+        assert on >= before - 0.003
 
 
 @pytest.mark.slow  # nine linkages of 600 reports: a minute or more

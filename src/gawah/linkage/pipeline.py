@@ -66,11 +66,10 @@ class LinkOptions:
     # Reviewed decisions re-fit the scores (gawah.linkage.learn): on/off, the
     # ridge penalty, and the lowest model probability the re-fit may move
     # (pairs below it are not kept, so cannot be raised). On by default: on
-    # the tuning seeds of the four-list generator it added 0.001 F1 after 100
-    # decisions and 0.003 after 300 to decisions that only bind,
-    # and on held-out seeds 0.005-0.006 after 1,000 (docs/validation/linkage.md,
-    # "Learning from review", with the trade-off on the older generator).
-    # Decisions bind either way.
+    # the tuning seeds of the four-list generator it adds 0.005 F1 after 100
+    # decisions and 0.009 after 300 to decisions that only bind
+    # (docs/validation/linkage.md, "Learning from review", with the held-out
+    # seeds and the older generator). Decisions bind either way.
     learn: bool = True
     learn_penalty: float = DEFAULT_PENALTY
     learn_from: float = 0.05
@@ -163,13 +162,19 @@ def link_records(
         options.model,
         threshold=min(keep_from, options.learn_from) if learning else keep_from,
         conflicts_below=options.conflict_below,
-        link_threshold=link_from,
+        # A re-fit raises pairs of the review band over the threshold: the
+        # conflicts that could then be chained over are those of its groups.
+        link_threshold=keep_from if learning else link_from,
         joined=[pair for pair, same in by_id.items() if same],
     )
     scored_pairs, learned = scored.pairs, None
     if learning:
         scored_pairs, learned = rescore(
-            scored.pairs, by_id, options.learn_penalty, below=options.review_high
+            scored.pairs,
+            by_id,
+            options.learn_penalty,
+            below=options.review_high,
+            threshold=options.threshold,
         )
         scored_pairs = scored_pairs[
             scored_pairs["match_probability"] >= keep_from
