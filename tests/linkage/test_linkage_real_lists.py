@@ -298,17 +298,7 @@ def test_pakistani_lists_meet_the_targets() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "way",
-    [
-        pytest.param(
-            "both",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="target missed: F1 0.911 on seed 12 (2026-12-06), floor "
-                "0.92; on the real Gaza releases 0.942 (0.970 with --distinct)",
-            ),
-        ),
-        "ar-lat",
-    ],
+    ["both", "ar-lat"],
 )
 def test_arab_releases_meet_the_targets(way: str) -> None:
     """Targets (issue 11, on Gaza): both scripts F1 0.97 with < 0.5% of persons
