@@ -35,21 +35,19 @@ with an offset and its exact gradient are a few lines here (scikit-learn,
 which has no offset, is not a gawah dependency).
 
 **Where the threshold falls.** The model's probabilities in the review band
-are too confident: on the tuning seeds (1-3) of the four-list generator,
-of the pairs it scored 0.7 to 0.9 only 56-65% were one person, of those at
-0.5 to 0.7 24-35%. The match
-threshold (0.7) was chosen on those probabilities, so it sits where the
-truth is at about even odds, which is where pairwise F1 wants its cut
-(link a pair when it is more likely one person than not, roughly). The
-re-fitted odds are the reviewers' odds, calibrated: after the first 100 decisions
-the intercept alone lowers every band pair's odds severalfold on the tuning
-seeds. Compared with the 0.7 threshold as
-they were, they dropped true pairs under it: recall fell more than precision
+are too confident: on the tuning seeds (1-3) of the four-list generator, of
+the pairs it scored 0.7 to 0.9 only 56-65% were one person, of those at 0.5
+to 0.7 24-35%. The match threshold (0.7) was chosen on those probabilities,
+so it sits where the truth is at about even odds, which is where pairwise F1
+wants its cut (link a pair when it is more likely one person than not,
+roughly). The re-fitted odds are the reviewers' odds, calibrated: after the
+first 100 decisions the intercept alone lowers every band pair's odds
+severalfold on the tuning seeds. Compared with the 0.7 threshold as they
+were, they dropped true pairs under it: recall fell more than precision
 rose, and F1 after 100 decisions fell below the automatic F1 on held-out
-seeds. So the re-fitted odds are put back on the model's scale:
-even odds for the reviewers land at the threshold (``threshold`` of
-:func:`rescore`). Measured in docs/validation/linkage.md, "Learning from
-review".
+seeds. So the re-fitted odds are put back on the model's scale: even odds
+for the reviewers land at the threshold (``threshold`` of :func:`rescore`).
+Measured in docs/validation/linkage.md, "Learning from review".
 
 **Which order the re-fit assumes.** The regression conditions on the
 comparison levels, so choosing pairs by their levels or their probability

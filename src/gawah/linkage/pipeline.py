@@ -66,10 +66,10 @@ class LinkOptions:
     # Reviewed decisions re-fit the scores (gawah.linkage.learn): on/off, the
     # ridge penalty, and the lowest model probability the re-fit may move
     # (pairs below it are not kept, so cannot be raised). On by default: on
-    # the tuning seeds of the four-list generator it adds 0.005 F1 after 100
-    # decisions and 0.009 after 300 to decisions that only bind
-    # (docs/validation/linkage.md, "Learning from review", with the held-out
-    # seeds and the older generator). Decisions bind either way.
+    # the held-out seeds of the four-list generator it adds 0.006 F1 after
+    # 100 decisions and 0.009 after 300 to decisions that only bind, on the
+    # older generator 0.024 and 0.035 (docs/validation/linkage.md, "Learning
+    # from review"). Decisions bind either way.
     learn: bool = True
     learn_penalty: float = DEFAULT_PENALTY
     learn_from: float = 0.05
