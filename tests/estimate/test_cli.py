@@ -25,6 +25,7 @@ KEYS = {
     "seconds",
     "diagnostics",
     "warnings",
+    "notes",
 }
 
 
