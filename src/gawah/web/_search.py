@@ -422,6 +422,9 @@ COUNT_CAP = 1000
 #: merged): a name's matches are not spread evenly in name order ("Muhammad …"
 #: sits together under M), so a walk from A reads half the register first.
 STREAM_TOKENS = 16
+#: How far the words of a walk are counted to pick the rarest to stream
+#: ("ali" of "mohd ali": 31,000 of a million reports, beside 308,000 Muhammads).
+RAREST_CAP = 200_000
 
 
 def _rows_for(conn: sqlite3.Connection, params: list[str], cap: int) -> int:
@@ -503,6 +506,8 @@ def _candidates(
     if min([*sizes, filtered]) > WALK_ABOVE:
         stream = None
         if matchers:
+            if len(matchers) > 1:  # which is rarest, beyond the cap they all passed
+                sizes = [_rows_for(conn, m[1], RAREST_CAP) for m in matchers]
             rarest = min(range(len(sizes)), key=sizes.__getitem__)
             tokens = _exact_tokens(conn, matchers[rarest][1])
             stream = None if tokens is None else (tokens, rarest)
