@@ -225,7 +225,8 @@ def _fit(caps: Any, method: str, status: str) -> EstimateRow:
         n_observed=int(result.n_observed),
         lists=tuple(result.lists),
         reason=result.reason,
-        warnings=tuple(result.warnings),
+        # What the method did (e.g. widened the interval) is said beside the warnings.
+        warnings=(*result.warnings, *result.notes),
     )
 
 

@@ -174,7 +174,8 @@ def estimate(
         lists=tuple(result.lists),
         reason=result.reason,
         model=result.model,
-        warnings=tuple(result.warnings),
+        # What the method did (e.g. widened the interval) is said beside the warnings.
+        warnings=(*result.warnings, *result.notes),
     )
     with _lock:
         _cache[key] = (view, result)
