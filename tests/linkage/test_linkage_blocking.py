@@ -17,6 +17,7 @@ def _frame(n: int) -> pd.DataFrame:
             "name_flat": ["mhmdln"] * n,
             "name_first": ["ln"] * n,
             "name_init": ["l"] * n,
+            "name_last": ["ln"] * n,
             "dob": [None] * n,
             "rare1": ["ln"] * n,
             "rare2": ["mhmd"] * n,

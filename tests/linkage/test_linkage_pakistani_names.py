@@ -243,3 +243,24 @@ def test_a_slip_in_a_lone_given_name_is_still_compared() -> None:
 
     admitting = [rule for (rule, _) in _RULES if admits(*rule) or admits(*rule[::-1])]
     assert admitting == [(("name_init", "district", "date"),) * 2]
+
+
+def test_a_chain_with_a_slip_in_the_given_name_meets_by_birth_and_family() -> None:
+    """Two releases of one Arab list (FICTIONAL): the given name mistyped, the
+    father's name garbled in one of them, the date of birth and the family
+    name intact. No name key is shared; the date of birth and the family
+    name (the chain's last part) are."""
+    frame = _frame(
+        [
+            {"full_name": "Salma Fadel Younes Ashour", "dob": "2007-05-30"},
+            {"full_name": "Sana Fawzi Younis Ashour", "dob": "2007-05-30"},
+        ]
+    )
+
+    def admits(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+        values_a = [frame.iloc[0][c] for c in left]
+        values_b = [frame.iloc[1][c] for c in right]
+        return all(pd.notna(v) for v in values_a) and values_a == values_b
+
+    admitting = [rule for (rule, _) in _RULES if admits(*rule) or admits(*rule[::-1])]
+    assert admitting == [(("dob", "name_last"),) * 2]

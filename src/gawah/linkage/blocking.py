@@ -22,7 +22,8 @@ so transliterated and re-ordered names share keys:
 12. the given name and the district ("Qasim" and "Muhammad Qasim Butt");
 13. the date of birth and the district;
 14. the given name's first letter, the district and the day (a typing
-    slip in the given name, when it is the only part written).
+    slip in the given name, when it is the only part written);
+15. the date of birth and the family name (the last part).
 """
 
 from __future__ import annotations
@@ -73,6 +74,15 @@ _RULES: tuple[tuple[_Rule, tuple[_Key, ...]], ...] = (
     # A typing slip in the given name ("Thair" for "Tahir"), the only name
     # part written: its first letter, one place and one day.
     ((("name_init", "district", "date"),) * 2, ()),
+    # A date of birth and the family name (a chain's last part): a slip in
+    # the given name and one in the father's name leave no name key shared,
+    # and a list without districts has no (dob, district) key. On the Gaza
+    # tuning half (people whose id ends in an even digit), most pairs of one
+    # person no rule admitted had one date of birth and one family name;
+    # with this rule F1 0.9705 -> 0.9750 (lists declared distinct: 0.9765 ->
+    # 0.9812) at equal precision; generated Arab releases seed 1 0.964 ->
+    # 0.969; generated Pakistani lists seeds 1-3 unchanged.
+    ((("dob", "name_last"),) * 2, ()),
 )
 
 
