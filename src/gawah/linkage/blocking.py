@@ -130,7 +130,7 @@ def _key_sql(columns: _Key) -> str:
     """One key as a 64-bit hash of its columns, or NULL when any of them is unknown.
 
     An integer, not the text: the keys are grouped, joined and held for every
-    report and rule (sixteen rules, two sides), and at a million reports the
+    report and rule (seventeen rules, two sides), and at a million reports the
     texts took a gigabyte. Two different keys share a hash with a chance of
     about one in 10^7 among a million keys; such a pair is only compared
     (and scored on its fields), never linked for sharing the key.
@@ -215,7 +215,7 @@ def add_block_keys(con: Any, source: str, target: str, max_block: int) -> None:
 
     The rules' keys are computed one rule at a time, each into its own small
     table (``unique_id`` and one or two 64-bit keys) in ``unique_id`` order,
-    and put beside the rows by position, not by a join (sixteen hash joins of
+    and put beside the rows by position, not by a join (seventeen hash joins of
     a million rows in one query took more memory than the keys). ``source``
     must be in ``unique_id`` order, as its rows stay (Splink's random
     sampling reads the table in order).
