@@ -195,3 +195,59 @@ class TestConstrainedClustering:
             decisions={(0, 2): True},
         )
         assert labels.tolist() == [0, 0, 0]
+
+
+class TestAttachAlone:
+    """A report left alone joins its most probable person, if more likely than every alternative."""
+
+    def test_single_candidate_above_half_joins(self) -> None:
+        """A press report ("Bilal", one district) whose one candidate is more likely than not joins it."""
+        pairs = _pairs([(0, 1, 0.99), (1, 2, 0.6)])
+        cons = _constraints(["hospital", "party", "press"])
+        kept = cluster_pairs(3, pairs, threshold=0.7, constraints=cons)
+        assert kept.tolist() == [0, 0, 2]
+        joined = cluster_pairs(3, pairs, threshold=0.7, constraints=cons, attach=0.5)
+        assert joined.tolist() == [0, 0, 0]
+
+    def test_two_equal_candidates_join_neither(self) -> None:
+        """Equally close to two persons (brothers, namesakes): the report stays alone.
+
+        Each pair is 0.6 (odds 1.5); the posterior of either person is
+        1.5 / (1 + 1.5 + 1.5) = 0.375.
+        """
+        pairs = _pairs([(0, 2, 0.6), (1, 2, 0.6)])
+        cons = _constraints(["hospital", "party", "press"])
+        labels = cluster_pairs(3, pairs, threshold=0.7, constraints=cons, attach=0.5)
+        assert labels.tolist() == [0, 1, 2]
+
+    def test_below_half_stays(self) -> None:
+        """A single candidate less likely than "a person of its own" is not joined."""
+        pairs = _pairs([(0, 1, 0.45)])
+        cons = _constraints(["hospital", "press"])
+        labels = cluster_pairs(2, pairs, threshold=0.7, constraints=cons, attach=0.5)
+        assert labels.tolist() == [0, 1]
+
+    def test_not_through_a_link_within_one_list(self) -> None:
+        """The best partner in the report's own list: no join (a list keeps its people apart)."""
+        pairs = _pairs([(0, 1, 0.6)])
+        cons = _constraints(["hospital", "hospital"])
+        labels = cluster_pairs(2, pairs, threshold=0.7, constraints=cons, attach=0.5)
+        assert labels.tolist() == [0, 1]
+
+    def test_not_into_a_person_that_changed(self) -> None:
+        """A posterior holds for the person as it was: once another report joined it, no more.
+
+        0 and 3 are alone, each close to the person {1, 2}; 3 joins first (the
+        more probable); 0 was never compared with 3, so it stays alone.
+        """
+        pairs = _pairs([(1, 2, 0.9), (0, 1, 0.6), (2, 3, 0.65)])
+        cons = _constraints(["press", "hospital", "party", "families"])
+        labels = cluster_pairs(4, pairs, threshold=0.7, constraints=cons, attach=0.5)
+        assert labels.tolist() == [0, 1, 1, 1]
+
+    def test_constraints_hold(self) -> None:
+        """A join that would put both sexes into one person is refused here too."""
+        pairs = _pairs([(0, 1, 0.6)])
+        cons = _constraints(["hospital", "press"], sex=["m", "f"])
+        labels = cluster_pairs(2, pairs, threshold=0.7, constraints=cons, attach=0.5)
+        assert labels.tolist() == [0, 1]

@@ -30,6 +30,7 @@ from gawah.linkage.classify import (
     score_pairs,
 )
 from gawah.linkage.cluster import (
+    ATTACH_THRESHOLD,
     DISTINCT_THRESHOLD,
     SAME_LIST_THRESHOLD,
     Constraints,
@@ -63,6 +64,9 @@ class LinkOptions:
     # must be this probable, and no link joins groups that both hold records
     # of the same two lists (cluster.SAME_LIST_THRESHOLD); None: no such rule.
     same_list_threshold: float | None = SAME_LIST_THRESHOLD
+    # A report left alone joins the person it most probably belongs to when
+    # that posterior reaches this (cluster.ATTACH_THRESHOLD); None: never.
+    attach: float | None = ATTACH_THRESHOLD
     # Reviewed decisions re-fit the scores (gawah.linkage.learn): on/off, the
     # ridge penalty, and the lowest model probability the re-fit may move
     # (pairs below it are not kept, so cannot be raised). On by default: on
@@ -156,6 +160,8 @@ def link_records(
     if options.distinct_lists and options.distinct_threshold is not None:
         link_from = min(link_from, options.distinct_threshold)
     keep_from = min(options.review_low, link_from)
+    if options.attach is not None:
+        keep_from = min(keep_from, options.attach)
     learning = options.learn and bool(by_id)
     scored = score_pairs(
         frame,
@@ -200,6 +206,7 @@ def link_records(
             else None
         ),
         distinct_threshold=options.distinct_threshold,
+        attach=options.attach,
     )
     # 4 - name the persons
     members: dict[str, list[str]] = {}
