@@ -78,3 +78,27 @@ def test_duckdb_gets_what_python_does_not_hold(monkeypatch: pytest.MonkeyPatch) 
     )
     with pytest.raises(GawahError):
         classify.duckdb_memory_limit(ModelOptions(memory_limit="lots"))
+
+
+def test_a_killed_runs_spill_folder_is_removed_by_the_next(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A run killed by a signal leaves its spill folder; the next run removes it,
+    and keeps the folder of a run still going."""
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead = tmp_path / f"gawah-duckdb-{child.pid}-abc"
+    live = tmp_path / f"gawah-duckdb-{os.getpid()}-def"
+    other = tmp_path / "gawah-duckdb-notapid-ghi"
+    for folder in (dead, live, other):
+        folder.mkdir()
+        (folder / "duckdb_temp_storage.tmp").write_bytes(b"names")
+    classify._remove_stale_spills()
+    assert not dead.exists()
+    assert live.exists()
+    assert other.exists()
