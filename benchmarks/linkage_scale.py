@@ -27,9 +27,12 @@ CSV files to a private temporary folder. Then, each in a fresh child process:
   sampling, the prior from a deterministic rule, m by EM on two rules;
   connected components at 0.95.
 
-Printed per run: wall seconds and peak resident memory of the child
-(``ru_maxrss`` from ``wait4``, which includes DuckDB's native memory), and
-pairwise precision, recall and F1 against the generator's truth. The
+Printed per run: wall seconds, CPU seconds (user and system, with the
+child's worker processes), the load average when it ended, and peak resident
+memory of the child (``ru_maxrss`` from ``wait4``, which includes DuckDB's
+native memory), and
+pairwise precision, recall and F1 against the generator's truth. With both
+tools run, a last row gives gawah's wall and CPU time over Splink's. The
 generation is not timed.
 """
 
@@ -181,12 +184,18 @@ def _gawah_command(directory: Path, out: Path) -> list[str]:
 
 
 def run(command: list[str]) -> dict[str, Any]:
-    """Run ``command`` in a child; its wall seconds, peak RSS (GiB) and exit code."""
+    """Run ``command`` in a child; its wall and CPU seconds, peak RSS (GiB), exit code.
+
+    CPU seconds (user + system, the child's and its worker processes') tell
+    the work done on a shared machine, where wall time depends on the load.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     return {
         "seconds": time.perf_counter() - start,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "load": os.getloadavg()[0],
         "peak_gib": usage.ru_maxrss / 1024**2,  # KiB on Linux
         "exit": os.waitstatus_to_exitcode(status),
     }
@@ -209,8 +218,8 @@ def main(argv: list[str]) -> None:
     )
     args = parser.parse_args(argv)
     print(
-        "| records | tool | seconds | peak GiB | precision | recall | F1 |\n"
-        "|---|---|---|---|---|---|---|",
+        "| records | tool | seconds | CPU s | load | peak GiB | precision | recall "
+        "| F1 |\n|---|---|---|---|---|---|---|---|---|",
         flush=True,
     )
     for records in args.records:
@@ -238,6 +247,7 @@ def main(argv: list[str]) -> None:
                     str(directory / "splink.out"),
                 ],
             }
+            done: dict[str, dict[str, Any]] = {}
             for tool, command in tools.items():
                 if args.only and tool != args.only:
                     continue
@@ -246,14 +256,24 @@ def main(argv: list[str]) -> None:
                 if got["exit"] != 0 or not out.exists():
                     print(
                         f"| {n:,} | {tool} | failed (exit {got['exit']}) after "
-                        f"{got['seconds']:.0f} s | {got['peak_gib']:.2f} | | | |",
+                        f"{got['seconds']:.0f} s | {got['cpu']:.0f} | {got['load']:.1f} "
+                        f"| {got['peak_gib']:.2f} | | | |",
                         flush=True,
                     )
                     continue
+                done[tool] = got
                 p, r, f1 = score(out, truth)
                 print(
-                    f"| {n:,} | {tool} | {got['seconds']:.1f} | {got['peak_gib']:.2f} "
+                    f"| {n:,} | {tool} | {got['seconds']:.1f} | {got['cpu']:.0f} "
+                    f"| {got['load']:.1f} | {got['peak_gib']:.2f} "
                     f"| {p:.4f} | {r:.4f} | {f1:.4f} |",
+                    flush=True,
+                )
+            if len(done) == 2:
+                g, s = done["gawah"], done["splink"]
+                print(
+                    f"| {n:,} | gawah / splink | {g['seconds'] / s['seconds']:.1f}x "
+                    f"| {g['cpu'] / s['cpu']:.1f}x | | | | | |",
                     flush=True,
                 )
 
