@@ -4,6 +4,7 @@
     uv run python benchmarks/linkage_scale.py --records 100000 --only gawah
     uv run python benchmarks/linkage_scale.py --records 1000000 --crowded
     uv run python benchmarks/linkage_scale.py --records 1000000 --data /tmp/lists
+    uv run python benchmarks/linkage_scale.py --records 1000000 --cap 2400  # 40 min a tool
 
 ``--data DIR`` keeps the generated lists in ``DIR/<records>`` (private,
 FICTIONAL) and reuses them on the next run with the same size, population and
@@ -40,9 +41,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -183,15 +186,22 @@ def _gawah_command(directory: Path, out: Path) -> list[str]:
     return [str(gawah), "link", "csv", *files, "--out", str(out)]
 
 
-def run(command: list[str]) -> dict[str, Any]:
+def run(command: list[str], cap: float | None = None) -> dict[str, Any]:
     """Run ``command`` in a child; its wall and CPU seconds, peak RSS (GiB), exit code.
 
     CPU seconds (user + system, the child's and its worker processes') tell
     the work done on a shared machine, where wall time depends on the load.
     """
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    # Its own process group, so that the cap stops its worker processes too.
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
+    timer = None
+    if cap is not None:
+        timer = threading.Timer(cap, os.killpg, (proc.pid, signal.SIGKILL))
+        timer.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    if timer is not None:
+        timer.cancel()
     return {
         "seconds": time.perf_counter() - start,
         "cpu": usage.ru_utime + usage.ru_stime,
@@ -215,6 +225,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--only", choices=("gawah", "splink"), default=None)
     parser.add_argument(
         "--data", type=Path, default=None, help="keep and reuse the lists here"
+    )
+    parser.add_argument(
+        "--cap",
+        type=float,
+        default=None,
+        help="stop a tool's run after this many seconds (reported as failed)",
     )
     args = parser.parse_args(argv)
     print(
@@ -252,7 +268,7 @@ def main(argv: list[str]) -> None:
                 if args.only and tool != args.only:
                     continue
                 out = Path(command[-1])
-                got = run(command)
+                got = run(command, args.cap)
                 if got["exit"] != 0 or not out.exists():
                     print(
                         f"| {n:,} | {tool} | failed (exit {got['exit']}) after "
