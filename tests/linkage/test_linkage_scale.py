@@ -102,3 +102,67 @@ def test_a_killed_runs_spill_folder_is_removed_by_the_next(
     assert not dead.exists()
     assert live.exists()
     assert other.exists()
+
+
+def test_cheap_tests_before_edit_distances_keep_every_level() -> None:
+    """The tests run before "one typing slip"'s and the chain's edit distances
+    drop no pair those levels hold (DuckDB computes both forms on the same pairs)."""
+    import random
+
+    import duckdb
+
+    from gawah.linkage import compare
+
+    rng = random.Random(5)
+    letters = "abdehiklmnorstu\u00e9"
+    words = ["".join(rng.choices(letters, k=rng.randint(2, 9))) for _ in range(300)]
+
+    def slip(w: str) -> str:  # one edit of any kind, anywhere, or none
+        i = rng.randrange(len(w) + 1)
+        kind = rng.randrange(5)
+        c = rng.choice(letters)
+        if kind == 0:
+            return w[:i] + c + w[i:]
+        if kind == 1 and i < len(w):
+            return w[:i] + w[i + 1 :]
+        if kind == 2 and i < len(w):
+            return w[:i] + c + w[i + 1 :]
+        if kind == 3 and i + 1 < len(w):
+            return w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+        return w
+
+    pairs = [(w, slip(w)) for w in words for _ in range(5)]
+    pairs += [(rng.choice(words), rng.choice(words)) for _ in range(2000)]
+    frame = pd.DataFrame(pairs, columns=["name_exact_l", "name_exact_r"])
+    con = duckdb.connect()
+    con.register("p", frame)
+    fast, plain = con.execute(
+        "select count(*) filter (where length(name_exact_l) >= 4 and "
+        f"{compare._ONE_EDIT_POSSIBLE} and "
+        "damerau_levenshtein(name_exact_l, name_exact_r) <= 1), "
+        "count(*) filter (where length(name_exact_l) >= 4 and "
+        "damerau_levenshtein(name_exact_l, name_exact_r) <= 1) from p"
+    ).fetchall()[0]
+    assert plain > 500  # many pairs one slip apart
+    assert fast == plain
+    # The chain comparison: its first level, with and without the cheap test.
+    seqs = [" ".join(rng.choices(words[:40], k=rng.randint(1, 6))) for _ in range(400)]
+    chains = pd.DataFrame(
+        [(a, b) for a in seqs[:60] for b in seqs[:60]], columns=["a", "b"]
+    )
+    con.register("c", chains)
+    con.execute(
+        "create table cp as select a as name_seq_l, b as name_seq_r, "
+        "len(string_split(a, ' ')) as name_parts_l, len(string_split(b, ' ')) "
+        "as name_parts_r, list_distinct(string_split(a, ' ')) as name_skels_l, "
+        "list_distinct(string_split(b, ' ')) as name_skels_r from c"
+    )
+    levels = compare.NameChainComparison().create_comparison_levels()
+    first = levels[0].get_comparison_level("duckdb").sql_condition
+    old = f"not coalesce(({compare.chain_disagrees()}), false)"
+    differ, disagree = con.execute(
+        f"select count(*) filter (where ({first}) is distinct from ({old})), "
+        f"count(*) filter (where not ({old})) from cp"
+    ).fetchall()[0]
+    assert disagree > 0
+    assert differ == 0
