@@ -253,8 +253,8 @@ def main(argv: list[str]) -> None:
             n = sum(
                 len(pd.read_csv(p, usecols=["record_id"])) for p in _lists(directory)
             )
+            # Splink first: with --cap, the longer run is the one stopped last.
             tools = {
-                "gawah": _gawah_command(directory, directory / "gawah.out"),
                 "splink": [
                     sys.executable,
                     __file__,
@@ -262,6 +262,7 @@ def main(argv: list[str]) -> None:
                     str(directory),
                     str(directory / "splink.out"),
                 ],
+                "gawah": _gawah_command(directory, directory / "gawah.out"),
             }
             done: dict[str, dict[str, Any]] = {}
             for tool, command in tools.items():
