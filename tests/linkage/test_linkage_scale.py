@@ -23,9 +23,29 @@ def test_worker_processes_give_the_same_frame(monkeypatch: pytest.MonkeyPatch) -
     ).fillna("")
     alone = normalise._normalise_rows(reports, chunk=25)
     monkeypatch.setattr(normalise, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(normalise, "_busy", lambda: False)
     shared = normalise._normalise_rows(reports, chunk=25)
     assert len(reports) > 100  # several chunks, more than the workers at once
     pd.testing.assert_frame_equal(shared, alone)
+
+
+def test_a_busy_machine_normalises_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no idle core, large inputs stay in-process (no worker pool is made)."""
+    data = generate_linked_lists(20, seed=3)
+    reports = pd.concat(
+        [f.assign(list=name) for name, f in data.lists.items()], ignore_index=True
+    ).fillna("")
+    monkeypatch.setattr(normalise, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(normalise.os, "getloadavg", lambda: (50.0, 50.0, 50.0))
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker pool on a busy machine")
+
+    monkeypatch.setattr(normalise, "ProcessPoolExecutor", no_pool)
+    assert normalise._busy()
+    assert len(normalise._normalise_rows(reports, chunk=10)) == len(reports)
+    monkeypatch.setattr(normalise.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not normalise._busy()
 
 
 def _reports(people: int, seed: int) -> pd.DataFrame:
