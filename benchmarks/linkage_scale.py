@@ -4,6 +4,7 @@
     uv run python benchmarks/linkage_scale.py --records 100000 --only gawah
     uv run python benchmarks/linkage_scale.py --records 1000000 --crowded
     uv run python benchmarks/linkage_scale.py --records 1000000 --data /tmp/lists
+    uv run python benchmarks/linkage_scale.py --records 1000000 --cap 2400  # 40 min a tool
 
 ``--data DIR`` keeps the generated lists in ``DIR/<records>`` (private,
 FICTIONAL) and reuses them on the next run with the same size, population and
@@ -27,9 +28,12 @@ CSV files to a private temporary folder. Then, each in a fresh child process:
   sampling, the prior from a deterministic rule, m by EM on two rules;
   connected components at 0.95.
 
-Printed per run: wall seconds and peak resident memory of the child
-(``ru_maxrss`` from ``wait4``, which includes DuckDB's native memory), and
-pairwise precision, recall and F1 against the generator's truth. The
+Printed per run: wall seconds, CPU seconds (user and system, with the
+child's worker processes), the load average when it ended, and peak resident
+memory of the child (``ru_maxrss`` from ``wait4``, which includes DuckDB's
+native memory), and
+pairwise precision, recall and F1 against the generator's truth. With both
+tools run, a last row gives gawah's wall and CPU time over Splink's. The
 generation is not timed.
 """
 
@@ -37,9 +41,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -180,13 +186,26 @@ def _gawah_command(directory: Path, out: Path) -> list[str]:
     return [str(gawah), "link", "csv", *files, "--out", str(out)]
 
 
-def run(command: list[str]) -> dict[str, Any]:
-    """Run ``command`` in a child; its wall seconds, peak RSS (GiB) and exit code."""
+def run(command: list[str], cap: float | None = None) -> dict[str, Any]:
+    """Run ``command`` in a child; its wall and CPU seconds, peak RSS (GiB), exit code.
+
+    CPU seconds (user + system, the child's and its worker processes') tell
+    the work done on a shared machine, where wall time depends on the load.
+    """
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    # Its own process group, so that the cap stops its worker processes too.
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
+    timer = None
+    if cap is not None:
+        timer = threading.Timer(cap, os.killpg, (proc.pid, signal.SIGKILL))
+        timer.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    if timer is not None:
+        timer.cancel()
     return {
         "seconds": time.perf_counter() - start,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "load": os.getloadavg()[0],
         "peak_gib": usage.ru_maxrss / 1024**2,  # KiB on Linux
         "exit": os.waitstatus_to_exitcode(status),
     }
@@ -207,10 +226,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--data", type=Path, default=None, help="keep and reuse the lists here"
     )
+    parser.add_argument(
+        "--cap",
+        type=float,
+        default=None,
+        help="stop a tool's run after this many seconds (reported as failed)",
+    )
     args = parser.parse_args(argv)
     print(
-        "| records | tool | seconds | peak GiB | precision | recall | F1 |\n"
-        "|---|---|---|---|---|---|---|",
+        "| records | tool | seconds | CPU s | load | peak GiB | precision | recall "
+        "| F1 |\n|---|---|---|---|---|---|---|---|---|",
         flush=True,
     )
     for records in args.records:
@@ -228,8 +253,8 @@ def main(argv: list[str]) -> None:
             n = sum(
                 len(pd.read_csv(p, usecols=["record_id"])) for p in _lists(directory)
             )
+            # Splink first: with --cap, the longer run is the one stopped last.
             tools = {
-                "gawah": _gawah_command(directory, directory / "gawah.out"),
                 "splink": [
                     sys.executable,
                     __file__,
@@ -237,23 +262,35 @@ def main(argv: list[str]) -> None:
                     str(directory),
                     str(directory / "splink.out"),
                 ],
+                "gawah": _gawah_command(directory, directory / "gawah.out"),
             }
+            done: dict[str, dict[str, Any]] = {}
             for tool, command in tools.items():
                 if args.only and tool != args.only:
                     continue
                 out = Path(command[-1])
-                got = run(command)
+                got = run(command, args.cap)
                 if got["exit"] != 0 or not out.exists():
                     print(
                         f"| {n:,} | {tool} | failed (exit {got['exit']}) after "
-                        f"{got['seconds']:.0f} s | {got['peak_gib']:.2f} | | | |",
+                        f"{got['seconds']:.0f} s | {got['cpu']:.0f} | {got['load']:.1f} "
+                        f"| {got['peak_gib']:.2f} | | | |",
                         flush=True,
                     )
                     continue
+                done[tool] = got
                 p, r, f1 = score(out, truth)
                 print(
-                    f"| {n:,} | {tool} | {got['seconds']:.1f} | {got['peak_gib']:.2f} "
+                    f"| {n:,} | {tool} | {got['seconds']:.1f} | {got['cpu']:.0f} "
+                    f"| {got['load']:.1f} | {got['peak_gib']:.2f} "
                     f"| {p:.4f} | {r:.4f} | {f1:.4f} |",
+                    flush=True,
+                )
+            if len(done) == 2:
+                g, s = done["gawah"], done["splink"]
+                print(
+                    f"| {n:,} | gawah / splink | {g['seconds'] / s['seconds']:.1f}x "
+                    f"| {g['cpu'] / s['cpu']:.1f}x | | | | | |",
                     flush=True,
                 )
 

@@ -23,9 +23,29 @@ def test_worker_processes_give_the_same_frame(monkeypatch: pytest.MonkeyPatch) -
     ).fillna("")
     alone = normalise._normalise_rows(reports, chunk=25)
     monkeypatch.setattr(normalise, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(normalise, "_busy", lambda: False)
     shared = normalise._normalise_rows(reports, chunk=25)
     assert len(reports) > 100  # several chunks, more than the workers at once
     pd.testing.assert_frame_equal(shared, alone)
+
+
+def test_a_busy_machine_normalises_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no idle core, large inputs stay in-process (no worker pool is made)."""
+    data = generate_linked_lists(20, seed=3)
+    reports = pd.concat(
+        [f.assign(list=name) for name, f in data.lists.items()], ignore_index=True
+    ).fillna("")
+    monkeypatch.setattr(normalise, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(normalise.os, "getloadavg", lambda: (50.0, 50.0, 50.0))
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker pool on a busy machine")
+
+    monkeypatch.setattr(normalise, "ProcessPoolExecutor", no_pool)
+    assert normalise._busy()
+    assert len(normalise._normalise_rows(reports, chunk=10)) == len(reports)
+    monkeypatch.setattr(normalise.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not normalise._busy()
 
 
 def _reports(people: int, seed: int) -> pd.DataFrame:
@@ -78,3 +98,91 @@ def test_duckdb_gets_what_python_does_not_hold(monkeypatch: pytest.MonkeyPatch) 
     )
     with pytest.raises(GawahError):
         classify.duckdb_memory_limit(ModelOptions(memory_limit="lots"))
+
+
+def test_a_killed_runs_spill_folder_is_removed_by_the_next(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A run killed by a signal leaves its spill folder; the next run removes it,
+    and keeps the folder of a run still going."""
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead = tmp_path / f"gawah-duckdb-{child.pid}-abc"
+    live = tmp_path / f"gawah-duckdb-{os.getpid()}-def"
+    other = tmp_path / "gawah-duckdb-notapid-ghi"
+    for folder in (dead, live, other):
+        folder.mkdir()
+        (folder / "duckdb_temp_storage.tmp").write_bytes(b"names")
+    classify._remove_stale_spills()
+    assert not dead.exists()
+    assert live.exists()
+    assert other.exists()
+
+
+def test_cheap_tests_before_edit_distances_keep_every_level() -> None:
+    """The tests run before "one typing slip"'s and the chain's edit distances
+    drop no pair those levels hold (DuckDB computes both forms on the same pairs)."""
+    import random
+
+    import duckdb
+
+    from gawah.linkage import compare
+
+    rng = random.Random(5)
+    letters = "abdehiklmnorstu\u00e9"
+    words = ["".join(rng.choices(letters, k=rng.randint(2, 9))) for _ in range(300)]
+
+    def slip(w: str) -> str:  # one edit of any kind, anywhere, or none
+        i = rng.randrange(len(w) + 1)
+        kind = rng.randrange(5)
+        c = rng.choice(letters)
+        if kind == 0:
+            return w[:i] + c + w[i:]
+        if kind == 1 and i < len(w):
+            return w[:i] + w[i + 1 :]
+        if kind == 2 and i < len(w):
+            return w[:i] + c + w[i + 1 :]
+        if kind == 3 and i + 1 < len(w):
+            return w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+        return w
+
+    pairs = [(w, slip(w)) for w in words for _ in range(5)]
+    pairs += [(rng.choice(words), rng.choice(words)) for _ in range(2000)]
+    frame = pd.DataFrame(pairs, columns=["name_exact_l", "name_exact_r"])
+    con = duckdb.connect()
+    con.register("p", frame)
+    fast, plain = con.execute(
+        "select count(*) filter (where length(name_exact_l) >= 4 and "
+        f"{compare._ONE_EDIT_POSSIBLE} and "
+        "damerau_levenshtein(name_exact_l, name_exact_r) <= 1), "
+        "count(*) filter (where length(name_exact_l) >= 4 and "
+        "damerau_levenshtein(name_exact_l, name_exact_r) <= 1) from p"
+    ).fetchall()[0]
+    assert plain > 500  # many pairs one slip apart
+    assert fast == plain
+    # The chain comparison: its first level, with and without the cheap test.
+    seqs = [" ".join(rng.choices(words[:40], k=rng.randint(1, 6))) for _ in range(400)]
+    chains = pd.DataFrame(
+        [(a, b) for a in seqs[:60] for b in seqs[:60]], columns=["a", "b"]
+    )
+    con.register("c", chains)
+    con.execute(
+        "create table cp as select a as name_seq_l, b as name_seq_r, "
+        "len(string_split(a, ' ')) as name_parts_l, len(string_split(b, ' ')) "
+        "as name_parts_r, list_distinct(string_split(a, ' ')) as name_skels_l, "
+        "list_distinct(string_split(b, ' ')) as name_skels_r from c"
+    )
+    levels = compare.NameChainComparison().create_comparison_levels()
+    first = levels[0].get_comparison_level("duckdb").sql_condition
+    old = f"not coalesce(({compare.chain_disagrees()}), false)"
+    differ, disagree = con.execute(
+        f"select count(*) filter (where ({first}) is distinct from ({old})), "
+        f"count(*) filter (where not ({old})) from cp"
+    ).fetchall()[0]
+    assert disagree > 0
+    assert differ == 0

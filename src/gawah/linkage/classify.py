@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import duckdb
@@ -372,6 +373,28 @@ def _estimate(
     _monotone(linker)
 
 
+_SPILL_PREFIX = "gawah-duckdb-"
+
+
+def _remove_stale_spills() -> None:
+    """Remove spill folders left by runs that were killed (their process is gone).
+
+    Only this user's folders named ``gawah-duckdb-<pid>-*`` whose process no
+    longer exists; a live run's folder (this or another process) is kept.
+    """
+    base = Path(tempfile.gettempdir())
+    for folder in base.glob(f"{_SPILL_PREFIX}*-*"):
+        pid = folder.name[len(_SPILL_PREFIX) :].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)  # raises when no such process exists
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # another user's process, or the folder is gone
+            continue
+
+
 def score_pairs(
     frame: pd.DataFrame,
     options: ModelOptions | None = None,
@@ -404,8 +427,11 @@ def score_pairs(
     """
     options = options or ModelOptions()
     # DuckDB's spill files go to a folder of this run's own (0700), removed
-    # at the end whatever happens: they hold the reports' names.
-    spill = tempfile.mkdtemp(prefix="gawah-duckdb-")
+    # at the end: they hold the reports' names. A run killed by a signal
+    # skips that ``finally``; its folder carries its process id, and the next
+    # run removes the folders of processes that are gone.
+    _remove_stale_spills()
+    spill = tempfile.mkdtemp(prefix=f"{_SPILL_PREFIX}{os.getpid()}-")
     try:
         return _score_pairs(
             frame,

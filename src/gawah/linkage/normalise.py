@@ -614,11 +614,29 @@ def _patronymic(parts: pd.Series, fathers: pd.Series) -> bool:
 # the output's) held at once took gigabytes; a chunk's are freed before the next.
 _CHUNK_ROWS = 50_000
 # From this many rows on, chunks are normalised by worker processes, one per
-# core (at most _WORKERS): normalisation is pure Python, a fifth of a
+# core (at most _WORKERS): normalisation is pure Python, about a tenth of a
 # millisecond a row on one core, the largest stage before the model at
 # 100,000 rows. Smaller jobs stay in-process (starting a worker costs a second).
 _PARALLEL_ROWS = 50_000
 _WORKERS = 2
+
+
+def _busy() -> bool:
+    """Whether no core is idle (the load average is at least the cores less one).
+
+    Workers pay for themselves only on idle cores: each imports the code and
+    fills its own per-value caches, and the rows go to it and back pickled.
+    On the 2-core machine at a load average of 24, 300,000 generated reports
+    took 34 s of CPU (207 s of wall time) in-process and 51 s (237 s) in two
+    workers; 100,000 took 10 s (50 s) and 19 s (93 s): on a busy machine
+    workers cost more CPU and get no more of it (docs/validation/linkage.md,
+    "Scale").
+    """
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this system
+        return False
+    return load >= (os.cpu_count() or 1) - 1
 
 
 def _normalise_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -641,7 +659,7 @@ def _normalise_rows(reports: pd.DataFrame, chunk: int = _CHUNK_ROWS) -> pd.DataF
     interpreter, safe whatever threads this process runs), in order.
     """
     workers = min(_WORKERS, os.cpu_count() or 1)
-    parallel = len(reports) >= _PARALLEL_ROWS and workers > 1
+    parallel = len(reports) >= _PARALLEL_ROWS and workers > 1 and not _busy()
     if parallel:  # every worker busy: at least one chunk each
         chunk = max(1, min(chunk, -(-len(reports) // workers)))
     starts = range(0, len(reports), chunk)
