@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -237,7 +238,9 @@ class TestCompare:
         digested: list[str] = []
         digest = projections._digest
 
-        def counting(conn: sqlite3.Connection, table: str, *args, **kw):  # type: ignore[no-untyped-def]
+        def counting(
+            conn: sqlite3.Connection, table: str, *args: Any, **kw: Any
+        ) -> str:
             digested.append(table)
             return digest(conn, table, *args, **kw)
 
@@ -256,3 +259,43 @@ class TestCompare:
             "probe_rows",
             "probe_rows",
         ]
+
+
+class TestVerifyUsesTheComparison:
+    @pytest.mark.parametrize(
+        ("edit", "table"),
+        [
+            ("text case", "probe_rows"),
+            ("row deleted", "probe_rows"),
+            ("pair deleted", "probe_pairs"),
+            ("bag duplicate", "probe_bag"),
+        ],
+    )
+    def test_a_file_and_a_memory_database_name_the_same_tables(
+        self, edit: str, table: str, probed: Path, tmp_path: Path
+    ) -> None:
+        """``Ledger.verify`` on a workspace file (compared in SQLite) and on an
+        in-memory copy of it (digested: nothing else can read it) agree."""
+        from gawah.ledger import Ledger
+        from gawah.testing.signer import FixedSigner
+
+        home = tmp_path / "ws"
+        shutil.copytree(probed, home)
+        _edit(home, EDITS[edit])
+        projectors = [ProbeProjector()]
+        with Workspace.open(
+            home, check=False, checkpoint_on_close=False, projectors=projectors
+        ) as ws:
+            on_file = ws.ledger.verify()
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+            ws.conn.backup(memory)
+        bare = Ledger(
+            memory, signer=FixedSigner("unused"), author="x", projectors=projectors
+        )
+        in_memory = bare.verify()
+        memory.close()
+        assert on_file.projections_checked
+        assert in_memory.projections_checked
+        assert on_file.tables == in_memory.tables == (table,)
+        assert not on_file.ok
+        assert not in_memory.ok
