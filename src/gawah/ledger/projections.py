@@ -296,13 +296,16 @@ def _compare(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> bo
     ``columns``), shown without digesting either; ``False`` means "not shown",
     not "different".
 
-    Every row of the replay's table is looked up by its primary key in the
-    stored table and compared column by column. When each of the replay's
-    rows has an equal stored row and both tables hold as many rows, they hold
-    the same rows: rows found by a key that is not NULL are distinct (the
-    key is unique in the replay's table), so they match distinct stored rows.
-    Tables without a primary key, or whose stored columns are declared with
-    other types, are not compared here.
+    Each row of the replay's table is paired with a stored row and compared
+    column by column: first the stored row of the same rowid (a replay
+    writes rows in the order the appends did, so their rowids usually agree,
+    and both tables are then read in storage order), else the stored row of
+    the same primary key. When every one of the replay's rows has an equal
+    partner and both tables hold as many rows, they hold the same rows: the
+    partners are distinct (a rowid is unique in both tables; a key that is
+    not NULL is unique in the replay's table). Tables without a primary key,
+    or whose stored columns are declared with other types, are not compared
+    here.
     """
     key = _primary_key(conn, table)
     if not key or not set(key) <= set(columns):
@@ -317,15 +320,32 @@ def _compare(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> bo
     }
     if any(types[c] != stored.get(c) for c in columns):
         return False
-    found = " AND ".join(f'b."{c}" = a."{c}"' for c in key)
     same = " AND ".join(_same(c, _affinity(types[c])) for c in columns)
-    row = conn.execute(
+    counts = conn.execute(
         f'SELECT (SELECT count(*) FROM main."{table}"),'
-        f' (SELECT count(*) FROM stored."{table}"),'
-        f' (SELECT count(*) FROM main."{table}" AS a WHERE EXISTS'
-        f' (SELECT 1 FROM stored."{table}" AS b WHERE {found} AND {same}))'
+        f' (SELECT count(*) FROM stored."{table}")'
     ).fetchone()
-    return int(row[0]) == int(row[1]) == int(row[2])
+    if int(counts[0]) != int(counts[1]):
+        return False
+    pairs = [" AND ".join(f'b."{c}" = a."{c}"' for c in key)]
+    if _has_rowid(conn, table, "main") and _has_rowid(conn, table, "stored"):
+        pairs.insert(0, "b.rowid = a.rowid")
+    for pair in pairs:
+        (matched,) = conn.execute(
+            f'SELECT count(*) FROM main."{table}" AS a WHERE EXISTS'
+            f' (SELECT 1 FROM stored."{table}" AS b WHERE {pair} AND {same})'
+        ).fetchone()
+        if int(matched) == int(counts[0]):
+            return True
+    return False
+
+
+def _has_rowid(conn: sqlite3.Connection, table: str, db: str) -> bool:
+    """Whether ``db``'s ``table`` is an ordinary table with a rowid."""
+    for row in conn.execute(f"PRAGMA {db}.table_list").fetchall():
+        if str(row[1]) == table:
+            return str(row[2]) == "table" and not int(row[4])
+    return False
 
 
 def _drop_plain_indexes(conn: sqlite3.Connection) -> None:
