@@ -148,7 +148,7 @@ class TestProofs:
         cp = three_feeds.ledger.checkpoint()
         checked = 0
         for event in three_feeds.ledger.events(device=three_feeds.device):
-            proof = three_feeds.ledger.inclusion_proof(event.id, cp.size)
+            proof = three_feeds.ledger.proofs.inclusion(event.id, cp.size)
             assert proof.verify(cp.root)
             assert not proof.verify(bytes(32))
             checked += 1
@@ -158,7 +158,7 @@ class TestProofs:
         """A foreign feed's older checkpoint is proven a prefix of the newer one."""
         device = FixedSigner("field-b").device
         old, new = three_feeds.ledger.checkpoints(device)
-        proof = three_feeds.ledger.consistency_proof(device, old.size, new.size)
+        proof = three_feeds.ledger.proofs.consistency(device, old.size, new.size)
         assert proof.verify(old.root, new.root)
         assert not proof.verify(new.root, old.root)
 

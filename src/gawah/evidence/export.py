@@ -224,7 +224,7 @@ def build_manifest(
         proof = None
         if cp is not None:
             try:
-                p = ledger.inclusion_proof(ev.id, cp.size)
+                p = ledger.proofs.inclusion(ev.id, cp.size)
                 proof = {
                     "index": p.index,
                     "size": p.size,
@@ -308,7 +308,7 @@ def _timestamps(ws: EvidenceWorkspace, cp: Any) -> list[dict[str, Any]]:
     ).fetchall()
     for (event_id,) in rows:
         p = ws.ledger.event(event_id).payload
-        proof = ws.ledger.consistency_proof(cp.device, p["size"], cp.size)
+        proof = ws.ledger.proofs.consistency(cp.device, p["size"], cp.size)
         out.append(
             {
                 "checkpoint": p["checkpoint"],

@@ -18,16 +18,10 @@ from gawah.core import Clock, utc_now_iso
 from gawah.ledger.anchors import StateFile
 from gawah.ledger.checkpoint import Checkpoint
 from gawah.ledger.checkpoints import Checkpoints
-from gawah.ledger.devices import EnrolledDevice, Registry, registry_of
+from gawah.ledger.devices import Registry, registry_of
 from gawah.ledger.events import Event, Projector, Signer
 from gawah.ledger.log import EventLog
-from gawah.ledger.proofs import (
-    ConsistencyProof,
-    InclusionProof,
-    consistency_proof,
-    feed_size,
-    inclusion_proof,
-)
+from gawah.ledger.proofs import Proofs, feed_size
 from gawah.ledger.verify import VerifyReport, verify_ledger
 
 
@@ -74,6 +68,7 @@ class Ledger:
             checkpoints=self.checkpoint_store,
             trust=self._registry_with if trusted else None,
         )
+        self.proofs = Proofs(conn, self.log.event)
 
     @property
     def projectors(self) -> tuple[Projector, ...]:
@@ -118,18 +113,6 @@ class Ledger:
         see :meth:`gawah.ledger.log.EventLog.receive`."""
         return self.log.receive(items)
 
-    def receive_bundle(
-        self,
-        items: Sequence[tuple[bytes, bytes]],
-        notes: Sequence[bytes] = (),
-        *,
-        inspect: Callable[[list[Event], list[Checkpoint]], Sequence[Checkpoint]]
-        | None = None,
-    ) -> list[Event]:
-        """Store a sync bundle, events and checkpoints, all or nothing; see
-        :meth:`gawah.ledger.log.EventLog.receive_bundle`."""
-        return self.log.receive_bundle(items, notes, inspect=inspect)
-
     def events(
         self,
         after_rowid: int = 0,
@@ -139,10 +122,6 @@ class Ledger:
     ) -> Iterator[Event]:
         """Yield events in arrival order after ``after_rowid`` (``Event.rowid``)."""
         return self.log.events(after_rowid, kind=kind, device=device)
-
-    def latest(self, limit: int) -> list[Event]:
-        """The newest ``limit`` events, oldest first (what ``gawah ledger show`` lists)."""
-        return self.log.latest(limit)
 
     def event(self, event_id: str) -> Event:
         """Return one event by id (``UserInputError`` when there is none)."""
@@ -191,16 +170,6 @@ class Ledger:
         """Store a checkpoint signed by another device (kept verbatim)."""
         return self.checkpoint_store.add(note)
 
-    def inclusion_proof(self, event_id: str, size: int | None = None) -> InclusionProof:
-        """Prove an event's place in its feed's tree (of ``size``, default: current)."""
-        return inclusion_proof(self._conn, self.event(event_id), size)
-
-    def consistency_proof(
-        self, device: str, old: int, new: int | None = None
-    ) -> ConsistencyProof:
-        """Prove the feed's tree of size ``old`` is a prefix of size ``new``."""
-        return consistency_proof(self._conn, device, old, new)
-
     # -- checks and trust ------------------------------------------------------
 
     def verify(
@@ -234,8 +203,3 @@ class Ledger:
     def _registry_with(self, events: list[Event]) -> Registry:
         """The trust state including a received batch (which may enrol devices)."""
         return registry_of(self._conn, self._roots or {}, own=self.device, extra=events)
-
-    def enrolled_devices(self) -> list[EnrolledDevice]:
-        """Every device this ledger knows, roots first, revoked ones included."""
-        devices = self.registry().devices.values()
-        return sorted(devices, key=lambda d: (not d.root, d.name))

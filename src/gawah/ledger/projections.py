@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger.events import Event, Projector, project
@@ -28,25 +29,33 @@ from gawah.ledger.events import Event, Projector, project
 _CHUNK = 2048
 
 
-def _tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """Tables (ordinary and virtual, not shadow) and their columns, by name."""
+def _tables(conn: sqlite3.Connection, db: str = "main") -> dict[str, list[str]]:
+    """Tables (ordinary and virtual, not shadow) of the database ``db`` (a
+    schema name of ``conn``) and their columns, by name."""
     out: dict[str, list[str]] = {}
-    for row in conn.execute("PRAGMA main.table_list").fetchall():
+    for row in conn.execute(f"PRAGMA {db}.table_list").fetchall():
         name, kind = str(row[1]), str(row[2])
         if kind not in ("table", "virtual") or name.startswith("sqlite_"):
             continue
         if name.startswith("ledger_"):
             continue
-        cols = [str(c[1]) for c in conn.execute(f'PRAGMA main.table_info("{name}")')]
+        cols = [str(c[1]) for c in conn.execute(f'PRAGMA {db}.table_info("{name}")')]
         out[name] = cols
     return out
 
 
-def _order(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> str:
+def _primary_key(conn: sqlite3.Connection, table: str, db: str = "main") -> list[str]:
+    """The columns of the table's primary key, in key order (empty: none declared)."""
+    info = conn.execute(f'PRAGMA {db}.table_info("{table}")').fetchall()
+    return [str(c[1]) for c in sorted(info, key=lambda c: int(c[5])) if int(c[5]) > 0]
+
+
+def _order(
+    conn: sqlite3.Connection, table: str, columns: Sequence[str], db: str = "main"
+) -> str:
     """ORDER BY the primary key when the table has one (rows are unique by it and
     SQLite reads them in that order without sorting), else by every column."""
-    info = conn.execute(f'PRAGMA main.table_info("{table}")').fetchall()
-    pk = [str(c[1]) for c in sorted(info, key=lambda c: int(c[5])) if int(c[5]) > 0]
+    pk = _primary_key(conn, table, db)
     chosen = pk if pk and set(pk) <= set(columns) else list(columns)
     return ", ".join(f'"{c}"' for c in chosen)
 
@@ -65,6 +74,7 @@ def _digest(
     columns: Sequence[str],
     *,
     legacy: bool = False,
+    db: str = "main",
 ) -> str:
     """SHA-256 over the rows in a canonical order, each row rendered by SQLite.
 
@@ -78,32 +88,36 @@ def _digest(
     """
     quoted = " || char(31) || ".join(f'quote("{c}")' for c in columns)
     if legacy:  # as recorded before the format prefix (quote() on every column)
-        return _hash_rows(conn, table, columns, quoted)
-    reals = _real_columns(conn, table)
+        return _hash_rows(conn, table, columns, quoted, db)
+    reals = _real_columns(conn, table, db)
     rendered = ", ".join(f'quote("{c}")' if c in reals else f'"{c}"' for c in columns)
     try:
         return f"{DIGEST_FORMAT}:" + _hash_rows(
-            conn, table, columns, f"json_array({rendered})"
+            conn, table, columns, f"json_array({rendered})", db
         )
     except sqlite3.OperationalError as exc:
         if "BLOB" not in str(exc):
             raise
-    return f"{_QUOTED_FORMAT}:" + _hash_rows(conn, table, columns, quoted)
+    return f"{_QUOTED_FORMAT}:" + _hash_rows(conn, table, columns, quoted, db)
 
 
-def _real_columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    info = conn.execute(f'PRAGMA main.table_info("{table}")').fetchall()
+def _real_columns(conn: sqlite3.Connection, table: str, db: str = "main") -> set[str]:
+    info = conn.execute(f'PRAGMA {db}.table_info("{table}")').fetchall()
     return {str(c[1]) for c in info if "REAL" in str(c[2]).upper()}
 
 
 def _hash_rows(
-    conn: sqlite3.Connection, table: str, columns: Sequence[str], row: str
+    conn: sqlite3.Connection,
+    table: str,
+    columns: Sequence[str],
+    row: str,
+    db: str = "main",
 ) -> str:
-    order = _order(conn, table, columns)
+    order = _order(conn, table, columns, db)
     digest = hashlib.sha256()
     cur = conn.cursor()
     cur.row_factory = None
-    cur.execute(f'SELECT {row} FROM "{table}" ORDER BY {order}')
+    cur.execute(f'SELECT {row} FROM {db}."{table}" ORDER BY {order}')
     while rows := cur.fetchmany(8192):
         digest.update("\n".join([r[0] for r in rows]).encode("utf-8", "surrogatepass"))
         digest.update(b"\n")
@@ -142,7 +156,8 @@ def projection_schema(projectors: Sequence[Projector]) -> dict[str, list[str]]:
 
 
 def _scratch(projectors: Sequence[Projector]) -> sqlite3.Connection:
-    scratch = sqlite3.connect(":memory:", isolation_level=None)
+    # ``uri``: :meth:`Replay.differing` attaches the workspace file read-only.
+    scratch = sqlite3.connect(":memory:", isolation_level=None, uri=True)
     scratch.row_factory = sqlite3.Row
     scratch.execute("PRAGMA journal_mode = OFF")
     scratch.execute("PRAGMA synchronous = OFF")
@@ -210,9 +225,127 @@ class Replay:
         finally:
             self._scratch.close()
 
+    def differing(self, database: Path, schema: dict[str, list[str]]) -> list[str]:
+        """The tables of ``schema`` whose rows in the database file ``database``
+        differ from the replay's (sorted); closes the replay.
+
+        The file is attached read-only and each table compared with the
+        replay's inside SQLite (see :func:`_compare`), which costs about a third
+        of digesting both sides. The verdict is always the digests' (of
+        :func:`stored_digests`): a table the fast comparison cannot show equal
+        is digested on both sides.
+        """
+        scratch = self._scratch
+        try:
+            scratch.execute("COMMIT")
+            scratch.execute(
+                "ATTACH DATABASE ? AS stored", (f"{database.as_uri()}?mode=ro",)
+            )
+            stored = _tables(scratch, "stored")
+            out: list[str] = []
+            for table, columns in schema.items():
+                have = stored.get(table)
+                if have is None or not set(columns) <= set(have):
+                    out.append(table)  # missing or damaged
+                elif not _compare(scratch, table, columns) and _digest(
+                    scratch, table, columns
+                ) != _digest(scratch, table, columns, db="stored"):
+                    out.append(table)
+            return sorted(out)
+        finally:
+            scratch.close()
+
     def close(self) -> None:
         """Drop the scratch database without digesting it."""
         self._scratch.close()
+
+
+def _affinity(declared: str) -> str:
+    """SQLite's column affinity of a declared type (its section 3.1 rules)."""
+    kind = declared.upper()
+    if "INT" in kind:
+        return "INTEGER"
+    if "CHAR" in kind or "CLOB" in kind or "TEXT" in kind:
+        return "TEXT"
+    if "BLOB" in kind or not kind:
+        return "BLOB"
+    if "REAL" in kind or "FLOA" in kind or "DOUB" in kind:
+        return "REAL"
+    return "NUMERIC"
+
+
+def _same(column: str, affinity: str) -> str:
+    """SQL true when the column holds the same value in rows ``a`` and ``b``,
+    storage class included (so never fooled where the digests are not).
+
+    Both sides share the affinity (checked by the caller), so ``IS`` converts
+    neither; it still takes an integer for the equal real, which only a column
+    that may hold reals needs ``typeof`` for; REAL and untyped columns compare
+    as the digests render them (``quote``).
+    """
+    a, b = f'a."{column}"', f'b."{column}"'
+    if affinity == "TEXT":
+        return f"{a} IS {b} COLLATE BINARY"
+    if affinity in ("INTEGER", "NUMERIC"):
+        return f"typeof({a}) = typeof({b}) AND {a} IS {b} COLLATE BINARY"
+    return f"typeof({a}) = typeof({b}) AND quote({a}) IS quote({b})"
+
+
+def _compare(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> bool:
+    """Whether ``main`` and ``stored`` hold the same rows of ``table`` (its
+    ``columns``), shown without digesting either; ``False`` means "not shown",
+    not "different".
+
+    Each row of the replay's table is paired with a stored row and compared
+    column by column: first the stored row of the same rowid (a replay
+    writes rows in the order the appends did, so their rowids usually agree,
+    and both tables are then read in storage order), else the stored row of
+    the same primary key. When every one of the replay's rows has an equal
+    partner and both tables hold as many rows, they hold the same rows: the
+    partners are distinct (a rowid is unique in both tables; a key that is
+    not NULL is unique in the replay's table). Tables without a primary key,
+    or whose stored columns are declared with other types, are not compared
+    here.
+    """
+    key = _primary_key(conn, table)
+    if not key or not set(key) <= set(columns):
+        return False
+    types = {
+        str(c[1]): str(c[2]).upper()
+        for c in conn.execute(f'PRAGMA main.table_info("{table}")').fetchall()
+    }
+    stored = {
+        str(c[1]): str(c[2]).upper()
+        for c in conn.execute(f'PRAGMA stored.table_info("{table}")').fetchall()
+    }
+    if any(types[c] != stored.get(c) for c in columns):
+        return False
+    same = " AND ".join(_same(c, _affinity(types[c])) for c in columns)
+    counts = conn.execute(
+        f'SELECT (SELECT count(*) FROM main."{table}"),'
+        f' (SELECT count(*) FROM stored."{table}")'
+    ).fetchone()
+    if int(counts[0]) != int(counts[1]):
+        return False
+    pairs = [" AND ".join(f'b."{c}" = a."{c}"' for c in key)]
+    if _has_rowid(conn, table, "main") and _has_rowid(conn, table, "stored"):
+        pairs.insert(0, "b.rowid = a.rowid")
+    for pair in pairs:
+        (matched,) = conn.execute(
+            f'SELECT count(*) FROM main."{table}" AS a WHERE EXISTS'
+            f' (SELECT 1 FROM stored."{table}" AS b WHERE {pair} AND {same})'
+        ).fetchone()
+        if int(matched) == int(counts[0]):
+            return True
+    return False
+
+
+def _has_rowid(conn: sqlite3.Connection, table: str, db: str) -> bool:
+    """Whether ``db``'s ``table`` is an ordinary table with a rowid."""
+    for row in conn.execute(f"PRAGMA {db}.table_list").fetchall():
+        if str(row[1]) == table:
+            return str(row[2]) == "table" and not int(row[4])
+    return False
 
 
 def _drop_plain_indexes(conn: sqlite3.Connection) -> None:

@@ -7,6 +7,7 @@ fork's second copy is kept as evidence but is not in the tree).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gawah.errors import UserInputError
@@ -137,3 +138,27 @@ def consistency_proof(
         new_root=tree.root(n),
         path=tuple(tree.consistency_path(old, n)),
     )
+
+
+class Proofs:
+    """The proofs over the feeds of one workspace database (``Ledger.proofs``)."""
+
+    def __init__(self, conn: sqlite3.Connection, event: Callable[[str], Event]) -> None:
+        """``event`` finds a stored event by id (the log's)."""
+        self._conn = conn
+        self._event = event
+
+    def inclusion(self, event_id: str, size: int | None = None) -> InclusionProof:
+        """Prove an event's place in its feed's tree (of ``size``, default: current).
+
+        Raises:
+            UserInputError: no such event, a fork copy, or ``size`` does not
+                contain it.
+        """
+        return inclusion_proof(self._conn, self._event(event_id), size)
+
+    def consistency(
+        self, device: str, old: int, new: int | None = None
+    ) -> ConsistencyProof:
+        """Prove the feed's tree of size ``old`` is a prefix of size ``new``."""
+        return consistency_proof(self._conn, device, old, new)

@@ -533,11 +533,12 @@ def verify_ledger(
 
     One pass over the events: each is hashed and parsed once, its signature
     checked on worker threads, and (with ``projections``) replayed into the
-    projectors in a scratch database on this thread, while other threads run
-    SQLite's integrity check and digest the stored tables, each through a
-    connection of its own. libsodium and SQLite release the GIL, so the work
-    spreads over two cores. A damaged file is reported as such (and nothing
-    else), as if the integrity check had run first.
+    projectors in a scratch database on this thread, while another thread runs
+    SQLite's integrity check through a connection of its own (libsodium and
+    SQLite release the GIL, so the work spreads over two cores). The stored
+    tables are then compared with the replay's inside SQLite. A damaged file is
+    reported as such (and nothing else), as if the integrity check had run
+    first.
     """
     damaged = _integrity_in_background(conn)
     try:
@@ -579,7 +580,6 @@ def _verify_events(
         )
     schema = projection_schema(projectors)
     replay = Replay(projectors)
-    stored = _digest_in_background(conn, schema)
     try:
         report = verify_store(
             conn,
@@ -592,10 +592,30 @@ def _verify_events(
         if replay.failure is not None:
             tables: list[str] = [replay.failure]
         else:
-            tables = differing(replay.digests(schema), stored())
+            tables = _differing_tables(conn, replay, schema)
     finally:
         replay.close()
     return dataclasses.replace(report, tables=tuple(tables), projections_checked=True)
+
+
+def _differing_tables(
+    conn: sqlite3.Connection, replay: Replay, schema: dict[str, list[str]]
+) -> list[str]:
+    """The projection tables of ``conn`` that differ from the replay's.
+
+    A database file is attached to the replay's and compared table by table
+    (:meth:`Replay.differing`); one in memory, which no second connection can
+    read, is digested on both sides. A file that cannot be read is a finding.
+    """
+    file = _database_file(conn)
+    try:
+        if file is not None:
+            return replay.differing(file, schema)
+        return differing(replay.digests(schema), stored_digests(conn, schema))
+    except Exception as exc:  # a finding, never a traceback
+        raise LedgerIntegrityError(
+            f"the projection tables could not be read ({type(exc).__name__})"
+        ) from None
 
 
 def _integrity(conn: sqlite3.Connection) -> str | None:
@@ -622,27 +642,6 @@ def _integrity_in_background(conn: sqlite3.Connection) -> Callable[[], str | Non
             return f"the integrity check failed ({type(exc).__name__})"
 
     return answer
-
-
-def _digest_in_background(
-    conn: sqlite3.Connection, schema: dict[str, list[str]]
-) -> Callable[[], dict[str, str]]:
-    """Start digesting the stored projection tables in the background; return
-    what waits for them (SQLite releases the GIL while it renders and orders
-    rows)."""
-    wait = _in_background(
-        conn, lambda c: stored_digests(c, schema), "gawah-digest-tables"
-    )
-
-    def digests() -> dict[str, str]:
-        try:
-            return wait()
-        except Exception as exc:
-            raise LedgerIntegrityError(
-                f"the projection tables could not be read ({type(exc).__name__})"
-            ) from None
-
-    return digests
 
 
 def _in_background(

@@ -188,7 +188,7 @@ def open_bundle(data: bytes, private_key: nacl.public.PrivateKey) -> Content:
     """Decrypt, decompress and parse a bundle, and check its sender's signature.
 
     Events are returned as stored bytes; their own signatures are checked when
-    they are received (:meth:`gawah.ledger.Ledger.receive_bundle`).
+    they are received (:meth:`gawah.ledger.log.EventLog.receive_bundle`).
 
     Raises:
         BundleError: not a bundle, not addressed to this key, altered,

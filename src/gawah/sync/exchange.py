@@ -409,7 +409,7 @@ def import_data(
         return keep
 
     items = content.events
-    stored = ledger.receive_bundle(
+    stored = ledger.log.receive_bundle(
         items, [n.encode("utf-8") for n in notes], inspect=inspect
     )
     # Nothing stored: the set of events, and so its digest, is what it was.

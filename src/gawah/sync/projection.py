@@ -23,8 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from gawah.errors import LedgerIntegrityError
-from gawah.ledger import Event
+from gawah.ledger import Event, stored_events
 
 SYNC_RESOLVED = "sync.resolved"
 REPORT_KIND = "report.recorded"
@@ -74,21 +73,13 @@ class SyncProjector:
             self._backfill(conn)
 
     def _backfill(self, conn: sqlite3.Connection) -> None:
-        cur = conn.cursor()
-        cur.row_factory = None
-        cur.execute(
-            "SELECT raw, signature FROM ledger_events WHERE kind IN (?, ?, ?)"
-            " ORDER BY pos",
-            (REPORT_KIND, DECISION_KIND, SYNC_RESOLVED),
-        )
-        while rows := cur.fetchmany(4096):
-            events: list[Event] = []
-            for raw, signature in rows:
-                try:
-                    events.append(Event.from_stored(bytes(raw), bytes(signature)))
-                except LedgerIntegrityError:
-                    continue  # a damaged row: ledger verify reports it
-            self.apply_many(conn, events)
+        chunk: list[Event] = []
+        for event in stored_events(conn, (REPORT_KIND, DECISION_KIND, SYNC_RESOLVED)):
+            chunk.append(event)
+            if len(chunk) == 4096:
+                self.apply_many(conn, chunk)
+                chunk = []
+        self.apply_many(conn, chunk)
 
     def drop(self, conn: sqlite3.Connection) -> None:
         """Drop the sync tables (for a rebuild)."""

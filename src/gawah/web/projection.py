@@ -12,8 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from gawah.errors import LedgerIntegrityError
-from gawah.ledger import Event
+from gawah.ledger import Event, stored_events
 from gawah.registry import assignment_order
 from gawah.web import _cache, _search
 
@@ -182,19 +181,8 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 
 def _stored(conn: sqlite3.Connection, kind: str) -> list[Event]:
-    events: list[Event] = []
-    cur = conn.cursor()
-    cur.row_factory = None
-    cur.execute(
-        "SELECT raw, signature FROM ledger_events WHERE kind = ? ORDER BY pos", (kind,)
-    )
-    while rows := cur.fetchmany(4096):
-        for raw, signature in rows:
-            try:
-                events.append(Event.from_stored(bytes(raw), bytes(signature)))
-            except LedgerIntegrityError:
-                continue  # a damaged row: ledger verify reports it
-    return events
+    """The stored events of one kind (damaged rows left out: verify reports them)."""
+    return list(stored_events(conn, [kind]))
 
 
 def _backfill_shown(conn: sqlite3.Connection) -> None:
@@ -319,21 +307,8 @@ def role_of(
     grant's hash and signature are checked, and ``trusted`` (the workspace's
     device registry) must accept its device. The newest valid grant stands.
     """
-    from gawah.ledger import Event as _Event
-
-    try:
-        rows = conn.execute(
-            "SELECT pos, raw, signature FROM ledger_events WHERE kind = ? ORDER BY pos",
-            (ROLE_GRANTED,),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return None
     role: str | None = None
-    for pos, raw, signature in rows:
-        try:
-            event = _Event.from_stored(bytes(raw), bytes(signature), rowid=int(pos))
-        except (ValueError, LedgerIntegrityError):
-            continue
+    for event in stored_events(conn, [ROLE_GRANTED]):
         p = event.payload
         if p.get("server") != server or p.get("user") != user:
             continue

@@ -382,8 +382,10 @@ class Workspace:
         return _devices.identity_of_device(self.device)
 
     def enrolled_devices(self) -> list[EnrolledDevice]:
-        """Every device this workspace knows: roots, enrolled, revoked (flagged)."""
-        return self._ledger.enrolled_devices()
+        """Every device this workspace knows: roots, enrolled, revoked (flagged);
+        roots first, then by name."""
+        devices = self._ledger.registry().devices.values()
+        return sorted(devices, key=lambda d: (not d.root, d.name))
 
     def enrol_device(
         self, identity: str, name: str, roles: Sequence[str] = ()

@@ -229,7 +229,7 @@ def show(
         resolve_home(home), projectors=[], checkpoint_on_close=False
     ) as ws:
         total = ws.ledger.count()
-        events = ws.ledger.latest(limit)
+        events = ws.ledger.log.latest(limit)
         checkpoints = ws.ledger.checkpoints()
     if as_json:
         for e in events:
