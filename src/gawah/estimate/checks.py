@@ -355,7 +355,7 @@ def behaviour_test(captures: CaptureHistories) -> tuple[float, float, float] | N
     after = np.arange(t)[None, :] > np.argmax(every, axis=1)[:, None]
     codes = (pats.astype(np.int64) << np.arange(t)).sum(axis=1) - 1
     observed = np.zeros(every.shape[0])
-    np.add.at(observed, codes, counts)
+    np.add.at(observed, codes[codes >= 0], counts[codes >= 0])
 
     def score_info(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray, float]:
         p = 1.0 / (1.0 + np.exp(-a))
