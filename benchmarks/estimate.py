@@ -17,7 +17,11 @@ grid) and the Rcapture log-linear search (``closedpMS.t``) on Kosovo. Each R
 figure is the best of ``--repeat`` runs in one R process, wall (elapsed) and
 CPU (user + system) seconds.
 
-    uv run python benchmarks/estimate.py [--input tests/data/mse]
+    uv run python benchmarks/estimate.py [--input tests/data/mse] [--lcmcr-only]
+
+``--lcmcr-only`` stops after the per-chain LCMCR lines (R runs only its LCMCR
+fit then): the paired sampler figure in a minute or two, without the dga
+fits that take R minutes on the larger grids.
 
 Timings on a shared machine are noisy: each figure is the best of ``--repeat``.
 """
@@ -84,7 +88,9 @@ for (name in args[-(1:2)]) {
 """
 
 
-def _r_timings(folder: Path, repeat: int, dga_grids: dict[str, int]) -> dict[str, Any]:
+def _r_timings(
+    folder: Path, repeat: int, dga_grids: dict[str, int], lcmcr_only: bool = False
+) -> dict[str, Any]:
     """Best (wall, CPU) seconds of the paired R fits, or {} without R and its packages."""
     if shutil.which("Rscript") is None:
         return {}
@@ -103,7 +109,7 @@ def _r_timings(folder: Path, repeat: int, dga_grids: dict[str, int]) -> dict[str
         [
             "Rscript",
             "-e",
-            _R_SCRIPT,
+            _R_SCRIPT.split('best("closedpMS_kosovo"')[0] if lcmcr_only else _R_SCRIPT,
             str(folder),
             str(repeat),
             *(f"{name}:{grid}" for name, grid in dga_grids.items()),
@@ -124,13 +130,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--input", type=Path, default=_DEFAULT_INPUT)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--lcmcr-only", action="store_true")
     args = parser.parse_args()
     ref = json.loads((args.input / "REFERENCE.json").read_text(encoding="utf-8"))
     kosovo = CaptureHistories.from_csv(args.input / "kosovo.csv")
     five = ("madigan_york_5list", "us_western", "uk_dat_5", "netherlands_5")
     grids = {n: int(ref[n]["dga_delta_2pow_minus_p"]["max_Nmissing"]) for n in five}
     print(f"load average before R: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    paired = _r_timings(args.input, args.repeat, grids)
+    paired = _r_timings(args.input, args.repeat, grids, args.lcmcr_only)
     if paired:
         wall, cpu = paired["lcmcr_kosovo"]
         print(
@@ -168,6 +175,8 @@ def main() -> None:
                 f"  paired, same moment: R {110_000 / r_seconds:,.0f} sweeps/s {label} "
                 f"-> gawah {sweeps / seconds / (110_000 / r_seconds):.2f}x R per chain"
             )
+    if args.lcmcr_only:
+        return
     # Aggregate: chains are the unit of parallelism (one RNG stream each, so
     # draws do not depend on threads); this is total sweeps over wall time.
     cores = os.cpu_count() or 1

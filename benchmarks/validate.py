@@ -78,6 +78,19 @@ SECTIONS: dict[str, Section] = {
         "benchmarks.mse_defaults",
         ("--split", "fresh", "--reps", "6", "--methods", _DEFAULTS_METHODS),
     ),
+    # Run once with the default only (the held-out split of the behaviour round).
+    "defaults-behaviour": Section(
+        "estimation-defaults.md",
+        "benchmarks.mse_defaults",
+        (
+            "--split",
+            "behaviour",
+            "--reps",
+            "6",
+            "--methods",
+            "loglinear-aic-average",
+        ),
+    ),
     "linkage-doubt": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt",

@@ -295,3 +295,62 @@ class TestCriteriaDisagree:
         result = build_estimator("loglinear", model="Mt").fit(_regional())
         assert "other_criterion_best" not in result.diagnostics
         assert not any("would choose" in w for w in result.warnings)
+
+
+def _trap(n: int, probs: tuple[float, ...], odds: float, seed: int) -> CaptureHistories:
+    """Lists in time order; once on a list, later lists record with ``odds`` (FICTIONAL)."""
+    rng = np.random.default_rng(seed)
+    base = np.asarray(probs)
+    seen = np.zeros((n, base.size), dtype=np.uint8)
+    for j in range(base.size):
+        before = seen[:, :j].any(axis=1)
+        o = base[j] / (1.0 - base[j]) * np.where(before, odds, 1.0)
+        seen[:, j] = rng.random(n) < o / (1.0 + o)
+    seen = seen[seen.any(axis=1)]
+    names = tuple(f"L{j + 1}" for j in range(base.size))
+    return CaptureHistories(names, seen, np.ones(len(seen), dtype=np.int64))
+
+
+class TestBehaviouralResponse:
+    @pytest.mark.parametrize("odds", [3.0, 0.4])
+    def test_recovers_the_response_and_the_total(self, odds: float) -> None:
+        """On a large Mb table, Mtb's odds ratio and total are close to the truth.
+
+        Mtb's total has a standard error of about 1% at this size (3-4% at
+        N = 40,000), so the bounds are a few standard errors wide.
+        """
+        from gawah.estimate.checks import behaviour_test
+
+        caps = _trap(400_000, (0.15, 0.2, 0.25, 0.2, 0.15), odds, seed=2)
+        found = behaviour_test(caps)
+        assert found is not None
+        got_odds, p_value, total = found
+        assert p_value < 1e-4
+        assert abs(np.log(got_odds / odds)) < np.log(1.25)
+        assert abs(total / 400_000 - 1.0) < 0.05
+
+    def test_size_on_independent_lists(self) -> None:
+        """Under Mt the 5% test rejects about 5% of tables, not many more."""
+        from gawah.estimate.checks import behaviour_test
+
+        rejected = 0
+        for seed in range(60):
+            rng = np.random.default_rng(1000 + seed)
+            seen = rng.random((1500, 4)) < np.array([0.2, 0.3, 0.25, 0.15])
+            seen = seen[seen.any(axis=1)].astype(np.uint8)
+            caps = CaptureHistories(
+                ("a", "b", "c", "d"), seen, np.ones(len(seen), dtype=np.int64)
+            )
+            rejected += behaviour_test(caps) is not None
+        assert rejected <= 9  # 3 expected; 9 or more has probability < 0.5%
+
+    def test_warning_when_the_interval_misses_mtb(self) -> None:
+        """A trap-shy table warns with the direction; independent lists do not."""
+        caps = _trap(3000, (0.3, 0.35, 0.3, 0.35), 0.3, seed=4)
+        result = build_estimator("loglinear").fit(caps)
+        said = [w for w in result.warnings if "model Mtb" in w]
+        assert len(said) == 1
+        assert "less often" in said[0]
+        assert "too high" in said[0]
+        plain = build_estimator("loglinear").fit(_independent())
+        assert not any("model Mtb" in w for w in plain.warnings)

@@ -9,14 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gawah.estimate._kernels import (
-    _binomial,
-    _multinomial,
-    _truncated_negbin,
-    _truncated_negbin_np,
-    sweeps_numba,
-    sweeps_numpy,
-)
+from gawah.estimate._lcmcr_draws import _binomial, _multinomial, _truncated_negbin
+from gawah.estimate._lcmcr_sweeps import sweeps_numba
+from gawah.estimate._lcmcr_twin import _truncated_negbin_np, sweeps_numpy
 from gawah.estimate.lcmcr import _initial_state
 
 

@@ -45,6 +45,11 @@ tuned on the reference datasets:
   neither is right for every table, so a number that depends on which one is
   used is less settled than its interval says (added in the round of the
   crackdown simulation families, docs/validation/estimation-defaults.md);
+* a behavioural response, the lists taken in their order: a score test of
+  model Mtb (logit c_j = logit p_j + b) against Mt rejects at p < 0.05 and
+  Mtb's estimate falls outside the interval (added in the round after the
+  fresh families, whose trap-happy and trap-shy misses went unwarned;
+  docs/validation/estimation-defaults.md);
 * a list that overlaps another by more than 90% (of the smaller list's people,
   more than 90% are also on the other): it may be a release of the same source
   (a copy, an update or an extract), not an independent list (#16, #17).
@@ -60,8 +65,10 @@ from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import Estimator, MSEResult
 
 __all__ = [
+    "BEHAVIOUR_ALPHA",
     "WIDEN_MODEL",
     "Checked",
+    "behaviour_test",
     "data_warnings",
     "heterogeneity_test",
     "result_warnings",
@@ -83,6 +90,9 @@ _WIDENED_METHODS = frozenset({"loglinear"})
 HETERO_ALPHA = 0.2
 #: Below this p-value the heterogeneity is clear ("show", not "may show").
 HETERO_CLEAR = 0.01
+#: The score test of a behavioural response flags the lists below this p-value.
+BEHAVIOUR_ALPHA = 0.05
+_BEHAVIOUR_MAX_LISTS = 12
 _SMALL_N = 100
 _FEW_OVERLAPS = 20
 _SUBSET_SHARE = 0.90  # strictly more than this share of the smaller list
@@ -184,6 +194,27 @@ def result_warnings(
             f"estimates {hetero[0]:,.0f}). Heterogeneity pulls estimates down: "
             "people hard to record on every list may be missing from this one too"
         )
+    behave = behaviour_test(captures)
+    if (
+        behave is not None
+        and math.isfinite(behave[2])
+        and result.lower is not None
+        and result.upper is not None
+        and not result.lower <= behave[2] <= result.upper
+    ):
+        odds, p_value, mtb = behave
+        more = "more" if odds > 1.0 else "less"
+        out.append(
+            f"taken in the order given, people already on an earlier list are on "
+            f"later lists {more} often than the others (odds ratio {odds:.2g}, "
+            f"score test {_p_text(p_value)}), and model Mtb, in which being "
+            "recorded changes the chance of being recorded again, puts the total "
+            f"at {mtb:,.0f}, outside this interval. If the lists are in time order "
+            "and people seek out or avoid later lists once recorded (a family "
+            "known to the groups, fear of reprisal), the estimate is "
+            f"{'too low' if odds > 1.0 else 'too high'}; lists that copy or avoid "
+            "each other give the same sign"
+        )
     if result.lower is not None and result.lower - n < 0.01 * n <= result.estimate - n:
         out.append(
             f"the interval reaches down to the number seen ({n:,}): the data allow "
@@ -274,6 +305,105 @@ def heterogeneity_test(captures: CaptureHistories) -> tuple[float, float] | None
     if p_value >= HETERO_ALPHA:
         return None
     return float(darroch.estimate), p_value
+
+
+def behaviour_test(captures: CaptureHistories) -> tuple[float, float, float] | None:
+    """(odds ratio, p-value, Mtb estimate) of a behavioural response, lists in their order.
+
+    Model Mtb with a constant effect (Otis et al. 1978; Pollock 1975; Huggins
+    1989): a person's chance of being on list j is p_j until they are on some
+    earlier list and c_j, with logit c_j = logit p_j + b, afterwards. The
+    p-value is Rao's score test of b = 0 at Mt's maximum likelihood; the odds
+    ratio exp(b) and the estimate n / (1 - prod_j (1 - p_j)) come from Fisher
+    scoring of the likelihood conditional on being seen (Huggins 1989). Written
+    by hand because all of it is closed form: Mt's fit is Darroch's equation
+    prod_j (1 - n_j / N) = 1 - n / N, and the score and expected information
+    are sums over the 2^t - 1 capture patterns. Heterogeneity (the easy people
+    are the ones seen before) and positive list dependence push the odds ratio
+    above 1 too, lists that avoid earlier ones below 1. ``None`` when the test
+    does not reject at :data:`BEHAVIOUR_ALPHA`, with fewer than 3 lists or more
+    than 12, or when a fit fails.
+    """
+    t = captures.n_lists
+    if t < 3 or t > _BEHAVIOUR_MAX_LISTS:
+        return None
+    import numpy as np
+
+    pats = captures.patterns.astype(bool)
+    counts = captures.counts.astype(float)
+    n = float(counts.sum())
+    sizes = counts @ pats
+    if n <= 0 or sizes.max() >= n or sizes.sum() <= n:
+        return None  # nobody on two lists, or a list holding everyone seen
+
+    def excess(total: float) -> float:
+        return float(np.prod(1.0 - sizes / total)) - (1.0 - n / total)
+
+    # Darroch's equation has one root above n when some people are on two lists.
+    low, high = n * (1.0 + 1e-12), n * 2.0
+    while excess(high) > 0.0:
+        high *= 2.0
+        if high > 1e12 * n:
+            return None
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if excess(mid) > 0.0:
+            low = mid
+        else:
+            high = mid
+    every = ((np.arange(1, 1 << t)[:, None] >> np.arange(t)) & 1).astype(float)
+    after = np.arange(t)[None, :] > np.argmax(every, axis=1)[:, None]
+    codes = (pats.astype(np.int64) << np.arange(t)).sum(axis=1) - 1
+    observed = np.zeros(every.shape[0])
+    np.add.at(observed, codes[codes >= 0], counts[codes >= 0])
+
+    def score_info(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray, float]:
+        p = 1.0 / (1.0 + np.exp(-a))
+        c = 1.0 / (1.0 + np.exp(-(a + b)))
+        chance = np.where(after, c, p)
+        prob = np.prod(np.where(every == 1.0, chance, 1.0 - chance), axis=1)
+        p0 = float(np.prod(1.0 - p))
+        prob /= 1.0 - p0
+        resid = every - chance
+        score = np.empty((every.shape[0], t + 1))
+        score[:, :t] = resid - p0 / (1.0 - p0) * p
+        score[:, t] = np.sum(np.where(after, resid, 0.0), axis=1)
+        info = n * (score * prob[:, None]).T @ score
+        return observed @ score, info, n / (1.0 - p0)
+
+    p_mt = sizes / (0.5 * (low + high))
+    theta = np.append(np.log(p_mt / (1.0 - p_mt)), 0.0)
+    u, info, _ = score_info(theta[:t], 0.0)
+    try:
+        efficient = float(
+            info[t, t] - info[t, :t] @ np.linalg.solve(info[:t, :t], info[:t, t])
+        )
+    except np.linalg.LinAlgError:
+        return None
+    if not efficient > 0.0:
+        return None
+    from statistics import NormalDist
+
+    p_value = 2.0 * (1.0 - NormalDist().cdf(abs(float(u[t])) / efficient**0.5))
+    if p_value >= BEHAVIOUR_ALPHA:
+        return None
+    odds = math.exp(max(min(float(u[t]) / efficient, 20.0), -20.0))  # one step
+    try:
+        with np.errstate(all="raise"):
+            for _ in range(50):  # Fisher scoring, long steps halved
+                u, info, estimate = score_info(theta[:t], float(theta[t]))
+                step = np.linalg.solve(info, u)
+                while float(np.max(np.abs(step))) > 5.0:
+                    step /= 2.0
+                theta = theta + step
+                if float(np.max(np.abs(step))) < 1e-8:
+                    break
+            _, _, estimate = score_info(theta[:t], float(theta[t]))
+    except (ArithmeticError, FloatingPointError, np.linalg.LinAlgError):
+        return odds, p_value, math.inf  # Mtb runs off to no bound
+    if not math.isfinite(estimate) or abs(float(theta[t])) > 20.0:
+        return odds, p_value, math.inf
+    return math.exp(float(theta[t])), p_value, estimate
 
 
 def with_warnings(result: MSEResult, extra: list[str]) -> MSEResult:

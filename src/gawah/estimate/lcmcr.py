@@ -30,7 +30,8 @@ import numpy as np
 from rich.progress import Progress
 
 from gawah.errors import UserInputError
-from gawah.estimate._kernels import sweeps_numba, sweeps_numpy
+from gawah.estimate._lcmcr_sweeps import sweeps_numba
+from gawah.estimate._lcmcr_twin import sweeps_numpy
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import MSEResult, check_level
 
