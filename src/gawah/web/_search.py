@@ -18,7 +18,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 NAME_FIELDS = ("full_name", "given_name", "family_name", "name_urdu")
 PAGE_SIZE = 50
@@ -380,8 +380,11 @@ def _pages(total: int, exact: bool, page: int, page_size: int, shown: int) -> in
     return max(pages, page + int(shown == page_size))
 
 
+H = TypeVar("H")
+
+
 @dataclass(frozen=True)
-class SearchPage:
+class Page(Generic[H]):
     """One page of results and how many match in all.
 
     ``exact`` is False when more than ``total`` match (see :data:`COUNT_CAP`).
@@ -391,13 +394,18 @@ class SearchPage:
     total: int
     page: int
     page_size: int
-    hits: tuple[Hit, ...]
+    hits: tuple[H, ...]
     exact: bool = True
 
     @property
     def pages(self) -> int:
         """Number of pages (at least 1)."""
         return _pages(self.total, self.exact, self.page, self.page_size, len(self.hits))
+
+
+@dataclass(frozen=True)
+class SearchPage(Page[Hit]):
+    """One page of reports and how many match in all."""
 
 
 def _matcher(part: str) -> tuple[str, list[str]]:
@@ -897,20 +905,8 @@ class PersonHit:
 
 
 @dataclass(frozen=True)
-class PersonPage:
+class PersonPage(Page[PersonHit]):
     """One page of persons and how many match in all."""
-
-    query: str
-    total: int
-    page: int
-    page_size: int
-    hits: tuple[PersonHit, ...]
-    exact: bool = True
-
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return _pages(self.total, self.exact, self.page, self.page_size, len(self.hits))
 
 
 def _first(values: list[str]) -> str:
