@@ -846,9 +846,9 @@ def _stream_persons(
     The rarest word's tokens of *lead* reports are read in name order from the
     token index, as for reports (a lead's place is its own report's). A person
     found only through another of their reports (a spelling or script the lead
-    lacks) sits at its lead's place, not the report's: those reports (a few of
-    a common word's matches: most persons have one report) are sorted apart
-    and merged in. ``where``/``params``: :func:`_lead_matches`, checked per person.
+    lacks) sits at its lead's place, not the report's: those persons (whose
+    lead lacks the word's tokens: few, as linked reports mostly share the
+    name) are sorted apart and merged in. ``where``/``params``: :func:`_lead_matches`, checked per person.
     """
     assert walk.stream is not None
     tokens, _ = walk.stream
@@ -864,14 +864,16 @@ def _stream_persons(
         "SELECT l.sort_key, l.person_key FROM web_search_tokens s "
         "CROSS JOIN web_person_keys o ON o.report_id = s.report_id "
         "CROSS JOIN web_person_keys l ON l.person_key = o.person_key AND l.lead = 1 "
-        f"WHERE s.token IN ({marks}) AND o.lead = 0 AND {where}"
+        f"WHERE s.token IN ({marks}) AND o.lead = 0 AND NOT EXISTS (SELECT 1 "
+        "FROM web_search_tokens t WHERE t.report_id = l.report_id "
+        f"AND t.token IN ({marks})) AND {where}"
     )
     args = [v for token in tokens for v in (token, *params)]
     return [
         str(r[1])
         for r in conn.execute(
             " UNION ".join([*[leads] * len(tokens), others]) + " ORDER BY 1 LIMIT ?",
-            [*args, *tokens, *params, max(COUNT_CAP + 1, shown)],
+            [*args, *tokens, *tokens, *params, max(COUNT_CAP + 1, shown)],
         )
     ]
 
