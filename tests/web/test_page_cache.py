@@ -209,3 +209,22 @@ class TestShownWhileRecomputed:
             page = client.get("/estimates")
             assert page.status_code == 200
             assert 'id="recomputing"' not in page.text
+
+
+def test_a_started_server_has_its_templates_compiled_before_the_first_page(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first page a user opens renders without compiling a template (the
+    server compiled them all as it started, with its routes)."""
+    from gawah.web import _templates
+
+    _templates.ENV.cache.clear()  # type: ignore[union-attr]
+    with TestClient(create_app(home)) as client:
+
+        def compiling(*args: object, **kwargs: object) -> None:
+            raise AssertionError("a template was compiled by a page")
+
+        monkeypatch.setattr(_templates.ENV, "compile", compiling)
+        mint(client, "viewer")
+        for page in ("/dashboard", "/register", "/estimates"):
+            assert client.get(page).status_code == 200, page

@@ -161,3 +161,74 @@ def test_before_linkage_persons_stream_in_name_order(
         monkeypatch.setattr(_search, "WALK_ABOVE", -1)
         monkeypatch.setattr(_search, "COUNT_CAP", 10**9)
         assert ids() == sorted_plan
+
+
+@pytest.mark.parametrize("status", [None, "killed"])
+def test_linked_persons_stream_at_their_leads_place(
+    tmp_path: Path, status: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After linkage, a common word's persons are read from the token index in
+    their leads' name order, also a person found only through another of their
+    reports (a spelling the lead lacks): the same pages as the sorted plan."""
+    import sqlite3
+
+    from gawah.web import _search
+    from gawah.web.projection import PROJECTOR
+
+    conn = sqlite3.connect(tmp_path / "index.sqlite", isolation_level=None)
+    PROJECTOR.create(conn)
+    names = {"a1": "Abbas Khan", "a2": "Zubair Khan", "b1": "Bilal Shah"}
+    names.update({f"z{i}": f"Zubair Ali {i}" for i in range(9)})
+    names.update({"y1": "Zubair Raza", "y2": "Yasir Raza", "q1": "Zulfiqar Ali"})
+    _search.index_reports(
+        conn,
+        [
+            {
+                "report_id": rid,
+                "full_name": name,
+                "source_id": "FICTIONAL list",
+                "status": "killed" if rid in ("a2", "z3", "y2") else "unknown",
+            }
+            for rid, name in names.items()
+        ],
+    )
+    _search.refresh(conn)
+    # P2's report that says Zubair is not the killed one; P4 is led by a Zubair.
+    persons = [("P1", ["a1", "a2"]), ("P2", ["y1", "y2"]), ("P3", ["b1", "z8"])]
+    persons.append(("P4", ["z0", "q1"]))
+    _search.index_persons(
+        conn,
+        {
+            "run_id": "r1",
+            "method": "FICTIONAL",
+            "assignments": [{"person_id": p, "report_ids": m} for p, m in persons],
+        },
+        ("event", "FICTIONAL tester", "2031-03-14T00:00:00Z"),
+    )
+
+    def pages(size: int) -> list[list[str]]:
+        return [
+            [
+                h.person_id or h.reports[0].report_id
+                for h in _search.search_persons(
+                    conn, "zubair", status=status, page=p, page_size=size
+                ).hits
+            ]
+            for p in (1, 2, 3)
+        ]
+
+    monkeypatch.setattr(_search, "WALK_ABOVE", 10**9)
+    sorted_plan = pages(4)
+    assert sorted_plan[0][0] == "P1"  # at "Abbas", found through "Zubair Khan"
+    found = [p for page in sorted_plan for p in page]
+    assert ("P3" in found) == ("P2" in found) == (status is None)
+    assert ("P4" in found) == (status is None)
+
+    def no_walk(*args: object) -> list[str]:
+        raise AssertionError("the persons were walked, not streamed")
+
+    monkeypatch.setattr(_search, "WALK_ABOVE", -1)
+    monkeypatch.setattr(_search, "COUNT_CAP", 10**9)
+    monkeypatch.setattr(_search, "_walk_keys", no_walk)
+    assert pages(4) == sorted_plan
+    assert pages(100)[0] == found

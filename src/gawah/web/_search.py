@@ -18,7 +18,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 NAME_FIELDS = ("full_name", "given_name", "family_name", "name_urdu")
 PAGE_SIZE = 50
@@ -380,8 +380,11 @@ def _pages(total: int, exact: bool, page: int, page_size: int, shown: int) -> in
     return max(pages, page + int(shown == page_size))
 
 
+H = TypeVar("H")
+
+
 @dataclass(frozen=True)
-class SearchPage:
+class Page(Generic[H]):
     """One page of results and how many match in all.
 
     ``exact`` is False when more than ``total`` match (see :data:`COUNT_CAP`).
@@ -391,13 +394,18 @@ class SearchPage:
     total: int
     page: int
     page_size: int
-    hits: tuple[Hit, ...]
+    hits: tuple[H, ...]
     exact: bool = True
 
     @property
     def pages(self) -> int:
         """Number of pages (at least 1)."""
         return _pages(self.total, self.exact, self.page, self.page_size, len(self.hits))
+
+
+@dataclass(frozen=True)
+class SearchPage(Page[Hit]):
+    """One page of reports and how many match in all."""
 
 
 def _matcher(part: str) -> tuple[str, list[str]]:
@@ -649,65 +657,94 @@ def search(
         refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
-    limit = [page_size, (page - 1) * page_size]
-    exact = True
-    walked = None
-    driven = None if isinstance(found, Walk) else found
-    if isinstance(found, Walk):
-        where, params = found.where("r.report_id", "r")
-        walked = (
-            _stream_keys(conn, found, page * page_size)
-            if found.stream is not None
-            else _walk_keys(
-                conn,
-                found,
-                _REPORT_ROWS,
-                "r",
-                "report_id",
-                where,
-                params,
-                page * page_size,
-            )
-        )
-    if walked is not None:
-        exact = len(walked) <= COUNT_CAP
-        total = len(walked)
-        rows: list[Any] = [(k,) for k in walked[limit[1] : limit[1] + limit[0]]]
-    elif driven is None:
-        total = int(
-            conn.execute("SELECT count(*) FROM web_search_reports").fetchone()[0]
-        )
-        rows = conn.execute(
-            "SELECT report_id FROM web_search_reports ORDER BY sort_key "
-            "LIMIT ? OFFSET ?",
-            limit,
-        ).fetchall()
-    else:
-        with_, select, params = driven
-        # The count in the same pass as the page: the candidates are read once.
-        rows = conn.execute(
-            f"{with_} SELECT report_id, count(*) OVER () FROM ({select}) "
-            "ORDER BY sort_key LIMIT ? OFFSET ?",
-            [*params, *limit],
-        ).fetchall()
-        total = (
-            int(rows[0][1])
-            if rows
-            else int(
-                conn.execute(
-                    f"{with_} SELECT count(*) FROM ({select})", params
-                ).fetchone()[0]
-            )
-        )
-    ids = [str(row[0]) for row in rows]
+
+    def walk(walk: Walk, shown: int) -> list[str]:
+        if walk.stream is not None:
+            return _stream_keys(conn, walk, shown)
+        where, params = walk.where("r.report_id", "r")
+        return _walk_keys(conn, _REPORT_ROWS, "r", "report_id", where, params, shown)
+
+    ids, total, exact = _page_keys(conn, found, page, page_size, _REPORTS, walk)
     return SearchPage(
         query=query,
-        total=min(total, COUNT_CAP) if not exact else total,
+        total=total,
         page=page,
         page_size=page_size,
         hits=tuple(_hits(conn, ids)),
         exact=exact,
     )
+
+
+@dataclass(frozen=True)
+class _View:
+    """What a register view lists: its rows in name order, and the candidates' rows.
+
+    ``rows`` selects (key, sort_key) of everything the view lists; ``of``
+    turns a candidate SELECT of (report_id, sort_key) into the view's rows.
+    """
+
+    rows: str
+    of: Callable[[str], str]
+
+
+_REPORTS = _View(
+    "SELECT report_id AS key, sort_key FROM web_search_reports",
+    lambda select: f"SELECT report_id AS key, sort_key FROM ({select})",
+)
+_PERSONS = _View(
+    "SELECT person_key AS key, sort_key FROM web_person_keys WHERE lead = 1",
+    # The candidates' persons, each listed at their lead's place.
+    lambda select: (
+        "SELECT l.person_key AS key, l.sort_key AS sort_key FROM (SELECT DISTINCT "
+        f"r.person_key FROM ({select}) m JOIN web_person_keys r "
+        "ON r.report_id = m.report_id) p "
+        "JOIN web_person_keys l ON l.person_key = p.person_key AND l.lead = 1"
+    ),
+)
+
+
+def _page_keys(
+    conn: sqlite3.Connection,
+    found: tuple[str, str, list[Any]] | Walk | None,
+    page: int,
+    page_size: int,
+    view: _View,
+    walk: Callable[[Walk, int], list[str]],
+) -> tuple[list[str], int, bool]:
+    """The keys of one page of ``view``, how many match, and whether that is exact.
+
+    A :class:`Walk` reads the first matches in name order and counts them up to
+    :data:`COUNT_CAP`; a driven plan sorts its candidates and counts them in the
+    same pass; no query and no filter lists the view's rows in order.
+    """
+    offset = (page - 1) * page_size
+    if isinstance(found, Walk):
+        walked = walk(found, page * page_size)
+        exact = len(walked) <= COUNT_CAP
+        return walked[offset : offset + page_size], min(len(walked), COUNT_CAP), exact
+    if found is None:
+        total = conn.execute(f"SELECT count(*) FROM ({view.rows})").fetchone()[0]
+        rows = conn.execute(
+            f"SELECT key FROM ({view.rows}) ORDER BY sort_key LIMIT ? OFFSET ?",
+            (page_size, offset),
+        ).fetchall()
+        return [str(r[0]) for r in rows], int(total), True
+    with_, select, params = found
+    rows_of = view.of(select)
+    # The count in the same pass as the page: the candidates are read once.
+    rows = conn.execute(
+        f"{with_} SELECT key, count(*) OVER () FROM ({rows_of}) "
+        "ORDER BY sort_key LIMIT ? OFFSET ?",
+        [*params, page_size, offset],
+    ).fetchall()
+    total = (
+        rows[0][1]
+        if rows
+        else conn.execute(
+            f"{with_} SELECT count(*) FROM ({rows_of})", params
+        ).fetchone()[0]
+    )
+    return [str(r[0]) for r in rows], int(total), True
 
 
 #: The register rows a walk reads in name order, by view (alias: see ``where``).
@@ -717,7 +754,6 @@ _LEAD_ROWS = "SELECT * FROM web_person_keys WHERE lead = 1"
 
 def _walk_keys(
     conn: sqlite3.Connection,
-    walk: Walk,
     rows: str,
     alias: str,
     key: str,
@@ -771,6 +807,77 @@ def _stream_keys(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
     ]
 
 
+def _lead_matches(walk: Walk) -> tuple[str, list[Any]]:
+    """Conditions on a lead's row ``l``: one of its person's reports matches.
+
+    A lead's reports first (CROSS JOIN: SQLite would otherwise read every
+    report of a status for each lead); their register rows only to filter.
+    The lead's own report is checked first, without looking up its person
+    (most persons, before linkage all, have no other report).
+    """
+    own, params = walk.where("l.report_id", "r")
+    if walk.filters:
+        own = (
+            "EXISTS (SELECT 1 FROM web_search_reports r "
+            f"WHERE r.report_id = l.report_id AND {own})"
+        )
+    cond, more = walk.where("m.report_id", "r")
+    join = (
+        "CROSS JOIN web_search_reports r ON r.report_id = m.report_id "
+        if walk.filters
+        else ""
+    )
+    where = (
+        f"l.lead = 1 AND ({own} OR EXISTS (SELECT 1 FROM web_person_keys m "
+        f"{join}WHERE m.person_key = l.person_key AND m.lead = 0 AND {cond}))"
+    )
+    return where, params + more
+
+
+def _stream_persons(
+    conn: sqlite3.Connection,
+    walk: Walk,
+    where: str,
+    params: list[Any],
+    shown: int,
+) -> list[str]:
+    """:func:`_stream_keys` of linked persons, in their leads' name order.
+
+    The rarest word's tokens of *lead* reports are read in name order from the
+    token index, as for reports (a lead's place is its own report's). A person
+    found only through another of their reports (a spelling or script the lead
+    lacks) sits at its lead's place, not the report's: those persons (whose
+    lead lacks the word's tokens: few, as linked reports mostly share the
+    name) are sorted apart and merged in. ``where``/``params``: :func:`_lead_matches`, checked per person.
+    """
+    assert walk.stream is not None
+    tokens, _ = walk.stream
+    if not tokens:
+        return []
+    leads = (
+        "SELECT s.sort_key, l.person_key FROM web_search_tokens s "
+        "CROSS JOIN web_person_keys l ON l.report_id = s.report_id "
+        f"WHERE s.token = ? AND {where}"
+    )
+    marks = ",".join("?" * len(tokens))
+    others = (
+        "SELECT l.sort_key, l.person_key FROM web_search_tokens s "
+        "CROSS JOIN web_person_keys o ON o.report_id = s.report_id "
+        "CROSS JOIN web_person_keys l ON l.person_key = o.person_key AND l.lead = 1 "
+        f"WHERE s.token IN ({marks}) AND o.lead = 0 AND NOT EXISTS (SELECT 1 "
+        "FROM web_search_tokens t WHERE t.report_id = l.report_id "
+        f"AND t.token IN ({marks})) AND {where}"
+    )
+    args = [v for token in tokens for v in (token, *params)]
+    return [
+        str(r[1])
+        for r in conn.execute(
+            " UNION ".join([*[leads] * len(tokens), others]) + " ORDER BY 1 LIMIT ?",
+            [*args, *tokens, *tokens, *params, max(COUNT_CAP + 1, shown)],
+        )
+    ]
+
+
 def _linked(conn: sqlite3.Connection) -> bool:
     """Whether linkage grouped the reports into persons (else each stands alone)."""
     return conn.execute("SELECT 1 FROM web_persons LIMIT 1").fetchone() is not None
@@ -800,20 +907,8 @@ class PersonHit:
 
 
 @dataclass(frozen=True)
-class PersonPage:
+class PersonPage(Page[PersonHit]):
     """One page of persons and how many match in all."""
-
-    query: str
-    total: int
-    page: int
-    page_size: int
-    hits: tuple[PersonHit, ...]
-    exact: bool = True
-
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return _pages(self.total, self.exact, self.page, self.page_size, len(self.hits))
 
 
 def _first(values: list[str]) -> str:
@@ -859,81 +954,18 @@ def search_persons(
         refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
-    limit = [page_size, (page - 1) * page_size]
-    exact = True
-    walked = None
-    driven = None if isinstance(found, Walk) else found
-    if isinstance(found, Walk):
-        # The leads in name order, each kept when one of its reports matches.
-        # A lead's reports first (CROSS JOIN: SQLite would otherwise read every
-        # report of a status for each lead); their register rows only to filter.
-        # The lead's own report is checked first, without looking up its person
-        # (most persons, before linkage all, have no other report).
-        own, params = found.where("l.report_id", "r")
-        if found.filters:
-            own = (
-                "EXISTS (SELECT 1 FROM web_search_reports r "
-                f"WHERE r.report_id = l.report_id AND {own})"
-            )
-        cond, more = found.where("m.report_id", "r")
-        join = (
-            "CROSS JOIN web_search_reports r ON r.report_id = m.report_id "
-            if found.filters
-            else ""
-        )
-        where = (
-            f"l.lead = 1 AND ({own} OR EXISTS (SELECT 1 FROM web_person_keys m "
-            f"{join}WHERE m.person_key = l.person_key AND m.lead = 0 AND {cond}))"
-        )
-        params += more
-        walked = (
+    linked = _linked(conn)
+
+    def walk(walk: Walk, shown: int) -> list[str]:
+        if walk.stream is not None and not linked:
             # Before linkage every report is its own person, keyed by its id.
-            _stream_keys(conn, found, page * page_size)
-            if found.stream is not None and not _linked(conn)
-            else _walk_keys(
-                conn,
-                found,
-                _LEAD_ROWS,
-                "l",
-                "person_key",
-                where,
-                params,
-                page * page_size,
-            )
-        )
-    if walked is not None:
-        exact = len(walked) <= COUNT_CAP
-        total = min(len(walked), COUNT_CAP)
-        keys: list[Any] = [(k,) for k in walked[limit[1] : limit[1] + limit[0]]]
-    elif driven is None:
-        total = conn.execute(
-            "SELECT count(*) FROM web_person_keys WHERE lead = 1"
-        ).fetchone()[0]
-        keys = conn.execute(
-            "SELECT person_key FROM web_person_keys WHERE lead = 1 "
-            "ORDER BY sort_key LIMIT ? OFFSET ?",
-            limit,
-        ).fetchall()
-    else:
-        with_, select, params = driven
-        persons = (
-            f"{with_ + ', ' if with_ else 'WITH '}p(person_key) AS (SELECT DISTINCT "
-            f"r.person_key FROM ({select}) m JOIN web_person_keys r "
-            "ON r.report_id = m.report_id) "
-        )
-        # The count in the same pass as the page: the candidates are read once.
-        keys = conn.execute(
-            f"{persons}SELECT l.person_key, count(*) OVER () FROM p "
-            "JOIN web_person_keys l ON l.person_key = p.person_key AND l.lead = 1 "
-            "ORDER BY l.sort_key LIMIT ? OFFSET ?",
-            [*params, *limit],
-        ).fetchall()
-        total = (
-            keys[0][1]
-            if keys
-            else conn.execute(f"{persons}SELECT count(*) FROM p", params).fetchone()[0]
-        )
-    order = [str(k[0]) for k in keys]
+            return _stream_keys(conn, walk, shown)
+        where, params = _lead_matches(walk)
+        if walk.stream is not None:
+            return _stream_persons(conn, walk, where, params, shown)
+        return _walk_keys(conn, _LEAD_ROWS, "l", "person_key", where, params, shown)
+
+    order, total, exact = _page_keys(conn, found, page, page_size, _PERSONS, walk)
     grouped: dict[str, list[Hit]] = {k: [] for k in order}
     marks = ",".join("?" * len(order))
     if order:

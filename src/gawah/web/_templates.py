@@ -53,6 +53,12 @@ ENV.globals["Right"] = Right
 ENV.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
+def compile_all() -> None:
+    """Compile every template now (Jinja keeps them), not on a page's first view."""
+    for name in ENV.list_templates(filter_func=lambda n: n.endswith(".html")):
+        ENV.get_template(name)
+
+
 def render(
     request: Request, name: str, *, status_code: int = 200, **ctx: Any
 ) -> HTMLResponse:
