@@ -59,3 +59,19 @@ def test_every_generated_file_and_section_is_shown() -> None:
     sections = _sections()
     assert sections, "no sections in benchmarks.validate.SECTIONS"
     assert blocks == files == sections
+
+
+def test_every_table_outside_history_pages_is_generated() -> None:
+    """A table typed by hand belongs on a labelled ``*-history.md`` page."""
+    for page in sorted(PAGES.glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        if page.stem.endswith("-history"):
+            assert "not regenerated" in text.split("\n## ")[0], (
+                f"{page.name} must say at its top that its numbers are not regenerated"
+            )
+            continue
+        outside = _BLOCK.sub("", text)
+        rows = [ln for ln in outside.splitlines() if ln.startswith("|---")]
+        assert not rows, (
+            f"{page.name} has {len(rows)} table(s) outside generated blocks"
+        )
