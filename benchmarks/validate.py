@@ -51,6 +51,15 @@ class Section:
     argv: tuple[str, ...] = ()
 
 
+def _defaults(split: str) -> Section:
+    """One split of ``benchmarks/mse_defaults.py`` in estimation-defaults.md."""
+    return Section(
+        "estimation-defaults.md",
+        "benchmarks.mse_defaults",
+        ("--split", split, "--reps", "6", "--methods", _DEFAULTS_METHODS),
+    )
+
+
 #: Every generated block, in the order the command runs them.
 SECTIONS: dict[str, Section] = {
     "loglinear": Section("estimation.md", "benchmarks.validate_estimation"),
@@ -58,38 +67,15 @@ SECTIONS: dict[str, Section] = {
     "startup": Section("estimation.md", "benchmarks.startup", ("--repeat", "3")),
     "dga": Section("estimation-bayesian.md", "benchmarks.validate_dga"),
     "lcmcr": Section("estimation-bayesian.md", "benchmarks.validate_lcmcr"),
-    "defaults-tune": Section(
-        "estimation-defaults.md",
-        "benchmarks.mse_defaults",
-        ("--split", "tune", "--reps", "6", "--methods", _DEFAULTS_METHODS),
-    ),
-    "defaults-heldout": Section(
-        "estimation-defaults.md",
-        "benchmarks.mse_defaults",
-        ("--split", "heldout", "--reps", "6", "--methods", _DEFAULTS_METHODS),
-    ),
-    "defaults-crackdown": Section(
-        "estimation-defaults.md",
-        "benchmarks.mse_defaults",
-        ("--split", "crackdown", "--reps", "6", "--methods", _DEFAULTS_METHODS),
-    ),
-    "defaults-fresh": Section(
-        "estimation-defaults.md",
-        "benchmarks.mse_defaults",
-        ("--split", "fresh", "--reps", "6", "--methods", _DEFAULTS_METHODS),
-    ),
+    **{
+        f"defaults-{split}": _defaults(split)
+        for split in ("tune", "heldout", "crackdown", "fresh")
+    },
     # Run once with the default only (the held-out split of the behaviour round).
     "defaults-behaviour": Section(
         "estimation-defaults.md",
         "benchmarks.mse_defaults",
-        (
-            "--split",
-            "behaviour",
-            "--reps",
-            "6",
-            "--methods",
-            "loglinear-aic-average",
-        ),
+        ("--split", "behaviour", "--reps", "6", "--methods", "loglinear-aic-average"),
     ),
     "linkage-doubt": Section(
         "estimation-defaults.md",

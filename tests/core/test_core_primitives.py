@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import json
+import random
 import re
 
 import pytest
@@ -98,3 +100,79 @@ class TestCanonicalFastPath:
         assert canonical_json(value).index("😀".encode()) < canonical_json(value).index(
             "ﬁ".encode()
         )
+
+
+#: Letters of the scripts lists are written in (Urdu and Arabic, with their own
+#: digits and marks), Latin, and the characters JSON escapes or might.
+_SCRIPTS = (
+    "محمد علی خان ولد طارق شہید زخمی نامعلوم ڈیرہ اسماعیل خان ۱۲۳٤٥٦"
+    "أحمد إبراهيم الشهيد عبدالله ة ى ئ ؤ \u064b\u0670\u200c\u200d\u200f"
+    "Muhammad Ali s/o Tariq, 30? D.I. Khan"
+    '"\\/\b\f\n\r\t\x00\x01\x1f\x7f\u2028\u2029\ufeff\ufffd\U0001f600'
+)
+#: The encoder that wrote every stored event before orjson (the same bytes).
+_STDLIB = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+)
+
+
+def _text(rng: random.Random) -> str:
+    return "".join(rng.choice(_SCRIPTS) for _ in range(rng.randrange(0, 24)))
+
+
+def _value(rng: random.Random, depth: int, floats: bool) -> object:
+    roll = rng.random()
+    if depth > 0 and roll < 0.2:
+        return [_value(rng, depth - 1, floats) for _ in range(rng.randrange(0, 5))]
+    if depth > 0 and roll < 0.4:
+        return {
+            _text(rng): _value(rng, depth - 1, floats)
+            for _ in range(rng.randrange(0, 6))
+        }
+    leaves: list[object] = [
+        _text(rng),
+        None,
+        rng.random() < 0.5,
+        rng.randrange(-(2**53) + 1, 2**53),
+        rng.choice([0, -1, 2**53 - 1, -(2**53) + 1]),
+    ]
+    if floats:
+        leaves += [
+            rng.uniform(-1e6, 1e6),
+            rng.choice([0.1, 1e21, 1e-7, -0.0, 5e-324, 1.7976931348623157e308]),
+        ]
+    return rng.choice(leaves)
+
+
+class TestCanonicalEncoders:
+    """The fast path (orjson) writes the bytes of rfc8785, and of the standard
+    library's encoder that wrote every event before it, on random payloads."""
+
+    def test_random_payloads_match_rfc8785(self) -> None:
+        rng = random.Random(20261207)
+        for n in range(3000):
+            value = {"kind": "report.recorded", "payload": _value(rng, 4, n % 2 == 0)}
+            assert canonical_json(value) == rfc8785.dumps(value), value
+
+    def test_simple_payloads_match_the_former_encoder(self) -> None:
+        rng = random.Random(7)
+        for _ in range(3000):
+            value = {"payload": _value(rng, 4, False), "seq": rng.randrange(2**40)}
+            assert canonical_json(value) == _STDLIB.encode(value).encode("utf-8")
+
+    def test_every_character_in_a_string_matches(self) -> None:
+        """Each code point outside the surrogates in a string; each in the BMP as a key."""
+        chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+        text = "".join(chars)
+        assert canonical_json([text]) == rfc8785.dumps([text])
+        keys = {c: 0 for c in chars if c <= "\uffff"}  # BMP keys: the fast path
+        assert canonical_json(keys) == _STDLIB.encode(keys).encode("utf-8")
+
+    def test_deep_nesting_and_lone_surrogates(self) -> None:
+        """Nesting deeper than orjson takes falls back; a lone surrogate is refused."""
+        deep: object = "x"
+        for _ in range(300):
+            deep = [deep]
+        assert canonical_json(deep) == _STDLIB.encode(deep).encode("utf-8")
+        with pytest.raises(TypeError):
+            canonical_json({"name": "\ud800"})

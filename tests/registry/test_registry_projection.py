@@ -17,16 +17,12 @@ from gawah.registry import (
     record_source,
 )
 from gawah.registry.projection import PROJECTOR, TABLES
+from gawah.testing.projections import Tables, dump_tables, one_by_one_and_batched
 from gawah.workspace import Workspace
 
 
-def _dump(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
-    return {
-        table: sorted(
-            (tuple(row) for row in conn.execute(f"SELECT * FROM {table}")), key=repr
-        )
-        for table in TABLES
-    }
+def _dump(conn: sqlite3.Connection) -> Tables:
+    return dump_tables(conn, TABLES)
 
 
 class TestRebuild:
@@ -81,14 +77,9 @@ class TestApplyMany:
         sensitive_seen = False
         for order in (events, events[::-1], events[1::2] + events[::2]):
             for cut in range(1, len(order) + 1):
-                one, many = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
-                PROJECTOR.create(one)
-                PROJECTOR.create(many)
-                for event in order[:cut]:
-                    PROJECTOR.apply(one, event)
-                PROJECTOR.apply_many(many, order[:cut])
-                assert _dump(many) == _dump(one)
-                sensitive_seen |= bool(_dump(one)["registry_sensitive"])
+                one, many = one_by_one_and_batched(PROJECTOR, order[:cut], TABLES)
+                assert many == one
+                sensitive_seen |= bool(one["registry_sensitive"])
         assert sensitive_seen
 
 

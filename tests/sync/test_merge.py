@@ -114,13 +114,19 @@ class TestPersonAssignments:
         assign_persons(b, {"p-b1": [ids[0]], "p-b2": ids[1:]}, "run-b", "FICTIONAL")
         return a, b, ids
 
+    def _exchanged(
+        self, team: list[Workspace], tmp_path: Path
+    ) -> tuple[Workspace, Workspace, list[str]]:
+        """:meth:`_apart`, then each side receives the other's assignment."""
+        a, b, ids = self._apart(team, tmp_path)
+        send(a, b, tmp_path)
+        send(b, a, tmp_path)
+        return a, b, ids
+
     def test_conflicting_assignments_merge_the_same_in_both_orders(
         self, team: list[Workspace], tmp_path: Path
     ) -> None:
-        a, b, ids = self._apart(team, tmp_path)
-        # Each side receives the other's assignment: a arrival order each.
-        send(a, b, tmp_path)
-        send(b, a, tmp_path)
+        a, b, ids = self._exchanged(team, tmp_path)  # an arrival order each
         assert a.ledger.state_digest() == b.ledger.state_digest()
         assert _tables(a) == _tables(b)
         assert person_of_report(a.conn) == person_of_report(b.conn)
@@ -142,9 +148,7 @@ class TestPersonAssignments:
     def test_resolving_keeps_the_chosen_persons_everywhere(
         self, team: list[Workspace], tmp_path: Path
     ) -> None:
-        a, b, ids = self._apart(team, tmp_path)
-        send(a, b, tmp_path)
-        send(b, a, tmp_path)
+        a, b, ids = self._exchanged(team, tmp_path)
         (conflict,) = conflicts(a.conn)
         keep = next(v for v in conflict.versions if v.value == "run-b")
         resolve(a, "persons", keep.event_id[:12])

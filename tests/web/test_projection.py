@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from pathlib import Path
 
+from gawah.testing.projections import one_by_one_and_batched
 from gawah.web.projection import (
     PERSONS_ASSIGNED,
     PROJECTOR,
@@ -24,15 +24,6 @@ _TABLES = (
 )
 
 
-def _dump(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
-    return {
-        table: sorted(
-            (tuple(row) for row in conn.execute(f"SELECT * FROM {table}")), key=repr
-        )
-        for table in _TABLES
-    }
-
-
 def test_batch_equals_per_event_in_any_order(template_home: Path) -> None:
     """Reports, assignments, grants and reviews: the same rows, whatever the order."""
     with Workspace.open(template_home, checkpoint_on_close=False) as ws:
@@ -48,12 +39,6 @@ def test_batch_equals_per_event_in_any_order(template_home: Path) -> None:
     orders = (extended, extended[::-1], extended[1::2] + extended[::2])
     for order in orders:
         for cut in sorted({1, 2, len(order) // 3, len(order) // 2, len(order)}):
-            one, many = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
-            PROJECTOR.create(one)
-            PROJECTOR.create(many)
-            for event in order[:cut]:
-                PROJECTOR.apply(one, event)
-            PROJECTOR.apply_many(many, order[:cut])
-            expected = _dump(one)
-            assert _dump(many) == expected
+            expected, batched = one_by_one_and_batched(PROJECTOR, order[:cut], _TABLES)
+            assert batched == expected
     assert all(expected[t] for t in _TABLES if t != "web_search_tokens")

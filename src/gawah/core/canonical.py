@@ -5,25 +5,26 @@ key order, spacing or number formatting, so everything that is hashed or signed 
 through :func:`canonical_json` once and the bytes are then stored verbatim.
 
 Speed: the ``rfc8785`` package is pure Python. For values made only of strings
-(``str`` subclasses such as ``StrEnum`` members included, as values), safe integers (|n| <= 2**53 - 1), booleans, nulls, lists and objects whose keys
-lie in the Basic Multilingual Plane, the standard library's C encoder with sorted
-keys, no spaces and ``ensure_ascii=False`` writes exactly the RFC 8785 bytes
-(same escapes, and code-point order equals UTF-16 order inside the BMP). Anything
-else (floats, big integers, astral-plane keys) goes through ``rfc8785``. A
-differential test checks both paths agree.
+(``str`` subclasses such as ``StrEnum`` members included, as values), safe integers
+(|n| <= 2**53 - 1), booleans, nulls, lists and objects whose keys lie in the Basic
+Multilingual Plane, ``orjson`` with sorted keys writes exactly the RFC 8785 bytes
+(compact, UTF-8 unescaped, the same escapes of quotes, backslashes and control
+characters, and code-point order equals UTF-16 order inside the BMP), at about a
+third of the standard library's C encoder's time (which writes the same bytes and
+was the fast path before). Anything else (floats, big integers, astral-plane keys,
+nesting deeper than orjson's limit) goes through ``rfc8785``. Differential tests
+check the paths agree (``tests/core/test_core_primitives.py``).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 import rfc8785
 
 _MAX_SAFE = 2**53 - 1
-_encoder = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-)
+_SORTED = orjson.OPT_SORT_KEYS
 
 
 def _leaf(item: Any) -> bool | None:
@@ -85,9 +86,9 @@ def canonical_json(value: Any) -> bytes:
     """
     if _simple(value):
         try:
-            return _encoder.encode(value).encode("utf-8")
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: let rfc8785 refuse it with its own message
+            return orjson.dumps(value, option=_SORTED)
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate, or deep nesting: rfc8785 decides
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
