@@ -4,6 +4,7 @@
     uv run python benchmarks/linkage_scale.py --records 100000 --only gawah
     uv run python benchmarks/linkage_scale.py --records 1000000 --crowded
     uv run python benchmarks/linkage_scale.py --records 1000000 --data /tmp/lists
+    uv run python benchmarks/linkage_scale.py --records 100000 --backend spark
 
 ``--data DIR`` keeps the generated lists in ``DIR/<records>`` (private,
 FICTIONAL) and reuses them on the next run with the same size, population and
@@ -27,10 +28,18 @@ CSV files to a private temporary folder. Then, each in a fresh child process:
   sampling, the prior from a deterministic rule, m by EM on two rules;
   connected components at 0.95.
 
+With ``--backend spark`` (needs ``uv sync --extra spark`` and Java 17+),
+also:
+
+* **gawah (spark)**: ``gawah link csv FILES --out OUT --backend spark``, the
+  same model on a local Spark (``gawah.linkage.spark``), its JVM started by
+  the command and counted.
+
 Printed per run: wall seconds and peak resident memory of the child
-(``ru_maxrss`` from ``wait4``, which includes DuckDB's native memory), and
-pairwise precision, recall and F1 against the generator's truth. The
-generation is not timed.
+(``ru_maxrss`` from ``wait4``, which includes DuckDB's native memory; for
+the Spark run, whose JVM is a second process, the peak of the sum of both,
+sampled every 0.2 s), and pairwise precision, recall and F1 against the
+generator's truth. The generation is not timed.
 """
 
 from __future__ import annotations
@@ -174,20 +183,52 @@ def plain_splink(directory: Path, out: Path) -> None:
     ).to_csv(out, index=False)
 
 
-def _gawah_command(directory: Path, out: Path) -> list[str]:
+def _gawah_command(directory: Path, out: Path, backend: str = "duckdb") -> list[str]:
     gawah = Path(sys.executable).with_name("gawah")
     files = [str(p) for p in _lists(directory)]
-    return [str(gawah), "link", "csv", *files, "--out", str(out)]
+    extra = [] if backend == "duckdb" else ["--backend", backend]
+    return [str(gawah), "link", "csv", *files, "--out", str(out), *extra]
 
 
-def run(command: list[str]) -> dict[str, Any]:
-    """Run ``command`` in a child; its wall seconds, peak RSS (GiB) and exit code."""
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and every process below it (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            rss[int(entry.name)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+            children.setdefault(int(stat[1]), []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def run(command: list[str], tree: bool = False) -> dict[str, Any]:
+    """Run ``command`` in a child; its wall seconds, peak RSS (GiB) and exit code.
+
+    With ``tree``, the peak is of the child and its own children together
+    (a JVM started by the child), sampled every 0.2 s.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    peak = 0
+    while tree and proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.2)
     _, status, usage = os.wait4(proc.pid, 0)
+    if not tree:
+        peak = usage.ru_maxrss * 1024  # KiB on Linux
     return {
         "seconds": time.perf_counter() - start,
-        "peak_gib": usage.ru_maxrss / 1024**2,  # KiB on Linux
+        "peak_gib": peak / 1024**3,
         "exit": os.waitstatus_to_exitcode(status),
     }
 
@@ -203,7 +244,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--crowded", action="store_true", help="ten districts, two weeks"
     )
-    parser.add_argument("--only", choices=("gawah", "splink"), default=None)
+    parser.add_argument(
+        "--only", choices=("gawah", "gawah (spark)", "splink"), default=None
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="spark: also gawah on a local Spark, beside DuckDB",
+    )
     parser.add_argument(
         "--data", type=Path, default=None, help="keep and reuse the lists here"
     )
@@ -238,11 +287,15 @@ def main(argv: list[str]) -> None:
                     str(directory / "splink.out"),
                 ],
             }
+            if args.backend == "spark":
+                tools["gawah (spark)"] = _gawah_command(
+                    directory, directory / "gawah-spark.out", "spark"
+                )
             for tool, command in tools.items():
                 if args.only and tool != args.only:
                     continue
                 out = Path(command[-1])
-                got = run(command)
+                got = run(command, tree=tool == "gawah (spark)")
                 if got["exit"] != 0 or not out.exists():
                     print(
                         f"| {n:,} | {tool} | failed (exit {got['exit']}) after "

@@ -38,6 +38,7 @@ from gawah.linkage.cluster import (
 )
 from gawah.linkage.learn import DEFAULT_PENALTY, LearnedCorrection, rescore
 from gawah.linkage.normalise import normalise_frame
+from gawah.linkage.spark import score_pairs_spark
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,8 @@ def link_records(
         link_from = min(link_from, options.distinct_threshold)
     keep_from = min(options.review_low, link_from)
     learning = options.learn and bool(by_id)
-    scored = score_pairs(
+    score = score_pairs_spark if options.model.backend == "spark" else score_pairs
+    scored = score(
         frame,
         options.model,
         threshold=min(keep_from, options.learn_from) if learning else keep_from,
