@@ -273,29 +273,16 @@ def test_spark_gives_duckdbs_pairs_and_probabilities(
         assert u == pytest.approx(u2, abs=1e-9)
 
 
-def test_spark_files_are_private_and_emptied(
+def test_spark_folder_is_private_and_runs_leave_no_tables(
     both: tuple[LinkResult, LinkResult, Path],
 ) -> None:
     folder = both[2]
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    # A run's checkpoints (parquet copies of the reports' tables) are gone after it.
+    # A run's tables (the reports, their pairs) are dropped after it.
+    assert spark_backend._LOCAL is not None
+    spark = spark_backend._LOCAL.spark
+    assert [t.name for t in spark.catalog.listTables() if t.isTemporary] == []
     assert list((folder / "checkpoints").iterdir()) == []
-
-
-def test_cli_backend_spark_links_files(
-    both: tuple[LinkResult, LinkResult, Path],
-    gawah: Callable[..., Run],
-    tmp_path: Path,
-) -> None:
-    """`gawah link csv --backend spark` (the session of the runs above, reused)."""
-    files = _lists(tmp_path, people=40, seed=7)
-    out = tmp_path / "clusters.csv"
-    run = gawah("link", "csv", *files, "--out", str(out), "--backend", "spark")
-    assert run.code == 0, run.stderr
-    clusters = pd.read_csv(out, dtype=str)
-    rows = sum(len(pd.read_csv(f)) for f in files)
-    assert len(clusters) == rows
-    assert clusters["cluster_id"].nunique() < rows  # lists share people
 
 
 def test_stopping_removes_the_folder(spark_ready: None) -> None:

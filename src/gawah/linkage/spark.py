@@ -324,8 +324,22 @@ def stop_local_spark() -> None:
     if _LOCAL is None:
         return
     local, _LOCAL = _LOCAL, None
+    from pyspark import SparkContext
+
     try:
         local.spark.stop()
+        # The JVM too (pyspark keeps it for the next context): it exits when
+        # its standard input closes. A later run starts a fresh one, with its
+        # own folder.
+        gateway: Any = SparkContext._gateway
+        if gateway is not None:
+            gateway.shutdown()
+            proc = getattr(gateway, "proc", None)
+            if proc is not None:
+                proc.stdin.close()
+                proc.wait(timeout=60)
+            SparkContext._gateway = None
+            SparkContext._jvm = None
     finally:
         shutil.rmtree(local.folder, ignore_errors=True)
 
