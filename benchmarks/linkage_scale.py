@@ -5,6 +5,7 @@
     uv run python benchmarks/linkage_scale.py --records 1000000 --crowded
     uv run python benchmarks/linkage_scale.py --records 1000000 --data /tmp/lists
     uv run python benchmarks/linkage_scale.py --records 1000000 --cap 2400  # 40 min a tool
+    uv run python benchmarks/linkage_scale.py --records 100000 --backend spark
 
 ``--data DIR`` keeps the generated lists in ``DIR/<records>`` (private,
 FICTIONAL) and reuses them on the next run with the same size, population and
@@ -28,13 +29,21 @@ CSV files to a private temporary folder. Then, each in a fresh child process:
   sampling, the prior from a deterministic rule, m by EM on two rules;
   connected components at 0.95.
 
+With ``--backend spark`` (needs ``uv sync --extra spark`` and Java 17+),
+also:
+
+* **gawah (spark)**: ``gawah link csv FILES --out OUT --backend spark``, the
+  same model on a local Spark (``gawah.linkage.spark``), its JVM started by
+  the command and counted.
+
 Printed per run: wall seconds, CPU seconds (user and system, with the
-child's worker processes), the load average when it ended, and peak resident
-memory of the child (``ru_maxrss`` from ``wait4``, which includes DuckDB's
-native memory), and
-pairwise precision, recall and F1 against the generator's truth. With both
-tools run, a last row gives gawah's wall and CPU time over Splink's. The
-generation is not timed.
+child's worker processes; the Spark run's JVM is a child too), the load
+average when it ended, and peak resident memory of the child (``ru_maxrss``
+from ``wait4``, which includes DuckDB's native memory; for the Spark run,
+whose JVM is a second process, the peak of the sum of both, sampled every
+0.2 s), and pairwise precision, recall and F1 against the generator's truth.
+With both tools run, a last row gives gawah's wall and CPU time over
+Splink's. The generation is not timed.
 """
 
 from __future__ import annotations
@@ -180,17 +189,43 @@ def plain_splink(directory: Path, out: Path) -> None:
     ).to_csv(out, index=False)
 
 
-def _gawah_command(directory: Path, out: Path) -> list[str]:
+def _gawah_command(directory: Path, out: Path, backend: str = "duckdb") -> list[str]:
     gawah = Path(sys.executable).with_name("gawah")
     files = [str(p) for p in _lists(directory)]
-    return [str(gawah), "link", "csv", *files, "--out", str(out)]
+    extra = [] if backend == "duckdb" else ["--backend", backend]
+    return [str(gawah), "link", "csv", *files, "--out", str(out), *extra]
 
 
-def run(command: list[str], cap: float | None = None) -> dict[str, Any]:
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and every process below it (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            rss[int(entry.name)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+            children.setdefault(int(stat[1]), []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def run(
+    command: list[str], cap: float | None = None, tree: bool = False
+) -> dict[str, Any]:
     """Run ``command`` in a child; its wall and CPU seconds, peak RSS (GiB), exit code.
 
     CPU seconds (user + system, the child's and its worker processes') tell
     the work done on a shared machine, where wall time depends on the load.
+    With ``tree``, the peak is of the child and its own children together
+    (a JVM started by the child), sampled every 0.2 s.
     """
     start = time.perf_counter()
     # Its own process group, so that the cap stops its worker processes too.
@@ -199,14 +234,23 @@ def run(command: list[str], cap: float | None = None) -> dict[str, Any]:
     if cap is not None:
         timer = threading.Timer(cap, os.killpg, (proc.pid, signal.SIGKILL))
         timer.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    peak = 0
+    # wait4 without blocking (not Popen.poll, which would reap the child and
+    # lose its resource usage).
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG if tree else 0)
+    while pid == 0:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.2)
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
     if timer is not None:
         timer.cancel()
+    if not tree:
+        peak = usage.ru_maxrss * 1024  # KiB on Linux
     return {
         "seconds": time.perf_counter() - start,
         "cpu": usage.ru_utime + usage.ru_stime,
         "load": os.getloadavg()[0],
-        "peak_gib": usage.ru_maxrss / 1024**2,  # KiB on Linux
+        "peak_gib": peak / 1024**3,
         "exit": os.waitstatus_to_exitcode(status),
     }
 
@@ -222,7 +266,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--crowded", action="store_true", help="ten districts, two weeks"
     )
-    parser.add_argument("--only", choices=("gawah", "splink"), default=None)
+    parser.add_argument(
+        "--only", choices=("gawah", "gawah (spark)", "splink"), default=None
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="spark: also gawah on a local Spark, beside DuckDB",
+    )
     parser.add_argument(
         "--data", type=Path, default=None, help="keep and reuse the lists here"
     )
@@ -265,11 +317,15 @@ def main(argv: list[str]) -> None:
                 "gawah": _gawah_command(directory, directory / "gawah.out"),
             }
             done: dict[str, dict[str, Any]] = {}
+            if args.backend == "spark":
+                tools["gawah (spark)"] = _gawah_command(
+                    directory, directory / "gawah-spark.out", "spark"
+                )
             for tool, command in tools.items():
                 if args.only and tool != args.only:
                     continue
                 out = Path(command[-1])
-                got = run(command, args.cap)
+                got = run(command, args.cap, tree=tool == "gawah (spark)")
                 if got["exit"] != 0 or not out.exists():
                     print(
                         f"| {n:,} | {tool} | failed (exit {got['exit']}) after "

@@ -115,6 +115,15 @@ class ModelOptions:
     # 300 kept 99.8 % of the true pairs of the spread 300,000 (all rules
     # whole: 99.99 %) with 40 % of the pairs, in an ad hoc count of the benchmark lists.
     max_block: int | None = 300
+    # Where the model runs: "duckdb" in this process, or "spark", Splink's
+    # SparkAPI on a local Spark (the same model: gawah.linkage.spark).
+    backend: str = "duckdb"
+    # Splink's u sampling (its defaults): the pairs are counted in chunks
+    # until every level has this many; None: every chunk. Which pairs fall
+    # in which chunk is each engine's hash, so only with None (and a sample
+    # of every pair) do DuckDB and Spark count the same pairs.
+    u_min_count: int | None = 100
+    u_chunks: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +367,12 @@ def _estimate(
         linker._settings_obj._probability_two_random_records_match = _FALLBACK_PRIOR
     n = len(frame)
     sampled = min(options.u_max_pairs, n * (n - 1) / 2)
-    training.estimate_u_using_random_sampling(max_pairs=sampled, seed=options.seed)
+    training.estimate_u_using_random_sampling(
+        max_pairs=sampled,
+        seed=options.seed,
+        min_count_per_level=options.u_min_count,
+        num_chunks=options.u_chunks,
+    )
     prior = linker._settings_obj._probability_two_random_records_match
     for rule in training_rules():
         _em_session(linker, rule, options)

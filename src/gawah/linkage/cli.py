@@ -78,11 +78,23 @@ def _options(
     distinct: list[str] | None = None,
     lists: Iterable[object] = (),
     refit: bool = True,
+    backend: str = "duckdb",
 ) -> LinkOptions:
-    """The run's options; ``distinct`` names must be lists of the run (else exit 2)."""
+    """The run's options; ``distinct`` names must be lists of the run (else exit 2).
+
+    With ``backend="spark"``, pyspark and Java must be there (else exit 2,
+    before any work).
+    """
     from gawah.errors import UserInputError
-    from gawah.linkage.classify import DEFAULT_MATCH_THRESHOLD
+    from gawah.linkage.classify import DEFAULT_MATCH_THRESHOLD, ModelOptions
     from gawah.linkage.pipeline import LinkOptions
+
+    if backend not in ("duckdb", "spark"):
+        raise UserInputError(f"--backend {backend}: use duckdb or spark")
+    if backend == "spark":
+        from gawah.linkage.spark import require_spark
+
+        require_spark()
 
     known = sorted({str(x) for x in lists})
     unknown = sorted(set(distinct or ()) - set(known))
@@ -94,6 +106,7 @@ def _options(
         threshold=DEFAULT_MATCH_THRESHOLD if threshold is None else threshold,
         distinct_lists=frozenset(distinct or ()),
         learn=refit,
+        model=ModelOptions(backend=backend),
     )
 
 
@@ -112,6 +125,16 @@ Distinct = Annotated[
         "--distinct",
         help="A list whose records are all different people (a ministry's "
         "deduplicated register): no person holds two of its records. Repeatable.",
+    ),
+]
+
+Backend = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="Where the model runs: duckdb (in this process, the default) or "
+        "spark (Splink on a local Spark, the same model; needs `uv sync --extra "
+        "spark` and Java 17+).",
     ),
 ]
 
@@ -134,6 +157,7 @@ def _run(
     as_json: bool = False,
     distinct: list[str] | None = None,
     refit: bool = True,
+    backend: str = "duckdb",
 ) -> None:
     from gawah.linkage.run import link_workspace
     from gawah.linkage.summary import summary_json
@@ -141,7 +165,7 @@ def _run(
 
     with _open(home, passphrase_file) as ws:
         names = [s.name for s in list_sources(ws.conn)]
-        options = _options(threshold, distinct, names, refit)
+        options = _options(threshold, distinct, names, refit, backend)
         run = link_workspace(ws, progress=not as_json, options=options)
     if as_json:
         typer.echo(summary_json({**run.summary, "run_id": run.run_id}))
@@ -239,10 +263,11 @@ def _default(
     as_json: JsonFlag = False,
     distinct: Distinct = None,
     refit: Refit = True,
+    backend: Backend = "duckdb",
 ) -> None:
     """Without a command: link the workspace (same as `gawah link run`)."""
     if ctx.invoked_subcommand is None:
-        _run(home, passphrase_file, threshold, as_json, distinct, refit)
+        _run(home, passphrase_file, threshold, as_json, distinct, refit, backend)
 
 
 @link_app.command("run")
@@ -253,9 +278,10 @@ def run_command(
     as_json: JsonFlag = False,
     distinct: Distinct = None,
     refit: Refit = True,
+    backend: Backend = "duckdb",
 ) -> None:
     """Link every report of the workspace into persons; reviewed decisions always win."""
-    _run(home, passphrase_file, threshold, as_json, distinct, refit)
+    _run(home, passphrase_file, threshold, as_json, distinct, refit, backend)
 
 
 @link_app.command("csv")
@@ -272,6 +298,7 @@ def csv_command(
     threshold: Threshold = None,
     distinct: Distinct = None,
     refit: Refit = True,
+    backend: Backend = "duckdb",
     review_out: Annotated[
         Path | None,
         typer.Option(
@@ -306,7 +333,7 @@ def csv_command(
     for path in (out, review_out):
         if path is not None:
             check_writable(path)
-    options = _options(threshold, distinct, reports["list"].unique(), refit)
+    options = _options(threshold, distinct, reports["list"].unique(), refit, backend)
     result = link_records(reports, options=options, decisions=decided)
     info = run_summary(
         result, reports, review_pairs=len(result.review_pairs(frozenset(decided)))

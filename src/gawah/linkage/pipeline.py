@@ -39,6 +39,7 @@ from gawah.linkage.cluster import (
 )
 from gawah.linkage.learn import DEFAULT_PENALTY, LearnedCorrection, rescore
 from gawah.linkage.normalise import normalise_frame
+from gawah.linkage.spark import score_pairs_spark
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,8 @@ def link_records(
     if options.attach is not None:
         keep_from = min(keep_from, options.attach)
     learning = options.learn and bool(by_id)
-    scored = score_pairs(
+    score = score_pairs_spark if options.model.backend == "spark" else score_pairs
+    scored = score(
         frame,
         options.model,
         threshold=min(keep_from, options.learn_from) if learning else keep_from,

@@ -120,13 +120,18 @@ def link_workspace(
         previous=person_of_report(ws.conn),
     )
     run_id = "run-" + uuid.uuid4().hex[:16]
+    # The record says where the model ran (the model is the same).
+    backend = result.options.model.backend
+    method = (
+        METHOD if backend == "duckdb" else METHOD.replace("DuckDB", backend.title())
+    )
     say("recording persons")
     members: dict[str, list[str]] = {}
     for key, pid in zip(
         result.records["key"], result.records["person_id"], strict=True
     ):
         members.setdefault(str(pid), []).append(str(key))
-    assign_persons(ws, members, run_id, METHOD)
+    assign_persons(ws, members, run_id, method)
     band = result.review_pairs()
     lines = explain(band, result.model)
     candidates = [
@@ -151,7 +156,7 @@ def link_workspace(
         LINK_RAN,
         {
             "run_id": run_id,
-            "method": METHOD,
+            "method": method,
             "threshold": opts.threshold,
             "review_low": opts.review_low,
             "review_high": opts.review_high,
