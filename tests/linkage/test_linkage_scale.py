@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -18,9 +19,7 @@ from gawah.testing.linkage_data import generate_linked_lists
 def test_worker_processes_give_the_same_frame(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks normalised by worker processes join into the frame one process builds."""
     data = generate_linked_lists(60, seed=3)
-    reports = pd.concat(
-        [f.assign(list=name) for name, f in data.lists.items()], ignore_index=True
-    ).fillna("")
+    reports = data.reports()
     alone = normalise._normalise_rows(reports, chunk=25)
     monkeypatch.setattr(normalise, "_PARALLEL_ROWS", 0)
     monkeypatch.setattr(normalise, "_busy", lambda: False)
@@ -29,12 +28,22 @@ def test_worker_processes_give_the_same_frame(monkeypatch: pytest.MonkeyPatch) -
     pd.testing.assert_frame_equal(shared, alone)
 
 
+def test_a_chunk_with_an_empty_column_joins_without_a_warning() -> None:
+    """A chunk that lacks a column's values (no ages in its rows) joins quietly, typed as one frame."""
+    data = generate_linked_lists(30, seed=3)
+    reports = data.reports()
+    reports.loc[:19, ["age", "father_name", "place", "national_id", "phone"]] = ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chunked = normalise._normalise_rows(reports, chunk=20)
+    whole = normalise._normalise_rows(reports, chunk=len(reports))
+    pd.testing.assert_frame_equal(chunked, whole)
+
+
 def test_a_busy_machine_normalises_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """With no idle core, large inputs stay in-process (no worker pool is made)."""
     data = generate_linked_lists(20, seed=3)
-    reports = pd.concat(
-        [f.assign(list=name) for name, f in data.lists.items()], ignore_index=True
-    ).fillna("")
+    reports = data.reports()
     monkeypatch.setattr(normalise, "_PARALLEL_ROWS", 0)
     monkeypatch.setattr(normalise.os, "getloadavg", lambda: (50.0, 50.0, 50.0))
 
@@ -49,11 +58,7 @@ def test_a_busy_machine_normalises_in_process(monkeypatch: pytest.MonkeyPatch) -
 
 
 def _reports(people: int, seed: int) -> pd.DataFrame:
-    data = generate_linked_lists(people, seed=seed)
-    reports = pd.concat(
-        [f.assign(list=name) for name, f in data.lists.items()], ignore_index=True
-    ).fillna("")
-    return reports.assign(key=reports["list"] + "/" + reports["record_id"])
+    return generate_linked_lists(people, seed=seed).reports(keys=True)
 
 
 def test_keyed_blocking_and_shared_budget_give_the_plain_clusters(

@@ -30,11 +30,7 @@ from gawah.testing.linkage_data import generate_linked_lists
 
 
 def _reports(people: int, seed: int) -> pd.DataFrame:
-    data = generate_linked_lists(people, seed=seed)
-    reports = pd.concat(
-        [f.assign(list=name) for name, f in data.lists.items()], ignore_index=True
-    ).fillna("")
-    return reports.assign(key=reports["list"] + "/" + reports["record_id"])
+    return generate_linked_lists(people, seed=seed).reports(keys=True)
 
 
 # ------------------------------------------------------------ no Spark needed

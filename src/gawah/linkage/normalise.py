@@ -677,7 +677,15 @@ def _normalise_rows(reports: pd.DataFrame, chunk: int = _CHUNK_ROWS) -> pd.DataF
         parts = [_normalise_chunk(reports.iloc[s : s + chunk]) for s in starts]
     if len(parts) <= 1:
         return parts[0] if parts else pd.DataFrame.from_records([], index=reports.index)
-    return pd.concat(parts).infer_objects()
+    with warnings.catch_warnings():
+        # A chunk whose column is all empty (no date of birth in its rows) makes
+        # pandas warn that such columns will count towards the joined dtype one
+        # day. The dtype is decided again from every row (``infer_objects``), so
+        # the notice says nothing to the user running ``gawah link``.
+        warnings.filterwarnings(
+            "ignore", "The behavior of DataFrame concatenation", FutureWarning
+        )
+        return pd.concat(parts).infer_objects()
 
 
 def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:

@@ -272,6 +272,19 @@ class LabelledLists:
     lists: dict[str, pd.DataFrame]
     truth: pd.DataFrame = field(repr=False)  # columns: list, record_id, person_id
 
+    def reports(self, *, keys: bool = False) -> pd.DataFrame:
+        """Every list's rows in one frame, with their ``list``; missing values empty.
+
+        With ``keys``, also the row key ``list/record_id`` that :meth:`true_pairs`
+        and linkage results name rows by.
+        """
+        frame = pd.concat(
+            [f.assign(list=name) for name, f in self.lists.items()], ignore_index=True
+        ).fillna("")
+        if keys:
+            frame = frame.assign(key=frame["list"] + "/" + frame["record_id"])
+        return frame
+
     def true_pairs(self) -> set[tuple[str, str]]:
         """Every pair of row keys ``list/record_id`` that refers to one person, smaller first."""
         keys = self.truth.assign(key=self.truth["list"] + "/" + self.truth["record_id"])
