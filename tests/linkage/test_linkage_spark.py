@@ -113,20 +113,26 @@ def _lists(tmp_path: Path, people: int = 40, seed: int = 4) -> list[str]:
     return files
 
 
-def test_without_pyspark_the_cli_says_how_to_install(
-    gawah: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No pyspark: exit 2, one line naming the extra; nothing written."""
-    monkeypatch.setattr(spark_backend, "_has_pyspark", lambda: False)
+def _refused_stderr(gawah: Callable[..., Run], tmp_path: Path) -> str:
+    """``link csv --backend spark`` refused: exit 2, no traceback, nothing written."""
     out = tmp_path / "clusters.csv"
     run = gawah(
         "link", "csv", *_lists(tmp_path), "--out", str(out), "--backend", "spark"
     )
     assert run.code == 2
-    assert "pyspark is not installed" in run.stderr
-    assert "uv sync --extra spark" in run.stderr
     assert "Traceback" not in run.stderr
     assert not out.exists()
+    return run.stderr
+
+
+def test_without_pyspark_the_cli_says_how_to_install(
+    gawah: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No pyspark: exit 2, one line naming the extra; nothing written."""
+    monkeypatch.setattr(spark_backend, "_has_pyspark", lambda: False)
+    stderr = _refused_stderr(gawah, tmp_path)
+    assert "pyspark is not installed" in stderr
+    assert "uv sync --extra spark" in stderr
 
 
 def test_without_java_the_cli_says_how_to_install(
@@ -135,14 +141,9 @@ def test_without_java_the_cli_says_how_to_install(
     monkeypatch.setattr(spark_backend, "_has_pyspark", lambda: True)
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setattr(spark_backend.shutil, "which", lambda *a, **k: None)
-    out = tmp_path / "clusters.csv"
-    run = gawah(
-        "link", "csv", *_lists(tmp_path), "--out", str(out), "--backend", "spark"
-    )
-    assert run.code == 2
-    assert "no Java runtime" in run.stderr
-    assert "default-jre-headless" in run.stderr
-    assert not out.exists()
+    stderr = _refused_stderr(gawah, tmp_path)
+    assert "no Java runtime" in stderr
+    assert "default-jre-headless" in stderr
 
 
 def test_an_old_java_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
