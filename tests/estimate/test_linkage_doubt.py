@@ -63,6 +63,13 @@ class TestCombine:
         assert combined.lower < 95
         assert combined.upper > 115
 
+    def test_one_clustering_keeps_its_own_interval(self) -> None:
+        """A lopsided interval is reproduced, not given a heavier upper tail."""
+        part = _result(90, 95, 92, 189)
+        combined = combine([part] * 30, part, seed=3)
+        assert combined.lower == pytest.approx(92, abs=1.0)
+        assert combined.upper == pytest.approx(189, rel=0.08)
+
     def test_refused_clusterings_count_against(self) -> None:
         """Many refusals leave the upper end unbounded: a reasoned refusal."""
         parts = [_result(90, 100, 92, 110)] * 5 + [_result(90, None, None, None)] * 2

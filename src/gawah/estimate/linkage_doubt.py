@@ -19,9 +19,9 @@ What we do (multiple imputation of the linkage, in the spirit of Sadinle's
    clustering.
 3. Estimate on each clustering with the same estimator and selection.
 4. Combine as a mixture: each draw's answer is turned into draws of N
-   (posterior draws as they are; a frequentist interval as a log-normal on
-   the unseen count ``N - n`` through the estimate and the interval ends, as
-   Chao's interval is built), pooled with equal weight per clustering. The
+   (posterior draws as they are; a frequentist interval as a two-piece
+   log-normal on the unseen count ``N - n`` through the estimate and each
+   interval end, as Chao's interval is built), pooled with equal weight per clustering. The
    combined interval is the central quantiles of the pool, the estimate its
    median. A clustering whose estimator refuses counts against the interval
    (as nobody unseen at the lower end, unbounded at the upper end); if that
@@ -105,7 +105,15 @@ def _find(parent: dict[str, str], x: str) -> str:
 
 
 def _as_draws(result: MSEResult, rng: np.random.Generator) -> np.ndarray:
-    """Draws of N standing for one clustering's answer."""
+    """Draws of N standing for one clustering's answer.
+
+    A frequentist answer becomes a two-piece log-normal on the unseen count:
+    below the estimate its spread is set by the lower end, above it by the
+    upper end, so each draw's own interval ends are its quantiles. (One spread
+    averaged over both sides, as before, gave a lopsided interval such as
+    ``95 [92, 189]`` a far heavier upper tail than its own: the pooled upper
+    end then ran to thousands.)
+    """
     if result.draws is not None and result.draws.size:
         pick = rng.choice(result.draws, size=_PER_DRAW, replace=True)
         return np.asarray(pick, dtype=float)
@@ -115,13 +123,13 @@ def _as_draws(result: MSEResult, rng: np.random.Generator) -> np.ndarray:
     z = 1.959963984540054 if result.level == 0.95 else _z(result.level)
     lo = (result.lower if result.lower is not None else result.estimate) - n
     hi = (result.upper if result.upper is not None else result.estimate) - n
-    spreads = []
-    if hi > unseen:
-        spreads.append((np.log(hi) - np.log(unseen)) / z)
-    if lo > 0 and lo < unseen:
-        spreads.append((np.log(unseen) - np.log(lo)) / z)
-    sigma = float(np.mean(spreads)) if spreads else 0.0
-    return n + unseen * np.exp(sigma * rng.standard_normal(_PER_DRAW))
+    above = (np.log(hi) - np.log(unseen)) / z if hi > unseen else 0.0
+    # A lower end at the observed count (nobody unseen) is "down to half a
+    # person": the log scale cannot reach zero.
+    below = (np.log(unseen) - np.log(min(max(lo, 0.5), unseen))) / z
+    normal = rng.standard_normal(_PER_DRAW)
+    spread = np.where(normal < 0.0, below, above)
+    return n + unseen * np.exp(spread * normal)
 
 
 def _z(level: float) -> float:
