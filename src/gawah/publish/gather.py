@@ -344,13 +344,8 @@ def gather(
     Raises:
         UserInputError: no such incident, or its reports are not linked yet.
     """
-    from gawah.estimate import CaptureHistories, documented, table_of
-    from gawah.registry import (
-        get_incident,
-        iter_reports,
-        list_sources,
-        persons_with_reports,
-    )
+    from gawah.estimate import documented
+    from gawah.registry import get_incident, iter_reports, persons_with_reports
 
     conn = ws.conn
     incident = get_incident(conn, incident_id)
@@ -367,89 +362,23 @@ def gather(
             "(a release counts persons, not reports)"
         )
     reports = list(iter_reports(conn, incident=incident_id))
-    person_of = {
-        r: p.person_id for p in persons_with_reports(conn) for r in p.report_ids
-    }
+    linked = persons_with_reports(conn)
+    person_of = {r: p.person_id for p in linked for r in p.report_ids}
     hidden = {
         person_of[r.report_id]
         for r in reports
         if r.report_id in person_of and policy.asked_not_to_be_named(r.extra)
     }
-    columns = tuple(policy.fields)
-    rows = []
-    for person in doc.people:
-        if person.key in hidden:
-            continue
-        values = {f: _text(person.fields.get(f, "")) for f in columns if f in _READ}
-        values["name"] = _name(person.fields)
-        values["status"] = person.category or ""
-        rows.append({c: values.get(c, "") for c in columns})
-    rows.sort(key=lambda r: tuple((r.get(c) or "").casefold() for c in columns))
-
     people = doc.people
     documented_counts = {s: doc.count(s) for s in STATUSES}
-    by_district_raw: dict[str, Counter[str]] = {}
-    by_date_raw: dict[str, Counter[str]] = {}
-    for p in people:
-        if p.category is None:
-            continue
-        place = p.fields.get("district") or "(not known)"
-        by_district_raw.setdefault(place, Counter())[p.category] += 1
-        day = p.fields.get("date") or "(not known)"
-        by_date_raw.setdefault(day, Counter())[p.category] += 1
     threshold = policy.small_cell_threshold
-    by_district, hidden_d = protect(by_district_raw, threshold)
-    by_date, hidden_t = protect(by_date_raw, threshold)
-
+    by_district, hidden_d = protect(_counted_by(people, "district"), threshold)
+    by_date, hidden_t = protect(_counted_by(people, "date"), threshold)
     lists = dict(Counter(s for p in people for s in p.sources))
-    overlaps = {
-        a: {
-            b: sum(1 for p in people if a in p.sources and b in p.sources)
-            for b in sorted(lists)
-        }
-        for a in sorted(lists)
-    }
-
-    estimates: dict[str, EstimateRow] = {}
-    sensitivity_rows: dict[str, tuple[EstimateRow, ...]] = {}
-    from gawah.estimate import DEFAULT_METHOD
-
-    for status in STATUSES:
-        if not documented_counts[status]:
-            continue
-        caps = CaptureHistories.from_frame(table_of(doc, status, incident=incident_id))
-        estimates[status] = _fit(caps, DEFAULT_METHOD, status)
-        if sensitivity:
-            sensitivity_rows[status] = tuple(
-                _fit(caps, m, status) for m in SENSITIVITY_METHODS
-            )
-
-    # a source's name and kind only: its description is the documenter's note
-    # and may name the people behind it
-    names = {s.source_id: s for s in list_sources(conn)}
-    per_source = Counter(r.source_id for r in reports)
-    sources: tuple[dict[str, str | int], ...] = tuple(
-        {
-            "name": names[sid].name if sid in names else sid,
-            "kind": names[sid].kind if sid in names else "other",
-            "reports": n,
-        }
-        for sid, n in sorted(per_source.items())
+    estimates, sensitivity_rows = _estimates(
+        doc, incident_id, documented_counts, sensitivity=sensitivity
     )
-    runs = sorted({(p.run_id, p.method) for p in persons_with_reports(conn)})
-    linkage = {
-        "reports": len(reports),
-        "persons": len(people),
-        "lists": len(lists),
-        "runs": [{"run_id": r, "method": m} for r, m in runs],
-        "reports_per_person": round(len(reports) / len(people), 3) if people else 0.0,
-    }
-    receipt = _receipt(conn, reports, policy, len(hidden), hidden_d + hidden_t)
-    ledger = {
-        "state_digest": ws.ledger.state_digest(),
-        "events": ws.ledger.count(),
-        "checkpoints": [c.decode("utf-8") for c in checkpoints],
-    }
+    runs = sorted({(p.run_id, p.method) for p in linked})
     warnings = tuple(
         dict.fromkeys(
             f"{row.status}: {w}" for row in estimates.values() for w in row.warnings
@@ -464,20 +393,109 @@ def gather(
             "description": incident.description,
         },
         policy=policy,
-        columns=columns,
-        rows=tuple(rows),
+        columns=tuple(policy.fields),
+        rows=_public_rows(people, hidden, tuple(policy.fields)),
         documented=documented_counts,
         persons=len(people),
         by_district=by_district,
         by_date=by_date,
         lists=dict(sorted(lists.items())),
-        overlaps=overlaps,
+        overlaps={
+            a: {
+                b: sum(1 for p in people if a in p.sources and b in p.sources)
+                for b in sorted(lists)
+            }
+            for a in sorted(lists)
+        },
         estimates=estimates,
         sensitivity=sensitivity_rows,
         claims=_claims(conn, incident_id),
-        sources=sources,
-        linkage=linkage,
-        receipt=receipt,
-        ledger=ledger,
+        sources=_source_rows(conn, reports),
+        linkage={
+            "reports": len(reports),
+            "persons": len(people),
+            "lists": len(lists),
+            "runs": [{"run_id": r, "method": m} for r, m in runs],
+            "reports_per_person": (
+                round(len(reports) / len(people), 3) if people else 0.0
+            ),
+        },
+        receipt=_receipt(conn, reports, policy, len(hidden), hidden_d + hidden_t),
+        ledger={
+            "state_digest": ws.ledger.state_digest(),
+            "events": ws.ledger.count(),
+            "checkpoints": [c.decode("utf-8") for c in checkpoints],
+        },
         warnings=warnings,
+    )
+
+
+def _public_rows(
+    people: Sequence[Any], hidden: set[str], columns: tuple[str, ...]
+) -> tuple[dict[str, str], ...]:
+    """One row a person, only the policy's columns; the unnamed left out."""
+    rows = []
+    for person in people:
+        if person.key in hidden:
+            continue
+        values = {f: _text(person.fields.get(f, "")) for f in columns if f in _READ}
+        values["name"] = _name(person.fields)
+        values["status"] = person.category or ""
+        rows.append({c: values.get(c, "") for c in columns})
+    rows.sort(key=lambda r: tuple((r.get(c) or "").casefold() for c in columns))
+    return tuple(rows)
+
+
+def _counted_by(people: Sequence[Any], field_name: str) -> dict[str, Counter[str]]:
+    """Persons per value of ``field_name`` and status category, before protection."""
+    counts: dict[str, Counter[str]] = {}
+    for p in people:
+        if p.category is None:
+            continue
+        value = p.fields.get(field_name) or "(not known)"
+        counts.setdefault(value, Counter())[p.category] += 1
+    return counts
+
+
+def _estimates(
+    doc: Any,
+    incident_id: str,
+    documented_counts: Mapping[str, int],
+    *,
+    sensitivity: bool,
+) -> tuple[dict[str, EstimateRow], dict[str, tuple[EstimateRow, ...]]]:
+    """The default method's estimate per status, and every method's beside it."""
+    from gawah.estimate import DEFAULT_METHOD, CaptureHistories, table_of
+
+    estimates: dict[str, EstimateRow] = {}
+    sensitivity_rows: dict[str, tuple[EstimateRow, ...]] = {}
+    for status in STATUSES:
+        if not documented_counts[status]:
+            continue
+        caps = CaptureHistories.from_frame(table_of(doc, status, incident=incident_id))
+        estimates[status] = _fit(caps, DEFAULT_METHOD, status)
+        if sensitivity:
+            sensitivity_rows[status] = tuple(
+                _fit(caps, m, status) for m in SENSITIVITY_METHODS
+            )
+    return estimates, sensitivity_rows
+
+
+def _source_rows(conn: Any, reports: Sequence[Any]) -> tuple[dict[str, str | int], ...]:
+    """Reports per source, by the source's name and kind only.
+
+    Not its description: that is the documenter's note and may name the
+    people behind the source.
+    """
+    from gawah.registry import list_sources
+
+    names = {s.source_id: s for s in list_sources(conn)}
+    per_source = Counter(r.source_id for r in reports)
+    return tuple(
+        {
+            "name": names[sid].name if sid in names else sid,
+            "kind": names[sid].kind if sid in names else "other",
+            "reports": n,
+        }
+        for sid, n in sorted(per_source.items())
     )
