@@ -131,3 +131,27 @@ class TestTwoListMethods:
         assert result.estimate is not None
         assert caps.n_observed < result.estimate <= n_total
         assert result.diagnostics["kind"] == "lower bound"
+
+
+class TestProfileNearTheNumberSeen:
+    """Four FICTIONAL lists that overlap so much that under one person is unseen."""
+
+    PATTERNS = np.array(
+        [
+            [1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 1], [1, 1, 0, 0], [1, 0, 1, 1],
+            [1, 0, 1, 0], [1, 0, 0, 1], [0, 1, 1, 1], [0, 1, 1, 0], [0, 1, 0, 1],
+            [0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0], [0, 0, 0, 1],
+        ]
+    )  # fmt: skip
+    COUNTS = np.array([23, 9, 2, 5, 4, 3, 1, 22, 13, 7, 3, 3, 3, 2])
+
+    def test_interval_holds_the_estimate(self) -> None:
+        """Rcapture's Stirling constant diverges for 0 < n0 < 1; ours does not,
+        so the profile interval of the independence model holds its estimate."""
+        caps = CaptureHistories(("a", "b", "c", "d"), self.PATTERNS, self.COUNTS)
+        result = LogLinearMSE(model="M0").fit(caps)
+        assert result.estimate is not None
+        assert result.lower is not None
+        assert result.upper is not None
+        assert result.lower <= result.estimate <= result.upper
+        assert result.upper - result.lower > 1.0  # not a sliver at the number seen

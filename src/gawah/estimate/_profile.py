@@ -119,8 +119,15 @@ def fit_model(
 
 
 def ct_constant(n0: float, total: float) -> float:
-    """Rcapture's multinomial constant (Stirling form above 100 people)."""
-    if total > 100:
+    """Rcapture's multinomial constant (Stirling form above 100 people).
+
+    Except for 0 < n0 < 1, where Rcapture's Stirling form ``-0.5 log(n0 / N)``
+    grows without bound as n0 nears 0 (Stirling's series does not hold below
+    one): the profile likelihood then peaks at the number seen and the
+    interval, e.g. [100.00004, 100.0018], excludes the model's own estimate
+    (100.7). The exact form below is what the Stirling form approximates.
+    """
+    if total > 100 and not 0.0 < n0 < 1.0:
         if n0 in (0.0, 1.0):
             return -total + 0.5 * math.log(2 * math.pi * total)
         return n0 - total - 0.5 * math.log(n0 / total)
