@@ -10,8 +10,9 @@ to the least probable above the threshold; two groups are joined unless
   usually a chain of common names, "Muhammad Ali" to "Muhammad Ali Khan" to
   "Ali Khan", each step plausible, the whole not), or
 * the joined group could not be one human (:class:`Constraints`): both sexes,
-  ages decades apart, or two records of a list that keeps its people
-  distinct (a ministry's deduplicated register). These hold for every pair
+  ages decades apart (not counting the age of an undated record in a list
+  that dates most records: :data:`DATED_LIST_SHARE`), or two records of a
+  list that keeps its people distinct (a ministry's deduplicated register). These hold for every pair
   of members, not only for the pair that joins the two groups, so no chain
   through a bridging record can break them; or
 * the join would make a list repeat itself (see :data:`SAME_LIST_THRESHOLD`):
