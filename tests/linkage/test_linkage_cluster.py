@@ -126,6 +126,42 @@ class TestConstrainedClustering:
         ages = pd.Series([20, 32, 44, 56]).groupby(labels)
         assert (ages.max() - ages.min()).max() <= 20
 
+    def test_an_undated_age_in_a_dated_list_does_not_constrain(self) -> None:
+        """A list that dates most records: an undated record's age may be a placeholder.
+
+        FICTIONAL: list "a" dates three of its four records; its undated
+        record says 20, the other list's record of the same person 56. The
+        model's link stands; the same ages in a list without dates still
+        refuse the join.
+        """
+        frame = pd.DataFrame(
+            {
+                "list": ["a", "a", "a", "a", "b"],
+                "sex": [None] * 5,
+                "age_lo": pd.array([20, 30, 41, 52, 56], dtype="Int64"),
+                "age_hi": pd.array([20, 30, 41, 52, 56], dtype="Int64"),
+                "dob": [None, "1994-01-02", "1983-05-06", "1972-07-08", "1968-03-04"],
+            }
+        )
+        pairs = _pairs([(0, 4, 0.95)])
+        dated = cluster_pairs(
+            5, pairs, threshold=0.7, constraints=Constraints.from_frame(frame)
+        )
+        assert dated[0] == dated[4]
+        undated = frame.assign(dob=[None] * 5)
+        refused = cluster_pairs(
+            5, pairs, threshold=0.7, constraints=Constraints.from_frame(undated)
+        )
+        assert refused[0] != refused[4]
+        # A dated record's age still constrains in the same dated list.
+        later = cluster_pairs(
+            5,
+            _pairs([(1, 4, 0.95)]),
+            threshold=0.7,
+            constraints=Constraints.from_frame(frame),
+        )
+        assert later[1] != later[4]
+
     def test_a_list_repeats_itself_only_on_a_strong_link(self) -> None:
         """A1 - B - A2: the second record of list A joins only on a link of 0.99."""
         c = _constraints(["a", "b", "a"])

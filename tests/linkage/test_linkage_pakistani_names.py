@@ -15,7 +15,12 @@ import pytest
 from splink.internals.comparison_creator import ComparisonCreator
 
 from gawah.linkage.blocking import _RULES
-from gawah.linkage.compare import SouthAsianNameComparison, StatusComparison
+from gawah.linkage.compare import (
+    DATED_AGE,
+    AgeRangeComparison,
+    SouthAsianNameComparison,
+    StatusComparison,
+)
 from gawah.linkage.normalise import (
     age_from_notes,
     normalise_frame,
@@ -264,3 +269,49 @@ def test_a_chain_with_a_slip_in_the_given_name_meets_by_birth_and_family() -> No
 
     admitting = [rule for (rule, _) in _RULES if admits(*rule) or admits(*rule[::-1])]
     assert admitting == [(("dob", "name_last"),) * 2]
+
+
+class TestAgeLevels:
+    """Ages beside dates of birth and ages alone are separate levels (issue 11)."""
+
+    def test_ages_of_two_dated_reports_have_their_own_levels(self) -> None:
+        """FICTIONAL: the same two ages, with and without both dates of birth."""
+        frame = _frame(
+            [
+                {"full_name": "Sami Odeh", "age": "20", "dob": "1990-02-03"},
+                {"full_name": "Sami Odeh", "age": "56", "dob": "1968-02-03"},
+                {"full_name": "Sami Odeh", "age": "56"},
+                {"full_name": "Sami Odeh", "age": "21", "dob": "1990-02-03"},
+            ]
+        )
+        age = AgeRangeComparison()
+        assert _level(age, frame, 0, 1) == f"{DATED_AGE}further apart"
+        assert _level(age, frame, 0, 2) not in {
+            f"{DATED_AGE}further apart",
+            "age missing",
+        }
+        assert not _level(age, frame, 0, 2).startswith(DATED_AGE)
+        assert _level(age, frame, 0, 3).startswith(DATED_AGE)
+
+    def test_the_two_sets_of_age_levels_are_made_monotone_apart(self) -> None:
+        """An undated "else" weaker than a dated "within 10 years" is left alone.
+
+        Closer agreement may not count against a pair more than farther
+        agreement within one set; across the sets nothing is ordered.
+        """
+        from types import SimpleNamespace
+
+        from gawah.linkage.classify import _raise_nearer
+
+        def lv(m: float, u: float) -> SimpleNamespace:
+            return SimpleNamespace(_m_probability=m, _u_probability=u)
+
+        dated = [lv(0.8, 0.1), lv(0.01, 0.1), lv(0.02, 0.1)]  # near, mid, far
+        undated = [lv(0.6, 0.1), lv(0.3, 0.1)]
+        _raise_nearer(dated)
+        _raise_nearer(undated)
+        # The middle dated level is raised to the farther one's Bayes factor.
+        assert dated[1]._m_probability == pytest.approx(0.02)
+        assert dated[0]._m_probability == pytest.approx(0.8)
+        # The undated levels stay as they were (already ordered).
+        assert [x._m_probability for x in undated] == [0.6, 0.3]

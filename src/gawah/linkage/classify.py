@@ -38,7 +38,7 @@ from gawah.linkage.blocking import (
     identity_training_rule,
     training_rules,
 )
-from gawah.linkage.compare import STARTING_M, UNORDERED_LEVELS, comparisons
+from gawah.linkage.compare import DATED_AGE, STARTING_M, UNORDERED_LEVELS, comparisons
 
 # A pair whose match probability reaches this is the same person, absent review.
 # 0.5 ("more likely than not") scored a little higher on the tuning halves, but
@@ -303,19 +303,30 @@ def _monotone(linker: Linker) -> None:
     for comparison in linker._settings_obj.core_model_settings.comparisons:
         if comparison.output_column_name not in _ORDERED:
             continue
-        levels = [
+        ordered = [
             level
             for level in comparison._comparison_levels_excluding_null
             if level.label_for_charts not in UNORDERED_LEVELS
         ]
-        for near, far in zip(levels[-2::-1], levels[:0:-1], strict=True):
-            m_near, u_near = near._m_probability, near._u_probability
-            m_far, u_far = far._m_probability, far._u_probability
-            values = (m_near, u_near, m_far, u_far)
-            if not all(isinstance(v, float) and v > 0 for v in values):
-                continue
-            if m_near / u_near < m_far / u_far:
-                near._m_probability = min(1.0, m_far / u_far * u_near)
+        # The age levels of dated pairs are a run of their own (compare.DATED_AGE).
+        runs = [
+            [lv for lv in ordered if lv.label_for_charts.startswith(DATED_AGE)],
+            [lv for lv in ordered if not lv.label_for_charts.startswith(DATED_AGE)],
+        ]
+        for levels in runs:
+            _raise_nearer(levels)
+
+
+def _raise_nearer(levels: list[Any]) -> None:
+    """Raise a level's m to the Bayes factor of the next farther one (levels nearest first)."""
+    for near, far in zip(levels[-2::-1], levels[:0:-1], strict=False):
+        m_near, u_near = near._m_probability, near._u_probability
+        m_far, u_far = far._m_probability, far._u_probability
+        values = (m_near, u_near, m_far, u_far)
+        if not all(isinstance(v, float) and v > 0 for v in values):
+            continue
+        if m_near / u_near < m_far / u_far:
+            near._m_probability = min(1.0, m_far / u_far * u_near)
 
 
 def _cap_disagreement(linker: Linker) -> None:

@@ -10,8 +10,9 @@ to the least probable above the threshold; two groups are joined unless
   usually a chain of common names, "Muhammad Ali" to "Muhammad Ali Khan" to
   "Ali Khan", each step plausible, the whole not), or
 * the joined group could not be one human (:class:`Constraints`): both sexes,
-  ages decades apart, or two records of a list that keeps its people
-  distinct (a ministry's deduplicated register). These hold for every pair
+  ages decades apart (not counting the age of an undated record in a list
+  that dates most records: :data:`DATED_LIST_SHARE`), or two records of a
+  list that keeps its people distinct (a ministry's deduplicated register). These hold for every pair
   of members, not only for the pair that joins the two groups, so no chain
   through a bridging record can break them; or
 * the join would make a list repeat itself (see :data:`SAME_LIST_THRESHOLD`):
@@ -85,6 +86,17 @@ DISTINCT_THRESHOLD = 0.5
 # +3.3 / +5.5 / +6.3 % over the truth to +1.9 / +3.8 / +4.5 %, and F1 from
 # 0.966 / 0.951 / 0.950 to 0.969 / 0.959 / 0.959.
 ATTACH_THRESHOLD = 0.5
+# In a list that writes a date of birth for more than this share of its
+# records, the age of a record without one constrains nothing: such a list
+# works its ages out from the dates, and an undated record's age is often a
+# placeholder (on the tuning half of the Gaza releases, one release gave
+# many undated records the age 20 or 0, and 23 true pairs were kept apart as
+# "ages decades apart"). The model still weighs that age (its age levels
+# tell pairs with both dates written from the others, compare.AgeRangeComparison);
+# only the refusal is dropped. Lists without dates of birth (most Pakistani
+# lists) keep every age as a constraint. "More than half" is the plain
+# reading of "most", not a tuned value.
+DATED_LIST_SHARE = 0.5
 # National ids and dates of birth are the model's evidence, not constraints:
 # a family gives the father's CNIC for a child who has none, so two people
 # share an id and one person can carry two; copied dates of birth carry
@@ -101,7 +113,8 @@ class Constraints:
     """
 
     sex: np.ndarray  # 0 unknown, 1 male, 2 female
-    age_lo: np.ndarray  # float, NaN unknown
+    # float, NaN unknown (or not trusted: DATED_LIST_SHARE)
+    age_lo: np.ndarray
     age_hi: np.ndarray
     distinct_list: np.ndarray  # list code of a list whose records are distinct, else -1
     # Every record's list code (-1 unknown), and the least probability of a
@@ -125,6 +138,12 @@ class Constraints:
             if "list" in frame
             else pd.Series("", index=frame.index)
         )
+        if "dob" in frame:
+            dated = frame["dob"].notna()
+            share = dated.groupby(lists).transform("mean")
+            placeholder = (~dated & (share > DATED_LIST_SHARE)).to_numpy()
+            lo[placeholder] = np.nan
+            hi[placeholder] = np.nan
         codes = {name: i for i, name in enumerate(sorted(distinct))}
         code = lists.map(lambda x: codes.get(x, -1)).to_numpy(np.int64)
         all_codes, names = pd.factorize(lists.where(lists != ""))
