@@ -37,12 +37,17 @@ def fold(text: str | None) -> str:
     """NFKC, romanise Urdu, strip Latin accents, lower-case, squeeze spaces."""
     if not text:
         return ""
-    text = to_latin(unicodedata.normalize("NFKC", str(text)))
-    text = "".join(
-        ch
-        for ch in unicodedata.normalize("NFKD", text)
-        if not unicodedata.combining(ch)
-    )
+    text = str(text)
+    # ASCII is left as it is by NFKC, romanisation and accent stripping: only
+    # the case and the spaces change (most Latin names; the same result).
+    if not text.isascii():
+        text = to_latin(unicodedata.normalize("NFKC", text))
+        if not text.isascii():
+            text = "".join(
+                ch
+                for ch in unicodedata.normalize("NFKD", text)
+                if not unicodedata.combining(ch)
+            )
     return " ".join(text.lower().split())
 
 
@@ -67,4 +72,10 @@ def skeleton(token: str) -> str:
     tail = _SKELETON_DROP.sub("", s[1:])
     if tail.endswith("h"):
         tail = tail[:-1]
-    return _REPEAT.sub(r"\1", head + tail)
+    return _REPEAT.sub(_first_letter, head + tail)
+
+
+def _first_letter(match: re.Match[str]) -> str:
+    # A function, not the template r"\1": Python 3.11 parses a template again
+    # at every match.
+    return match.group(1)

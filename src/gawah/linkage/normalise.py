@@ -22,6 +22,7 @@ tables live in ``data/`` with their sources in ``data/SOURCES.md``):
 
 from __future__ import annotations
 
+import datetime
 import multiprocessing
 import os
 import re
@@ -231,7 +232,14 @@ def fold_native(text: str | None) -> str:
     # "الله" extracted from a PDF's ligature comes out reversed as "هللا".
     folded = folded.replace("هللا", "الله").translate(_native_fold_table())
     words = [w for w in _NATIVE_WORD.findall(folded) if w not in _NATIVE_RELATION]
-    return _NATIVE_TAIL.sub("الله", _NATIVE_JOIN.sub(r"\1", " ".join(words)))
+    # A function, not the template r"\1": Python 3.11 parses a template
+    # again at every match, a tenth of normalising an Arabic name.
+    joined = _NATIVE_JOIN.sub(_group_one, " ".join(words))
+    return _NATIVE_TAIL.sub("الله", joined)
+
+
+def _group_one(match: re.Match[str]) -> str:
+    return match.group(1)
 
 
 def _words(text: str) -> list[str]:
@@ -274,7 +282,7 @@ _NOTES_AGE = re.compile(
 
 def relative_from_notes(notes: str | None) -> tuple[str, ...]:
     """Find a father's/husband's name in free text ("X, son of Y, aged 63, ...")."""
-    text = _ABBREVIATION_DOT.sub(r"\1 ", fold(notes))
+    text = _ABBREVIATION_DOT.sub(lambda m: m.group(1) + " ", fold(notes))
     m = _NOTES_RELATION.search(text)
     if not m:
         return ()
@@ -432,6 +440,7 @@ NAME_COLUMNS = (
 # The name in its own script: one column, whatever the script is called.
 NATIVE_NAME_COLUMNS = ("name_native", "name_urdu", "name_arabic")
 _MISSING = ("", "nan", "none", "null", "n/a", "na", "-", "unknown")
+_MISSING_SET = frozenset(_MISSING)
 
 
 def _text(value: object) -> str | None:
@@ -439,6 +448,11 @@ def _text(value: object) -> str | None:
         return None
     text = str(value).strip()
     return None if text.lower() in _MISSING else text
+
+
+# Lists repeat their places (a district, a village, an address of a few
+# words): each distinct place is resolved once.
+_resolve_place = lru_cache(maxsize=100_000)(resolve_place)
 
 
 def _skeletons(parts: tuple[str, ...]) -> list[str]:
@@ -457,7 +471,21 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
     sentence of ``notes`` (for patronymic lists, also the name's second part:
     :func:`normalise_frame`).
     """
-    get = {k: _text(v) for k, v in row.items()}
+    return _normalise(
+        {k: _text(v) for k, v in row.items()},
+        row.get("age"),
+        row.get("age_min"),
+        row.get("age_max"),
+    )
+
+
+def _normalise(
+    get: dict[str, str | None], age_raw: object, age_min: object, age_max: object
+) -> dict[str, object]:
+    """:func:`normalise_record` of a row whose text values went through :func:`_text`.
+
+    The age columns are passed as written (:func:`parse_age` reads them so).
+    """
     latin = get.get("full_name") or " ".join(
         x for x in (get.get("given_name"), get.get("family_name")) if x
     )
@@ -474,10 +502,10 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
     if not relative:
         relative = relative_from_notes(get.get("notes"))
     dob = parse_dob(get.get("dob") or get.get("date_of_birth"))
-    age = parse_age(row.get("age"), row.get("age_min"), row.get("age_max"))
+    age = parse_age(age_raw, age_min, age_max)
     if age.low is None:
         age = parse_age(age_from_notes(get.get("notes")))
-    place = resolve_place(
+    place = _resolve_place(
         get.get("address"),
         place=get.get("place"),
         village=get.get("village"),
@@ -519,7 +547,7 @@ def normalise_record(row: dict[str, object]) -> dict[str, object]:
         "age_hi": age.high,
         # An age column holding a year of birth ("1985"): resolved against a
         # reference year in :func:`normalise_frame`.
-        "birth_year_in_age": _birth_year(row.get("age")),
+        "birth_year_in_age": _birth_year(age_raw),
         "dob": dob.iso,
         "dob_year": dob.year,
         "sex": canonical_sex(get.get("sex")),
@@ -575,6 +603,42 @@ def _birth_year(value: object) -> int | None:
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# Day, month, four-digit year, one separator ("15/03/2031", "5.3.2031"): what
+# pandas reads day first as "%d/%m/%Y" (or "." or "-").
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+# The years a pandas timestamp holds whole (1677-09-21 to 2262-04-11).
+_TIMESTAMP_YEARS = range(1678, 2262)
+
+
+def _valid_date(year: int, month: int, day: int) -> pd.Timestamp | None:
+    """The timestamp of a real calendar day within pandas' range, else ``None``."""
+    if year not in _TIMESTAMP_YEARS:
+        return None
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return None
+    return pd.Timestamp(year, month, day)
+
+
+def _fast_date(text: str) -> pd.Timestamp | None:
+    """The date ``pd.to_datetime`` gives for the commonest forms, without calling it.
+
+    A call of ``pd.to_datetime`` on one value costs about a millisecond (it
+    guesses a format, builds an index), most of normalising a list that
+    gives dates of birth. ISO dates and day-first dates with a four-digit year
+    are read here; ``None`` leaves every other text (and any date outside the
+    calendar or pandas' range) to pandas, so the result is the same
+    (tests/linkage/test_linkage_speed.py compares the two).
+    """
+    if not text.isascii():
+        return None
+    if _ISO_DATE.match(text):
+        return _valid_date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+    m = _DAY_FIRST.fullmatch(text)
+    if m is None:
+        return None
+    return _valid_date(int(m.group(4)), int(m.group(3)), int(m.group(1)))
 
 
 @lru_cache(maxsize=100_000)
@@ -582,6 +646,9 @@ def _parse_date(text: str | None) -> pd.Timestamp | None:
     """ISO dates as they are; others day first ("15-03-2031", "15/03/2031")."""
     if not text:
         return None
+    fast = _fast_date(text)
+    if fast is not None:
+        return fast
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' format-guessing notice
         if _ISO_DATE.match(text):
@@ -639,11 +706,43 @@ def _busy() -> bool:
     return load >= (os.cpu_count() or 1) - 1
 
 
+# The columns :func:`_normalise` reads (through :func:`_text`), and the age
+# columns it reads as written.
+_TEXT_COLUMNS = (
+    *NAME_COLUMNS, "father_name", "notes", "dob", "date_of_birth", "address", "place",
+    "village", "union_council", "tehsil", "district", "date", "sex", "status",
+    "national_id",
+)  # fmt: skip
+_AGE_COLUMNS = ("age", "age_min", "age_max")
+
+
+def _text_column(values: list[object]) -> list[str | None]:
+    """:func:`_text` of every value of a column, without a call per value when all are text."""
+    if all(type(v) is str for v in values):
+        stripped = [str.strip(v) for v in values]  # type: ignore[arg-type]
+        return [None if v.lower() in _MISSING_SET else v for v in stripped]
+    return [_text(v) for v in values]
+
+
 def _normalise_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
+    """:func:`normalise_record` of every row of ``chunk``, as a frame.
+
+    Column by column rather than a dictionary per row: each text column is
+    cleaned once (:func:`_text_column`), and only the columns normalisation
+    reads are taken (the same values ``DataFrame.to_dict`` gives).
+    """
+    names = {str(c): c for c in chunk.columns}
+    text = [c for c in _TEXT_COLUMNS if c in names]
+    cleaned = [_text_column(chunk[names[c]].tolist()) for c in text]
+    n = len(chunk)
+    ages = [
+        chunk[names[c]].tolist() if c in names else [None] * n for c in _AGE_COLUMNS
+    ]
+    rows = zip(*cleaned, strict=True) if cleaned else iter([()] * n)
     return pd.DataFrame.from_records(
         [
-            normalise_record({str(k): v for k, v in r.items()})
-            for r in chunk.to_dict("records")
+            _normalise(dict(zip(text, values, strict=True)), age, lo, hi)
+            for values, age, lo, hi in zip(rows, *ages, strict=True)
         ],
         index=chunk.index,
     )
