@@ -17,7 +17,7 @@ import hashlib
 import json
 import sqlite3
 
-from gawah.ledger import verify_store
+from gawah.ledger import stored_events, verify_store
 from gawah.ledger.checkpoint import open_checkpoint
 from gawah.ledger.events import encode_event
 from gawah.ledger.merkle import MerkleTree
@@ -132,3 +132,37 @@ class TestSignatureCoverage:
         )
         assert report.first_problem is not None
         assert report.first_problem.event_id == forged_id
+
+
+class TestIndexCoverage:
+    def test_a_row_left_out_of_an_index_is_caught_by_the_full_integrity_check(
+        self, three_feeds: Workspace
+    ) -> None:
+        """One event removed from the ``kind`` index (the index otherwise
+        well-formed): reads by kind no longer see it and SQLite's quick check
+        says ok, so verify runs the full integrity check, which reports it."""
+        kind = "evidence.received"
+        before = [e.id for e in stored_events(three_feeds.conn, [kind])]
+        assert len(before) == 10
+        hidden = before[3]
+        file = three_feeds.home / "gawah.sqlite"
+        edit = sqlite3.connect(file, isolation_level=None)
+        schema = "UPDATE sqlite_master SET sql = ? WHERE name = 'ledger_events_kind'"
+        plain = "CREATE INDEX ledger_events_kind ON ledger_events (kind)"
+        edit.execute("PRAGMA writable_schema = ON")
+        edit.execute(schema, (f"{plain} WHERE id != '{hidden}'",))
+        edit.close()
+        edit = sqlite3.connect(file, isolation_level=None)
+        edit.execute("REINDEX ledger_events_kind")  # now without the hidden row
+        edit.execute("PRAGMA writable_schema = ON")
+        edit.execute(schema, (plain,))
+        edit.close()
+        edit = sqlite3.connect(file, isolation_level=None)
+        assert edit.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        edit.close()
+        after = [e.id for e in stored_events(three_feeds.conn, [kind])]
+        assert after == [i for i in before if i != hidden]
+        report = three_feeds.ledger.verify()
+        assert not report.ok
+        assert report.database is not None
+        assert "ledger_events_kind" in report.database
