@@ -139,6 +139,11 @@ class Ledger:
         """Hex keys of every device with events here, sorted."""
         return self.log.devices()
 
+    def feed_entries(self, device: str) -> Iterator[tuple[int, str, bytes]]:
+        """(seq, id, Merkle leaf hash) of a device's stored events, by seq then
+        arrival, without parsing them (what a sync import checks links against)."""
+        return self.log.feed_entries(device)
+
     def feed_size(self, device: str) -> int:
         """Number of positions in a device feed (a forked seq counts once)."""
         return feed_size(self._conn, device)
