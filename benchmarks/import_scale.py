@@ -7,6 +7,10 @@ memory printed is that import's own (``ru_maxrss``: reading, checking,
 sealing, signing and writing, with every projection). All data is generated
 and FICTIONAL (``gawah.testing.scenario.big_list_rows``, party-list style).
 
+``--segments N`` also prints the CPU time of each N events as they are written
+(rows read, checked, sealed, signed and stored, with every projection): whether
+the time per row grows with the ledger.
+
 ``--profile`` runs the smallest size under cProfile, timed by the process's CPU
 clock (other jobs on a shared machine do not count), and prints how that time
 splits between the import's stages and how much of it SQLite's statements take
@@ -29,7 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from gawah.testing.scenario import big_list_rows
 
@@ -87,11 +93,41 @@ def _stages(profile: cProfile.Profile) -> None:
     )
 
 
-def one(rows: int, folder: Path, profile: bool = False) -> None:
+def _segments(every: int) -> None:
+    """Print the CPU time of each ``every`` events the import hands the ledger."""
+    from gawah.workspace import Workspace
+
+    append_many = Workspace.append_many
+
+    def timed(items: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[Any]:
+        start = last = time.process_time()
+        for n, item in enumerate(items, 1):
+            yield item
+            if n % every == 0:
+                now = time.process_time()
+                print(
+                    f"  events {n - every + 1:>9,}-{n:<9,} {now - last:6.1f} s CPU "
+                    f"({now - start:7.1f} s in all)",
+                    flush=True,
+                )
+                last = now
+
+    def counted(self: Workspace, items: Any, *, keep: bool = True) -> Any:
+        return append_many(self, timed(items), keep=keep)
+
+    Workspace.append_many = counted  # type: ignore[method-assign]
+
+
+def one(
+    rows: int, folder: Path, profile: bool = False, segments: int | None = None
+) -> None:
     """Import ``rows`` rows into a fresh workspace (in this process) and print."""
     from gawah.registry import import_list
     from gawah.testing.signer import fixed_seed
     from gawah.workspace import Workspace
+
+    if segments:
+        _segments(segments)
 
     path = write_list(folder / f"FICTIONAL-{rows}.csv", rows)
     size = path.stat().st_size
@@ -127,10 +163,13 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="profile the smallest size: stages"
     )
+    parser.add_argument(
+        "--segments", type=int, help="print the CPU time of each N events written"
+    )
     args = parser.parse_args()
     if args.one:
         with tempfile.TemporaryDirectory() as folder:
-            one(args.one, Path(folder), args.profile)
+            one(args.one, Path(folder), args.profile, args.segments)
         return
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
@@ -140,6 +179,8 @@ def main() -> None:
     smallest = min(args.rows)
     for rows in args.rows:
         extra = ["--profile"] if args.profile and rows == smallest else []
+        if args.segments:
+            extra += ["--segments", str(args.segments)]
         command = [sys.executable, __file__, "--one", str(rows), *extra]
         subprocess.run(command, check=True)
 

@@ -9,6 +9,7 @@ import pytest
 from pymerkle import InmemoryTree
 
 from gawah.ledger import (
+    MerkleFrontier,
     MerkleTree,
     leaf_hash,
     merkle_root,
@@ -16,6 +17,7 @@ from gawah.ledger import (
     verify_inclusion,
 )
 from gawah.ledger.merkle import EMPTY_ROOT, root_from_inclusion
+from gawah.workspace import Workspace
 
 # RFC 6962 reference vectors as published in transparency-dev/merkle proof/verify_test.go.
 LEAVES = [
@@ -283,3 +285,60 @@ class TestCorruptionProbes:
                     accepted += verify_consistency(*args)
         assert probes >= 500_000
         assert accepted == 0
+
+
+class TestFrontier:
+    """The root of a growing tree, kept in O(log n) memory (checkpoints after imports)."""
+
+    def test_reference_vectors(self) -> None:
+        """RFC 6962's published roots for the first 1..8 leaves, one leaf at a time."""
+        frontier = MerkleFrontier()
+        assert frontier.root() == EMPTY_ROOT
+        for leaf, root in zip(LEAVES, ROOTS, strict=True):
+            frontier.add(leaf_hash(leaf))
+            assert frontier.root() == root
+
+    def test_equals_the_full_tree_at_every_size(self) -> None:
+        """Every size from 0 to 1,100 (all shapes of the right edge), against the
+        full tree's root and pymerkle's."""
+        rng = random.Random(17)
+        leaves = [rng.randbytes(rng.randrange(0, 40)) for _ in range(1100)]
+        hashes = [leaf_hash(d) for d in leaves]
+        tree = MerkleTree(hashes)
+        frontier = MerkleFrontier()
+        for n in range(len(hashes) + 1):
+            assert frontier.size == n
+            assert frontier.root() == tree.root(n) == merkle_root(hashes[:n])
+            if n < len(hashes):
+                frontier.add(hashes[n])
+        reference = InmemoryTree(algorithm="sha256")
+        for data in leaves:
+            reference.append_entry(data)
+        assert frontier.root() == reference.get_state()
+
+    def test_keeps_one_head_per_bit_of_the_size(self) -> None:
+        """A tree of 2**16 - 1 leaves is held as 16 heads, not as its leaves."""
+        frontier = MerkleFrontier()
+        leaf = leaf_hash(b"x")
+        for _ in range((1 << 16) - 1):
+            frontier.add(leaf)
+        assert len(frontier._heads) == 16
+        frontier.add(leaf)
+        assert len(frontier._heads) == 1
+
+    def test_feed_root_equals_the_feed_tree_with_a_fork(
+        self, three_feeds: Workspace
+    ) -> None:
+        """A checkpoint's streamed root is the proofs' tree root, and a fork copy
+        (a second event at a used seq) is left out of both."""
+        from gawah.ledger.proofs import feed_root, feed_tree
+        from gawah.testing.signer import FixedSigner, signed_feed
+
+        signer = FixedSigner("field-b")
+        fork = signed_feed(signer, [("report.recorded", {"record_id": "other"})])[0]
+        assert three_feeds.ledger.receive(*fork) is not None
+        conn = three_feeds.conn
+        for device in three_feeds.ledger.devices():
+            tree, _ids = feed_tree(conn, device)
+            assert feed_root(conn, device) == (tree.size, tree.root())
+        assert feed_root(conn, signer.device)[0] == 17

@@ -13,6 +13,7 @@ import pytest
 
 from gawah.errors import IntegrityError, WorkspaceError
 from gawah.registry import (
+    RowsInvalidError,
     SealedError,
     get_sensitive,
     import_list,
@@ -31,6 +32,7 @@ from gawah.sealing import (
     erasures,
     open_value,
 )
+from gawah.sealing.crypto import WrappedKey
 from gawah.sealing.keystore import KEY_STORE_FILE, DataKeyStore
 from gawah.testing.signer import fixed_seed
 from gawah.workspace import Workspace
@@ -176,6 +178,87 @@ class TestWorkspace:
         assert one[0] is not None
         assert one[0].isdigit()
         assert "3520212345671" not in one[0]
+
+
+class TestKeyStoreHolding:
+    """An import keeps the key store in one transaction (its batches no longer
+    commit one by one); its keys are stored together, or not at all."""
+
+    @staticmethod
+    def _keys(n: int, start: int = 0) -> list[WrappedKey]:
+        return [
+            WrappedKey(f"k{i}", f"rep-{i}", bytes(32), {"c" * 64: bytes(72)})
+            for i in range(start, start + n)
+        ]
+
+    @staticmethod
+    def _count(path: Path) -> int:
+        if not path.exists():
+            return 0
+        conn = sqlite3.connect(path)
+        try:
+            return int(conn.execute("SELECT count(*) FROM data_keys").fetchone()[0])
+        finally:
+            conn.close()
+
+    def test_batches_become_durable_together(self, tmp_path: Path) -> None:
+        path = tmp_path / "keys.sqlite"
+        store = DataKeyStore(path)
+        try:
+            with store.holding(cache_kib=4096):
+                store.put_many(self._keys(3))
+                store.put_many(self._keys(2, start=3))
+                assert self._count(path) == 0  # another reader sees none yet
+            assert self._count(path) == 5
+            assert store.get("k4") is not None
+        finally:
+            store.close()
+
+    def test_an_error_stores_none_of_the_batches(self, tmp_path: Path) -> None:
+        path = tmp_path / "keys.sqlite"
+        store = DataKeyStore(path)
+        try:
+            store.put_many(self._keys(1, start=99))
+
+            def fail() -> None:
+                with store.holding():
+                    store.put_many(self._keys(3))
+                    raise RuntimeError("FICTIONAL failure")
+
+            with pytest.raises(RuntimeError):
+                fail()
+            assert self._count(path) == 1
+            assert store.get("k0") is None
+        finally:
+            store.close()
+
+    def test_refused_import_stores_no_keys_and_a_good_one_all(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """A list refused at its last row (after batches of sealed rows were
+        flushed) leaves the key store as it was; imported, every sealed value's
+        key is there."""
+        rows = [HEADERS] + [
+            [str(i), f"FICTIONAL {i}", "", "", f"FICTIONAL W{i}"]
+            for i in range(1, 5000)
+        ]
+        store_path = ws.home / KEY_STORE_FILE
+        before = self._count(store_path)
+        bad = _list(tmp_path / "bad.csv", [*rows, ["1", "repeated id", "", "", "W"]])
+        with pytest.raises(RowsInvalidError):
+            import_list(ws, bad, source="families")
+        assert self._count(store_path) == before
+        import_list(ws, _list(tmp_path / "good.csv", rows), source="families")
+        sealed = [e for e in ws.ledger.events() if "sealed" in e.payload]
+        assert len(sealed) == 4999
+        store = DataKeyStore(store_path)
+        try:
+            assert all(
+                store.get(SealedValue.from_dict(e.payload["sealed"]).key_id)
+                for e in sealed
+            )
+        finally:
+            store.close()
 
 
 class TestErasure:

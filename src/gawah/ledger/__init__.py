@@ -16,6 +16,7 @@ from gawah.ledger.keys import DeviceKey, key_is_wrapped
 from gawah.ledger.ledger import Ledger
 from gawah.ledger.log import stored_events
 from gawah.ledger.merkle import (
+    MerkleFrontier,
     MerkleTree,
     leaf_hash,
     merkle_root,
@@ -34,6 +35,7 @@ __all__ = [
     "Event",
     "InclusionProof",
     "Ledger",
+    "MerkleFrontier",
     "MerkleTree",
     "Problem",
     "Projector",

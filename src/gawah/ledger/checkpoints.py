@@ -18,7 +18,7 @@ from gawah.ledger.anchors import StateFile
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from gawah.ledger.devices import Registry
 from gawah.ledger.events import Signer
-from gawah.ledger.proofs import feed_size, feed_tree
+from gawah.ledger.proofs import feed_root, feed_size
 
 
 class Checkpoints:
@@ -87,8 +87,8 @@ class Checkpoints:
             latest = open_checkpoint(bytes(row[0]))
             if latest.size >= size:
                 return latest
-        tree, _ids = feed_tree(self._conn, device)
-        cp = sign_checkpoint(self._signer, tree.size, tree.root())
+        size, root = feed_root(self._conn, device)
+        cp = sign_checkpoint(self._signer, size, root)
         self._insert(cp)
         return cp
 

@@ -52,6 +52,49 @@ def merkle_root(leaf_hashes: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+class MerkleFrontier:
+    """The root of a growing tree in ``O(log n)`` memory: leaves are added in order.
+
+    Keeps one head per complete subtree on the tree's right edge (the "compact
+    range" of RFC 9162 section 2.1.1 terms: at most one per bit of the size), so
+    a checkpoint over a million-event feed holds about twenty hashes, not the
+    feed's tree. Written here because it is a few lines over :func:`node_hash`;
+    :meth:`root` equals :func:`merkle_root` over the same leaves.
+    """
+
+    def __init__(self) -> None:
+        self._size = 0
+        self._heads: list[bytes] = []  # subtree heads, largest (leftmost) first
+
+    @property
+    def size(self) -> int:
+        """Number of leaves added."""
+        return self._size
+
+    def add(self, leaf: bytes) -> None:
+        """Add the next leaf hash."""
+        head = leaf
+        size = self._size
+        heads = self._heads
+        sha = hashlib.sha256
+        # Each trailing 1 bit of the old size is a complete subtree of the same
+        # height as ``head``: merge them, as a binary counter carries.
+        while size & 1:
+            head = sha(b"\x01" + heads.pop() + head).digest()
+            size >>= 1
+        heads.append(head)
+        self._size += 1
+
+    def root(self) -> bytes:
+        """The tree head over the leaves added so far (RFC 6962)."""
+        if not self._heads:
+            return EMPTY_ROOT
+        root = self._heads[-1]
+        for head in reversed(self._heads[:-1]):
+            root = node_hash(head, root)
+        return root
+
+
 class MerkleTree:
     """A tree over a fixed list of leaf hashes that answers proofs for any prefix.
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from gawah.errors import UserInputError
 from gawah.ledger.events import Event, blob
 from gawah.ledger.merkle import (
+    MerkleFrontier,
     MerkleTree,
     leaf_hash,
     verify_consistency,
@@ -88,6 +89,30 @@ def feed_tree(conn: sqlite3.Connection, device: str) -> tuple[MerkleTree, list[s
         ids.append(str(event_id))
         hashes.append(leaf_hash(blob(raw)))
     return MerkleTree(hashes), ids
+
+
+def feed_root(conn: sqlite3.Connection, device: str) -> tuple[int, bytes]:
+    """The feed's tree size and root, read in one pass in bounded memory.
+
+    The same leaves as :func:`feed_tree` (a forked seq's first-arrived event),
+    folded into a :class:`MerkleFrontier` as they are read: signing a checkpoint
+    after a million-row import holds no list of leaves and no tree.
+    """
+    cur = conn.cursor()
+    cur.row_factory = None
+    cur.execute(
+        "SELECT seq, raw FROM ledger_events WHERE device = ? ORDER BY seq, pos",
+        (device,),
+    )
+    frontier = MerkleFrontier()
+    last = 0
+    while rows := cur.fetchmany(4096):
+        for seq, raw in rows:
+            if seq == last:
+                continue
+            last = seq
+            frontier.add(leaf_hash(blob(raw)))
+    return frontier.size, frontier.root()
 
 
 def inclusion_proof(

@@ -314,35 +314,39 @@ def _events(
     A bad row (without ``rejects``: ``skip_invalid`` off) stops the events but
     not the checking; at the end :class:`RowsInvalidError` rolls the whole
     transaction back, so nothing is recorded. Wrapped data keys reach the key
-    store in batches before that transaction commits (a refused or crashed
-    import leaves unused keys, never unreadable values). ``written[0]`` counts
+    store in batches, inside one key-store transaction that commits before
+    the ledger's does (a refused or crashed import leaves no keys or unused
+    keys, never unreadable values). ``written[0]`` counts
     the events made.
     """
     for item in head:
         written[0] += 1
         yield item
     pending = 0
-    for row, previous in _rows(table, parser, known, found, rejects):
+    # The key store stays in one transaction while the rows are sealed; it
+    # commits before the tail, so before the ledger's COMMIT.
+    with contextlib.nullcontext() if sealer is None else sealer.holding():
+        for row, previous in _rows(table, parser, known, found, rejects):
+            if found.summary.bad_rows and rejects is None:
+                continue  # refused in the end: sign nothing more, keep checking
+            if previous is not None and previous[1] == row.content_hash:
+                continue
+            report = (
+                row.report
+                if previous is None
+                else replace(row.report, version=previous[0] + 1)
+            )
+            payload = report_payload(report, row.sensitive, sealer)
+            written[0] += 1
+            pending += 1
+            if sealer is not None and pending >= _SEAL_BATCH:
+                sealer.flush()
+                pending = 0
+            yield REPORT_RECORDED, payload
         if found.summary.bad_rows and rejects is None:
-            continue  # refused in the end: sign nothing more, keep checking
-        if previous is not None and previous[1] == row.content_hash:
-            continue
-        report = (
-            row.report
-            if previous is None
-            else replace(row.report, version=previous[0] + 1)
-        )
-        payload = report_payload(report, row.sensitive, sealer)
-        written[0] += 1
-        pending += 1
-        if sealer is not None and pending >= _SEAL_BATCH:
+            raise RowsInvalidError(parser.file_name, found.summary)
+        if sealer is not None:
             sealer.flush()
-            pending = 0
-        yield REPORT_RECORDED, payload
-    if found.summary.bad_rows and rejects is None:
-        raise RowsInvalidError(parser.file_name, found.summary)
-    if sealer is not None:
-        sealer.flush()
     for item in tail():
         written[0] += 1
         yield item
