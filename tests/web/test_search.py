@@ -232,3 +232,67 @@ def test_linked_persons_stream_at_their_leads_place(
     monkeypatch.setattr(_search, "_walk_keys", no_walk)
     assert pages(4) == sorted_plan
     assert pages(100)[0] == found
+
+
+def test_the_whole_registers_count_follows_every_change(tmp_path: Path) -> None:
+    """The unfiltered register's count is kept between requests (counting a
+    million rows per page is slow), yet a report indexed by this connection or
+    by another one is counted on the next page."""
+    import sqlite3
+
+    from gawah.web import _search
+    from gawah.web.projection import PROJECTOR
+
+    db = tmp_path / "index.sqlite"
+    conn = sqlite3.connect(db, isolation_level=None)
+    other = sqlite3.connect(db, isolation_level=None)
+    PROJECTOR.create(conn)
+
+    def add(on: sqlite3.Connection, rid: str) -> None:
+        report = {"report_id": rid, "full_name": f"FICTIONAL {rid}", "source_id": "s"}
+        _search.index_reports(on, [report])
+
+    add(conn, "r1")
+    assert (_search.search(conn).total, _search.search_persons(conn).total) == (1, 1)
+    add(conn, "r2")
+    assert (_search.search(conn).total, _search.search_persons(conn).total) == (2, 2)
+    add(other, "r3")
+    assert (_search.search(conn).total, _search.search_persons(conn).total) == (3, 3)
+    other.execute("DELETE FROM web_search_reports WHERE report_id = 'r1'")
+    other.execute("DELETE FROM web_person_keys WHERE report_id = 'r1'")
+    assert (_search.search(conn).total, _search.search_persons(conn).total) == (2, 2)
+    assert [h.report_id for h in _search.search(conn).hits] == ["r2", "r3"]
+    other.close()
+    conn.close()
+
+
+@pytest.mark.parametrize("query", ["", "muhammad", "ali khan", "a", "محمد", "zzzz"])
+@pytest.mark.parametrize("walk_above", [10**9, -1])
+def test_before_linkage_persons_are_found_as_reports(
+    names_home: Path, query: str, walk_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before linkage the persons are found by the reports' plans (no join per
+    person): the same persons, counts and pages as the persons' own plans."""
+    from gawah.web import _search
+
+    def pages(status: str | None) -> list[tuple[list[str], int, bool]]:
+        out = []
+        for page in (1, 2, 3, 9):
+            r = _search.search_persons(
+                ws.conn, query, status=status, page=page, page_size=2
+            )
+            ids = [h.reports[0].report_id for h in r.hits]
+            assert all(h.person_id is None for h in r.hits)
+            out.append((ids, r.total, r.exact))
+        return out
+
+    monkeypatch.setattr(_search, "WALK_ABOVE", walk_above)
+    with Workspace.open(names_home) as ws:
+        assert not _search._linked(ws.conn)
+        for status in (None, "unknown", "killed"):
+            as_reports = pages(status)
+            monkeypatch.setattr(_search, "_linked", lambda conn: True)
+            assert pages(status) == as_reports
+            monkeypatch.undo()
+            monkeypatch.setattr(_search, "WALK_ABOVE", walk_above)
+        assert pages(None)[0][1] == _search.search(ws.conn, query).total

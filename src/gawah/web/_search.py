@@ -657,14 +657,9 @@ def search(
         refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
-
-    def walk(walk: Walk, shown: int) -> list[str]:
-        if walk.stream is not None:
-            return _stream_keys(conn, walk, shown)
-        where, params = walk.where("r.report_id", "r")
-        return _walk_keys(conn, _REPORT_ROWS, "r", "report_id", where, params, shown)
-
-    ids, total, exact = _page_keys(conn, found, page, page_size, _REPORTS, walk)
+    ids, total, exact = _page_keys(
+        conn, found, page, page_size, _REPORTS, functools.partial(_report_walk, conn)
+    )
     return SearchPage(
         query=query,
         total=total,
@@ -723,7 +718,7 @@ def _page_keys(
         exact = len(walked) <= COUNT_CAP
         return walked[offset : offset + page_size], min(len(walked), COUNT_CAP), exact
     if found is None:
-        total = conn.execute(f"SELECT count(*) FROM ({view.rows})").fetchone()[0]
+        total = _view_total(conn, view)
         rows = conn.execute(
             f"SELECT key FROM ({view.rows}) ORDER BY sort_key LIMIT ? OFFSET ?",
             (page_size, offset),
@@ -745,6 +740,38 @@ def _page_keys(
         ).fetchone()[0]
     )
     return [str(r[0]) for r in rows], int(total), True
+
+
+#: Whole views' counts, per connection and database state (see :func:`_view_total`).
+_TOTALS: dict[tuple[int, str], tuple[sqlite3.Connection, tuple[int, int], int]] = {}
+
+
+def _view_total(conn: sqlite3.Connection, view: _View) -> int:
+    """How many rows ``view`` lists in all, counted once per database state.
+
+    The unfiltered register (every first page) shows this count, and counting
+    a million rows takes a quarter of a second. It is kept per connection
+    while the database is unchanged: ``PRAGMA data_version`` changes when
+    another connection commits, ``total_changes`` when this one writes.
+    """
+    state = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes)
+    key = (id(conn), view.rows)
+    kept = _TOTALS.get(key)
+    if kept is not None and kept[0] is conn and kept[1] == state:
+        return kept[2]
+    total = int(conn.execute(f"SELECT count(*) FROM ({view.rows})").fetchone()[0])
+    if len(_TOTALS) >= 64:  # closed connections' counts: drop them all now and then
+        _TOTALS.clear()
+    _TOTALS[key] = (conn, state, total)
+    return total
+
+
+def _report_walk(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
+    """The report ids a :class:`Walk` finds, in name order (see :func:`_page_keys`)."""
+    if walk.stream is not None:
+        return _stream_keys(conn, walk, shown)
+    where, params = walk.where("r.report_id", "r")
+    return _walk_keys(conn, _REPORT_ROWS, "r", "report_id", where, params, shown)
 
 
 #: The register rows a walk reads in name order, by view (alias: see ``where``).
@@ -954,18 +981,27 @@ def search_persons(
         refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
-    linked = _linked(conn)
 
     def walk(walk: Walk, shown: int) -> list[str]:
-        if walk.stream is not None and not linked:
-            # Before linkage every report is its own person, keyed by its id.
-            return _stream_keys(conn, walk, shown)
         where, params = _lead_matches(walk)
         if walk.stream is not None:
             return _stream_persons(conn, walk, where, params, shown)
         return _walk_keys(conn, _LEAD_ROWS, "l", "person_key", where, params, shown)
 
-    order, total, exact = _page_keys(conn, found, page, page_size, _PERSONS, walk)
+    if _linked(conn):
+        order, total, exact = _page_keys(conn, found, page, page_size, _PERSONS, walk)
+    else:
+        # Before linkage every report is its own person, keyed by its id and
+        # its own lead: the persons are the reports, found by the reports'
+        # plans (at a million reports, each person join costs a lookup a row).
+        order, total, exact = _page_keys(
+            conn,
+            found,
+            page,
+            page_size,
+            _REPORTS,
+            functools.partial(_report_walk, conn),
+        )
     grouped: dict[str, list[Hit]] = {k: [] for k in order}
     marks = ",".join("?" * len(order))
     if order:
