@@ -804,6 +804,56 @@ def _walk_keys(
     ]
 
 
+#: The index of each filter column, ordered by (value, sort key, report id).
+_FILTER_INDEX = {
+    "status": "web_search_reports_status",
+    "incident_id": "web_search_reports_incident",
+    "source_id": "web_search_reports_source",
+}
+
+
+def _in_order(
+    conn: sqlite3.Connection,
+    matchers: list[tuple[str, list[str]]],
+    filters: list[tuple[str, str]],
+) -> tuple[str, list[Any]]:
+    """Conditions on a streamed token row ``s`` (in name order): the other
+    words and the filters, each looked up by the row's (sort key, report id).
+
+    Rows come in name order, so each lookup lands next to the last one in an
+    index ordered by (word or filter value, sort key): a million reports'
+    lookups by report id alone land anywhere in the report table or the
+    token index, and the page cache cannot hold either.
+    """
+    conds: list[str] = []
+    params: list[Any] = []
+    for sql, values in matchers:
+        exact = _exact_tokens(conn, values)
+        if exact:
+            marks = ",".join("?" * len(exact))
+            conds.append(
+                "EXISTS (SELECT 1 FROM web_search_tokens t WHERE t.token IN "
+                f"({marks}) AND t.sort_key = s.sort_key AND t.report_id = s.report_id)"
+            )
+            params.extend(exact)
+        elif exact is None:  # too many spellings to look up one by one
+            conds.append(
+                "EXISTS (SELECT 1 FROM web_search_tokens t "
+                f"WHERE t.report_id = s.report_id AND {sql})"
+            )
+            params.extend(values)
+        else:  # no index token has this word: nothing matches
+            conds.append("0")
+    for column, value in filters:
+        conds.append(
+            f"EXISTS (SELECT 1 FROM web_search_reports r INDEXED BY "
+            f"{_FILTER_INDEX[column]} WHERE r.{column} = ? "
+            "AND r.sort_key = s.sort_key AND r.report_id = s.report_id)"
+        )
+        params.append(value)
+    return " AND ".join(conds), params
+
+
 def _stream_keys(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
     """:func:`_walk_keys` of the reports, read from the rarest word's tokens.
 
@@ -813,13 +863,9 @@ def _stream_keys(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
     """
     assert walk.stream is not None
     tokens, rarest = walk.stream
-    rest = Walk([m for i, m in enumerate(walk.matchers) if i != rarest], walk.filters)
-    cond, params = rest.where("s.report_id", "r")
-    if walk.filters:
-        cond = (
-            "EXISTS (SELECT 1 FROM web_search_reports r "
-            f"WHERE r.report_id = s.report_id AND {cond})"
-        )
+    cond, params = _in_order(
+        conn, [m for i, m in enumerate(walk.matchers) if i != rarest], walk.filters
+    )
     arm = "SELECT s.sort_key, s.report_id FROM web_search_tokens s WHERE s.token = ?"
     arm += f" AND {cond}" if cond else ""
     args = [value for token in tokens for value in (token, *params)]
