@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,19 +99,32 @@ class TestArabicScriptPrecision:
         assert "Zubair Shah" in _names(names_home, "zubar")
 
 
-@pytest.mark.parametrize("query", ["", "muhammad", "ali khan", "a", "محمد", "zzzz"])
-@pytest.mark.parametrize("status", [None, "killed"])
+@pytest.mark.parametrize(
+    "query",
+    ["", "muhammad", "ali khan", "a", "محمد", "zzzz", "ali a", "zzzz qqqq", "khan ali"],
+)
+@pytest.mark.parametrize("status", [None, "killed", "source", "both"])
 def test_walking_in_name_order_finds_what_the_token_index_finds(
     home: Path, query: str, status: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A query of common words walks the register in name order (at a million
     reports, sorting every match takes seconds): the same persons and reports,
-    in the same order, page by page; past the count cap it says "more than"."""
+    in the same order, page by page; past the count cap it says "more than".
+    ``status`` "source" filters by the first report's source, "both" by that
+    and "killed"."""
     from gawah.web import _search
+
+    source: str | None = None
+    if status in ("source", "both"):
+        with Workspace.open(home) as ws:
+            source = _search.search(ws.conn, "").hits[0].source_id
+        status = "killed" if status == "both" else None
 
     def both(view: str, page: int, size: int) -> tuple[list[str], int]:
         find = _search.search_persons if view == "persons" else _search.search
-        r = find(ws.conn, query, status=status, page=page, page_size=size)
+        r = find(
+            ws.conn, query, status=status, source=source, page=page, page_size=size
+        )
         ids = [
             h.person_id or h.reports[0].report_id
             if isinstance(h, _search.PersonHit)
@@ -130,13 +144,14 @@ def test_walking_in_name_order_finds_what_the_token_index_finds(
                 monkeypatch.setattr(_search, "STREAM_TOKENS", streams)
                 assert both(view, 1, 10_000) == (whole, total)
                 assert [both(view, p, 7)[0] for p in (1, 2, 3)] == pages
-            if total > 3 and (query or status):  # "" alone: an exact count
+            if total > 3 and (query or status or source):  # "" alone: exact count
                 monkeypatch.setattr(_search, "COUNT_CAP", 3)
                 find = _search.search_persons if view == "persons" else _search.search
-                capped = find(ws.conn, query, status=status, page=1, page_size=2)
+                kw = {"status": status, "source": source}
+                capped = find(ws.conn, query, page=1, page_size=2, **kw)
                 assert (capped.total, capped.exact) == (3, False)
                 assert capped.pages == 2
-                last = find(ws.conn, query, status=status, page=99, page_size=2)
+                last = find(ws.conn, query, page=99, page_size=2, **kw)
                 assert not last.hits
                 assert last.pages == 99
 
@@ -232,3 +247,172 @@ def test_linked_persons_stream_at_their_leads_place(
     monkeypatch.setattr(_search, "_walk_keys", no_walk)
     assert pages(4) == sorted_plan
     assert pages(100)[0] == found
+
+
+def test_the_whole_registers_count_follows_every_change(tmp_path: Path) -> None:
+    """The unfiltered register's count is kept between requests (counting a
+    million rows per page is slow), yet a report indexed by this connection or
+    by another one is counted on the next page."""
+    import sqlite3
+
+    from gawah.web import _search
+    from gawah.web.projection import PROJECTOR
+
+    db = tmp_path / "index.sqlite"
+    conn = sqlite3.connect(db, isolation_level=None)
+    other = sqlite3.connect(db, isolation_level=None)
+    PROJECTOR.create(conn)
+
+    def add(on: sqlite3.Connection, rid: str) -> None:
+        report = {"report_id": rid, "full_name": f"FICTIONAL {rid}", "source_id": "s"}
+        _search.index_reports(on, [report])
+
+    add(conn, "r1")
+    assert (_search.search(conn).total, _search.search_persons(conn).total) == (1, 1)
+    add(conn, "r2")
+    assert (_search.search(conn).total, _search.search_persons(conn).total) == (2, 2)
+    add(other, "r3")
+    assert (_search.search(conn).total, _search.search_persons(conn).total) == (3, 3)
+    other.execute("DELETE FROM web_search_reports WHERE report_id = 'r1'")
+    other.execute("DELETE FROM web_person_keys WHERE report_id = 'r1'")
+    assert (_search.search(conn).total, _search.search_persons(conn).total) == (2, 2)
+    assert [h.report_id for h in _search.search(conn).hits] == ["r2", "r3"]
+    other.close()
+    conn.close()
+
+
+@pytest.mark.parametrize("query", ["", "muhammad", "ali khan", "a", "محمد", "zzzz"])
+@pytest.mark.parametrize("walk_above", [10**9, -1])
+def test_before_linkage_persons_are_found_as_reports(
+    names_home: Path, query: str, walk_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before linkage the persons are found by the reports' plans (no join per
+    person): the same persons, counts and pages as the persons' own plans."""
+    from gawah.web import _search
+
+    def pages(status: str | None) -> list[tuple[list[str], int, bool]]:
+        out = []
+        for page in (1, 2, 3, 9):
+            r = _search.search_persons(
+                ws.conn, query, status=status, page=page, page_size=2
+            )
+            ids = [h.reports[0].report_id for h in r.hits]
+            assert all(h.person_id is None for h in r.hits)
+            out.append((ids, r.total, r.exact))
+        return out
+
+    monkeypatch.setattr(_search, "WALK_ABOVE", walk_above)
+    with Workspace.open(names_home) as ws:
+        assert not _search._linked(ws.conn)
+        for status in (None, "unknown", "killed"):
+            as_reports = pages(status)
+            monkeypatch.setattr(_search, "_linked", lambda conn: True)
+            assert pages(status) == as_reports
+            monkeypatch.undo()
+            monkeypatch.setattr(_search, "WALK_ABOVE", walk_above)
+        assert pages(None)[0][1] == _search.search(ws.conn, query).total
+
+
+@pytest.fixture(scope="module")
+def common_words(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A register index of 300 FICTIONAL reports whose few words all recur."""
+    import random
+    import sqlite3
+
+    from gawah.web import _search
+    from gawah.web.projection import PROJECTOR
+
+    rng = random.Random(5)
+    given = ["Ahmad", "Ahmed", "Ali", "Alia", "Abbas", "Khanum", "Kamran", "Bilal"]
+    family = ["Khan", "Khattak", "Ahmadzai", "Ali", "Awan", "Kazmi", "Butt"]
+    db = tmp_path_factory.mktemp("common") / "index.sqlite"
+    conn = sqlite3.connect(db, isolation_level=None)
+    PROJECTOR.create(conn)
+    _search.index_reports(
+        conn,
+        [
+            {
+                "report_id": f"r{i:03d}",
+                "full_name": f"{rng.choice(given)} {rng.choice(family)}",
+                "source_id": rng.choice(["FICTIONAL list A", "FICTIONAL list B"]),
+                "incident_id": rng.choice(["i1", "i2"]),
+                "status": rng.choice(["killed", "injured", "unknown"]),
+            }
+            for i in range(300)
+        ],
+    )
+    _search.refresh(conn)
+    conn.close()
+    return db
+
+
+@pytest.mark.parametrize(
+    "query", ["ahmad khan", "khan ahmad", "ahmad k", "ali a", "ahmad zzzz", "zzzz qqqq"]
+)
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"status": "killed"},
+        {"source": "FICTIONAL list B"},
+        {"status": "killed", "incident": "i1"},
+    ],
+)
+def test_streamed_words_are_checked_in_name_order(
+    common_words: Path,
+    query: str,
+    filters: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A streamed word's rows check the other words and the filters by their
+    (sort key, report id): the same reports, pages and counts as the sorted
+    plan, whether the other word has few spellings, many, or none."""
+    import sqlite3
+
+    from gawah.web import _search
+
+    conn = sqlite3.connect(common_words, isolation_level=None)
+
+    def pages(size: int) -> list[tuple[list[str], int]]:
+        out = []
+        for page in (1, 2, 3):
+            r = _search.search(conn, query, page=page, page_size=size, **filters)
+            out.append(([h.report_id for h in r.hits], r.total))
+        return out
+
+    monkeypatch.setattr(_search, "WALK_ABOVE", 10**9)
+    sorted_plan, whole = pages(7), pages(1000)[0]
+    assert whole[1] == len(whole[0])
+    if query == "ahmad khan" and not filters:
+        assert 10 < whole[1] < 150  # the check is not trivial either way
+    monkeypatch.setattr(_search, "WALK_ABOVE", -1)
+    monkeypatch.setattr(_search, "COUNT_CAP", 10**9)
+    streamed: list[_search.Walk] = []
+    stream_keys = _search._stream_keys
+
+    def spy(conn: sqlite3.Connection, walk: _search.Walk, shown: int) -> list[str]:
+        streamed.append(walk)
+        return stream_keys(conn, walk, shown)
+
+    monkeypatch.setattr(_search, "_stream_keys", spy)
+    assert pages(7) == sorted_plan
+    assert pages(1000)[0] == whole
+    assert streamed or query == "zzzz qqqq"
+    # The other words as if each had too many spellings to look up one by one.
+    exact, in_order = _search._exact_tokens, _search._in_order
+    checking: list[bool] = []
+
+    def in_order_many(*args: Any) -> tuple[str, list[Any]]:
+        checking.append(True)
+        try:
+            return in_order(*args)
+        finally:
+            checking.pop()
+
+    def exact_many(*args: Any) -> list[str] | None:
+        return None if checking else exact(*args)
+
+    monkeypatch.setattr(_search, "_in_order", in_order_many)
+    monkeypatch.setattr(_search, "_exact_tokens", exact_many)
+    assert pages(7) == sorted_plan
+    conn.close()

@@ -657,14 +657,9 @@ def search(
         refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
-
-    def walk(walk: Walk, shown: int) -> list[str]:
-        if walk.stream is not None:
-            return _stream_keys(conn, walk, shown)
-        where, params = walk.where("r.report_id", "r")
-        return _walk_keys(conn, _REPORT_ROWS, "r", "report_id", where, params, shown)
-
-    ids, total, exact = _page_keys(conn, found, page, page_size, _REPORTS, walk)
+    ids, total, exact = _page_keys(
+        conn, found, page, page_size, _REPORTS, functools.partial(_report_walk, conn)
+    )
     return SearchPage(
         query=query,
         total=total,
@@ -723,7 +718,7 @@ def _page_keys(
         exact = len(walked) <= COUNT_CAP
         return walked[offset : offset + page_size], min(len(walked), COUNT_CAP), exact
     if found is None:
-        total = conn.execute(f"SELECT count(*) FROM ({view.rows})").fetchone()[0]
+        total = _view_total(conn, view)
         rows = conn.execute(
             f"SELECT key FROM ({view.rows}) ORDER BY sort_key LIMIT ? OFFSET ?",
             (page_size, offset),
@@ -745,6 +740,38 @@ def _page_keys(
         ).fetchone()[0]
     )
     return [str(r[0]) for r in rows], int(total), True
+
+
+#: Whole views' counts, per connection and database state (see :func:`_view_total`).
+_TOTALS: dict[tuple[int, str], tuple[sqlite3.Connection, tuple[int, int], int]] = {}
+
+
+def _view_total(conn: sqlite3.Connection, view: _View) -> int:
+    """How many rows ``view`` lists in all, counted once per database state.
+
+    The unfiltered register (every first page) shows this count, and counting
+    a million rows takes a quarter of a second. It is kept per connection
+    while the database is unchanged: ``PRAGMA data_version`` changes when
+    another connection commits, ``total_changes`` when this one writes.
+    """
+    state = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes)
+    key = (id(conn), view.rows)
+    kept = _TOTALS.get(key)
+    if kept is not None and kept[0] is conn and kept[1] == state:
+        return kept[2]
+    total = int(conn.execute(f"SELECT count(*) FROM ({view.rows})").fetchone()[0])
+    if len(_TOTALS) >= 64:  # closed connections' counts: drop them all now and then
+        _TOTALS.clear()
+    _TOTALS[key] = (conn, state, total)
+    return total
+
+
+def _report_walk(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
+    """The report ids a :class:`Walk` finds, in name order (see :func:`_page_keys`)."""
+    if walk.stream is not None:
+        return _stream_keys(conn, walk, shown)
+    where, params = walk.where("r.report_id", "r")
+    return _walk_keys(conn, _REPORT_ROWS, "r", "report_id", where, params, shown)
 
 
 #: The register rows a walk reads in name order, by view (alias: see ``where``).
@@ -777,6 +804,56 @@ def _walk_keys(
     ]
 
 
+#: The index of each filter column, ordered by (value, sort key, report id).
+_FILTER_INDEX = {
+    "status": "web_search_reports_status",
+    "incident_id": "web_search_reports_incident",
+    "source_id": "web_search_reports_source",
+}
+
+
+def _in_order(
+    conn: sqlite3.Connection,
+    matchers: list[tuple[str, list[str]]],
+    filters: list[tuple[str, str]],
+) -> tuple[str, list[Any]]:
+    """Conditions on a streamed token row ``s`` (in name order): the other
+    words and the filters, each looked up by the row's (sort key, report id).
+
+    Rows come in name order, so each lookup lands next to the last one in an
+    index ordered by (word or filter value, sort key): a million reports'
+    lookups by report id alone land anywhere in the report table or the
+    token index, and the page cache cannot hold either.
+    """
+    conds: list[str] = []
+    params: list[Any] = []
+    for sql, values in matchers:
+        exact = _exact_tokens(conn, values)
+        if exact:
+            marks = ",".join("?" * len(exact))
+            conds.append(
+                "EXISTS (SELECT 1 FROM web_search_tokens t WHERE t.token IN "
+                f"({marks}) AND t.sort_key = s.sort_key AND t.report_id = s.report_id)"
+            )
+            params.extend(exact)
+        elif exact is None:  # too many spellings to look up one by one
+            conds.append(
+                "EXISTS (SELECT 1 FROM web_search_tokens t "
+                f"WHERE t.report_id = s.report_id AND {sql})"
+            )
+            params.extend(values)
+        else:  # no index token has this word: nothing matches
+            conds.append("0")
+    for column, value in filters:
+        conds.append(
+            f"EXISTS (SELECT 1 FROM web_search_reports r INDEXED BY "
+            f"{_FILTER_INDEX[column]} WHERE r.{column} = ? "
+            "AND r.sort_key = s.sort_key AND r.report_id = s.report_id)"
+        )
+        params.append(value)
+    return " AND ".join(conds), params
+
+
 def _stream_keys(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
     """:func:`_walk_keys` of the reports, read from the rarest word's tokens.
 
@@ -786,13 +863,9 @@ def _stream_keys(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:
     """
     assert walk.stream is not None
     tokens, rarest = walk.stream
-    rest = Walk([m for i, m in enumerate(walk.matchers) if i != rarest], walk.filters)
-    cond, params = rest.where("s.report_id", "r")
-    if walk.filters:
-        cond = (
-            "EXISTS (SELECT 1 FROM web_search_reports r "
-            f"WHERE r.report_id = s.report_id AND {cond})"
-        )
+    cond, params = _in_order(
+        conn, [m for i, m in enumerate(walk.matchers) if i != rarest], walk.filters
+    )
     arm = "SELECT s.sort_key, s.report_id FROM web_search_tokens s WHERE s.token = ?"
     arm += f" AND {cond}" if cond else ""
     args = [value for token in tokens for value in (token, *params)]
@@ -954,18 +1027,27 @@ def search_persons(
         refresh(conn)
     page = max(1, page)
     found = _candidates(conn, query, _filters(status, incident, source))
-    linked = _linked(conn)
 
     def walk(walk: Walk, shown: int) -> list[str]:
-        if walk.stream is not None and not linked:
-            # Before linkage every report is its own person, keyed by its id.
-            return _stream_keys(conn, walk, shown)
         where, params = _lead_matches(walk)
         if walk.stream is not None:
             return _stream_persons(conn, walk, where, params, shown)
         return _walk_keys(conn, _LEAD_ROWS, "l", "person_key", where, params, shown)
 
-    order, total, exact = _page_keys(conn, found, page, page_size, _PERSONS, walk)
+    if _linked(conn):
+        order, total, exact = _page_keys(conn, found, page, page_size, _PERSONS, walk)
+    else:
+        # Before linkage every report is its own person, keyed by its id and
+        # its own lead: the persons are the reports, found by the reports'
+        # plans (at a million reports, each person join costs a lookup a row).
+        order, total, exact = _page_keys(
+            conn,
+            found,
+            page,
+            page_size,
+            _REPORTS,
+            functools.partial(_report_walk, conn),
+        )
     grouped: dict[str, list[Hit]] = {k: [] for k in order}
     marks = ",".join("?" * len(order))
     if order:
