@@ -50,7 +50,8 @@ import numpy as np
 from numba import njit
 
 from gawah.estimate._lcmcr_draws import (
-    _log_gamma_many,
+    _beta_pair,
+    _log_beta_pair,
     _multinomial,
     _truncated_negbin,
 )
@@ -117,10 +118,6 @@ def sweeps_numba(
     weights = np.empty(k_max)
     row = np.empty(k_max, dtype=np.int64)
     tails = np.empty(k_max)
-    lam_shapes = np.empty(2 * j_max * k_max)
-    lam_draws = np.empty(2 * j_max * k_max)
-    nu_shapes = np.empty(2 * (k_max - 1))
-    nu_logs = np.empty(2 * (k_max - 1))
     count_k = np.empty(k_max, dtype=np.int64)
     ones_jk = np.empty(j_max * k_max, dtype=np.int64)
     unseen_k = np.empty(k_max)
@@ -157,35 +154,24 @@ def sweeps_numba(
                 if patterns[m, j] == 1:
                     for k in range(k_max):
                         ones_jk[j * k_max + k] += count_mk[m, k]
-        for i in range(half):
-            k = i % k_max
-            lam_shapes[i] = 1.0 + ones_jk[i]
-            lam_shapes[half + i] = 1.0 + (count_k[k] - ones_jk[i])
-        for i in range(2 * half):
-            lam_draws[i] = rng.standard_gamma(lam_shapes[i])
         for j in range(j_max):
             for k in range(k_max):
-                a = lam_draws[j * k_max + k]
-                b = lam_draws[half + j * k_max + k]
-                lam1[j, k] = a / (a + b)
-                lam0[j, k] = b / (a + b)
+                ones = ones_jk[j * k_max + k]
+                lam1[j, k], lam0[j, k] = _beta_pair(
+                    rng, 1.0 + ones, 1.0 + (count_k[k] - ones)
+                )
         # 3 - stick-breaking weights V_k ~ Beta(1 + n_k, alpha + n_{>k})
         alpha = scalars[0]
         n_total = n_obs + n0_box[0]
         acc = 0
-        for k in range(k_max - 1):
-            acc += count_k[k]
-            nu_shapes[k] = 1.0 + count_k[k]
-            nu_shapes[k_max - 1 + k] = alpha + (n_total - acc)
-        _log_gamma_many(rng, nu_shapes, nu_logs)
         rest = 0.0
         for k in range(k_max - 1):
-            a = nu_logs[k]
-            b = nu_logs[k_max - 1 + k]
-            hi = max(a, b)
-            s = hi + math.log(math.exp(a - hi) + math.exp(b - hi))
-            log_nu[k] = a - s + rest
-            rest += b - s
+            acc += count_k[k]
+            log_v, log_1mv = _log_beta_pair(
+                rng, 1.0 + count_k[k], alpha + (n_total - acc)
+            )
+            log_nu[k] = log_v + rest
+            rest += log_1mv
         log_nu[k_max - 1] = rest
         for k in range(k_max):
             nu[k] = math.exp(log_nu[k])
