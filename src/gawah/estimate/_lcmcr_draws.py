@@ -7,9 +7,13 @@ both consume a ``numpy.random.Generator`` in the same order:
 * :func:`_binomial`: our own binomial (inversion, else Hormann's BTRD), about
   twice as fast as numpy's when p changes on every call; the tests check it
   against the exact pmf;
-* :func:`_multinomial`: sequential conditional binomials in class order;
-* :func:`_log_gamma_many`: log-gamma variates that stay representable for
-  shapes far below 1 (log G(a) = log G(a + 1) + log(U)/a);
+* :func:`_multinomial`: one categorical draw per person for small counts,
+  otherwise sequential conditional binomials in class order;
+* :func:`_beta_pair`: (X, 1 - X) for the capture probabilities, one uniform
+  when a shape is 1 (inverse CDF), else two gammas;
+* :func:`_log_beta_pair`: (log V, log(1 - V)) for the sticks, representable
+  for shapes far below 1 (log G(b) = log G(b + 1) + log(U)/b) and one uniform
+  for an empty class;
 * :func:`_truncated_negbin`: the unseen count, a negative binomial kept at or
   below a cap.
 """
