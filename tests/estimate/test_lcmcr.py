@@ -150,11 +150,13 @@ class TestBehaviour:
         """Short rounds go on (same chains, more draws) until the target ESS holds."""
         data = load_dataset("madigan_york_5list")
         capped = _small(samples=100, target_ess=10**6).fit(data)
-        grown = _small(samples=100, max_samples=2000, target_ess=120).fit(data)
+        # Room for the target: at these short settings 120 effective draws
+        # take 1,300 to 4,600 draws per chain depending on the seed (seeds 0-11).
+        grown = _small(samples=100, max_samples=8000, target_ess=120).fit(data)
         assert capped.draws is not None
         assert grown.draws is not None
         assert capped.draws.size == 2 * 100
-        assert 2 * 100 < grown.draws.size <= 2 * 2000
+        assert 2 * 100 < grown.draws.size < 2 * 8000
         assert grown.diagnostics["ess"] >= 120
         assert grown.diagnostics["settings"]["rounds"] > 1
         # continuing a chain keeps its first draws: the first round is unchanged

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gawah.estimate._lcmcr_draws import _binomial, _multinomial, _truncated_negbin
+from gawah.estimate._lcmcr_draws import (
+    _PER_PERSON,
+    _beta_pair,
+    _binomial,
+    _log_beta_pair,
+    _multinomial,
+    _truncated_negbin,
+)
 from gawah.estimate._lcmcr_sweeps import sweeps_numba
 from gawah.estimate._lcmcr_twin import _truncated_negbin_np, sweeps_numpy
 from gawah.estimate.lcmcr import _initial_state
@@ -133,11 +140,12 @@ def multinomial_draws() -> Any:
 
 
 class TestMultinomial:
-    @pytest.mark.parametrize("n", [1, 2, 7, 400])
+    @pytest.mark.parametrize("n", [1, 2, 7, _PER_PERSON, _PER_PERSON + 1, 400])
     def test_class_totals_match_expectation(
         self, n: int, multinomial_draws: Any
     ) -> None:
-        """Class counts add up to n and average n p_k, for one person and for many."""
+        """Class counts add up to n and average n p_k: per person (up to
+        ``_PER_PERSON`` people) and by conditional binomials (above)."""
         weights = np.array([3e-3, 0.5, 2.0, 1e-20, 0.0, 1.0])
         draws = multinomial_draws(np.random.default_rng(n), 100_000, n, weights)
         assert (draws.sum(axis=1) == n).all()
@@ -167,6 +175,76 @@ class TestMultinomial:
             np.testing.assert_array_equal(state.count_mk[:, 0], freqs)
             results.append(state.count_mk.copy())
         np.testing.assert_array_equal(results[0], results[1])
+
+
+@pytest.fixture(scope="module")
+def beta_draws() -> Any:
+    from numba import njit
+
+    @njit(cache=False)
+    def many(
+        rng: Any, size: int, a: float, b: float, logs: bool
+    ) -> Any:  # pragma: no cover - compiled
+        out = np.empty((size, 2))
+        for i in range(size):
+            if logs:
+                out[i, 0], out[i, 1] = _log_beta_pair(rng, a, b)
+            else:
+                out[i, 0], out[i, 1] = _beta_pair(rng, a, b)
+        return out
+
+    return many
+
+
+class TestBeta:
+    @pytest.mark.parametrize(
+        ("a", "b"), [(1.0, 1.0), (1.0, 7.0), (5.0, 1.0), (3.0, 40.0), (900.0, 2.0)]
+    )
+    def test_pair_follows_the_beta(self, a: float, b: float, beta_draws: Any) -> None:
+        """(X, 1 - X): X ~ Beta(a, b) by each of the paths (uniform, inverse CDF,
+        two gammas), and the pair adds up to 1."""
+        draws = beta_draws(np.random.default_rng(int(a * 10 + b)), 50_000, a, b, False)
+        assert stats.kstest(draws[:, 0], stats.beta(a, b).cdf).pvalue > 1e-3
+        assert (draws > 0.0).all()
+        np.testing.assert_allclose(draws.sum(axis=1), 1.0, rtol=1e-12)
+
+    @pytest.mark.parametrize(
+        ("a", "b"), [(1.0, 0.3), (1.0, 50.0), (4.0, 0.2), (6.0, 30.0)]
+    )
+    def test_log_pair_follows_the_beta(
+        self, a: float, b: float, beta_draws: Any
+    ) -> None:
+        """(log V, log(1 - V)): V ~ Beta(a, b) for the sticks, shapes below 1
+        included, and the two logs describe one V."""
+        draws = beta_draws(np.random.default_rng(int(a * 10 + b)), 50_000, a, b, True)
+        v = np.exp(draws[:, 0])
+        assert stats.kstest(v, stats.beta(a, b).cdf).pvalue > 1e-3
+        np.testing.assert_allclose(v + np.exp(draws[:, 1]), 1.0, rtol=1e-12)
+
+    def test_empty_class_with_a_tiny_concentration_stays_finite(self) -> None:
+        """Beta(1, 1e-5): 1 - V underflows to 0 in linear space; its log does not."""
+        rng = np.random.default_rng(3)
+        logs = np.array([_log_beta_pair(rng, 1.0, 1e-5) for _ in range(200)])
+        assert np.isfinite(logs).all()
+        assert (logs[:, 0] <= 0.0).all()
+        # log(1 - V) = log(U) / 1e-5: median log(1/2) / 1e-5, about -69,000
+        assert np.median(logs[:, 1]) == pytest.approx(math.log(0.5) / 1e-5, rel=0.35)
+
+    def test_python_twin_equals_compiled(self) -> None:
+        """The uncompiled Beta draws give the same numbers as the compiled ones."""
+        for draw in (_beta_pair, _log_beta_pair):
+            a = np.random.default_rng(8)
+            b = np.random.default_rng(8)
+            for shapes in [
+                (1.0, 1.0),
+                (1.0, 12.0),
+                (30.0, 1.0),
+                (4.0, 9.0),
+                (2.0, 0.4),
+            ]:
+                assert [draw(a, *shapes) for _ in range(20)] == [
+                    draw.py_func(b, *shapes) for _ in range(20)
+                ]
 
 
 class TestCappedNegativeBinomial:

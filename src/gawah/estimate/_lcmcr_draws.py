@@ -7,9 +7,13 @@ both consume a ``numpy.random.Generator`` in the same order:
 * :func:`_binomial`: our own binomial (inversion, else Hormann's BTRD), about
   twice as fast as numpy's when p changes on every call; the tests check it
   against the exact pmf;
-* :func:`_multinomial`: sequential conditional binomials in class order;
-* :func:`_log_gamma_many`: log-gamma variates that stay representable for
-  shapes far below 1 (log G(a) = log G(a + 1) + log(U)/a);
+* :func:`_multinomial`: one categorical draw per person for small counts,
+  otherwise sequential conditional binomials in class order;
+* :func:`_beta_pair`: (X, 1 - X) for the capture probabilities, one uniform
+  when a shape is 1 (inverse CDF), else two gammas;
+* :func:`_log_beta_pair`: (log V, log(1 - V)) for the sticks, representable
+  for shapes far below 1 (log G(b) = log G(b + 1) + log(U)/b) and one uniform
+  for an empty class;
 * :func:`_truncated_negbin`: the unseen count, a negative binomial kept at or
   below a cap.
 """
@@ -28,6 +32,10 @@ _MAX_RATE = 1e15
 # Rejection attempts for the capped negative binomial before switching to an
 # exact inverse-CDF draw on the truncated support.
 _MAX_REJECTIONS = 100
+# Patterns with at most this many people draw a class per person (one uniform
+# each) rather than one binomial per class; chosen by timing both on Kosovo
+# and the New Orleans lists (benchmarks/estimate.py).
+_PER_PERSON = 16
 
 # Stirling-series remainders log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi)/2]
 # for k = 0..9 (Hormann 1993, table in step 5 of BTRD).
@@ -180,19 +188,68 @@ def _binomial(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _log_gamma_many(
-    rng: np.random.Generator, shapes: np.ndarray, out: np.ndarray
-) -> None:  # pragma: no cover - compiled
-    n = shapes.shape[0]
-    for i in range(n):
-        s = max(shapes[i], _SHAPE_FLOOR)
-        out[i] = rng.standard_gamma(s + 1.0 if s < 1.0 else s)
-    for i in range(n):
-        out[i] = math.log(out[i])
-    for i in range(n):
-        s = max(shapes[i], _SHAPE_FLOOR)
-        if s < 1.0:
-            out[i] += math.log(rng.random()) / s
+def _open_uniform(rng: np.random.Generator) -> float:  # pragma: no cover - compiled
+    """A uniform on (0, 1): numpy's draws lie on [0, 1), and 0 is redrawn."""
+    u = rng.random()
+    while u == 0.0:
+        u = rng.random()
+    return u
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _beta_pair(
+    rng: np.random.Generator, a: float, b: float
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """(X, 1 - X) for X ~ Beta(a, b) with shapes a, b >= 1, each formed directly.
+
+    Beta(1, 1) is a uniform (one draw, against two exponentials); Beta(1, b)
+    is 1 - U^(1/b) and Beta(a, 1) is U^(1/a) (inverse CDF: one uniform, a
+    log, an exp and an expm1, cheaper than two gamma variates); otherwise
+    X = G_a / (G_a + G_b). Neither X nor 1 - X is obtained by subtraction from
+    1, so neither cancels near 0 or 1.
+    """
+    if a == 1.0:
+        if b == 1.0:
+            u = _open_uniform(rng)
+            return u, 1.0 - u
+        t = math.log(_open_uniform(rng)) / b
+        return -math.expm1(t), math.exp(t)
+    if b == 1.0:
+        t = math.log(_open_uniform(rng)) / a
+        return math.exp(t), -math.expm1(t)
+    ga = rng.standard_gamma(a)
+    gb = rng.standard_gamma(b)
+    return ga / (ga + gb), gb / (ga + gb)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _log_beta_pair(
+    rng: np.random.Generator, a: float, b: float
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """(log V, log(1 - V)) for V ~ Beta(a, b), a >= 1, b > 0 (floored at 1e-300).
+
+    The stick-breaking weights: for an empty class (a = 1), V = 1 - U^(1/b)
+    by inverse CDF, so log(1 - V) = log(U) / b and log V = log(-expm1(log(U) / b)),
+    one uniform. Otherwise from log-gamma variates, which stay representable
+    for shapes far below 1: log G(b) = log G(b + 1) + log(U) / b (only
+    needed when b < 1; otherwise the plain ratio of the two gammas).
+    """
+    b = max(b, _SHAPE_FLOOR)
+    if a == 1.0:
+        t = math.log(_open_uniform(rng)) / b
+        return math.log(-math.expm1(t)), t
+    ga = rng.standard_gamma(a)
+    if b >= 1.0:
+        # Both variates are ordinary numbers: V = G_a / (G_a + G_b) and
+        # 1 - V = G_b / (G_a + G_b) are formed directly (two logs, no exp).
+        gb = rng.standard_gamma(b)
+        s = ga + gb
+        return math.log(ga / s), math.log(gb / s)
+    la = math.log(ga)
+    lb = math.log(rng.standard_gamma(b + 1.0)) + math.log(rng.random()) / b
+    hi = max(la, lb)
+    s = hi + math.log(math.exp(la - hi) + math.exp(lb - hi))
+    return la - s, lb - s
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -203,35 +260,42 @@ def _multinomial(
     tails: np.ndarray,
     out: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Multinomial(n, weights) by sequential conditional binomials, in class order.
+    """Multinomial(n, weights): one categorical draw per person when
+    n <= ``_PER_PERSON``, otherwise sequential conditional binomials in class order.
 
-    The conditional probability of category k is w_k / (w_k + later weights),
-    with the denominators summed from the last category up; subtracting used
-    mass from 1 instead (numpy's way) cancels catastrophically when the first
-    categories hold all but 1e-16 of the mass. Classes are not sorted: the
-    chain relabels them by size after warm-up, so the natural order is close
-    to decreasing already, and sorting per pattern cost more than the few
-    binomial draws it saved (Kosovo: 140,000 -> 150,000 sweeps/s without it).
-    A single person takes one uniform (a categorical draw).
+    Per person: one uniform each, against the cumulative weights summed in
+    class order (a person falls in the first class whose cumulative weight
+    exceeds the uniform times the total). This costs about one binomial draw
+    per three people, and a binomial is drawn for each class that holds
+    people, so small patterns are cheaper per person.
+
+    Binomials: the conditional probability of category k is
+    w_k / (w_k + later weights), with the denominators summed from the last
+    category up; subtracting used mass from 1 instead (numpy's way) cancels
+    catastrophically when the first categories hold all but 1e-16 of the mass.
+    Classes are not sorted: the chain relabels them by size after warm-up, so
+    the natural order is close to decreasing already, and sorting per pattern
+    cost more than the few binomial draws it saved.
     """
     k_max = weights.shape[0]
     for k in range(k_max):
         out[k] = 0
-    if n == 1:
+    if n <= _PER_PERSON:
         total = 0.0
         last = k_max - 1
         for k in range(k_max):
             total += weights[k]
+            tails[k] = total
             if weights[k] > 0.0:
                 last = k
-        u = rng.random() * total
-        acc = 0.0
-        for k in range(k_max):
-            acc += weights[k]
-            if u < acc:
-                out[k] = 1
-                return
-        out[last] = 1
+        for _ in range(n):
+            u = rng.random() * total
+            chosen = last
+            for k in range(last):
+                if u < tails[k]:
+                    chosen = k
+                    break
+            out[chosen] += 1
         return
     acc = 0.0
     for i in range(k_max - 1, -1, -1):

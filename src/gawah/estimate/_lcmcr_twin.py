@@ -16,27 +16,22 @@ import numpy as np
 from gawah.estimate._lcmcr_draws import (
     _MAX_RATE,
     _MAX_REJECTIONS,
-    _SHAPE_FLOOR,
+    _PER_PERSON,
+    _beta_pair,
     _binomial,
+    _log_beta_pair,
 )
 from gawah.estimate._lcmcr_sweeps import _TINY
 
 __all__ = ["sweeps_numpy"]
 
 
-def _log_gamma_many_np(rng: np.random.Generator, shapes: np.ndarray) -> np.ndarray:
-    s = np.maximum(shapes, _SHAPE_FLOOR)
-    small = s < 1.0
-    out = np.log(rng.standard_gamma(np.where(small, s + 1.0, s)))
-    out[small] += np.log(rng.random(int(small.sum()))) / s[small]
-    return np.asarray(out)
-
-
 def _multinomial_rows_np(
     rng: np.random.Generator, n: np.ndarray, weights: np.ndarray
 ) -> np.ndarray:
-    """Per row: one categorical draw for a single person, otherwise conditional
-    binomials over categories in index order (as :func:`_multinomial`)."""
+    """Per row: one categorical draw per person for at most ``_PER_PERSON``
+    people, otherwise conditional binomials over categories in index order
+    (as :func:`_multinomial`)."""
     binomial = _binomial.py_func
     tails = np.cumsum(weights[:, ::-1], axis=1)[:, ::-1]
     with np.errstate(invalid="ignore"):  # 0/0 only past the last non-empty class
@@ -44,21 +39,19 @@ def _multinomial_rows_np(
     out = np.zeros(weights.shape, dtype=np.int64)
     for row in range(weights.shape[0]):
         left = int(n[row])
-        if left == 1:
+        if left <= _PER_PERSON:
             w = [float(v) for v in weights[row]]
+            cumulative = []
             total = 0.0
             for v in w:  # sequential sums: the kernel's order, bit for bit
                 total += v
+                cumulative.append(total)
             nonzero = [k for k, v in enumerate(w) if v > 0.0]
-            chosen = nonzero[-1] if nonzero else len(w) - 1
-            u = float(rng.random()) * total
-            acc = 0.0
-            for k, v in enumerate(w):
-                acc += v
-                if u < acc:
-                    chosen = k
-                    break
-            out[row, chosen] = 1
+            last = nonzero[-1] if nonzero else len(w) - 1
+            for _ in range(left):
+                u = float(rng.random()) * total
+                chosen = next((k for k in range(last) if u < cumulative[k]), last)
+                out[row, chosen] += 1
             continue
         drawn = np.zeros(weights.shape[1], dtype=np.int64)
         for k in range(weights.shape[1] - 1):
@@ -70,11 +63,6 @@ def _multinomial_rows_np(
         drawn[-1] += max(left, 0)
         out[row] = drawn
     return out
-
-
-def _log_beta_np(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    s = np.logaddexp(a, b)
-    return a - s, b - s
 
 
 def _truncated_negbin_np(
@@ -130,23 +118,25 @@ def sweeps_numpy(
     """Run ``n_sweeps`` Gibbs sweeps, updating the state arrays in place.
 
     State: ``log_nu`` (K) log class weights; ``lam1``/``lam0`` (J x K)
-    lambda and 1 - lambda (both kept, each drawn as its own Gamma ratio, so
-    neither suffers cancellation near 0 or 1); ``count_mk`` (M x K) people of
+    lambda and 1 - lambda (both kept, each formed directly, so neither
+    suffers cancellation near 0 or 1); ``count_mk`` (M x K) people of
     pattern m in class k; ``count0_k`` (K) unseen people per class;
     ``scalars[0]`` alpha; ``n0_box[0]`` the unseen count. Every
     ``thinning``-th sweep stores N and alpha at ``out_n[out_start + i]``.
 
-    Random draws per sweep, in this order: (1) one draw per pattern, in row
-    order: a pattern seen once takes one uniform (a categorical draw over
-    classes in index order), a larger one conditional binomials over classes
-    in index order; (2) 2JK gamma variates for lambda (shapes
-    1 + seen counts for all (j, k) row-major, then 1 + unseen counts; all
-    shapes are >= 1); (3) 2(K - 1) gammas for the sticks (the K - 1
-    "1 + n_k" shapes, then the K - 1 "alpha + n_{>k}" shapes; a shape s < 1
-    is drawn as s + 1), then one uniform per shape below 1, in the same
-    order; (4) the capped negative binomial as gamma-Poisson pairs; (5) the
-    multinomial of the unseen over classes (skipped when n0 = 0); (6) one
-    gamma for alpha when updated.
+    Random draws per sweep, in this order: (1) one multinomial per pattern,
+    in row order: a pattern of at most ``_PER_PERSON`` people takes one
+    uniform per person (a categorical draw over classes in index order), a
+    larger one conditional binomials over classes in index order; (2) one
+    Beta(1 + seen, 1 + unseen) per (list, class), row-major, by
+    :func:`_beta_pair`: one uniform when a shape is 1 (an empty class, or a
+    class seen by every list or by none of it), else two gammas; (3) one
+    Beta(1 + n_k, alpha + n_{>k}) per stick, in class order, by
+    :func:`_log_beta_pair`: one uniform for an empty class, else a gamma and
+    a gamma (or, below shape 1, a gamma of shape + 1 and a uniform); (4) the
+    capped negative binomial as gamma-Poisson pairs; (5) the multinomial of
+    the unseen over classes (skipped when n0 = 0); (6) one gamma for alpha
+    when updated.
 
     Class weights of a pattern are products of probabilities in linear space
     (no exp or log per pattern and class); if every class of a pattern falls
@@ -171,20 +161,23 @@ def sweeps_numpy(
         # 2
         count_k = count_mk.sum(axis=0) + count0_k
         ones = x.T @ count_mk  # J x K
-        shapes = np.concatenate([(1.0 + ones).ravel(), (1.0 + count_k - ones).ravel()])
-        draws = rng.standard_gamma(shapes)
-        half = ones.size
-        a, b = draws[:half].reshape(ones.shape), draws[half:].reshape(ones.shape)
-        lam1[:] = a / (a + b)
-        lam0[:] = b / (a + b)
+        beta_pair = _beta_pair.py_func
+        for j in range(x.shape[1]):  # row-major, one Beta per (list, class)
+            for k in range(k_max):
+                lam1[j, k], lam0[j, k] = beta_pair(
+                    rng, 1.0 + ones[j, k], 1.0 + (count_k[k] - ones[j, k])
+                )
         # 3
         after = n_obs + int(n0_box[0]) - np.cumsum(count_k)[:-1]
-        shapes = np.concatenate([1.0 + count_k[:-1], scalars[0] + after])
-        logs = _log_gamma_many_np(rng, shapes)
-        lv, l1v = _log_beta_np(logs[: k_max - 1], logs[k_max - 1 :])
-        rest = np.concatenate([[0.0], np.cumsum(l1v)])
-        log_nu[:-1] = lv + rest[:-1]
-        log_nu[-1] = rest[-1]
+        log_beta_pair = _log_beta_pair.py_func
+        rest = 0.0
+        for k in range(k_max - 1):  # one Beta per stick, in class order
+            log_v, log_1mv = log_beta_pair(
+                rng, 1.0 + float(count_k[k]), float(scalars[0] + after[k])
+            )
+            log_nu[k] = log_v + rest
+            rest += log_1mv
+        log_nu[-1] = rest
         nu = np.array([math.exp(v) for v in log_nu])
         # 4, 5: P(unseen | class) and P(seen | class) = sum_j lam_j prod_{i<j} (1 - lam_i)
         miss = np.ones(k_max)
