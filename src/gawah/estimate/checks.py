@@ -95,6 +95,9 @@ HETERO_CLEAR = 0.01
 #: The score test of a behavioural response flags the lists below this p-value.
 BEHAVIOUR_ALPHA = 0.05
 _BEHAVIOUR_MAX_LISTS = 12
+#: Mtb's estimate or upper end beyond this many times the number seen: no bound
+#: (as the profile likelihood's 50 x, ``_profile``), so nothing to stretch to.
+_MTB_MAX_RATIO = 50
 _SMALL_N = 100
 _FEW_OVERLAPS = 20
 _SUBSET_SHARE = 0.90  # strictly more than this share of the smaller list
@@ -344,7 +347,9 @@ def behaviour_test(captures: CaptureHistories) -> tuple[float, float, float] | N
     return None if found is None else (found.odds, found.p_value, found.estimate)
 
 
-def behaviour_fit(captures: CaptureHistories, level: float = 0.95) -> Behaviour | None:
+def behaviour_fit(
+    captures: CaptureHistories, level: float = 0.95, alpha: float = BEHAVIOUR_ALPHA
+) -> Behaviour | None:
     """Model Mtb against Mt, lists in their order: :class:`Behaviour` when it rejects.
 
     Model Mtb with a constant effect (Otis et al. 1978; Pollock 1975; Huggins
@@ -360,9 +365,9 @@ def behaviour_fit(captures: CaptureHistories, level: float = 0.95) -> Behaviour 
     the score and expected information are sums over the 2^t - 1 capture
     patterns. Heterogeneity (the easy people are the ones seen before) and
     positive list dependence push the odds ratio above 1 too, lists that avoid
-    earlier ones below 1. ``None`` when the test does not reject at
-    :data:`BEHAVIOUR_ALPHA`, with fewer than 3 lists or more than 12, or when a
-    fit fails.
+    earlier ones below 1. ``None`` when the test does not reject at ``alpha``
+    (:data:`BEHAVIOUR_ALPHA`), with fewer than 3 lists or more than 12, or when
+    a fit fails.
     """
     t = captures.n_lists
     if t < 3 or t > _BEHAVIOUR_MAX_LISTS:
@@ -425,7 +430,7 @@ def behaviour_fit(captures: CaptureHistories, level: float = 0.95) -> Behaviour 
     from statistics import NormalDist
 
     p_value = 2.0 * (1.0 - NormalDist().cdf(abs(float(u[t])) / efficient**0.5))
-    if p_value >= BEHAVIOUR_ALPHA:
+    if p_value >= alpha:
         return None
     odds = math.exp(max(min(float(u[t]) / efficient, 20.0), -20.0))  # one step
     unbounded = Behaviour(odds, p_value, math.inf, math.inf, math.inf)
@@ -452,17 +457,20 @@ def behaviour_fit(captures: CaptureHistories, level: float = 0.95) -> Behaviour 
     grad = np.append(-estimate / (1.0 - p0) * p0 * p, 0.0)
     var = n * p0 / (1.0 - p0) ** 2 + float(grad @ cov @ grad)
     unseen = estimate - n
+    if estimate > _MTB_MAX_RATIO * n:
+        return unbounded  # a sparse table lets Mtb run off (odds ratios of 1e8)
     if not (var > 0.0 and unseen > 0.0):
         return Behaviour(math.exp(float(theta[t])), p_value, estimate, n, math.inf)
     spread = math.exp(
         NormalDist().inv_cdf(0.5 + level / 2) * math.sqrt(math.log1p(var / unseen**2))
     )
+    upper = n + unseen * spread
+    if upper > _MTB_MAX_RATIO * n:
+        return Behaviour(
+            math.exp(float(theta[t])), p_value, estimate, math.inf, math.inf
+        )
     return Behaviour(
-        math.exp(float(theta[t])),
-        p_value,
-        estimate,
-        n + unseen / spread,
-        n + unseen * spread,
+        math.exp(float(theta[t])), p_value, estimate, n + unseen / spread, upper
     )
 
 

@@ -58,6 +58,9 @@ from gawah.estimate.result import MSEResult, check_level
 __all__ = ["LogLinearMSE", "profile_curve"]
 
 METHOD = "loglinear"
+#: An averaged upper end beyond this many times the estimate is no bound
+#: (as a single model's profile interval, ``_profile``).
+_MAX_UPPER_RATIO = 50
 #: Models of a model average whose interval is the profile likelihood's.
 _PROFILED = 20
 
@@ -383,7 +386,8 @@ class LogLinearMSE:
         n = captures.n_observed
         keep = int(np.searchsorted(np.cumsum(weights), 0.99)) + 1
         z = float(ndtri(0.5 + self.level / 2))
-        parts: list[tuple[float, float, float, float]] = []  # weight, N, lower, upper
+        # weight, N, and the log-normal of N - n: mean and sd of its log
+        parts: list[tuple[float, float, float, float]] = []
         for i, w in zip(order[_PROFILED:keep], weights[_PROFILED:keep], strict=True):
             log_unseen, sd = float(wald[0][i]), float(wald[1][i])
             if not (math.isfinite(sd) and sd > 0.0):
@@ -395,14 +399,7 @@ class LogLinearMSE:
                     diag,
                     "model average",
                 )
-            parts.append(
-                (
-                    float(w),
-                    n + math.exp(log_unseen),
-                    n + math.exp(log_unseen - z * sd),
-                    n + math.exp(log_unseen + z * sd),
-                )
-            )
+            parts.append((float(w), n + math.exp(log_unseen), log_unseen, sd))
         profiled: list[tuple[float, float, float, float]] = []
         for i, w in zip(
             order[: min(keep, _PROFILED)], weights[: min(keep, _PROFILED)], strict=True
@@ -418,12 +415,27 @@ class LogLinearMSE:
                     diag,
                     "model average",
                 )
-            profiled.append((float(w), fit.estimate, ci.lower, ci.upper))
+            lo_u = max(ci.lower - n, 1e-9)
+            hi_u = max(ci.upper - n, lo_u * (1 + 1e-9))
+            mu = 0.5 * (math.log(lo_u) + math.log(hi_u))
+            sd = max((math.log(hi_u) - math.log(lo_u)) / (2 * z), 1e-9)
+            profiled.append((float(w), fit.estimate, mu, sd))
         parts = profiled + parts
         ws = np.array([p[0] for p in parts])
         ws /= ws.sum()
         est = float(np.dot(ws, [p[1] for p in parts]))
-        lower, upper = _mata(parts, ws, n, self.level)
+        mus = np.array([p[2] for p in parts])
+        sds = np.array([max(p[3], 1e-9) for p in parts])
+        lower, upper = _mata(mus, sds, ws, n, self.level)
+        if not (math.isfinite(upper) and upper <= _MAX_UPPER_RATIO * est):
+            return self._refuse(
+                captures,
+                "models that carry weight in the average put no upper limit on the "
+                f"total (the averaged upper end is beyond {_MAX_UPPER_RATIO} times "
+                "the estimate)",
+                diag,
+                "model average",
+            )
         diag = {
             **diag,
             "averaged_models": keep,
@@ -456,30 +468,25 @@ def _fit_stats(fit: ModelFit) -> dict[str, Any]:
 
 
 def _mata(
-    parts: list[tuple[float, float, float, float]], ws: np.ndarray, n: int, level: float
+    mu: np.ndarray, sd: np.ndarray, ws: np.ndarray, n: int, level: float
 ) -> tuple[float, float]:
-    """MATA interval ends from per-model intervals mapped to log-normals of N - n."""
+    """MATA interval ends from the models' log-normals of N - n (log mean, log sd).
+
+    Solved on the log scale of N - n, so a model with a huge standard error
+    cannot overflow the bracket.
+    """
     from scipy.optimize import brentq  # local: ~0.5 s to import, only intervals need it
 
-    z = float(ndtri(0.5 + level / 2))
-    mus, sds = [], []
-    for _, _est, lo, hi in parts:
-        lo_u = max(lo - n, 1e-9)
-        hi_u = max(hi - n, lo_u * (1 + 1e-9))
-        mus.append(0.5 * (math.log(lo_u) + math.log(hi_u)))
-        sds.append(max((math.log(hi_u) - math.log(lo_u)) / (2 * z), 1e-9))
-    mu = np.array(mus)
-    sd = np.array(sds)
-
-    def tail(v: float, target: float) -> float:
-        return float(np.dot(ws, ndtr((math.log(max(v - n, 1e-12)) - mu) / sd))) - target
+    def tail(x: float, target: float) -> float:
+        return float(np.dot(ws, ndtr((x - mu) / sd))) - target
 
     alpha = (1 - level) / 2
-    lo_bracket = n + math.exp(float((mu - 10 * sd).min()))
-    hi_bracket = n + math.exp(float((mu + 10 * sd).max()))
-    lower = float(brentq(tail, lo_bracket, hi_bracket, args=(alpha,), xtol=1e-6))
-    upper = float(brentq(tail, lo_bracket, hi_bracket, args=(1 - alpha,), xtol=1e-6))
-    return lower, upper
+    lo_bracket = float((mu - 10 * sd).min())
+    hi_bracket = float((mu + 10 * sd).max())
+    lower = float(brentq(tail, lo_bracket, hi_bracket, args=(alpha,), xtol=1e-9))
+    upper = float(brentq(tail, lo_bracket, hi_bracket, args=(1 - alpha,), xtol=1e-9))
+    with np.errstate(over="ignore"):
+        return n + float(np.exp(lower)), n + float(np.exp(upper))
 
 
 def profile_curve(
