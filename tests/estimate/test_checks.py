@@ -437,3 +437,24 @@ def test_a_runaway_mtb_stretches_nothing() -> None:
     assert "before_behaviour" not in result.diagnostics
     assert result.upper is not None
     assert result.upper < 50 * caps.n_observed
+
+
+def test_weak_response_is_mentioned_not_stretched() -> None:
+    """At 0.05 <= p < 0.2 the response is a "may be" warning, the interval stays."""
+    from gawah.estimate.checks import Behaviour, widened_for_behaviour
+
+    caps = _independent()
+    result = build_estimator("loglinear", narrow=True).fit(caps)
+    assert result.upper is not None
+    far = result.upper * 1.5
+    weak = Behaviour(2.0, 0.1, far, far * 0.9, far * 1.1)
+    said = [w for w in result_warnings(caps, result, None, weak) if "model Mtb" in w]
+    assert len(said) == 1
+    assert "may be on later lists more often" in said[0]
+    assert widened_for_behaviour(result, weak) is result
+    strong = Behaviour(2.0, 0.01, far, far * 0.9, far * 1.1)
+    assert widened_for_behaviour(result, strong).upper == far * 1.1
+    inside = Behaviour(2.0, 0.01, result.estimate, result.lower, result.upper)
+    assert not any(
+        "model Mtb" in w for w in result_warnings(caps, result, None, inside)
+    )
