@@ -49,7 +49,9 @@ tuned on the reference datasets:
   model Mtb (logit c_j = logit p_j + b) against Mt rejects at p < 0.05 and
   Mtb's estimate falls outside the interval (added in the round after the
   fresh families, whose trap-happy and trap-shy misses went unwarned;
-  docs/validation/estimation-defaults.md);
+  docs/validation/estimation-defaults.md); at p < 0.2 it says "may be" (the
+  round after the behaviour families). At p < 0.05 the default's interval is
+  also stretched to include Mtb's (:func:`widened_for_behaviour`, a note);
 * a list that overlaps another by more than 90% (of the smaller list's people,
   more than 90% are also on the other): it may be a release of the same source
   (a copy, an update or an extract), not an independent list (#16, #17).

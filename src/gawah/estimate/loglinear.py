@@ -14,7 +14,9 @@ Kosovo lists the runner-up is 0.08 BIC worse and says 12,741 instead of
 ``average=True`` gives a model-averaged estimate with a model-averaged tail
 area (MATA) interval (Turek & Fletcher 2012): each model's interval is turned
 into a log-normal distribution of the unseen count, and the interval ends are
-where the weight-mixed tail areas reach (1 - level) / 2.
+where the weight-mixed tail areas reach (1 - level) / 2. The average takes the
+models that carry 99% of the weight: the best 20 with their profile intervals,
+the rest (thousands with 5 or 6 lists) with a Wald interval on log(N - n).
 
 ``model=`` selects one model instead: a standard Rcapture model (``M0``,
 ``Mt``, ``Mh Chao``, ``Mh Poisson2``, ``Mh Darroch``, ``Mh Gamma3.5`` and the
