@@ -212,8 +212,11 @@ class TestWidening:
         assert gamma.upper is not None
         assert gamma.upper > plain.upper  # the case is the one the rule is for
         assert wide.estimate == plain.estimate
-        assert wide.lower == plain.lower
-        assert wide.upper == pytest.approx(gamma.upper)
+        # Frailty also looks like a trap-happy response, which may stretch
+        # the interval further (TestBehaviourInterval); before that:
+        before = wide.diagnostics.get("before_behaviour", [wide.lower, wide.upper])
+        assert before[0] == plain.lower
+        assert before[1] == pytest.approx(gamma.upper)
         assert list(wide.diagnostics["model_interval"]) == [plain.lower, plain.upper]
         assert any(n.startswith("the upper end is widened") for n in wide.notes)
         assert not any("widened" in n for n in plain.notes)
@@ -354,3 +357,104 @@ class TestBehaviouralResponse:
         assert "too high" in said[0]
         plain = build_estimator("loglinear").fit(_independent())
         assert not any("model Mtb" in w for w in plain.warnings)
+
+
+class TestBehaviourInterval:
+    def test_mtb_interval_brackets_its_estimate_and_the_truth(self) -> None:
+        """Huggins's interval: lower < Mtb < upper, and it holds the true total.
+
+        At N = 40,000 the interval is a few per cent wide, so a coverage
+        failure here would be a wrong variance, not chance.
+        """
+        from gawah.estimate.checks import behaviour_fit
+
+        for odds, seed in ((3.0, 7), (0.4, 8)):
+            caps = _trap(40_000, (0.15, 0.2, 0.25, 0.2), odds, seed=seed)
+            found = behaviour_fit(caps)
+            assert found is not None
+            assert found.lower < found.estimate < found.upper
+            assert found.lower <= 40_000 <= found.upper
+            assert found.upper - found.lower < 0.5 * 40_000
+
+    def test_default_interval_stretches_to_mtb_and_keeps_the_warning(self) -> None:
+        """Trap-shy lists: the default carries Mtb's interval; the warning stays."""
+        caps = _trap(3000, (0.3, 0.35, 0.3, 0.35), 0.3, seed=4)
+        result = build_estimator("loglinear").fit(caps)
+        narrow = build_estimator("loglinear", narrow=True).fit(caps)
+        mtb = result.diagnostics["behaviour"]
+        assert result.lower is not None
+        assert result.upper is not None
+        assert result.lower <= mtb["lower"]
+        assert mtb["upper"] <= result.upper
+        assert result.diagnostics["before_behaviour"] == [narrow.lower, narrow.upper]
+        assert result.estimate == narrow.estimate
+        assert any("model Mtb" in n and "stretched" in n for n in result.notes)
+        said = [w for w in result.warnings if "model Mtb" in w]
+        assert len(said) == 1
+        assert "the log-linear interval" in said[0]
+        assert not any("stretched" in n for n in narrow.notes)
+
+    def test_other_methods_and_quiet_lists_are_not_stretched(self) -> None:
+        """Only the measured default is stretched, and only when the test rejects."""
+        caps = _trap(3000, (0.3, 0.35, 0.3, 0.35), 0.3, seed=4)
+        assert (
+            "before_behaviour" not in build_estimator("stepwise").fit(caps).diagnostics
+        )
+        plain = build_estimator("loglinear").fit(_independent())
+        assert "before_behaviour" not in plain.diagnostics
+
+
+def test_model_average_keeps_99_percent_of_the_weight() -> None:
+    """Five lists spread AIC weight over thousands of models; the average keeps 99%.
+
+    Averaging only the best 20 kept a few per cent of the weight on six lists.
+    """
+    caps = _independent(1200, (0.12, 0.2, 0.28, 0.15, 0.25))
+    result = build_estimator("loglinear").fit(caps)
+    diag = result.diagnostics
+    assert diag["averaged_weight"] >= 0.99
+    assert diag["averaged_models"] > diag["profiled_models"] == 20
+    assert result.lower is not None
+    assert result.upper is not None
+    assert result.lower < result.estimate < result.upper
+
+
+def test_a_runaway_mtb_stretches_nothing() -> None:
+    """Sparse lists can send Mtb's odds ratio to 1e8: no bound, nothing to stretch to."""
+    from gawah.estimate.checks import behaviour_fit
+    from gawah.testing.mse import simulate_captures
+
+    caps = simulate_captures(
+        3000,
+        class_weights=[1.0],
+        capture_probs=[[0.04, 0.06, 0.08, 0.10, 0.05]],
+        seed=0,
+    ).captures
+    found = behaviour_fit(caps, alpha=1.0)
+    assert found is not None
+    assert found.upper == float("inf")
+    result = build_estimator("loglinear").fit(caps)
+    assert "before_behaviour" not in result.diagnostics
+    assert result.upper is not None
+    assert result.upper < 50 * caps.n_observed
+
+
+def test_weak_response_is_mentioned_not_stretched() -> None:
+    """At 0.05 <= p < 0.2 the response is a "may be" warning, the interval stays."""
+    from gawah.estimate.checks import Behaviour, widened_for_behaviour
+
+    caps = _independent()
+    result = build_estimator("loglinear", narrow=True).fit(caps)
+    assert result.upper is not None
+    far = result.upper * 1.5
+    weak = Behaviour(2.0, 0.1, far, far * 0.9, far * 1.1)
+    said = [w for w in result_warnings(caps, result, None, weak) if "model Mtb" in w]
+    assert len(said) == 1
+    assert "may be on later lists more often" in said[0]
+    assert widened_for_behaviour(result, weak) is result
+    strong = Behaviour(2.0, 0.01, far, far * 0.9, far * 1.1)
+    assert widened_for_behaviour(result, strong).upper == far * 1.1
+    inside = Behaviour(2.0, 0.01, result.estimate, result.lower, result.upper)
+    assert not any(
+        "model Mtb" in w for w in result_warnings(caps, result, None, inside)
+    )

@@ -190,7 +190,8 @@ def estimate(
         typer.Option(
             "--narrow",
             help="Keep the log-linear model's own interval when the lists show "
-            "heterogeneity (by default its upper end is raised to Mth Gamma3.5's).",
+            "heterogeneity or a behavioural response (by default its upper end is "
+            "raised to Mth Gamma3.5's, and the interval stretched to model Mtb's).",
         ),
     ] = False,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,

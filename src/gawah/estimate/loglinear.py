@@ -14,7 +14,9 @@ Kosovo lists the runner-up is 0.08 BIC worse and says 12,741 instead of
 ``average=True`` gives a model-averaged estimate with a model-averaged tail
 area (MATA) interval (Turek & Fletcher 2012): each model's interval is turned
 into a log-normal distribution of the unseen count, and the interval ends are
-where the weight-mixed tail areas reach (1 - level) / 2.
+where the weight-mixed tail areas reach (1 - level) / 2. The average takes the
+models that carry 99% of the weight: the best 20 with their profile intervals,
+the rest (thousands with 5 or 6 lists) with a Wald interval on log(N - n).
 
 ``model=`` selects one model instead: a standard Rcapture model (``M0``,
 ``Mt``, ``Mh Chao``, ``Mh Poisson2``, ``Mh Darroch``, ``Mh Gamma3.5`` and the
@@ -58,7 +60,11 @@ from gawah.estimate.result import MSEResult, check_level
 __all__ = ["LogLinearMSE", "profile_curve"]
 
 METHOD = "loglinear"
-_MAX_AVERAGED = 20
+#: An averaged upper end beyond this many times the estimate is no bound
+#: (as a single model's profile interval, ``_profile``).
+_MAX_UPPER_RATIO = 50
+#: Models of a model average whose interval is the profile likelihood's.
+_PROFILED = 20
 
 
 @dataclass(frozen=True)
@@ -343,8 +349,17 @@ class LogLinearMSE:
         single = self._fit_one(captures, best, diag)
         if not self.average:
             return single
+        with np.errstate(all="ignore"):
+            log_sd = np.sqrt(batch.cov[:, 0, 0])
         return self._average(
-            captures, design, masks, names, order, weights, single, diag
+            captures,
+            design,
+            masks,
+            names,
+            (order, weights),
+            (batch.beta[:, 0], log_sd),
+            single,
+            diag,
         )
 
     def _average(
@@ -353,16 +368,44 @@ class LogLinearMSE:
         design: np.ndarray,
         masks: np.ndarray,
         names: list[str],
-        order: np.ndarray,
-        weights: np.ndarray,
+        ranked: tuple[np.ndarray, np.ndarray],
+        wald: tuple[np.ndarray, np.ndarray],
         single: MSEResult,
         diag: dict[str, Any],
     ) -> MSEResult:
+        """Average the models that carry 99% of the weight.
+
+        The :data:`_PROFILED` best get their profile likelihood interval;
+        the rest (thousands with 6 lists, where the weight spreads thin) a
+        Wald interval on the log of the number unseen, from the batch fit.
+        Averaging only the best 20 models, as before, left out most of the
+        weight on six lists (2.5% kept on an independent six-list table) and
+        gave an interval as narrow as one spurious model's: two of six
+        independent six-list tables missed, unwarned (behaviour split).
+        """
+        order, weights = ranked
         y = captures.cell_counts()[1:].astype(float)
         n = captures.n_observed
-        keep = min(int(np.searchsorted(np.cumsum(weights), 0.99)) + 1, _MAX_AVERAGED)
-        parts: list[tuple[float, float, float, float]] = []  # weight, N, lower, upper
-        for i, w in zip(order[:keep], weights[:keep], strict=True):
+        keep = int(np.searchsorted(np.cumsum(weights), 0.99)) + 1
+        z = float(ndtri(0.5 + self.level / 2))
+        # weight, N, and the log-normal of N - n: mean and sd of its log
+        parts: list[tuple[float, float, float, float]] = []
+        for i, w in zip(order[_PROFILED:keep], weights[_PROFILED:keep], strict=True):
+            log_unseen, sd = float(wald[0][i]), float(wald[1][i])
+            if not (math.isfinite(sd) and sd > 0.0):
+                return self._refuse(
+                    captures,
+                    f"model {_label(names[i], captures.lists)} carries weight "
+                    f"{w:.2g} but its standard error is not finite, so the average "
+                    "has no interval",
+                    diag,
+                    "model average",
+                )
+            parts.append((float(w), n + math.exp(log_unseen), log_unseen, sd))
+        profiled: list[tuple[float, float, float, float]] = []
+        for i, w in zip(
+            order[: min(keep, _PROFILED)], weights[: min(keep, _PROFILED)], strict=True
+        ):
             x = design[:, masks[i]]
             fit = fit_model(x, y, n)
             ci = profile_interval(x, y, n, fit.estimate, level=self.level)
@@ -374,14 +417,31 @@ class LogLinearMSE:
                     diag,
                     "model average",
                 )
-            parts.append((float(w), fit.estimate, ci.lower, ci.upper))
+            lo_u = max(ci.lower - n, 1e-9)
+            hi_u = max(ci.upper - n, lo_u * (1 + 1e-9))
+            mu = 0.5 * (math.log(lo_u) + math.log(hi_u))
+            sd = max((math.log(hi_u) - math.log(lo_u)) / (2 * z), 1e-9)
+            profiled.append((float(w), fit.estimate, mu, sd))
+        parts = profiled + parts
         ws = np.array([p[0] for p in parts])
         ws /= ws.sum()
         est = float(np.dot(ws, [p[1] for p in parts]))
-        lower, upper = _mata(parts, ws, n, self.level)
+        mus = np.array([p[2] for p in parts])
+        sds = np.array([max(p[3], 1e-9) for p in parts])
+        lower, upper = _mata(mus, sds, ws, n, self.level)
+        if not (math.isfinite(upper) and upper <= _MAX_UPPER_RATIO * est):
+            return self._refuse(
+                captures,
+                "models that carry weight in the average put no upper limit on the "
+                f"total (the averaged upper end is beyond {_MAX_UPPER_RATIO} times "
+                "the estimate)",
+                diag,
+                "model average",
+            )
         diag = {
             **diag,
             "averaged_models": keep,
+            "profiled_models": min(keep, _PROFILED),
             "averaged_weight": float(weights[:keep].sum()),
             "single_model": {
                 "model": single.model,
@@ -389,7 +449,10 @@ class LogLinearMSE:
                 "lower": single.lower,
                 "upper": single.upper,
             },
-            "interval_method": "model-averaged tail area (MATA), log-normal per model",
+            "interval_method": (
+                "model-averaged tail area (MATA), log-normal per model (profile "
+                f"interval for the best {_PROFILED}, Wald on log N - n for the rest)"
+            ),
         }
         return self._result(captures, est, lower, upper, "model average", diag)
 
@@ -407,30 +470,25 @@ def _fit_stats(fit: ModelFit) -> dict[str, Any]:
 
 
 def _mata(
-    parts: list[tuple[float, float, float, float]], ws: np.ndarray, n: int, level: float
+    mu: np.ndarray, sd: np.ndarray, ws: np.ndarray, n: int, level: float
 ) -> tuple[float, float]:
-    """MATA interval ends from per-model intervals mapped to log-normals of N - n."""
+    """MATA interval ends from the models' log-normals of N - n (log mean, log sd).
+
+    Solved on the log scale of N - n, so a model with a huge standard error
+    cannot overflow the bracket.
+    """
     from scipy.optimize import brentq  # local: ~0.5 s to import, only intervals need it
 
-    z = float(ndtri(0.5 + level / 2))
-    mus, sds = [], []
-    for _, _est, lo, hi in parts:
-        lo_u = max(lo - n, 1e-9)
-        hi_u = max(hi - n, lo_u * (1 + 1e-9))
-        mus.append(0.5 * (math.log(lo_u) + math.log(hi_u)))
-        sds.append(max((math.log(hi_u) - math.log(lo_u)) / (2 * z), 1e-9))
-    mu = np.array(mus)
-    sd = np.array(sds)
-
-    def tail(v: float, target: float) -> float:
-        return float(np.dot(ws, ndtr((math.log(max(v - n, 1e-12)) - mu) / sd))) - target
+    def tail(x: float, target: float) -> float:
+        return float(np.dot(ws, ndtr((x - mu) / sd))) - target
 
     alpha = (1 - level) / 2
-    lo_bracket = n + math.exp(float((mu - 10 * sd).min()))
-    hi_bracket = n + math.exp(float((mu + 10 * sd).max()))
-    lower = float(brentq(tail, lo_bracket, hi_bracket, args=(alpha,), xtol=1e-6))
-    upper = float(brentq(tail, lo_bracket, hi_bracket, args=(1 - alpha,), xtol=1e-6))
-    return lower, upper
+    lo_bracket = float((mu - 10 * sd).min())
+    hi_bracket = float((mu + 10 * sd).max())
+    lower = float(brentq(tail, lo_bracket, hi_bracket, args=(alpha,), xtol=1e-9))
+    upper = float(brentq(tail, lo_bracket, hi_bracket, args=(1 - alpha,), xtol=1e-9))
+    with np.errstate(over="ignore"):
+        return n + float(np.exp(lower)), n + float(np.exp(upper))
 
 
 def profile_curve(
