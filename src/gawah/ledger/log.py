@@ -218,22 +218,26 @@ class EventLog:
         positions) instead of a second parse of the same bytes."""
         if not events:
             return []
-        conn = self._conn
-        last = conn.execute(
+        first = self._insert(
+            [(e.id, e.kind, e.device, e.seq, e.raw, e.signature) for e in events]
+        )
+        stored = [replace(e, rowid=first + i) for i, e in enumerate(events)]
+        project(self._conn, self._projectors, stored)
+        return stored
+
+    def _insert(self, rows: list[Row]) -> int:
+        """Insert rows at the next positions (inside the caller's transaction,
+        which holds SQLite's write lock, so max + 1 is safe); return the first."""
+        last = self._conn.execute(
             "SELECT coalesce(max(pos), 0) FROM ledger_events"
         ).fetchone()
         first = int(last[0]) + 1
-        conn.executemany(
+        self._conn.executemany(
             "INSERT INTO ledger_events (pos, id, kind, device, seq, raw, signature)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (first + i, e.id, e.kind, e.device, e.seq, e.raw, e.signature)
-                for i, e in enumerate(events)
-            ],
+            [(first + i, *row) for i, row in enumerate(rows)],
         )
-        stored = [replace(e, rowid=first + i) for i, e in enumerate(events)]
-        project(conn, self._projectors, stored)
-        return stored
+        return first
 
     def _held(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` are stored (looked up 500 at a time)."""
@@ -275,15 +279,7 @@ class EventLog:
         if not rows:
             return []
         conn = self._conn
-        last = conn.execute(
-            "SELECT coalesce(max(pos), 0) FROM ledger_events"
-        ).fetchone()
-        first = int(last[0]) + 1
-        conn.executemany(
-            "INSERT INTO ledger_events (pos, id, kind, device, seq, raw, signature)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(first + i, *row) for i, row in enumerate(rows)],
-        )
+        first = self._insert(rows)
         stored = [
             Event.from_stored(row[4], row[5], rowid=first + i)
             for i, row in enumerate(rows)
