@@ -25,11 +25,10 @@ from gawah.ledger.events import (
     Event,
     Projector,
     Signer,
-    blob,
     encode_event,
     project,
 )
-from gawah.ledger.merkle import leaf_hash
+from gawah.ledger.proofs import feed_entries
 
 _COLUMNS = "pos, raw, signature"
 _CHUNK = 2048
@@ -369,17 +368,9 @@ class EventLog:
         return [str(r[0]) for r in rows]
 
     def feed_entries(self, device: str) -> Iterator[tuple[int, str, bytes]]:
-        """(seq, id, Merkle leaf hash) of a device's stored events, by seq and
-        then arrival (a fork's events share a seq), without parsing them."""
-        cur = self._conn.cursor()
-        cur.row_factory = None
-        cur.execute(
-            "SELECT seq, id, raw FROM ledger_events WHERE device = ? ORDER BY seq, pos",
-            (device,),
-        )
-        while rows := cur.fetchmany(4096):
-            for seq, event_id, raw in rows:
-                yield int(seq), str(event_id), leaf_hash(blob(raw))
+        """(seq, id, Merkle leaf hash) of a device's stored events; see
+        :func:`gawah.ledger.proofs.feed_entries`."""
+        return feed_entries(self._conn, device)
 
     def state_digest(self) -> str:
         """SHA-256 over the sorted event ids: equal for equal sets of events."""

@@ -76,11 +76,10 @@ class MerkleFrontier:
         head = leaf
         size = self._size
         heads = self._heads
-        sha = hashlib.sha256
         # Each trailing 1 bit of the old size is a complete subtree of the same
         # height as ``head``: merge them, as a binary counter carries.
         while size & 1:
-            head = sha(b"\x01" + heads.pop() + head).digest()
+            head = node_hash(heads.pop(), head)
             size >>= 1
         heads.append(head)
         self._size += 1

@@ -7,7 +7,7 @@ fork's second copy is kept as evidence but is not in the tree).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from gawah.errors import UserInputError
@@ -71,47 +71,51 @@ def feed_size(conn: sqlite3.Connection, device: str) -> int:
     return int(row[0])
 
 
-def feed_tree(conn: sqlite3.Connection, device: str) -> tuple[MerkleTree, list[str]]:
-    """The feed's tree and the id of the event at each leaf."""
+def feed_entries(
+    conn: sqlite3.Connection, device: str
+) -> Iterator[tuple[int, str, bytes]]:
+    """(seq, id, Merkle leaf hash) of every stored event of a device feed, by seq
+    and then arrival (a fork's events share a seq), read in chunks, not parsed."""
     cur = conn.cursor()
     cur.row_factory = None
-    rows = cur.execute(
+    cur.execute(
         "SELECT seq, id, raw FROM ledger_events WHERE device = ? ORDER BY seq, pos",
         (device,),
     )
+    while rows := cur.fetchmany(4096):
+        for seq, event_id, raw in rows:
+            yield int(seq), str(event_id), leaf_hash(blob(raw))
+
+
+def _feed_leaves(conn: sqlite3.Connection, device: str) -> Iterator[tuple[str, bytes]]:
+    """(id, leaf hash) of each position of the feed: a forked seq's first arrival."""
+    last = 0
+    for seq, event_id, leaf in feed_entries(conn, device):
+        if seq != last:
+            last = seq
+            yield event_id, leaf
+
+
+def feed_tree(conn: sqlite3.Connection, device: str) -> tuple[MerkleTree, list[str]]:
+    """The feed's tree and the id of the event at each leaf."""
     ids: list[str] = []
     hashes: list[bytes] = []
-    last = 0
-    for seq, event_id, raw in rows:
-        if seq == last:
-            continue
-        last = seq
-        ids.append(str(event_id))
-        hashes.append(leaf_hash(blob(raw)))
+    for event_id, leaf in _feed_leaves(conn, device):
+        ids.append(event_id)
+        hashes.append(leaf)
     return MerkleTree(hashes), ids
 
 
 def feed_root(conn: sqlite3.Connection, device: str) -> tuple[int, bytes]:
     """The feed's tree size and root, read in one pass in bounded memory.
 
-    The same leaves as :func:`feed_tree` (a forked seq's first-arrived event),
-    folded into a :class:`MerkleFrontier` as they are read: signing a checkpoint
-    after a million-row import holds no list of leaves and no tree.
+    The same leaves as :func:`feed_tree`, folded into a :class:`MerkleFrontier`
+    as they are read: signing a checkpoint after a million-row import holds no
+    list of leaves and no tree.
     """
-    cur = conn.cursor()
-    cur.row_factory = None
-    cur.execute(
-        "SELECT seq, raw FROM ledger_events WHERE device = ? ORDER BY seq, pos",
-        (device,),
-    )
     frontier = MerkleFrontier()
-    last = 0
-    while rows := cur.fetchmany(4096):
-        for seq, raw in rows:
-            if seq == last:
-                continue
-            last = seq
-            frontier.add(leaf_hash(blob(raw)))
+    for _event_id, leaf in _feed_leaves(conn, device):
+        frontier.add(leaf)
     return frontier.size, frontier.root()
 
 
