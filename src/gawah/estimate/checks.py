@@ -64,6 +64,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gawah.estimate.captures import CaptureHistories
+from gawah.estimate.chao import lognormal_interval
 from gawah.estimate.result import Estimator, MSEResult
 
 __all__ = [
@@ -472,19 +473,13 @@ def behaviour_fit(
     unseen = estimate - n
     if estimate > _MTB_MAX_RATIO * n:
         return unbounded  # a sparse table lets Mtb run off (odds ratios of 1e8)
+    odds = math.exp(float(theta[t]))
     if not (var > 0.0 and unseen > 0.0):
-        return Behaviour(math.exp(float(theta[t])), p_value, estimate, n, math.inf)
-    spread = math.exp(
-        NormalDist().inv_cdf(0.5 + level / 2) * math.sqrt(math.log1p(var / unseen**2))
-    )
-    upper = n + unseen * spread
+        return Behaviour(odds, p_value, estimate, n, math.inf)
+    lower, upper = lognormal_interval(captures.n_observed, estimate, var, level)
     if upper > _MTB_MAX_RATIO * n:
-        return Behaviour(
-            math.exp(float(theta[t])), p_value, estimate, math.inf, math.inf
-        )
-    return Behaviour(
-        math.exp(float(theta[t])), p_value, estimate, n + unseen / spread, upper
-    )
+        return Behaviour(odds, p_value, estimate, math.inf, math.inf)
+    return Behaviour(odds, p_value, estimate, lower, upper)
 
 
 def with_warnings(result: MSEResult, extra: list[str]) -> MSEResult:
