@@ -98,6 +98,30 @@ class TestConstraintViolations:
         )
         assert _kinds(frame, ["p", "p", "q", "q", "r", "r"]) == {("q", "age")}
 
+    def test_an_undated_age_in_a_dated_list_is_not_a_violation(self) -> None:
+        """The summary trusts the ages clustering trusts (FICTIONAL records).
+
+        List "a" dates three of its four records; its undated record's 20 is
+        likely a placeholder, which clustering does not hold against a join
+        with the other list's 56. The summary must not call that person
+        impossible; without dates in list "a", it must.
+        """
+        rows: list[dict[str, object]] = [
+            {"list": "a", "age": "20", "dob": ""},
+            {"list": "a", "age": "30", "dob": "1994-01-02"},
+            {"list": "a", "age": "41", "dob": "1983-05-06"},
+            {"list": "a", "age": "52", "dob": "1972-07-08"},
+            {"list": "b", "age": "56", "dob": ""},
+        ]
+        clusters = ["p", "q", "r", "s", "p"]
+        assert _kinds(constraint_fields(_frame(rows)), clusters) == set()
+        undated = [{**row, "dob": ""} for row in rows]
+        assert _kinds(constraint_fields(_frame(undated)), clusters) == {("p", "age")}
+        # A dated record's age still counts in the same list.
+        assert _kinds(constraint_fields(_frame(rows)), ["q", "p", "r", "s", "p"]) == {
+            ("p", "age")
+        }
+
     def test_singletons_and_missing_values_break_nothing(self) -> None:
         """A person with one record, or with missing sex/age/id, breaks no constraint."""
         frame = constraint_fields(

@@ -11,7 +11,7 @@ to the least probable above the threshold; two groups are joined unless
   "Ali Khan", each step plausible, the whole not), or
 * the joined group could not be one human (:class:`Constraints`): both sexes,
   ages decades apart (not counting the age of an undated record in a list
-  that dates most records: :data:`DATED_LIST_SHARE`), or two records of a
+  that dates most records: :func:`gawah.linkage.constraints.trusted_age_bounds`), or two records of a
   list that keeps its people distinct (a ministry's deduplicated register). These hold for every pair
   of members, not only for the pair that joins the two groups, so no chain
   through a bridging record can break them; or
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gawah.linkage.constraints import AGE_GAP_YEARS
+from gawah.linkage.constraints import AGE_GAP_YEARS, trusted_age_bounds
 
 # Ages further apart than this cannot be one person's (defined with the other
 # constraints, in one place).
@@ -86,17 +86,6 @@ DISTINCT_THRESHOLD = 0.5
 # +3.3 / +5.5 / +6.3 % over the truth to +1.9 / +3.8 / +4.5 %, and F1 from
 # 0.966 / 0.951 / 0.950 to 0.969 / 0.959 / 0.959.
 ATTACH_THRESHOLD = 0.5
-# In a list that writes a date of birth for more than this share of its
-# records, the age of a record without one constrains nothing: such a list
-# works its ages out from the dates, and an undated record's age is often a
-# placeholder (on the tuning half of the Gaza releases, one release gave
-# many undated records the age 20 or 0, and 23 true pairs were kept apart as
-# "ages decades apart"). The model still weighs that age (its age levels
-# tell pairs with both dates written from the others, compare.AgeRangeComparison);
-# only the refusal is dropped. Lists without dates of birth (most Pakistani
-# lists) keep every age as a constraint. "More than half" is the plain
-# reading of "most", not a tuned value.
-DATED_LIST_SHARE = 0.5
 # National ids and dates of birth are the model's evidence, not constraints:
 # a family gives the father's CNIC for a child who has none, so two people
 # share an id and one person can carry two; copied dates of birth carry
@@ -113,7 +102,7 @@ class Constraints:
     """
 
     sex: np.ndarray  # 0 unknown, 1 male, 2 female
-    # float, NaN unknown (or not trusted: DATED_LIST_SHARE)
+    # float, NaN unknown (or not trusted: constraints.trusted_age_bounds)
     age_lo: np.ndarray
     age_hi: np.ndarray
     distinct_list: np.ndarray  # list code of a list whose records are distinct, else -1
@@ -130,20 +119,13 @@ class Constraints:
         same_list_threshold: float | None = SAME_LIST_THRESHOLD,
     ) -> Constraints:
         sex = frame["sex"].map({"m": 1, "f": 2}).fillna(0).to_numpy(np.int8)
-        lo = pd.to_numeric(frame["age_lo"], errors="coerce").to_numpy(float)
-        hi = pd.to_numeric(frame["age_hi"], errors="coerce").to_numpy(float)
+        lo, hi = trusted_age_bounds(frame)
         distinct = set(distinct_lists)
         lists = (
             frame["list"].astype(str)
             if "list" in frame
             else pd.Series("", index=frame.index)
         )
-        if "dob" in frame:
-            dated = frame["dob"].notna()
-            share = dated.groupby(lists).transform("mean")
-            placeholder = (~dated & (share > DATED_LIST_SHARE)).to_numpy()
-            lo[placeholder] = np.nan
-            hi[placeholder] = np.nan
         codes = {name: i for i, name in enumerate(sorted(distinct))}
         code = lists.map(lambda x: codes.get(x, -1)).to_numpy(np.int64)
         all_codes, names = pd.factorize(lists.where(lists != ""))

@@ -11,8 +11,10 @@ father's CNIC), and most lists do hold a few duplicates of their own, so the
 summary reports those as questions, not errors.
 
 A record's constraint fields are ``list``, ``sex`` (``m``/``f``/missing),
-``age_lo``/``age_hi`` (an age range in years, or missing) and ``cnic`` (the
-digits of a national id, or missing): the columns of
+``age_lo``/``age_hi`` (an age range in years, or missing; not trusted for an
+undated record of a list that dates most of its records:
+:func:`trusted_age_bounds`), ``cnic`` (the digits of a national id, or
+missing) and, optionally, ``dob``: the columns of
 :func:`gawah.linkage.normalise.normalise_frame`, or :func:`constraint_fields`
 of the canonical import columns.
 """
@@ -43,6 +45,17 @@ AGE_GAP_YEARS = 20
 # National ids one typing error apart (one digit wrong, missing or added, or
 # two neighbours swapped: optimal string alignment distance 1) may be one id.
 ID_TYPO_DISTANCE = 1
+# In a list that writes a date of birth for more than this share of its
+# records, the age of a record without one constrains nothing: such a list
+# works its ages out from the dates, and an undated record's age is often a
+# placeholder (on the tuning half of the Gaza releases, one release gave
+# many undated records the age 20 or 0, and 23 true pairs were kept apart as
+# "ages decades apart"). The model still weighs that age (its age levels
+# tell pairs with both dates written from the others, gawah.linkage.compare.AgeRangeComparison);
+# only the refusal is dropped. Lists without dates of birth (most Pakistani
+# lists) keep every age as a constraint. "More than half" is the plain
+# reading of "most", not a tuned value.
+DATED_LIST_SHARE = 0.5
 
 KINDS = ("sex", "age", "national_id", "same_list")
 _EXPLAIN = {
@@ -101,9 +114,35 @@ def constraint_fields(reports: pd.DataFrame) -> pd.DataFrame:
                 canonical_cnic(None if v is None else str(v))
                 for v in col("national_id")
             ],
+            "dob": [None if v is None else str(v) for v in col("dob")],
         },
         index=reports.index,
     )
+
+
+def trusted_age_bounds(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's age range as floats, NaN where unknown or not trusted.
+
+    Not trusted: the age of a record without a date of birth in a list that
+    dates more than :data:`DATED_LIST_SHARE` of its records (often a
+    placeholder). One rule for clustering, which refuses no join on such an
+    age, and for the run summary, which must not report the persons that
+    clustering rightly formed as "ages decades apart".
+    """
+    lo = pd.to_numeric(frame["age_lo"], errors="coerce").to_numpy(float)
+    hi = pd.to_numeric(frame["age_hi"], errors="coerce").to_numpy(float)
+    if "dob" in frame.columns:
+        lists = (
+            frame["list"].astype(str)
+            if "list" in frame.columns
+            else pd.Series("", index=frame.index)
+        )
+        dated = frame["dob"].notna()
+        share = dated.groupby(lists).transform("mean")
+        placeholder = (~dated & (share > DATED_LIST_SHARE)).to_numpy()
+        lo[placeholder] = np.nan
+        hi[placeholder] = np.nan
+    return lo, hi
 
 
 def _missing(value: object) -> bool:
@@ -182,8 +221,9 @@ def constraint_violations(
     mixed = with_sex[with_sex.groupby("c")["s"].transform("nunique") > 1]
     for c, members in _by_cluster(mixed["c"].to_numpy(), mixed.index.to_numpy()):
         found.append(Violation(str(names[c]), "sex", tuple(index[members])))
-    lo = pd.to_numeric(rows["age_lo"], errors="coerce")
-    hi = pd.to_numeric(rows["age_hi"], errors="coerce").fillna(lo)
+    trusted_lo, trusted_hi = trusted_age_bounds(rows)
+    lo = pd.Series(trusted_lo, index=rows.index)
+    hi = pd.Series(trusted_hi, index=rows.index).fillna(lo)
     ages = pd.DataFrame({"c": codes, "lo": lo, "hi": hi}).dropna()
     if not ages.empty:
         by = ages.groupby("c")
