@@ -15,15 +15,14 @@ to the least probable above the threshold; two groups are joined unless
   list that keeps its people distinct (a ministry's deduplicated register). These hold for every pair
   of members, not only for the pair that joins the two groups, so no chain
   through a bridging record can break them; or
-* the join would make a list repeat itself (see :data:`SAME_LIST_THRESHOLD`):
-  a link between records of two lists that would put two records of a third
-  list (or of either) into one person needs at least that probability (a
-  direct link between two records of one list, scored knowing they share a
-  list, needs only the threshold); and no link joins two groups that both
-  hold records of the same two lists (each list kept the two apart); and
-  every two records of one list in the joined group must have been scored
+* the join would make a list repeat itself without strong evidence: every
+  two records of one list in the joined group must have been scored
   directly, knowing they share a list, at :data:`WITHIN_LIST_THRESHOLD` or
-  more (a chain through other lists' records never vouches for them).
+  more (a chain through other lists' records never vouches for them); a
+  link between records of two lists that would put two records of a third
+  list (or of either) into one person needs at least
+  :data:`SAME_LIST_THRESHOLD`; and no link joins two groups that both hold
+  records of the same two lists (each list kept the two apart).
 
 Reviewed "same person" decisions are applied first, whatever the model says.
 Without constraints this is connected components (single linkage), the
