@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gawah.linkage.cluster import Constraints, carry_over, cluster_pairs, person_id
+from gawah.linkage.cluster import (
+    WITHIN_LIST_THRESHOLD,
+    Constraints,
+    carry_over,
+    cluster_pairs,
+    person_id,
+)
 
 
 def _pairs(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
@@ -87,6 +93,7 @@ def _constraints(
     ages: list[int | None] | None = None,
     distinct: tuple[str, ...] = (),
     same_list_threshold: float | None = 0.99,
+    within_list_threshold: float | None = WITHIN_LIST_THRESHOLD,
 ) -> Constraints:
     """Constraints of FICTIONAL records: their lists, sexes and ages."""
     n = len(lists)
@@ -99,7 +106,9 @@ def _constraints(
             "age_hi": pd.array(age, dtype="Int64"),
         }
     )
-    return Constraints.from_frame(frame, distinct, same_list_threshold)
+    return Constraints.from_frame(
+        frame, distinct, same_list_threshold, within_list_threshold
+    )
 
 
 class TestConstrainedClustering:
@@ -163,14 +172,20 @@ class TestConstrainedClustering:
         assert later[1] != later[4]
 
     def test_a_list_repeats_itself_only_on_a_strong_link(self) -> None:
-        """A1 - B - A2: the second record of list A joins only on a link of 0.99."""
-        c = _constraints(["a", "b", "a"])
+        """A1 - B - A2: the second record of list A joins only on a link of 0.99
+        (the rule on its own, without the within-list bar), and with the bar
+        only if A1 and A2 were themselves scored alike."""
+        alone = _constraints(["a", "b", "a"], within_list_threshold=None)
         weak = cluster_pairs(
-            3, _pairs([(0, 1, 0.999), (1, 2, 0.9)]), threshold=0.7, constraints=c
+            3, _pairs([(0, 1, 0.999), (1, 2, 0.9)]), threshold=0.7, constraints=alone
         )
         assert weak.tolist() == [0, 0, 2]
+        c = _constraints(["a", "b", "a"])
         strong = cluster_pairs(
-            3, _pairs([(0, 1, 0.999), (1, 2, 0.995)]), threshold=0.7, constraints=c
+            3,
+            _pairs([(0, 1, 0.999), (1, 2, 0.995), (0, 2, 0.95)]),
+            threshold=0.7,
+            constraints=c,
         )
         assert strong.tolist() == [0, 0, 0]
         ruled_off = _constraints(["a", "b", "a"], same_list_threshold=None)
@@ -182,6 +197,33 @@ class TestConstrainedClustering:
         )
         assert plain.tolist() == [0, 0, 0]
 
+    def test_a_chain_through_another_list_never_vouches_for_two_records_of_one(
+        self,
+    ) -> None:
+        """A1 - B - A2, both links 0.999, but A1 and A2 scored against each other
+        below the within-list bar (or not at all): A2 stays apart.
+
+        The bridging links were scored without the evidence that A1 and A2
+        share a list; their own pair was scored with it.
+        """
+        c = _constraints(["a", "b", "a"])
+        for direct in ([], [(0, 2, 0.8)]):
+            labels = cluster_pairs(
+                3,
+                _pairs([(0, 1, 0.999), (1, 2, 0.999), *direct]),
+                threshold=0.7,
+                constraints=c,
+            )
+            assert labels.tolist() == [0, 0, 2]
+        without_bar = _constraints(["a", "b", "a"], within_list_threshold=None)
+        labels = cluster_pairs(
+            3,
+            _pairs([(0, 1, 0.999), (1, 2, 0.999)]),
+            threshold=0.7,
+            constraints=without_bar,
+        )
+        assert labels.tolist() == [0, 0, 0]
+
     def test_two_lists_that_each_kept_two_records_apart(self) -> None:
         """{A1, B1} and {A2, B2}: both lists kept the two apart; no link joins them."""
         pairs = _pairs([(0, 1, 0.9999), (2, 3, 0.9999), (0, 2, 0.999), (1, 3, 0.999)])
@@ -189,13 +231,44 @@ class TestConstrainedClustering:
         labels = cluster_pairs(4, pairs, threshold=0.7, constraints=c)
         assert labels.tolist() == [0, 0, 2, 2]
 
-    def test_a_direct_link_within_a_list_needs_the_threshold_only(self) -> None:
-        """A1 - A2 scored directly (knowing they share a list) joins at the threshold."""
+    def test_a_direct_link_within_a_list_needs_the_within_list_bar(self) -> None:
+        """A1 - A2 scored directly joins from WITHIN_LIST_THRESHOLD, not the threshold.
+
+        The same probability between two lists joins.
+        """
+        assert WITHIN_LIST_THRESHOLD > 0.8
         c = _constraints(["a", "b", "a"])
-        labels = cluster_pairs(
-            3, _pairs([(0, 1, 0.999), (0, 2, 0.9)]), threshold=0.7, constraints=c
+        strong = cluster_pairs(
+            3, _pairs([(0, 1, 0.999), (0, 2, 0.95)]), threshold=0.7, constraints=c
         )
-        assert labels.tolist() == [0, 0, 0]
+        assert strong.tolist() == [0, 0, 0]
+        weak = cluster_pairs(
+            3, _pairs([(0, 1, 0.999), (0, 2, 0.8)]), threshold=0.7, constraints=c
+        )
+        assert weak.tolist() == [0, 0, 2]
+        across = _constraints(["a", "b", "c"])
+        joined = cluster_pairs(
+            3, _pairs([(0, 1, 0.999), (0, 2, 0.8)]), threshold=0.7, constraints=across
+        )
+        assert joined.tolist() == [0, 0, 0]
+
+    def test_relatives_in_one_list_stay_apart_while_its_duplicate_joins(
+        self,
+    ) -> None:
+        """FICTIONAL: a hospital list names Bilal s/o Sher Khan twice (a duplicate
+        typed again: their pair 0.99) and his brother Nabeel s/o Sher Khan once
+        (the brothers' pair 0.85: same father, village, close ages). A press
+        report "Bilal, son of Sher Khan" resembles both brothers (0.995 each).
+
+        Bilal's two records and the press report are one person; the brother,
+        whom only a chain through the press report ties to Bilal, is not.
+        """
+        c = _constraints(["hospital", "hospital", "hospital", "press"])
+        pairs = _pairs(
+            [(0, 3, 0.995), (1, 3, 0.995), (0, 2, 0.99), (0, 1, 0.85), (1, 2, 0.85)]
+        )
+        labels = cluster_pairs(4, pairs, threshold=0.7, constraints=c)
+        assert labels.tolist() == [0, 1, 0, 0]
 
     def test_one_list_alone_is_deduplicated_at_the_threshold(self) -> None:
         """With a single list every join is within it: the plain threshold rules."""

@@ -15,12 +15,14 @@ to the least probable above the threshold; two groups are joined unless
   list that keeps its people distinct (a ministry's deduplicated register). These hold for every pair
   of members, not only for the pair that joins the two groups, so no chain
   through a bridging record can break them; or
-* the join would make a list repeat itself (see :data:`SAME_LIST_THRESHOLD`):
-  a link between records of two lists that would put two records of a third
-  list (or of either) into one person needs at least that probability (a
-  direct link between two records of one list, scored knowing they share a
-  list, needs only the threshold); and no link joins two groups that both
-  hold records of the same two lists (each list kept the two apart).
+* the join would make a list repeat itself without strong evidence: every
+  two records of one list in the joined group must have been scored
+  directly, knowing they share a list, at :data:`WITHIN_LIST_THRESHOLD` or
+  more (a chain through other lists' records never vouches for them); a
+  link between records of two lists that would put two records of a third
+  list (or of either) into one person needs at least
+  :data:`SAME_LIST_THRESHOLD`; and no link joins two groups that both hold
+  records of the same two lists (each list kept the two apart).
 
 Reviewed "same person" decisions are applied first, whatever the model says.
 Without constraints this is connected components (single linkage), the
@@ -62,6 +64,24 @@ MAX_AGE_GAP = AGE_GAP_YEARS
 # with this one, 0.9611 if direct links also needed 0.99, which however put
 # the Pakistani persons count 1.1 points further above the truth.
 SAME_LIST_THRESHOLD = 0.99
+# Two records of one list may be one person only if their own comparison,
+# scored with the model's evidence that they share a list, reaches this: a
+# person never holds two records of a list whose direct pair is weaker, however
+# the join came about (a direct link, or links through records of other lists,
+# whose scores carry no such evidence). Why higher than the match threshold:
+# the model is over-confident about pairs within one list, where a family's
+# members (recorded together, sharing father, family name, place and often
+# age) are the non-matches that look most alike. On the tuning sets, of the
+# within-list pairs scored 0.7 to 0.9 only 23 of 86 were one person (the
+# generated Pakistani lists seeds 1-3 alone: 23 of 61; the Gaza even half: 0
+# of 25), of those at 0.9 to 0.99 81 of 129 (cross-list pairs at 0.7 to 0.9:
+# 789 of 1,358): 0.9 is where a within-list pair becomes more likely than not
+# one person, the rule the match threshold follows for the others. Measured
+# (benchmarks/linkage_real.py): Gaza even half, persons certainly holding two
+# people 0.31 % -> 0.19 %, F1 0.9788 -> 0.9809; Pakistani seeds 1-3 F1
+# 0.9695 / 0.9575 / 0.9622 -> 0.9715 / 0.9584 / 0.9596, recall of
+# within-list duplicates 0.961 / 0.974 / 0.962 -> 0.939 / 0.948 / 0.885.
+WITHIN_LIST_THRESHOLD = 0.9
 # Linked records of lists declared distinct (one record per person) join
 # from this probability rather than the match threshold: the constraint lets
 # each record take at most one partner per list, the most probable first, so
@@ -110,6 +130,9 @@ class Constraints:
     # join that repeats a list (None: no such rule; one list alone: none).
     list_code: np.ndarray | None = None
     same_list_threshold: float | None = None
+    # With that rule, the least probability of the direct pair of every two
+    # records of one list in a person (WITHIN_LIST_THRESHOLD; None: none).
+    within_list_threshold: float | None = None
 
     @classmethod
     def from_frame(
@@ -117,6 +140,7 @@ class Constraints:
         frame: pd.DataFrame,
         distinct_lists: Iterable[str] = (),
         same_list_threshold: float | None = SAME_LIST_THRESHOLD,
+        within_list_threshold: float | None = WITHIN_LIST_THRESHOLD,
     ) -> Constraints:
         sex = frame["sex"].map({"m": 1, "f": 2}).fillna(0).to_numpy(np.int8)
         lo, hi = trusted_age_bounds(frame)
@@ -132,7 +156,8 @@ class Constraints:
         # One list alone: every join is within it and the model's prior was
         # fitted on its own pairs; there is no other list to chain through.
         rule = same_list_threshold if len(names) > 1 else None
-        return cls(sex, lo, hi, code, all_codes.astype(np.int64), rule)
+        within = within_list_threshold if rule is not None else None
+        return cls(sex, lo, hi, code, all_codes.astype(np.int64), rule, within)
 
 
 def _nanmax(values: list[float]) -> float:
@@ -209,6 +234,10 @@ class _Groups:
         self.forbidden: dict[int, set[int]] = {}
         self.constraints = constraints
         self.summary: dict[int, _Summary] = {}
+        # Pairs of records of one list that may share a person (their direct
+        # link reaches Constraints.within_list_threshold, or a reviewer joined
+        # them); None: no such rule.
+        self.vouched: set[tuple[int, int]] | None = None
         self.forbid(cannot)
 
     def forbid(self, cannot: Iterable[tuple[int, int]]) -> None:
@@ -237,6 +266,20 @@ class _Groups:
         if root not in self.summary:
             self.summary[root] = _Summary(self.constraints, root)
         return self.summary[root]
+
+    def _vouched_for(self, ma: set[int], mb: set[int], lists: set[int]) -> bool:
+        """Whether every two records of one list across ``ma`` and ``mb`` are vouched for."""
+        if self.vouched is None or not lists or self.constraints is None:
+            return True
+        codes = self.constraints.list_code
+        assert codes is not None  # the rule is set only with list codes
+        for i in ma:
+            if int(codes[i]) not in lists:
+                continue
+            for j in mb:
+                if codes[j] == codes[i] and (min(i, j), max(i, j)) not in self.vouched:
+                    return False
+        return True
 
     def _across(self, a: int, b: int) -> bool:
         codes = None if self.constraints is None else self.constraints.list_code
@@ -271,7 +314,10 @@ class _Groups:
             sa is not None
             and sb is not None
             and not force
-            and not sa.compatible(sb, probability, across=self._across(a, b))
+            and not (
+                sa.compatible(sb, probability, across=self._across(a, b))
+                and self._vouched_for(ma, mb, sa.all_lists & sb.all_lists)
+            )
         ):
             return False
         if len(ma) < len(mb):
@@ -331,6 +377,8 @@ def cluster_pairs(
     for (a, b), same in sorted(decisions.items()):
         if same:
             groups.union(a, b, None, force=True)
+    if constraints is not None and constraints.within_list_threshold is not None:
+        groups.vouched = _vouched(pairs, constraints, decisions)
     # The model's conflicts bind only after the reviewers' "same person":
     # a reviewer who joined A to B and B to C has overruled the model's A-C.
     groups.forbid(p for p in conflicts if p not in decisions)
@@ -370,6 +418,27 @@ def cluster_pairs(
     roots = np.array([groups.find(i) for i in range(n_records)], dtype=np.int64)
     smallest = pd.Series(np.arange(n_records)).groupby(roots).transform("min")
     return smallest.to_numpy()
+
+
+def _vouched(
+    pairs: pd.DataFrame,
+    constraints: Constraints,
+    decisions: Mapping[tuple[int, int], bool],
+) -> set[tuple[int, int]]:
+    """Pairs of one list's records that may share a person (:data:`WITHIN_LIST_THRESHOLD`)."""
+    codes, bar = constraints.list_code, constraints.within_list_threshold
+    assert codes is not None  # the rule is set only with list codes
+    assert bar is not None
+    left = pairs["unique_id_l"].to_numpy()
+    right = pairs["unique_id_r"].to_numpy()
+    strong = (codes[left] == codes[right]) & (codes[left] >= 0)
+    strong &= pairs["match_probability"].to_numpy(dtype=float) >= bar
+    out = {
+        (min(a, b), max(a, b))
+        for a, b in zip(left[strong].tolist(), right[strong].tolist(), strict=True)
+    }
+    out.update(pair for pair, same in decisions.items() if same)
+    return out
 
 
 def _attach_alone(

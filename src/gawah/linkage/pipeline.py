@@ -33,6 +33,7 @@ from gawah.linkage.cluster import (
     ATTACH_THRESHOLD,
     DISTINCT_THRESHOLD,
     SAME_LIST_THRESHOLD,
+    WITHIN_LIST_THRESHOLD,
     Constraints,
     carry_over,
     cluster_pairs,
@@ -65,6 +66,9 @@ class LinkOptions:
     # must be this probable, and no link joins groups that both hold records
     # of the same two lists (cluster.SAME_LIST_THRESHOLD); None: no such rule.
     same_list_threshold: float | None = SAME_LIST_THRESHOLD
+    # With that rule, every two records of one list in a person must have a
+    # direct link of at least this (cluster.WITHIN_LIST_THRESHOLD); None: no such rule.
+    within_list_threshold: float | None = WITHIN_LIST_THRESHOLD
     # A report left alone joins the person it most probably belongs to when
     # that posterior reaches this (cluster.ATTACH_THRESHOLD); None: never.
     attach: float | None = ATTACH_THRESHOLD
@@ -202,7 +206,10 @@ def link_records(
         conflicts=conflicts,
         constraints=(
             Constraints.from_frame(
-                frame, options.distinct_lists, options.same_list_threshold
+                frame,
+                options.distinct_lists,
+                options.same_list_threshold,
+                options.within_list_threshold,
             )
             if options.constraints
             else None
