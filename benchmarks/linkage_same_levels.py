@@ -96,6 +96,7 @@ def _profile(con: Any, comparison: Any, columns: list[str]) -> None:
     whens = [
         level._when_then_comparison_vector_value_sql
         for level in comparison.comparison_levels
+        if not level._is_else_level
     ]
     last = 0.0
     for k in range(1, len(whens) + 1):
