@@ -347,3 +347,48 @@ def test_one_holds_other_is_the_two_way_containment_nulls_included() -> None:
     assert all(holds and same for holds, same in rows)
     with pytest.raises(ValueError, match="sorted set"):
         compare.one_holds_other("name_seq")
+
+
+def test_date_of_birth_one_digit_off_matches_its_definition() -> None:
+    """The cheap test before the edit distance keeps every date one edit away."""
+    dobs: list[str | None] = [
+        None, "1990-05-12", "1990-05-13", "1990-12-05", "1990-05-21", "1909-05-12",
+        "1991-05-12", "1990-05", "1990-5-12", "1990", "1991", "990-05-12", "",
+        "1990-06-12", "1989-12-31", "2001-01-01",
+    ]  # fmt: skip
+    rows = [
+        (
+            a,
+            b,
+            None if not a else int(a.split("-")[0]),
+            None if not b else int(b.split("-")[0]),
+        )
+        for a in dobs
+        for b in dobs
+    ]
+    con = duckdb.connect()
+    con.register(
+        "p", pd.DataFrame(rows, columns=["dob_l", "dob_r", "dob_year_l", "dob_year_r"])
+    )
+    comparison = compare.DateOfBirthComparison().get_comparison("duckdb")
+    whens = [
+        level._when_then_comparison_vector_value_sql
+        for level in comparison.comparison_levels
+    ]
+    sql = [
+        v
+        for (v,) in con.execute(f"select CASE {' '.join(whens)} END from p").fetchall()
+    ]
+
+    def level(a: str | None, b: str | None, ya: int | None, yb: int | None) -> int:
+        if ya is None or yb is None:
+            return -1
+        if a == b:
+            return 4
+        if a is not None and b is not None and DamerauLevenshtein.distance(a, b) <= 1:
+            return 3
+        return 2 if ya == yb else 1 if abs(ya - yb) <= 1 else 0
+
+    python = [level(*row) for row in rows]
+    assert sql == python
+    assert set(python) == {-1, 0, 1, 2, 3, 4}
