@@ -344,3 +344,37 @@ def test_links_not_followed_counts_strong_pairs_left_apart() -> None:
     result = LinkResult(records, pairs, {}, LinkOptions(threshold=0.7))
     assert links_not_followed(result) == 1  # a/2 - b/1: strong, kept apart
     assert overlap(result) == {"a": 1, "a + b": 1, "b": 1}
+
+
+@pytest.mark.parametrize("n_lists", [5, 70])
+def test_overlap_names_each_persons_set_of_lists(n_lists: int) -> None:
+    """Persons per combination of lists, as each person's sorted set of list names.
+
+    With few lists the combinations are counted as bit masks, with more than
+    62 one person at a time; both give the plain definition.
+    """
+    import numpy as np
+
+    from gawah.linkage.pipeline import LinkOptions, LinkResult
+    from gawah.linkage.summary import overlap
+
+    rng = np.random.default_rng(n_lists)
+    names = [f"list{k:02d}" for k in range(n_lists)]
+    lists = rng.choice(names, size=600)
+    persons = [f"p{v}" for v in rng.integers(0, 200, size=600)]
+    records = pd.DataFrame(
+        {
+            "key": [f"{lst}/{i}" for i, lst in enumerate(lists)],
+            "list": lists,
+            "record_id": [str(i) for i in range(600)],
+            "person_id": persons,
+        }
+    )
+    expected: dict[str, set[str]] = {}
+    for p, lst in zip(persons, lists, strict=True):
+        expected.setdefault(p, set()).add(str(lst))
+    counts = pd.Series([" + ".join(sorted(s)) for s in expected.values()])
+    result = LinkResult(records, records.iloc[:0], {}, LinkOptions())
+    got = overlap(result)
+    assert got == counts.value_counts().to_dict()
+    assert list(got.values()) == sorted(got.values(), reverse=True)

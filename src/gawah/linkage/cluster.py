@@ -160,14 +160,51 @@ class Constraints:
         return cls(sex, lo, hi, code, all_codes.astype(np.int64), rule, within)
 
 
-def _nanmax(values: list[float]) -> float:
-    known = [v for v in values if v == v]
-    return max(known) if known else math.nan
+def _nanmax(a: float, b: float) -> float:
+    """The larger of two values, NaN (unknown) ignored; NaN if both are."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a >= b else b
 
 
-def _nanmin(values: list[float]) -> float:
-    known = [v for v in values if v == v]
-    return min(known) if known else math.nan
+def _nanmin(a: float, b: float) -> float:
+    """The smaller of two values, NaN (unknown) ignored; NaN if both are."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a <= b else b
+
+
+class _Columns:
+    """A :class:`Constraints`' arrays as Python lists, read once.
+
+    Clustering reads one record's values at a time, in a Python loop: an
+    element of a list is several times quicker to read than one of a numpy
+    array (a numpy scalar is made each time), and at a million reports the
+    summaries are made hundreds of thousands of times.
+    """
+
+    __slots__ = (
+        "age_hi",
+        "age_lo",
+        "distinct_list",
+        "list_code",
+        "same_list_threshold",
+        "sex",
+    )
+
+    def __init__(self, c: Constraints) -> None:
+        self.sex: list[int] = c.sex.tolist()
+        self.age_lo: list[float] = c.age_lo.tolist()
+        self.age_hi: list[float] = c.age_hi.tolist()
+        self.distinct_list: list[int] = c.distinct_list.tolist()
+        self.list_code: list[int] | None = (
+            None if c.list_code is None else c.list_code.tolist()
+        )
+        self.same_list_threshold = c.same_list_threshold
 
 
 class _Summary:
@@ -175,21 +212,18 @@ class _Summary:
 
     __slots__ = ("all_lists", "hi", "lists", "lo", "same_list", "sexes")
 
-    def __init__(self, c: Constraints, i: int) -> None:
-        self.sexes = 0 if c.sex[i] == 0 else 1 << int(c.sex[i])
-        self.lo = c.age_lo[i]  # the largest lower bound of any member
-        self.hi = c.age_hi[i]  # the smallest upper bound
-        self.lists: set[int] = (
-            {int(c.distinct_list[i])} if c.distinct_list[i] >= 0 else set()
-        )
+    def __init__(self, c: _Columns, i: int) -> None:
+        sex = c.sex[i]
+        self.sexes = 0 if sex == 0 else 1 << sex
+        self.lo: float = c.age_lo[i]  # the largest lower bound of any member
+        self.hi: float = c.age_hi[i]  # the smallest upper bound
+        distinct = c.distinct_list[i]
+        self.lists: set[int] = {distinct} if distinct >= 0 else set()
         # Every list a member comes from, when joins that repeat a list are ruled.
         self.same_list = c.same_list_threshold
+        code = -1 if c.list_code is None else c.list_code[i]
         self.all_lists: set[int] = (
-            {int(c.list_code[i])}
-            if self.same_list is not None
-            and c.list_code is not None
-            and c.list_code[i] >= 0
-            else set()
+            {code} if self.same_list is not None and code >= 0 else set()
         )
 
     def compatible(
@@ -201,7 +235,7 @@ class _Summary:
         """
         if (self.sexes | other.sexes) == 0b110:
             return False
-        if _nanmax([self.lo, other.lo]) - _nanmin([self.hi, other.hi]) > MAX_AGE_GAP:
+        if _nanmax(self.lo, other.lo) - _nanmin(self.hi, other.hi) > MAX_AGE_GAP:
             return False
         if self.lists & other.lists:
             return False
@@ -214,8 +248,8 @@ class _Summary:
 
     def absorb(self, other: _Summary) -> None:
         self.sexes |= other.sexes
-        self.lo = _nanmax([self.lo, other.lo])
-        self.hi = _nanmin([self.hi, other.hi])
+        self.lo = _nanmax(self.lo, other.lo)
+        self.hi = _nanmin(self.hi, other.hi)
         self.lists |= other.lists
         self.all_lists |= other.all_lists
 
@@ -229,10 +263,13 @@ class _Groups:
         cannot: Iterable[tuple[int, int]],
         constraints: Constraints | None = None,
     ) -> None:
-        self.parent = np.arange(n)
+        # A list, not a numpy array: read one element at a time (see _Columns).
+        self.parent: list[int] = list(range(n))
         self.members: dict[int, set[int]] = {}
         self.forbidden: dict[int, set[int]] = {}
         self.constraints = constraints
+        self._columns = None if constraints is None else _Columns(constraints)
+        self._codes = None if self._columns is None else self._columns.list_code
         self.summary: dict[int, _Summary] = {}
         # Pairs of records of one list that may share a person (their direct
         # link reaches Constraints.within_list_threshold, or a reviewer joined
@@ -250,22 +287,24 @@ class _Groups:
             self.forbidden.setdefault(rb, set()).update(self.members.get(ra, {ra}))
 
     def find(self, x: int) -> int:
+        parent = self.parent
         root = x
-        while self.parent[root] != root:
-            root = int(self.parent[root])
-        while self.parent[x] != root:
-            self.parent[x], x = root, int(self.parent[x])
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
         return root
 
     def size(self, root: int) -> int:
         return len(self.members.get(root, ())) or 1
 
     def _summary(self, root: int) -> _Summary | None:
-        if self.constraints is None:
+        if self._columns is None:
             return None
-        if root not in self.summary:
-            self.summary[root] = _Summary(self.constraints, root)
-        return self.summary[root]
+        found = self.summary.get(root)
+        if found is None:
+            found = self.summary[root] = _Summary(self._columns, root)
+        return found
 
     def _vouched_for(self, ma: set[int], mb: set[int], lists: set[int]) -> bool:
         """Whether every two records of one list across ``ma`` and ``mb`` are vouched for."""
@@ -282,8 +321,8 @@ class _Groups:
         return True
 
     def _across(self, a: int, b: int) -> bool:
-        codes = None if self.constraints is None else self.constraints.list_code
-        return codes is None or bool(codes[a] != codes[b])
+        codes = self._codes
+        return codes is None or codes[a] != codes[b]
 
     def union(
         self,
