@@ -105,3 +105,24 @@ def test_a_smaller_import_into_a_larger_workspace_keeps_its_indexes(
     assert len(drops) == 1  # 200 events < the 300 held: the indexes stay
     assert counts(ws.conn).reports == 500
     assert ws.ledger.verify().ok
+
+
+def test_a_rebuild_builds_the_indexes_after_its_replay(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_list(ws, _write(tmp_path / "list.csv", 50), source="party")
+    before = _indexes(ws.conn)
+    seen: list[set[str]] = []
+    original = DeferredIndexes.restore
+
+    def restore(self: DeferredIndexes) -> None:
+        seen.append({name for name, _ in _indexes(ws.conn)})  # before the rebuild
+        original(self)
+
+    monkeypatch.setattr(DeferredIndexes, "restore", restore)
+    ws.ledger.rebuild()
+    assert len(seen) == 1
+    assert "registry_reports_source" not in seen[0]
+    assert _indexes(ws.conn) == before
+    assert counts(ws.conn).reports == 50
+    assert ws.ledger.verify().ok
