@@ -26,11 +26,13 @@ _LEDGER_PREFIX = "ledger\\_%"
 
 
 def plain_indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of every plain index of the projection tables.
+    """(name, CREATE statement) of every plain index outside the ledger's tables.
 
     Plain: made by ``CREATE INDEX`` (SQLite's own key indexes have no SQL) and
     not ``UNIQUE`` (a unique index is a constraint the writes rely on). The
-    ledger's own tables are left out.
+    ledger's own tables are left out; the projections' tables are the rest, with
+    the few other tables a workspace database may hold (the web server's
+    sessions), whose indexes are dropped and rebuilt alike.
     """
     rows = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
