@@ -556,9 +556,9 @@ def _import_table(
         )
     found = _Check()
     written = [0]
-    indexes = _Deferral(
-        DeferredIndexes(ws.conn), max(_DEFER_INDEXES_AFTER, ws.ledger.count() + 1)
-    )
+    head_event = ws.ledger.head()  # its position: the events held, in O(1)
+    held = 0 if head_event is None else head_event[0]
+    indexes = _Deferral(DeferredIndexes(ws.conn), max(_DEFER_INDEXES_AFTER, held + 1))
     stream = _events(
         table, parser, known, found, rejects=rejects, sealer=sealer, head=head,
         tail=lambda: _release_events(ws, target, found), written=written,
