@@ -4,6 +4,7 @@ Other domains use :class:`Event` and :class:`Projector` here and open workspaces
 through :class:`gawah.workspace.Workspace`.
 """
 
+from gawah.ledger.bulk import DeferredIndexes
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from gawah.ledger.devices import (
     EnrolledDevice,
@@ -30,6 +31,7 @@ from gawah.ledger.verify import Problem, VerifyReport, verify_store
 __all__ = [
     "Checkpoint",
     "ConsistencyProof",
+    "DeferredIndexes",
     "DeviceKey",
     "EnrolledDevice",
     "Event",

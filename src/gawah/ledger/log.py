@@ -18,6 +18,7 @@ from typing import Any
 from gawah.core import Clock
 from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
 from gawah.ledger._writing import Row, Transaction, checked_many, signed
+from gawah.ledger.bulk import DeferredIndexes
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint
 from gawah.ledger.checkpoints import Checkpoints
 from gawah.ledger.devices import Registry
@@ -382,12 +383,18 @@ class EventLog:
         return digest.hexdigest()
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Drop every projection, replay all events in arrival order; return count."""
+        """Drop every projection, replay all events in arrival order; return count.
+
+        The projections' read-only indexes are built once, after the replay
+        (:class:`~gawah.ledger.bulk.DeferredIndexes`), in the same transaction.
+        """
         with self._lock, Transaction(self._conn):
             for projector in self._projectors:
                 projector.drop(self._conn)
             for projector in self._projectors:
                 projector.create(self._conn)
+            deferred = DeferredIndexes(self._conn)
+            deferred.drop()
             count = 0
             chunk: list[Event] = []
             for event in self.events():
@@ -400,6 +407,7 @@ class EventLog:
                         progress(count)
             project(self._conn, self._projectors, chunk)
             count += len(chunk)
+            deferred.restore()
         return count
 
 

@@ -36,6 +36,7 @@ from rich.progress import Progress
 
 from gawah.core import open_private
 from gawah.errors import ImportValidationError, UserInputError
+from gawah.ledger import DeferredIndexes
 from gawah.registry import queries
 from gawah.registry.mapfile import ColumnMap, load_map
 from gawah.registry.models import (
@@ -307,6 +308,7 @@ def _events(
     head: list[tuple[str, dict[str, Any]]],
     tail: Callable[[], list[tuple[str, dict[str, Any]]]],
     written: list[int],
+    indexes: _Deferral | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """One pass over the rows: the events of new and changed rows, made while
     the ledger consumes them inside its transaction.
@@ -317,7 +319,8 @@ def _events(
     store in batches, inside one key-store transaction that commits before
     the ledger's does (a refused or crashed import leaves no keys or unused
     keys, never unreadable values). ``written[0]`` counts
-    the events made.
+    the events made. A large import defers the projections' read-only
+    indexes (``indexes``) and rebuilds them before the tail.
     """
     for item in head:
         written[0] += 1
@@ -339,6 +342,8 @@ def _events(
             payload = report_payload(report, row.sensitive, sealer)
             written[0] += 1
             pending += 1
+            if indexes is not None and written[0] == indexes.after:
+                indexes.deferred.drop()
             if sealer is not None and pending >= _SEAL_BATCH:
                 sealer.flush()
                 pending = 0
@@ -347,6 +352,8 @@ def _events(
             raise RowsInvalidError(parser.file_name, found.summary)
         if sealer is not None:
             sealer.flush()
+    if indexes is not None and indexes.deferred.dropped:
+        indexes.deferred.restore()
     for item in tail():
         written[0] += 1
         yield item
@@ -492,6 +499,24 @@ def _parser(
 _IMPORT_CACHE_KIB = 262_144
 
 
+#: An import this large (in events written) defers the projections' read-only
+#: indexes (:class:`gawah.ledger.DeferredIndexes`): about ten of them are keyed
+#: by names and hashes, and their scattered inserts made the time per row grow
+#: with the workspace. They are dropped once the import has written this many
+#: events *and* as many as the ledger held before it, so rebuilding them (one
+#: sort per index, over old and new rows) costs at most about twice what
+#: sorting its own rows would: a small import into a large workspace keeps them.
+_DEFER_INDEXES_AFTER = 20_000
+
+
+@dataclass(frozen=True)
+class _Deferral:
+    """When an import drops the read-only indexes, and the handle that does."""
+
+    deferred: DeferredIndexes
+    after: int
+
+
 @contextlib.contextmanager
 def _page_cache(conn: sqlite3.Connection) -> Iterator[None]:
     before = conn.execute("PRAGMA cache_size").fetchone()[0]
@@ -531,9 +556,13 @@ def _import_table(
         )
     found = _Check()
     written = [0]
+    head_event = ws.ledger.head()  # its position: the events held, in O(1)
+    held = 0 if head_event is None else head_event[0]
+    indexes = _Deferral(DeferredIndexes(ws.conn), max(_DEFER_INDEXES_AFTER, held + 1))
     stream = _events(
         table, parser, known, found, rejects=rejects, sealer=sealer, head=head,
         tail=lambda: _release_events(ws, target, found), written=written,
+        indexes=indexes,
     )  # fmt: skip
     try:
         with _progress(show) as bar, _page_cache(ws.conn):

@@ -1,0 +1,91 @@
+"""Bulk writes: the projections' read-only indexes built once, after the rows.
+
+A projection table's plain indexes (not UNIQUE, not a primary key) only speed
+up reads; no projector needs them to write (projectors look rows up by key).
+Many of them are keyed by hashes or names, so every row inserted lands at a
+random place in each: once an index outgrows SQLite's page cache, nearly every
+insert reads pages back, and a large import slows as it grows. Building an
+index over rows already written is one sort, far cheaper than a million
+scattered inserts.
+
+:class:`DeferredIndexes` drops those indexes inside the caller's write
+transaction and creates them again, from the SQL they were made with, before
+it commits: the transaction stays all or nothing (a rollback brings the
+indexes back with everything else), and readers in other connections see the
+old snapshot, indexes included, until the commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from gawah.errors import WorkspaceError
+
+#: Tables the ledger itself keeps (``ledger_*``): their indexes are never dropped.
+_LEDGER_PREFIX = "ledger\\_%"
+
+
+def plain_indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of every plain index outside the ledger's tables.
+
+    Plain: made by ``CREATE INDEX`` (SQLite's own key indexes have no SQL) and
+    not ``UNIQUE`` (a unique index is a constraint the writes rely on). The
+    ledger's own tables are left out; the projections' tables are the rest, with
+    the few other tables a workspace database may hold (the web server's
+    sessions), whose indexes are dropped and rebuilt alike.
+    """
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+        " AND sql IS NOT NULL AND tbl_name NOT LIKE ? ESCAPE '\\' ORDER BY name",
+        (_LEDGER_PREFIX,),
+    ).fetchall()
+    return [
+        (str(name), str(sql))
+        for name, sql in rows
+        if not str(sql).lstrip().upper().startswith("CREATE UNIQUE")
+    ]
+
+
+class DeferredIndexes:
+    """The projections' plain indexes, dropped during a bulk write and rebuilt
+    before its transaction commits.
+
+    Use inside one write transaction: :meth:`drop` once the write is known to
+    be large, :meth:`restore` after the last row and before ``COMMIT``. If the
+    transaction rolls back instead, SQLite restores the indexes itself.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._dropped: list[tuple[str, str]] = []
+
+    @property
+    def dropped(self) -> bool:
+        """Whether indexes are dropped now (and must be restored)."""
+        return bool(self._dropped)
+
+    def drop(self) -> int:
+        """Drop the plain indexes; return how many.
+
+        Raises:
+            WorkspaceError: no write transaction is open (the indexes would be
+                missing for every reader until :meth:`restore`).
+        """
+        if not self._conn.in_transaction:
+            raise WorkspaceError("indexes are deferred only inside a transaction")
+        if self._dropped:
+            return 0
+        indexes = plain_indexes(self._conn)
+        for name, _ in indexes:
+            self._conn.execute(f'DROP INDEX "{name}"')
+        self._dropped = indexes
+        return len(indexes)
+
+    def restore(self) -> None:
+        """Create the dropped indexes again (each one sort over its table)."""
+        indexes, self._dropped = self._dropped, []
+        for _, sql in indexes:
+            self._conn.execute(sql)
+
+
+__all__ = ["DeferredIndexes", "plain_indexes"]

@@ -1,0 +1,128 @@
+"""A large import builds the projections' read-only indexes after its rows.
+
+The threshold is lowered so that a few hundred FICTIONAL rows count as large.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from gawah.ledger import DeferredIndexes
+from gawah.registry import RowsInvalidError, counts, import_list
+from gawah.registry import importing as importing_module
+from gawah.testing.scenario import big_list_rows
+from gawah.workspace import Workspace
+
+
+def _write(path: Path, rows: int, *, first: int = 1, bad_at: int | None = None) -> Path:
+    """A FICTIONAL party-style list; ``bad_at`` (1-based) gets an impossible age."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer: csv.DictWriter[str] | None = None
+        for n, row in enumerate(big_list_rows(first + rows - 1, seed=5), 1):
+            if n < first:
+                continue
+            if writer is None:
+                writer = csv.DictWriter(fh, fieldnames=list(row))
+                writer.writeheader()
+            if n - first + 1 == bad_at:
+                row = {**row, "age": "-7 years old maybe"}
+            writer.writerow(row)
+    return path
+
+
+def _indexes(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    )
+    return {(str(name), str(sql)) for name, sql in rows}
+
+
+@pytest.fixture
+def drops(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Lower the threshold to 100 events and count the drops."""
+    monkeypatch.setattr(importing_module, "_DEFER_INDEXES_AFTER", 100)
+    seen: list[int] = []
+    original = DeferredIndexes.drop
+
+    def drop(self: DeferredIndexes) -> int:
+        dropped = original(self)
+        seen.append(dropped)
+        return dropped
+
+    monkeypatch.setattr(DeferredIndexes, "drop", drop)
+    return seen
+
+
+def test_indexes_rebuilt_and_used_after_a_bulk_import(
+    ws: Workspace, tmp_path: Path, drops: list[int]
+) -> None:
+    before = _indexes(ws.conn)
+    report = import_list(ws, _write(tmp_path / "big.csv", 300), source="party")
+    assert report.added == 300
+    assert len(drops) == 1
+    assert drops[0] >= 5  # registry, web and sync indexes
+    assert _indexes(ws.conn) == before
+    plan = " ".join(
+        str(row[3])
+        for row in ws.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT report_id FROM registry_reports"
+            " WHERE source_id = ? AND record_id = ?",
+            ("s", "r"),
+        )
+    )
+    assert "registry_reports_source" in plan
+    assert counts(ws.conn).reports == 300
+    assert ws.ledger.verify().ok
+
+
+def test_a_bulk_import_refused_after_the_drop_leaves_nothing(
+    ws: Workspace, tmp_path: Path, drops: list[int]
+) -> None:
+    before = _indexes(ws.conn)
+    events = ws.ledger.count()
+    path = _write(tmp_path / "bad.csv", 300, bad_at=250)
+    with pytest.raises(RowsInvalidError):
+        import_list(ws, path, source="party")
+    assert len(drops) == 1  # the indexes were dropped before the bad row was read
+    assert _indexes(ws.conn) == before
+    assert ws.ledger.count() == events
+    assert counts(ws.conn).reports == 0
+    assert ws.ledger.verify().ok
+
+
+def test_a_smaller_import_into_a_larger_workspace_keeps_its_indexes(
+    ws: Workspace, tmp_path: Path, drops: list[int]
+) -> None:
+    import_list(ws, _write(tmp_path / "first.csv", 300), source="party")
+    assert len(drops) == 1
+    second = _write(tmp_path / "second.csv", 200, first=301)
+    report = import_list(ws, second, source="party")
+    assert report.added == 200
+    assert len(drops) == 1  # 200 events < the 300 held: the indexes stay
+    assert counts(ws.conn).reports == 500
+    assert ws.ledger.verify().ok
+
+
+def test_a_rebuild_builds_the_indexes_after_its_replay(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_list(ws, _write(tmp_path / "list.csv", 50), source="party")
+    before = _indexes(ws.conn)
+    seen: list[set[str]] = []
+    original = DeferredIndexes.restore
+
+    def restore(self: DeferredIndexes) -> None:
+        seen.append({name for name, _ in _indexes(ws.conn)})  # before the rebuild
+        original(self)
+
+    monkeypatch.setattr(DeferredIndexes, "restore", restore)
+    ws.ledger.rebuild()
+    assert len(seen) == 1
+    assert "registry_reports_source" not in seen[0]
+    assert _indexes(ws.conn) == before
+    assert counts(ws.conn).reports == 50
+    assert ws.ledger.verify().ok
