@@ -334,6 +334,7 @@ _INDEXED += ("village", "district", "sex")
 def measure_index(db: Path, rounds: int = 2) -> dict[str, float | int]:
     """The register's queries on the index alone (no HTTP, no session), in ms."""
     conn = sqlite3.connect(db, isolation_level=None)
+    PROJECTOR.create(conn)  # as a workspace opens: an index kept by an older version
     conn.execute("PRAGMA cache_size = -131072")  # as Backend.workspace sets it
     t0 = time.perf_counter()
     search_persons(conn, "", complete=False)

@@ -37,6 +37,9 @@ M = TypeVar("M", bound=BaseModel)
 
 _log = logging.getLogger("gawah.web")
 IDLE_TIMEOUT = 30 * 60.0
+#: How long a server just started waits for its first page before it checks
+#: the kept pages (see :meth:`Backend.start_warming`), in seconds.
+WARM_AFTER = 10.0
 ABSOLUTE_TIMEOUT = 12 * 3600.0
 
 
@@ -59,6 +62,8 @@ class Backend:
     indexed: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
+    #: Set once a first page was answered (see :meth:`start_warming`).
+    _served: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: bool = False
     _first_open: threading.Lock = field(default_factory=threading.Lock)
@@ -121,7 +126,11 @@ class Backend:
 
         A server just started answers its first page at once: the names of
         reports recorded since it last ran are tokenised here, not in the first
-        search, and ``warm`` fills the caches of the heaviest pages.
+        search, and ``warm`` fills the caches of the heaviest pages. ``warm``
+        waits for the first page to be answered (at most :data:`WARM_AFTER`
+        seconds): it holds the interpreter for seconds at a million reports,
+        and each query of a page running beside it waits for its turn (the
+        first register page took twice as long).
         """
 
         def run() -> None:
@@ -131,6 +140,7 @@ class Backend:
                 _log.error("indexing failed: %s", type(exc).__name__)
             finally:
                 self.indexed.set()
+            self._served.wait(WARM_AFTER)
             if self._stop.is_set():
                 return
             try:
@@ -141,6 +151,10 @@ class Backend:
         self._warming = threading.Thread(target=run, name="gawah-warm", daemon=True)
         self._warming.start()
 
+    def served(self) -> None:
+        """Note that a page was answered: the warm-up may start (see :meth:`start_warming`)."""
+        self._served.set()
+
     def searchable(self, wait: float = 5.0) -> bool:
         """Whether every name can be searched (waiting up to ``wait`` s for the index)."""
         if self._warming is None:
@@ -150,6 +164,7 @@ class Backend:
     def close(self) -> None:
         """Close every workspace handle and the account store."""
         self._stop.set()
+        self._served.set()  # a warm-up still waiting for a first page ends now
         if self._warming is not None:
             self._warming.join(timeout=30)
         if self._worker is not None:
