@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -68,6 +69,8 @@ class Backend:
     _checked: bool = False
     _first_open: threading.Lock = field(default_factory=threading.Lock)
     _checked_ws: Workspace | None = None
+    #: The first open's check under way, set when it ends (see :meth:`_open`).
+    _checking: threading.Event | None = None
     #: Pages computed in the background (see :meth:`page_soon`).
     _jobs: queue.Queue[tuple[Hashable, Callable[[], object]]] = field(
         default_factory=queue.Queue
@@ -84,26 +87,7 @@ class Backend:
         ws: Workspace | None = getattr(self._local, "ws", None)
         if ws is not None:
             return ws
-        # The quick check (see Workspace.open) and the web index's catch-up run
-        # once, on the first open: a workspace failing the check is never
-        # served; later threads share its verdict (and the catch-up's counts
-        # take seconds at a million reports). Other threads wait for the first
-        # open's verdict rather than checking the same tables again beside it.
-        with self._first_open:
-            first = not self._checked
-            if first:
-                opened = Workspace.open(
-                    self.home, passphrase=self.passphrase, check=True
-                )
-                try:
-                    _catch_up(opened)
-                except BaseException:
-                    opened.close()
-                    raise
-                self._checked = True
-                self._checked_ws = opened
-        if not first:
-            opened = Workspace.open(self.home, passphrase=self.passphrase, check=False)
+        opened = self._open()
         # A larger page cache for this read-mostly connection: the register
         # index of 100,000 reports is ~100 MB, not to be re-read from disk.
         opened.conn.execute("PRAGMA cache_size = -131072")
@@ -112,6 +96,70 @@ class Backend:
         with self._lock:
             self._all.append(ws)
         return ws
+
+    def _open(self) -> Workspace:
+        """Open the workspace for this thread; the first open checks it.
+
+        The quick check (see Workspace.open) and the web index's catch-up run
+        once, on the first open: a workspace failing the check is never
+        served; later threads share its verdict (the check reads every feed's
+        size, a second at a million reports). A thread arriving during the
+        check opens its own handle beside it (the page waits for the longer of
+        the two, not for both) and uses it once the check passed; a failed
+        check is run again by the next thread, which says why.
+        """
+        while True:
+            with self._first_open:
+                verdict = self._checking
+                check = not self._checked and verdict is None
+                if check:
+                    verdict = self._checking = threading.Event()
+            if self._checked:
+                return Workspace.open(
+                    self.home, passphrase=self.passphrase, check=False
+                )
+            assert verdict is not None
+            if check:
+                return self._check_first(verdict)
+            beside = self._open_beside()
+            verdict.wait()
+            if self._checked:
+                if beside is not None:
+                    return beside
+                return Workspace.open(
+                    self.home, passphrase=self.passphrase, check=False
+                )
+            if beside is not None:
+                beside.close()
+
+    def _check_first(self, verdict: threading.Event) -> Workspace:
+        """The first open: the quick check and the catch-up; ``verdict`` set after."""
+        try:
+            opened = Workspace.open(self.home, passphrase=self.passphrase, check=True)
+            try:
+                _catch_up(opened)
+            except BaseException:
+                opened.close()
+                raise
+            with self._first_open:
+                self._checked = True
+                self._checked_ws = opened
+            return opened
+        finally:
+            with self._first_open:
+                self._checking = None
+            verdict.set()
+
+    def _open_beside(self) -> Workspace | None:
+        """A handle opened while another thread checks (None if it cannot be now).
+
+        A catch-up rebuilding the web's tables holds the database for longer
+        than an open waits: this thread then opens after the verdict instead.
+        """
+        try:
+            return Workspace.open(self.home, passphrase=self.passphrase, check=False)
+        except (GawahError, sqlite3.OperationalError):
+            return None
 
     def has_workspace(self) -> bool:
         """Whether a workspace exists at ``home`` and can be opened."""
