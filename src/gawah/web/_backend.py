@@ -27,7 +27,7 @@ from gawah.ledger import Event
 from gawah.registry import counts
 from gawah.web import _cache
 from gawah.web._cache import LedgerCache
-from gawah.web._search import refresh
+from gawah.web._search import has_pending, refresh
 from gawah.web._store import WebStore
 from gawah.web.auth import LoginRateLimiter, Role
 from gawah.web.projection import ROLE_GRANTED, is_fictional, role_of, up_to_date
@@ -174,16 +174,20 @@ class Backend:
 
         A server just started answers its first page at once: the names of
         reports recorded since it last ran are tokenised here, not in the first
-        search, and ``warm`` fills the caches of the heaviest pages. ``warm``
-        waits for the first page to be answered (at most :data:`WARM_AFTER`
-        seconds): it holds the interpreter for seconds at a million reports,
-        and each query of a page running beside it waits for its turn (the
-        first register page took twice as long).
+        search, and ``warm`` fills the caches of the heaviest pages. Both wait
+        for the first page to be answered (at most :data:`WARM_AFTER` seconds;
+        an index with no names to tokenise is complete at once): they hold the
+        interpreter for seconds at a million reports, and each query of a page
+        running beside them waits for its turn (the first register page took
+        twice as long). The first open, and its quick check, runs here at once.
         """
 
         def run() -> None:
             try:
-                refresh(self.workspace().conn, batch=1000, stop=self._stop.is_set)
+                conn = self.workspace().conn
+                if has_pending(conn):
+                    self._served.wait(WARM_AFTER)
+                refresh(conn, batch=1000, stop=self._stop.is_set)
             except Exception as exc:  # never data: the type only
                 _log.error("indexing failed: %s", type(exc).__name__)
             finally:

@@ -393,6 +393,14 @@ def pending(conn: sqlite3.Connection) -> int:
     )
 
 
+def has_pending(conn: sqlite3.Connection) -> bool:
+    """Whether any report's names are not searchable yet (one index seek)."""
+    found = conn.execute(
+        "SELECT 1 FROM web_search_reports WHERE pending = 1 LIMIT 1"
+    ).fetchone()
+    return found is not None
+
+
 def _stale(conn: sqlite3.Connection) -> None:
     """Mark every report for tokenising if the index was tokenised another way."""
     row = conn.execute("SELECT v FROM web_search_version").fetchone()
