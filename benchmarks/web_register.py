@@ -5,7 +5,8 @@ Usage: ``uv run python -m benchmarks.web_register [N] [--keep DIR] [--linked | -
 Register (default): builds a workspace, imports N rows through the registry
 (so the web projector indexes them exactly as in use), then times, through the
 whole app in-process: the first register page of a server just started, its
-names not yet tokenised (``first_page_ms``, target <= 2 s), and register
+names not yet tokenised (``first_page_ms``, target <= 2 s; ``first_page_cpu_ms``:
+this process's CPU meanwhile, the quick check at start included), and register
 searches (session check, search, JSON) by person and by report: Latin and
 Urdu names, misspellings, filters and deep pages (``p95_ms``, target <= 300 ms;
 ``cpu_p95_ms``: this process's CPU per request, which a busy machine does not
@@ -123,6 +124,18 @@ def _ms(client: TestClient, url: str, params: dict[str, Any] | None = None) -> f
     return round((time.perf_counter() - t0) * 1000, 1)
 
 
+def _first(client: TestClient, url: str) -> tuple[float, float]:
+    """A first page: (wall ms, this process's CPU ms in all its threads meanwhile).
+
+    The CPU includes the server's start-up work running beside the page (the
+    quick check of the first open, which the page waits for), and is not
+    inflated by other jobs on a shared machine as the wall clock is.
+    """
+    c0 = time.process_time()
+    ms = _ms(client, url)
+    return ms, round((time.process_time() - c0) * 1000, 1)
+
+
 def _kind(q: str, f: dict[str, Any]) -> str:
     """The kind of a register query, for the per-kind figures."""
     words = "empty" if not q else "urdu" if not q.isascii() else "latin"
@@ -161,7 +174,7 @@ def measure(home: Path, rounds: int = 2) -> dict[str, float | int]:
     slowest: list[tuple[float, str]] = []
     with TestClient(app) as client:
         _login(app, client)
-        first_page = _ms(client, "/register")
+        first_page, first_cpu = _first(client, "/register")
         first_api = _ms(client, "/api/persons")
         to_first = round((time.perf_counter() - started) * 1000, 1)
         print(  # at once: tokenising a million names as the server starts takes long
@@ -200,6 +213,7 @@ def measure(home: Path, rounds: int = 2) -> dict[str, float | int]:
     cpu.sort()
     return {
         "first_page_ms": first_page,
+        "first_page_cpu_ms": first_cpu,
         "first_api_page_ms": first_api,
         "start_to_first_page_ms": to_first,
         "names_indexed_after_s": indexed_s,
@@ -224,11 +238,12 @@ def restart_page(home: Path) -> dict[str, float]:
     app = create_app(home, warm=True)
     with TestClient(app) as client:
         _login(app, client)
-        first = _ms(client, "/register")
+        first, first_cpu = _first(client, "/register")
         to_first = round((time.perf_counter() - started) * 1000, 1)
         second = _ms(client, "/register")
     return {
         "restart_first_page_ms": first,
+        "restart_first_page_cpu_ms": first_cpu,
         "restart_to_first_page_ms": to_first,
         "restart_second_page_ms": second,
     }
@@ -334,6 +349,7 @@ _INDEXED += ("village", "district", "sex")
 def measure_index(db: Path, rounds: int = 2) -> dict[str, float | int]:
     """The register's queries on the index alone (no HTTP, no session), in ms."""
     conn = sqlite3.connect(db, isolation_level=None)
+    PROJECTOR.create(conn)  # as a workspace opens: an index kept by an older version
     conn.execute("PRAGMA cache_size = -131072")  # as Backend.workspace sets it
     t0 = time.perf_counter()
     search_persons(conn, "", complete=False)

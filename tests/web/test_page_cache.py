@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gawah.web import create_app
+from gawah.web import _backend, _search, create_app
 from gawah.web.routes import dashboard, estimates
 from gawah.workspace import Workspace
 
@@ -86,7 +86,10 @@ class TestKeptAcrossRestarts:
         assert state == f"{head[0]}:{head[1]}"
 
     def test_a_started_server_recomputes_and_replaces_an_altered_copy(
-        self, home: Path, caplog: pytest.LogCaptureFixture
+        self,
+        home: Path,
+        caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         dash, _ = _first_pages(home)
         key = next(k for k in _stored(home) if "dashboard" in k)
@@ -101,6 +104,7 @@ class TestKeptAcrossRestarts:
                 (json.dumps(altered), key),
             )
         conn.close()
+        monkeypatch.setattr(_backend, "WARM_AFTER", 0.0)  # no first page first
         app = create_app(home, warm=True)
         with (
             caplog.at_level(logging.WARNING, logger="gawah.web"),
@@ -129,6 +133,7 @@ class TestKeptAcrossRestarts:
             return real(*args)  # type: ignore[arg-type]
 
         monkeypatch.setattr(dashboard, "_compute", slow)
+        monkeypatch.setattr(_backend, "WARM_AFTER", 0.0)  # no first page first
         app = create_app(home, warm=True)
         with TestClient(app) as client:
             backend = app.state.backend
@@ -144,6 +149,38 @@ class TestKeptAcrossRestarts:
             assert client.get("/api/dashboard").json() == dash
             assert client.get("/api/estimates").json() == est
             release.set()
+
+    @pytest.mark.parametrize("names_pending", [False, True])
+    def test_the_work_at_start_waits_for_the_first_page(
+        self, home: Path, monkeypatch: pytest.MonkeyPatch, names_pending: bool
+    ) -> None:
+        """The pages' check at start, and tokenising names recorded since the
+        last start (seconds of the interpreter at a million reports), begin
+        once a first page was answered, not beside it. An index with nothing
+        to tokenise is complete at once."""
+        _first_pages(home)
+        conn = sqlite3.connect(home / "gawah.sqlite")
+        with conn:  # a volatile column: as after an import, names not tokenised
+            conn.execute("UPDATE web_search_reports SET pending = ?", (names_pending,))
+        conn.close()
+        checking = threading.Event()
+        real = dashboard._compute
+
+        def noted(*args: object) -> dashboard.DashboardOut:
+            checking.set()
+            return real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(dashboard, "_compute", noted)
+        monkeypatch.setattr(_backend, "WARM_AFTER", 600.0)
+        app = create_app(home, warm=True)
+        with TestClient(app) as client:
+            backend = app.state.backend
+            assert backend.indexed.wait(1.0) is not names_pending
+            assert not checking.wait(1.0)
+            assert client.get("/login").status_code == 200
+            assert backend.indexed.wait(120)
+            assert checking.wait(120)
+            assert not _search.has_pending(backend.workspace().conn)
 
     def test_a_copy_that_no_longer_reads_is_computed_again(self, home: Path) -> None:
         dash, _ = _first_pages(home)

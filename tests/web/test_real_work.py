@@ -223,10 +223,11 @@ class TestStartWarm:
         self, home: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """``gawah serve`` tokenises names and computes the dashboard in the background."""
-        from gawah.web import create_app
+        from gawah.web import _backend, create_app
         from gawah.web._search import pending
         from gawah.web.routes import dashboard
 
+        monkeypatch.setattr(_backend, "WARM_AFTER", 0.0)  # no first page first
         app = create_app(home, warm=True)
         with TestClient(app) as client:
             backend = app.state.backend

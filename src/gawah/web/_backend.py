@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -26,7 +27,7 @@ from gawah.ledger import Event
 from gawah.registry import counts
 from gawah.web import _cache
 from gawah.web._cache import LedgerCache
-from gawah.web._search import refresh
+from gawah.web._search import has_pending, refresh
 from gawah.web._store import WebStore
 from gawah.web.auth import LoginRateLimiter, Role
 from gawah.web.projection import ROLE_GRANTED, is_fictional, role_of, up_to_date
@@ -37,6 +38,9 @@ M = TypeVar("M", bound=BaseModel)
 
 _log = logging.getLogger("gawah.web")
 IDLE_TIMEOUT = 30 * 60.0
+#: How long a server just started waits for its first page before it checks
+#: the kept pages (see :meth:`Backend.start_warming`), in seconds.
+WARM_AFTER = 10.0
 ABSOLUTE_TIMEOUT = 12 * 3600.0
 
 
@@ -59,10 +63,14 @@ class Backend:
     indexed: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _warming: threading.Thread | None = None
+    #: Set once a first page was answered (see :meth:`start_warming`).
+    _served: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: bool = False
     _first_open: threading.Lock = field(default_factory=threading.Lock)
     _checked_ws: Workspace | None = None
+    #: The first open's check under way, set when it ends (see :meth:`_open`).
+    _checking: threading.Event | None = None
     #: Pages computed in the background (see :meth:`page_soon`).
     _jobs: queue.Queue[tuple[Hashable, Callable[[], object]]] = field(
         default_factory=queue.Queue
@@ -79,26 +87,7 @@ class Backend:
         ws: Workspace | None = getattr(self._local, "ws", None)
         if ws is not None:
             return ws
-        # The quick check (see Workspace.open) and the web index's catch-up run
-        # once, on the first open: a workspace failing the check is never
-        # served; later threads share its verdict (and the catch-up's counts
-        # take seconds at a million reports). Other threads wait for the first
-        # open's verdict rather than checking the same tables again beside it.
-        with self._first_open:
-            first = not self._checked
-            if first:
-                opened = Workspace.open(
-                    self.home, passphrase=self.passphrase, check=True
-                )
-                try:
-                    _catch_up(opened)
-                except BaseException:
-                    opened.close()
-                    raise
-                self._checked = True
-                self._checked_ws = opened
-        if not first:
-            opened = Workspace.open(self.home, passphrase=self.passphrase, check=False)
+        opened = self._open()
         # A larger page cache for this read-mostly connection: the register
         # index of 100,000 reports is ~100 MB, not to be re-read from disk.
         opened.conn.execute("PRAGMA cache_size = -131072")
@@ -107,6 +96,70 @@ class Backend:
         with self._lock:
             self._all.append(ws)
         return ws
+
+    def _open(self) -> Workspace:
+        """Open the workspace for this thread; the first open checks it.
+
+        The quick check (see Workspace.open) and the web index's catch-up run
+        once, on the first open: a workspace failing the check is never
+        served; later threads share its verdict (the check reads every feed's
+        size, a second at a million reports). A thread arriving during the
+        check opens its own handle beside it (the page waits for the longer of
+        the two, not for both) and uses it once the check passed; a failed
+        check is run again by the next thread, which says why.
+        """
+        while True:
+            with self._first_open:
+                verdict = self._checking
+                check = not self._checked and verdict is None
+                if check:
+                    verdict = self._checking = threading.Event()
+            if self._checked:
+                return Workspace.open(
+                    self.home, passphrase=self.passphrase, check=False
+                )
+            assert verdict is not None
+            if check:
+                return self._check_first(verdict)
+            beside = self._open_beside()
+            verdict.wait()
+            if self._checked:
+                if beside is not None:
+                    return beside
+                return Workspace.open(
+                    self.home, passphrase=self.passphrase, check=False
+                )
+            if beside is not None:
+                beside.close()
+
+    def _check_first(self, verdict: threading.Event) -> Workspace:
+        """The first open: the quick check and the catch-up; ``verdict`` set after."""
+        try:
+            opened = Workspace.open(self.home, passphrase=self.passphrase, check=True)
+            try:
+                _catch_up(opened)
+            except BaseException:
+                opened.close()
+                raise
+            with self._first_open:
+                self._checked = True
+                self._checked_ws = opened
+            return opened
+        finally:
+            with self._first_open:
+                self._checking = None
+            verdict.set()
+
+    def _open_beside(self) -> Workspace | None:
+        """A handle opened while another thread checks (None if it cannot be now).
+
+        A catch-up rebuilding the web's tables holds the database for longer
+        than an open waits: this thread then opens after the verdict instead.
+        """
+        try:
+            return Workspace.open(self.home, passphrase=self.passphrase, check=False)
+        except (GawahError, sqlite3.OperationalError):
+            return None
 
     def has_workspace(self) -> bool:
         """Whether a workspace exists at ``home`` and can be opened."""
@@ -121,16 +174,25 @@ class Backend:
 
         A server just started answers its first page at once: the names of
         reports recorded since it last ran are tokenised here, not in the first
-        search, and ``warm`` fills the caches of the heaviest pages.
+        search, and ``warm`` fills the caches of the heaviest pages. Both wait
+        for the first page to be answered (at most :data:`WARM_AFTER` seconds;
+        an index with no names to tokenise is complete at once): they hold the
+        interpreter for seconds at a million reports, and each query of a page
+        running beside them waits for its turn (the first register page took
+        twice as long). The first open, and its quick check, runs here at once.
         """
 
         def run() -> None:
             try:
-                refresh(self.workspace().conn, batch=1000, stop=self._stop.is_set)
+                conn = self.workspace().conn
+                if has_pending(conn):
+                    self._served.wait(WARM_AFTER)
+                refresh(conn, batch=1000, stop=self._stop.is_set)
             except Exception as exc:  # never data: the type only
                 _log.error("indexing failed: %s", type(exc).__name__)
             finally:
                 self.indexed.set()
+            self._served.wait(WARM_AFTER)
             if self._stop.is_set():
                 return
             try:
@@ -141,6 +203,10 @@ class Backend:
         self._warming = threading.Thread(target=run, name="gawah-warm", daemon=True)
         self._warming.start()
 
+    def served(self) -> None:
+        """Note that a page was answered: the warm-up may start (see :meth:`start_warming`)."""
+        self._served.set()
+
     def searchable(self, wait: float = 5.0) -> bool:
         """Whether every name can be searched (waiting up to ``wait`` s for the index)."""
         if self._warming is None:
@@ -150,6 +216,7 @@ class Backend:
     def close(self) -> None:
         """Close every workspace handle and the account store."""
         self._stop.set()
+        self._served.set()  # a warm-up still waiting for a first page ends now
         if self._warming is not None:
             self._warming.join(timeout=30)
         if self._worker is not None:

@@ -63,7 +63,12 @@ CREATE TABLE IF NOT EXISTS web_search_version (v INTEGER NOT NULL);
 """
 #: How tokens are made; an index made another way is tokenised again (2: parts).
 TOKENS_VERSION = 2
+#: How many rows each register view lists in all, kept by triggers as rows
+#: come and go (see :func:`create_totals`): the first page shows the count, and
+#: counting a million rows at start took seconds.
+TOTALS = "web_register_totals"
 DROP = (
+    TOTALS,
     "web_search_tokens",
     "web_search_reports",
     "web_person_keys",
@@ -186,9 +191,58 @@ _UPSERT_PERSON_KEY = (
     "INSERT INTO web_person_keys VALUES (?, ?, 1, ?) "
     "ON CONFLICT(report_id) DO UPDATE SET sort_key = excluded.sort_key"
 )
+# An upsert, not INSERT OR REPLACE: a replaced row fires no delete trigger
+# (SQLite's recursive_triggers is off), and the insert trigger would count it
+# again (see create_totals).
 _REPLACE_REPORT = (
-    "INSERT OR REPLACE INTO web_search_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
+    "INSERT INTO web_search_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1) "
+    "ON CONFLICT(report_id) DO UPDATE SET incident_id = excluded.incident_id, "
+    "source_id = excluded.source_id, status = excluded.status, sex = excluded.sex, "
+    "age = excluded.age, name = excluded.name, name_urdu = excluded.name_urdu, "
+    "father_name = excluded.father_name, village = excluded.village, "
+    "district = excluded.district, sort_key = excluded.sort_key, "
+    "names = excluded.names, pending = 1"
 )
+
+#: The triggers keeping :data:`TOTALS`: one row per view, ``reports`` (every
+#: indexed report) and ``persons`` (every lead report, one per person).
+_TOTAL_TRIGGERS = {
+    "web_totals_report_in": "AFTER INSERT ON web_search_reports BEGIN "
+    f"UPDATE {TOTALS} SET n = n + 1 WHERE view = 'reports'; END",
+    "web_totals_report_out": "AFTER DELETE ON web_search_reports BEGIN "
+    f"UPDATE {TOTALS} SET n = n - 1 WHERE view = 'reports'; END",
+    "web_totals_lead_in": "AFTER INSERT ON web_person_keys WHEN new.lead = 1 BEGIN "
+    f"UPDATE {TOTALS} SET n = n + 1 WHERE view = 'persons'; END",
+    "web_totals_lead_out": "AFTER DELETE ON web_person_keys WHEN old.lead = 1 BEGIN "
+    f"UPDATE {TOTALS} SET n = n - 1 WHERE view = 'persons'; END",
+    "web_totals_lead": "AFTER UPDATE OF lead ON web_person_keys "
+    "WHEN (new.lead = 1) != (old.lead = 1) BEGIN "
+    f"UPDATE {TOTALS} SET n = n + (new.lead = 1) - (old.lead = 1) "
+    "WHERE view = 'persons'; END",
+}
+
+
+def create_totals(conn: sqlite3.Connection) -> None:
+    """Create the views' totals and the triggers that keep them (after SCHEMA).
+
+    A workspace indexed before the totals existed has them counted once here;
+    from then on every insert, delete and change of lead moves them, whatever
+    writes the rows (an import, an edit, linkage, a replay).
+    """
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TOTALS,)
+    ).fetchone()
+    if found is None:
+        conn.execute(
+            f"CREATE TABLE {TOTALS} (view TEXT PRIMARY KEY, n INTEGER NOT NULL)"
+        )
+        conn.execute(
+            f"INSERT INTO {TOTALS} VALUES ('reports', "
+            "(SELECT count(*) FROM web_search_reports)), ('persons', "
+            "(SELECT count(*) FROM web_person_keys WHERE lead = 1))"
+        )
+    for name, body in _TOTAL_TRIGGERS.items():
+        conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
 
 
 def _report_rows(
@@ -337,6 +391,14 @@ def pending(conn: sqlite3.Connection) -> int:
             "SELECT count(*) FROM web_search_reports WHERE pending = 1"
         ).fetchone()[0]
     )
+
+
+def has_pending(conn: sqlite3.Connection) -> bool:
+    """Whether any report's names are not searchable yet (one index seek)."""
+    found = conn.execute(
+        "SELECT 1 FROM web_search_reports WHERE pending = 1 LIMIT 1"
+    ).fetchone()
+    return found is not None
 
 
 def _stale(conn: sqlite3.Connection) -> None:
@@ -674,19 +736,23 @@ def search(
 class _View:
     """What a register view lists: its rows in name order, and the candidates' rows.
 
-    ``rows`` selects (key, sort_key) of everything the view lists; ``of``
+    ``name`` is its row in :data:`TOTALS`; ``rows`` selects (key, sort_key)
+    of everything the view lists; ``of``
     turns a candidate SELECT of (report_id, sort_key) into the view's rows.
     """
 
+    name: str
     rows: str
     of: Callable[[str], str]
 
 
 _REPORTS = _View(
+    "reports",
     "SELECT report_id AS key, sort_key FROM web_search_reports",
     lambda select: f"SELECT report_id AS key, sort_key FROM ({select})",
 )
 _PERSONS = _View(
+    "persons",
     "SELECT person_key AS key, sort_key FROM web_person_keys WHERE lead = 1",
     # The candidates' persons, each listed at their lead's place.
     lambda select: (
@@ -718,7 +784,7 @@ def _page_keys(
         exact = len(walked) <= COUNT_CAP
         return walked[offset : offset + page_size], min(len(walked), COUNT_CAP), exact
     if found is None:
-        total = _view_total(conn, view)
+        total = view_total(conn, view.name)
         rows = conn.execute(
             f"SELECT key FROM ({view.rows}) ORDER BY sort_key LIMIT ? OFFSET ?",
             (page_size, offset),
@@ -742,28 +808,14 @@ def _page_keys(
     return [str(r[0]) for r in rows], int(total), True
 
 
-#: Whole views' counts, per connection and database state (see :func:`_view_total`).
-_TOTALS: dict[tuple[int, str], tuple[sqlite3.Connection, tuple[int, int], int]] = {}
+def view_total(conn: sqlite3.Connection, view: str) -> int:
+    """How many rows a register view (``reports`` or ``persons``) lists in all.
 
-
-def _view_total(conn: sqlite3.Connection, view: _View) -> int:
-    """How many rows ``view`` lists in all, counted once per database state.
-
-    The unfiltered register (every first page) shows this count, and counting
-    a million rows takes a quarter of a second. It is kept per connection
-    while the database is unchanged: ``PRAGMA data_version`` changes when
-    another connection commits, ``total_changes`` when this one writes.
+    Read from the totals the triggers keep (see :func:`create_totals`), not
+    counted: one row, whatever the size of the register.
     """
-    state = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes)
-    key = (id(conn), view.rows)
-    kept = _TOTALS.get(key)
-    if kept is not None and kept[0] is conn and kept[1] == state:
-        return kept[2]
-    total = int(conn.execute(f"SELECT count(*) FROM ({view.rows})").fetchone()[0])
-    if len(_TOTALS) >= 64:  # closed connections' counts: drop them all now and then
-        _TOTALS.clear()
-    _TOTALS[key] = (conn, state, total)
-    return total
+    row = conn.execute(f"SELECT n FROM {TOTALS} WHERE view = ?", (view,)).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 def _report_walk(conn: sqlite3.Connection, walk: Walk, shown: int) -> list[str]:

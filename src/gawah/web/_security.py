@@ -136,6 +136,8 @@ class SecurityHeadersMiddleware:
             if started:
                 raise
             await _too_large(scope, send_with_headers)
+        finally:
+            self.backend.served()
 
 
 class _BodyTooLargeError(Exception):

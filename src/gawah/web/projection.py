@@ -60,6 +60,7 @@ class _WebProjector:
         for stmt in _search.SCHEMA.split(";"):
             if stmt.strip():
                 conn.execute(stmt)
+        _search.create_totals(conn)
         _create_shown(conn, indexed=indexed)
         conn.execute(_cache.SCHEMA)
 
