@@ -225,10 +225,11 @@ class TestWidening:
         assert any("capture heterogeneity" in w for w in plain.warnings)
 
     def test_homogeneous_lists_keep_the_model_interval(self) -> None:
-        """Without heterogeneity nothing is widened."""
-        caps = _independent()
+        """Without heterogeneity nothing is widened (four lists: testable)."""
+        caps = _independent(probs=(0.3, 0.35, 0.4, 0.3))
         result = build_estimator("loglinear").fit(caps)
         assert "model_interval" not in result.diagnostics
+        assert "widened_at_bound" not in result.diagnostics
         assert result.upper == build_estimator("loglinear", narrow=True).fit(caps).upper
 
     def test_other_methods_are_not_widened(self) -> None:
@@ -458,3 +459,82 @@ def test_weak_response_is_mentioned_not_stretched() -> None:
     assert not any(
         "model Mtb" in w for w in result_warnings(caps, result, None, inside)
     )
+
+
+def _two_classes(seed: int) -> CaptureHistories:
+    """Three lists, 40% of people hard to record (FICTIONAL; Pledger 2000)."""
+    from gawah.testing.mse import simulate_captures
+
+    return simulate_captures(
+        1500,
+        class_weights=[0.6, 0.4],
+        capture_probs=[[0.4, 0.35, 0.45], [0.12, 0.1, 0.15]],
+        seed=seed,
+    ).captures
+
+
+class TestHiddenHeterogeneity:
+    def test_chao_bound_is_the_total_under_equal_chances(self) -> None:
+        """With equal chances the bound estimates N; with a hard class it is below N."""
+        from gawah.estimate.checks import chao_bound
+
+        rng = np.random.default_rng(1)
+        seen = rng.random((40_000, 3)) < 0.3
+        seen = seen[seen.any(axis=1)]
+        caps = CaptureHistories(
+            ("A", "B", "C"), seen.astype(np.uint8), np.ones(len(seen), dtype=np.int64)
+        )
+        bound = chao_bound(caps)
+        assert bound is not None
+        assert bound[1] < 40_000 < bound[2]
+        assert bound[0] == pytest.approx(40_000, rel=0.03)
+        hard = chao_bound(_two_classes(4))
+        assert hard is not None
+        assert hard[2] < 1500
+
+    def test_two_classes_over_three_lists_are_warned_and_widened(self) -> None:
+        """Darroch's test is quiet, the estimate sits at the bound: warn, widen to Gamma3.5."""
+        from gawah.estimate import LogLinearMSE
+        from gawah.estimate.checks import WIDEN_MODEL, heterogeneity_test
+
+        caps = _two_classes(0)
+        assert heterogeneity_test(caps) is None  # the case the rule is for
+        plain = build_estimator("loglinear", narrow=True).fit(caps)
+        wide = build_estimator("loglinear").fit(caps)
+        gamma = LogLinearMSE(model=WIDEN_MODEL).fit(caps)
+        assert plain.upper is not None
+        assert gamma.upper is not None
+        assert plain.upper < 1500  # the model's own interval misses the truth
+        assert wide.estimate == plain.estimate
+        assert wide.lower == plain.lower
+        assert wide.upper == pytest.approx(gamma.upper)
+        assert any("Chao's lower bound" in n for n in wide.notes)
+        for result in (plain, wide):
+            assert any("is at Chao's lower bound" in w for w in result.warnings)
+
+    def test_four_lists_are_warned_not_widened(self) -> None:
+        """On four lists the warning is said but the interval is the model's."""
+        caps = _independent(probs=(0.3, 0.35, 0.4, 0.3))
+        result = build_estimator("loglinear").fit(caps)
+        assert any("is at Chao's lower bound" in w for w in result.warnings)
+        assert "widened_at_bound" not in result.diagnostics
+
+    def test_an_estimate_above_the_bound_is_not_flagged(self) -> None:
+        """Positive list dependence the model absorbs puts the estimate above the bound."""
+        from gawah.estimate.checks import chao_bound
+        from gawah.testing.mse import ListDependence, simulate_captures
+
+        caps = simulate_captures(
+            2000,
+            class_weights=[1.0],
+            capture_probs=[[0.25, 0.2, 0.3]],
+            dependence=[ListDependence(0, 1, 4.0)],
+            seed=0,
+        ).captures
+        result = build_estimator("loglinear").fit(caps)
+        bound = chao_bound(caps)
+        assert bound is not None
+        assert result.estimate is not None
+        assert result.estimate > bound[2]
+        assert not any("Chao's lower bound (" in w for w in result.warnings)
+        assert "widened_at_bound" not in result.diagnostics

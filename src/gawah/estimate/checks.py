@@ -54,7 +54,15 @@ tuned on the reference datasets:
   also stretched to include Mtb's (:func:`widened_for_behaviour`, a note);
 * a list that overlaps another by more than 90% (of the smaller list's people,
   more than 90% are also on the other): it may be a release of the same source
-  (a copy, an update or an extract), not an independent list (#16, #17).
+  (a copy, an update or an extract), not an independent list (#16, #17);
+* an estimate at Chao's lower bound (no higher than the upper end of the
+  bound's own interval) while Darroch's test is quiet: the estimate is what
+  equal capture chances give, and the overlaps cannot rule out a class of
+  people hard to record on every list (Pledger 2000 finite mixtures over three
+  lists leave no trace a test can find). With three lists the default's upper
+  end is also raised to Mth Gamma3.5's (:func:`widened_at_bound`, a note).
+  Added in the round after the closing families, whose four two-class misses
+  over three lists carried no warning (docs/validation/estimation-defaults.md).
 """
 
 from __future__ import annotations
@@ -74,10 +82,12 @@ __all__ = [
     "Checked",
     "behaviour_fit",
     "behaviour_test",
+    "chao_bound",
     "data_warnings",
     "heterogeneity_test",
     "result_warnings",
     "widened",
+    "widened_at_bound",
     "with_warnings",
 ]
 
@@ -107,6 +117,12 @@ _BEHAVIOUR_MAX_LISTS = 12
 #: Mtb's estimate or upper end beyond this many times the number seen: no bound
 #: (as the profile likelihood's 50 x, ``_profile``), so nothing to stretch to.
 _MTB_MAX_RATIO = 50
+#: With at most this many lists, an estimate at Chao's bound (heterogeneity
+#: untested) widens the default's upper end to :data:`WIDEN_MODEL`'s: with
+#: three lists the heterogeneity models differ from Mt by one function of the
+#: number of lists a person is on and all give the same fit, so no test of the
+#: overlaps separates a hard-to-record class from equal chances.
+_BOUND_WIDEN_MAX_LISTS = 3
 _SMALL_N = 100
 _FEW_OVERLAPS = 20
 _SUBSET_SHARE = 0.90  # strictly more than this share of the smaller list
@@ -182,12 +198,9 @@ def result_warnings(
             "or people no list can reach, produce this too; do not read it as "
             "complete documentation"
         )
-    pats = captures.patterns.sum(axis=1)
-    f1 = int(captures.counts[pats == 1].sum())
-    f2 = int(captures.counts[pats == 2].sum())
-    if result.method != "chao" and f2 > 0 and result.upper is not None:
-        t = captures.n_lists
-        floor = n + (t - 1) / t * f1 * f1 / (2.0 * f2)
+    bound = chao_bound(captures, result.level)
+    if result.method != "chao" and bound is not None and result.upper is not None:
+        floor = bound[0]
         if result.upper < floor:
             out.append(
                 f"the whole interval (up to {result.upper:,.0f}) is below Chao's "
@@ -243,6 +256,27 @@ def result_warnings(
             f"{'too low' if behave.odds > 1.0 else 'too high'}; lists that copy "
             "or avoid each other give the same sign"
         )
+    if (
+        result.method != "chao"
+        and captures.n_lists >= 3
+        and bound is not None
+        and hetero is None
+        and result.estimate <= bound[2]
+    ):
+        out.append(
+            f"the estimate ({result.estimate:,.0f}) is at Chao's lower bound "
+            f"({bound[0]:,.0f}, up to {bound[2]:,.0f}), the least the lists allow "
+            "however capture varies from person to person: it holds only if "
+            "everyone was about as easy to record as the people who were. A "
+            "group of people hard to record on every list leaves almost no trace "
+            f"in the overlaps of {captures.n_lists} lists (Darroch's test is quiet), "
+            "and if there is one the total is higher"
+            + (
+                ""
+                if "widened_at_bound" not in result.diagnostics
+                else " (the interval's upper end is widened for it)"
+            )
+        )
     if result.lower is not None and result.lower - n < 0.01 * n <= result.estimate - n:
         out.append(
             f"the interval reaches down to the number seen ({n:,}): the data allow "
@@ -297,6 +331,36 @@ _CRITERIA = {
 def _p_text(p_value: float) -> str:
     """``p = 0.003``, or ``p < 0.0001`` rather than a misleading ``p = 0``."""
     return "p < 0.0001" if p_value < 1e-4 else f"p = {p_value:.1g}"
+
+
+def chao_bound(
+    captures: CaptureHistories, level: float = 0.95
+) -> tuple[float, float, float] | None:
+    """Chao's (1987) lower bound for t lists and its log-normal interval.
+
+    ``n + K f1^2 / (2 f2)`` with ``K = (t - 1) / t`` (f1, f2: people on exactly
+    one and two lists). Under equal capture chances it estimates the total
+    without bias (with equal chances p, ``K f1^2 / (2 f2) = (1 - p)^t N``, the
+    unseen); under any heterogeneity it is a lower bound. The variance is Chao's
+    (1987) delta-method one with ``K``:
+    ``f2 (K^2 r^4 / 4 + K^2 r^3 + K r^2 / 2)``, ``r = f1 / f2``, on the log of
+    the unseen. ``None`` when nobody is on exactly two lists. (Not
+    :class:`gawah.estimate.chao.ChaoLowerBound`, R's species form without K,
+    whose numbers are kept as they are for the parity tests.)
+    """
+    pats = captures.patterns.sum(axis=1)
+    f1 = float(captures.counts[pats == 1].sum())
+    f2 = float(captures.counts[pats == 2].sum())
+    if f2 <= 0:
+        return None
+    t = captures.n_lists
+    k = (t - 1) / t
+    n = captures.n_observed
+    r = f1 / f2
+    estimate = n + k * f1 * f1 / (2.0 * f2)
+    variance = f2 * (k * k * r**4 / 4.0 + k * k * r**3 + k * r * r / 2.0)
+    lower, upper = lognormal_interval(n, estimate, variance, level)
+    return float(estimate), float(lower), float(upper)
 
 
 def heterogeneity_test(captures: CaptureHistories) -> tuple[float, float] | None:
@@ -550,6 +614,68 @@ def widened(
     return replace(result, upper=wide.upper, diagnostics=diagnostics)
 
 
+def widened_at_bound(
+    captures: CaptureHistories,
+    result: MSEResult,
+    heterogeneity: tuple[float, float] | None,
+) -> MSEResult:
+    """``result``'s upper end raised to :data:`WIDEN_MODEL`'s when three lists cannot test heterogeneity.
+
+    With three lists, Mth Darroch, Chao, Poisson2 and Gamma3.5 each add one
+    function of the number of lists a person is on to Mt, and with k = 1, 2, 3
+    all of them give the same fit: a two-class mixture (Pledger 2000) whose
+    hard class is recorded at 10-15% leaves Mt's deviance at 1-3 on 3 degrees
+    of freedom (the closing simulation family). The models differ only in
+    what they assume about the people never seen. When Darroch's test is
+    quiet and the estimate sits at Chao's lower bound (what equal chances
+    give), the interval runs up to Mth Gamma3.5's upper end (the strongest of
+    Rcapture's heterogeneity models, as :func:`widened` uses), so it carries
+    the reading the data cannot rule out; the estimate stays. Not done when
+    Mth Gamma3.5 is unbounded (above 50 times the number seen). Measured on
+    the tuning splits and run once on the mixture held-out families
+    (docs/validation/estimation-defaults.md).
+    """
+    if (
+        heterogeneity is not None
+        or result.refused
+        or result.estimate is None
+        or result.upper is None
+        or result.method not in _WIDENED_METHODS
+        or captures.n_lists > _BOUND_WIDEN_MAX_LISTS
+    ):
+        return result
+    bound = chao_bound(captures, result.level)
+    if bound is None or result.estimate > bound[2]:
+        return result
+    from gawah.estimate.loglinear import LogLinearMSE
+
+    wide = LogLinearMSE(model=WIDEN_MODEL, level=result.level).fit(captures)
+    if (
+        wide.refused
+        or wide.upper is None
+        or wide.upper <= result.upper
+        or wide.upper > _MTB_MAX_RATIO * captures.n_observed
+    ):
+        return result
+    diagnostics: dict[str, Any] = dict(result.diagnostics)
+    diagnostics["widened_at_bound"] = {
+        "model": WIDEN_MODEL,
+        "upper": wide.upper,
+        "chao_bound": list(bound),
+        "model_interval": [result.lower, result.upper],
+    }
+    diagnostics["notes"] = [
+        *result.notes,
+        f"the upper end is widened from {result.upper:,.0f} to {wide.upper:,.0f}, "
+        f"the upper end of model {WIDEN_MODEL}, because the estimate sits at "
+        f"Chao's lower bound ({bound[0]:,.0f}) and three lists cannot show "
+        "whether some people were hard to record on every list: the model's own "
+        f"interval of {result.lower:,.0f} to {result.upper:,.0f} assumes they "
+        "were not (--narrow keeps it)",
+    ]
+    return replace(result, upper=wide.upper, diagnostics=diagnostics)
+
+
 def widened_for_behaviour(result: MSEResult, behaviour: Behaviour | None) -> MSEResult:
     """``result``'s interval stretched to include Mtb's when the lists show a response.
 
@@ -628,6 +754,7 @@ class Checked:
         # A model the user named keeps its own interval; the search is widened.
         if self.widen and getattr(self.inner, "model", None) is None:
             result = widened(captures, result, hetero)
+            result = widened_at_bound(captures, result, hetero)
             result = widened_for_behaviour(result, behave)
         return with_warnings(
             result,
