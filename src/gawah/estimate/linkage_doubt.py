@@ -10,27 +10,32 @@ down). None of the R packages carries this doubt.
 What we do (multiple imputation of the linkage, in the spirit of Sadinle's
 2017 Bayesian record linkage and Rubin's multiple imputation):
 
-1. Take the recorded persons as the starting clustering. Pairs a reviewer
-   decided stay as decided (they are already binding in the clustering).
-2. For each undecided pair in the review band, with match probability ``p``:
-   if the two reports are in one person, split the second off on its own
-   with probability ``1 - p``; if they are in two persons, join the two with
-   probability ``p``. Splits first, then joins. Each such draw is a plausible
-   clustering.
+1. Take the recorded persons, and within each its *cores*: the groups of its
+   reports held together by certain links (above the review band, or a
+   reviewer's "same person"; :func:`gawah.linkage.doubt_graph`).
+2. Every undecided pair of the review band, and every pair the linkage kept
+   below it (down to ``LinkOptions.doubt_low``, 0.05), links its two nodes
+   (cores, or whole persons) with its match probability, drawn afresh in
+   each clustering; the persons of a clustering are its connected groups.
+   A split thus moves a whole core, a join joins two whole persons. (On
+   the demo's scenarios, almost no pair below 0.05 is truly one person.)
 3. Estimate on each clustering with the same estimator and selection.
 4. Combine as a mixture: each draw's answer is turned into draws of N
    (posterior draws as they are; a frequentist interval as a two-piece
    log-normal on the unseen count ``N - n`` through the estimate and each
-   interval end, as Chao's interval is built), pooled with equal weight per clustering. The
-   combined interval is the central quantiles of the pool, the estimate its
-   median. A clustering whose estimator refuses counts against the interval
-   (as nobody unseen at the lower end, unbounded at the upper end); if that
-   leaves the upper end unbounded, the combined result refuses.
+   interval end, as Chao's interval is built), pooled with equal weight per
+   clustering. The combined interval is the central quantiles of the pool,
+   the estimate its median.
+5. A clustering whose estimator refuses is one under which the data do not
+   bound the total: it counts beyond any upper end (and at its own count of
+   persons seen at the lower end). When any refuses, more clusterings are
+   drawn (up to four times as many) to measure their share; the upper end is
+   bounded while that share stays within the upper tail (2.5 % for a 95 %
+   interval), and the share is a warning. Beyond it, the result refuses.
 
-Pairs below the review band are taken as certain non-matches and pairs above
-it as certain matches: the band is where the linkage model itself says it is
-unsure. The clustering draws ignore transitivity beyond a pair (a split moves
-one report, not a sub-cluster); that is a simplification, said here.
+Pairs never compared (blocking) or scored below ``doubt_low`` are taken as
+certain non-matches: no draw can join them. Constraints (two records of one
+distinct list, say) are not re-checked in a draw.
 """
 
 from __future__ import annotations
