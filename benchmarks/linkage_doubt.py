@@ -5,8 +5,10 @@ Usage: ``uv run python benchmarks/linkage_doubt.py [--seeds 20310314,1,2,3] [--d
 For each seed, builds the FICTIONAL demo workspace from that scenario (the
 first seed is the demo's own), links it, and estimates the killed with the
 default estimator (the one the CLI and the dashboard build) twice: on the recorded persons (plain) and over plausible
-clusterings drawn from the review band (gawah.estimate.linkage_doubt). The
+clusterings drawn from the review band and the pairs kept below it
+(gawah.estimate.linkage_doubt; more than ``--draws`` when some refuse). The
 truth is the number of victims the scenario killed. Prints one row per seed
+(with how many clusterings were estimated and how many the estimator refused)
 and how often each interval covers the truth.
 """
 
@@ -44,10 +46,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(
-        "| scenario seed | true killed | persons documented | review pairs | plain | "
-        "with linkage doubt | plain covers | with doubt covers | seconds |"
+        "| scenario seed | true killed | persons documented | pairs drawn from | plain | "
+        "with linkage doubt | clusterings (refused) | plain covers | "
+        "with doubt covers | seconds |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     plain_hits = doubt_hits = runs = 0
     for seed in (int(s) for s in args.seeds.split(",")):
         truth = sum(1 for v in generate(seed=seed).victims if v.status == "killed")
@@ -75,6 +78,7 @@ def main() -> None:
         print(
             f"| {seed} | {truth} | {p.n_observed} | {out.pairs} | "
             f"{_fmt(p.lower, p.estimate, p.upper)} | {_fmt(c.lower, c.estimate, c.upper)} | "
+            f"{out.draws} ({c.diagnostics.get('linkage_refusals', 0)}) | "
             f"{'yes' if p_cov else 'no'} | {'yes' if c_cov else 'no'} | {seconds:.1f} |",
             flush=True,
         )

@@ -16,11 +16,13 @@ split the error of the "killed" count into its parts. Prints per seed:
   clustering;
 * ``split`` / ``merged``: true persons spread over several linked persons,
   and linked persons holding reports of several true persons;
-* ``joins in band``: of the report pairs that would repair the splits (same
-  true person, different linked persons), how many the review band holds, so
-  that any clustering draw can join them at all;
+* ``joins in band`` / ``below``: of the report pairs that would repair the
+  splits (same true person, different linked persons), how many the review
+  band holds, and how many more the pairs kept below it (down to
+  ``LinkOptions.doubt_low``): the joins a clustering draw can make at all;
 * ``band calibration``: over the review pairs, the mean match probability the
-  model gave and the share that truly are one person.
+  model gave and the share that truly are one person; ``below``: the same
+  over the pairs kept below the band.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from gawah.demo import build_demo_workspace
 from gawah.estimate import build_estimator
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.people import documented, table_of
-from gawah.linkage import link_workspace, review_queue
+from gawah.linkage import doubt_graph, link_workspace, review_queue
 from gawah.registry import iter_reports, list_sources, person_of_report
 from gawah.testing.scenario import generate
 from gawah.workspace import Workspace
@@ -53,10 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| scenario seed | true killed | true clustering: killed, estimate | "
-        "linked: killed (excess) | split / merged persons | joins in band | "
-        "band calibration (mean p / share true) |"
+        "linked: killed (excess) | split / merged persons | joins in band / below | "
+        "band calibration (mean p / share true) | below |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for seed in (int(s) for s in args.seeds.split(",")):
         scenario = generate(seed=seed)
         truth_killed = sum(1 for v in scenario.victims if v.status == "killed")
@@ -82,6 +84,8 @@ def main() -> None:
                     (p.report_l, p.report_r, p.match_probability)
                     for p in review_queue(ws)
                 ]
+                graph = doubt_graph(ws)
+                low_pairs = list(graph.pairs) if graph is not None else []
                 estimator = build_estimator()
                 on_truth = table_of(
                     documented(ws, summary.incident_id, assignment=truth),
@@ -118,17 +122,29 @@ def main() -> None:
             if a in linked and b in linked
         }
         joinable = sum(1 for _, key in needed if key in band)
+        below = {
+            frozenset((linked.get(a), linked.get(b)))
+            for a, b, _ in low_pairs
+            if a in linked and b in linked
+        }
+        reach = sum(1 for _, key in needed if key not in band and key in below)
         in_pairs = [(a, b, p) for a, b, p in pairs if a in truth and b in truth]
         mean_p = sum(p for _, _, p in in_pairs) / max(len(in_pairs), 1)
         share = sum(truth[a] == truth[b] for a, b, _ in in_pairs) / max(
             len(in_pairs), 1
         )
+        in_low = [(a, b, p) for a, b, p in low_pairs if a in truth and b in truth]
+        low_p = sum(p for _, _, p in in_low) / max(len(in_low), 1)
+        low_share = sum(truth[a] == truth[b] for a, b, _ in in_low) / max(
+            len(in_low), 1
+        )
         print(
             f"| {seed} | {truth_killed} | {caps_truth.n_observed}, "
             f"{_fmt(fit.estimate, fit.lower, fit.upper)} | {killed_linked} "
             f"({killed_linked - caps_truth.n_observed:+d}) | {split} / {merged} | "
-            f"{joinable} of {len(needed)} | {mean_p:.2f} / {share:.2f} "
-            f"({len(in_pairs)} pairs) |",
+            f"{joinable} / {reach} of {len(needed)} | {mean_p:.2f} / {share:.2f} "
+            f"({len(in_pairs)} pairs) | {low_p:.2f} / {low_share:.2f} "
+            f"({len(in_low)} pairs) |",
             flush=True,
         )
 

@@ -10,27 +10,32 @@ down). None of the R packages carries this doubt.
 What we do (multiple imputation of the linkage, in the spirit of Sadinle's
 2017 Bayesian record linkage and Rubin's multiple imputation):
 
-1. Take the recorded persons as the starting clustering. Pairs a reviewer
-   decided stay as decided (they are already binding in the clustering).
-2. For each undecided pair in the review band, with match probability ``p``:
-   if the two reports are in one person, split the second off on its own
-   with probability ``1 - p``; if they are in two persons, join the two with
-   probability ``p``. Splits first, then joins. Each such draw is a plausible
-   clustering.
+1. Take the recorded persons, and within each its *cores*: the groups of its
+   reports held together by certain links (above the review band, or a
+   reviewer's "same person"; :func:`gawah.linkage.doubt_graph`).
+2. Every undecided pair of the review band, and every pair the linkage kept
+   below it (down to ``LinkOptions.doubt_low``, 0.05), links its two nodes
+   (cores, or whole persons) with its match probability, drawn afresh in
+   each clustering; the persons of a clustering are its connected groups.
+   A split thus moves a whole core, a join joins two whole persons. (On
+   the demo's scenarios, almost no pair below 0.05 is truly one person.)
 3. Estimate on each clustering with the same estimator and selection.
 4. Combine as a mixture: each draw's answer is turned into draws of N
    (posterior draws as they are; a frequentist interval as a two-piece
    log-normal on the unseen count ``N - n`` through the estimate and each
-   interval end, as Chao's interval is built), pooled with equal weight per clustering. The
-   combined interval is the central quantiles of the pool, the estimate its
-   median. A clustering whose estimator refuses counts against the interval
-   (as nobody unseen at the lower end, unbounded at the upper end); if that
-   leaves the upper end unbounded, the combined result refuses.
+   interval end, as Chao's interval is built), pooled with equal weight per
+   clustering. The combined interval is the central quantiles of the pool,
+   the estimate its median.
+5. A clustering whose estimator refuses is one under which the data do not
+   bound the total: it counts beyond any upper end (and at its own count of
+   persons seen at the lower end). When any refuses, more clusterings are
+   drawn (up to four times as many) to measure their share; the upper end is
+   bounded while that share stays within the upper tail (2.5 % for a 95 %
+   interval), and the share is a warning. Beyond it, the result refuses.
 
-Pairs below the review band are taken as certain non-matches and pairs above
-it as certain matches: the band is where the linkage model itself says it is
-unsure. The clustering draws ignore transitivity beyond a pair (a split moves
-one report, not a sub-cluster); that is a simplification, said here.
+Pairs never compared (blocking) or scored below ``doubt_low`` are taken as
+certain non-matches: no draw can join them. Constraints (two records of one
+distinct list, say) are not re-checked in a draw.
 """
 
 from __future__ import annotations
@@ -65,41 +70,94 @@ def clustering_draws(
     pairs: Sequence[tuple[str, str, float]],
     n_draws: int,
     seed: int,
+    cores: Sequence[Sequence[str]] | None = None,
 ) -> list[dict[str, str]]:
     """Plausible clusterings: report id -> person key, one dict per draw.
 
+    The nodes are certain groups of reports: a person's ``cores`` when it has
+    several, else the whole person. Each undecided pair links its two nodes
+    with its match probability (the most probable pair when several join
+    the same two nodes: they are not independent evidence), drawn afresh in
+    every clustering; the persons of a draw are the connected groups. So a
+    split moves a whole core, and a join joins two whole persons. Nodes of
+    one recorded person that no pair connects stay together (the linkage
+    joined them on grounds not in ``pairs``).
+
     Args:
         persons: the recorded clustering (report id -> person id).
-        pairs: undecided review pairs ``(report, report, match probability)``.
+        pairs: undecided pairs ``(report, report, match probability)``: the
+            review band and the pairs kept below it.
         n_draws: how many clusterings to draw.
         seed: seeds the draws.
+        cores: reports held together by certain links, for the persons that
+            are not wholly so (:func:`gawah.linkage.doubt_graph`). None (a
+            run that did not record them): each report of a pair inside a
+            person is a node of its own, the rest of the person one node.
     """
+    node = _nodes(persons, pairs, cores)
+    edges: dict[tuple[str, str], float] = {}
+    for a, b, p in pairs:
+        if a not in node or b not in node or node[a] == node[b]:
+            continue
+        key = (min(node[a], node[b]), max(node[a], node[b]))
+        edges[key] = max(edges.get(key, 0.0), p)
+    # Nodes of one person with no pair between them: tied for certain.
+    ties: list[tuple[str, str]] = []
+    members: dict[str, set[str]] = {}
+    for report, person in persons.items():
+        members.setdefault(person, set()).add(node[report])
+    owner = {n: persons[r] for r, n in node.items()}  # a node is one person's
+    within: dict[str, str] = {}
+    for u, v in edges:
+        if owner[u] == owner[v]:
+            _union(within, u, v)
+    for nodes in members.values():
+        roots = sorted({_find(within, n) for n in nodes})
+        ties.extend((roots[0], r) for r in roots[1:])
+    keys = sorted(edges)
+    probs = np.array([edges[k] for k in keys], dtype=float)
     rng = np.random.default_rng(seed)
-    ordered = sorted(pairs)
     out: list[dict[str, str]] = []
     for _ in range(n_draws):
-        current = dict(persons)
-        flips = rng.random(len(ordered))
-        joins: list[tuple[str, str]] = []
-        for (a, b, p), u in zip(ordered, flips, strict=True):
-            if a not in current or b not in current:
-                continue
-            if current[a] == current[b]:
-                if u >= p:
-                    current[b] = f"split:{b}"
-            elif u < p:
-                joins.append((a, b))
-        parent: dict[str, str] = {}  # union-find over person keys
-        for a, b in joins:
-            ra, rb = _find(parent, current[a]), _find(parent, current[b])
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-        out.append({r: _find(parent, p) for r, p in current.items()})
+        parent: dict[str, str] = {}
+        for u, v in ties:
+            _union(parent, u, v)
+        for i in np.flatnonzero(rng.random(len(keys)) < probs).tolist():
+            _union(parent, *keys[i])
+        out.append({r: _find(parent, n) for r, n in node.items()})
     return out
+
+
+def _nodes(
+    persons: Mapping[str, str],
+    pairs: Sequence[tuple[str, str, float]],
+    cores: Sequence[Sequence[str]] | None,
+) -> dict[str, str]:
+    """Report -> its node: a core of its person, or the person."""
+    node = {r: f"person:{p}" for r, p in persons.items()}
+    if cores is None:
+        cores = [
+            [r]
+            for a, b, _ in pairs
+            if a in persons and b in persons and persons[a] == persons[b]
+            for r in (a, b)
+        ]
+    for i, core in enumerate(cores):
+        for r in core:
+            if r in node:
+                node[r] = f"core:{i}"
+    return node
+
+
+def _union(parent: dict[str, str], a: str, b: str) -> None:
+    ra, rb = _find(parent, a), _find(parent, b)
+    if ra != rb:
+        parent[max(ra, rb)] = min(ra, rb)
 
 
 def _find(parent: dict[str, str], x: str) -> str:
     while parent.get(x, x) != x:
+        parent[x] = parent.get(parent[x], parent[x])  # path halving
         x = parent[x]
     return x
 
@@ -139,14 +197,19 @@ def _z(level: float) -> float:
 
 
 def combine(results: Sequence[MSEResult], plain: MSEResult, seed: int) -> MSEResult:
-    """Pool each clustering's answer into one mixture; see the module text."""
+    """Pool each clustering's answer into one mixture; see the module text.
+
+    A clustering whose estimator refused is one under which the data do not
+    bound the total: its share of the mixture lies beyond any upper end, and
+    at its own count of persons seen at the lower end (nobody unseen). The
+    upper end is bounded only while that share stays within the upper tail
+    (2.5 % for a 95 % interval); the share is said in a warning.
+    """
     rng = np.random.default_rng(seed)
     tail = (1.0 - plain.level) / 2.0
     refused = [r for r in results if r.refused]
     pools = [_as_draws(r, rng) for r in results if not r.refused]
-    floor = float(min((r.n_observed for r in results), default=plain.n_observed))
-    low_side = np.concatenate([*pools, np.full(_PER_DRAW * len(refused), floor)])
-    high_side = np.concatenate([*pools, np.full(_PER_DRAW * len(refused), np.inf)])
+    share = len(refused) / len(results) if results else 1.0
     seen = [r.n_observed for r in results]
     diagnostics: dict[str, Any] = {
         "linkage_draws": len(results),
@@ -157,6 +220,12 @@ def combine(results: Sequence[MSEResult], plain: MSEResult, seed: int) -> MSERes
         f"({_PER_DRAW} draws of N each)",
         "warnings": [],
     }
+    if refused:
+        diagnostics["warnings"].append(
+            f"the estimator refused on {len(refused)} of {len(results)} plausible "
+            f"clusterings ({share:.1%}): under them the data do not bound the "
+            "total; they count as beyond the upper end"
+        )
     if not pools:
         return _refusal(
             plain,
@@ -164,22 +233,25 @@ def combine(results: Sequence[MSEResult], plain: MSEResult, seed: int) -> MSERes
             diagnostics,
             seed,
         )
-    lower = float(np.quantile(low_side, tail))
-    with np.errstate(invalid="ignore"):
-        upper = float(np.quantile(high_side, 1.0 - tail))
-    if not np.isfinite(upper):
+    if share > tail:
         reason = (
             f"the estimator refused on {len(refused)} of {len(results)} "
-            "plausible clusterings: with the linkage doubt, the upper end "
+            f"plausible clusterings ({share:.1%}, more than the {tail:.1%} the "
+            "upper end may leave out): with the linkage doubt, the upper end "
             "is not bounded"
         )
         return _refusal(plain, reason, diagnostics, seed)
-    if refused:
-        diagnostics["warnings"].append(
-            f"the estimator refused on {len(refused)} of {len(results)} plausible "
-            "clusterings; they count against the interval, which widens it"
-        )
-    estimate = float(np.median(np.concatenate(pools)))
+    finite = np.concatenate(pools)
+    low_side = np.concatenate(
+        [finite, *(np.full(_PER_DRAW, float(r.n_observed)) for r in refused)]
+    )
+    lower = float(np.quantile(low_side, tail))
+    # P(N > upper) = tail over the whole mixture, the refused share counted
+    # above it: the finite part leaves out (tail - share) / (1 - share).
+    upper = float(np.quantile(finite, 1.0 - (tail - share) / (1.0 - share)))
+    # The median of the whole mixture, the refused share at the top.
+    middle = 0.5 / (1.0 - share)
+    estimate = float(np.quantile(finite, min(middle, 1.0)))
     return MSEResult(
         estimate=estimate,
         lower=min(lower, estimate),
@@ -221,30 +293,47 @@ def with_linkage_doubt(
     status: str | None = None,
     n_draws: int = 30,
     seed: int = 12345,
+    max_draws: int | None = None,
 ) -> LinkageDoubt:
-    """The estimate on the recorded persons and on ``n_draws`` plausible clusterings.
+    """The estimate on the recorded persons and on plausible clusterings.
+
+    ``n_draws`` clusterings are estimated; when any of them refuses, more
+    are drawn, ``n_draws`` at a time up to ``max_draws`` (default four times
+    ``n_draws``), so that whether refusing clusterings exceed the upper tail
+    is decided on their measured share rather than on one draw in thirty.
 
     Args:
         ws: an open workspace after ``gawah link``.
         estimator: any estimator (build it with ``build_estimator``).
         incident: only this incident's reports.
         status: only persons of this category.
-        n_draws: plausible clusterings to draw.
+        n_draws: plausible clusterings to draw (at least).
         seed: seeds the clusterings and the mixture.
+        max_draws: at most this many clusterings when some refuse.
     """
-    from gawah.linkage import review_queue
+    from gawah.linkage import doubt_graph, review_queue
     from gawah.registry import person_of_report
 
     plain_caps = CaptureHistories.from_frame(
         table_of(documented(ws, incident), status, incident=incident)
     )
     plain = estimator.fit(plain_caps)
-    pairs = [(r.report_l, r.report_r, r.match_probability) for r in review_queue(ws)]
+    band = [(r.report_l, r.report_r, r.match_probability) for r in review_queue(ws)]
+    below = doubt_graph(ws)
+    pairs = band + list(below.pairs if below is not None else ())
+    cores = list(below.cores) if below is not None else None
     persons = person_of_report(getattr(ws, "conn", ws))
+    cap = max(n_draws, max_draws if max_draws is not None else 4 * n_draws)
+    assignments = clustering_draws(persons, pairs, cap, seed, cores)
+    tail = (1.0 - plain.level) / 2.0
     results: list[MSEResult] = []
-    assignments = clustering_draws(persons, pairs, n_draws, seed)
-    for doc in documented_each(ws, incident, assignments):
-        caps = CaptureHistories.from_frame(table_of(doc, status, incident=incident))
-        results.append(estimator.fit(caps))
+    while len(results) < cap:
+        batch = assignments[len(results) : len(results) + max(n_draws, 1)]
+        for doc in documented_each(ws, incident, batch):
+            caps = CaptureHistories.from_frame(table_of(doc, status, incident=incident))
+            results.append(estimator.fit(caps))
+        refused = sum(r.refused for r in results)
+        if refused == 0 or refused / cap > tail:
+            break  # nothing to measure, or unbounded whatever the rest say
     combined = combine(results, plain, seed)
-    return LinkageDoubt(plain, combined, n_draws, len(pairs))
+    return LinkageDoubt(plain, combined, len(results), len(pairs))

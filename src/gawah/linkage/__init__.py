@@ -35,7 +35,14 @@ if TYPE_CHECKING:
         parse_name,
     )
     from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
-    from gawah.linkage.review import ComparisonWeight, ReviewPair, decide, review_queue
+    from gawah.linkage.review import (
+        ComparisonWeight,
+        DoubtGraph,
+        ReviewPair,
+        decide,
+        doubt_graph,
+        review_queue,
+    )
     from gawah.linkage.run import LinkRun, link_workspace
     from gawah.linkage.summary import run_summary
     from gawah.linkage.transliterate import to_latin
@@ -48,6 +55,7 @@ _SOURCES = {
     "DEFAULT_MATCH_THRESHOLD": "gawah.linkage.classify",
     "DEFAULT_REVIEW_HIGH": "gawah.linkage.classify",
     "DEFAULT_REVIEW_LOW": "gawah.linkage.classify",
+    "DoubtGraph": "gawah.linkage.review",
     "LinkOptions": "gawah.linkage.pipeline",
     "LinkResult": "gawah.linkage.pipeline",
     "LinkRun": "gawah.linkage.run",
@@ -58,6 +66,7 @@ _SOURCES = {
     "Violation": "gawah.linkage.constraints",
     "constraint_violations": "gawah.linkage.constraints",
     "decide": "gawah.linkage.review",
+    "doubt_graph": "gawah.linkage.review",
     "link_files": "gawah.linkage.files",
     "link_records": "gawah.linkage.pipeline",
     "link_workspace": "gawah.linkage.run",
@@ -81,6 +90,7 @@ __all__ = [
     "DEFAULT_REVIEW_LOW",
     "AgeRange",
     "ComparisonWeight",
+    "DoubtGraph",
     "LinkOptions",
     "LinkResult",
     "LinkRun",
@@ -91,6 +101,7 @@ __all__ = [
     "Violation",
     "constraint_violations",
     "decide",
+    "doubt_graph",
     "is_known_name",
     "link_files",
     "link_records",

@@ -42,6 +42,10 @@ from gawah.linkage.learn import DEFAULT_PENALTY, LearnedCorrection, rescore
 from gawah.linkage.normalise import normalise_frame
 from gawah.linkage.spark import score_pairs_spark
 
+#: Pairs down to this match probability are kept for the interval with
+#: linkage doubt (docs/validation/estimation-defaults.md, "Linkage doubt").
+DEFAULT_DOUBT_LOW = 0.05
+
 
 @dataclass(frozen=True, slots=True)
 class LinkOptions:
@@ -82,6 +86,10 @@ class LinkOptions:
     learn: bool = True
     learn_penalty: float = DEFAULT_PENALTY
     learn_from: float = 0.05
+    # Pairs from this probability up to the review band are kept aside (not
+    # clustered, not reviewed) for the interval with linkage doubt
+    # (gawah.estimate.linkage_doubt), which may join them; None: none kept.
+    doubt_low: float | None = DEFAULT_DOUBT_LOW
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,9 @@ class LinkResult:
     # Per report, the fields constraints are checked on (list, sex, age_lo,
     # age_hi, cnic; gawah.linkage.constraints), in memory only.
     fields: pd.DataFrame | None = field(default=None, repr=False)
+    # Pairs scored from ``options.doubt_low`` up to where clustering keeps
+    # pairs (key_l < key_r, match_probability): unclustered, for linkage doubt.
+    low_pairs: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_persons(self) -> int:
@@ -169,10 +180,13 @@ def link_records(
         keep_from = min(keep_from, options.attach)
     learning = options.learn and bool(by_id)
     score = score_pairs_spark if options.model.backend == "spark" else score_pairs
+    score_from = min(keep_from, options.learn_from) if learning else keep_from
+    if options.doubt_low is not None:
+        score_from = min(score_from, options.doubt_low)
     scored = score(
         frame,
         options.model,
-        threshold=min(keep_from, options.learn_from) if learning else keep_from,
+        threshold=score_from,
         conflicts_below=options.conflict_below,
         # A re-fit raises pairs of the review band over the threshold: the
         # conflicts that could then be chained over are those of its groups.
@@ -188,9 +202,13 @@ def link_records(
             below=options.review_high,
             threshold=options.threshold,
         )
-        scored_pairs = scored_pairs[
-            scored_pairs["match_probability"] >= keep_from
-        ].reset_index(drop=True)
+    # Clustering sees the pairs it saw before pairs were kept for linkage
+    # doubt (the posteriors of attaching count every pair it is given).
+    below = scored_pairs["match_probability"] < keep_from
+    low = scored_pairs[below]
+    if options.doubt_low is not None:
+        low = low[low["match_probability"] >= options.doubt_low]
+    scored_pairs = scored_pairs[~below].reset_index(drop=True)
     conflicts = zip(
         scored.conflicts["unique_id_l"].tolist(),
         scored.conflicts["unique_id_r"].tolist(),
@@ -244,4 +262,20 @@ def link_records(
         if all(c in frame.columns for c in wanted)
         else None
     )
-    return LinkResult(records, pairs, scored.model, options, learned, fields)
+    key_low = low.assign(
+        key_l=key_arr.iloc[low["unique_id_l"]].to_numpy(),
+        key_r=key_arr.iloc[low["unique_id_r"]].to_numpy(),
+    )[["key_l", "key_r", "match_probability"]]
+    swap = key_low["key_l"] > key_low["key_r"]
+    key_low.loc[swap, ["key_l", "key_r"]] = key_low.loc[
+        swap, ["key_r", "key_l"]
+    ].to_numpy()
+    return LinkResult(
+        records,
+        pairs,
+        scored.model,
+        options,
+        learned,
+        fields,
+        key_low.reset_index(drop=True) if options.doubt_low is not None else None,
+    )

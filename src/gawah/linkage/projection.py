@@ -10,7 +10,9 @@ Two event kinds are linkage's own:
   weights and the pairs it left for review (with their explanations).
 
 Tables: ``linkage_decisions``, ``linkage_runs``, ``linkage_candidates`` (the
-review candidates of the latest run only).
+review candidates of the latest run only), ``linkage_doubt`` (the latest run's
+pairs below the review band and certain cores of persons, for the interval
+with linkage doubt).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ CREATE TABLE IF NOT EXISTS linkage_candidates (
     match_probability REAL NOT NULL, match_weight REAL NOT NULL,
     explanation TEXT NOT NULL, PRIMARY KEY (report_l, report_r)
 );
+CREATE TABLE IF NOT EXISTS linkage_doubt (
+    run_id TEXT PRIMARY KEY, body TEXT NOT NULL
+);
 """
 
 
@@ -55,7 +60,12 @@ class LinkageProjector:
 
     def drop(self, conn: sqlite3.Connection) -> None:
         """Drop the linkage tables (for a rebuild)."""
-        for table in ("linkage_decisions", "linkage_runs", "linkage_candidates"):
+        for table in (
+            "linkage_decisions",
+            "linkage_runs",
+            "linkage_candidates",
+            "linkage_doubt",
+        ):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, conn: sqlite3.Connection, event: Event) -> None:
@@ -83,7 +93,9 @@ class LinkageProjector:
             )
         elif event.kind == LINK_RAN:
             run_id = str(payload["run_id"])
-            summary = {k: v for k, v in payload.items() if k != "candidates"}
+            summary = {
+                k: v for k, v in payload.items() if k not in ("candidates", "doubt")
+            }
             conn.execute(
                 "INSERT OR REPLACE INTO linkage_runs VALUES (?, ?, ?, ?)",
                 (
@@ -94,6 +106,12 @@ class LinkageProjector:
                 ),
             )
             conn.execute("DELETE FROM linkage_candidates")
+            conn.execute("DELETE FROM linkage_doubt")
+            if "doubt" in payload:
+                conn.execute(
+                    "INSERT INTO linkage_doubt VALUES (?, ?)",
+                    (run_id, json.dumps(payload["doubt"])),
+                )
             conn.executemany(
                 "INSERT OR REPLACE INTO linkage_candidates VALUES (?, ?, ?, ?, ?, ?)",
                 [

@@ -188,3 +188,42 @@ def decide(
         LINK_DECIDED,
         {"report_l": left, "report_r": right, "decision": decision, "reviewer": author},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DoubtGraph:
+    """What a plausible clustering may change, beyond the review band.
+
+    ``pairs``: undecided pairs below the review band, down to the run's
+    ``doubt_low`` (``(report, report, match probability)``). ``cores``: the
+    reports of persons not all held together by certain links, grouped by
+    those links (see :func:`gawah.linkage.run.doubt_record`).
+    """
+
+    pairs: tuple[tuple[str, str, float], ...]
+    cores: tuple[tuple[str, ...], ...]
+
+
+def doubt_graph(ws: Workspace) -> DoubtGraph | None:
+    """The latest run's pairs below the review band and persons' certain cores.
+
+    None when the latest run did not record them (a run before they were kept).
+    """
+    row = ws.conn.execute("SELECT body FROM linkage_doubt").fetchone()
+    if row is None:
+        return None
+    body = json.loads(row[0])
+    decided = {
+        (str(a), str(b))
+        for a, b, d in ws.conn.execute(
+            "SELECT report_l, report_r, decision FROM linkage_decisions"
+        )
+        if d in ("match", "non_match")
+    }
+    pairs = tuple(
+        (str(a), str(b), float(p))
+        for a, b, p in body.get("pairs", [])
+        if (str(a), str(b)) not in decided
+    )
+    cores = tuple(tuple(str(r) for r in core) for core in body.get("cores", []))
+    return DoubtGraph(pairs, cores)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +156,7 @@ def link_workspace(
     ws.append(
         LINK_RAN,
         {
+            "doubt": doubt_record(result, decided),
             "run_id": run_id,
             "method": method,
             "threshold": opts.threshold,
@@ -177,6 +179,68 @@ def link_workspace(
         result,
         info,
     )
+
+
+def doubt_record(
+    result: LinkResult, decided: Mapping[tuple[str, str], bool]
+) -> dict[str, Any]:
+    """What the interval with linkage doubt draws from, beyond the review band.
+
+    ``pairs``: the undecided pairs from ``doubt_low`` up to the review band
+    (``[key, key, probability]``). ``cores``: for each person whose reports
+    are not all held together by certain links (a probability at or above
+    the review band, or a reviewer's "same person"), its reports grouped by
+    those links; a plausible clustering may split a person only between its
+    cores (``gawah.estimate.linkage_doubt``).
+    """
+    opts = result.options
+    low = result.low_pairs
+    pairs = (
+        []
+        if low is None
+        else [
+            [str(a), str(b), round(float(p), 6)]
+            for a, b, p in zip(
+                low["key_l"], low["key_r"], low["match_probability"], strict=True
+            )
+            if (str(a), str(b)) not in decided
+        ]
+    )
+    person = dict(
+        zip(
+            result.records["key"].astype(str),
+            result.records["person_id"].astype(str),
+            strict=True,
+        )
+    )
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    sure = result.pairs[result.pairs["match_probability"] >= opts.review_high]
+    links = [
+        *zip(sure["key_l"].astype(str), sure["key_r"].astype(str), strict=True),
+        *(pair for pair, same in decided.items() if same),
+    ]
+    for a, b in links:
+        if a in person and b in person and person[a] == person[b]:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    cores: dict[str, dict[str, list[str]]] = {}
+    for key, pid in person.items():
+        cores.setdefault(pid, {}).setdefault(find(key), []).append(key)
+    split = [
+        sorted(core)
+        for by_root in cores.values()
+        if len(by_root) > 1
+        for core in by_root.values()
+    ]
+    return {"low": opts.doubt_low, "pairs": pairs, "cores": sorted(split)}
 
 
 def _printer(progress: bool):  # type: ignore[no-untyped-def]
