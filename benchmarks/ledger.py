@@ -11,16 +11,19 @@ Prints one line per measurement. All data is generated and FICTIONAL.
    projections): without and with the projection check (every projection
    recomputed from the events and compared table by table), and the quick check
    every command runs when it opens the workspace: when the database file is
-   untouched since the last command, and when another process changed it
+   untouched since the last command, and when another process changed it; the
+   verify's CPU on the calling thread bounds its speed on an idle machine (the
+   signature and integrity checks run on other threads, the rest holds the GIL)
 6. with ``--parts``, where the full verify's CPU goes: each of its pieces run
    alone on that workspace (SQLite's integrity check, the events' content and
    signature checks, the replay into a scratch database, the replayed tables
    compared with the stored ones; and, not run by verify, the stored tables'
-   digests of the quick check at open and SQLite's ``quick_check``), and per
-   event: one Ed25519 check through PyNaCl (raw libsodium call and
-   ``VerifyKey``) and through ``cryptography``
-   (OpenSSL), and parsing an event's JSON (the ledger's parser and
-   ``json.loads``)
+   digests of the quick check at open and SQLite's ``quick_check``), the
+   events' checks again with Python's cyclic garbage collector running (verify
+   pauses it), each projector's replay alone, and per event: one Ed25519 check
+   through PyNaCl (raw libsodium call and ``VerifyKey``) and through
+   ``cryptography`` (OpenSSL), and parsing an event's JSON (the ledger's parser
+   and ``json.loads``)
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import nacl.signing
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gawah.ledger import verify_store
+from gawah.ledger._bulk import gc_paused
 from gawah.ledger.events import parse_json
 from gawah.ledger.projections import Replay, projection_schema, stored_digests
 from gawah.workspace import DB_FILE, Workspace
@@ -126,14 +130,18 @@ def bench_full_verify(home: Path) -> list[str]:
             ("signatures, chains", False),
             ("+ projections", True),
         ):
-            start, cpu = time.perf_counter(), _cpu()
+            start, cpu, own = time.perf_counter(), _cpu(), time.thread_time()
             report = ws.ledger.verify(projections=projections)
             wall, used = time.perf_counter() - start, _cpu() - cpu
+            own = time.thread_time() - own
             if not report.ok:
                 raise SystemExit(f"imported workspace does not verify: {report}")
             lines.append(
                 f"verify ({label}), {report.events:,} events with all projections: "
                 + _rate(report.events, wall, used)
+                + f"; {own:.2f} s CPU on the calling thread (no other core can "
+                f"take it: at most {report.events / own:,.0f} events/s on an idle "
+                "machine)"
             )
     for label, touch in (
         ("database untouched since the last command: its fingerprint", False),
@@ -155,6 +163,11 @@ def _timed(work: Callable[[], object]) -> tuple[float, float]:
     start, cpu = time.perf_counter(), _cpu()
     work()
     return time.perf_counter() - start, _cpu() - cpu
+
+
+def _paused(work: Callable[[], object]) -> object:
+    with gc_paused():
+        return work()
 
 
 def _per_item(work: Callable[[], object], items: int) -> str:
@@ -193,7 +206,12 @@ def bench_parts(home: Path, sample: int = 5_000) -> list[str]:
                 lambda: conn.execute("PRAGMA quick_check(5)").fetchall(),
             ),
             (
-                "events: hash, JSON, fields, signatures (1 worker), chains, checkpoints",
+                "events: hash, JSON, fields, signatures (1 worker), chains, "
+                "checkpoints (garbage collector paused, as in verify)",
+                lambda: _paused(lambda: verify_store(conn, threads=1)),
+            ),
+            (
+                "(the same with the garbage collector running)",
                 lambda: verify_store(conn, threads=1),
             ),
             ("events (parsed beforehand) replayed into a scratch database", replayed),
@@ -211,6 +229,17 @@ def bench_parts(home: Path, sample: int = 5_000) -> list[str]:
             lines.append(
                 f"part: {label}: {used:.2f} s CPU ({used / events * 1e6:.0f} µs "
                 f"per event), {wall:.2f} s wall"
+            )
+        for projector in projectors:  # where the replay goes
+            alone = Replay([projector])
+            used = time.thread_time()
+            for start in range(0, len(parsed), 4096):
+                alone.feed(parsed[start : start + 4096])
+            used = time.thread_time() - used
+            alone.close()
+            lines.append(
+                f"part of the replay: projector {projector.name!r} alone: "
+                f"{used / events * 1e6:.1f} µs CPU per event"
             )
         rows = conn.execute(
             "SELECT raw, signature, device FROM ledger_events ORDER BY pos LIMIT ?",
