@@ -18,9 +18,9 @@ Prints one line per measurement. All data is generated and FICTIONAL.
    alone on that workspace (SQLite's integrity check, the events' content and
    signature checks, the replay into a scratch database, the replayed tables
    compared with the stored ones; and, not run by verify, the stored tables'
-   digests of the quick check at open and SQLite's ``quick_check``), the
-   events' checks again with Python's cyclic garbage collector running (verify
-   pauses it), each projector's replay alone, and per event: one Ed25519 check
+   digests of the quick check at open and SQLite's ``quick_check``), each
+   projector's replay alone, the full verify again with Python's cyclic garbage
+   collector running (verify pauses it), and per event: one Ed25519 check
    through PyNaCl (raw libsodium call and ``VerifyKey``) and through
    ``cryptography`` (OpenSSL), and parsing an event's JSON (the ledger's parser
    and ``json.loads``)
@@ -37,7 +37,9 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
+from unittest import mock
 
 import nacl.bindings
 import nacl.signing
@@ -122,16 +124,20 @@ def _cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def bench_full_verify(home: Path) -> list[str]:
-    """Verify the imported workspace without and with the projection check."""
+def bench_full_verify(home: Path, collector: bool = False) -> list[str]:
+    """Verify the imported workspace without and with the projection check
+    (and, with ``collector``, with the garbage collector running, as it did
+    before verify paused it)."""
     lines: list[str] = []
+    runs = [("signatures, chains", False, False), ("+ projections", True, False)]
+    if collector:
+        runs.append(("+ projections, garbage collector running", True, True))
     with Workspace.open(home, check=False, checkpoint_on_close=False) as ws:
-        for label, projections in (
-            ("signatures, chains", False),
-            ("+ projections", True),
-        ):
+        for label, projections, running in runs:
+            paused = nullcontext if running else gc_paused
             start, cpu, own = time.perf_counter(), _cpu(), time.thread_time()
-            report = ws.ledger.verify(projections=projections)
+            with mock.patch("gawah.ledger.verify.gc_paused", paused):
+                report = ws.ledger.verify(projections=projections)
             wall, used = time.perf_counter() - start, _cpu() - cpu
             own = time.thread_time() - own
             if not report.ok:
@@ -163,11 +169,6 @@ def _timed(work: Callable[[], object]) -> tuple[float, float]:
     start, cpu = time.perf_counter(), _cpu()
     work()
     return time.perf_counter() - start, _cpu() - cpu
-
-
-def _paused(work: Callable[[], object]) -> object:
-    with gc_paused():
-        return work()
 
 
 def _per_item(work: Callable[[], object], items: int) -> str:
@@ -206,12 +207,7 @@ def bench_parts(home: Path, sample: int = 5_000) -> list[str]:
                 lambda: conn.execute("PRAGMA quick_check(5)").fetchall(),
             ),
             (
-                "events: hash, JSON, fields, signatures (1 worker), chains, "
-                "checkpoints (garbage collector paused, as in verify)",
-                lambda: _paused(lambda: verify_store(conn, threads=1)),
-            ),
-            (
-                "(the same with the garbage collector running)",
+                "events: hash, JSON, fields, signatures (1 worker), chains, checkpoints",
                 lambda: verify_store(conn, threads=1),
             ),
             ("events (parsed beforehand) replayed into a scratch database", replayed),
@@ -312,7 +308,7 @@ def main() -> None:
                 f"import of a {args.import_rows:,}-row CSV: {seconds[0]:.1f} s "
                 f"({seconds[1]:.1f} s CPU)"
             )
-            for line in bench_full_verify(folder / "import"):
+            for line in bench_full_verify(folder / "import", args.parts):
                 print(line, flush=True)
             if args.parts:
                 for line in bench_parts(folder / "import"):
