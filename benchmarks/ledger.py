@@ -11,16 +11,19 @@ Prints one line per measurement. All data is generated and FICTIONAL.
    projections): without and with the projection check (every projection
    recomputed from the events and compared table by table), and the quick check
    every command runs when it opens the workspace: when the database file is
-   untouched since the last command, and when another process changed it
+   untouched since the last command, and when another process changed it; the
+   verify's CPU on the calling thread bounds its speed on an idle machine (the
+   signature and integrity checks run on other threads, the rest holds the GIL)
 6. with ``--parts``, where the full verify's CPU goes: each of its pieces run
    alone on that workspace (SQLite's integrity check, the events' content and
    signature checks, the replay into a scratch database, the replayed tables
    compared with the stored ones; and, not run by verify, the stored tables'
-   digests of the quick check at open and SQLite's ``quick_check``), and per
-   event: one Ed25519 check through PyNaCl (raw libsodium call and
-   ``VerifyKey``) and through ``cryptography``
-   (OpenSSL), and parsing an event's JSON (the ledger's parser and
-   ``json.loads``)
+   digests of the quick check at open and SQLite's ``quick_check``), each
+   projector's replay alone, the full verify again with Python's cyclic garbage
+   collector running (verify pauses it), and per event: one Ed25519 check
+   through PyNaCl (raw libsodium call and ``VerifyKey``) and through
+   ``cryptography`` (OpenSSL), and parsing an event's JSON (the ledger's parser
+   and ``json.loads``)
 """
 
 from __future__ import annotations
@@ -34,13 +37,16 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
+from unittest import mock
 
 import nacl.bindings
 import nacl.signing
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gawah.ledger import verify_store
+from gawah.ledger.bulk import gc_paused
 from gawah.ledger.events import parse_json
 from gawah.ledger.projections import Replay, projection_schema, stored_digests
 from gawah.workspace import DB_FILE, Workspace
@@ -118,22 +124,30 @@ def _cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def bench_full_verify(home: Path) -> list[str]:
-    """Verify the imported workspace without and with the projection check."""
+def bench_full_verify(home: Path, collector: bool = False) -> list[str]:
+    """Verify the imported workspace without and with the projection check
+    (and, with ``collector``, with the garbage collector running, as it did
+    before verify paused it)."""
     lines: list[str] = []
+    runs = [("signatures, chains", False, False), ("+ projections", True, False)]
+    if collector:
+        runs.append(("+ projections, garbage collector running", True, True))
     with Workspace.open(home, check=False, checkpoint_on_close=False) as ws:
-        for label, projections in (
-            ("signatures, chains", False),
-            ("+ projections", True),
-        ):
-            start, cpu = time.perf_counter(), _cpu()
-            report = ws.ledger.verify(projections=projections)
+        for label, projections, running in runs:
+            paused = nullcontext if running else gc_paused
+            start, cpu, own = time.perf_counter(), _cpu(), time.thread_time()
+            with mock.patch("gawah.ledger.verify.gc_paused", paused):
+                report = ws.ledger.verify(projections=projections)
             wall, used = time.perf_counter() - start, _cpu() - cpu
+            own = time.thread_time() - own
             if not report.ok:
                 raise SystemExit(f"imported workspace does not verify: {report}")
             lines.append(
                 f"verify ({label}), {report.events:,} events with all projections: "
                 + _rate(report.events, wall, used)
+                + f"; {own:.2f} s CPU on the calling thread (no other core can "
+                f"take it: at most {report.events / own:,.0f} events/s on an idle "
+                "machine)"
             )
     for label, touch in (
         ("database untouched since the last command: its fingerprint", False),
@@ -212,6 +226,17 @@ def bench_parts(home: Path, sample: int = 5_000) -> list[str]:
                 f"part: {label}: {used:.2f} s CPU ({used / events * 1e6:.0f} µs "
                 f"per event), {wall:.2f} s wall"
             )
+        for projector in projectors:  # where the replay goes
+            alone = Replay([projector])
+            used = time.thread_time()
+            for start in range(0, len(parsed), 4096):
+                alone.feed(parsed[start : start + 4096])
+            used = time.thread_time() - used
+            alone.close()
+            lines.append(
+                f"part of the replay: projector {projector.name!r} alone: "
+                f"{used / events * 1e6:.1f} µs CPU per event"
+            )
         rows = conn.execute(
             "SELECT raw, signature, device FROM ledger_events ORDER BY pos LIMIT ?",
             (sample,),
@@ -283,7 +308,7 @@ def main() -> None:
                 f"import of a {args.import_rows:,}-row CSV: {seconds[0]:.1f} s "
                 f"({seconds[1]:.1f} s CPU)"
             )
-            for line in bench_full_verify(folder / "import"):
+            for line in bench_full_verify(folder / "import", args.parts):
                 print(line, flush=True)
             if args.parts:
                 for line in bench_parts(folder / "import"):

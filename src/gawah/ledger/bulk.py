@@ -1,4 +1,5 @@
-"""Bulk writes: the projections' read-only indexes built once, after the rows.
+"""Bulk passes over the ledger: read-only indexes built once after a bulk write, and
+the cyclic garbage collector paused during a bulk read (:func:`gc_paused`).
 
 A projection table's plain indexes (not UNIQUE, not a primary key) only speed
 up reads; no projector needs them to write (projectors look rows up by key).
@@ -17,7 +18,10 @@ old snapshot, indexes included, until the commit.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from gawah.errors import WorkspaceError
 
@@ -89,3 +93,24 @@ class DeferredIndexes:
 
 
 __all__ = ["DeferredIndexes", "plain_indexes"]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one bulk pass (a verify, a bundle).
+
+    Such a pass keeps hundreds of thousands of objects alive until it ends (each
+    feed's entries, the parsed events of a bundle); every full collection walks
+    them all again and finds nothing, since none of them forms a cycle. Measured
+    on a 20,000-event imported workspace: 5-10% of the CPU of ``gawah ledger
+    verify`` and of a sync re-import (``benchmarks/ledger.py --parts`` prints it).
+    Reference counting still frees everything; nothing is checked differently.
+    The collector is enabled again on exit, only if it was enabled on entry.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -18,7 +18,7 @@ from typing import Any
 from gawah.core import Clock
 from gawah.errors import LedgerIntegrityError, UserInputError, WorkspaceError
 from gawah.ledger._writing import Row, Transaction, checked_many, signed
-from gawah.ledger.bulk import DeferredIndexes
+from gawah.ledger.bulk import DeferredIndexes, gc_paused
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint
 from gawah.ledger.checkpoints import Checkpoints
 from gawah.ledger.devices import Registry
@@ -176,41 +176,44 @@ class EventLog:
             LedgerIntegrityError: an event or checkpoint is malformed, badly
                 signed or from an untrusted device (nothing stored).
         """
-        events = checked_many(items)
-        checkpoints = [open_checkpoint(note) for note in notes]
-        own = None if self._signer is None else self._signer.device
-        with self._lock, Transaction(self._conn):
-            if self._trust is not None:
-                registry = self._trust(events)
-                self._refuse_untrusted(registry, events)
-                for cp in checkpoints:
-                    if cp.device != own and cp.device not in registry.devices:
-                        raise LedgerIntegrityError(
-                            "checkpoint refused: signed by a device that is not "
-                            "enrolled in this workspace; nothing was stored"
-                        )
-            seen = self._held([event.id for event in events])
-            fresh: list[Event] = []
-            for event in events:
-                if event.id not in seen:
-                    seen.add(event.id)
-                    fresh.append(event)
-            keep = list(checkpoints if inspect is None else inspect(fresh, checkpoints))
-            held = {
-                bytes(r[0])
-                for r in self._conn.execute("SELECT note FROM ledger_checkpoints")
-            }
-            self._conn.executemany(
-                "INSERT INTO ledger_checkpoints (device, size, note) VALUES (?, ?, ?)",
-                [
-                    (cp.device, cp.size, cp.note)
-                    for cp in {cp.note: cp for cp in keep}.values()
-                    if cp.note not in held
-                ],
-            )
-            stored = self._store_checked(fresh)
-        self._checkpoints.remember(keep)
-        return stored
+        with gc_paused():  # a bundle of 100,000 events is one bulk pass
+            events = checked_many(items)
+            checkpoints = [open_checkpoint(note) for note in notes]
+            own = None if self._signer is None else self._signer.device
+            with self._lock, Transaction(self._conn):
+                if self._trust is not None:
+                    registry = self._trust(events)
+                    self._refuse_untrusted(registry, events)
+                    for cp in checkpoints:
+                        if cp.device != own and cp.device not in registry.devices:
+                            raise LedgerIntegrityError(
+                                "checkpoint refused: signed by a device that is not "
+                                "enrolled in this workspace; nothing was stored"
+                            )
+                seen = self._held([event.id for event in events])
+                fresh: list[Event] = []
+                for event in events:
+                    if event.id not in seen:
+                        seen.add(event.id)
+                        fresh.append(event)
+                keep = list(
+                    checkpoints if inspect is None else inspect(fresh, checkpoints)
+                )
+                held = {
+                    bytes(r[0])
+                    for r in self._conn.execute("SELECT note FROM ledger_checkpoints")
+                }
+                self._conn.executemany(
+                    "INSERT INTO ledger_checkpoints (device, size, note) VALUES (?, ?, ?)",
+                    [
+                        (cp.device, cp.size, cp.note)
+                        for cp in {cp.note: cp for cp in keep}.values()
+                        if cp.note not in held
+                    ],
+                )
+                stored = self._store_checked(fresh)
+            self._checkpoints.remember(keep)
+            return stored
 
     def _store_checked(self, events: list[Event]) -> list[Event]:
         """:meth:`_store` for events :func:`checked_many` already parsed: the

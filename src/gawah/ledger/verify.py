@@ -23,6 +23,7 @@ import nacl.bindings
 import nacl.exceptions
 
 from gawah.errors import LedgerIntegrityError
+from gawah.ledger.bulk import gc_paused
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint
 from gawah.ledger.devices import Registry, registry_of
 from gawah.ledger.events import RAW_FIELDS, Event, Projector, parse_json
@@ -542,15 +543,16 @@ def verify_ledger(
     """
     damaged = _integrity_in_background(conn)
     try:
-        report = _verify_events(
-            conn,
-            projectors,
-            progress=progress,
-            roots=roots,
-            own=own,
-            anchors=anchors,
-            projections=projections,
-        )
+        with gc_paused():
+            report = _verify_events(
+                conn,
+                projectors,
+                progress=progress,
+                roots=roots,
+                own=own,
+                anchors=anchors,
+                projections=projections,
+            )
     except Exception:
         # Reading a damaged file can fail anywhere; the integrity check says why.
         database = damaged()
