@@ -519,6 +519,15 @@ class TestHiddenHeterogeneity:
         assert any("is at Chao's lower bound" in w for w in result.warnings)
         assert "widened_at_bound" not in result.diagnostics
 
+    def test_two_lists_are_neither_warned_nor_widened(self) -> None:
+        """Two lists have no heterogeneity model to widen to (Mth needs three): the
+        default answers as before instead of failing on the widening."""
+        caps = _independent(probs=(0.3, 0.35))
+        result = build_estimator("loglinear").fit(caps)
+        assert not result.refused
+        assert "widened_at_bound" not in result.diagnostics
+        assert not any("is at Chao's lower bound" in w for w in result.warnings)
+
     def test_an_estimate_above_the_bound_is_not_flagged(self) -> None:
         """Positive list dependence the model absorbs puts the estimate above the bound."""
         from gawah.estimate.checks import chao_bound

@@ -641,8 +641,10 @@ def widened_at_bound(
         or result.estimate is None
         or result.upper is None
         or result.method not in _WIDENED_METHODS
-        or captures.n_lists > _BOUND_WIDEN_MAX_LISTS
+        or not 3 <= captures.n_lists <= _BOUND_WIDEN_MAX_LISTS
     ):
+        # Two lists: no heterogeneity model (Mth needs three), and the warning
+        # beside it is for three lists or more too.
         return result
     bound = chao_bound(captures, result.level)
     if bound is None or result.estimate > bound[2]:
