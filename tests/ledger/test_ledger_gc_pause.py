@@ -13,10 +13,18 @@ from gawah.workspace import Workspace
 
 @pytest.fixture
 def collector_on() -> Iterator[None]:
+    """The collector on for the test, and as it was afterwards, whatever the test did.
+
+    (Restoring only "off" left it off for the rest of the suite after the test
+    that turns it off; with no cyclic collection, the Spark tests' Java objects
+    held by Python-side cycles were never released and the JVM ran out of heap.)
+    """
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    if was:
+        gc.enable()
+    else:
         gc.disable()
 
 
@@ -53,3 +61,8 @@ class TestPausedCollector:
         assert seen
         assert not any(seen)
         assert gc.isenabled()
+
+
+def test_the_suite_runs_with_the_collector_on() -> None:
+    """Runs after the class above: no test leaves the collector off for the rest."""
+    assert gc.isenabled()
