@@ -49,6 +49,7 @@ import numpy as np
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.people import documented, documented_each, table_of
 from gawah.estimate.result import Estimator, MSEResult
+from gawah.linkage import join_keys, key_root
 
 __all__ = ["LinkageDoubt", "clustering_draws", "combine", "with_linkage_doubt"]
 
@@ -110,9 +111,9 @@ def clustering_draws(
     within: dict[str, str] = {}
     for u, v in edges:
         if owner[u] == owner[v]:
-            _union(within, u, v)
+            join_keys(within, u, v)
     for nodes in members.values():
-        roots = sorted({_find(within, n) for n in nodes})
+        roots = sorted({key_root(within, n) for n in nodes})
         ties.extend((roots[0], r) for r in roots[1:])
     keys = sorted(edges)
     probs = np.array([edges[k] for k in keys], dtype=float)
@@ -121,10 +122,10 @@ def clustering_draws(
     for _ in range(n_draws):
         parent: dict[str, str] = {}
         for u, v in ties:
-            _union(parent, u, v)
+            join_keys(parent, u, v)
         for i in np.flatnonzero(rng.random(len(keys)) < probs).tolist():
-            _union(parent, *keys[i])
-        out.append({r: _find(parent, n) for r, n in node.items()})
+            join_keys(parent, *keys[i])
+        out.append({r: key_root(parent, n) for r, n in node.items()})
     return out
 
 
@@ -147,19 +148,6 @@ def _nodes(
             if r in node:
                 node[r] = f"core:{i}"
     return node
-
-
-def _union(parent: dict[str, str], a: str, b: str) -> None:
-    ra, rb = _find(parent, a), _find(parent, b)
-    if ra != rb:
-        parent[max(ra, rb)] = min(ra, rb)
-
-
-def _find(parent: dict[str, str], x: str) -> str:
-    while parent.get(x, x) != x:
-        parent[x] = parent.get(parent[x], parent[x])  # path halving
-        x = parent[x]
-    return x
 
 
 def _as_draws(result: MSEResult, rng: np.random.Generator) -> np.ndarray:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         DEFAULT_REVIEW_LOW,
         ModelOptions,
     )
-    from gawah.linkage.cluster import person_id
+    from gawah.linkage.cluster import join_keys, key_root, person_id
     from gawah.linkage.constraints import Violation, constraint_violations
     from gawah.linkage.files import link_files, read_lists, write_clusters
     from gawah.linkage.folding import skeleton
@@ -74,6 +74,8 @@ _SOURCES = {
     "parse_age": "gawah.linkage.normalise",
     "parse_name": "gawah.linkage.normalise",
     "person_id": "gawah.linkage.cluster",
+    "join_keys": "gawah.linkage.cluster",
+    "key_root": "gawah.linkage.cluster",
     "read_lists": "gawah.linkage.files",
     "resolve_place": "gawah.linkage.gazetteer",
     "review_queue": "gawah.linkage.review",
@@ -103,6 +105,8 @@ __all__ = [
     "decide",
     "doubt_graph",
     "is_known_name",
+    "join_keys",
+    "key_root",
     "link_files",
     "link_records",
     "link_workspace",

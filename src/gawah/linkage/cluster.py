@@ -594,3 +594,23 @@ def carry_over(
             out[label] = pid
             used.add(pid)
     return out
+
+
+def key_root(parent: dict[str, str], key: str) -> str:
+    """The root of ``key`` in a union-find kept as a dict (absent: its own root).
+
+    For groupings of report keys outside clustering (the certain cores a run
+    records, the plausible clusterings of linkage doubt), where :class:`_Groups`'
+    integer arrays and constraints are not needed. Path halving.
+    """
+    while parent.get(key, key) != key:
+        parent[key] = parent.get(parent[key], parent[key])
+        key = parent[key]
+    return key
+
+
+def join_keys(parent: dict[str, str], a: str, b: str) -> None:
+    """Put ``a`` and ``b`` in one group of ``parent``; the smaller root leads."""
+    ra, rb = key_root(parent, a), key_root(parent, b)
+    if ra != rb:
+        parent[max(ra, rb)] = min(ra, rb)

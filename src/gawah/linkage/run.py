@@ -20,6 +20,7 @@ import pandas as pd
 
 from gawah.core import terminal_console
 from gawah.errors import UserInputError
+from gawah.linkage.cluster import join_keys, key_root
 from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
 from gawah.linkage.projection import LINK_RAN
 from gawah.linkage.review import decisions, explain
@@ -215,12 +216,6 @@ def doubt_record(
     )
     parent: dict[str, str] = {}
 
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
     sure = result.pairs[result.pairs["match_probability"] >= opts.review_high]
     links = [
         *zip(sure["key_l"].astype(str), sure["key_r"].astype(str), strict=True),
@@ -228,12 +223,10 @@ def doubt_record(
     ]
     for a, b in links:
         if a in person and b in person and person[a] == person[b]:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+            join_keys(parent, a, b)
     cores: dict[str, dict[str, list[str]]] = {}
     for key, pid in person.items():
-        cores.setdefault(pid, {}).setdefault(find(key), []).append(key)
+        cores.setdefault(pid, {}).setdefault(key_root(parent, key), []).append(key)
     split = [
         sorted(core)
         for by_root in cores.values()
