@@ -26,7 +26,7 @@ import nacl.signing
 import pytest
 
 from gawah.errors import LedgerIntegrityError, UserInputError
-from gawah.ledger import identity_of, parse_identity
+from gawah.ledger import Ledger, identity_of, parse_identity
 from gawah.ledger.anchors import ProjectionRecord, StateFile
 from gawah.ledger.projections import projection_schema
 from gawah.testing.signer import (
@@ -413,6 +413,63 @@ class TestProjections:
         monkeypatch.setattr(Workspace, "projection_digests", read_tables)
         for _ in range(3):
             Workspace.open(hq).close()
+
+    def test_an_untouched_database_is_counted_at_most_once_per_open(
+        self, hq: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The ledger's events are counted once by an open that cannot trust the
+        file (none by the open itself, only by its check), and not at all, nor
+        by the close, once the file is known untouched: the feed sizes are kept
+        with its fingerprint (a million events take a second to count)."""
+        counted: list[str] = []
+        feed_size, position = Ledger.feed_size, Workspace._ledger_position
+
+        def spy_feed(ledger: Ledger, device: str) -> int:
+            counted.append("feed")
+            return feed_size(ledger, device)
+
+        def spy_position(ws: Workspace) -> tuple[int, int]:
+            counted.append("position")
+            return position(ws)
+
+        monkeypatch.setattr(Ledger, "feed_size", spy_feed)
+        monkeypatch.setattr(Workspace, "_ledger_position", spy_position)
+        os.utime(hq / "gawah.sqlite")  # a copy touched: its fingerprint is new
+        ws = Workspace.open(hq)
+        assert counted == ["feed", "position"]  # the own feed, then the ledger
+        size = feed_size(ws.ledger, ws.device)
+        counted.clear()
+        ws.close()
+        assert counted == []  # unchanged since the check: nothing to sign
+        record = StateFile(hq / "ledger-state.json").projections()
+        assert record is not None
+        assert record.feeds == {ws.device: size}
+        for _ in range(3):
+            Workspace.open(hq).close()
+        assert counted == []
+        with Workspace.open(hq) as ws:
+            ws.append("workspace.note", {"text": "FICTIONAL: a later event"})
+            counted.clear()
+        # A change: the checkpoint, the digests and the feed kept counted anew.
+        assert counted.count("position") == 1
+        Workspace.open(hq).close()
+        assert counted.count("position") == 1
+
+    def test_a_newer_checkpoint_than_the_kept_feed_size_is_still_caught(
+        self, hq: Path, tmp_path: Path
+    ) -> None:
+        """An untouched file whose kept feed size is below a checkpoint kept
+        since (the database put back from a copy with the state file of a
+        longer ledger) is "shorter": the recorded sizes stand for the count."""
+        copy = tmp_path / "older"
+        shutil.copytree(hq, copy)
+        Workspace.open(copy).close()  # its fingerprint and feed sizes kept
+        with Workspace.open(hq) as ws:
+            ws.append("workspace.note", {"text": "FICTIONAL: a later event"})
+        newer = StateFile(hq / "ledger-state.json").checkpoints()
+        StateFile(copy / "ledger-state.json").remember(newer)
+        with pytest.raises(LedgerIntegrityError, match="shorter"):
+            Workspace.open(copy)
 
     @pytest.mark.parametrize("table", sorted(EDITS))
     def test_an_edit_with_its_modification_time_put_back_is_caught(

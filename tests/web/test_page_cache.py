@@ -150,6 +150,39 @@ class TestKeptAcrossRestarts:
             assert client.get("/api/estimates").json() == est
             release.set()
 
+    def test_closing_the_server_stops_the_warm_up_quietly(
+        self,
+        home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """A warm-up still reading when the server closes (the dashboard's check
+        reads for minutes at a million reports) has its query stopped: it ends
+        before its handle is closed, and logs no failure (it failed with
+        ProgrammingError on the handle closed under it)."""
+        reading = threading.Event()
+
+        def endless(backend: _backend.Backend, *args: object) -> None:
+            reading.set()
+            backend.workspace().conn.execute(
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n"
+                " LIMIT 10000000000) SELECT count(*) FROM n"
+            ).fetchone()
+
+        monkeypatch.setattr(dashboard, "_compute", endless)
+        monkeypatch.setattr(_backend, "WARM_AFTER", 0.0)  # no first page first
+        app = create_app(home, warm=True)
+        warming = None
+        with (
+            caplog.at_level(logging.WARNING, logger="gawah.web"),
+            TestClient(app),
+        ):
+            warming = app.state.backend._warming
+            assert reading.wait(120)
+        assert warming is not None
+        assert not warming.is_alive()
+        assert "failed" not in caplog.text
+
     @pytest.mark.parametrize("names_pending", [False, True])
     def test_the_work_at_start_waits_for_the_first_page(
         self, home: Path, monkeypatch: pytest.MonkeyPatch, names_pending: bool

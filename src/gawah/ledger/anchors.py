@@ -39,13 +39,17 @@ class ProjectionRecord:
     """Projection table digests as of ledger position ``last_pos`` (``events`` rows).
 
     ``files`` is the fingerprint of the database file when the digests were
-    known to hold (see :func:`database_fingerprint`), or ``None``.
+    known to hold (see :func:`database_fingerprint`), or ``None``; ``feeds``
+    the size of each kept checkpoint's feed in that same file, so that an open
+    finding the file untouched compares the checkpoints with them instead of
+    counting a million events again (``None``: not known, count).
     """
 
     last_pos: int
     events: int
     tables: dict[str, str]
     files: str | None = None
+    feeds: dict[str, int] | None = None
 
 
 def database_fingerprint(path: Path) -> str | None:
@@ -137,11 +141,17 @@ class StateFile:
             if not isinstance(tables, dict):
                 return None
             files = record.get("files")
+            feeds = record.get("feeds")
             return ProjectionRecord(
                 last_pos=int(record["last_pos"]),
                 events=int(record["events"]),
                 tables={str(k): str(v) for k, v in tables.items()},
                 files=files if isinstance(files, str) else None,
+                feeds=(
+                    {str(k): int(v) for k, v in feeds.items()}
+                    if isinstance(feeds, dict)
+                    else None
+                ),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -154,6 +164,9 @@ class StateFile:
             "events": record.events,
             "tables": dict(sorted(record.tables.items())),
             "files": record.files,
+            "feeds": None
+            if record.feeds is None
+            else dict(sorted(record.feeds.items())),
         }
         self._write(data)
 

@@ -50,6 +50,7 @@ from gawah.registry.queries import (
     match_keys,
     person_of_report,
     persons_with_reports,
+    report_count,
     source_releases,
 )
 from gawah.registry.recording import (
@@ -113,6 +114,7 @@ __all__ = [
     "persons_with_reports",
     "record_incident",
     "record_source",
+    "report_count",
     "source_id_for",
     "source_releases",
 ]

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from gawah.errors import GawahError, WorkspaceError
 from gawah.ledger import Event
-from gawah.registry import counts
+from gawah.registry import report_count
 from gawah.web import _cache
 from gawah.web._cache import LedgerCache
 from gawah.web._search import has_pending, refresh
@@ -189,7 +189,7 @@ class Backend:
                     self._served.wait(WARM_AFTER)
                 refresh(conn, batch=1000, stop=self._stop.is_set)
             except Exception as exc:  # never data: the type only
-                _log.error("indexing failed: %s", type(exc).__name__)
+                self._failed("indexing", exc)
             finally:
                 self.indexed.set()
             self._served.wait(WARM_AFTER)
@@ -198,10 +198,23 @@ class Backend:
             try:
                 warm()
             except Exception as exc:
-                _log.error("warming the caches failed: %s", type(exc).__name__)
+                self._failed("warming the caches", exc)
 
         self._warming = threading.Thread(target=run, name="gawah-warm", daemon=True)
         self._warming.start()
+
+    def _failed(self, work: str, exc: Exception) -> None:
+        """Log a background ``work`` that failed (never data: the type only).
+
+        Work cut short by :meth:`close` (its query interrupted, its handle
+        closed) did not fail: the server stopped it.
+        """
+        if not self._stop.is_set():
+            _log.error("%s failed: %s", work, type(exc).__name__)
+
+    def stopping(self) -> bool:
+        """Whether :meth:`close` began: background work should end now."""
+        return self._stop.is_set()
 
     def served(self) -> None:
         """Note that a page was answered: the warm-up may start (see :meth:`start_warming`)."""
@@ -217,6 +230,12 @@ class Backend:
         """Close every workspace handle and the account store."""
         self._stop.set()
         self._served.set()  # a warm-up still waiting for a first page ends now
+        with self._lock:
+            # The warm-up's check of a page reads for minutes at a million
+            # reports: its query stops now, rather than its handle being
+            # closed under it after the wait below.
+            for ws in self._all:
+                ws.conn.interrupt()
         if self._warming is not None:
             self._warming.join(timeout=30)
         if self._worker is not None:
@@ -315,8 +334,8 @@ class Backend:
                 continue
             try:
                 compute()
-            except Exception as exc:  # never data: the type only
-                _log.error("computing a page failed: %s", type(exc).__name__)
+            except Exception as exc:
+                self._failed("computing a page", exc)
             finally:
                 with self._lock:
                     self._queued.discard(key)
@@ -434,12 +453,13 @@ def _catch_up(ws: Workspace) -> None:
     from gawah.web.projection import PROJECTOR
 
     # Counting every report takes seconds at a million: once the index was
-    # found complete at a ledger state, it is complete at that state.
+    # found complete at a ledger state, it is complete at that state (and the
+    # registry's reports are counted once, not with all its other counts).
     head = ws.ledger.head()
     tag = _tag(head) if head is not None else ""
     if _cache.load(ws.conn, _INDEX_COMPLETE, tag) is not None:
         return
-    if up_to_date(ws.conn, counts(ws.conn).reports):
+    if up_to_date(ws.conn, report_count(ws.conn)):
         _cache.store(ws.conn, _INDEX_COMPLETE, tag, "true")
         return
     conn = ws.conn

@@ -141,12 +141,19 @@ class Workspace:
         self._ledger = ledger
         self._closed = False
         self._state = state
-        self._opened_at = self._ledger_position()
+        # The newest event as opened (one index lookup): close compares it to
+        # tell whether the ledger changed, instead of counting every event.
+        self._opened_at = self._ledger.head()
         self.checkpoint_on_close = True
         # The database file's fingerprint before it was opened, and whether the
         # projection tables are known to hold their recorded digests.
         self._fingerprint: str | None = None
         self._tables_known = False
+        # The size of each kept checkpoint's feed, known at ledger state
+        # ``_feeds_at`` (the quick check's count, or the one recorded with an
+        # untouched file's fingerprint); close records them with the fingerprint.
+        self._feeds: dict[str, int] | None = None
+        self._feeds_at: tuple[int, str] | None = None
 
     # -- creation ------------------------------------------------------------
 
@@ -480,10 +487,12 @@ class Workspace:
         checkpoint kept outside the database; the projection tables have the
         digests recorded at the last write of this device. When the database
         file is untouched since those digests were known to hold (same
-        fingerprint: inode, size, modification and change times, an empty WAL),
-        no table is read; otherwise every table is digested and compared
-        (skipped when another process wrote since, and so left no digest for
-        the current position).
+        fingerprint: inode, size, modification and change times, an empty WAL;
+        and the same newest event), nothing is counted and no table is read:
+        the checkpoints are compared with the feed sizes recorded with that
+        fingerprint. Otherwise each kept feed and the ledger are counted once,
+        and every table is digested and compared (skipped when another
+        process wrote since, and so left no digest for the current position).
 
         Raises:
             LedgerIntegrityError: the ledger is shorter than its last checkpoint,
@@ -491,23 +500,31 @@ class Workspace:
         """
         if self._state is None:
             return
-        for cp in self._state.checkpoints():
-            have = self._ledger.feed_size(cp.device)
+        checkpoints = self._state.checkpoints()
+        record = self._state.projections()
+        untouched = self._untouched(record)
+        kept = {cp.device for cp in checkpoints}
+        if untouched and record is not None and kept <= (record.feeds or {}).keys():
+            feeds = dict(record.feeds or {})
+        else:
+            feeds = {device: self._ledger.feed_size(device) for device in kept}
+        for cp in checkpoints:
+            have = feeds[cp.device]
             if have < cp.size:
                 raise LedgerIntegrityError(
                     f"{SHORTER}: device {cp.device[:16]}… has {have} events, its "
                     f"checkpoint kept outside the database says {cp.size} "
                     "(run `gawah ledger verify`)"
                 )
-        record = self._state.projections()
+        self._feeds, self._feeds_at = feeds, self._opened_at
         if record is None or not self._ledger.projectors:
             return
         if not record.tables:
             return
-        if (record.last_pos, record.events) != self._ledger_position():
-            return
-        if record.files is not None and record.files == self._fingerprint:
+        if untouched:
             self._tables_known = True
+            return
+        if (record.last_pos, record.events) != self._ledger_position():
             return
         schema = projection_schema(self._ledger.projectors)
         legacy = not comparable(record.tables)  # recorded by an earlier version
@@ -525,6 +542,20 @@ class Workspace:
                 "`gawah ledger verify`, then `gawah ledger rebuild` to repair"
             )
         self._tables_known = common == record.tables.keys()
+
+    def _untouched(self, record: ProjectionRecord | None) -> bool:
+        """Whether the database file is as it was when ``record`` was known to hold.
+
+        Its fingerprint is the one recorded, and its newest event is at the
+        recorded position (one index lookup; an append by another process
+        between the record and the fingerprint would move it).
+        """
+        return (
+            record is not None
+            and record.files is not None
+            and record.files == self._fingerprint
+            and record.last_pos == (self._opened_at or (0, ""))[0]
+        )
 
     def record_projections(self) -> None:
         """Record the projection digests at the current ledger position."""
@@ -545,18 +576,48 @@ class Workspace:
         if self._closed:
             return
         self._closed = True
+        feeds: dict[str, int] | None = None
         try:
-            own_feed = self._ledger.feed_size(self.device)
-            if self.unlocked and self.checkpoint_on_close and own_feed:
+            changed = self._ledger.head() != self._opened_at
+            if self.unlocked and self.checkpoint_on_close and self._may_have_grown():
                 self._ledger.checkpoint()
-            if self._ledger_position() != self._opened_at:
+            if changed:
                 self.record_projections()
+            if self._tables_known:
+                feeds = self._kept_feed_sizes(changed)
         finally:
             self._conn.close()
-        self._remember_fingerprint()
+        self._remember_fingerprint(feeds)
 
-    def _remember_fingerprint(self) -> None:
-        """Keep the closed database's fingerprint beside digests known to hold.
+    def _may_have_grown(self) -> bool:
+        """Whether the own feed has events its kept checkpoint may not cover.
+
+        When the ledger did not change since the quick check counted the own
+        feed, its kept checkpoint is compared with that count: a close then
+        signs nothing and need not count a million events again. Otherwise the
+        feed is counted (an empty one has nothing to sign).
+        """
+        size = None
+        if self._feeds is not None and self._feeds_at == self._ledger.head():
+            size = self._feeds.get(self.device)
+        if size is None or self._state is None:
+            return self._ledger.feed_size(self.device) > 0
+        kept = [cp.size for cp in self._state.checkpoints() if cp.device == self.device]
+        return size > 0 and (not kept or max(kept) < size)
+
+    def _kept_feed_sizes(self, changed: bool) -> dict[str, int]:
+        """The size of each kept checkpoint's feed now, counted only if unknown."""
+        devices = (
+            {cp.device for cp in self._state.checkpoints()} if self._state else set()
+        )
+        known = self._feeds if self._feeds_at == self._ledger.head() else None
+        if not changed and known is not None and devices <= known.keys():
+            return {d: known[d] for d in devices}
+        return {d: self._ledger.feed_size(d) for d in devices}
+
+    def _remember_fingerprint(self, feeds: dict[str, int] | None) -> None:
+        """Keep the closed database's fingerprint beside digests known to hold,
+        and the kept feeds' sizes (``feeds``) in that file.
 
         Closing the last connection moves the WAL into the database file, so
         the fingerprint is taken after the close. Between the check (or the
@@ -569,8 +630,10 @@ class Workspace:
         if record is None:
             return
         files = database_fingerprint(self.home / DB_FILE)
-        if files != record.files:
-            self._state.remember_projections(dataclasses.replace(record, files=files))
+        if files != record.files or feeds != record.feeds:
+            self._state.remember_projections(
+                dataclasses.replace(record, files=files, feeds=feeds)
+            )
 
     def __enter__(self) -> Workspace:
         return self

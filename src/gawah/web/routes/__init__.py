@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 
 from gawah.web._backend import Backend
@@ -29,10 +31,16 @@ def warm_up(backend: Backend) -> None:
     stored copies are held in memory first, so that a request during the check
     (which holds the interpreter most of the time) only renders.
     """
-    dashboard.preload_dashboard(backend, None, "killed")
-    estimates.preload_estimates(backend, None, None, "loglinear")
-    dashboard.check_dashboard(backend, None, "killed")
-    estimates.check_estimates(backend, None, None, "loglinear")
+    steps: tuple[Callable[[], object], ...] = (
+        lambda: dashboard.preload_dashboard(backend, None, "killed"),
+        lambda: estimates.preload_estimates(backend, None, None, "loglinear"),
+        lambda: dashboard.check_dashboard(backend, None, "killed"),
+        lambda: estimates.check_estimates(backend, None, None, "loglinear"),
+    )
+    for step in steps:
+        if backend.stopping():  # the server is closing: the rest is not needed
+            return
+        step()
 
 
 ROUTERS: tuple[APIRouter, ...] = (
