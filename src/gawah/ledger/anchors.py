@@ -10,7 +10,8 @@ its kept checkpoint is "the ledger is shorter than its last checkpoint" (exit 3)
 
 The file also keeps a digest of every projection table as of the last time this
 device wrote to the workspace, and the fingerprint of the database file when
-those digests were known to hold (the quick check at open, see
+those digests were known to hold, with the size of each kept feed in it (the
+quick check at open, see
 :mod:`gawah.ledger.projections` and :func:`database_fingerprint`). It is written atomically (temporary file,
 fsync, rename, fsync of the folder) with mode 0600.
 

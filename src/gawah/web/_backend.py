@@ -102,8 +102,8 @@ class Backend:
 
         The quick check (see Workspace.open) and the web index's catch-up run
         once, on the first open: a workspace failing the check is never
-        served; later threads share its verdict (the check reads every feed's
-        size, a second at a million reports). A thread arriving during the
+        served; later threads share its verdict (a check that cannot trust
+        the file counts a million events, a second on a busy machine). A thread arriving during the
         check opens its own handle beside it (the page waits for the longer of
         the two, not for both) and uses it once the check passed; a failed
         check is run again by the next thread, which says why.
