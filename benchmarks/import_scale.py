@@ -7,8 +7,9 @@ memory printed is that import's own (``ru_maxrss``: reading, checking,
 sealing, signing and writing, with every projection). All data is generated
 and FICTIONAL (``gawah.testing.scenario.big_list_rows``, party-list style).
 
-``--segments N`` also prints the CPU time of each N events as they are written
-(rows read, checked, sealed, signed and stored, with every projection): whether
+``--segments N`` also prints the CPU time of the pass that checks every row
+(read, checked, sealed and held until the last row is checked), then of each N
+events as they are written (signed and stored, with every projection): whether
 the time per row grows with the ledger.
 
 ``--profile`` runs the smallest size under cProfile, timed by the process's CPU
@@ -56,6 +57,8 @@ def write_list(path: Path, rows: int) -> Path:
 STAGES: tuple[tuple[str, str, str], ...] = (
     ("read and check rows (registry)", "registry/rows.py", "parse"),
     ("payloads, sealing (registry)", "registry/models.py", "report_payload"),
+    ("payloads held (registry)", "registry/staging.py", "add"),
+    ("payloads handed back in order", "registry/staging.py", "in_order"),
     ("canonical JSON of events (ledger)", "ledger/events.py", "encode_event"),
     ("signatures (ledger, 2 threads)", "ledger/_writing.py", "signed"),
     ("events re-read for projectors", "ledger/events.py", "from_stored"),
@@ -102,6 +105,12 @@ def _segments(every: int) -> None:
     def timed(items: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[Any]:
         start = last = time.process_time()
         for n, item in enumerate(items, 1):
+            if n == 1:
+                last = time.process_time()
+                print(
+                    f"  every row checked, sealed and held {last - start:6.1f} s CPU",
+                    flush=True,
+                )
             yield item
             if n % every == 0:
                 now = time.process_time()
@@ -112,8 +121,8 @@ def _segments(every: int) -> None:
                 )
                 last = now
 
-    def counted(self: Workspace, items: Any, *, keep: bool = True) -> Any:
-        return append_many(self, timed(items), keep=keep)
+    def counted(self: Workspace, items: Any, **options: Any) -> Any:
+        return append_many(self, timed(items), **options)
 
     Workspace.append_many = counted  # type: ignore[method-assign]
 

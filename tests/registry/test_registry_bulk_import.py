@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from gawah.ledger import DeferredIndexes
+from gawah.ledger import DeferredIndexes, Event
+from gawah.ledger import log as log_module
 from gawah.registry import RowsInvalidError, counts, import_list
 from gawah.registry import importing as importing_module
+from gawah.sync.projection import SyncProjector
 from gawah.testing.scenario import big_list_rows
 from gawah.workspace import Workspace
 
@@ -79,7 +81,7 @@ def test_indexes_rebuilt_and_used_after_a_bulk_import(
     assert ws.ledger.verify().ok
 
 
-def test_a_bulk_import_refused_after_the_drop_leaves_nothing(
+def test_a_refused_bulk_import_signs_nothing_and_drops_nothing(
     ws: Workspace, tmp_path: Path, drops: list[int]
 ) -> None:
     before = _indexes(ws.conn)
@@ -87,11 +89,40 @@ def test_a_bulk_import_refused_after_the_drop_leaves_nothing(
     path = _write(tmp_path / "bad.csv", 300, bad_at=250)
     with pytest.raises(RowsInvalidError):
         import_list(ws, path, source="party")
-    assert len(drops) == 1  # the indexes were dropped before the bad row was read
+    assert drops == []  # every row is checked before any report is written
     assert _indexes(ws.conn) == before
     assert ws.ledger.count() == events
     assert counts(ws.conn).reports == 0
+    assert not list(ws.home.glob(".import-stage-*"))
     assert ws.ledger.verify().ok
+
+
+def test_a_bulk_import_failing_after_the_drop_leaves_nothing(
+    ws: Workspace, tmp_path: Path, drops: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _indexes(ws.conn)
+    events = ws.ledger.count()
+    written: list[int] = []
+    original = SyncProjector.apply_many
+
+    def failing(
+        self: SyncProjector, conn: sqlite3.Connection, chunk: list[Event]
+    ) -> None:
+        written.append(len(chunk))
+        if sum(written) > 150:  # a disk full, a crash: after the drop, mid-write
+            raise sqlite3.OperationalError("FICTIONAL failure")
+        original(self, conn, chunk)
+
+    monkeypatch.setattr(SyncProjector, "apply_many", failing)
+    monkeypatch.setattr(log_module, "_CHUNK", 64)
+    with pytest.raises(sqlite3.OperationalError):
+        import_list(ws, _write(tmp_path / "big.csv", 300), source="party")
+    assert drops
+    assert drops[0] >= 5
+    assert _indexes(ws.conn) == before
+    assert ws.ledger.count() == events
+    assert counts(ws.conn).reports == 0
+    assert not list(ws.home.glob(".import-stage-*"))
 
 
 def test_a_smaller_import_into_a_larger_workspace_keeps_its_indexes(

@@ -91,12 +91,18 @@ class Ledger:
         return self.log.append([(kind, payload)], checkpoint=False)[0]
 
     def append_many(
-        self, items: Iterable[tuple[str, dict[str, Any]]], *, keep: bool = True
+        self,
+        items: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        keep: bool = True,
+        plain_json: bool = False,
     ) -> list[Event]:
         """Sign and store many events in one transaction (all or nothing), and a
         checkpoint of the feed; ``items`` may be a generator. ``keep=False``
-        returns no events (a million-row import need not hold them)."""
-        return self.log.append(items, checkpoint=True, keep=keep)
+        returns no events (a million-row import need not hold them);
+        ``plain_json``: payloads as a JSON parser makes them (see
+        :meth:`gawah.ledger.log.EventLog.append`)."""
+        return self.log.append(items, checkpoint=True, keep=keep, plain_json=plain_json)
 
     def receive(self, raw: bytes, signature: bytes) -> Event | None:
         """Store an event signed elsewhere (sync); ``None`` if it is already held.

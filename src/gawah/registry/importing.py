@@ -6,12 +6,14 @@ The steps (each a function below):
    (:func:`import_list`); rows are streamed, never held in memory whole;
 2. one pass over the rows (:func:`_events`): check each row, compare it with
    what the registry holds for this source (key: source + incident + record id,
-   content hash) and make the event of a new or changed row, sealed, while
-   ``Workspace.append_many`` signs and writes them in *one* transaction;
+   content hash) and make the payload of a new or changed row, sealed, held in
+   a :class:`~gawah.registry.staging.SortedStage`;
 3. problems are counted by kind (:class:`IssueSummary`) over every row; if any
    row is bad and ``skip_invalid`` is off, the pass raises at the end and the
-   transaction rolls back: nothing is recorded. With ``skip_invalid`` the bad
-   rows go to a reject file next to the list;
+   transaction rolls back before any report was signed: nothing is recorded.
+   With ``skip_invalid`` the bad rows go to a reject file next to the list;
+   otherwise the held payloads become events in report-id order, which
+   ``Workspace.append_many`` signs and writes in *one* transaction;
 4. a ``source.released`` event closes the transaction when the import names a
    release of the source (what it added, changed and dropped).
 
@@ -50,6 +52,7 @@ from gawah.registry.models import (
 from gawah.registry.reading import StreamedTable, Table, open_table
 from gawah.registry.recording import source_id_for
 from gawah.registry.rows import ImportIssue, ParsedRow, RowParser, locate_header
+from gawah.registry.staging import SortedStage, as_parsed
 from gawah.sealing import Sealer
 
 if TYPE_CHECKING:
@@ -308,30 +311,32 @@ def _events(
     head: list[tuple[str, dict[str, Any]]],
     tail: Callable[[], list[tuple[str, dict[str, Any]]]],
     written: list[int],
+    stage: SortedStage,
     indexes: _Deferral | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """One pass over the rows: the events of new and changed rows, made while
-    the ledger consumes them inside its transaction.
+    """The events of new and changed rows, made while the ledger consumes them
+    inside its transaction; every payload is as a JSON parser makes it
+    (``plain_json``, which spares the ledger a parse of each event).
 
-    A bad row (without ``rejects``: ``skip_invalid`` off) stops the events but
-    not the checking; at the end :class:`RowsInvalidError` rolls the whole
-    transaction back, so nothing is recorded. Wrapped data keys reach the key
-    store in batches, inside one key-store transaction that commits before
-    the ledger's does (a refused or crashed import leaves no keys or unused
-    keys, never unreadable values). ``written[0]`` counts
-    the events made. A large import defers the projections' read-only
-    indexes (``indexes``) and rebuilds them before the tail.
+    First every row is checked and the payload of each new or changed one is
+    made, sealed, and held in ``stage``; only then are the events handed over,
+    in report-id order (:mod:`gawah.registry.staging` says why). A bad row
+    (without ``rejects``: ``skip_invalid`` off) stops the payloads but not the
+    checking, and at the end :class:`RowsInvalidError` rolls the whole
+    transaction back before any report was signed: nothing is recorded.
+    Wrapped data keys reach the key store in batches, inside one key-store
+    transaction that commits before the ledger's does (a refused or crashed
+    import leaves no keys or unused keys, never unreadable values).
+    ``written[0]`` counts the events made. A large import defers the
+    projections' read-only indexes (``indexes``) while its reports are written.
     """
-    for item in head:
-        written[0] += 1
-        yield item
     pending = 0
     # The key store stays in one transaction while the rows are sealed; it
-    # commits before the tail, so before the ledger's COMMIT.
+    # commits before the events are handed over, so before the ledger's COMMIT.
     with contextlib.nullcontext() if sealer is None else sealer.holding():
         for row, previous in _rows(table, parser, known, found, rejects):
             if found.summary.bad_rows and rejects is None:
-                continue  # refused in the end: sign nothing more, keep checking
+                continue  # refused in the end: seal nothing more, keep checking
             if previous is not None and previous[1] == row.content_hash:
                 continue
             report = (
@@ -339,24 +344,28 @@ def _events(
                 if previous is None
                 else replace(row.report, version=previous[0] + 1)
             )
-            payload = report_payload(report, row.sensitive, sealer)
-            written[0] += 1
+            stage.add(report.report_id, report_payload(report, row.sensitive, sealer))
             pending += 1
-            if indexes is not None and written[0] == indexes.after:
-                indexes.deferred.drop()
             if sealer is not None and pending >= _SEAL_BATCH:
                 sealer.flush()
                 pending = 0
-            yield REPORT_RECORDED, payload
         if found.summary.bad_rows and rejects is None:
             raise RowsInvalidError(parser.file_name, found.summary)
         if sealer is not None:
             sealer.flush()
+    for kind, payload in head:
+        written[0] += 1
+        yield kind, as_parsed(payload)
+    if indexes is not None and written[0] + stage.count >= indexes.after:
+        indexes.deferred.drop()
+    for payload in stage.in_order():
+        written[0] += 1
+        yield REPORT_RECORDED, payload
     if indexes is not None and indexes.deferred.dropped:
         indexes.deferred.restore()
-    for item in tail():
+    for kind, payload in tail():
         written[0] += 1
-        yield item
+        yield kind, as_parsed(payload)
 
 
 def import_list(
@@ -502,8 +511,9 @@ _IMPORT_CACHE_KIB = 262_144
 #: An import this large (in events written) defers the projections' read-only
 #: indexes (:class:`gawah.ledger.DeferredIndexes`): about ten of them are keyed
 #: by names and hashes, and their scattered inserts made the time per row grow
-#: with the workspace. They are dropped once the import has written this many
-#: events *and* as many as the ledger held before it, so rebuilding them (one
+#: with the workspace. They are dropped before the reports are written when
+#: the import writes this many events *and* more than the ledger held before
+#: it, so rebuilding them (one
 #: sort per index, over old and new rows) costs at most about twice what
 #: sorting its own rows would: a small import into a large workspace keeps them.
 _DEFER_INDEXES_AFTER = 20_000
@@ -559,15 +569,19 @@ def _import_table(
     head_event = ws.ledger.head()  # its position: the events held, in O(1)
     held = 0 if head_event is None else head_event[0]
     indexes = _Deferral(DeferredIndexes(ws.conn), max(_DEFER_INDEXES_AFTER, held + 1))
-    stream = _events(
-        table, parser, known, found, rejects=rejects, sealer=sealer, head=head,
-        tail=lambda: _release_events(ws, target, found), written=written,
-        indexes=indexes,
-    )  # fmt: skip
     try:
-        with _progress(show) as bar, _page_cache(ws.conn):
+        with (
+            _progress(show) as bar,
+            _page_cache(ws.conn),
+            SortedStage(ws.home) as stage,
+        ):
+            stream = _events(
+                table, parser, known, found, rejects=rejects, sealer=sealer,
+                head=head, tail=lambda: _release_events(ws, target, found),
+                written=written, stage=stage, indexes=indexes,
+            )  # fmt: skip
             bar.add_task("checking, signing and writing", total=None)
-            ws.append_many(stream, keep=False)
+            ws.append_many(stream, keep=False, plain_json=True)
     except BaseException:
         if rejects is not None:
             rejects.discard()

@@ -373,13 +373,19 @@ class Workspace:
         return self._ledger.append(kind, payload)
 
     def append_many(
-        self, items: Iterable[tuple[str, dict[str, Any]]], *, keep: bool = True
+        self,
+        items: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        keep: bool = True,
+        plain_json: bool = False,
     ) -> list[Event]:
         """Record many events in one transaction (imports); all or nothing.
 
         ``keep=False``: return no events (streamed imports hold none in memory).
+        ``plain_json``: every payload is made only of what a JSON parser
+        returns (see :meth:`gawah.ledger.log.EventLog.append`).
         """
-        return self._ledger.append_many(items, keep=keep)
+        return self._ledger.append_many(items, keep=keep, plain_json=plain_json)
 
     # -- devices and trust ------------------------------------------------------
 
