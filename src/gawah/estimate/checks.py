@@ -63,6 +63,10 @@ tuned on the reference datasets:
   end is also raised to Mth Gamma3.5's (:func:`widened_at_bound`, a note).
   Added in the round after the closing families, whose four two-class misses
   over three lists carried no warning (docs/validation/estimation-defaults.md).
+  With four lists or more, the upper end is raised to Mth Gamma0.5's then, and
+  also when Darroch's test fires but not clearly (0.01 <= p < 0.2)
+  (:func:`widened_for_hidden_class`, a note; the round after the mixture
+  families, whose rare-quarter misses over four lists were warned, not widened).
 """
 
 from __future__ import annotations
