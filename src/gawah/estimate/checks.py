@@ -81,6 +81,7 @@ from gawah.estimate.result import Estimator, MSEResult
 
 __all__ = [
     "BEHAVIOUR_ALPHA",
+    "HIDDEN_MODEL",
     "WIDEN_MODEL",
     "Behaviour",
     "Checked",
