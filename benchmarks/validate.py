@@ -89,6 +89,12 @@ SECTIONS: dict[str, Section] = {
         "benchmarks.mse_defaults",
         ("--split", "mixtures", "--reps", "6", "--methods", "loglinear-aic-average"),
     ),
+    # Run once with the default only (the held-out split of the latent round).
+    "defaults-latent": Section(
+        "estimation-defaults.md",
+        "benchmarks.mse_defaults",
+        ("--split", "latent", "--reps", "6", "--methods", "loglinear-aic-average"),
+    ),
     "linkage-doubt": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt",

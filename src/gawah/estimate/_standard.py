@@ -4,7 +4,9 @@ M0 (one capture probability), Mt (one per list), Mh (heterogeneous people)
 and Mth (both). Heterogeneity enters through a function of k, the number of
 lists a person is on: Chao's lower bound (columns ``max(k - j + 1, 0)`` for
 j = 3..t, negative coefficients dropped), Poisson2 (``2^k - 1``), Darroch
-(``k^2 / 2``) and Gamma3.5 (``-log(3.5 + k) + log 3.5``). Behavioural models
+(``k^2 / 2``) and Gamma3.5 (``-log(3.5 + k) + log 3.5``; ``Gamma<theta>`` for
+another theta, as Rcapture's ``h = "Gamma", h.control = list(theta = ...)``: a
+smaller theta, a more skewed spread of capture chances). Behavioural models
 (Mb, Mbh) are left out on purpose: the order of MSE lists means nothing.
 """
 
@@ -32,6 +34,7 @@ STANDARD_MODELS = (
     "Mth Gamma3.5",
 )
 _KEYS = {re.sub(r"[^a-z0-9.]", "", m.lower()): m for m in STANDARD_MODELS}
+_GAMMA = re.compile(r"^(mh|mth)gamma(\d+(?:\.\d+)?)$")
 
 
 def canonical_model(name: str) -> str | None:
@@ -42,7 +45,12 @@ def canonical_model(name: str) -> str | None:
         key += "3.5"
     if key.endswith("poisson"):
         key += "2"
-    return _KEYS.get(key)
+    if key in _KEYS:
+        return _KEYS[key]
+    other = _GAMMA.match(key)
+    if other is None or float(other[2]) <= 0:
+        return None
+    return f"{'Mth' if other[1] == 'mth' else 'Mh'} Gamma{float(other[2]):g}"
 
 
 def standard_design(model: str, t: int) -> tuple[np.ndarray, int | None]:
@@ -70,8 +78,9 @@ def standard_design(model: str, t: int) -> tuple[np.ndarray, int | None]:
         extra = (2.0**k - 1)[:, None]
     elif het == "Darroch":
         extra = (k**2 / 2)[:, None]
-    elif het == "Gamma3.5":
-        extra = (-np.log(3.5 + k) + np.log(3.5))[:, None]
+    elif het.startswith("Gamma"):
+        theta = float(het.removeprefix("Gamma"))
+        extra = (-np.log(theta + k) + np.log(theta))[:, None]
     else:  # pragma: no cover - guarded by canonical_model
         raise UserInputError(f"unknown heterogeneity {het}")
     return np.hstack([core, extra]), nca
