@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gawah.linkage.cluster import (
+    OTHER_HOME_THRESHOLD,
     WITHIN_LIST_THRESHOLD,
     Constraints,
     carry_over,
@@ -94,6 +95,7 @@ def _constraints(
     distinct: tuple[str, ...] = (),
     same_list_threshold: float | None = 0.99,
     within_list_threshold: float | None = WITHIN_LIST_THRESHOLD,
+    other_home_threshold: float | None = OTHER_HOME_THRESHOLD,
 ) -> Constraints:
     """Constraints of FICTIONAL records: their lists, sexes and ages."""
     n = len(lists)
@@ -107,7 +109,11 @@ def _constraints(
         }
     )
     return Constraints.from_frame(
-        frame, distinct, same_list_threshold, within_list_threshold
+        frame,
+        distinct,
+        same_list_threshold,
+        within_list_threshold,
+        other_home_threshold,
     )
 
 
@@ -251,6 +257,33 @@ class TestConstrainedClustering:
             3, _pairs([(0, 1, 0.999), (0, 2, 0.8)]), threshold=0.7, constraints=across
         )
         assert joined.tolist() == [0, 0, 0]
+
+    def test_a_repeated_record_with_a_likelier_home_goes_there(self) -> None:
+        """FICTIONAL: two releases a and b of one register. A1 and B1 are one man;
+        B2, his namesake in b, resembles A1 too (0.9999) but is his own man's
+        partner A2 (0.9994); B1 and B2, scored knowing they share a list, 0.996.
+
+        Best-first would take B2 into A1's person (the strongest link left,
+        B1 and B2 alike) and leave A2 alone. Against B2's other home the
+        duplicate is improbable (odds 249 against 1,665): each man keeps his own.
+        """
+        pairs = _pairs([(0, 1, 0.99999), (0, 2, 0.9999), (1, 2, 0.996), (2, 3, 0.9994)])
+        lists = ["a", "b", "b", "a"]
+        labels = cluster_pairs(4, pairs, threshold=0.7, constraints=_constraints(lists))
+        assert labels.tolist() == [0, 0, 2, 2]
+        without = _constraints(lists, other_home_threshold=None)
+        greedy = cluster_pairs(4, pairs, threshold=0.7, constraints=without)
+        assert greedy.tolist() == [0, 0, 0, 3]
+
+    def test_a_duplicate_with_no_likelier_home_joins(self) -> None:
+        """FICTIONAL: a hospital names Bilal twice (0.97 knowing they share a
+        list), the press once (0.999, 0.998); a families' report resembles the
+        second hospital record weakly (0.6). The weak home does not outweigh
+        the duplicate: the three are one person, the families' report apart."""
+        pairs = _pairs([(0, 2, 0.999), (1, 2, 0.998), (0, 1, 0.97), (1, 3, 0.6)])
+        c = _constraints(["hospital", "hospital", "press", "families"])
+        labels = cluster_pairs(4, pairs, threshold=0.7, constraints=c)
+        assert labels.tolist() == [0, 0, 0, 3]
 
     def test_relatives_in_one_list_stay_apart_while_its_duplicate_joins(
         self,

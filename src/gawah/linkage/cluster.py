@@ -22,7 +22,9 @@ to the least probable above the threshold; two groups are joined unless
   link between records of two lists that would put two records of a third
   list (or of either) into one person needs at least
   :data:`SAME_LIST_THRESHOLD`; and no link joins two groups that both hold
-  records of the same two lists (each list kept the two apart).
+  records of the same two lists (each list kept the two apart); and a join
+  that makes a list repeat itself must be more probable than every other
+  person the two linked records could join (:data:`OTHER_HOME_THRESHOLD`).
 
 Reviewed "same person" decisions are applied first, whatever the model says.
 Without constraints this is connected components (single linkage), the
@@ -81,7 +83,44 @@ SAME_LIST_THRESHOLD = 0.99
 # people 0.31 % -> 0.19 %, F1 0.9788 -> 0.9809; Pakistani seeds 1-3 F1
 # 0.9695 / 0.9575 / 0.9622 -> 0.9715 / 0.9584 / 0.9596, recall of
 # within-list duplicates 0.961 / 0.974 / 0.962 -> 0.939 / 0.948 / 0.885.
-WITHIN_LIST_THRESHOLD = 0.9
+# 0.9 was read from bins 0.7-0.9 and 0.9-0.99. In finer bins, on the same
+# tuning sets, the within-list pairs scored 0.9 to 0.95 were one person in
+# 14 of 46 (the Gaza even half 0 of 20, the Pakistani lists 14 of 26), those
+# at 0.95 to 0.96 in 7 of 11 and at 0.96 to 0.99 in 60 of 72: 0.95 is where
+# "more likely than not" is crossed. (With the generated Arab releases of
+# seeds 1-3, two registers, added: 0 of 11 more at 0.9 to 0.95, 0 of 9 at
+# 0.95 to 0.96; the bar was not moved for them.) It costs duplicates within
+# a list (recall of within-list pairs on the Pakistani seeds 1-3 0.939 /
+# 0.948 / 0.885 -> 0.911 / 0.916 / 0.868, persons +0.2 to +0.3 points) for
+# fewer false merges (the Gaza even half with the reports that carry no id:
+# within-list false merges 33 -> 18, persons certainly holding two people
+# 0.28 % -> 0.22 %; with OTHER_HOME_THRESHOLD as well, 14 and 0.20 %).
+WITHIN_LIST_THRESHOLD = 0.95
+# A join that puts two records of one list into one person (a list repeating
+# itself) is the claim that the list holds a duplicate. It is taken only when,
+# for each of the two records the link joins, that person is more probable
+# than every other person the record could join, together, "a person of its
+# own" included: with o the join's odds (the link's, or those of the weakest
+# direct pair of two records of one list it puts together, whichever is
+# lower: that pair was scored knowing they share a list) and o_1, o_2 ... the
+# odds of the record's best link to each other person (links to records of
+# other lists), the posterior o / (1 + o + o_1 + ...) must reach this: the
+# bar of ATTACH_THRESHOLD, by the same reasoning (one partner per person and
+# list, unless the evidence for a duplicate beats every alternative). Why:
+# two namesakes of one release, each with a partner in the other release,
+# and one of those partners resembling both ("A1 - B1" 1.0 and "A1 - B2"
+# 0.9999, B1 and B2 scored 0.996 knowing they share a list, B2's own partner
+# A2 at 0.9994): best-first took B2 into A1's person and left A2 alone. A
+# duplicate compared with no other person is not held back. On the tuning
+# sets (benchmarks/linkage_real.py; the Gaza even half also with the
+# reports that carry no id, which bridge namesakes as in the whole
+# releases), with the within-list bar at 0.9: Gaza even half with them,
+# within-list false merges 33 -> 25, persons certainly holding two people
+# 0.28 % -> 0.26 %; Pakistani seeds 1 and 2 unchanged to the record, seed
+# 3 F1 0.9596 -> 0.9605 (within-list false merges 7 -> 5, duplicates found
+# unchanged); generated Arab releases seeds 1-3, persons holding two people
+# 0.16 / 0.39 / 0.06 % -> 0.10 / 0.32 / 0.06 %.
+OTHER_HOME_THRESHOLD = 0.5
 # Linked records of lists declared distinct (one record per person) join
 # from this probability rather than the match threshold: the constraint lets
 # each record take at most one partner per list, the most probable first, so
@@ -133,6 +172,10 @@ class Constraints:
     # With that rule, the least probability of the direct pair of every two
     # records of one list in a person (WITHIN_LIST_THRESHOLD; None: none).
     within_list_threshold: float | None = None
+    # With that rule, the least posterior of a join that repeats a list among
+    # the other persons its two records could join (OTHER_HOME_THRESHOLD;
+    # None: no such rule).
+    other_home_threshold: float | None = None
 
     @classmethod
     def from_frame(
@@ -141,6 +184,7 @@ class Constraints:
         distinct_lists: Iterable[str] = (),
         same_list_threshold: float | None = SAME_LIST_THRESHOLD,
         within_list_threshold: float | None = WITHIN_LIST_THRESHOLD,
+        other_home_threshold: float | None = OTHER_HOME_THRESHOLD,
     ) -> Constraints:
         sex = frame["sex"].map({"m": 1, "f": 2}).fillna(0).to_numpy(np.int8)
         lo, hi = trusted_age_bounds(frame)
@@ -157,7 +201,8 @@ class Constraints:
         # fitted on its own pairs; there is no other list to chain through.
         rule = same_list_threshold if len(names) > 1 else None
         within = within_list_threshold if rule is not None else None
-        return cls(sex, lo, hi, code, all_codes.astype(np.int64), rule, within)
+        home = other_home_threshold if within is not None else None
+        return cls(sex, lo, hi, code, all_codes.astype(np.int64), rule, within, home)
 
 
 def _nanmax(a: float, b: float) -> float:
@@ -273,8 +318,12 @@ class _Groups:
         self.summary: dict[int, _Summary] = {}
         # Pairs of records of one list that may share a person (their direct
         # link reaches Constraints.within_list_threshold, or a reviewer joined
-        # them); None: no such rule.
-        self.vouched: set[tuple[int, int]] | None = None
+        # them), with the odds of that link (infinite for a reviewer's);
+        # None: no such rule.
+        self.vouched: dict[tuple[int, int], float] | None = None
+        # Each record's links to records of other lists, for the rule on a
+        # repeating join's other homes (None: no such rule).
+        self.homes: _Links | None = None
         self.forbid(cannot)
 
     def forbid(self, cannot: Iterable[tuple[int, int]]) -> None:
@@ -320,6 +369,47 @@ class _Groups:
                     return False
         return True
 
+    def _no_likelier_home(
+        self,
+        a: int,
+        b: int,
+        ma: set[int],
+        mb: set[int],
+        lists: set[int],
+        probability: float,
+    ) -> bool:
+        """Whether a join that repeats ``lists`` beats the other homes of ``a`` and ``b``.
+
+        See :data:`OTHER_HOME_THRESHOLD`. Called after :meth:`_vouched_for`,
+        so every two records of one list across the groups have a vouched pair.
+        """
+        homes, vouched, c = self.homes, self.vouched, self.constraints
+        if homes is None or vouched is None or not lists or c is None:
+            return True
+        codes = self._codes
+        assert codes is not None  # the rule is set only with list codes
+        odds = _odds(probability)
+        for i in ma:
+            if codes[i] not in lists:
+                continue
+            for j in mb:
+                if codes[j] == codes[i]:
+                    odds = min(odds, vouched.get((min(i, j), max(i, j)), math.inf))
+        if math.isinf(odds):
+            return True
+        bar = c.other_home_threshold
+        assert bar is not None  # homes are set only with the rule
+        ra, rb = self.find(a), self.find(b)
+        for x in (a, b):
+            best: dict[int, float] = {}  # another person's root -> best odds
+            for y, odds_y in homes.of(x):
+                root = self.find(y)
+                if root != ra and root != rb and odds_y > best.get(root, 0.0):
+                    best[root] = odds_y
+            if odds / (1.0 + odds + sum(best.values())) < bar:
+                return False
+        return True
+
     def _across(self, a: int, b: int) -> bool:
         codes = self._codes
         return codes is None or codes[a] != codes[b]
@@ -356,6 +446,9 @@ class _Groups:
             and not (
                 sa.compatible(sb, probability, across=self._across(a, b))
                 and self._vouched_for(ma, mb, sa.all_lists & sb.all_lists)
+                and self._no_likelier_home(
+                    a, b, ma, mb, sa.all_lists & sb.all_lists, probability
+                )
             )
         ):
             return False
@@ -418,6 +511,8 @@ def cluster_pairs(
             groups.union(a, b, None, force=True)
     if constraints is not None and constraints.within_list_threshold is not None:
         groups.vouched = _vouched(pairs, constraints, decisions)
+        if constraints.other_home_threshold is not None:
+            groups.homes = _Links.across_lists(pairs, constraints)
     # The model's conflicts bind only after the reviewers' "same person":
     # a reviewer who joined A to B and B to C has overruled the model's A-C.
     groups.forbid(p for p in conflicts if p not in decisions)
@@ -459,24 +554,78 @@ def cluster_pairs(
     return smallest.to_numpy()
 
 
+def _odds(probability: float) -> float:
+    """The odds of a probability (infinite at 1)."""
+    return probability / (1.0 - probability) if probability < 1.0 else math.inf
+
+
+class _Links:
+    """Each record's scored links, as (other record, odds), without a dict per record.
+
+    Sorted by record once (two arrays and an offset per record), so that at a
+    million reports the links cost a few numbers each rather than a Python
+    tuple in a list.
+    """
+
+    def __init__(self, ends: np.ndarray, others: np.ndarray, odds: np.ndarray, n: int):
+        order = np.argsort(ends, kind="stable")
+        self._others = others[order]
+        self._odds = odds[order]
+        self._start = np.searchsorted(ends[order], np.arange(n + 1))
+
+    @classmethod
+    def across_lists(cls, pairs: pd.DataFrame, constraints: Constraints) -> _Links:
+        """The links between records of two different lists."""
+        codes = constraints.list_code
+        assert codes is not None  # the rule is set only with list codes
+        left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
+        right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
+        p = pairs["match_probability"].to_numpy(dtype=float)
+        across = codes[left] != codes[right]
+        left, right, p = left[across], right[across], p[across]
+        with np.errstate(divide="ignore"):
+            odds = p / (1.0 - p)  # infinite at 1
+        return cls(
+            np.concatenate([left, right]),
+            np.concatenate([right, left]),
+            np.concatenate([odds, odds]),
+            len(codes),
+        )
+
+    def of(self, record: int) -> list[tuple[int, float]]:
+        lo, hi = int(self._start[record]), int(self._start[record + 1])
+        return list(
+            zip(self._others[lo:hi].tolist(), self._odds[lo:hi].tolist(), strict=True)
+        )
+
+
 def _vouched(
     pairs: pd.DataFrame,
     constraints: Constraints,
     decisions: Mapping[tuple[int, int], bool],
-) -> set[tuple[int, int]]:
-    """Pairs of one list's records that may share a person (:data:`WITHIN_LIST_THRESHOLD`)."""
+) -> dict[tuple[int, int], float]:
+    """Pairs of one list's records that may share a person, with their odds.
+
+    :data:`WITHIN_LIST_THRESHOLD`; a reviewer's "same person" has infinite odds.
+    """
     codes, bar = constraints.list_code, constraints.within_list_threshold
     assert codes is not None  # the rule is set only with list codes
     assert bar is not None
     left = pairs["unique_id_l"].to_numpy()
     right = pairs["unique_id_r"].to_numpy()
     strong = (codes[left] == codes[right]) & (codes[left] >= 0)
-    strong &= pairs["match_probability"].to_numpy(dtype=float) >= bar
+    probability = pairs["match_probability"].to_numpy(dtype=float)
+    strong &= probability >= bar
     out = {
-        (min(a, b), max(a, b))
-        for a, b in zip(left[strong].tolist(), right[strong].tolist(), strict=True)
+        (min(a, b), max(a, b)): _odds(p)
+        for a, b, p in zip(
+            left[strong].tolist(),
+            right[strong].tolist(),
+            probability[strong].tolist(),
+            strict=True,
+        )
     }
-    out.update(pair for pair, same in decisions.items() if same)
+    out.update((pair, math.inf) for pair, same in decisions.items() if same)
     return out
 
 

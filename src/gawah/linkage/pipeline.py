@@ -32,6 +32,7 @@ from gawah.linkage.classify import (
 from gawah.linkage.cluster import (
     ATTACH_THRESHOLD,
     DISTINCT_THRESHOLD,
+    OTHER_HOME_THRESHOLD,
     SAME_LIST_THRESHOLD,
     WITHIN_LIST_THRESHOLD,
     Constraints,
@@ -73,6 +74,10 @@ class LinkOptions:
     # With that rule, every two records of one list in a person must have a
     # direct link of at least this (cluster.WITHIN_LIST_THRESHOLD); None: no such rule.
     within_list_threshold: float | None = WITHIN_LIST_THRESHOLD
+    # With that rule, a join that repeats a list must be more probable than
+    # the other persons its two records could join, together
+    # (cluster.OTHER_HOME_THRESHOLD); None: no such rule.
+    other_home_threshold: float | None = OTHER_HOME_THRESHOLD
     # A report left alone joins the person it most probably belongs to when
     # that posterior reaches this (cluster.ATTACH_THRESHOLD); None: never.
     attach: float | None = ATTACH_THRESHOLD
@@ -228,6 +233,7 @@ def link_records(
                 options.distinct_lists,
                 options.same_list_threshold,
                 options.within_list_threshold,
+                options.other_home_threshold,
             )
             if options.constraints
             else None
