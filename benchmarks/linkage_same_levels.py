@@ -115,7 +115,7 @@ def _profile(con: Any, comparison: Any, columns: list[str]) -> None:
 
 def check(reports: pd.DataFrame, revision: str, profile: tuple[str, ...] = ()) -> int:
     """Print the per-comparison differences; return how many pairs differ in all."""
-    from gawah.linkage.classify import ModelOptions, _linker
+    from gawah.linkage.classify import ModelOptions, _linker, model_table
     from gawah.linkage.normalise import normalise_frame
 
     reports = reports.reset_index(drop=True)
@@ -124,7 +124,7 @@ def check(reports: pd.DataFrame, revision: str, profile: tuple[str, ...] = ()) -
     frame["list"] = reports["list"].astype(str).to_numpy()
     spill = tempfile.mkdtemp(prefix="gawah-levels-")
     try:
-        linker = _linker(frame, ModelOptions(), spill)
+        linker = _linker(model_table(frame), ModelOptions(), spill)
         con: Any = linker._db_api._con  # type: ignore[attr-defined]
         blocked = linker.inference.compute_blocked_pairs_for_predict()
         con.execute(

@@ -130,7 +130,7 @@ def pairs() -> tuple[duckdb.DuckDBPyConnection, list[tuple[Row, Row]]]:
     )
     con = duckdb.connect()
     con.register("pairs_frame", table)
-    # Types as the model's input table has them (classify._arrow).
+    # Types as the model's input table has them (classify.model_table).
     casts = ", ".join(
         f'cast("{c}_{s}" as {_sql_type(c)}) as "{c}_{s}"'
         for c in _COLUMNS

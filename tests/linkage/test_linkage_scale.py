@@ -191,3 +191,36 @@ def test_cheap_tests_before_edit_distances_keep_every_level() -> None:
     ).fetchall()[0]
     assert disagree > 0
     assert differ == 0
+
+
+def test_the_handoff_of_link_csv_links_as_python_strings_did(tmp_path: Path) -> None:
+    """``link csv``'s handoff for memory (lists read as Arrow strings, the
+    normalised frame given to the model as an Arrow table and dropped before
+    it runs, the constraint fields kept as compact columns, no pairs kept for
+    linkage doubt) gives the persons, pairs and summary that the lists as
+    Python strings, with the doubt pairs kept, give."""
+    from gawah.linkage.files import read_lists
+    from gawah.linkage.summary import run_summary
+
+    data = generate_linked_lists(150, seed=17)
+    paths = []
+    for name, frame in data.lists.items():
+        path = tmp_path / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        paths.append(path)
+    arrow = read_lists(paths)
+    assert isinstance(arrow["full_name"].dtype, pd.StringDtype)
+    plain = arrow.astype(object)  # as the lists were read before (dtype=str)
+    assert plain["full_name"].map(type).eq(str).all()
+    before = link_records(plain, options=LinkOptions())
+    after = link_records(arrow, options=LinkOptions(doubt_low=None))
+    pd.testing.assert_frame_equal(before.records, after.records)
+    pd.testing.assert_frame_equal(before.pairs, after.pairs)
+    assert before.low_pairs is not None
+    assert len(before.low_pairs) > 0
+    assert after.low_pairs is None
+    assert before.fields is not None
+    assert before.fields["cnic"].notna().any()
+    summary = run_summary(after)
+    assert summary["violations"] is not None
+    assert summary == run_summary(before)

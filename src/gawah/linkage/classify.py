@@ -11,6 +11,9 @@ them instead). DuckDB runs in-process, on this machine's cores.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import math
 import os
@@ -26,6 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -136,7 +140,8 @@ class ScoredPairs:
     conflicts: pd.DataFrame = field(repr=False)  # unique_id_l, unique_id_r scored apart
 
 
-def _settings(options: ModelOptions, frame: pd.DataFrame) -> SettingsCreator:
+def _settings(options: ModelOptions, table: pa.Table) -> SettingsCreator:
+    lists = pc.count_distinct(table.column("list")).as_py()
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -144,8 +149,7 @@ def _settings(options: ModelOptions, frame: pd.DataFrame) -> SettingsCreator:
         comparisons=cast(
             Any,
             comparisons(
-                options.exclude
-                | (frozenset({"list"}) if frame["list"].nunique() < 2 else frozenset())
+                options.exclude | (frozenset({"list"}) if lists < 2 else frozenset())
             ),
         ),
         blocking_rules_to_generate_predictions=cast(
@@ -184,18 +188,37 @@ def _resident_bytes() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
+def return_freed_memory() -> None:
+    """Collect cycles and give the C heap's free pages back to the system (glibc).
+
+    Python returns what a dropped frame held to the C library's heap, which
+    keeps most of it resident (``malloc_trim`` hands it back); until then,
+    :func:`duckdb_memory_limit` would count it as Python's. Elsewhere
+    (no glibc) this only collects.
+    """
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)
+
+
 def duckdb_memory_limit(options: ModelOptions) -> str:
     """DuckDB's share of ``options.memory_limit``: what Python does not hold now.
 
     One budget for the process: DuckDB's own ``memory_limit`` counts only its
     buffers, so at a million reports DuckDB's 4 GB on top of Python's frames
-    took the process to 6.3 GB.
+    took the process to 6.3 GB. What Python has freed (the normalised frame,
+    dropped by the pipeline) is given back first, so that it counts for DuckDB.
     """
+    return_freed_memory()
     left = _bytes(options.memory_limit) - _resident_bytes() - _PYTHON_HEADROOM_BYTES
     return f"{max(left, _DUCKDB_FLOOR_BYTES) // (1 << 20)}MiB"
 
 
-def _linker(frame: pd.DataFrame, options: ModelOptions, spill: str) -> Linker:
+def _linker(table: pa.Table, options: ModelOptions, spill: str) -> Linker:
     # Splink reports training details as log warnings; gawah explains its own.
     logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
@@ -204,7 +227,7 @@ def _linker(frame: pd.DataFrame, options: ModelOptions, spill: str) -> Linker:
     con.execute("SET temp_directory = ?", [spill])
     con.execute("SET max_temp_directory_size = ?", [options.max_temp_size])
     api = DuckDBAPI(connection=con)
-    con.register("gawah_model_input", _arrow(frame))
+    con.register("gawah_model_input", table)
     source = "gawah_model_input"
     if options.max_block is not None:
         con.execute(
@@ -216,8 +239,8 @@ def _linker(frame: pd.DataFrame, options: ModelOptions, spill: str) -> Linker:
         )
         con.execute("DROP TABLE gawah_model_table")
         source = "gawah_blocked_input"
-    table = api.register(con.table(source), dataset_display_name="reports")
-    return Linker(table, _settings(options, frame), log_level=None)
+    splink_table = api.register(con.table(source), dataset_display_name="reports")
+    return Linker(splink_table, _settings(options, table), log_level=None)
 
 
 # The model's columns that hold lists of strings; every other is text or an integer.
@@ -227,8 +250,14 @@ _INT_COLUMNS = frozenset(
 )
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
+def model_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
     """The model's columns as an Arrow table with their types stated.
+
+    The pipeline hands the model this table rather than the normalised frame,
+    and drops the frame first: at a million reports the frame's Python
+    strings and lists took some 1.4 GB, its Arrow columns a fifth of that,
+    and what Python frees is what DuckDB may use (:func:`duckdb_memory_limit`).
+    A table already made (``pa.Table``) passes through, its columns selected.
 
     DuckDB types a pandas column from a sample of its rows, and a sample of
     only empty lists (no father named in the first thousand reports) types
@@ -242,6 +271,8 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
             return pa.list_(pa.string())
         return pa.int64() if column in _INT_COLUMNS else pa.string()
 
+    if isinstance(frame, pa.Table):
+        return frame.select(list(_MODEL_COLUMNS))
     # Straight from the columns (NaN and NA read as null): half the time of
     # going through Python lists first.
     return pa.table(
@@ -354,11 +385,7 @@ def _no_check(
     return None
 
 
-def _estimate(
-    linker: Linker,
-    frame: pd.DataFrame,
-    options: ModelOptions,
-) -> None:
+def _estimate(linker: Linker, n: int, options: ModelOptions) -> None:
     training = linker.training
     deterministic: list[Any] = [
         block_on("cnic"),
@@ -376,7 +403,6 @@ def _estimate(
     prior = linker._settings_obj._probability_two_random_records_match
     if not 0 < prior < 1:  # no deterministic match at all: a small prior
         linker._settings_obj._probability_two_random_records_match = _FALLBACK_PRIOR
-    n = len(frame)
     sampled = min(options.u_max_pairs, n * (n - 1) / 2)
     training.estimate_u_using_random_sampling(
         max_pairs=sampled,
@@ -421,7 +447,7 @@ def _remove_stale_spills() -> None:
 
 
 def score_pairs(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | pa.Table,
     options: ModelOptions | None = None,
     *,
     threshold: float = 0.01,
@@ -429,10 +455,12 @@ def score_pairs(
     link_threshold: float = 0.0,
     joined: Iterable[tuple[int, int]] = (),
 ) -> ScoredPairs:
-    """Fit the model on ``frame`` (output of ``normalise_frame`` plus ``unique_id``) and score.
+    """Fit the model on ``frame`` (output of ``normalise_frame`` plus ``unique_id`` and ``list``) and score.
 
     Args:
-        frame: normalised reports with an integer ``unique_id`` column.
+        frame: normalised reports with an integer ``unique_id`` column, or
+            their :func:`model_table` (what the pipeline passes, having
+            dropped the frame so that DuckDB may use the memory).
         options: model options (comparisons excluded, seed, threads).
         threshold: keep pairs with at least this match probability, with
             their per-comparison weights.
@@ -459,7 +487,7 @@ def score_pairs(
     spill = tempfile.mkdtemp(prefix=f"{_SPILL_PREFIX}{os.getpid()}-")
     try:
         return _score_pairs(
-            frame,
+            model_table(frame),
             options,
             spill,
             threshold=threshold,
@@ -472,7 +500,7 @@ def score_pairs(
 
 
 def _score_pairs(
-    frame: pd.DataFrame,
+    table: pa.Table,
     options: ModelOptions,
     spill: str,
     *,
@@ -481,13 +509,14 @@ def _score_pairs(
     link_threshold: float,
     joined: Iterable[tuple[int, int]],
 ) -> ScoredPairs:
+    n = table.num_rows
     try:
-        linker = _linker(frame, options, spill)
+        linker = _linker(table, options, spill)
     except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
-        raise _too_big(len(frame), options) from exc
+        raise _too_big(n, options) from exc
     con = linker._db_api._con  # type: ignore[attr-defined]
     try:
-        _estimate(linker, frame, options)
+        _estimate(linker, n, options)
         # Blocked pairs are materialised once (ids only) and scored twice:
         # all of them, keeping those above ``threshold``; then those inside
         # a group, for conflicts. Keeping every scored pair instead held
@@ -510,12 +539,12 @@ def _score_pairs(
         if conflicts_below is None:
             conflicts = pairs.iloc[:0][["unique_id_l", "unique_id_r"]]
         else:
-            groups = _groups(len(frame), pairs, link_threshold, joined)
+            groups = _groups(n, pairs, link_threshold, joined)
             conflicts = _ordered(
                 _conflicts(linker, blocked.physical_name, groups, conflicts_below)
             )
     except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
-        raise _too_big(len(frame), options) from exc
+        raise _too_big(n, options) from exc
     model = linker.misc.save_model_to_json(overwrite=True)
     con.close()
     return ScoredPairs(

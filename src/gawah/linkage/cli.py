@@ -79,15 +79,21 @@ def _options(
     lists: Iterable[object] = (),
     refit: bool = True,
     backend: str = "duckdb",
+    doubt: bool = True,
 ) -> LinkOptions:
     """The run's options; ``distinct`` names must be lists of the run (else exit 2).
+
+    ``doubt``: keep the pairs linkage doubt draws from (a workspace run
+    records them for the estimate's interval); ``link csv`` has no estimate
+    to give them to, and at a million reports they were most of the pairs
+    fetched from the model.
 
     With ``backend="spark"``, pyspark and Java must be there (else exit 2,
     before any work).
     """
     from gawah.errors import UserInputError
     from gawah.linkage.classify import DEFAULT_MATCH_THRESHOLD, ModelOptions
-    from gawah.linkage.pipeline import LinkOptions
+    from gawah.linkage.pipeline import DEFAULT_DOUBT_LOW, LinkOptions
 
     if backend not in ("duckdb", "spark"):
         raise UserInputError(f"--backend {backend}: use duckdb or spark")
@@ -107,6 +113,7 @@ def _options(
         distinct_lists=frozenset(distinct or ()),
         learn=refit,
         model=ModelOptions(backend=backend),
+        doubt_low=DEFAULT_DOUBT_LOW if doubt else None,
     )
 
 
@@ -333,7 +340,9 @@ def csv_command(
     for path in (out, review_out):
         if path is not None:
             check_writable(path)
-    options = _options(threshold, distinct, reports["list"].unique(), refit, backend)
+    options = _options(
+        threshold, distinct, reports["list"].unique(), refit, backend, doubt=False
+    )
     result = link_records(reports, options=options, decisions=decided)
     info = run_summary(
         result, reports, review_pairs=len(result.review_pairs(frozenset(decided)))

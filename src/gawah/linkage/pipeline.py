@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from gawah.linkage.classify import (
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_REVIEW_HIGH,
     DEFAULT_REVIEW_LOW,
     ModelOptions,
+    model_table,
     score_pairs,
 )
 from gawah.linkage.cluster import (
@@ -144,6 +146,22 @@ def _max_size(records: pd.DataFrame, options: LinkOptions) -> int:
     return max(10, 3 * int(records["list"].nunique()))
 
 
+def constraint_fields(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The fields the run summary checks constraints on, from the normalised frame.
+
+    ``list, sex, age_lo, age_hi, cnic`` (:attr:`LinkResult.fields`). The
+    national ids are held as Arrow strings: as Python strings, made one by one
+    during normalisation, they would keep the frame's freed memory from going
+    back to the system (and to DuckDB) once the frame is dropped.
+    """
+    wanted = ["sex", "age_lo", "age_hi", "cnic"]
+    if not all(c in frame.columns for c in wanted):
+        return None
+    fields = frame[wanted].assign(list=frame["list"].to_numpy())
+    fields["cnic"] = fields["cnic"].astype(pd.ArrowDtype(pa.string()))
+    return fields
+
+
 def link_records(
     reports: pd.DataFrame,
     *,
@@ -166,10 +184,26 @@ def link_records(
     decisions = decisions or {}
     reports = reports.reset_index(drop=True)
     keys = reports["key"].astype(str).tolist()
-    # 1 - normalise
+    # 1 - normalise; the model and the constraints take what they need from
+    # the normalised frame, which is dropped before the model runs
     frame = normalise_frame(reports)
     frame["unique_id"] = range(len(frame))
     frame["list"] = reports["list"].astype(str).to_numpy()
+    n_reports = len(frame)
+    constraints = (
+        Constraints.from_frame(
+            frame,
+            options.distinct_lists,
+            options.same_list_threshold,
+            options.within_list_threshold,
+            options.other_home_threshold,
+        )
+        if options.constraints
+        else None
+    )
+    fields = constraint_fields(frame)
+    table = model_table(frame)
+    del frame
     index = {k: i for i, k in enumerate(keys)}
     by_id = {
         (min(index[a], index[b]), max(index[a], index[b])): same
@@ -189,7 +223,7 @@ def link_records(
     if options.doubt_low is not None:
         score_from = min(score_from, options.doubt_low)
     scored = score(
-        frame,
+        table,
         options.model,
         threshold=score_from,
         conflicts_below=options.conflict_below,
@@ -221,23 +255,13 @@ def link_records(
     )
     # 3 - cluster
     label = cluster_pairs(
-        len(frame),
+        n_reports,
         scored_pairs,
         threshold=options.threshold,
         decisions=by_id,
         max_size=_max_size(reports, options),
         conflicts=conflicts,
-        constraints=(
-            Constraints.from_frame(
-                frame,
-                options.distinct_lists,
-                options.same_list_threshold,
-                options.within_list_threshold,
-                options.other_home_threshold,
-            )
-            if options.constraints
-            else None
-        ),
+        constraints=constraints,
         distinct_threshold=options.distinct_threshold,
         attach=options.attach,
     )
@@ -262,12 +286,6 @@ def link_records(
     )
     swap = pairs["key_l"] > pairs["key_r"]
     pairs.loc[swap, ["key_l", "key_r"]] = pairs.loc[swap, ["key_r", "key_l"]].to_numpy()
-    wanted = ["sex", "age_lo", "age_hi", "cnic"]
-    fields = (
-        frame[wanted].assign(list=records["list"].to_numpy())
-        if all(c in frame.columns for c in wanted)
-        else None
-    )
     key_low = low.assign(
         key_l=key_arr.iloc[low["unique_id_l"]].to_numpy(),
         key_r=key_arr.iloc[low["unique_id_r"]].to_numpy(),

@@ -48,7 +48,6 @@ from gawah.linkage.classify import (
     _LIST_COLUMNS,
     ModelOptions,
     ScoredPairs,
-    _arrow,
     _bytes,
     _estimate,
     _groups,
@@ -57,6 +56,7 @@ from gawah.linkage.classify import (
     _settings,
     _too_big,
     duckdb_memory_limit,
+    model_table,
 )
 
 BACKENDS = ("duckdb", "spark")
@@ -215,8 +215,8 @@ def spark_comparisons(creators: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _spark_settings(options: ModelOptions, frame: pd.DataFrame) -> Any:
-    settings = _settings(options, frame)
+def _spark_settings(options: ModelOptions, table: pa.Table) -> Any:
+    settings = _settings(options, table)
     translated: list[Any] = spark_comparisons(settings.comparisons)
     return dataclasses.replace(settings, comparisons=translated)
 
@@ -358,9 +358,8 @@ def _clear_run(spark: Any) -> None:
 # ------------------------------------------------------------------ scoring
 
 
-def _keyed(frame: pd.DataFrame, options: ModelOptions) -> pa.Table:
+def _keyed(table: pa.Table, options: ModelOptions) -> pa.Table:
     """The model's columns and the blocking keys, computed by DuckDB here."""
-    table = _arrow(frame)
     if options.max_block is None:
         return table
     spill = tempfile.mkdtemp(prefix="gawah-duckdb-")
@@ -392,7 +391,7 @@ def _keyed(frame: pd.DataFrame, options: ModelOptions) -> pa.Table:
 
 
 def score_pairs_spark(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | pa.Table,
     options: ModelOptions,
     *,
     threshold: float = 0.01,
@@ -407,8 +406,11 @@ def score_pairs_spark(
 
     # Splink reports training details as log warnings; gawah explains its own.
     logging.getLogger("splink").setLevel(logging.ERROR)
-    settings = _spark_settings(options, frame)
-    keyed = _keyed(frame, options)
+    table = model_table(frame)
+    n = table.num_rows
+    settings = _spark_settings(options, table)
+    keyed = _keyed(table, options)
+    del table
     spark = local_spark(options)
     try:
         make_api: Any = SparkAPI  # untyped in Splink
@@ -419,7 +421,7 @@ def score_pairs_spark(
             spark.createDataFrame(keyed), dataset_display_name="reports"
         )
         linker = Linker(table, settings, log_level=None)
-        _estimate(linker, frame, options)
+        _estimate(linker, n, options)
         blocked = linker.inference.compute_blocked_pairs_for_predict()
         predictions = linker.inference.predict(
             threshold_match_probability=threshold, warning_mode="never"
@@ -435,7 +437,7 @@ def score_pairs_spark(
         if conflicts_below is None:
             conflicts = pairs.iloc[:0][["unique_id_l", "unique_id_r"]]
         else:
-            groups = _groups(len(frame), pairs, link_threshold, joined)
+            groups = _groups(n, pairs, link_threshold, joined)
             conflicts = _ordered(
                 _conflicts(
                     linker, spark, blocked.physical_name, groups, conflicts_below
@@ -444,7 +446,7 @@ def score_pairs_spark(
         model = linker.misc.save_model_to_json(overwrite=True)
     except Py4JError as exc:
         if "OutOfMemoryError" in str(exc):
-            raise _too_big(len(frame), options) from exc
+            raise _too_big(n, options) from exc
         raise
     finally:
         _clear_run(spark)
