@@ -98,7 +98,7 @@ class TestBinomial:
     )
     def test_matches_the_exact_pmf(self, n: int, p: float, binomial_draws: Any) -> None:
         """Inversion and BTRD reproduce the binomial pmf (chi-square, 200,000 draws)."""
-        draws = binomial_draws(np.random.default_rng(n), 200_000, n, p)
+        draws = binomial_draws(np.random.default_rng(n).bit_generator, 200_000, n, p)
         lo, hi = int(stats.binom.ppf(1e-5, n, p)), int(stats.binom.ppf(1 - 1e-5, n, p))
         ks = np.arange(lo, hi + 1)
         observed = np.array([(draws == k).sum() for k in ks])
@@ -111,8 +111,8 @@ class TestBinomial:
 
     def test_python_twin_equals_compiled(self) -> None:
         """The uncompiled sampler gives the same numbers as the compiled one."""
-        a = np.random.default_rng(5)
-        b = np.random.default_rng(5)
+        a = np.random.default_rng(5).bit_generator
+        b = np.random.default_rng(5).bit_generator
         for n, p in [(30, 0.4), (5000, 0.2), (7, 0.99), (400, 0.6)]:
             assert [_binomial(a, n, p) for _ in range(50)] == [
                 _binomial.py_func(b, n, p) for _ in range(50)
@@ -147,7 +147,9 @@ class TestMultinomial:
         """Class counts add up to n and average n p_k: per person (up to
         ``_PER_PERSON`` people) and by conditional binomials (above)."""
         weights = np.array([3e-3, 0.5, 2.0, 1e-20, 0.0, 1.0])
-        draws = multinomial_draws(np.random.default_rng(n), 100_000, n, weights)
+        draws = multinomial_draws(
+            np.random.default_rng(n).bit_generator, 100_000, n, weights
+        )
         assert (draws.sum(axis=1) == n).all()
         assert (draws[:, 4] == 0).all()
         p = weights / weights.sum()
@@ -203,7 +205,9 @@ class TestBeta:
     def test_pair_follows_the_beta(self, a: float, b: float, beta_draws: Any) -> None:
         """(X, 1 - X): X ~ Beta(a, b) by each of the paths (uniform, inverse CDF,
         two gammas), and the pair adds up to 1."""
-        draws = beta_draws(np.random.default_rng(int(a * 10 + b)), 50_000, a, b, False)
+        draws = beta_draws(
+            np.random.default_rng(int(a * 10 + b)).bit_generator, 50_000, a, b, False
+        )
         assert stats.kstest(draws[:, 0], stats.beta(a, b).cdf).pvalue > 1e-3
         assert (draws > 0.0).all()
         np.testing.assert_allclose(draws.sum(axis=1), 1.0, rtol=1e-12)
@@ -216,14 +220,16 @@ class TestBeta:
     ) -> None:
         """(log V, log(1 - V)): V ~ Beta(a, b) for the sticks, shapes below 1
         included, and the two logs describe one V."""
-        draws = beta_draws(np.random.default_rng(int(a * 10 + b)), 50_000, a, b, True)
+        draws = beta_draws(
+            np.random.default_rng(int(a * 10 + b)).bit_generator, 50_000, a, b, True
+        )
         v = np.exp(draws[:, 0])
         assert stats.kstest(v, stats.beta(a, b).cdf).pvalue > 1e-3
         np.testing.assert_allclose(v + np.exp(draws[:, 1]), 1.0, rtol=1e-12)
 
     def test_empty_class_with_a_tiny_concentration_stays_finite(self) -> None:
         """Beta(1, 1e-5): 1 - V underflows to 0 in linear space; its log does not."""
-        rng = np.random.default_rng(3)
+        rng = np.random.default_rng(3).bit_generator
         logs = np.array([_log_beta_pair(rng, 1.0, 1e-5) for _ in range(200)])
         assert np.isfinite(logs).all()
         assert (logs[:, 0] <= 0.0).all()
@@ -233,8 +239,8 @@ class TestBeta:
     def test_python_twin_equals_compiled(self) -> None:
         """The uncompiled Beta draws give the same numbers as the compiled ones."""
         for draw in (_beta_pair, _log_beta_pair):
-            a = np.random.default_rng(8)
-            b = np.random.default_rng(8)
+            a = np.random.default_rng(8).bit_generator
+            b = np.random.default_rng(8).bit_generator
             for shapes in [
                 (1.0, 1.0),
                 (1.0, 12.0),
@@ -250,7 +256,7 @@ class TestBeta:
 class TestCappedNegativeBinomial:
     def test_respects_the_cap_and_twins_agree(self) -> None:
         """When the cap bites, draws stay below it and both versions agree."""
-        a = np.random.default_rng(11)
+        a = np.random.default_rng(11).bit_generator
         b = np.random.default_rng(11)
         size, p_unseen, cap = 50.0, 0.9, 300  # mean 450 > cap: rejection fails often
         xs = [
@@ -266,7 +272,7 @@ class TestCappedNegativeBinomial:
 
     def test_truncated_distribution(self) -> None:
         """The fallback draws follow the negative binomial restricted to 0..cap."""
-        rng = np.random.default_rng(2)
+        rng = np.random.default_rng(2).bit_generator
         size, p_unseen, cap = 40.0, 0.95, 400  # mean 760: mostly the exact fallback
         draws = np.array(
             [

@@ -61,6 +61,7 @@ from gawah.estimate._lcmcr_draws import (
     _log_beta_pair,
     _multinomial,
     _truncated_negbin,
+    random_standard_gamma,
 )
 
 __all__ = ["sweeps_numba"]
@@ -95,7 +96,7 @@ def _log_weights(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def sweeps_numba(
-    rng: np.random.Generator,
+    generator: np.random.Generator,
     patterns: np.ndarray,
     freqs: np.ndarray,
     log_nu: np.ndarray,
@@ -116,6 +117,7 @@ def sweeps_numba(
     out_start: int,
 ) -> None:  # pragma: no cover - compiled
     """Run ``n_sweeps`` Gibbs sweeps in place (contract: :func:`sweeps_numpy`)."""
+    rng = generator.bit_generator  # see _lcmcr_draws: no reference counting per draw
     m_max, j_max = patterns.shape
     k_max = log_nu.shape[0]
     n_obs = 0
@@ -137,9 +139,12 @@ def sweeps_numba(
             for k in range(k_max):
                 weights[k] = nu[k]
             for j in range(j_max):  # contiguous rows: the inner loop vectorises
-                lam = lam1 if patterns[m, j] == 1 else lam0
-                for k in range(k_max):
-                    weights[k] *= lam[j, k]
+                if patterns[m, j] == 1:
+                    for k in range(k_max):
+                        weights[k] *= lam1[j, k]
+                else:
+                    for k in range(k_max):
+                        weights[k] *= lam0[j, k]
             top = 0.0
             for k in range(k_max):
                 top = max(top, weights[k])
@@ -205,7 +210,7 @@ def sweeps_numba(
         # 7 - concentration alpha ~ Gamma(a + K - 1, rate b - log pi_K)
         if update_alpha:
             rate = b_alpha - log_nu[k_max - 1]
-            scalars[0] = rng.standard_gamma(a_alpha + k_max - 1.0) / rate
+            scalars[0] = random_standard_gamma(rng, a_alpha + k_max - 1.0) / rate
         if (sweep + 1) % thinning == 0:
             out_n[saved] = n_obs + n0
             out_alpha[saved] = scalars[0]

@@ -55,7 +55,7 @@ def _multinomial_rows_np(
             continue
         drawn = np.zeros(weights.shape[1], dtype=np.int64)
         for k in range(weights.shape[1] - 1):
-            x = binomial(rng, left, float(probs[row, k]))
+            x = binomial(rng.bit_generator, left, float(probs[row, k]))
             drawn[k] = x
             left -= x
             if left <= 0:
@@ -165,7 +165,7 @@ def sweeps_numpy(
         for j in range(x.shape[1]):  # row-major, one Beta per (list, class)
             for k in range(k_max):
                 lam1[j, k], lam0[j, k] = beta_pair(
-                    rng, 1.0 + ones[j, k], 1.0 + (count_k[k] - ones[j, k])
+                    rng.bit_generator, 1.0 + ones[j, k], 1.0 + (count_k[k] - ones[j, k])
                 )
         # 3
         after = n_obs + int(n0_box[0]) - np.cumsum(count_k)[:-1]
@@ -173,7 +173,7 @@ def sweeps_numpy(
         rest = 0.0
         for k in range(k_max - 1):  # one Beta per stick, in class order
             log_v, log_1mv = log_beta_pair(
-                rng, 1.0 + float(count_k[k]), float(scalars[0] + after[k])
+                rng.bit_generator, 1.0 + float(count_k[k]), float(scalars[0] + after[k])
             )
             log_nu[k] = log_v + rest
             rest += log_1mv
