@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from gawah.linkage.compare import chain_disagrees
+from gawah.linkage.compare import chain_disagrees, token_set_columns_sql
 from gawah.linkage.normalise import normalise_record
 
 
@@ -28,7 +28,14 @@ def _disagree(a: str, b: str) -> bool:
         for column in ("name_seq", "name_parts", "name_skels")
     }
     con = duckdb.connect()
-    con.register("pairs", pd.DataFrame(row))
+    con.register("lists", pd.DataFrame(row))
+    # The columns the model table derives from the lists (name_skels_text).
+    derived = [
+        item
+        for item in token_set_columns_sql("_l") + token_set_columns_sql("_r")
+        if "name_skels" in item
+    ]
+    con.execute(f"CREATE TABLE pairs AS SELECT *, {', '.join(derived)} FROM lists")
     value = con.execute(
         f"SELECT coalesce(({chain_disagrees()}), false) FROM pairs"
     ).fetchone()

@@ -137,9 +137,14 @@ def pairs() -> tuple[duckdb.DuckDBPyConnection, list[tuple[Row, Row]]]:
         for s in ("l", "r")
     )
     con.execute(
-        f"create table pairs as select row_number() over () - 1 as i, {casts} "
+        f"create table typed as select row_number() over () - 1 as i, {casts} "
         "from pairs_frame"
     )
+    # The columns the model table derives from the lists, for each side.
+    derived = ", ".join(
+        compare.token_set_columns_sql("_l") + compare.token_set_columns_sql("_r")
+    )
+    con.execute(f"create table pairs as select *, {derived} from typed")
     return con, ordered
 
 
@@ -328,20 +333,31 @@ def test_one_holds_other_is_the_two_way_containment_nulls_included() -> None:
     ]  # fmt: skip
     con = duckdb.connect()
     con.register(
-        "p",
+        "lists",
         pd.DataFrame(
-            [(a, b) for a in lists for b in lists],
-            columns=["name_skels_l", "name_skels_r"],
+            [(a, b, None, None) for a in lists for b in lists],
+            columns=["name_skels_l", "name_skels_r", "rare1_l", "rare1_r"],
         ),
     )
+    sides = [
+        item
+        for item in compare.token_set_columns_sql("_l")
+        + compare.token_set_columns_sql("_r")
+        if "name_skels" in item
+    ]
+    con.execute(
+        "create table p as select name_skels_l::varchar[] as name_skels_l, "
+        "name_skels_r::varchar[] as name_skels_r from lists"
+    )
+    con.execute(f"create table q as select *, {', '.join(sides)} from p")
     rows = con.execute(
         "select ("
         + compare.one_holds_other("name_skels")
         + ") is not distinct from (list_has_all(name_skels_l, name_skels_r) or "
         "list_has_all(name_skels_r, name_skels_l)), "
-        "(name_skels_l = name_skels_r) is not distinct from "
+        f"({compare.same_set('name_skels')}) is not distinct from "
         "(list_has_all(name_skels_l, name_skels_r) and "
-        "list_has_all(name_skels_r, name_skels_l)) from p"
+        "list_has_all(name_skels_r, name_skels_l)) from q"
     ).fetchall()
     assert len(rows) == len(lists) ** 2
     assert all(holds and same for holds, same in rows)

@@ -56,11 +56,9 @@ class SouthAsianNameComparison(ComparisonCreator):
         skels = "name_skels"
         # One token set holds the other (both non-empty); written for speed
         # (one_holds_other), as Splink's list levels test both ways.
-        contains = (
-            f"len({skels}_l) > 0 and len({skels}_r) > 0 and {one_holds_other(skels)}"
-        )
-        # The same token set: the lists are sorted sets (SORTED_SETS).
-        same_set = f"{skels}_l = {skels}_r"
+        contains = f"{skels}_n_l > 0 and {skels}_n_r > 0 and {one_holds_other(skels)}"
+        # The same token set (SORTED_SETS).
+        same_tokens = same_set(skels)
         first = "name_first_l = name_first_r"
         # One of the names is its given name alone (besides "Muhammad").
         bare = "name_core_l = name_first_l or name_core_r = name_first_r"
@@ -128,7 +126,7 @@ class SouthAsianNameComparison(ComparisonCreator):
             # own name "Muhammad" was left out of the core ("Muhammad Salim
             # Tarek Nassar" the son, "Salim Tarek Nassar" his father).
             cll.CustomLevel(
-                f"({same_set}) or (name_core_set_l = name_core_set_r and not "
+                f"({same_tokens}) or (name_core_set_l = name_core_set_r and not "
                 f"coalesce(name_core_l = name_core_r and not ({first}), false))",
                 ANOTHER_ORDER,
             ),
@@ -141,7 +139,8 @@ class SouthAsianNameComparison(ComparisonCreator):
             # Siblings share a family name and often a rare one: the shared
             # rarest token counts only when the given names do not disagree.
             cll.CustomLevel(
-                f"(list_contains({skels}_r, rare1_l) or list_contains({skels}_l, rare1_r)) "
+                f"(({holds_token(skels, 'r', 'rare1')}) or "
+                f"({holds_token(skels, 'l', 'rare1')})) "
                 f"and ({first} or least(name_parts_l, name_parts_r) = 1)",
                 "rarest token shared",
             ),
@@ -181,28 +180,95 @@ _ONE_EDIT_POSSIBLE = one_edit_possible("name_exact")
 
 
 # The list columns (name_skels, father_skels) hold sorted sets: each token
-# once, in order, no NULL element (gawah.linkage.normalise builds them with
-# ``sorted(set(...))``). For such lists, two are the same set exactly when
-# they are equal, and one holds the other only if it is at least as long.
+# once, in order, no NULL element, no empty token and no space in a token
+# (gawah.linkage.normalise builds them with ``sorted(set(...))`` of consonant
+# skeletons). The levels do not read the lists themselves: reading a list
+# column for both sides of every blocked pair cost about a second per column
+# at 7.9 million pairs (the pairs' join copies every list), some twenty times
+# a text column. They read, per list, three columns the model table derives
+# from it once per report (:func:`token_set_columns_sql`):
+#
+# * ``<list>_text``: the tokens joined by one space, a text: two sorted sets
+#   are equal exactly when their texts are;
+# * ``<list>_n``: how many tokens;
+# * ``<list>_sig``: a 64-bit signature, one bit per token (bit ``hash(token)
+#   % 63``; 63 so that the value stays a positive BIGINT, which Spark has).
+#   A set holds another only if its signature holds the other's bits, so
+#   ``(sig_b & ~sig_a) <> 0`` rejects, with integer arithmetic, nearly every
+#   pair of which neither holds the other; the few left are tested exactly
+#   on the tokens split from the text.
+#
+# ``rare1_sig`` is the signature bit of the rarest token (``rare1``), for
+# "the rarest token shared". The same pairs get the same levels as with the
+# lists (tests/linkage/test_linkage_token_sets.py; on every blocked pair of
+# the benchmarks, benchmarks/linkage_same_levels.py).
 SORTED_SETS = frozenset({"name_skels", "father_skels"})
 
 
-def one_holds_other(column: str) -> str:
-    """SQL: one side's list ``column`` (a :data:`SORTED_SETS` column) holds every element of the other.
+def _signature_sql(token: str) -> str:
+    return f"(1::BIGINT << (hash({token}) % 63)::INTEGER)"
 
-    The same pairs as Splink's two-way test ``list_has_all(a_l, a_r) or
-    list_has_all(a_r, a_l)`` (NULL when a list is NULL), written by hand for
-    speed: equal lists first (a cheap comparison), then only the longer list
-    searched for the shorter's elements, once. ``list_has_all`` took some
-    0.2 microseconds a call; both ways on every blocked pair were a fifth of
-    the name comparison's time. Relies on the lists being sorted sets.
+
+def token_set_columns_sql(side: str = "") -> list[str]:
+    """SQL select items deriving each :data:`SORTED_SETS` column's text, size and signature.
+
+    ``side`` is a suffix of the column names read and written (``"_l"`` for
+    a table of pairs; empty for the model table of reports).
     """
+    items: list[str] = []
+    for column in sorted(SORTED_SETS):
+        lst = f"{column}{side}"
+        bits = f"list_transform({lst}, lambda token: {_signature_sql('token')})"
+        items += [
+            f"array_to_string({lst}, ' ') as {column}_text{side}",
+            f"len({lst}) as {column}_n{side}",
+            f"coalesce(list_aggregate({bits}, 'bit_or'), 0) as {column}_sig{side}",
+        ]
+    items.append(f"{_signature_sql(f'rare1{side}')} as rare1_sig{side}")
+    return items
+
+
+def same_set(column: str) -> str:
+    """SQL: the two sides' :data:`SORTED_SETS` ``column`` hold the same tokens."""
     if column not in SORTED_SETS:
         raise ValueError(f"{column} is not a sorted set column")
-    a, b = f"{column}_l", f"{column}_r"
+    return f"{column}_text_l = {column}_text_r"
+
+
+def _holds(column: str, whole: str, part: str) -> str:
+    """SQL: set ``whole`` (a side, ``l`` or ``r``) holds every token of set ``part``, known longer."""
+    text, n, sig = f"{column}_text", f"{column}_n", f"{column}_sig"
     return (
-        f"({a} = {b} or (len({a}) > len({b}) and list_has_all({a}, {b})) "
-        f"or (len({b}) > len({a}) and list_has_all({b}, {a})))"
+        f"{n}_{whole} > {n}_{part} and ({sig}_{part} & ~{sig}_{whole}) = 0 and "
+        f"({n}_{part} = 0 or list_has_all(string_split({text}_{whole}, ' '), "
+        f"string_split({text}_{part}, ' ')))"
+    )
+
+
+def one_holds_other(column: str) -> str:
+    """SQL: one side's :data:`SORTED_SETS` ``column`` holds every element of the other.
+
+    The same pairs as Splink's two-way test ``list_has_all(a_l, a_r) or
+    list_has_all(a_r, a_l)`` on the lists, written for speed: equal sets
+    first (equal texts), then only the longer set searched for the
+    shorter's tokens, and only when its signature holds theirs (an integer
+    test that rejects nearly every other pair before any list is made).
+    """
+    return (
+        f"({same_set(column)} or ({_holds(column, 'l', 'r')}) "
+        f"or ({_holds(column, 'r', 'l')}))"
+    )
+
+
+def holds_token(column: str, side: str, token: str) -> str:
+    """SQL: side ``side``'s :data:`SORTED_SETS` ``column`` holds the other side's ``token`` column.
+
+    Only ``rare1`` has a signature bit (``rare1_sig``); NULL when the token is.
+    """
+    other = "r" if side == "l" else "l"
+    return (
+        f"({column}_sig_{side} & {token}_sig_{other}) <> 0 and "
+        f"list_contains(string_split({column}_text_{side}, ' '), {token}_{other})"
     )
 
 
@@ -501,8 +567,8 @@ def chain_disagrees(seq: str = "name_seq") -> str:
 
     return (
         "name_parts_l = name_parts_r and name_parts_l >= 4 and "
-        # The same token set (SORTED_SETS): equal lists.
-        "not (name_skels_l = name_skels_r) and "
+        # The same token set (SORTED_SETS).
+        f"not ({same_set('name_skels')}) and "
         f"({apart(1)} or {apart(3)})"
     )
 
@@ -521,7 +587,7 @@ class NameChainComparison(ComparisonCreator):
     """
 
     def __init__(self) -> None:
-        super().__init__({"s": "name_seq", "p": "name_parts", "k": "name_skels"})
+        super().__init__({"s": "name_seq", "p": "name_parts", "k": "name_skels_text"})
 
     def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
         # The same pairs as "not coalesce(disagrees, false)"; the cheap test

@@ -56,6 +56,7 @@ from gawah.linkage.classify import (
     _resident_bytes,
     _settings,
     _too_big,
+    create_model_table,
     duckdb_memory_limit,
 )
 
@@ -359,10 +360,8 @@ def _clear_run(spark: Any) -> None:
 
 
 def _keyed(frame: pd.DataFrame, options: ModelOptions) -> pa.Table:
-    """The model's columns and the blocking keys, computed by DuckDB here."""
+    """The model's columns, derived columns and blocking keys, computed by DuckDB here."""
     table = _arrow(frame)
-    if options.max_block is None:
-        return table
     spill = tempfile.mkdtemp(prefix="gawah-duckdb-")
     try:
         con = duckdb.connect()
@@ -370,15 +369,15 @@ def _keyed(frame: pd.DataFrame, options: ModelOptions) -> pa.Table:
         con.execute("SET memory_limit = ?", [duckdb_memory_limit(options)])
         con.execute("SET temp_directory = ?", [spill])
         con.register("gawah_model_input", table)
-        con.execute(
-            "CREATE TABLE gawah_model_table AS "
-            "SELECT * FROM gawah_model_input ORDER BY unique_id"
-        )
+        create_model_table(con, "gawah_model_input", "gawah_model_table")
         con.unregister("gawah_model_input")
-        add_block_keys(
-            con, "gawah_model_table", "gawah_blocked_input", options.max_block
-        )
-        keyed: pa.Table = con.table("gawah_blocked_input").to_arrow_table()
+        keyed_table = "gawah_model_table"
+        if options.max_block is not None:
+            add_block_keys(
+                con, "gawah_model_table", "gawah_blocked_input", options.max_block
+            )
+            keyed_table = "gawah_blocked_input"
+        keyed: pa.Table = con.table(keyed_table).to_arrow_table()
         con.close()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
