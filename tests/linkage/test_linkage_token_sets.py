@@ -1,14 +1,16 @@
-"""The token sets' text, size and signature give the levels the lists give.
+"""The columns the model table derives give the levels the plain columns give.
 
 The comparisons read, instead of the list columns ``name_skels`` and
 ``father_skels``, three columns the model table derives from each list
 (:func:`gawah.linkage.compare.token_set_columns_sql`): the tokens as text,
-their number, and a 64-bit signature. Here the tests built on them are
-checked against the same tests on the lists themselves (``list_has_all``,
-list equality, ``list_contains``), on random token sets from a vocabulary
-large enough that signatures collide (so the exact test behind the
-signature is exercised), and the invariants they rely on on the lists
-normalisation makes of FICTIONAL generated reports.
+their number, and a 64-bit signature; before an edit distance or a
+Jaro-Winkler similarity, a test on lengths and letter masks derived once per
+report. Here the tests built on them are checked against the plain tests
+(``list_has_all``, list equality, ``list_contains``, the edit distance, the
+similarity) on random values, with vocabularies small enough that bits
+collide (so the exact test behind a signature is exercised), and the
+invariants they rely on on the lists normalisation makes of FICTIONAL
+generated reports.
 """
 
 from __future__ import annotations
@@ -127,3 +129,93 @@ def test_normalised_token_sets_are_what_the_signatures_need() -> None:
         for tokens in lists:
             assert tokens == sorted(set(tokens))
             assert all(token and " " not in token for token in tokens)
+
+
+def test_letter_masks_keep_every_pair_one_edit_apart() -> None:
+    """Names one slip apart always pass ``one_slip_possible``; most others do not."""
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyz "
+    words = [
+        "".join(rng.choices(letters, k=rng.randint(1, 14))) for _ in range(3000)
+    ] + ["n:محمد علي", "n:محمد على", "josé", "jose", "aa", "a"]
+
+    def slip(w: str) -> str:
+        i, c, kind = rng.randrange(len(w) + 1), rng.choice(letters), rng.randrange(4)
+        if kind == 0:
+            return w[:i] + c + w[i:]
+        if kind == 1 and i < len(w):
+            return w[:i] + w[i + 1 :]
+        if kind == 2 and i < len(w):
+            return w[:i] + c + w[i + 1 :]
+        if kind == 3 and i + 1 < len(w):
+            return w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+        return w
+
+    pairs = [(w, slip(w)) for w in words for _ in range(3)]
+    pairs += [(rng.choice(words), rng.choice(words)) for _ in range(5000)]
+    pairs += [("n:محمد علي", "n:محمد على"), ("josé", "jose"), (None, "a")]
+    con = duckdb.connect()
+    con.register("words", pd.DataFrame(pairs, columns=["name_exact_l", "name_exact_r"]))
+    derived = ", ".join(compare.letters_sql("_l") + compare.letters_sql("_r"))
+    con.execute(f"create table p as select *, {derived} from words")
+    near, missed, passed_far = con.execute(
+        "select count(*) filter (where damerau_levenshtein(name_exact_l, "
+        "name_exact_r) <= 1), "
+        "count(*) filter (where damerau_levenshtein(name_exact_l, name_exact_r) <= 1 "
+        f"and not coalesce(({compare.one_slip_possible('name_exact')}), false)), "
+        "count(*) filter (where damerau_levenshtein(name_exact_l, name_exact_r) > 1 "
+        f"and ({compare.one_slip_possible('name_exact')})) from p"
+    ).fetchone() or (0, -1, -1)
+    assert near > 5000
+    assert missed == 0
+    # The test rejects most random pairs (not a test that always holds).
+    assert passed_far < 1000
+
+
+def test_the_jaro_winkler_bound_lets_every_close_pair_through() -> None:
+    """Every pair at or above the threshold passes the bound; most random pairs do not."""
+    rng = random.Random(13)
+    letters = "abdhklmnrst aiu"
+    words = [
+        "".join(rng.choices(letters, k=rng.randint(1, 16))).strip() or "a"
+        for _ in range(1500)
+    ]
+
+    def near(w: str) -> str:
+        """``w`` with up to three letters inserted or dropped."""
+        out = list(w)
+        for _ in range(rng.randint(0, 3)):
+            if rng.random() < 0.5:
+                out.insert(rng.randrange(len(out) + 1), rng.choice(letters))
+            elif out:
+                out.pop(rng.randrange(len(out)))
+        return "".join(out) or "a"
+
+    pairs = [(w, near(w)) for w in words for _ in range(4)]
+    pairs += [(rng.choice(words), rng.choice(words)) for _ in range(6000)]
+    pairs += [("bilal", "bilāl"), ("mhmd", "محمد"), (None, "a")]
+    con = duckdb.connect()
+    con.register(
+        "words",
+        pd.DataFrame(
+            [(a, b, a, b) for a, b in pairs],
+            columns=["name_seq_l", "name_seq_r", "father_key_l", "father_key_r"],
+        ),
+    )
+    derived = ", ".join(compare.jaro_letters_sql("_l") + compare.jaro_letters_sql("_r"))
+    con.execute(f"create table p as select *, {derived} from words")
+    for column, threshold in (
+        ("name_seq", 0.9),
+        ("father_key", 0.88),
+        ("name_seq", 0.7),
+    ):
+        bound = compare.jaro_winkler_possible(column, threshold)
+        jw = f"jaro_winkler_similarity({column}_l, {column}_r)"
+        close, missed, rejected = con.execute(
+            f"select count(*) filter (where {jw} >= {threshold}), "
+            f"count(*) filter (where {jw} >= {threshold} and not ({bound})), "
+            f"count(*) filter (where not ({bound})) from p"
+        ).fetchone() or (0, -1, 0)
+        assert close > 1000
+        assert missed == 0
+        assert rejected > 1000  # not a test that always holds

@@ -43,7 +43,7 @@ from gawah.linkage.compare import (
     STARTING_M,
     UNORDERED_LEVELS,
     comparisons,
-    token_set_columns_sql,
+    derived_columns_sql,
 )
 
 # A pair whose match probability reaches this is the same person, absent review.
@@ -228,10 +228,11 @@ def create_model_table(con: Any, source: str, target: str) -> None:
     """Create table ``target``: ``source``'s reports in ``unique_id`` order, with derived columns.
 
     The derived columns are those the comparisons read instead of the token
-    lists (:func:`gawah.linkage.compare.token_set_columns_sql`), computed
-    here once per report rather than for both sides of every pair.
+    lists, the chains' text and the dates' text
+    (:func:`gawah.linkage.compare.derived_columns_sql`), computed here once
+    per report rather than for both sides of every pair.
     """
-    derived = ", ".join(token_set_columns_sql())
+    derived = ", ".join(derived_columns_sql())
     con.execute(
         f"CREATE TABLE {target} AS SELECT *, {derived} FROM {source} ORDER BY unique_id"
     )
