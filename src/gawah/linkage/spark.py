@@ -68,9 +68,17 @@ INSTALL_HINT = (
 # Spark's own oldest Java (Spark 4 needs 17).
 _MIN_JAVA = 17
 # Functions Spark knows that sqlglot does not: the string similarities
-# Splink registers from its jar (splink.backends.spark.similarity_jar_location).
+# Splink registers from its jar (splink.backends.spark.similarity_jar_location),
+# and Spark's own bit_count (the same count of set bits as DuckDB's).
 _SPARK_UDFS = frozenset(
-    {"jaro_winkler", "jaro_sim", "damerau_levenshtein", "jaccard", "cosine_distance"}
+    {
+        "jaro_winkler",
+        "jaro_sim",
+        "damerau_levenshtein",
+        "jaccard",
+        "cosine_distance",
+        "bit_count",
+    }
 )
 # Left to Java besides the heap: its own code, threads and buffers.
 _JVM_OVERHEAD_BYTES = 1 << 29
