@@ -807,6 +807,9 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         if "error" in result:
             return result
     result["peak_gib"] = usage.ru_maxrss / 1024**2  # KiB on Linux
+    # The child's CPU seconds (user and system, DuckDB's threads included):
+    # on a shared machine the comparable measure of work, where wall time is not.
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     return result
 
 

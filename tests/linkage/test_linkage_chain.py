@@ -15,7 +15,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from gawah.linkage.compare import chain_disagrees
+from gawah.linkage.compare import (
+    chain_disagrees,
+    chain_parts_sql,
+    token_set_columns_sql,
+)
 from gawah.linkage.normalise import normalise_record
 
 
@@ -28,7 +32,15 @@ def _disagree(a: str, b: str) -> bool:
         for column in ("name_seq", "name_parts", "name_skels")
     }
     con = duckdb.connect()
-    con.register("pairs", pd.DataFrame(row))
+    con.register("lists", pd.DataFrame(row))
+    # The columns the model table derives (name_skels_text, name_part1, ...).
+    derived = [
+        item
+        for side in ("_l", "_r")
+        for item in token_set_columns_sql(side) + chain_parts_sql(side)
+        if "name_skels" in item or "name_seq" in item
+    ]
+    con.execute(f"CREATE TABLE pairs AS SELECT *, {', '.join(derived)} FROM lists")
     value = con.execute(
         f"SELECT coalesce(({chain_disagrees()}), false) FROM pairs"
     ).fetchone()

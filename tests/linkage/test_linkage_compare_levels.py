@@ -137,9 +137,19 @@ def pairs() -> tuple[duckdb.DuckDBPyConnection, list[tuple[Row, Row]]]:
         for s in ("l", "r")
     )
     con.execute(
-        f"create table pairs as select row_number() over () - 1 as i, {casts} "
+        f"create table typed as select row_number() over () - 1 as i, {casts} "
         "from pairs_frame"
     )
+    # The columns the model table derives from the lists, for each side.
+    derived = ", ".join(
+        item
+        for side in ("_l", "_r")
+        for item in compare.token_set_columns_sql(side)
+        + compare.letters_sql(side)
+        + compare.jaro_letters_sql(side)
+        + compare.chain_parts_sql(side)
+    )
+    con.execute(f"create table pairs as select *, {derived} from typed")
     return con, ordered
 
 
@@ -328,20 +338,31 @@ def test_one_holds_other_is_the_two_way_containment_nulls_included() -> None:
     ]  # fmt: skip
     con = duckdb.connect()
     con.register(
-        "p",
+        "lists",
         pd.DataFrame(
-            [(a, b) for a in lists for b in lists],
-            columns=["name_skels_l", "name_skels_r"],
+            [(a, b, None, None) for a in lists for b in lists],
+            columns=["name_skels_l", "name_skels_r", "rare1_l", "rare1_r"],
         ),
     )
+    sides = [
+        item
+        for item in compare.token_set_columns_sql("_l")
+        + compare.token_set_columns_sql("_r")
+        if "name_skels" in item
+    ]
+    con.execute(
+        "create table p as select name_skels_l::varchar[] as name_skels_l, "
+        "name_skels_r::varchar[] as name_skels_r from lists"
+    )
+    con.execute(f"create table q as select *, {', '.join(sides)} from p")
     rows = con.execute(
         "select ("
         + compare.one_holds_other("name_skels")
         + ") is not distinct from (list_has_all(name_skels_l, name_skels_r) or "
         "list_has_all(name_skels_r, name_skels_l)), "
-        "(name_skels_l = name_skels_r) is not distinct from "
+        f"({compare.same_set('name_skels')}) is not distinct from "
         "(list_has_all(name_skels_l, name_skels_r) and "
-        "list_has_all(name_skels_r, name_skels_l)) from p"
+        "list_has_all(name_skels_r, name_skels_l)) from q"
     ).fetchall()
     assert len(rows) == len(lists) ** 2
     assert all(holds and same for holds, same in rows)
@@ -392,3 +413,71 @@ def test_date_of_birth_one_digit_off_matches_its_definition() -> None:
     python = [level(*row) for row in rows]
     assert sql == python
     assert set(python) == {-1, 0, 1, 2, 3, 4}
+
+
+def _levels_of(
+    con: duckdb.DuckDBPyConnection, creator: ComparisonCreator, table: str
+) -> list[int]:
+    comparison = creator.get_comparison("duckdb")
+    whens = [
+        level._when_then_comparison_vector_value_sql
+        for level in comparison.comparison_levels
+    ]
+    case = f"CASE {' '.join(whens)} END"
+    return [v for (v,) in con.execute(f"select {case} from {table}").fetchall()]
+
+
+def test_national_id_one_slip_matches_its_definition() -> None:
+    """The cheap test before the edit distance keeps every id one slip away."""
+    base = "3740512345671"
+    ids: list[str | None] = [
+        None, base, base[:-1] + "2", base[:5] + base[6] + base[5] + base[7:],
+        base[:-1], base + "9", "1" + base, base[:6] + "00" + base[8:],
+        "3740512345617", "9999999999999", "374051", "374052", base[::-1],
+    ]  # fmt: skip
+    rows = [(a, b) for a in ids for b in ids]
+    con = duckdb.connect()
+    con.register("p", pd.DataFrame(rows, columns=["cnic_l", "cnic_r"]))
+    sql = _levels_of(con, compare.NationalIdComparison(), "p")
+
+    def level(a: str | None, b: str | None) -> int:
+        if a is None or b is None:
+            return -1
+        if a == b:
+            return 2
+        return 1 if DamerauLevenshtein.distance(a, b) <= 1 else 0
+
+    python = [level(a, b) for a, b in rows]
+    assert sql == python
+    assert set(python) == {-1, 0, 1, 2}
+
+
+def test_incident_dates_compared_as_day_numbers_give_the_dates_levels() -> None:
+    """``date_day`` (derived once per report) gives date_diff's levels."""
+    dates: list[str | None] = [
+        None, "2024-02-27", "2024-02-28", "2024-03-01", "2024-03-02", "2024-03-29",
+        "2024-03-30", "2023-12-31", "2024-01-01", "2025-02-27", "1999-12-31",
+    ]  # fmt: skip
+    con = duckdb.connect()
+    con.register(
+        "d",
+        pd.DataFrame([(a, b) for a in dates for b in dates], columns=["a", "b"]),
+    )
+    con.execute(
+        f"create table p as select *, {compare.date_day_sql('_l')}, "
+        f"{compare.date_day_sql('_r')} from (select a as date_l, b as date_r from d)"
+    )
+    sql = _levels_of(con, compare.IncidentDateComparison(), "p")
+    plain = [
+        v
+        for (v,) in con.execute(
+            "select case when date_l is null or date_r is null then -1 "
+            "when date_l = date_r then 3 "
+            "when abs(date_diff('day', cast(date_l as date), cast(date_r as date))) "
+            "<= 3 then 2 "
+            "when abs(date_diff('day', cast(date_l as date), cast(date_r as date))) "
+            "<= 30 then 1 else 0 end from p"
+        ).fetchall()
+    ]
+    assert sql == plain
+    assert set(plain) == {-1, 0, 1, 2, 3}

@@ -42,7 +42,13 @@ from gawah.linkage.blocking import (
     identity_training_rule,
     training_rules,
 )
-from gawah.linkage.compare import DATED_AGE, STARTING_M, UNORDERED_LEVELS, comparisons
+from gawah.linkage.compare import (
+    DATED_AGE,
+    STARTING_M,
+    UNORDERED_LEVELS,
+    comparisons,
+    derived_columns_sql,
+)
 
 # A pair whose match probability reaches this is the same person, absent review.
 # 0.5 ("more likely than not") scored a little higher on the tuning halves, but
@@ -228,12 +234,10 @@ def _linker(table: pa.Table, options: ModelOptions, spill: str) -> Linker:
     con.execute("SET max_temp_directory_size = ?", [options.max_temp_size])
     api = DuckDBAPI(connection=con)
     con.register("gawah_model_input", table)
-    source = "gawah_model_input"
+    create_model_table(con, "gawah_model_input", "gawah_model_table")
+    con.unregister("gawah_model_input")
+    source = "gawah_model_table"
     if options.max_block is not None:
-        con.execute(
-            f"CREATE TABLE gawah_model_table AS SELECT * FROM {source} ORDER BY unique_id"
-        )
-        con.unregister(source)
         add_block_keys(
             con, "gawah_model_table", "gawah_blocked_input", options.max_block
         )
@@ -241,6 +245,20 @@ def _linker(table: pa.Table, options: ModelOptions, spill: str) -> Linker:
         source = "gawah_blocked_input"
     splink_table = api.register(con.table(source), dataset_display_name="reports")
     return Linker(splink_table, _settings(options, table), log_level=None)
+
+
+def create_model_table(con: Any, source: str, target: str) -> None:
+    """Create table ``target``: ``source``'s reports in ``unique_id`` order, with derived columns.
+
+    The derived columns are those the comparisons read instead of the token
+    lists, the chains' text and the dates' text
+    (:func:`gawah.linkage.compare.derived_columns_sql`), computed here once
+    per report rather than for both sides of every pair.
+    """
+    derived = ", ".join(derived_columns_sql())
+    con.execute(
+        f"CREATE TABLE {target} AS SELECT *, {derived} FROM {source} ORDER BY unique_id"
+    )
 
 
 # The model's columns that hold lists of strings; every other is text or an integer.

@@ -56,11 +56,9 @@ class SouthAsianNameComparison(ComparisonCreator):
         skels = "name_skels"
         # One token set holds the other (both non-empty); written for speed
         # (one_holds_other), as Splink's list levels test both ways.
-        contains = (
-            f"len({skels}_l) > 0 and len({skels}_r) > 0 and {one_holds_other(skels)}"
-        )
-        # The same token set: the lists are sorted sets (SORTED_SETS).
-        same_set = f"{skels}_l = {skels}_r"
+        contains = f"{skels}_n_l > 0 and {skels}_n_r > 0 and {one_holds_other(skels)}"
+        # The same token set (SORTED_SETS).
+        same_tokens = same_set(skels)
         first = "name_first_l = name_first_r"
         # One of the names is its given name alone (besides "Muhammad").
         bare = "name_core_l = name_first_l or name_core_r = name_first_r"
@@ -106,6 +104,7 @@ class SouthAsianNameComparison(ComparisonCreator):
             ).configure(tf_adjustment_column="name_exact", tf_adjustment_weight=0.5),
             cll.CustomLevel(
                 f"{first} and coalesce(name_last_l = name_last_r, true) and "
+                f"{jaro_winkler_possible('name_seq', 0.9)} and "
                 "jaro_winkler_similarity(name_seq_l, name_seq_r) >= 0.9",
                 SAME_GIVEN_AND_FAMILY,
             ),
@@ -115,9 +114,12 @@ class SouthAsianNameComparison(ComparisonCreator):
             # only: in Arabic script one letter tells brothers apart (محمد and
             # احمد, سامي and رامي); on the Gaza releases this level in both
             # scripts cost 0.005 of F1.
+            # Integer tests first (lengths and letter sets derived once per
+            # report: one_slip_possible), then the proven prefix or suffix
+            # test, then the edit distance, for the few pairs left.
             cll.CustomLevel(
-                "length(name_exact_l) >= 4 and name_exact_l not like 'n:%' and "
-                f"{_ONE_EDIT_POSSIBLE} and "
+                "name_exact_len_l >= 4 and name_exact_l not like 'n:%' and "
+                f"{one_slip_possible('name_exact')} and {_ONE_EDIT_POSSIBLE} and "
                 "damerau_levenshtein(name_exact_l, name_exact_r) <= 1",
                 TYPING_SLIP,
             ),
@@ -128,21 +130,25 @@ class SouthAsianNameComparison(ComparisonCreator):
             # own name "Muhammad" was left out of the core ("Muhammad Salim
             # Tarek Nassar" the son, "Salim Tarek Nassar" his father).
             cll.CustomLevel(
-                f"({same_set}) or (name_core_set_l = name_core_set_r and not "
+                f"({same_tokens}) or (name_core_set_l = name_core_set_r and not "
                 f"coalesce(name_core_l = name_core_r and not ({first}), false))",
                 ANOTHER_ORDER,
             ),
             cll.CustomLevel(contains, "one name inside the other, given names differ"),
-            cll.JaroWinklerLevel(seq, 0.9).configure(
-                label_for_charts="close spelling, given names differ"
+            # Splink's JaroWinklerLevel(seq, 0.9), the cheap bound first.
+            cll.CustomLevel(
+                f"{jaro_winkler_possible('name_seq', 0.9)} and "
+                "jaro_winkler_similarity(name_seq_l, name_seq_r) >= 0.9",
+                "close spelling, given names differ",
             ),
             # Sharing only "Muhammad" says nothing: the shared token must be
             # the rarest of one of the two names.
             # Siblings share a family name and often a rare one: the shared
             # rarest token counts only when the given names do not disagree.
             cll.CustomLevel(
-                f"(list_contains({skels}_r, rare1_l) or list_contains({skels}_l, rare1_r)) "
-                f"and ({first} or least(name_parts_l, name_parts_r) = 1)",
+                f"({first} or least(name_parts_l, name_parts_r) = 1) and "
+                f"(({holds_token(skels, 'r', 'rare1')}) or "
+                f"({holds_token(skels, 'l', 'rare1')}))",
                 "rarest token shared",
             ),
             cll.ElseLevel(),
@@ -179,30 +185,215 @@ def one_edit_possible(column: str) -> str:
 
 _ONE_EDIT_POSSIBLE = one_edit_possible("name_exact")
 
+# A cheaper test of the same kind, on two integers per report the model table
+# derives (:func:`letters_sql`): the length and a 64-bit mask of the letters
+# (bit ``ord(letter) % 63``). One edit adds at most one letter to a name's
+# set of letters and takes at most one away (a change: one each; a letter
+# dropped or added: one; two swapped: none), so the masks of two names one
+# edit apart differ in at most two bits (letters sharing a bit only make the
+# difference smaller). Most blocked pairs are names with several letters of
+# their own: at 100,000 reports the prefix and suffix test, on every pair
+# that reached this level, was the name comparison's costliest part.
+_SLIP_COLUMNS = ("name_exact",)
+
+
+def letters_sql(side: str = "") -> list[str]:
+    """SQL select items: each slip-tested column's length and letter mask."""
+    items: list[str] = []
+    for column in _SLIP_COLUMNS:
+        value = f"{column}{side}"
+        bits = (
+            f"list_transform(string_split({value}, ''), lambda c: {_bit_sql('ord(c)')})"
+        )
+        items += [
+            f"length({value}) as {column}_len{side}",
+            f"coalesce(list_aggregate({bits}, 'bit_or'), 0) as {column}_chars{side}",
+        ]
+    return items
+
+
+# Jaro-Winkler levels on every pair an earlier level did not take (the
+# father's name at 0.88, the name's skeletons at 0.9) were the father
+# comparison's costliest part. A bound computed from two integers per report
+# decides most pairs without the function: with ``m`` the characters the two
+# strings have in common in Jaro's sense, Jaro similarity is at most
+# (m/|a| + m/|b| + 1) / 3, and Jaro-Winkler adds at most 4 x 0.1 of what
+# is left (JW <= 0.6 J + 0.4). Every occurrence of a letter that the other
+# string lacks is unmatched, so m <= |a| minus the number of a's letters
+# missing from b's mask (at least one occurrence each; letters sharing a bit
+# only make the count smaller), and the same for b. Lengths are in bytes,
+# as DuckDB's function counts them, for ASCII strings only (the compared
+# columns are romanised skeletons and names); for any other string the
+# length is NULL and the bound lets the pair through.
+_JARO_COLUMNS = ("name_seq", "father_key")
+
+
+def jaro_letters_sql(side: str = "") -> list[str]:
+    """SQL select items: each Jaro-Winkler column's ASCII length and letter mask."""
+    items: list[str] = []
+    for column in _JARO_COLUMNS:
+        value = f"{column}{side}"
+        bits = (
+            f"list_transform(string_split({value}, ''), lambda c: {_bit_sql('ord(c)')})"
+        )
+        items += [
+            f"case when strlen({value}) = length({value}) then strlen({value}) end "
+            f"as {column}_ascii_len{side}",
+            f"coalesce(list_aggregate({bits}, 'bit_or'), 0) as {column}_chars{side}",
+        ]
+    return items
+
+
+def jaro_winkler_possible(column: str, threshold: float) -> str:
+    """SQL: a test every pair of ``column`` values with Jaro-Winkler >= ``threshold`` passes."""
+    if column not in _JARO_COLUMNS:
+        raise ValueError(f"{column} has no letter mask")
+    a, b = f"{column}_chars_l", f"{column}_chars_r"
+    la, lb = f"{column}_ascii_len_l", f"{column}_ascii_len_r"
+    m = f"least({la} - bit_count({a} & ~{b}), {lb} - bit_count({b} & ~{a}))"
+    # 0.6 (m/la + m/lb + 1) / 3 + 0.4 >= threshold, with room for rounding.
+    need = (threshold - 0.4) / 0.6 * 3 - 1 - 1e-9
+    return (
+        f"coalesce({la} = 0 or {lb} = 0 or {m} / {la} + {m} / {lb} >= {need!r}, true)"
+    )
+
+
+def one_slip_possible(column: str) -> str:
+    """SQL: lengths within one and letter masks at most two bits apart (see :func:`letters_sql`)."""
+    if column not in _SLIP_COLUMNS:
+        raise ValueError(f"{column} has no letter mask")
+    a, b = f"{column}_chars_l", f"{column}_chars_r"
+    return (
+        f"abs({column}_len_l - {column}_len_r) <= 1 and "
+        f"bit_count(({a} | {b}) & ~({a} & {b})) <= 2"
+    )
+
 
 # The list columns (name_skels, father_skels) hold sorted sets: each token
-# once, in order, no NULL element (gawah.linkage.normalise builds them with
-# ``sorted(set(...))``). For such lists, two are the same set exactly when
-# they are equal, and one holds the other only if it is at least as long.
+# once, in order, no NULL element, no empty token and no space in a token
+# (gawah.linkage.normalise builds them with ``sorted(set(...))`` of consonant
+# skeletons). The levels do not read the lists themselves: reading a list
+# column for both sides of every blocked pair cost about a second per column
+# at 7.9 million pairs (the pairs' join copies every list), some twenty times
+# a text column. They read, per list, three columns the model table derives
+# from it once per report (:func:`token_set_columns_sql`):
+#
+# * ``<list>_text``: the tokens with a space before and after each (" a b "),
+#   a text: two sorted sets are equal exactly when their texts are, and a set
+#   holds a token exactly when its text holds the token between spaces;
+# * ``<list>_n``: how many tokens;
+# * ``<list>_sig``: a 64-bit signature, one bit per token (bit ``hash(token)
+#   % 63``; 63 so that the value stays a positive BIGINT, which Spark has).
+#   A set holds another only if its signature holds the other's bits, so
+#   ``(sig_b & ~sig_a) <> 0`` rejects, with integer arithmetic, nearly every
+#   pair of which neither holds the other; the few left are tested exactly
+#   on the tokens split from the text.
+#
+# ``rare1_sig`` is the signature bit of the rarest token (``rare1``) and
+# ``rare1_word`` the token between spaces, for "the rarest token shared". The same pairs get the same levels as with the
+# lists (tests/linkage/test_linkage_token_sets.py; on every blocked pair of
+# the benchmarks, benchmarks/linkage_same_levels.py).
 SORTED_SETS = frozenset({"name_skels", "father_skels"})
 
 
-def one_holds_other(column: str) -> str:
-    """SQL: one side's list ``column`` (a :data:`SORTED_SETS` column) holds every element of the other.
+def _bit_sql(number: str) -> str:
+    """SQL: one of 63 bits of a BIGINT, chosen by ``number`` (63: the value stays positive)."""
+    return f"(1::BIGINT << ({number} % 63)::INTEGER)"
 
-    The same pairs as Splink's two-way test ``list_has_all(a_l, a_r) or
-    list_has_all(a_r, a_l)`` (NULL when a list is NULL), written by hand for
-    speed: equal lists first (a cheap comparison), then only the longer list
-    searched for the shorter's elements, once. ``list_has_all`` took some
-    0.2 microseconds a call; both ways on every blocked pair were a fifth of
-    the name comparison's time. Relies on the lists being sorted sets.
+
+def _signature_sql(token: str) -> str:
+    return _bit_sql(f"hash({token})")
+
+
+def token_set_columns_sql(side: str = "") -> list[str]:
+    """SQL select items deriving each :data:`SORTED_SETS` column's text, size and signature.
+
+    ``side`` is a suffix of the column names read and written (``"_l"`` for
+    a table of pairs; empty for the model table of reports).
     """
+    items: list[str] = []
+    for column in sorted(SORTED_SETS):
+        lst = f"{column}{side}"
+        bits = f"list_transform({lst}, lambda token: {_signature_sql('token')})"
+        items += [
+            f"' ' || array_to_string({lst}, ' ') || ' ' as {column}_text{side}",
+            f"len({lst}) as {column}_n{side}",
+            f"coalesce(list_aggregate({bits}, 'bit_or'), 0) as {column}_sig{side}",
+        ]
+    items += [
+        f"{_signature_sql(f'rare1{side}')} as rare1_sig{side}",
+        f"' ' || rare1{side} || ' ' as rare1_word{side}",
+    ]
+    return items
+
+
+def date_day_sql(side: str = "") -> str:
+    """SQL select item: the incident date as a day number (``date_day``), NULL when unknown."""
+    return f"cast(date{side} as date) - DATE '1970-01-01' as date_day{side}"
+
+
+def derived_columns_sql(side: str = "") -> list[str]:
+    """SQL select items: every column the comparisons read that the model table derives.
+
+    Computed once per report (``classify.create_model_table``), not for both
+    sides of every pair: the token sets' text, size and signature
+    (:func:`token_set_columns_sql`), the written name's length and letters
+    (:func:`letters_sql`), the letters of the columns compared by
+    Jaro-Winkler (:func:`jaro_letters_sql`), a chain's parts (:func:`chain_parts_sql`), the
+    incident date's day number (:func:`date_day_sql`).
+    """
+    return [
+        *token_set_columns_sql(side),
+        *letters_sql(side),
+        *jaro_letters_sql(side),
+        *chain_parts_sql(side),
+        date_day_sql(side),
+    ]
+
+
+def same_set(column: str) -> str:
+    """SQL: the two sides' :data:`SORTED_SETS` ``column`` hold the same tokens."""
     if column not in SORTED_SETS:
         raise ValueError(f"{column} is not a sorted set column")
-    a, b = f"{column}_l", f"{column}_r"
+    return f"{column}_text_l = {column}_text_r"
+
+
+def _holds(column: str, whole: str, part: str) -> str:
+    """SQL: set ``whole`` (a side, ``l`` or ``r``) holds every token of set ``part``, known longer."""
+    text, n, sig = f"{column}_text", f"{column}_n", f"{column}_sig"
     return (
-        f"({a} = {b} or (len({a}) > len({b}) and list_has_all({a}, {b})) "
-        f"or (len({b}) > len({a}) and list_has_all({b}, {a})))"
+        f"{n}_{whole} > {n}_{part} and ({sig}_{part} & ~{sig}_{whole}) = 0 and "
+        f"({n}_{part} = 0 or list_has_all(string_split({text}_{whole}, ' '), "
+        f"string_split({text}_{part}, ' ')))"
+    )
+
+
+def one_holds_other(column: str) -> str:
+    """SQL: one side's :data:`SORTED_SETS` ``column`` holds every element of the other.
+
+    The same pairs as Splink's two-way test ``list_has_all(a_l, a_r) or
+    list_has_all(a_r, a_l)`` on the lists, written for speed: equal sets
+    first (equal texts), then only the longer set searched for the
+    shorter's tokens, and only when its signature holds theirs (an integer
+    test that rejects nearly every other pair before any list is made).
+    """
+    return (
+        f"({same_set(column)} or ({_holds(column, 'l', 'r')}) "
+        f"or ({_holds(column, 'r', 'l')}))"
+    )
+
+
+def holds_token(column: str, side: str, token: str) -> str:
+    """SQL: side ``side``'s :data:`SORTED_SETS` ``column`` holds the other side's ``token`` column.
+
+    Only ``rare1`` has a signature bit and a word (``rare1_sig``,
+    ``rare1_word``); NULL when the token is. The text is searched for the
+    token between spaces: no list is made.
+    """
+    other = "r" if side == "l" else "l"
+    return (
+        f"({column}_sig_{side} & {token}_sig_{other}) <> 0 and "
+        f"strpos({column}_text_{side}, {token}_word_{other}) > 0"
     )
 
 
@@ -238,7 +429,12 @@ class FatherNameComparison(SouthAsianNameComparison):
             cll.ExactMatchLevel(key),
             cll.CustomLevel("father_skel_l = father_skel_r", "transliteration-equal"),
             cll.CustomLevel(one_holds_other("father_skels"), "token subset"),
-            cll.JaroWinklerLevel(key, 0.88),
+            # Splink's JaroWinklerLevel(key, 0.88), the cheap bound first.
+            cll.CustomLevel(
+                f"{jaro_winkler_possible('father_key', 0.88)} and "
+                "jaro_winkler_similarity(father_key_l, father_key_r) >= 0.88",
+                "Jaro-Winkler distance of father_key >= 0.88",
+            ),
             cll.ElseLevel(),
         ]
 
@@ -342,7 +538,10 @@ class IncidentDateComparison(ComparisonCreator):
         super().__init__("date")
 
     def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
-        diff = "abs(date_diff('day', cast(date_l as date), cast(date_r as date)))"
+        # Day numbers derived once per report (:func:`derived_columns_sql`):
+        # the same differences as date_diff('day', cast(date_l as date), ...),
+        # without casting both sides' text for every pair.
+        diff = "abs(date_day_l - date_day_r)"
         return [
             cll.NullLevel(self.col_expression),
             cll.ExactMatchLevel(self.col_expression),
@@ -457,8 +656,10 @@ class NationalIdComparison(ComparisonCreator):
         return [
             cll.NullLevel(self.col_expression),
             cll.ExactMatchLevel(self.col_expression),
+            # The edit distance only for ids that could be one edit apart
+            # (one_edit_possible): the same pairs hold.
             cll.CustomLevel(
-                "damerau_levenshtein(cnic_l, cnic_r) <= 1",
+                f"{one_edit_possible('cnic')} and damerau_levenshtein(cnic_l, cnic_r) <= 1",
                 "one digit wrong or two swapped",
             ),
             cll.ElseLevel(),
@@ -483,7 +684,23 @@ _CHAIN_EDITS = 2
 CHAIN_M = 0.001
 
 
-def chain_disagrees(seq: str = "name_seq") -> str:
+# The parts of a chain the comparison reads (own name, grandfather): taken
+# from ``name_seq`` once per report when the model table is made
+# (:func:`derived_columns_sql`), not split from both sides of every pair; on
+# the Gaza releases, where most blocked pairs are chains of four, splitting
+# was most of the comparison's time.
+_CHAIN_PARTS = (1, 3)
+
+
+def chain_parts_sql(side: str = "") -> list[str]:
+    """SQL select items: the chain parts :func:`chain_disagrees` reads (``name_part1``, ``name_part3``)."""
+    return [
+        f"split_part(name_seq{side}, ' ', {k}) as name_part{k}{side}"
+        for k in _CHAIN_PARTS
+    ]
+
+
+def chain_disagrees() -> str:
     """SQL: two chains of one length (4+ parts) whose own names or grandfathers differ.
 
     The father (second part) is the father comparison's; the family name
@@ -491,19 +708,15 @@ def chain_disagrees(seq: str = "name_seq") -> str:
     in more ways than a given name, and a fifth part shifts the ancestors.
     Words in another order (the same set) are the name's own level.
     """
-    a, b = f"{seq}_l", f"{seq}_r"
 
     def apart(k: int) -> str:
-        return (
-            f"levenshtein(split_part({a}, ' ', {k}), split_part({b}, ' ', {k}))"
-            f" > {_CHAIN_EDITS}"
-        )
+        return f"levenshtein(name_part{k}_l, name_part{k}_r) > {_CHAIN_EDITS}"
 
     return (
         "name_parts_l = name_parts_r and name_parts_l >= 4 and "
-        # The same token set (SORTED_SETS): equal lists.
-        "not (name_skels_l = name_skels_r) and "
-        f"({apart(1)} or {apart(3)})"
+        # The same token set (SORTED_SETS).
+        f"not ({same_set('name_skels')}) and "
+        f"({' or '.join(apart(k) for k in _CHAIN_PARTS)})"
     )
 
 
@@ -521,7 +734,14 @@ class NameChainComparison(ComparisonCreator):
     """
 
     def __init__(self) -> None:
-        super().__init__({"s": "name_seq", "p": "name_parts", "k": "name_skels"})
+        super().__init__(
+            {
+                "s": "name_part1",
+                "g": "name_part3",
+                "p": "name_parts",
+                "k": "name_skels_text",
+            }
+        )
 
     def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
         # The same pairs as "not coalesce(disagrees, false)"; the cheap test

@@ -55,6 +55,7 @@ from gawah.linkage.classify import (
     _resident_bytes,
     _settings,
     _too_big,
+    create_model_table,
     duckdb_memory_limit,
     model_table,
 )
@@ -67,9 +68,17 @@ INSTALL_HINT = (
 # Spark's own oldest Java (Spark 4 needs 17).
 _MIN_JAVA = 17
 # Functions Spark knows that sqlglot does not: the string similarities
-# Splink registers from its jar (splink.backends.spark.similarity_jar_location).
+# Splink registers from its jar (splink.backends.spark.similarity_jar_location),
+# and Spark's own bit_count (the same count of set bits as DuckDB's).
 _SPARK_UDFS = frozenset(
-    {"jaro_winkler", "jaro_sim", "damerau_levenshtein", "jaccard", "cosine_distance"}
+    {
+        "jaro_winkler",
+        "jaro_sim",
+        "damerau_levenshtein",
+        "jaccard",
+        "cosine_distance",
+        "bit_count",
+    }
 )
 # Left to Java besides the heap: its own code, threads and buffers.
 _JVM_OVERHEAD_BYTES = 1 << 29
@@ -359,9 +368,7 @@ def _clear_run(spark: Any) -> None:
 
 
 def _keyed(table: pa.Table, options: ModelOptions) -> pa.Table:
-    """The model's columns and the blocking keys, computed by DuckDB here."""
-    if options.max_block is None:
-        return table
+    """The model's columns, derived columns and blocking keys, computed by DuckDB here."""
     spill = tempfile.mkdtemp(prefix="gawah-duckdb-")
     try:
         con = duckdb.connect()
@@ -369,15 +376,15 @@ def _keyed(table: pa.Table, options: ModelOptions) -> pa.Table:
         con.execute("SET memory_limit = ?", [duckdb_memory_limit(options)])
         con.execute("SET temp_directory = ?", [spill])
         con.register("gawah_model_input", table)
-        con.execute(
-            "CREATE TABLE gawah_model_table AS "
-            "SELECT * FROM gawah_model_input ORDER BY unique_id"
-        )
+        create_model_table(con, "gawah_model_input", "gawah_model_table")
         con.unregister("gawah_model_input")
-        add_block_keys(
-            con, "gawah_model_table", "gawah_blocked_input", options.max_block
-        )
-        keyed: pa.Table = con.table("gawah_blocked_input").to_arrow_table()
+        keyed_table = "gawah_model_table"
+        if options.max_block is not None:
+            add_block_keys(
+                con, "gawah_model_table", "gawah_blocked_input", options.max_block
+            )
+            keyed_table = "gawah_blocked_input"
+        keyed: pa.Table = con.table(keyed_table).to_arrow_table()
         con.close()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
