@@ -218,7 +218,8 @@ def verify_store(
     Args:
         conn: any connection holding the ledger tables.
         devices: verify only these device feeds (and their checkpoints).
-        threads: worker threads for signature checks (libsodium releases the GIL).
+        threads: workers checking signatures (processes on Linux, else threads;
+            see :mod:`gawah.ledger.signatures`).
         progress: called with the number of events read so far, per chunk.
         roots: the workspace's root authorities (hex key to name); when given,
             every event must come from a trusted device (see
@@ -526,10 +527,11 @@ def verify_ledger(
     (with ``projections``) every projection table against a replay of the events.
 
     One pass over the events: each is hashed and parsed once, its signature
-    checked on worker threads, and (with ``projections``) replayed into the
-    projectors in a scratch database on this thread, while another thread runs
-    SQLite's integrity check through a connection of its own (libsodium and
-    SQLite release the GIL, so the work spreads over two cores). The stored
+    checked by worker processes (:mod:`gawah.ledger.signatures`), and (with
+    ``projections``) replayed into the projectors in a scratch database on this
+    thread, while another thread runs SQLite's integrity check through a
+    connection of its own (SQLite releases the GIL, and the workers share none
+    with this thread, so the work spreads over two cores). The stored
     tables are then compared with the replay's inside SQLite. A damaged file is
     reported as such (and nothing else), as if the integrity check had run
     first.
