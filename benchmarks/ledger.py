@@ -13,7 +13,8 @@ Prints one line per measurement. All data is generated and FICTIONAL.
    every command runs when it opens the workspace: when the database file is
    untouched since the last command, and when another process changed it; the
    verify's CPU on the calling thread bounds its speed on an idle machine (the
-   signature and integrity checks run on other threads, the rest holds the GIL)
+   signature checks run in worker processes and the integrity check on another
+   thread, the rest holds the GIL)
 6. with ``--parts``, where the full verify's CPU goes: each of its pieces run
    alone on that workspace (SQLite's integrity check, the events' content and
    signature checks, the replay into a scratch database, the replayed tables
@@ -23,7 +24,8 @@ Prints one line per measurement. All data is generated and FICTIONAL.
    collector running (verify pauses it), and per event: one Ed25519 check
    through PyNaCl (raw libsodium call and ``VerifyKey``) and through
    ``cryptography`` (OpenSSL), and parsing an event's JSON (the ledger's parser
-   and ``json.loads``)
+   and ``json.loads``), and how many signatures a worker thread and a worker
+   process check while the calling thread runs Python (the GIL)
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from gawah.ledger import verify_store
 from gawah.ledger.bulk import gc_paused
 from gawah.ledger.events import parse_json
 from gawah.ledger.projections import Replay, projection_schema, stored_digests
+from gawah.ledger.signatures import SignatureChecks
 from gawah.workspace import DB_FILE, Workspace
 
 
@@ -80,10 +83,10 @@ def bench_batch_and_verify(folder: Path, count: int) -> tuple[float, float, floa
         start = time.perf_counter()
         ws.append_many(("bench.recorded", _payload(i)) for i in range(count))
         appended = count / (time.perf_counter() - start)
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu = time.perf_counter(), _cpu()
         report = ws.ledger.verify()
         verified = report.events / (time.perf_counter() - start)
-        per_cpu = report.events / (time.process_time() - cpu)
+        per_cpu = report.events / (_cpu() - cpu)  # the signature workers' too
         if not report.ok:
             raise SystemExit(
                 f"benchmark ledger does not verify: {report.first_problem}"
@@ -182,6 +185,29 @@ def _per_item(work: Callable[[], object], items: int) -> str:
     return f"{best / items * 1e6:.1f} µs"
 
 
+def _checks_beside_python(signed: list[tuple[bytes, bytes, bytes]]) -> list[str]:
+    """Signatures one worker checks while this thread runs a CPU-second of Python,
+    on a thread and in a process (:mod:`gawah.ledger.signatures` uses processes)."""
+    lines: list[str] = []
+    for processes in (False, True):
+        with SignatureChecks(1, processes=processes, process_after=0) as checks:
+            batches = [signed[i : i + 64] for i in range(0, len(signed), 64)]
+            futures = [checks.submit(batch) for batch in batches]
+            start, x = time.thread_time(), 0
+            while time.thread_time() - start < 1.0:
+                for _ in range(200):
+                    x += len(parse_json(b'{"a": [1, 2, 3]}')["a"])
+            done = sum(
+                len(b) for b, f in zip(batches, futures, strict=True) if f.done()
+            )
+            where = "a process" if processes else "a thread"
+            lines.append(
+                f"signatures checked by {where} while the calling thread ran 1 "
+                f"CPU-second of Python: {done:,} of {len(signed):,}"
+            )
+    return lines
+
+
 def bench_parts(home: Path, sample: int = 5_000) -> list[str]:
     """Each piece of the full verify run alone, and per-event costs."""
     lines: list[str] = []
@@ -243,6 +269,7 @@ def bench_parts(home: Path, sample: int = 5_000) -> list[str]:
         ).fetchall()
     signed = [(bytes(r[0]), bytes(r[1]), bytes.fromhex(r[2])) for r in rows]
     n = len(signed)
+    lines += _checks_beside_python([(s, r, k) for r, s, k in signed * 8])
     verify_keys = {k: nacl.signing.VerifyKey(k) for _, _, k in signed}
     openssl_keys = {k: Ed25519PublicKey.from_public_bytes(k) for _, _, k in signed}
     for label, work in (

@@ -279,16 +279,17 @@ def _same(column: str, affinity: str) -> str:
     storage class included (so never fooled where the digests are not).
 
     Both sides share the affinity (checked by the caller), so ``IS`` converts
-    neither; it still takes an integer for the equal real, which only a column
-    that may hold reals needs ``typeof`` for; REAL and untyped columns compare
-    as the digests render them (``quote``).
+    neither value (a column declared without a type converts nothing at all):
+    values of two storage classes are never ``IS`` each other, except an
+    integer and the equal real, which only a column that may hold both needs
+    ``typeof`` for. ``IS`` compares reals exactly (equal reals render equally
+    in the digests) and text byte by byte (``COLLATE BINARY``); ``typeof`` and
+    ``IS`` cost far less than rendering every value with ``quote()``.
     """
     a, b = f'a."{column}"', f'b."{column}"'
     if affinity == "TEXT":
         return f"{a} IS {b} COLLATE BINARY"
-    if affinity in ("INTEGER", "NUMERIC"):
-        return f"typeof({a}) = typeof({b}) AND {a} IS {b} COLLATE BINARY"
-    return f"typeof({a}) = typeof({b}) AND quote({a}) IS quote({b})"
+    return f"typeof({a}) = typeof({b}) AND {a} IS {b} COLLATE BINARY"
 
 
 def _compare(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> bool:

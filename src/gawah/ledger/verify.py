@@ -14,13 +14,10 @@ import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-
-import nacl.bindings
-import nacl.exceptions
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger.bulk import gc_paused
@@ -34,6 +31,7 @@ from gawah.ledger.projections import (
     projection_schema,
     stored_digests,
 )
+from gawah.ledger.signatures import SignatureChecks, Signed
 
 _CHUNK = 4096
 _T = TypeVar("_T")
@@ -105,17 +103,6 @@ class VerifyReport:
                 f"({len(self.tables)} table(s) differ): run `gawah ledger rebuild` "
                 "to recompute them from the events"
             )
-
-
-def _check_signatures(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
-    out: list[bool] = []
-    for signature, raw, public_key in items:
-        try:
-            nacl.bindings.crypto_sign_open(signature + raw, public_key)
-            out.append(True)
-        except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
-            out.append(False)
-    return out
 
 
 def _device_filter(devices: Collection[str] | None) -> tuple[str, list[str]]:
@@ -231,7 +218,8 @@ def verify_store(
     Args:
         conn: any connection holding the ledger tables.
         devices: verify only these device feeds (and their checkpoints).
-        threads: worker threads for signature checks (libsodium releases the GIL).
+        threads: workers checking signatures (processes on Linux, else threads;
+            see :mod:`gawah.ledger.signatures`).
         progress: called with the number of events read so far, per chunk.
         roots: the workspace's root authorities (hex key to name); when given,
             every event must come from a trusted device (see
@@ -274,8 +262,8 @@ def verify_store(
     )
 
 
-# Where a batch of signatures was, and the worker's answer for each.
-_Pending = tuple[list[tuple[int, str, str, int]], Future[list[bool]]]
+# Where a batch of signatures was, the batch, and the worker's answer for each.
+_Pending = tuple[list[tuple[int, str, str, int]], list[Signed], Future[list[bool]]]
 
 
 def _scan(
@@ -289,20 +277,31 @@ def _scan(
     """Check every row the cursor yields; return each device's entries in arrival
     order (for the chain check) and the number of rows.
 
-    Signature checks run in worker threads (libsodium releases the GIL) while
-    this thread hashes, parses and replays the next chunk.
+    Signature checks run in worker processes (:mod:`gawah.ledger.signatures`)
+    while this thread hashes, parses and replays the next chunk.
     """
     feeds: dict[str, list[_Entry]] = defaultdict(list)
     keys: dict[str, bytes | None] = {}
     count = 0
     sha256 = hashlib.sha256
     pending: list[_Pending] = []
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+
+    def collect(wait: bool) -> None:
+        """Turn the answered batches (all of them when ``wait``) into problems."""
+        while pending and (wait or pending[0][2].done()):
+            where, batch, future = pending.pop(0)
+            verdicts = SignatureChecks.answer(future, batch)
+            for (pos, event_id, device, seq), good in zip(where, verdicts, strict=True):
+                if not good:
+                    bad = Problem(device, seq, event_id, "bad signature")
+                    problems.append((pos, bad))
+
+    with SignatureChecks(threads) as checks:
         while rows := cur.fetchmany():
             count += len(rows)
             if progress is not None:
                 progress(count)
-            batch: list[tuple[bytes, bytes, bytes]] = []
+            batch: list[Signed] = []
             where: list[tuple[int, str, str, int]] = []
             sound: list[Event] = []
             for pos, event_id, kind, device, seq, raw, signature in rows:
@@ -334,19 +333,14 @@ def _scan(
                 batch.append((bytes(signature), raw, public_key))
                 where.append((pos, event_id, device, seq))
                 if len(batch) >= _CHUNK // 4:
-                    pending.append((where, pool.submit(_check_signatures, batch)))
+                    pending.append((where, batch, checks.submit(batch)))
                     batch, where = [], []
             if batch:
-                pending.append((where, pool.submit(_check_signatures, batch)))
+                pending.append((where, batch, checks.submit(batch)))
             if replay is not None:
                 replay(sound)  # while the workers check this chunk's signatures
-        for where, future in pending:
-            for (pos, event_id, device, seq), good in zip(
-                where, future.result(), strict=True
-            ):
-                if not good:
-                    bad = Problem(device, seq, event_id, "bad signature")
-                    problems.append((pos, bad))
+            collect(wait=False)
+        collect(wait=True)
     return feeds, count
 
 
@@ -533,10 +527,11 @@ def verify_ledger(
     (with ``projections``) every projection table against a replay of the events.
 
     One pass over the events: each is hashed and parsed once, its signature
-    checked on worker threads, and (with ``projections``) replayed into the
-    projectors in a scratch database on this thread, while another thread runs
-    SQLite's integrity check through a connection of its own (libsodium and
-    SQLite release the GIL, so the work spreads over two cores). The stored
+    checked by worker processes (:mod:`gawah.ledger.signatures`), and (with
+    ``projections``) replayed into the projectors in a scratch database on this
+    thread, while another thread runs SQLite's integrity check through a
+    connection of its own (SQLite releases the GIL, and the workers share none
+    with this thread, so the work spreads over two cores). The stored
     tables are then compared with the replay's inside SQLite. A damaged file is
     reported as such (and nothing else), as if the integrity check had run
     first.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from gawah.ledger import Event, stored_events
 from gawah.registry import assignment_order
@@ -77,15 +77,21 @@ class _WebProjector:
         order); a ``persons.assigned`` reads the person keys the reports before
         it wrote, so everything before it is written first.
         """
-        reports: list[dict[str, Any]] = []
+        recorded: list[Event] = []
         history: list[tuple[str, str, str, str, str]] = []
         roles: list[tuple[str, str, str, str, str, str]] = []
 
         def flush() -> None:
             conn.executemany(_INSERT_HISTORY, history)
-            _search.index_reports(conn, reports)
+            # Which version is shown is decided per event, in order (sync may
+            # bring an older version after a newer one); the index rows of the
+            # shown ones still go in together.
+            shown = _shown_reports(conn, recorded)
+            _search.index_reports(
+                conn, [e.payload for e, s in zip(recorded, shown, strict=True) if s]
+            )
             conn.executemany(_UPSERT_ROLE, roles)
-            reports.clear()
+            recorded.clear()
             history.clear()
             roles.clear()
 
@@ -96,11 +102,7 @@ class _WebProjector:
                 continue
             history.extend(_history_rows(event))
             if event.kind == REPORT_RECORDED:
-                # Which version is shown is decided per event, in order (sync
-                # may bring an older version after a newer one); the index
-                # rows of the shown ones still go in together.
-                if _shown_report(conn, event):
-                    reports.append(event.payload)
+                recorded.append(event)
             elif event.kind == ROLE_GRANTED:
                 roles.extend(_role_rows(event))
         flush()
@@ -233,6 +235,61 @@ def _shown_report(conn: sqlite3.Connection, event: Event) -> bool:
         (report_id, version, event.id),
     )
     return cursor.rowcount > 0
+
+
+_UPSERT_SHOWN = (
+    "INSERT INTO web_shown_reports VALUES (?, ?, ?) ON CONFLICT (report_id)"
+    " DO UPDATE SET version = excluded.version, event_id = excluded.event_id"
+)
+
+
+def _shown_reports(conn: sqlite3.Connection, events: list[Event]) -> list[bool]:
+    """:func:`_shown_report` on each report event in order, with one read of
+    the shown versions (500 reports at a time) and one ``executemany``.
+
+    The (version, event id) comparison is made here as SQLite makes it in
+    :func:`_shown_report` (integers by value, text by its UTF-8 bytes, which
+    Python's order of code points follows); a stored row of other types (an
+    edited table) sends the run through :func:`_shown_report` instead.
+    """
+    keys: list[tuple[str, int, str] | None] = []
+    for event in events:
+        report_id, version = (
+            event.payload.get("report_id"),
+            event.payload.get("version"),
+        )
+        if isinstance(report_id, str) and type(version) is int:
+            keys.append((report_id, version, event.id))
+        else:
+            keys.append(None)
+    ids = list(dict.fromkeys(k[0] for k in keys if k is not None))
+    best: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        marks = ", ".join("?" * len(part))
+        for report_id, version, event_id in conn.execute(
+            "SELECT report_id, version, event_id FROM web_shown_reports"
+            f" WHERE report_id IN ({marks})",
+            part,
+        ):
+            if type(version) is not int or type(event_id) is not str:
+                return [_shown_report(conn, event) for event in events]
+            best[str(report_id)] = (version, event_id)
+    shown: list[bool] = []
+    changed: dict[str, tuple[int, str]] = {}
+    for key in keys:
+        if key is None:
+            shown.append(True)  # the index decides what to do with it
+            continue
+        report_id, version, event_id = key
+        held = best.get(report_id)
+        if held is None or (version, event_id) > held:
+            best[report_id] = changed[report_id] = (version, event_id)
+            shown.append(True)
+        else:
+            shown.append(False)
+    conn.executemany(_UPSERT_SHOWN, [(r, v, e) for r, (v, e) in changed.items()])
+    return shown
 
 
 def _shown_persons(conn: sqlite3.Connection, event: Event) -> bool:
