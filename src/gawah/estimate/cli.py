@@ -189,9 +189,12 @@ def estimate(
         bool,
         typer.Option(
             "--narrow",
-            help="Keep the log-linear model's own interval when the lists show "
-            "heterogeneity or a behavioural response (by default its upper end is "
-            "raised to Mth Gamma3.5's, and the interval stretched to model Mtb's).",
+            help="Keep the log-linear model's own interval. By default its upper "
+            "end is raised to Mth Gamma3.5's when the lists show heterogeneity (on "
+            "three lists also when the estimate sits at Chao's lower bound), to Mth "
+            "Gamma0.5's on four or more lists when a rarely recorded class cannot be "
+            "ruled out, and the interval is stretched to model Mtb's under a "
+            "behavioural response.",
         ),
     ] = False,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
