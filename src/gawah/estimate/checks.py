@@ -664,33 +664,26 @@ def widened_at_bound(
     bound = chao_bound(captures, result.level)
     if bound is None or result.estimate > bound[2]:
         return result
-    from gawah.estimate.loglinear import LogLinearMSE
-
-    wide = LogLinearMSE(model=WIDEN_MODEL, level=result.level).fit(captures)
-    if (
-        wide.refused
-        or wide.upper is None
-        or wide.upper <= result.upper
-        or wide.upper > _MTB_MAX_RATIO * captures.n_observed
-    ):
+    wider = _higher_bounded_upper(WIDEN_MODEL, result, captures)
+    if wider is None:
         return result
     diagnostics: dict[str, Any] = dict(result.diagnostics)
     diagnostics["widened_at_bound"] = {
         "model": WIDEN_MODEL,
-        "upper": wide.upper,
+        "upper": wider,
         "chao_bound": list(bound),
         "model_interval": [result.lower, result.upper],
     }
     diagnostics["notes"] = [
         *result.notes,
-        f"the upper end is widened from {result.upper:,.0f} to {wide.upper:,.0f}, "
+        f"the upper end is widened from {result.upper:,.0f} to {wider:,.0f}, "
         f"the upper end of model {WIDEN_MODEL}, because the estimate sits at "
         f"Chao's lower bound ({bound[0]:,.0f}) and three lists cannot show "
         "whether some people were hard to record on every list: the model's own "
         f"interval of {result.lower:,.0f} to {result.upper:,.0f} assumes they "
         "were not (--narrow keeps it)",
     ]
-    return replace(result, upper=wide.upper, diagnostics=diagnostics)
+    return replace(result, upper=wider, diagnostics=diagnostics)
 
 
 def widened_for_hidden_class(
@@ -744,34 +737,27 @@ def widened_for_hidden_class(
             "Darroch's test finds capture heterogeneity, but not clearly "
             f"({_p_text(heterogeneity[1])})"
         )
-    from gawah.estimate.loglinear import LogLinearMSE
-
-    wide = LogLinearMSE(model=HIDDEN_MODEL, level=result.level).fit(captures)
-    if (
-        wide.refused
-        or wide.upper is None
-        or wide.upper <= result.upper
-        or wide.upper > _MTB_MAX_RATIO * captures.n_observed
-    ):
+    wider = _higher_bounded_upper(HIDDEN_MODEL, result, captures)
+    if wider is None:
         return result
     diagnostics: dict[str, Any] = dict(result.diagnostics)
     diagnostics["widened_for_hidden_class"] = {
         "model": HIDDEN_MODEL,
-        "upper": wide.upper,
+        "upper": wider,
         "chao_bound": None if bound is None else list(bound),
         "heterogeneity_p": None if heterogeneity is None else heterogeneity[1],
         "interval_before": [result.lower, result.upper],
     }
     diagnostics["notes"] = [
         *result.notes,
-        f"the upper end is widened from {result.upper:,.0f} to {wide.upper:,.0f}, "
+        f"the upper end is widened from {result.upper:,.0f} to {wider:,.0f}, "
         f"the upper end of model {HIDDEN_MODEL}, because {reason}: a group of "
         f"people hard to record on every list leaves almost no trace in the "
         f"overlaps of {captures.n_lists} lists, and the interval of "
         f"{result.lower:,.0f} to {result.upper:,.0f} assumes there is none "
         "(--narrow keeps it)",
     ]
-    return replace(result, upper=wide.upper, diagnostics=diagnostics)
+    return replace(result, upper=wider, diagnostics=diagnostics)
 
 
 def widened_for_behaviour(result: MSEResult, behaviour: Behaviour | None) -> MSEResult:
@@ -859,3 +845,27 @@ class Checked:
             result,
             data_warnings(captures) + result_warnings(captures, result, hetero, behave),
         )
+
+
+def _higher_bounded_upper(
+    model: str, result: MSEResult, captures: CaptureHistories
+) -> float | None:
+    """``model``'s upper end where it would widen ``result``, else None.
+
+    None when the wider model refuses, gives no upper end, gives one no higher
+    than the result's, or one beyond ``_MTB_MAX_RATIO`` times the number seen
+    (an interval unbounded in practice says nothing a user can act on; the
+    same bound as Mtb's stretch).
+    """
+    from gawah.estimate.loglinear import LogLinearMSE
+
+    wide = LogLinearMSE(model=model, level=result.level).fit(captures)
+    if (
+        wide.refused
+        or wide.upper is None
+        or result.upper is None
+        or wide.upper <= result.upper
+        or wide.upper > _MTB_MAX_RATIO * captures.n_observed
+    ):
+        return None
+    return wide.upper
