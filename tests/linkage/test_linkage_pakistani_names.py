@@ -20,6 +20,7 @@ from gawah.linkage.compare import (
     AgeRangeComparison,
     SouthAsianNameComparison,
     StatusComparison,
+    derived_columns_sql,
 )
 from gawah.linkage.normalise import (
     age_from_notes,
@@ -48,7 +49,11 @@ def _level(comparison: ComparisonCreator, frame: pd.DataFrame, a: int, b: int) -
         }
     )
     con = duckdb.connect()
-    con.register("pair", pair)
+    con.register("raw_pair", pair)
+    # The columns the model table derives once per report (token-set text and
+    # signature, chain parts, letter masks, day numbers), for both sides.
+    derived = ", ".join(derived_columns_sql("_l") + derived_columns_sql("_r"))
+    con.execute(f"CREATE TABLE pair AS SELECT *, {derived} FROM raw_pair")
     for level in comparison.get_comparison("duckdb").comparison_levels:
         condition = level.sql_condition
         if (
