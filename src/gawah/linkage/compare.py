@@ -197,17 +197,20 @@ _ONE_EDIT_POSSIBLE = one_edit_possible("name_exact")
 _SLIP_COLUMNS = ("name_exact",)
 
 
+def _letter_mask_sql(value: str) -> str:
+    """SQL: the OR of the bits of ``value``'s letters (0 for an empty or NULL value)."""
+    bits = f"list_transform(string_split({value}, ''), lambda c: {_bit_sql('ord(c)')})"
+    return f"coalesce(list_aggregate({bits}, 'bit_or'), 0)"
+
+
 def letters_sql(side: str = "") -> list[str]:
     """SQL select items: each slip-tested column's length and letter mask."""
     items: list[str] = []
     for column in _SLIP_COLUMNS:
         value = f"{column}{side}"
-        bits = (
-            f"list_transform(string_split({value}, ''), lambda c: {_bit_sql('ord(c)')})"
-        )
         items += [
             f"length({value}) as {column}_len{side}",
-            f"coalesce(list_aggregate({bits}, 'bit_or'), 0) as {column}_chars{side}",
+            f"{_letter_mask_sql(value)} as {column}_chars{side}",
         ]
     return items
 
@@ -233,13 +236,10 @@ def jaro_letters_sql(side: str = "") -> list[str]:
     items: list[str] = []
     for column in _JARO_COLUMNS:
         value = f"{column}{side}"
-        bits = (
-            f"list_transform(string_split({value}, ''), lambda c: {_bit_sql('ord(c)')})"
-        )
         items += [
             f"case when strlen({value}) = length({value}) then strlen({value}) end "
             f"as {column}_ascii_len{side}",
-            f"coalesce(list_aggregate({bits}, 'bit_or'), 0) as {column}_chars{side}",
+            f"{_letter_mask_sql(value)} as {column}_chars{side}",
         ]
     return items
 
