@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,9 @@ _SCRIPT = textwrap.dedent(
     from typer.testing import CliRunner
     from gawah import cli
 
-    HEAVY = ("pandas", "scipy", "numba", "pydantic", "imagehash", "numpy")
+    HEAVY = ("pandas", "scipy", "numba", "pydantic", "imagehash", "numpy", "duckdb",
+             "splink", "statsmodels", "fastapi", "nacl", "cryptography", "matplotlib",
+             "markdown_it", "pygments", "rich.markdown", "rich.traceback")
     env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
     runner = CliRunner()
     lazy = runner.invoke(cli.app, ["--help"], prog_name="gawah", env=env).output
@@ -78,3 +81,90 @@ def test_running_a_command_builds_it() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "RFC 3161" in done.stdout
+
+
+_MODULES_AFTER = textwrap.dedent(
+    """
+    import contextlib, io, json, sys
+    for name in sys.argv[2:]:
+        __import__(name)
+    sys.argv = ["gawah", *json.loads(sys.argv[1])]
+    from gawah.cli import main
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            main()
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+    print(json.dumps({"output": out.getvalue(), "modules": sorted(sys.modules)}))
+    """
+)
+
+
+def _run_cli(args: list[str], preload: tuple[str, ...] = ()) -> dict[str, object]:
+    """Output of ``gawah ARGS`` and every module imported, in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MODULES_AFTER, json.dumps(args), *preload],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "PATH": "/usr/bin"},
+    )
+    out: dict[str, object] = json.loads(done.stdout)
+    return out
+
+
+_KOSOVO = Path(__file__).parent / "data" / "mse" / "kosovo.csv"
+#: Libraries a quick estimate from a file has no use for; each costs 0.1 s to 1 s of
+#: start-up (issue 16: ``gawah estimate FILE`` faster than Rscript end to end).
+_NOT_FOR_A_QUICK_ESTIMATE = (
+    "pandas", "scipy", "numba", "statsmodels", "duckdb", "splink", "matplotlib",
+    "fastapi", "nacl", "cryptography", "markdown_it", "pygments",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("method", ["chao", "stepwise"])
+def test_quick_estimate_from_a_file_imports_no_heavy_library(method: str) -> None:
+    """Chao and stepwise on a CSV answer without pandas, scipy, numba or the web."""
+    out = _run_cli(["estimate", str(_KOSOVO), "--method", method])
+    assert "estimated total" in str(out["output"])
+    modules = set(out["modules"])  # type: ignore[call-overload]
+    imported = [m for m in _NOT_FOR_A_QUICK_ESTIMATE if m in modules]
+    assert imported == []
+
+
+def test_help_renders_the_same_without_typers_unused_imports() -> None:
+    """Typer's help module loaded with stand-ins says exactly what it says with the
+    real rich.markdown and rich.traceback, and the stand-ins import them on use."""
+    light = _run_cli(["--help"])
+    real = _run_cli(["--help"], preload=("rich.markdown", "rich.traceback"))
+    assert light["output"] == real["output"]
+    assert "typer.rich_utils" in light["modules"]  # type: ignore[operator]
+    assert "markdown_it" not in light["modules"]  # type: ignore[operator]
+    assert "markdown_it" in real["modules"]  # type: ignore[operator]
+
+
+def test_stand_ins_become_the_real_classes_on_use() -> None:
+    """A Markdown or Traceback that typer builds is rich's own object."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import gawah.cli
+        import typer.rich_utils as typer_rich
+        assert "rich.markdown" not in sys.modules
+        made = typer_rich.Markdown("# title")
+        import rich.markdown, rich.traceback
+        assert type(made) is rich.markdown.Markdown
+        try:
+            raise ValueError("x")
+        except ValueError as exc:
+            tb = typer_rich.Traceback.from_exception(ValueError, exc, exc.__traceback__)
+        assert type(tb) is rich.traceback.Traceback
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

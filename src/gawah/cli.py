@@ -10,7 +10,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import types
+from collections.abc import Sequence
 from importlib import import_module
+from importlib.abc import Loader, MetaPathFinder
+from importlib.machinery import ModuleSpec, PathFinder
 from typing import Any
 
 import typer
@@ -90,6 +94,77 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "users": (("web",), "Accounts of the web app (local to this server)."),
 }
+
+#: What ``typer.rich_utils`` imports at its top but gawah never uses: Markdown
+#: renders help only in ``rich_markup_mode="markdown"`` (gawah's is "rich") and
+#: Traceback only pretty exceptions (disabled). With markdown-it, pygments and
+#: attrs behind them they cost more CPU than the rest of ``gawah --help``.
+_UNUSED_BY_TYPER_HELP = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+
+class _Deferred(type):
+    """A stand-in class whose first use (a call, an attribute) imports the real one."""
+
+    _origin: str
+
+    def _real(cls) -> Any:
+        return getattr(import_module(cls._origin), cls.__name__)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls._real()(*args, **kwargs)
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(cls._real(), name)
+
+
+class _LightTyperHelp(MetaPathFinder, Loader):
+    """Loads ``typer.rich_utils`` (help and usage errors) without its unused imports.
+
+    While typer's module runs, ``rich.markdown`` and ``rich.traceback`` are stand-in
+    modules whose classes are :class:`_Deferred`; they are removed right after, so
+    any other ``import rich.markdown`` gets the real module. Typer's own code
+    renders the help, unchanged (tests/test_cli_lazy.py compares the two).
+    """
+
+    def __init__(self) -> None:
+        self._loader: Loader | None = None
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: types.ModuleType | None = None,
+    ) -> ModuleSpec | None:
+        if fullname != "typer.rich_utils":
+            return None
+        sys.meta_path.remove(self)  # once is enough
+        spec = PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None:
+            self._loader, spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec: ModuleSpec) -> None:
+        return None  # the default module object
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        assert self._loader is not None  # set by find_spec
+        stand_ins: dict[str, types.ModuleType] = {}
+        for name, class_name in _UNUSED_BY_TYPER_HELP.items():
+            if name not in sys.modules:
+                stand_ins[name] = types.ModuleType(name)
+                deferred = _Deferred(class_name, (), {"_origin": name})
+                setattr(stand_ins[name], class_name, deferred)
+        sys.modules.update(stand_ins)
+        try:
+            self._loader.exec_module(module)
+        finally:
+            for name, stand_in in stand_ins.items():
+                if sys.modules.get(name) is stand_in:
+                    del sys.modules[name]
+
+
+if "typer.rich_utils" not in sys.modules:
+    sys.meta_path.insert(0, _LightTyperHelp())
 
 # Real commands built so far (name -> command), and the domains registered.
 _built: dict[str, _click.Command] = {}
