@@ -18,7 +18,12 @@ it is timed, which writes the cache. Without a cache every run compiles typer,
 rich, pydantic, numpy and gawah from source, about three times the CPU;
 ``--without-bytecode`` measures that case (nothing cached is read or written).
 
-    uv run python benchmarks/startup.py [--repeat 5] [--without-bytecode]
+With ``--breakdown`` it also prints where the CPU of ``gawah estimate FILE
+--method chao`` goes: the interpreter, typer, rich and gawah's command line,
+pydantic, numpy and the command itself, each as the step between cumulative
+imports in fresh processes.
+
+    uv run python benchmarks/startup.py [--repeat 5] [--without-bytecode] [--breakdown]
 """
 
 from __future__ import annotations
@@ -62,6 +67,35 @@ def _time(argv: list[str], repeat: int, env: dict[str, str]) -> tuple[float, flo
     return statistics.median(walls), statistics.median(cpus)
 
 
+#: Cumulative stages of ``gawah estimate kosovo.csv --method chao``: each line
+#: imports what the one before did and more; the step is the difference.
+_STAGES = (
+    ("interpreter", "pass"),
+    ("typer", "import typer"),
+    ("rich and gawah's command line", "import gawah.cli"),
+    # typer coerces every option with a pydantic TypeAdapter, from this module.
+    ("pydantic (typer's option coercion)", "import gawah.cli, typer._adapters"),
+    ("numpy", "import gawah.cli, typer._adapters, numpy"),
+    (
+        "the command (read, estimate, checks, table)",
+        "import sys; sys.argv = ['gawah', 'estimate', sys.argv[1], '--method', "
+        "'chao']; from gawah.cli import main; main()",
+    ),
+)
+
+
+def _breakdown(python: list[str], repeat: int, env: dict[str, str]) -> None:
+    """Where the CPU of a quick estimate goes: median CPU of each cumulative stage."""
+    print("\n| stage of `gawah estimate kosovo.csv --method chao` | CPU s (step) |")
+    print("|---|---|")
+    previous = 0.0
+    for label, code in _STAGES:
+        _wall, cpu = _time([*python, "-c", code, str(_KOSOVO)], repeat, env)
+        print(f"| {label} | {cpu - previous:+.2f} |", flush=True)
+        previous = cpu
+    print(f"| total | {previous:.2f} |")
+
+
 def _has_rcapture() -> bool:
     if shutil.which("Rscript") is None:
         return False
@@ -80,6 +114,11 @@ def main() -> None:
         "--without-bytecode",
         action="store_true",
         help="Python compiles every module on every run (no bytecode cache).",
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="Also print where the CPU of a quick estimate goes, import by import.",
     )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -123,6 +162,8 @@ def main() -> None:
     for label, argv, target in runs:
         wall, cpu = _time(argv, args.repeat, env)
         print(f"| {label} | {wall:.2f} | {cpu:.2f} | {target} |", flush=True)
+    if args.breakdown:
+        _breakdown(python, args.repeat, env)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     empty.cleanup()
 
