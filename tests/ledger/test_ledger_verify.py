@@ -281,7 +281,7 @@ class TestReceiveMany:
         assert three_feeds.ledger.count() == 64
 
     def test_a_large_batch_names_its_first_bad_event(self) -> None:
-        """Checked in parts on two threads, a batch still names its first forgery."""
+        """Checked in batches beside the parsing, a batch still names its first forgery."""
         import pytest
 
         from gawah.errors import LedgerIntegrityError
