@@ -281,7 +281,7 @@ class TestReceiveMany:
         assert three_feeds.ledger.count() == 64
 
     def test_a_large_batch_names_its_first_bad_event(self) -> None:
-        """Checked in parts on two threads, a batch still names its first forgery."""
+        """Checked in batches beside the parsing, a batch still names its first forgery."""
         import pytest
 
         from gawah.errors import LedgerIntegrityError
@@ -301,6 +301,37 @@ class TestReceiveMany:
             ids = [Event.from_stored(*item).id for item in feed]
             with pytest.raises(LedgerIntegrityError, match=ids[first][:16]):
                 checked_many(forged)
+
+    def test_a_large_batch_reports_the_first_failure_of_any_kind(self) -> None:
+        """A forged signature before a malformed event (or one of a device that
+        is not a key) is the one reported, and the reverse; past the signatures
+        checked on threads, the worker processes' verdicts name it too."""
+        import pytest
+
+        from gawah.errors import LedgerIntegrityError
+        from gawah.ledger._writing import checked_many
+        from gawah.ledger.signatures import PROCESS_AFTER
+
+        count = PROCESS_AFTER + 1500
+        feed = signed_feed(
+            FixedSigner("field-e"), [("toy.a", {"i": i}) for i in range(count)]
+        )
+        ids = [Event.from_stored(*item).id for item in feed]
+        late = PROCESS_AFTER + 1000  # checked by a worker process on Linux
+        forged = (feed[late][0], bytes([feed[late][1][0] ^ 1]) + feed[late][1][1:])
+        garbled = (b"{not json", feed[late + 300][1])
+        keyless = feed[late + 300][0].replace(
+            FixedSigner("field-e").device.encode(), b"zz" * 32
+        )
+        for broken in (garbled, (keyless, feed[late + 300][1])):
+            items = list(feed)
+            items[late], items[late + 300] = forged, broken
+            with pytest.raises(LedgerIntegrityError, match=ids[late][:16]):
+                checked_many(items)
+        items = list(feed)
+        items[late], items[late + 300] = garbled, forged
+        with pytest.raises(LedgerIntegrityError, match="not valid JSON"):
+            checked_many(items)
 
     def test_known_and_repeated_events_are_skipped(
         self, three_feeds: Workspace

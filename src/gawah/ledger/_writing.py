@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import nacl.bindings
 import nacl.exceptions
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger.events import Event, Signer
+from gawah.ledger.signatures import SignatureChecks, Signed
 
 Row = tuple[str, str, str, int, bytes, bytes]
 """A stored event row: id, kind, device, seq, raw, signature."""
@@ -70,9 +71,7 @@ def checked(
                 keys[event.device] = key
         nacl.bindings.crypto_sign_open(event.signature + event.raw, key)
     except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
-        raise LedgerIntegrityError(
-            f"received event {event.id[:16]}… has a bad signature"
-        ) from None
+        raise _bad_signature(event) from None
     return event
 
 
@@ -80,21 +79,68 @@ _PART = 1024
 
 
 def checked_many(items: Sequence[tuple[bytes, bytes]]) -> list[Event]:
-    """:func:`checked` over many events; large batches on two threads.
+    """:func:`checked` over many events, the signatures checked beside the parsing.
 
-    libsodium releases the GIL during signature checks, as in :func:`signed`, so
-    one thread parses while the other checks a signature. The batch is cut into
-    parts of :data:`_PART` that the two threads take in turn (a thread slowed by
-    other jobs on the machine takes fewer); the events come back in order.
+    This thread parses each event (its JSON, fields and id) and hands the
+    signatures over in batches of :data:`_PART` to
+    :class:`~gawah.ledger.signatures.SignatureChecks`, whose worker processes
+    check them on the other core meanwhile (two threads that both parsed and
+    checked, as before, waited on each other for the GIL around every check).
+    The first event in order that is malformed or badly signed is the one
+    reported, as :func:`checked` on each in turn would.
     """
     if len(items) < 512:
         keys: dict[str, bytes] = {}
         return [checked(raw, signature, keys) for raw, signature in items]
+    events: list[Event] = []
+    public: dict[str, bytes | None] = {}
+    pending: list[tuple[list[int], list[Signed], Future[list[bool]]]] = []
+    unsigned: int | None = None  # the first event whose device is not a key
+    malformed: LedgerIntegrityError | None = None
+    with SignatureChecks(2) as checks:
+        where: list[int] = []
+        batch: list[Signed] = []
+        for raw, signature in items:
+            try:
+                event = Event.from_stored(raw, signature)
+            except LedgerIntegrityError as exc:
+                malformed = exc  # reported unless a signature before it is bad
+                break
+            key = public.get(event.device, b"")
+            if key == b"":
+                key = public[event.device] = _device_key(event.device)
+            if key is None:
+                unsigned = len(events)
+                events.append(event)
+                break
+            where.append(len(events))
+            events.append(event)
+            batch.append((event.signature, event.raw, key))
+            if len(batch) == _PART:
+                pending.append((where, batch, checks.submit(batch)))
+                where, batch = [], []
+        if batch:
+            pending.append((where, batch, checks.submit(batch)))
+        for where, batch, future in pending:
+            verdicts = SignatureChecks.answer(future, batch)
+            for index, good in zip(where, verdicts, strict=True):
+                if not good:
+                    raise _bad_signature(events[index])
+    if unsigned is not None:
+        raise _bad_signature(events[unsigned])
+    if malformed is not None:
+        raise malformed
+    return events
 
-    def check_part(part: Sequence[tuple[bytes, bytes]]) -> list[Event]:
-        keys: dict[str, bytes] = {}
-        return [checked(raw, signature, keys) for raw, signature in part]
 
-    parts = [items[i : i + _PART] for i in range(0, len(items), _PART)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return [event for part in pool.map(check_part, parts) for event in part]
+def _device_key(device: str) -> bytes | None:
+    """The 32-byte public key a device's hex name spells (``None``: not a key)."""
+    try:
+        key = bytes.fromhex(device)
+    except ValueError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def _bad_signature(event: Event) -> LedgerIntegrityError:
+    return LedgerIntegrityError(f"received event {event.id[:16]}… has a bad signature")
