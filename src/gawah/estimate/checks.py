@@ -455,8 +455,9 @@ def heterogeneity_spread(
     test finds heterogeneity clearly, the overlaps show that capture varies,
     but not how much: on the fresh simulation families (five lists with a hard
     class and a trap-happy response, six lists with Beta(0.5, 3) frailty) the
-    deviances of theta = 0.25 to 10 lie within 1-4 of each other while their
-    totals run from 2,100 to 40,000 (docs/validation/estimation-defaults.md).
+    deviances of theta = 0.25 to 3.5 lie within 0.2-5 of each other while
+    their totals differ by up to a factor of 13
+    (docs/validation/estimation-defaults.md).
     This is Link's (2003) non-identifiability: different spreads of capture
     chances give the same distribution of the number of lists a person is on
     and different numbers of people on none. "Alike" is a likelihood-ratio
