@@ -71,7 +71,7 @@ tuned on the reference datasets:
   cannot fix: :data:`WIDEN_MODEL` and :data:`HIDDEN_MODEL` fit alike (a
   likelihood-ratio test at 5%) and the latter's upper end lies above the
   interval (:func:`heterogeneity_spread`; Link 2003). A warning, not a
-  widening: the skewed model's interval is two to six times the total on the
+  widening: the skewed model's upper end is two to nine times the total on the
   Beta-frailty and logit-normal families (the unseen round,
   docs/validation/estimation-defaults.md).
 """
