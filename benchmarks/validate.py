@@ -95,6 +95,12 @@ SECTIONS: dict[str, Section] = {
         "benchmarks.mse_defaults",
         ("--split", "latent", "--reps", "6", "--methods", "loglinear-aic-average"),
     ),
+    # Run once with the default only (the held-out split of the unseen round).
+    "defaults-unseen": Section(
+        "estimation-defaults.md",
+        "benchmarks.mse_defaults",
+        ("--split", "unseen", "--reps", "6", "--methods", "loglinear-aic-average"),
+    ),
     "linkage-doubt": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt",

@@ -669,3 +669,76 @@ class TestHiddenClass:
             build_estimator("loglinear", model="Mt").fit(caps),
         ):
             assert "widened_for_hidden_class" not in result.diagnostics
+
+
+def _skewed_frailty(seed: int) -> CaptureHistories:
+    """Four lists, each person's chance Beta(0.5, 3) times a list factor (FICTIONAL)."""
+    from gawah.testing.mse import simulate_captures
+
+    levels = np.quantile(
+        np.random.default_rng(seed).beta(0.5, 3.0, 50_000), (np.arange(10) + 0.5) / 10
+    )
+    factors = np.array([1.0, 0.8, 1.2, 0.9])
+    sim = simulate_captures(
+        3000,
+        class_weights=[1.0] * 10,
+        capture_probs=np.clip(levels[:, None] * factors[None, :], 0, 1).tolist(),
+        seed=seed,
+    )
+    return sim.captures
+
+
+class TestHeterogeneityNotIdentified:
+    """Clear heterogeneity whose size the overlaps cannot fix (Link 2003)."""
+
+    def test_spread_found_on_skewed_frailty(self) -> None:
+        """Gamma3.5 and Gamma0.5 fit a skewed-frailty table alike, far apart."""
+        from gawah.estimate.checks import heterogeneity_spread, heterogeneity_test
+
+        caps = _skewed_frailty(11)
+        hetero = heterogeneity_test(caps)
+        assert hetero is not None
+        assert hetero[1] < 0.01
+        spread = heterogeneity_spread(caps)
+        assert spread is not None
+        assert abs(spread.mild[0] - spread.skewed[0]) < 3.841
+        assert spread.skewed[1] > 1.5 * spread.mild[1]
+
+    def test_warned_only_when_the_interval_stops_below_the_skewed_reading(
+        self,
+    ) -> None:
+        """An interval below Gamma0.5's upper end is warned; one reaching it is not."""
+        from gawah.estimate.checks import heterogeneity_spread, heterogeneity_test
+
+        caps = _skewed_frailty(11)
+        hetero = heterogeneity_test(caps)
+        spread = heterogeneity_spread(caps)
+        assert hetero is not None
+        assert spread is not None
+        base = build_estimator("chao").fit(caps)
+        said = {}
+        assert spread.mild[1] < spread.skewed[1] < spread.skewed[2] < float("inf")
+        for upper in (spread.skewed[1] * 1.01, spread.skewed[2] * 1.01):
+            faked = type(base).fitted(
+                caps,
+                estimate=spread.mild[1],
+                lower=float(caps.n_observed) * 1.1,
+                upper=upper,
+                method="x",
+                model=None,
+                level=0.95,
+                seed=None,
+            )
+            said[upper] = " ".join(result_warnings(caps, faked, hetero, None))
+        low, high = sorted(said)
+        assert "not by how much" in said[low]
+        assert "Mth Gamma0.5" in said[low]
+        assert "not by how much" not in said[high]
+
+    def test_quiet_without_clear_heterogeneity(self) -> None:
+        """Independent lists, or a weak test, never get the warning."""
+        caps = _independent(3000, (0.2, 0.3, 0.25, 0.35))
+        result = build_estimator("loglinear").fit(caps)
+        assert not any("not by how much" in w for w in result.warnings)
+        weak = " ".join(result_warnings(caps, result, (1.0, 0.05), None))
+        assert "not by how much" not in weak

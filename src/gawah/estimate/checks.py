@@ -66,7 +66,14 @@ tuned on the reference datasets:
   With four lists or more, the upper end is raised to Mth Gamma0.5's then, and
   also when Darroch's test fires but not clearly (0.01 <= p < 0.2)
   (:func:`widened_for_hidden_class`, a note; the round after the mixture
-  families, whose rare-quarter misses over four lists were warned, not widened).
+  families, whose rare-quarter misses over four lists were warned, not widened);
+* clear heterogeneity (p < :data:`HETERO_CLEAR`) whose size the overlaps
+  cannot fix: :data:`WIDEN_MODEL` and :data:`HIDDEN_MODEL` fit alike (a
+  likelihood-ratio test at 5%) and the latter's upper end lies above the
+  interval (:func:`heterogeneity_spread`; Link 2003). A warning, not a
+  widening: the skewed model's upper end is two to nine times the total on the
+  Beta-frailty and logit-normal families (the unseen round,
+  docs/validation/estimation-defaults.md).
 """
 
 from __future__ import annotations
@@ -85,10 +92,12 @@ __all__ = [
     "WIDEN_MODEL",
     "Behaviour",
     "Checked",
+    "Spread",
     "behaviour_fit",
     "behaviour_test",
     "chao_bound",
     "data_warnings",
+    "heterogeneity_spread",
     "heterogeneity_test",
     "result_warnings",
     "widened",
@@ -137,6 +146,9 @@ _BOUND_WIDEN_MAX_LISTS = 3
 #: :data:`WIDEN_MODEL`'s theta = 3.5. Chosen on the tuning splits between 3.5,
 #: 1 and 0.5 (docs/validation/estimation-defaults.md, the latent round).
 HIDDEN_MODEL = "Mth Gamma0.5"
+#: Chi-square with 1 df at 95%: two models with as many parameters whose
+#: deviances differ by less than this fit the lists alike.
+_LR_95_1DF = 3.841
 _SMALL_N = 100
 _FEW_OVERLAPS = 20
 _SUBSET_SHARE = 0.90  # strictly more than this share of the smaller list
@@ -237,6 +249,10 @@ def result_warnings(
             f"estimates {hetero[0]:,.0f}). Heterogeneity pulls estimates down: "
             "people hard to record on every list may be missing from this one too"
         )
+    if isinstance(hetero, tuple) and hetero[1] < HETERO_CLEAR:
+        spread = heterogeneity_spread(captures, result.level)
+        if spread is not None and result.upper is not None:
+            out.extend(_unidentified_warning(spread, result))
     behave = (
         behaviour_fit(captures, alpha=BEHAVIOUR_WEAK)
         if behaviour is True
@@ -412,6 +428,120 @@ def heterogeneity_test(captures: CaptureHistories) -> tuple[float, float] | None
     if p_value >= HETERO_ALPHA:
         return None
     return float(darroch.estimate), p_value
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Two heterogeneity models that fit the overlaps alike but disagree on the total.
+
+    ``mild``: (deviance, estimate) of :data:`WIDEN_MODEL`; ``skewed``:
+    (deviance, estimate, upper end of its profile interval) of
+    :data:`HIDDEN_MODEL`, the estimate and upper end ``inf`` when that model
+    runs off to no bound (above 50 times the number seen, or its fit does not
+    settle).
+    """
+
+    mild: tuple[float, float]
+    skewed: tuple[float, float, float]
+
+
+def heterogeneity_spread(
+    captures: CaptureHistories, level: float = 0.95
+) -> Spread | None:
+    """The two Gamma models' fits when the data cannot tell them apart, else None.
+
+    Rcapture's Gamma heterogeneity models (Rivest and Baillargeon 2007) differ
+    only in theta, how skewed the spread of capture chances is. Once Darroch's
+    test finds heterogeneity clearly, the overlaps show that capture varies,
+    but not how much: on the fresh simulation families (five lists with a hard
+    class and a trap-happy response, six lists with Beta(0.5, 3) frailty) the
+    deviances of theta = 0.25 to 3.5 lie within 0.2-5 of each other while
+    their totals differ by up to a factor of 13
+    (docs/validation/estimation-defaults.md).
+    This is Link's (2003) non-identifiability: different spreads of capture
+    chances give the same distribution of the number of lists a person is on
+    and different numbers of people on none. "Alike" is a likelihood-ratio
+    test of the milder model against the more skewed one at the conventional
+    5% (deviances within 3.84, chi-square with 1 df; both have the same
+    number of parameters). None when the deviances differ by more (the data
+    do choose), when a deviance or the mild model's estimate is not finite,
+    or with fewer than 3 lists.
+    """
+    if captures.n_lists < 3:
+        return None
+    from gawah.estimate._profile import fit_model
+    from gawah.estimate._standard import standard_design
+
+    y = captures.cell_counts()[1:].astype(float)
+    n = captures.n_observed
+    fits = []
+    for model in (WIDEN_MODEL, HIDDEN_MODEL):
+        design, _nca = standard_design(model, captures.n_lists)
+        fits.append(fit_model(design, y, n))
+    mild, skewed = fits
+    if mild.info_fit != 0 or not math.isfinite(mild.estimate):
+        return None
+    if not math.isfinite(float(skewed.deviance)):
+        return None
+    if abs(float(skewed.deviance) - float(mild.deviance)) > _LR_95_1DF:
+        return None
+    bounded = (
+        skewed.info_fit == 0
+        and math.isfinite(skewed.estimate)
+        and skewed.estimate <= _MTB_MAX_RATIO * n
+    )
+    upper = math.inf
+    if bounded:
+        from gawah.estimate.loglinear import LogLinearMSE
+
+        wide = LogLinearMSE(model=HIDDEN_MODEL, level=level).fit(captures)
+        if not wide.refused and wide.upper is not None:
+            upper = min(float(wide.upper), math.inf)
+        if upper > _MTB_MAX_RATIO * n:
+            upper = math.inf
+    return Spread(
+        (float(mild.deviance), float(mild.estimate)),
+        (
+            float(skewed.deviance),
+            float(skewed.estimate) if bounded else math.inf,
+            upper,
+        ),
+    )
+
+
+def _unidentified_warning(spread: Spread, result: MSEResult) -> list[str]:
+    """The warning when a reading the data fit as well reaches above the interval.
+
+    Judged on the skewed model's upper end, not its estimate: the interval
+    over every spread the data cannot rule out (an uncertainty region,
+    Vansteelandt et al. 2006) runs up to it. On the fresh families' five-list
+    tables with a hard class, Mth Gamma0.5's estimate lay inside the default's
+    interval while its upper end, and the truth, lay above.
+    """
+    assert result.upper is not None
+    estimate, upper = spread.skewed[1], spread.skewed[2]
+    if upper <= result.upper:
+        return []
+    where = (
+        f"at {estimate:,.0f} (up to {upper:,.0f})"
+        if math.isfinite(upper)
+        else (
+            f"at {estimate:,.0f} with no upper bound"
+            if math.isfinite(estimate)
+            else "beyond any bound (the skewed fit runs off)"
+        )
+    )
+    fit = f"deviances {spread.mild[0]:.1f} and {spread.skewed[0]:.1f}"
+    lower = "" if result.lower is None else f" at least {result.lower:,.0f};"
+    return [
+        "the lists show clearly that capture varies from person to person, but "
+        f"not by how much: models {WIDEN_MODEL} and {HIDDEN_MODEL} (a milder and "
+        f"a more skewed spread of capture chances) fit the overlaps alike ({fit}) "
+        f"and put the total at {spread.mild[1]:,.0f} and {where}. No test of the "
+        "overlaps can choose between them (Link 2003), and this interval (up to "
+        f"{result.upper:,.0f}) does not reach the skewed reading: read it as{lower} "
+        "the upper end is what a milder spread gives, not a limit the lists set"
+    ]
 
 
 @dataclass(frozen=True)
