@@ -307,12 +307,20 @@ def model_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
     )
 
 
-def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
+def _em_session(
+    linker: Linker, rule: Any, options: ModelOptions, *, last: bool = False
+) -> None:
     """One EM session, keeping the comparisons the session could not estimate.
 
     Splink 5.0.0 returns, after a session, only the comparisons that session
     estimated (those outside its blocking rule); we put the others back with
     the values they had, so that every session adds to one model.
+
+    ``last``: no session follows, so a rule without pairs is skipped before
+    Splink prepares it (:func:`_has_pairs`). Splink's preparation of a session
+    that then finds no pairs leaves the prior it started from adjusted to the
+    rule, the start of the next session's EM: only the last may be skipped
+    with the same model.
     """
     settings = linker._settings_obj
     before = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
@@ -322,7 +330,7 @@ def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
     validate = _comparison_level._validate_m_u_probability
     _comparison_level._validate_m_u_probability = _no_check
     try:
-        if _has_pairs(linker, rule):
+        if not last or _has_pairs(linker, rule):
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule,
                 estimate_without_term_frequencies=True,
@@ -455,8 +463,8 @@ def _has_pairs(linker: Linker, rule: Any) -> bool:
     """Whether ``rule`` admits any pair of the linker's reports (DuckDB; elsewhere: True).
 
     An EM session on a rule without pairs fails after Splink has prepared it
-    (about a second on the Gaza releases, which hold no national id for the
-    identity rule); asked first, it is skipped at once, with the same model.
+    (half a second on the Gaza releases, which hold no national id for the
+    identity rule); asked first, the last session is skipped at once.
     """
     db_api = linker._db_api
     if not isinstance(db_api, DuckDBAPI):
@@ -507,7 +515,7 @@ def _estimate_model(linker: Linker, n: int, options: ModelOptions) -> None:
     _monotone(linker)
     _cap_disagreement(linker)
     # Last, and not capped: pairs sharing an id and a date of birth.
-    _em_session(linker, identity_training_rule(), options)
+    _em_session(linker, identity_training_rule(), options, last=True)
     # An EM session leaves behind the match rate *inside its blocking rule*
     # (a third of pairs sharing a name skeleton are one person), not among all
     # pairs; the prior from the deterministic rules stands.
