@@ -20,7 +20,8 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -244,7 +245,15 @@ def _linker(table: pa.Table, options: ModelOptions, spill: str) -> Linker:
         con.execute("DROP TABLE gawah_model_table")
         source = "gawah_blocked_input"
     splink_table = api.register(con.table(source), dataset_display_name="reports")
-    return Linker(splink_table, _settings(options, table), log_level=None)
+    # Splink's settings validation only logs warnings about columns missing
+    # from the input, which the model table always has (and gawah silences
+    # Splink's warnings); it parsed every comparison's SQL, half a second a run.
+    return Linker(
+        splink_table,
+        _settings(options, table),
+        log_level=None,
+        validate_settings=False,
+    )
 
 
 def create_model_table(con: Any, source: str, target: str) -> None:
@@ -298,12 +307,20 @@ def model_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
     )
 
 
-def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
+def _em_session(
+    linker: Linker, rule: Any, options: ModelOptions, *, last: bool = False
+) -> None:
     """One EM session, keeping the comparisons the session could not estimate.
 
     Splink 5.0.0 returns, after a session, only the comparisons that session
     estimated (those outside its blocking rule); we put the others back with
     the values they had, so that every session adds to one model.
+
+    ``last``: no session follows, so a rule without pairs is skipped before
+    Splink prepares it (:func:`_has_pairs`). Splink's preparation of a session
+    that then finds no pairs leaves the prior it started from adjusted to the
+    rule, the start of the next session's EM: only the last may be skipped
+    with the same model.
     """
     settings = linker._settings_obj
     before = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
@@ -313,9 +330,12 @@ def _em_session(linker: Linker, rule: Any, options: ModelOptions) -> None:
     validate = _comparison_level._validate_m_u_probability
     _comparison_level._validate_m_u_probability = _no_check
     try:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs
-        )
+        if not last or _has_pairs(linker, rule):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule,
+                estimate_without_term_frequencies=True,
+                max_pairs=options.em_max_pairs,
+            )
     except Exception as exc:  # a rule that finds no pairs in this data: skip it
         logging.getLogger(__name__).debug("EM rule skipped: %s", exc)
     finally:
@@ -403,7 +423,68 @@ def _no_check(
     return None
 
 
+@contextmanager
+def _exact_levels_read_once() -> Iterator[None]:
+    """Splink's tests of "is this level an exact match", answered once per level.
+
+    Splink 5.0.0 asks, for every level of every comparison, whether it is an
+    exact match (parsing and simplifying its SQL with sqlglot) at the start
+    of each EM session and again for each term-frequency level of a
+    prediction: a second of CPU a run on the Gaza releases, for answers that
+    depend only on the level's SQL. Memoised for the duration, then Splink's
+    own properties are put back.
+    """
+    level_class = _comparison_level.ComparisonLevel
+    originals: dict[str, property] = {
+        name: getattr(level_class, name)
+        for name in ("_is_exact_match", "_exact_match_colnames")
+    }
+    memo: dict[tuple[str, str, str], Any] = {}
+
+    def once(prop: property, name: str) -> property:
+        def read(level: Any) -> Any:
+            key = (name, level.sqlglot_dialect, level.sql_condition)
+            if key not in memo:
+                memo[key] = cast(Any, prop.fget)(level)
+            return memo[key]
+
+        return property(read)
+
+    for name, prop in originals.items():
+        setattr(level_class, name, once(prop, name))
+    try:
+        yield
+    finally:
+        for name, prop in originals.items():
+            setattr(level_class, name, prop)
+
+
+def _has_pairs(linker: Linker, rule: Any) -> bool:
+    """Whether ``rule`` admits any pair of the linker's reports (DuckDB; elsewhere: True).
+
+    An EM session on a rule without pairs fails after Splink has prepared it
+    (half a second on the Gaza releases, which hold no national id for the
+    identity rule); asked first, the last session is skipped at once.
+    """
+    db_api = linker._db_api
+    if not isinstance(db_api, DuckDBAPI):
+        return True
+    con = db_api._con
+    (source,) = [t.physical_name for t in linker._input_tables_dict.values()]
+    condition = rule.get_blocking_rule("duckdb").blocking_rule_sql
+    [(found,)] = con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {source} l JOIN {source} r "
+        f"ON ({condition}) AND l.unique_id < r.unique_id)"
+    ).fetchall()
+    return bool(found)
+
+
 def _estimate(linker: Linker, n: int, options: ModelOptions) -> None:
+    with _exact_levels_read_once():
+        _estimate_model(linker, n, options)
+
+
+def _estimate_model(linker: Linker, n: int, options: ModelOptions) -> None:
     training = linker.training
     deterministic: list[Any] = [
         block_on("cnic"),
@@ -434,7 +515,7 @@ def _estimate(linker: Linker, n: int, options: ModelOptions) -> None:
     _monotone(linker)
     _cap_disagreement(linker)
     # Last, and not capped: pairs sharing an id and a date of birth.
-    _em_session(linker, identity_training_rule(), options)
+    _em_session(linker, identity_training_rule(), options, last=True)
     # An EM session leaves behind the match rate *inside its blocking rule*
     # (a third of pairs sharing a name skeleton are one person), not among all
     # pairs; the prior from the deterministic rules stands.
@@ -504,15 +585,16 @@ def score_pairs(
     _remove_stale_spills()
     spill = tempfile.mkdtemp(prefix=f"{_SPILL_PREFIX}{os.getpid()}-")
     try:
-        return _score_pairs(
-            model_table(frame),
-            options,
-            spill,
-            threshold=threshold,
-            conflicts_below=conflicts_below,
-            link_threshold=link_threshold,
-            joined=joined,
-        )
+        with _exact_levels_read_once():
+            return _score_pairs(
+                model_table(frame),
+                options,
+                spill,
+                threshold=threshold,
+                conflicts_below=conflicts_below,
+                link_threshold=link_threshold,
+                joined=joined,
+            )
     finally:
         shutil.rmtree(spill, ignore_errors=True)
 

@@ -79,7 +79,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 
 from gawah.linkage.classify import comparison_names
@@ -236,6 +235,10 @@ def fit_correction(
         resid = expit(z) - y  # d(-loglik)/dz
         grad = x.T @ resid + ridge * theta
         return float(value), grad
+
+    # Imported here: scipy.optimize takes longer to import than a small
+    # link takes to run, and only a run with reviewed decisions fits.
+    from scipy.optimize import minimize
 
     fitted = np.asarray(
         minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x,

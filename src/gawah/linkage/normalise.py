@@ -217,6 +217,7 @@ _NATIVE_TAIL = re.compile(r"\s+الله(?=\s|$)")  # "هبة الله" is one na
 _NATIVE_RELATION = frozenset({"بن", "بنت", "ابن"})
 
 
+@lru_cache(maxsize=500_000)
 def fold_native(text: str | None) -> str:
     """A name in Arabic or Urdu script, folded for exact comparison in that script.
 
@@ -228,22 +229,33 @@ def fold_native(text: str | None) -> str:
     """
     if not text or not has_arabic_script(str(text)):
         return ""
-    folded = _MARKS.sub("", unicodedata.normalize("NFKC", str(text)))
-    # "الله" extracted from a PDF's ligature comes out reversed as "هللا".
-    folded = folded.replace("هللا", "الله").translate(_native_fold_table())
-    words = [w for w in _NATIVE_WORD.findall(folded) if w not in _NATIVE_RELATION]
+    # Word by word (nothing below but the joins crosses a space; names
+    # repeat their words far more than themselves), then the joins.
+    words = [w for token in str(text).split() for w in _native_words(token)]
     # A function, not the template r"\1": Python 3.11 parses a template
     # again at every match, a tenth of normalising an Arabic name.
     joined = _NATIVE_JOIN.sub(_group_one, " ".join(words))
     return _NATIVE_TAIL.sub("الله", joined)
 
 
+@lru_cache(maxsize=500_000)
+def _native_words(token: str) -> tuple[str, ...]:
+    """The Arabic-script words of one space-free piece of a name, folded, chain markers dropped."""
+    folded = _MARKS.sub("", unicodedata.normalize("NFKC", token))
+    # "الله" extracted from a PDF's ligature comes out reversed as "هللا".
+    folded = folded.replace("هللا", "الله").translate(_native_fold_table())
+    return tuple(w for w in _NATIVE_WORD.findall(folded) if w not in _NATIVE_RELATION)
+
+
 def _group_one(match: re.Match[str]) -> str:
     return match.group(1)
 
 
+_APOSTROPHES = re.compile(r"['’ʼ`]")
+
+
 def _words(text: str) -> list[str]:
-    text = re.sub(r"['’ʼ`]", "", text)  # Sa'ad and Saad are one spelling
+    text = _APOSTROPHES.sub("", text)  # Sa'ad and Saad are one spelling
     return _NON_NAME.sub(" ", text.replace("-", " ")).split()
 
 
@@ -269,6 +281,16 @@ def parse_name(raw: str | None) -> ParsedName:
     tokens, titles = _canonical_tokens(_words(text))
     relative, _ = _canonical_tokens(_words(relative_text.split(",")[0]))
     return ParsedName(tuple(tokens), tuple(titles), tuple(relative), relation)
+
+
+def _relative_in(raw: str) -> tuple[str, ...]:
+    """``parse_name(raw).relative``, without parsing a name that names no relative.
+
+    Most native names are read only for this (their Latin twin is parsed for
+    the person), and few hold a relation marker.
+    """
+    m = _RELATION.search(fold(raw))
+    return parse_name(raw).relative if m and m.start(1) > 0 else ()
 
 
 _ABBREVIATION_DOT = re.compile(r"\b([a-z]{1,2}|mohd|muhd|mst|mrs)\.(?=\s*[a-z])")
@@ -489,7 +511,10 @@ def _normalise(
     latin = get.get("full_name") or " ".join(
         x for x in (get.get("given_name"), get.get("family_name")) if x
     )
-    native = next((get[c] for c in NATIVE_NAME_COLUMNS if get.get(c)), None)
+    # The first native column given (NATIVE_NAME_COLUMNS, in order).
+    native = (
+        get.get("name_native") or get.get("name_urdu") or get.get("name_arabic") or None
+    )
     if latin and not native and has_arabic_script(latin):
         native = latin
     parsed = parse_name(latin or native)
@@ -498,7 +523,7 @@ def _normalise(
     native_folded = fold_native(native) or fold_native(latin)
     relative = name_tokens(get.get("father_name")) or parsed.relative
     if not relative and native and native != latin:
-        relative = parse_name(native).relative
+        relative = _relative_in(native)
     if not relative:
         relative = relative_from_notes(get.get("notes"))
     dob = parse_dob(get.get("dob") or get.get("date_of_birth"))
@@ -572,6 +597,7 @@ class DateOfBirth:
 _YEAR_ONLY = re.compile(r"^\s*(1[89]\d\d|20\d\d)\s*$")
 
 
+@lru_cache(maxsize=100_000)
 def parse_dob(text: str | None) -> DateOfBirth:
     """Parse "1987-03-14", "14/03/1987", "19870314", "1987-03" or "1987"; else unknown."""
     if not text:
@@ -585,10 +611,13 @@ def parse_dob(text: str | None) -> DateOfBirth:
     partial = re.match(r"^\s*(1[89]\d\d|20\d\d)-(\d{1,2})\s*$", text)
     if partial:
         return DateOfBirth(None, int(partial.group(1)))
-    value = _parse_date(text)
+    # The day itself where it is read directly (a pandas timestamp made for
+    # each distinct date of birth was a tenth of normalising the Gaza releases).
+    value = _fast_day(text) or _parse_date(text)
     if value is None or not 1880 <= value.year <= 2100:
         return DateOfBirth(None, None)
-    return DateOfBirth(value.date().isoformat(), int(value.year))
+    day = value.date() if isinstance(value, pd.Timestamp) else value
+    return DateOfBirth(day.isoformat(), int(value.year))
 
 
 _BIRTH_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
@@ -610,18 +639,23 @@ _DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
 _TIMESTAMP_YEARS = range(1678, 2262)
 
 
-def _valid_date(year: int, month: int, day: int) -> pd.Timestamp | None:
-    """The timestamp of a real calendar day within pandas' range, else ``None``."""
+def _valid_day(year: int, month: int, day: int) -> datetime.date | None:
+    """A real calendar day within pandas' range, else ``None``."""
     if year not in _TIMESTAMP_YEARS:
         return None
     try:
-        datetime.date(year, month, day)
+        return datetime.date(year, month, day)
     except ValueError:
         return None
-    return pd.Timestamp(year, month, day)
 
 
 def _fast_date(text: str) -> pd.Timestamp | None:
+    """:func:`_fast_day` as pandas' timestamp."""
+    day = _fast_day(text)
+    return None if day is None else pd.Timestamp(day.year, day.month, day.day)
+
+
+def _fast_day(text: str) -> datetime.date | None:
     """The date ``pd.to_datetime`` gives for the commonest forms, without calling it.
 
     A call of ``pd.to_datetime`` on one value costs about a millisecond (it
@@ -634,11 +668,11 @@ def _fast_date(text: str) -> pd.Timestamp | None:
     if not text.isascii():
         return None
     if _ISO_DATE.match(text):
-        return _valid_date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+        return _valid_day(int(text[:4]), int(text[5:7]), int(text[8:10]))
     m = _DAY_FIRST.fullmatch(text)
     if m is None:
         return None
-    return _valid_date(int(m.group(4)), int(m.group(3)), int(m.group(1)))
+    return _valid_day(int(m.group(4)), int(m.group(3)), int(m.group(1)))
 
 
 @lru_cache(maxsize=100_000)

@@ -97,5 +97,21 @@ def to_latin(text: str) -> str:
     """
     if not has_arabic_script(text):
         return text
+    return romanise(text)
+
+
+def romanise(text: str) -> str:
+    """:func:`to_latin` of a text known to hold Arabic script, or of one word of such a text.
+
+    Every step reads one character or one run of Arabic-script letters, none
+    crosses a space: a text's romanisation is its words' romanisations, each
+    in place, so each distinct word can be romanised once
+    (:func:`gawah.linkage.folding.fold`). A word without Arabic script still
+    loses its joiners and marks, as it does inside such a text.
+    """
     text = _MARKS.sub("", text).translate(_PUNCT).translate(_URDU_FORMS)
-    return _WORD.sub(lambda m: " " + _word_to_latin(m.group(0)) + " ", text)
+    return _WORD.sub(_padded_latin, text)
+
+
+def _padded_latin(match: re.Match[str]) -> str:
+    return " " + _word_to_latin(match.group(0)) + " "
