@@ -96,30 +96,70 @@ def _stages(profile: cProfile.Profile) -> None:
     )
 
 
-def _segments(every: int) -> None:
-    """Print the CPU time of each ``every`` events the import hands the ledger."""
+def _io() -> dict[str, int]:
+    """This process's read and write calls and bytes so far (Linux; else empty).
+
+    SQLite reads a page from the file (or its WAL) only when its page cache
+    misses: the read calls per segment show whether the B-trees written still
+    fit in the cache.
+    """
+    try:
+        text = Path("/proc/self/io").read_text()
+    except OSError:
+        return {}
+    fields = dict(line.split(": ") for line in text.splitlines())
+    return {k: int(fields[k]) for k in ("syscr", "syscw", "rchar", "wchar")}
+
+
+def _io_delta(before: dict[str, int], after: dict[str, int]) -> str:
+    if not before or not after:
+        return ""
+    d = {k: after[k] - before[k] for k in before}
+    return (
+        f"; reads {d['syscr']:>8,} ({d['rchar'] / 2**20:6.0f} MiB), "
+        f"writes {d['syscw']:>8,} ({d['wchar'] / 2**20:6.0f} MiB)"
+    )
+
+
+def _wal_mib(home: Path | None) -> str:
+    from gawah.workspace import DB_FILE
+
+    if home is None:
+        return ""
+    wal = home / f"{DB_FILE}-wal"
+    return f", WAL {wal.stat().st_size / 2**20:6.0f} MiB" if wal.exists() else ""
+
+
+def _segments(every: int, home: list[Path]) -> None:
+    """Print the CPU time of each ``every`` events the import hands the ledger,
+    with its file reads and writes and the WAL's size (``home[0]``: the
+    workspace, set once it exists)."""
     from gawah.workspace import Workspace
 
     append_many = Workspace.append_many
 
     def timed(items: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[Any]:
         start = last = time.process_time()
+        io = _io()
         for n, item in enumerate(items, 1):
             if n == 1:
                 last = time.process_time()
                 print(
-                    f"  every row checked, sealed and held {last - start:6.1f} s CPU",
+                    f"  every row checked, sealed and held {last - start:6.1f} s CPU"
+                    f"{_io_delta(io, _io())}",
                     flush=True,
                 )
+                io = _io()
             yield item
             if n % every == 0:
                 now = time.process_time()
                 print(
                     f"  events {n - every + 1:>9,}-{n:<9,} {now - last:6.1f} s CPU "
-                    f"({now - start:7.1f} s in all)",
+                    f"({now - start:7.1f} s in all){_io_delta(io, _io())}"
+                    f"{_wal_mib(home[0] if home else None)}",
                     flush=True,
                 )
-                last = now
+                last, io = now, _io()
 
     def counted(self: Workspace, items: Any, **options: Any) -> Any:
         return append_many(self, timed(items), **options)
@@ -136,7 +176,7 @@ def one(
     from gawah.workspace import Workspace
 
     if segments:
-        _segments(segments)
+        _segments(segments, [folder / "ws"])
 
     path = write_list(folder / f"FICTIONAL-{rows}.csv", rows)
     size = path.stat().st_size

@@ -157,3 +157,47 @@ def test_a_rebuild_builds_the_indexes_after_its_replay(
     assert _indexes(ws.conn) == before
     assert counts(ws.conn).reports == 50
     assert ws.ledger.verify().ok
+
+
+def test_a_bulk_import_deletes_searched_tokens_by_index(
+    ws: Workspace, tmp_path: Path, drops: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New versions of reports the register has tokenised lose their old tokens
+    through an index even while the read-only indexes are dropped (a scan per
+    report made a large import into a searched workspace quadratic)."""
+    from gawah.web._search import _DELETE_TOKENS, pending, refresh
+
+    import_list(ws, _write(tmp_path / "first.csv", 300), source="party")
+    assert refresh(ws.conn) == 300
+    tokens = ws.conn.execute("SELECT count(*) FROM web_search_tokens").fetchone()[0]
+    assert tokens > 300
+    plans: list[str] = []
+    original = DeferredIndexes.drop
+
+    def drop(self: DeferredIndexes) -> int:
+        dropped = original(self)
+        plan = ws.conn.execute(f"EXPLAIN QUERY PLAN {_DELETE_TOKENS}", ("x",))
+        plans.append(" ".join(str(row[3]) for row in plan))
+        return dropped
+
+    monkeypatch.setattr(DeferredIndexes, "drop", drop)
+    changed = tmp_path / "changed.csv"
+    with (tmp_path / "first.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [{**row, "village": "FICTIONAL elsewhere"} for row in csv.DictReader(fh)]
+    with _write(tmp_path / "more.csv", 100, first=301).open(encoding="utf-8") as fh:
+        rows += list(csv.DictReader(fh))
+    with changed.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    report = import_list(ws, changed, source="party")
+    assert (report.changed, report.added) == (300, 100)
+    assert len(plans) == 1  # 400 events > the ledger's 301: the indexes were dropped
+    assert "USING" in plans[0]
+    assert "SCAN" not in plans[0]
+    assert pending(ws.conn) == 400  # old tokens gone, new versions to tokenise
+    stale = ws.conn.execute(
+        "SELECT count(*) FROM web_search_tokens t JOIN web_search_reports r"
+        " USING (report_id) WHERE r.pending = 1"
+    ).fetchone()[0]
+    assert stale == 0
