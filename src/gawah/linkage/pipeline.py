@@ -229,12 +229,14 @@ def link_records(
     )
     fields = frame.drop(columns=["dob"])
     del frame
-    index = {k: i for i, k in enumerate(keys)}
+    # Made only for decisions: at a million reports the index is some 100 MB.
+    index = {k: i for i, k in enumerate(keys)} if decisions else {}
     by_id = {
         (min(index[a], index[b]), max(index[a], index[b])): same
         for (a, b), same in decisions.items()
         if a in index and b in index
     }
+    del index
     # 2 - block, compare, classify; re-fit on reviewed decisions
     link_from = options.threshold
     if options.distinct_lists and options.distinct_threshold is not None:
