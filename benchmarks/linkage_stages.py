@@ -6,7 +6,8 @@ Runs the command a user runs (``gawah link csv``) in this process, with the
 pipeline's stages and Splink's training and scoring calls wrapped by timers,
 and prints to stderr, as each stage ends: its wall seconds, this process's
 CPU seconds so far (user and system, DuckDB's threads included; normalisation
-workers, when used, are counted at the end as children), and resident memory.
+workers, when used, are counted at the end as children), and resident memory (now and
+at its peak).
 Use the lists ``benchmarks/linkage_scale.py --data DIR`` keeps.
 """
 
@@ -32,6 +33,12 @@ def _peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
+def _now_gib() -> float:
+    """Resident memory now (Linux), which after a stage may be well below the peak."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 1024**3
+
+
 def wrap(owner: Any, name: str) -> None:
     """Replace ``owner.name`` by a timed version of it."""
     inner: Callable[..., Any] = getattr(owner, name)
@@ -41,14 +48,18 @@ def wrap(owner: Any, name: str) -> None:
         _depth[0] += 1
         start = time.perf_counter()
         cpu = _cpu()
+        result: Any = None
         try:
-            return inner(*args, **kwargs)
+            result = inner(*args, **kwargs)
+            return result
         finally:
             _depth[0] -= 1
+            said = f" -> {result}" if isinstance(result, str) else ""
             print(
-                f"{'  ' * _depth[0]}{name}: {time.perf_counter() - start:.1f} s wall, "
+                f"{'  ' * _depth[0]}{name}{said}: "
+                f"{time.perf_counter() - start:.1f} s wall, "
                 f"{_cpu() - cpu:.1f} s CPU (at {time.perf_counter() - T0:.0f} s; "
-                f"peak {_peak_gib():.2f} GiB)",
+                f"now {_now_gib():.2f}, peak {_peak_gib():.2f} GiB)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -67,9 +78,9 @@ def main(argv: list[str]) -> None:
     from gawah.cli import main as gawah_main
 
     wrap(files, "read_lists")
-    for name in ("normalise_frame", "score_pairs", "cluster_pairs"):
+    for name in ("normalised_model_input", "score_pairs", "cluster_pairs"):
         wrap(pipeline, name)
-    for name in ("_linker", "_estimate", "_conflicts"):
+    for name in ("_linker", "duckdb_memory_limit", "_estimate", "_conflicts"):
         wrap(classify, name)
     for name in (
         "estimate_probability_two_random_records_match",

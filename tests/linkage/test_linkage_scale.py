@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from gawah.linkage import classify, normalise
 from gawah.linkage.classify import ModelOptions
 from gawah.linkage.pipeline import LinkOptions, link_records
 from gawah.testing.linkage_data import generate_linked_lists
+from gawah.testing.real_lists import arab_releases, pakistani_lists
 
 
 def test_worker_processes_give_the_same_frame(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,3 +234,41 @@ def test_the_handoff_of_link_csv_links_as_python_strings_did(tmp_path: Path) -> 
     summary = run_summary(after)
     assert summary["violations"] is not None
     assert summary == run_summary(before)
+
+
+@pytest.mark.parametrize(
+    "lists",
+    [
+        pytest.param(lambda: generate_linked_lists(300, seed=3), id="generated"),
+        pytest.param(lambda: arab_releases(150, seed=2), id="arab-chains"),
+        pytest.param(lambda: pakistani_lists(150, seed=4), id="pakistani"),
+    ],
+)
+def test_the_model_table_normalised_a_chunk_at_a_time_is_the_whole_frames(
+    monkeypatch: pytest.MonkeyPatch, lists: Any
+) -> None:
+    """Normalised in chunks (each held as Arrow until every row is counted), the
+    model's table and the constraints' fields are those of the whole frame:
+    the lists that write chains, the rarest tokens, the ages from birth years
+    are decided on every row, not a chunk's."""
+    from gawah.linkage.classify import model_table
+    from gawah.linkage.pipeline import normalised_model_input
+
+    reports = lists().reports()
+    frame = normalise.normalise_frame(reports)
+    frame["unique_id"] = range(len(frame))
+    frame["list"] = reports["list"].astype(str).to_numpy()
+    whole = model_table(frame)
+    assert frame["rare1"].notna().any()
+    # Chunks that split lists, and a last chunk shorter than the others.
+    chunk = len(reports) // 7 + 3
+    monkeypatch.setattr(normalise.normalise_chunks, "__defaults__", (chunk,))
+    table, fields = normalised_model_input(reports, reports["list"].astype(str))
+    assert table.num_rows == len(reports) > 3 * chunk
+    for column in whole.column_names:
+        assert table.column(column).equals(whole.column(column)), column
+    pd.testing.assert_series_equal(
+        fields["age_lo"], frame["age_lo"], check_names=False, check_index=False
+    )
+    assert fields["cnic"].isna().tolist() == frame["cnic"].isna().tolist()
+    assert fields["list"].tolist() == frame["list"].tolist()

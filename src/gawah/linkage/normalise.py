@@ -28,11 +28,13 @@ import os
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
 from rapidfuzz.distance import OSA
 
 from gawah.linkage._tables import rows, variant_map
@@ -699,16 +701,18 @@ def _rarest(skels: list[str], freq: dict[str, int], rank: int) -> str | None:
     return ordered[rank] if len(ordered) > rank else None
 
 
-def _patronymic(parts: pd.Series, fathers: pd.Series) -> bool:
+def _patronymic(rows: int, long_names: int, fathers: int) -> bool:
     """Whether a list writes names as patronymic chains (own, father, grandfather, family).
 
     Arab lists write four parts and no separate father: most names have four
     or more parts and almost none a father of their own. Pakistani lists
-    write two or three parts and the father apart ("s/o", a column).
+    write two or three parts and the father apart ("s/o", a column). Told
+    from the list's counts: its rows, those of four or more name parts, and
+    those naming a father.
     """
-    if len(parts) == 0:
+    if rows == 0:
         return False
-    return bool((parts >= 4).mean() >= 0.5 and fathers.notna().mean() < 0.2)
+    return long_names / rows >= 0.5 and fathers / rows < 0.2
 
 
 # Rows normalised at a time: a million rows as Python dicts (the input's and
@@ -782,32 +786,40 @@ def _normalise_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _normalise_rows(reports: pd.DataFrame, chunk: int = _CHUNK_ROWS) -> pd.DataFrame:
-    """:func:`normalise_record` of every row, one frame, built a chunk at a time.
+def _normalised_parts(
+    reports: pd.DataFrame, chunk: int = _CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """:func:`_normalise_chunk` of every chunk of ``reports``, in order.
 
-    Each chunk's columns are typed from its own rows, so the joined columns
-    are typed again from all of them (``infer_objects``): the result is the
-    frame one :meth:`~pandas.DataFrame.from_records` over every row gives.
     Large inputs are shared between worker processes (``spawn``: a fresh
-    interpreter, safe whatever threads this process runs), in order.
+    interpreter, safe whatever threads this process runs), a few chunks in
+    flight at a time.
     """
     workers = min(_WORKERS, os.cpu_count() or 1)
     parallel = len(reports) >= _PARALLEL_ROWS and workers > 1 and not _busy()
     if parallel:  # every worker busy: at least one chunk each
         chunk = max(1, min(chunk, -(-len(reports) // workers)))
     starts = range(0, len(reports), chunk)
-    parts: list[pd.DataFrame] = []
-    if parallel:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            # A few chunks in flight at a time, not the whole input pickled at once.
-            for i in range(0, len(starts), 2 * workers):
-                batch = [
-                    reports.iloc[s : s + chunk] for s in starts[i : i + 2 * workers]
-                ]
-                parts.extend(pool.map(_normalise_chunk, batch))
-    else:
-        parts = [_normalise_chunk(reports.iloc[s : s + chunk]) for s in starts]
+    if not parallel:
+        for s in starts:
+            yield _normalise_chunk(reports.iloc[s : s + chunk])
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # A few chunks in flight at a time, not the whole input pickled at once.
+        for i in range(0, len(starts), 2 * workers):
+            batch = [reports.iloc[s : s + chunk] for s in starts[i : i + 2 * workers]]
+            yield from pool.map(_normalise_chunk, batch)
+
+
+def _normalise_rows(reports: pd.DataFrame, chunk: int = _CHUNK_ROWS) -> pd.DataFrame:
+    """:func:`normalise_record` of every row, one frame, built a chunk at a time.
+
+    Each chunk's columns are typed from its own rows, so the joined columns
+    are typed again from all of them (``infer_objects``): the result is the
+    frame one :meth:`~pandas.DataFrame.from_records` over every row gives.
+    """
+    parts = list(_normalised_parts(reports, chunk))
     if len(parts) <= 1:
         return parts[0] if parts else pd.DataFrame.from_records([], index=reports.index)
     with warnings.catch_warnings():
@@ -821,27 +833,74 @@ def _normalise_rows(reports: pd.DataFrame, chunk: int = _CHUNK_ROWS) -> pd.DataF
         return pd.concat(parts).infer_objects()
 
 
-def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
-    """Normalise every report of a frame; adds the frequency-based blocking keys and the week.
+def _lists_of(reports: pd.DataFrame) -> pd.Series:
+    """Each report's list name ("" for all when the frame has no ``list``)."""
+    if "list" in reports.columns:
+        return reports["list"]
+    return pd.Series("", index=reports.index)
 
-    ``rare1``/``rare2`` are the skeletons of a record's two least frequent name
-    tokens in this frame: "Muhammad" and "Khan" are too common to block on,
-    the other tokens are what identifies a name. In a list of patronymic
-    chains (:func:`_patronymic`) a name's second part is the father's name.
-    An age given as a year of birth, or missing beside a date of birth, is
-    turned into an age at the report's date (else at the latest date of the
-    frame's reports).
+
+@dataclass
+class _FrameCounts:
+    """What normalisation's frame-wide steps need to know of every row.
+
+    Which lists write patronymic chains (:func:`_patronymic`), how often each
+    name skeleton occurs (the rarest tokens block), and the latest report
+    year (an age from a birth year, undated): counted a chunk at a time, so
+    that the rows need not be held whole as Python objects.
     """
-    out = _normalise_rows(reports)
-    lists = (
-        reports["list"]
-        if "list" in reports.columns
-        else pd.Series("", index=reports.index)
-    )
-    for _, idx in out.groupby(lists.to_numpy()).groups.items():
-        block = out.loc[idx]
-        if not _patronymic(block["name_parts"], block["father_key"]):
+
+    rows: dict[object, int] = field(default_factory=dict)
+    long_names: dict[object, int] = field(default_factory=dict)
+    fathers: dict[object, int] = field(default_factory=dict)
+    freq: dict[str, int] = field(default_factory=dict)
+    latest_year: float = float("nan")
+
+    def add(self, out: pd.DataFrame, lists: pd.Series) -> None:
+        """Count the rows of ``out`` (normalised, one list name per row in ``lists``)."""
+        groups = pd.DataFrame(
+            {
+                "rows": 1,
+                "long": (out["name_parts"] >= 4).to_numpy(),
+                "father": out["father_key"].notna().to_numpy(),
+            }
+        ).groupby(lists.to_numpy())
+        for name, counts in groups.sum().iterrows():
+            self.rows[name] = self.rows.get(name, 0) + int(counts["rows"])
+            self.long_names[name] = self.long_names.get(name, 0) + int(counts["long"])
+            self.fathers[name] = self.fathers.get(name, 0) + int(counts["father"])
+        freq = self.freq
+        for skels in out["name_skels"]:
+            for s in skels:
+                freq[s] = freq.get(s, 0) + 1
+        year = _report_years(out).max()
+        if not pd.isna(year) and not year <= self.latest_year:
+            self.latest_year = float(year)
+
+    def patronymic(self, name: object) -> bool:
+        """Whether list ``name`` writes names as patronymic chains."""
+        return _patronymic(
+            self.rows.get(name, 0),
+            self.long_names.get(name, 0),
+            self.fathers.get(name, 0),
+        )
+
+
+def _report_years(out: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(out["date"], errors="coerce", format="%Y-%m-%d").dt.year
+
+
+def _finish(out: pd.DataFrame, lists: pd.Series, counts: _FrameCounts) -> pd.DataFrame:
+    """The frame-wide steps of :func:`normalise_frame` on some of its rows, counted whole.
+
+    ``out`` holds :func:`_normalise_chunk`'s rows (any subset of the frame),
+    ``lists`` their list names, ``counts`` the whole frame's
+    :class:`_FrameCounts`: the rows come out as the whole frame's would.
+    """
+    for name, idx in out.groupby(lists.to_numpy()).groups.items():
+        if not counts.patronymic(name):
             continue
+        block = out.loc[idx]
         # "Muhammad" is the own name in a chain, not a prefix to skip.
         out.loc[idx, "name_first"] = [
             seq.split(" ")[0] if isinstance(seq, str) else None
@@ -857,14 +916,11 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
         out.loc[fill, "father_key"] = seconds
         out.loc[fill, "father_skel"] = seconds
         out.loc[fill, "father_skels"] = pd.Series([[x] for x in seconds], index=fill)
-    _ages_from_years(out)
+    _ages_from_years(out, counts.latest_year)
     # The given name's first letter: clerks rarely mistype a name's first
     # letter, so a slip later in it ("Thair", "Arshhad") keeps this key.
     out["name_init"] = out["name_first"].str[:1]
-    freq: dict[str, int] = {}
-    for skels in out["name_skels"]:
-        for s in skels:
-            freq[s] = freq.get(s, 0) + 1
+    freq = counts.freq
     out["rare1"] = [_rarest(s, freq, 0) for s in out["name_skels"]]
     out["rare2"] = [_rarest(s, freq, 1) for s in out["name_skels"]]
     out["father_rare"] = [_rarest(s, freq, 0) for s in out["father_skels"]]
@@ -877,15 +933,66 @@ def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["birth_year_in_age"])
 
 
-def _ages_from_years(out: pd.DataFrame) -> None:
-    """Fill missing ages from a year of birth (in the age column, or the date of birth)."""
-    report_year = pd.to_datetime(
-        out["date"], errors="coerce", format="%Y-%m-%d"
-    ).dt.year
-    latest = report_year.max()
+def normalise_frame(reports: pd.DataFrame) -> pd.DataFrame:
+    """Normalise every report of a frame; adds the frequency-based blocking keys and the week.
+
+    ``rare1``/``rare2`` are the skeletons of a record's two least frequent name
+    tokens in this frame: "Muhammad" and "Khan" are too common to block on,
+    the other tokens are what identifies a name. In a list of patronymic
+    chains (:func:`_patronymic`) a name's second part is the father's name.
+    An age given as a year of birth, or missing beside a date of birth, is
+    turned into an age at the report's date (else at the latest date of the
+    frame's reports).
+    """
+    out = _normalise_rows(reports)
+    lists = _lists_of(reports)
+    counts = _FrameCounts()
+    counts.add(out, lists)
+    return _finish(out, lists, counts)
+
+
+# The columns of a normalised row that hold lists (Arrow hands them back as arrays).
+_LIST_COLUMNS = ("name_skels", "father_skels")
+
+
+def normalise_chunks(
+    reports: pd.DataFrame, chunk: int = _CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """:func:`normalise_frame`'s rows, a chunk at a time, in order.
+
+    For a caller that keeps of each chunk only a compact form (the model's
+    Arrow table): the whole frame as Python objects took some 1.4 GB at a
+    million reports, and the memory it freed stayed with Python's
+    allocator, not with DuckDB. The rows are normalised once: each chunk is
+    counted (:class:`_FrameCounts`) and held as an Arrow table until every
+    row is counted, then finished with the whole frame's counts.
+    """
+    lists = _lists_of(reports)
+    counts = _FrameCounts()
+    held: list[pa.Table] = []
+    for part in _normalised_parts(reports, chunk):
+        counts.add(part, lists.loc[part.index])
+        held.append(pa.Table.from_pandas(part, preserve_index=True))
+        del part
+    held.reverse()  # popped from the end, in order: each freed once finished
+    while held:
+        table = held.pop()
+        part = table.to_pandas()
+        for column in _LIST_COLUMNS:
+            part[column] = table.column(column).to_pylist()
+        del table
+        yield _finish(part, lists.loc[part.index], counts)
+
+
+def _ages_from_years(out: pd.DataFrame, latest: float) -> None:
+    """Fill missing ages from a year of birth (in the age column, or the date of birth).
+
+    At the report's year; undated, at ``latest``, the latest report year of
+    the whole frame (NaN: no date anywhere, and no age can be told).
+    """
     if pd.isna(latest):
         return  # no date anywhere: an age cannot be told from a birth year
-    year = report_year.fillna(latest)
+    year = _report_years(out).fillna(latest)
     born = out["birth_year_in_age"].where(
         out["birth_year_in_age"].notna(), out["dob_year"]
     )

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 
@@ -29,6 +30,7 @@ from gawah.linkage.classify import (
     DEFAULT_REVIEW_LOW,
     ModelOptions,
     model_table,
+    return_freed_memory,
     score_pairs,
 )
 from gawah.linkage.cluster import (
@@ -42,7 +44,7 @@ from gawah.linkage.cluster import (
     cluster_pairs,
 )
 from gawah.linkage.learn import DEFAULT_PENALTY, LearnedCorrection, rescore
-from gawah.linkage.normalise import normalise_frame
+from gawah.linkage.normalise import normalise_chunks
 from gawah.linkage.spark import score_pairs_spark
 
 #: Pairs down to this match probability are kept for the interval with
@@ -146,20 +148,47 @@ def _max_size(records: pd.DataFrame, options: LinkOptions) -> int:
     return max(10, 3 * int(records["list"].nunique()))
 
 
-def constraint_fields(frame: pd.DataFrame) -> pd.DataFrame | None:
-    """The fields the run summary checks constraints on, from the normalised frame.
+# The normalised fields clustering's constraints and the run summary read.
+_FIELD_COLUMNS = ("sex", "age_lo", "age_hi", "dob", "cnic", "list")
 
-    ``list, sex, age_lo, age_hi, cnic`` (:attr:`LinkResult.fields`). The
-    national ids are held as Arrow strings: as Python strings, made one by one
-    during normalisation, they would keep the frame's freed memory from going
-    back to the system (and to DuckDB) once the frame is dropped.
+
+def normalised_model_input(
+    reports: pd.DataFrame, lists: Any
+) -> tuple[pa.Table, pd.DataFrame]:
+    """The model's Arrow table of the reports, and the fields the constraints read.
+
+    Normalised a chunk at a time (:func:`~gawah.linkage.normalise.normalise_chunks`),
+    each chunk kept only as the model's Arrow columns: at a million reports
+    the normalised frame as Python objects took some 1.4 GB, and what Python
+    freed of it stayed with its allocator, leaving DuckDB its 1 GB floor
+    (the blocked pairs spilled to disk). ``lists`` holds each report's list
+    name, in order.
+
+    The fields (``sex, age_lo, age_hi, dob, cnic, list``) are those
+    :meth:`Constraints.from_frame` and the run summary (``LinkResult.fields``)
+    read; the national ids and dates of birth as Arrow strings.
     """
-    wanted = ["sex", "age_lo", "age_hi", "cnic"]
-    if not all(c in frame.columns for c in wanted):
-        return None
-    fields = frame[wanted].assign(list=frame["list"].to_numpy())
-    fields["cnic"] = fields["cnic"].astype(pd.ArrowDtype(pa.string()))
-    return fields
+    # Each list's name once, not a string per report.
+    codes, uniques = pd.factorize(pd.Series(lists, index=reports.index))
+    names = np.asarray(uniques, dtype=object)
+    chunks = []
+    for part in normalise_chunks(reports):
+        rows = part.index.to_numpy()
+        part["unique_id"] = rows
+        part["list"] = names[codes[rows]]
+        chunks.append(model_table(part))
+        del part
+    return_freed_memory()
+    table = pa.concat_tables(chunks)
+    fields = table.select(list(_FIELD_COLUMNS)).to_pandas(
+        types_mapper={pa.int64(): pd.Int64Dtype()}.get
+    )
+    text = pd.ArrowDtype(pa.string())
+    for column in ("dob", "cnic"):
+        fields[column] = pd.Series(
+            pd.arrays.ArrowExtensionArray(table.column(column)), index=fields.index
+        ).astype(text)
+    return table, fields
 
 
 def link_records(
@@ -184,12 +213,9 @@ def link_records(
     decisions = decisions or {}
     reports = reports.reset_index(drop=True)
     keys = reports["key"].astype(str).tolist()
-    # 1 - normalise; the model and the constraints take what they need from
-    # the normalised frame, which is dropped before the model runs
-    frame = normalise_frame(reports)
-    frame["unique_id"] = range(len(frame))
-    frame["list"] = reports["list"].astype(str).to_numpy()
-    n_reports = len(frame)
+    # 1 - normalise, into the model's table and the constraints' fields
+    table, frame = normalised_model_input(reports, reports["list"].astype(str))
+    n_reports = table.num_rows
     constraints = (
         Constraints.from_frame(
             frame,
@@ -201,15 +227,16 @@ def link_records(
         if options.constraints
         else None
     )
-    fields = constraint_fields(frame)
-    table = model_table(frame)
+    fields = frame.drop(columns=["dob"])
     del frame
-    index = {k: i for i, k in enumerate(keys)}
+    # Made only for decisions: at a million reports the index is some 100 MB.
+    index = {k: i for i, k in enumerate(keys)} if decisions else {}
     by_id = {
         (min(index[a], index[b]), max(index[a], index[b])): same
         for (a, b), same in decisions.items()
         if a in index and b in index
     }
+    del index
     # 2 - block, compare, classify; re-fit on reviewed decisions
     link_from = options.threshold
     if options.distinct_lists and options.distinct_threshold is not None:
