@@ -64,13 +64,19 @@ def _bodies(rng: random.Random) -> Iterator[tuple[str, bytes]]:
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_hostile_uploads(
-    client: TestClient, home: Path, monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """>= 500 hostile uploads: 0 server errors, nothing left outside the store."""
     # Each answer waits for its import (none is left running as a job), so
     # the folders are checked after every import has ended.
     monkeypatch.setattr("gawah.web.routes.imports.INLINE_WAIT", 300.0)
-    tmp = Path(tempfile.gettempdir())
+    # A temporary folder of this test's own: another test (or another pytest
+    # worker under xdist) may hold an upload folder in the shared one meanwhile.
+    tmp = tmp_path_factory.mktemp("uploads-tmp")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     before_tmp = {p.name for p in tmp.glob("gawah-upload-*")}
     before_home = {p.relative_to(home) for p in home.rglob("*")}
     headers = mint(client, "documenter")
