@@ -11,7 +11,7 @@ import nacl.exceptions
 
 from gawah.errors import LedgerIntegrityError
 from gawah.ledger.events import Event, Signer
-from gawah.ledger.signatures import SignatureChecks, Signed
+from gawah.ledger.signatures import SignatureChecks, Signed, device_public_key
 
 Row = tuple[str, str, str, int, bytes, bytes]
 """A stored event row: id, kind, device, seq, raw, signature."""
@@ -108,7 +108,7 @@ def checked_many(items: Sequence[tuple[bytes, bytes]]) -> list[Event]:
                 break
             key = public.get(event.device, b"")
             if key == b"":
-                key = public[event.device] = _device_key(event.device)
+                key = public[event.device] = device_public_key(event.device)
             if key is None:
                 unsigned = len(events)
                 events.append(event)
@@ -131,15 +131,6 @@ def checked_many(items: Sequence[tuple[bytes, bytes]]) -> list[Event]:
     if malformed is not None:
         raise malformed
     return events
-
-
-def _device_key(device: str) -> bytes | None:
-    """The 32-byte public key a device's hex name spells (``None``: not a key)."""
-    try:
-        key = bytes.fromhex(device)
-    except ValueError:
-        return None
-    return key if len(key) == 32 else None
 
 
 def _bad_signature(event: Event) -> LedgerIntegrityError:

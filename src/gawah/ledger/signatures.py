@@ -136,3 +136,12 @@ class SignatureChecks:
 
 
 __all__ = ["PROCESS_AFTER", "SignatureChecks", "Signed", "check_signatures"]
+
+
+def device_public_key(device: str) -> bytes | None:
+    """The 32-byte Ed25519 public key a device's hex name spells (``None``: not a key)."""
+    try:
+        key = bytes.fromhex(device)
+    except ValueError:
+        return None
+    return key if len(key) == 32 else None

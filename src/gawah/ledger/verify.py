@@ -31,7 +31,7 @@ from gawah.ledger.projections import (
     projection_schema,
     stored_digests,
 )
-from gawah.ledger.signatures import SignatureChecks, Signed
+from gawah.ledger.signatures import SignatureChecks, Signed, device_public_key
 
 _CHUNK = 4096
 _T = TypeVar("_T")
@@ -110,14 +110,6 @@ def _device_filter(devices: Collection[str] | None) -> tuple[str, list[str]]:
         return "", []
     chosen = sorted(devices)
     return f" WHERE device IN ({', '.join('?' * len(chosen))})", chosen
-
-
-def _public_key(device: str) -> bytes | None:
-    try:
-        key = bytes.fromhex(device)
-    except ValueError:
-        return None
-    return key if len(key) == 32 else None
 
 
 def _check_row(
@@ -323,7 +315,7 @@ def _scan(
                     continue
                 public_key = keys.get(device, b"")
                 if public_key == b"":
-                    public_key = keys[device] = _public_key(device)
+                    public_key = keys[device] = device_public_key(device)
                 if public_key is None or len(signature) != 64:
                     bad = Problem(device, seq, event_id, "bad signature")
                     problems.append((pos, bad))
