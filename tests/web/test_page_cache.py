@@ -159,12 +159,19 @@ class TestKeptAcrossRestarts:
         """A warm-up still reading when the server closes (the dashboard's check
         reads for minutes at a million reports) has its query stopped: it ends
         before its handle is closed, and logs no failure (it failed with
-        ProgrammingError on the handle closed under it)."""
+        ProgrammingError on the handle closed under it). The query starts
+        only after close began, as when the warm-up is between two queries:
+        SQLite drops an interrupt that comes before a statement runs (a single
+        interrupt left this query running and hung a CI run)."""
         reading = threading.Event()
 
         def endless(backend: _backend.Backend, *args: object) -> None:
             reading.set()
-            backend.workspace().conn.execute(
+            conn = backend.workspace().conn
+            while not backend.stopping():
+                time.sleep(0.01)
+            time.sleep(0.2)  # well after close's first interrupt
+            conn.execute(
                 "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n"
                 " LIMIT 10000000000) SELECT count(*) FROM n"
             ).fetchone()

@@ -230,14 +230,8 @@ class Backend:
         """Close every workspace handle and the account store."""
         self._stop.set()
         self._served.set()  # a warm-up still waiting for a first page ends now
-        with self._lock:
-            # The warm-up's check of a page reads for minutes at a million
-            # reports: its query stops now, rather than its handle being
-            # closed under it after the wait below.
-            for ws in self._all:
-                ws.conn.interrupt()
         if self._warming is not None:
-            self._warming.join(timeout=30)
+            self._stop_warming(timeout=30.0)
         if self._worker is not None:
             self._worker.join(timeout=30)
         with self._lock:
@@ -253,6 +247,26 @@ class Backend:
             self._all.clear()
         self._local = threading.local()
         self.store.close()
+
+    def _stop_warming(self, timeout: float) -> None:
+        """Interrupt the warm-up's queries until its thread ends (or ``timeout`` s).
+
+        The warm-up's check of a page reads for minutes at a million reports:
+        its query stops now, rather than its handle being closed under it.
+        One interrupt is not enough: SQLite ignores an interrupt that arrives
+        before a statement starts, and a warm-up between two queries (or
+        opening its handle) would then run its next query to the end, with
+        close waiting on it (this hung a CI run). So the interrupt is repeated
+        until the thread has gone.
+        """
+        warming = self._warming
+        assert warming is not None
+        deadline = time.monotonic() + timeout
+        while warming.is_alive() and time.monotonic() < deadline:
+            with self._lock:
+                for ws in self._all:
+                    ws.conn.interrupt()
+            warming.join(timeout=0.05)
 
     def state(self) -> tuple[int, str]:
         """The ledger's state: its newest event's (position, id); one index lookup."""
