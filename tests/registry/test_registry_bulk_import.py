@@ -201,3 +201,66 @@ def test_a_bulk_import_deletes_searched_tokens_by_index(
         " USING (report_id) WHERE r.pending = 1"
     ).fetchone()[0]
     assert stale == 0
+
+
+def _triggers(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    return {(str(name), str(sql)) for name, sql in rows}
+
+
+def _totals(conn: sqlite3.Connection) -> dict[str, int]:
+    rows = conn.execute("SELECT view, n FROM web_register_totals")
+    return {str(view): int(n) for view, n in rows}
+
+
+def test_a_bulk_import_counts_the_register_totals_once_as_the_triggers_would(
+    ws: Workspace, tmp_path: Path, drops: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The totals' triggers are dropped with the indexes (no statement journal
+    per row) and the totals recounted before the commit: the same totals as an
+    import that kept its triggers, and the triggers count again afterwards."""
+    triggers = _triggers(ws.conn)
+    assert len(triggers) >= 5
+    big = _write(tmp_path / "big.csv", 300)
+    import_list(ws, big, source="party")
+    assert len(drops) == 1
+    assert _triggers(ws.conn) == triggers
+    bulk = _totals(ws.conn)
+    assert bulk == {"reports": 300, "persons": 300}
+
+    kept = Workspace.init(tmp_path / "kept", author="FICTIONAL documenter")
+    try:
+        monkeypatch.setattr(importing_module, "_DEFER_INDEXES_AFTER", 10**9)
+        import_list(kept, big, source="party")
+        assert len(drops) == 1  # this one wrote row by row, triggers and all
+        assert _totals(kept.conn) == bulk
+    finally:
+        kept.close()
+
+    import_list(ws, _write(tmp_path / "more.csv", 20, first=301), source="party")
+    assert len(drops) == 1
+    assert _totals(ws.conn) == {"reports": 320, "persons": 320}
+    assert ws.ledger.verify().ok
+
+
+def test_a_failed_bulk_import_brings_the_totals_triggers_back(
+    ws: Workspace, tmp_path: Path, drops: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    triggers = _triggers(ws.conn)
+    totals = _totals(ws.conn)
+    original = SyncProjector.apply_many
+
+    def failing(
+        self: SyncProjector, conn: sqlite3.Connection, chunk: list[Event]
+    ) -> None:
+        raise sqlite3.OperationalError("FICTIONAL failure")
+
+    monkeypatch.setattr(SyncProjector, "apply_many", failing)
+    with pytest.raises(sqlite3.OperationalError):
+        import_list(ws, _write(tmp_path / "big.csv", 300), source="party")
+    assert drops
+    assert _triggers(ws.conn) == triggers
+    assert _totals(ws.conn) == totals
+    monkeypatch.setattr(SyncProjector, "apply_many", original)
+    import_list(ws, _write(tmp_path / "small.csv", 30), source="party")
+    assert _totals(ws.conn)["reports"] == totals["reports"] + 30

@@ -14,13 +14,23 @@ transaction and creates them again, from the SQL they were made with, before
 it commits: the transaction stays all or nothing (a rollback brings the
 indexes back with everything else), and readers in other connections see the
 old snapshot, indexes included, until the commit.
+
+A projector may keep counts by triggers (the web's register totals): each
+row written then runs a trigger, and SQLite gives every statement that fires
+one a statement journal, into which it also copies each page it spills from a
+full page cache to the WAL. Once one statement's copies pass 64 KiB that
+journal becomes a temporary file for the rest of the transaction, and a large
+import wrote some four more pages per report to it (measured:
+docs/guides/import.md). A projector with ``defer_bulk(conn)`` and
+``resume_bulk(conn)`` has them called with the indexes: it drops such
+triggers and then recounts what they keep, from the rows, and makes them again.
 """
 
 from __future__ import annotations
 
 import gc
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from gawah.errors import WorkspaceError
@@ -59,14 +69,20 @@ class DeferredIndexes:
     transaction rolls back instead, SQLite restores the indexes itself.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, projectors: Sequence[object] = ()
+    ) -> None:
+        """``projectors``: those whose ``defer_bulk``/``resume_bulk`` (if they
+        have them) run with :meth:`drop` and :meth:`restore` (see module)."""
         self._conn = conn
+        self._projectors = tuple(projectors)
         self._dropped: list[tuple[str, str]] = []
+        self._deferred = False
 
     @property
     def dropped(self) -> bool:
         """Whether indexes are dropped now (and must be restored)."""
-        return bool(self._dropped)
+        return self._deferred
 
     def drop(self) -> int:
         """Drop the plain indexes; return how many.
@@ -77,19 +93,31 @@ class DeferredIndexes:
         """
         if not self._conn.in_transaction:
             raise WorkspaceError("indexes are deferred only inside a transaction")
-        if self._dropped:
+        if self._deferred:
             return 0
         indexes = plain_indexes(self._conn)
         for name, _ in indexes:
             self._conn.execute(f'DROP INDEX "{name}"')
         self._dropped = indexes
+        self._deferred = True
+        for projector in self._projectors:
+            defer = getattr(projector, "defer_bulk", None)
+            if defer is not None:
+                defer(self._conn)
         return len(indexes)
 
     def restore(self) -> None:
-        """Create the dropped indexes again (each one sort over its table)."""
-        indexes, self._dropped = self._dropped, []
+        """Create the dropped indexes again (each one sort over its table), and
+        let the projectors recount what their triggers keep."""
+        if not self._deferred:
+            return
+        indexes, self._dropped, self._deferred = self._dropped, [], False
         for _, sql in indexes:
             self._conn.execute(sql)
+        for projector in self._projectors:
+            resume = getattr(projector, "resume_bulk", None)
+            if resume is not None:
+                resume(self._conn)
 
 
 __all__ = ["DeferredIndexes", "plain_indexes"]

@@ -426,7 +426,7 @@ class EventLog:
                 projector.drop(self._conn)
             for projector in self._projectors:
                 projector.create(self._conn)
-            deferred = DeferredIndexes(self._conn)
+            deferred = DeferredIndexes(self._conn, self._projectors)
             deferred.drop()
             count = 0
             chunk: list[Event] = []

@@ -568,7 +568,10 @@ def _import_table(
     written = [0]
     head_event = ws.ledger.head()  # its position: the events held, in O(1)
     held = 0 if head_event is None else head_event[0]
-    indexes = _Deferral(DeferredIndexes(ws.conn), max(_DEFER_INDEXES_AFTER, held + 1))
+    indexes = _Deferral(
+        DeferredIndexes(ws.conn, ws.ledger.projectors),
+        max(_DEFER_INDEXES_AFTER, held + 1),
+    )
     try:
         with (
             _progress(show) as bar,

@@ -228,6 +228,12 @@ _TOTAL_TRIGGERS = {
     "WHERE view = 'persons'; END",
 }
 
+#: What each view's total counts: the rows the triggers keep count of.
+_COUNTS = {
+    "reports": "SELECT count(*) FROM web_search_reports",
+    "persons": "SELECT count(*) FROM web_person_keys WHERE lead = 1",
+}
+
 
 def create_totals(conn: sqlite3.Connection) -> None:
     """Create the views' totals and the triggers that keep them (after SCHEMA).
@@ -244,12 +250,28 @@ def create_totals(conn: sqlite3.Connection) -> None:
             f"CREATE TABLE {TOTALS} (view TEXT PRIMARY KEY, n INTEGER NOT NULL)"
         )
         conn.execute(
-            f"INSERT INTO {TOTALS} VALUES ('reports', "
-            "(SELECT count(*) FROM web_search_reports)), ('persons', "
-            "(SELECT count(*) FROM web_person_keys WHERE lead = 1))"
+            f"INSERT INTO {TOTALS} VALUES ('reports', ({_COUNTS['reports']})), "
+            f"('persons', ({_COUNTS['persons']}))"
         )
     for name, body in _TOTAL_TRIGGERS.items():
         conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+
+
+def drop_totals_triggers(conn: sqlite3.Connection) -> None:
+    """Drop the triggers keeping :data:`TOTALS`, for a bulk write (inside its
+    transaction; :func:`recount_totals` after it). Each row that fires one gets
+    a statement journal, which copies every page spilled from a full page cache
+    meanwhile (:mod:`gawah.ledger.bulk` says why that matters)."""
+    for name in _TOTAL_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def recount_totals(conn: sqlite3.Connection) -> None:
+    """Set :data:`TOTALS` from the rows (what the triggers would have counted)
+    and make the triggers again."""
+    for view, count in _COUNTS.items():
+        conn.execute(f"UPDATE {TOTALS} SET n = ({count}) WHERE view = ?", (view,))
+    create_totals(conn)
 
 
 def _report_rows(

@@ -64,6 +64,15 @@ class _WebProjector:
         _create_shown(conn, indexed=indexed)
         conn.execute(_cache.SCHEMA)
 
+    def defer_bulk(self, conn: sqlite3.Connection) -> None:
+        """A bulk write begins (:class:`gawah.ledger.DeferredIndexes`): the
+        register's totals are counted once at its end, not by a trigger per row."""
+        _search.drop_totals_triggers(conn)
+
+    def resume_bulk(self, conn: sqlite3.Connection) -> None:
+        """The bulk write's rows are in: count the totals, make the triggers again."""
+        _search.recount_totals(conn)
+
     def drop(self, conn: sqlite3.Connection) -> None:
         conn.execute("DROP TABLE IF EXISTS web_role_grants")
         for table in (*_search.DROP, "web_history", *_SHOWN_TABLES, _cache.TABLE):
