@@ -286,3 +286,71 @@ class TestCappedNegativeBinomial:
         mean = float((support * pmf).sum())
         sd = math.sqrt(float(((support - mean) ** 2 * pmf).sum()))
         assert draws.mean() == pytest.approx(mean, abs=4 * sd / math.sqrt(draws.size))
+
+
+class TestInlinePCG64:
+    """The kernel steps numpy's PCG64 itself: it must be numpy's stream, draw for draw."""
+
+    def test_draws_match_numpy(self) -> None:
+        """Uniforms, 64-bit words, gammas, normals and Poissons from the inlined
+        generator equal numpy's own, and numpy resumes where the kernel stopped."""
+        from numba import njit
+        from numba.np.random import distributions, generator_core
+
+        from gawah.estimate._lcmcr_pcg import load_state, pcg_pointer, store_state
+
+        @njit  # type: ignore[untyped-decorator]
+        def draw(words: Any, size: int) -> Any:
+            state = pcg_pointer(words)
+            out = np.empty((size, 5))
+            for i in range(size):
+                out[i, 0] = generator_core.next_double(state)
+                out[i, 1] = float(generator_core.next_uint64(state) >> 11)
+                out[i, 2] = distributions.random_standard_gamma(state, 0.5 + i % 7)
+                out[i, 3] = distributions.random_standard_normal(state)
+                out[i, 4] = distributions.random_poisson(state, 3.0 + 400.0 * (i % 3))
+            return out
+
+        for seed in (0, 1, 2026):
+            generator = np.random.default_rng(seed)
+            generator.random(3)  # start from a state that is not the seed's
+            words = load_state(generator.bit_generator)
+            assert words is not None
+            got = draw(words, 3_000)
+            reference = np.random.default_rng(seed)
+            reference.random(3)
+            want = np.empty_like(got)
+            for i in range(got.shape[0]):
+                want[i] = (
+                    reference.random(),
+                    float(int(reference.bit_generator.random_raw()) >> 11),
+                    reference.standard_gamma(0.5 + i % 7),
+                    reference.standard_normal(),
+                    reference.poisson(3.0 + 400.0 * (i % 3)),
+                )
+            np.testing.assert_array_equal(got, want)
+            store_state(generator.bit_generator, words)
+            assert generator.random() == reference.random()
+
+    @pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.SFC64])
+    def test_generator_ends_where_the_twin_leaves_it(
+        self, bit_generator: Any, load_dataset: Any
+    ) -> None:
+        """PCG64 (inlined) and another bit generator (numba's calls) both walk the
+        twin's chain and leave the Generator in the twin's state."""
+        data = load_dataset("kosovo")
+        patterns = np.ascontiguousarray(data.patterns, dtype=np.int64)
+        freqs = np.ascontiguousarray(data.counts, dtype=np.int64)
+        outs = []
+        for kernel in (sweeps_numba, sweeps_numpy):
+            rng = np.random.Generator(bit_generator(9))
+            state = _initial_state(rng, patterns, freqs, 10, 0.5)
+            out_n = np.zeros(40, dtype=np.int64)
+            kernel(
+                rng, patterns, freqs, state.log_nu, state.lam1, state.lam0,
+                state.count_mk, state.count0_k, state.scalars, state.n0_box,
+                0.25, 0.25, 20 * int(freqs.sum()), True, 40, 1, out_n, np.zeros(40), 0,
+            )  # fmt: skip
+            outs.append((out_n, rng.random()))
+        np.testing.assert_array_equal(outs[0][0], outs[1][0])
+        assert outs[0][1] == outs[1][1]

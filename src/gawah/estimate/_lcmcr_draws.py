@@ -17,7 +17,9 @@ both consume a ``numpy.random.Generator`` in the same order:
 * :func:`_truncated_negbin`: the unseen count, a negative binomial kept at or
   below a cap.
 
-Every helper takes the Generator's *bit generator* and draws through numba's
+Every helper takes the Generator's *bit generator* (or, in the kernel, a
+pointer to a PCG64 state it steps inline: :mod:`gawah.estimate._lcmcr_pcg`)
+and draws through numba's
 own routines (``next_double``, ``random_standard_gamma``, ``random_poisson``,
 the code behind ``Generator.random`` and friends, so the stream is the same),
 and is inlined into the sweep (``inline="always"``): passing the Generator

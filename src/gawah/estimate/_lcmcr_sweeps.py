@@ -63,6 +63,7 @@ from gawah.estimate._lcmcr_draws import (
     _truncated_negbin,
     random_standard_gamma,
 )
+from gawah.estimate._lcmcr_pcg import draw_source, load_state, store_state
 
 __all__ = ["sweeps_numba"]
 
@@ -94,7 +95,6 @@ def _log_weights(
         out[k] = math.exp(out[k] - top)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
 def sweeps_numba(
     generator: np.random.Generator,
     patterns: np.ndarray,
@@ -115,9 +115,49 @@ def sweeps_numba(
     out_n: np.ndarray,
     out_alpha: np.ndarray,
     out_start: int,
+) -> None:
+    """Run ``n_sweeps`` Gibbs sweeps in place (contract: :func:`sweeps_numpy`).
+
+    A PCG64 generator (``numpy.random.default_rng``'s) is stepped inside the
+    kernel (:mod:`gawah.estimate._lcmcr_pcg`) and handed its new state after,
+    the same state numpy's own calls would have left; any other bit
+    generator is called through numba's function pointers.
+    """
+    words = load_state(generator.bit_generator)
+    source: np.random.Generator | np.ndarray = generator if words is None else words
+    _sweeps(
+        source, patterns, freqs, log_nu, lam1, lam0, count_mk, count0_k, scalars,
+        n0_box, a_alpha, b_alpha, n0_cap, update_alpha, n_sweeps, thinning, out_n,
+        out_alpha, out_start,
+    )  # fmt: skip
+    if words is not None:
+        store_state(generator.bit_generator, words)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sweeps(
+    source: np.random.Generator | np.ndarray,
+    patterns: np.ndarray,
+    freqs: np.ndarray,
+    log_nu: np.ndarray,
+    lam1: np.ndarray,
+    lam0: np.ndarray,
+    count_mk: np.ndarray,
+    count0_k: np.ndarray,
+    scalars: np.ndarray,
+    n0_box: np.ndarray,
+    a_alpha: float,
+    b_alpha: float,
+    n0_cap: int,
+    update_alpha: bool,
+    n_sweeps: int,
+    thinning: int,
+    out_n: np.ndarray,
+    out_alpha: np.ndarray,
+    out_start: int,
 ) -> None:  # pragma: no cover - compiled
-    """Run ``n_sweeps`` Gibbs sweeps in place (contract: :func:`sweeps_numpy`)."""
-    rng = generator.bit_generator  # see _lcmcr_draws: no reference counting per draw
+    """The compiled sweeps; ``source`` is a Generator or a PCG64 state array."""
+    rng = draw_source(source)  # see _lcmcr_draws: no reference counting per draw
     m_max, j_max = patterns.shape
     k_max = log_nu.shape[0]
     n_obs = 0
