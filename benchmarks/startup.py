@@ -15,13 +15,14 @@ Python's bytecode cache is on for the children, as in an installed program (R's
 packages are byte-compiled when installed): ``PYTHONDONTWRITEBYTECODE`` is
 removed from their environment and each command runs once, uncounted, before
 it is timed, which writes the cache. Without a cache every run compiles typer,
-rich, pydantic, numpy and gawah from source, about three times the CPU;
+rich, numpy and gawah from source, about three times the CPU;
 ``--without-bytecode`` measures that case (nothing cached is read or written).
 
 With ``--breakdown`` it also prints where the CPU of ``gawah estimate FILE
 --method chao`` goes: the interpreter, typer, rich and gawah's command line,
-pydantic, numpy and the command itself, each as the step between cumulative
-imports in fresh processes.
+numpy and the command itself, each as the step between cumulative imports in
+fresh processes. (pydantic is not on this path: typer is kept below 0.29, whose
+option coercion imports it.)
 
     uv run python benchmarks/startup.py [--repeat 5] [--without-bytecode] [--breakdown]
 """
@@ -73,9 +74,7 @@ _STAGES = (
     ("interpreter", "pass"),
     ("typer", "import typer"),
     ("rich and gawah's command line", "import gawah.cli"),
-    # typer coerces every option with a pydantic TypeAdapter, from this module.
-    ("pydantic (typer's option coercion)", "import gawah.cli, typer._adapters"),
-    ("numpy", "import gawah.cli, typer._adapters, numpy"),
+    ("numpy", "import gawah.cli, numpy"),
     (
         "the command (read, estimate, checks, table)",
         "import sys; sys.argv = ['gawah', 'estimate', sys.argv[1], '--method', "

@@ -115,17 +115,23 @@ def _run_cli(args: list[str], preload: tuple[str, ...] = ()) -> dict[str, object
 
 
 _KOSOVO = Path(__file__).parent / "data" / "mse" / "kosovo.csv"
-#: Libraries a quick estimate from a file has no use for; each costs 0.1 s to 1 s of
-#: start-up (issue 16: ``gawah estimate FILE`` faster than Rscript end to end).
+#: Libraries a quick estimate from a file has no use for (issue 16: ``gawah estimate
+#: FILE`` faster than Rscript end to end): the heavy ones cost 0.1 s to 1 s of
+#: start-up each, sqlite3 and rich's live display 5-10 ms. pydantic is here because
+#: typer 0.29 and later coerce every option through a pydantic ``TypeAdapter``
+#: (0.2-0.3 s); pyproject keeps typer below 0.29.
 _NOT_FOR_A_QUICK_ESTIMATE = (
     "pandas", "scipy", "numba", "statsmodels", "duckdb", "splink", "matplotlib",
-    "fastapi", "nacl", "cryptography", "markdown_it", "pygments",
+    "fastapi", "nacl", "cryptography", "markdown_it", "pygments", "pydantic",
+    "pydantic_core", "sqlite3", "rich.live",
 )  # fmt: skip
 
 
 @pytest.mark.parametrize("method", ["chao", "stepwise"])
 def test_quick_estimate_from_a_file_imports_no_heavy_library(method: str) -> None:
-    """Chao and stepwise on a CSV answer without pandas, scipy, numba or the web."""
+    """Chao and stepwise on a CSV answer without pandas, scipy, numba, pydantic, a
+    database or the web (nor rich's live display: the spinner shows only on a
+    terminal)."""
     out = _run_cli(["estimate", str(_KOSOVO), "--method", method])
     assert "estimated total" in str(out["output"])
     modules = set(out["modules"])  # type: ignore[call-overload]
@@ -168,3 +174,37 @@ def test_stand_ins_become_the_real_classes_on_use() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "said"),
+    [
+        ("sqlite3.OperationalError('database is locked')", 1, "cannot be used now"),
+        ("sqlite3.DatabaseError('file is not a database')", 3, "is damaged"),
+        ("RuntimeError('boom')", 1, "unexpected RuntimeError"),
+    ],
+)
+def test_database_errors_keep_their_message_without_importing_sqlite3(
+    error: str, code: int, said: str
+) -> None:
+    """main() still maps SQLite's errors (exit 1 locked, 3 damaged) and any other
+    to one line, now that gawah.cli leaves importing sqlite3 to the workspace."""
+    script = textwrap.dedent(
+        f"""
+        import sqlite3, sys
+        import gawah.cli
+        def fail() -> None:
+            raise {error}
+        gawah.cli.app = fail
+        gawah.cli.main()
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "PATH": "/usr/bin"},
+    )
+    assert done.returncode == code, done.stderr
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr

@@ -8,7 +8,6 @@ Each domain owns its commands in ``gawah/<domain>/cli.py`` and exposes
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 import types
 from collections.abc import Sequence
@@ -252,32 +251,41 @@ def main() -> None:
             soft_wrap=True,
         )
         sys.exit(exc.exit_code)
-    except sqlite3.OperationalError as exc:  # locked, read-only, disk full, ...
-        if os.environ.get("GAWAH_DEBUG"):
-            raise
-        _err.print(
-            f"[bold red]error:[/] the workspace database cannot be used now "
-            f"({escape(str(exc))})",
-            highlight=False,
-        )
-        sys.exit(1)
-    except sqlite3.DatabaseError as exc:  # malformed pages, not a database
-        if os.environ.get("GAWAH_DEBUG"):
-            raise
-        _err.print(
-            f"[bold red]error:[/] the workspace database is damaged ({escape(str(exc))}):"
-            + as_invoked(" run `gawah ledger verify`"),
-            highlight=False,
-        )
-        sys.exit(IntegrityError.exit_code)
     except Exception as exc:
         if os.environ.get("GAWAH_DEBUG"):
             raise
-        _err.print(
+        message, code = _database_error(exc) or (
             f"[bold red]error:[/] unexpected {type(exc).__name__}: the workspace may be"
             + as_invoked(
                 " damaged, run `gawah ledger verify` (GAWAH_DEBUG=1 shows the details)"
             ),
-            highlight=False,
+            1,
         )
-        sys.exit(1)
+        _err.print(message, highlight=False)
+        sys.exit(code)
+
+
+def _database_error(exc: Exception) -> tuple[str, int] | None:
+    """The message and exit code of an SQLite error; None for any other error.
+
+    sqlite3 is not imported for this: a command that opened no workspace (a
+    quick estimate from a file) cannot have raised its errors and need not load
+    it (5 ms of start-up).
+    """
+    if "sqlite3" not in sys.modules:
+        return None
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, disk full...
+        return (
+            "[bold red]error:[/] the workspace database cannot be used now "
+            f"({escape(str(exc))})",
+            1,
+        )
+    if isinstance(exc, sqlite3.DatabaseError):  # malformed pages, not a database
+        return (
+            "[bold red]error:[/] the workspace database is damaged "
+            f"({escape(str(exc))}):" + as_invoked(" run `gawah ledger verify`"),
+            IntegrityError.exit_code,
+        )
+    return None

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from gawah.config import resolve_home
 from gawah.core import terminal_console
@@ -269,11 +270,15 @@ def estimate(
         else _captures_from_workspace(home, incident, status)
     )
     start = time.perf_counter()
-    if as_json or method in BAYESIAN:  # the Bayesian samplers draw their own progress
+    err = terminal_console(stderr=True)
+    # The Bayesian samplers draw their own progress. The spinner shows only on a
+    # terminal; elsewhere rich would still import its live display and run a
+    # refresh thread for nothing. Text, not markup: no emoji table to load.
+    if as_json or method in BAYESIAN or not err.is_terminal:
         result = estimator.fit(captures)
     else:
-        with terminal_console(stderr=True).status(
-            f"Fitting {method} models to {captures.n_lists} lists..."
+        with err.status(
+            Text(f"Fitting {method} models to {captures.n_lists} lists...")
         ):
             result = estimator.fit(captures)
     seconds = time.perf_counter() - start
