@@ -425,8 +425,8 @@ def score_pairs_spark(
         # (removed when the run ends): each later query starts from them.
         # With "persist" the cached tables kept their whole lineage, so every
         # query of the EM sessions was analysed over a plan that grew with the
-        # run: a link of 120 people took 414 s of the JVM's CPU against 228 s
-        # checkpointed (parquet files: 253 s), the same pairs and persons.
+        # run: a link of 120 people took 465 s of the JVM's CPU against 215 s
+        # checkpointed, the same pairs and persons (benchmarks/spark_lineage.py).
         api = make_api(spark_session=spark, break_lineage_method="checkpoint")
         table = api.register(
             spark.createDataFrame(keyed), dataset_display_name="reports"
