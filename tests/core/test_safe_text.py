@@ -54,6 +54,18 @@ def test_console_drops_escape_sequences_in_text_and_tables() -> None:
     assert not any(ch in out for ch in "\x1b\x07\x9b")
 
 
+def test_console_made_at_import_follows_columns_set_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The command modules make their consoles at import; a width frozen then
+    # made a table's cells wrap or not depending on which test imported first.
+    monkeypatch.setenv("COLUMNS", "80")
+    console = terminal_console()
+    assert console.width == 80
+    monkeypatch.setenv("COLUMNS", "200")
+    assert console.width == 200
+
+
 def test_json_controls_escaped_meaning_kept() -> None:
     value = {"name": "Ali\x9b2J\x7f", "urdu": "علی"}
     text = escape_json_controls(json.dumps(value, ensure_ascii=False))

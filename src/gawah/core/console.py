@@ -11,7 +11,20 @@ from gawah.core.safe_text import strip_controls
 
 
 class _SafeConsole(Console):
-    """A console that drops control characters from every string it renders."""
+    """A console that drops control characters from every string it renders.
+
+    Its width is looked up each time it prints (``COLUMNS``, else the
+    terminal), never frozen when the console is made: the command modules make
+    their consoles at import, and Rich would otherwise keep whatever ``COLUMNS``
+    said at that moment for the life of the process.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if kwargs.get("width") is None:
+            self._width = None
+        if kwargs.get("height") is None:
+            self._height = None
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(strip_controls(text), **kwargs)
