@@ -18,11 +18,15 @@ it is timed, which writes the cache. Without a cache every run compiles typer,
 rich, numpy and gawah from source, about three times the CPU;
 ``--without-bytecode`` measures that case (nothing cached is read or written).
 
+``gawah`` is the installed program (``gawah.__main__:run``), run as a user
+runs it; it pauses the garbage collector while modules load and, for ``gawah
+estimate``, loads OpenBLAS with one thread (gawah/__main__.py says why).
+
 With ``--breakdown`` it also prints where the CPU of ``gawah estimate FILE
---method chao`` goes: the interpreter, typer, rich and gawah's command line,
-numpy and the command itself, each as the step between cumulative imports in
-fresh processes. (pydantic is not on this path: typer is kept below 0.29, whose
-option coercion imports it.)
+--method chao`` goes: the interpreter, typer, gawah's command line, numpy, rich
+(for the table) and the command itself, each as the step between cumulative
+imports in fresh processes, made with the program's settings. (pydantic is not
+on this path: typer is kept below 0.29, whose option coercion imports it.)
 
     uv run python benchmarks/startup.py [--repeat 5] [--without-bytecode] [--breakdown]
 """
@@ -42,7 +46,10 @@ from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[1]
 _KOSOVO = _ROOT / "tests" / "data" / "mse" / "kosovo.csv"
-_GAWAH = [sys.executable, "-c", "from gawah.cli import main; main()"]
+#: The installed program, as a user runs it (gawah.__main__:run, pyproject's
+#: [project.scripts]); ``python -m gawah`` where no script is installed.
+_SCRIPT = Path(sys.executable).with_name("gawah")
+_GAWAH = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "gawah"]
 _R_CLOSEDP = (
     "suppressMessages(library(Rcapture)); "
     "d <- read.csv(commandArgs(TRUE)[1]); "
@@ -68,17 +75,26 @@ def _time(argv: list[str], repeat: int, env: dict[str, str]) -> tuple[float, flo
     return statistics.median(walls), statistics.median(cpus)
 
 
+#: What the program (gawah/__main__.py) sets before loading anything for
+#: ``gawah estimate``: the garbage collector paused, one OpenBLAS thread.
+_AS_THE_PROGRAM = (
+    "import gc, os; gc.disable(); os.environ.setdefault('OPENBLAS_NUM_THREADS', '1'); "
+)
 #: Cumulative stages of ``gawah estimate kosovo.csv --method chao``: each line
 #: imports what the one before did and more; the step is the difference.
 _STAGES = (
     ("interpreter", "pass"),
-    ("typer", "import typer"),
-    ("rich and gawah's command line", "import gawah.cli"),
-    ("numpy", "import gawah.cli, numpy"),
+    ("typer", _AS_THE_PROGRAM + "import typer"),
+    ("gawah's command line", _AS_THE_PROGRAM + "import gawah.cli"),
+    ("numpy", _AS_THE_PROGRAM + "import gawah.cli, numpy"),
+    (
+        "rich (the table)",
+        _AS_THE_PROGRAM + "import gawah.cli, numpy, gawah.core.console, rich.table",
+    ),
     (
         "the command (read, estimate, checks, table)",
         "import sys; sys.argv = ['gawah', 'estimate', sys.argv[1], '--method', "
-        "'chao']; from gawah.cli import main; main()",
+        "'chao']; from gawah.__main__ import run; run()",
     ),
 )
 
@@ -126,8 +142,8 @@ def main() -> None:
     if args.without_bytecode:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         # An empty cache folder: no cached bytecode is found, none is written.
-        python += ["-X", f"pycache_prefix={empty.name}"]
-    gawah = [*python, *_GAWAH[1:]]
+        env["PYTHONPYCACHEPREFIX"] = empty.name
+    gawah = _GAWAH
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cache = "off" if args.without_bytecode else "on"
     print(

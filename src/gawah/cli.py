@@ -7,6 +7,7 @@ Each domain owns its commands in ``gawah/<domain>/cli.py`` and exposes
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import types
@@ -18,11 +19,9 @@ from typing import Any
 
 import typer
 import typer.main
-from rich.markup import escape
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
-from gawah.core import terminal_console
 from gawah.errors import GawahError, IntegrityError
 from gawah.options import as_invoked
 
@@ -224,12 +223,39 @@ app = typer.Typer(
 )
 
 
+#: Set by the ``gawah`` program (:mod:`gawah.__main__`), which pauses the garbage
+#: collector while modules load; the root callback resumes it, after the command's
+#: modules are imported and before the command runs. Callers of :func:`main`
+#: inside a longer process (tests) leave it False and the collector alone.
+resume_collection_before_the_command = False
+
+
 @app.callback()
-def _root() -> None:  # a group needs a callback or a registered command
-    pass
+def _root() -> None:
+    # No docstring: it would compete with the app's help. Runs after the command
+    # is resolved (its modules imported), before the command itself.
+    if resume_collection_before_the_command:
+        gc.freeze()  # what start-up loaded lives until exit: never scan it again
+        gc.enable()
 
 
-_err = terminal_console(stderr=True)
+def _say_error(message: str, *, soft_wrap: bool = False) -> None:
+    """One error line on standard error (rich markup; the caller escapes data)."""
+    from gawah.core import terminal_console  # rich: only on the way to an error
+
+    # soft_wrap: one line even in a narrow terminal or a pipe (rich wraps at 80).
+    terminal_console(stderr=True).print(message, highlight=False, soft_wrap=soft_wrap)
+
+
+def _escape(text: str) -> str:
+    """``text`` shown literally in rich markup.
+
+    rich is imported here, on the way to an error, not with this module: a
+    quick estimate printed as JSON never loads it.
+    """
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def main() -> None:
@@ -244,11 +270,8 @@ def main() -> None:
     try:
         app()
     except GawahError as exc:
-        # soft_wrap: one line even in a narrow terminal or a pipe (rich wraps at 80).
-        _err.print(
-            f"[bold red]error:[/] {escape(as_invoked(str(exc)))}",
-            highlight=False,
-            soft_wrap=True,
+        _say_error(
+            f"[bold red]error:[/] {_escape(as_invoked(str(exc)))}", soft_wrap=True
         )
         sys.exit(exc.exit_code)
     except Exception as exc:
@@ -261,7 +284,7 @@ def main() -> None:
             ),
             1,
         )
-        _err.print(message, highlight=False)
+        _say_error(message)
         sys.exit(code)
 
 
@@ -279,13 +302,13 @@ def _database_error(exc: Exception) -> tuple[str, int] | None:
     if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, disk full...
         return (
             "[bold red]error:[/] the workspace database cannot be used now "
-            f"({escape(str(exc))})",
+            f"({_escape(str(exc))})",
             1,
         )
     if isinstance(exc, sqlite3.DatabaseError):  # malformed pages, not a database
         return (
             "[bold red]error:[/] the workspace database is damaged "
-            f"({escape(str(exc))}):" + as_invoked(" run `gawah ledger verify`"),
+            f"({_escape(str(exc))}):" + as_invoked(" run `gawah ledger verify`"),
             IntegrityError.exit_code,
         )
     return None
