@@ -13,9 +13,8 @@ import sys
 import types
 from collections.abc import Sequence
 from importlib import import_module
-from importlib.abc import Loader, MetaPathFinder
 from importlib.machinery import ModuleSpec, PathFinder
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 import typer.main
@@ -24,6 +23,12 @@ from typer.core import TyperCommand, TyperGroup
 
 from gawah.errors import GawahError, IntegrityError
 from gawah.options import as_invoked
+
+if TYPE_CHECKING:
+    # Not at run time: importlib.abc loads importlib.resources and tempfile (a
+    # few ms of every start-up) for two base classes the import system does not
+    # require; the finder below is one by its methods.
+    from importlib.abc import Loader
 
 #: Every top-level command: name -> (domains whose ``cli.register`` builds it,
 #: the first paragraph of its help, shown by ``gawah --help`` without importing
@@ -115,7 +120,7 @@ class _Deferred(type):
         return getattr(cls._real(), name)
 
 
-class _LightTyperHelp(MetaPathFinder, Loader):
+class _LightTyperHelp:
     """Loads ``typer.rich_utils`` (help and usage errors) without its unused imports.
 
     While typer's module runs, ``rich.markdown`` and ``rich.traceback`` are stand-in
@@ -138,7 +143,8 @@ class _LightTyperHelp(MetaPathFinder, Loader):
         sys.meta_path.remove(self)  # once is enough
         spec = PathFinder.find_spec(fullname, path)
         if spec is not None and spec.loader is not None:
-            self._loader, spec.loader = spec.loader, self
+            # A loader by its methods (create_module, exec_module), not by class.
+            self._loader, spec.loader = spec.loader, cast("Loader", self)
         return spec
 
     def create_module(self, spec: ModuleSpec) -> None:
