@@ -1,7 +1,8 @@
 """Start-up time of the command line: ``gawah --help`` and quick estimates.
 
-Runs each command in a fresh process ``--repeat`` times and prints the median
-wall time and the median CPU time (user + system of the child). On a shared
+Runs each command in a fresh process ``--repeat`` times, in rounds (every
+command once per round, so all meet the same load), and prints the median wall
+time and the median CPU time (user + system of the child). On a shared
 machine the wall clock also counts time other jobs held the core, so the CPU
 figure is the one that compares across runs; the load average is printed first.
 Targets (issue 16): ``gawah --help`` at most 0.5 s, ``gawah estimate FILE``
@@ -57,22 +58,37 @@ _R_CLOSEDP = (
 )
 
 
-def _time(argv: list[str], repeat: int, env: dict[str, str]) -> tuple[float, float]:
-    """Median (wall, CPU) seconds of ``argv`` run ``repeat`` times after one
-    uncounted warm-up run; output discarded."""
-    walls: list[float] = []
-    cpus: list[float] = []
-    subprocess.run(argv, capture_output=True, cwd=_ROOT, env=env)
+def _time(
+    commands: list[list[str]], repeat: int, env: dict[str, str]
+) -> list[tuple[float, float]]:
+    """Median (wall, CPU) seconds of each command, run in ``repeat`` rounds of one
+    run each after an uncounted warm-up round; output discarded.
+
+    Rounds, not one command ``repeat`` times then the next: a change in the
+    machine's load falls on every command alike, so the medians compare as pairs.
+    """
+    walls: list[list[float]] = [[] for _ in commands]
+    cpus: list[list[float]] = [[] for _ in commands]
+    for argv in commands:
+        subprocess.run(argv, capture_output=True, cwd=_ROOT, env=env)
     for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, cwd=_ROOT, env=env)
-        walls.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()}")
-    return statistics.median(walls), statistics.median(cpus)
+        for k, argv in enumerate(commands):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            done = subprocess.run(
+                argv, capture_output=True, text=True, cwd=_ROOT, env=env
+            )
+            walls[k].append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[k].append(
+                after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()}")
+    return [
+        (statistics.median(w), statistics.median(c))
+        for w, c in zip(walls, cpus, strict=True)
+    ]
 
 
 #: What the program (gawah/__main__.py) sets before loading anything for
@@ -104,9 +120,10 @@ def _breakdown(python: list[str], repeat: int, env: dict[str, str]) -> None:
     print("\n| stage of `gawah estimate kosovo.csv --method chao` | CPU s (step) |")
     print("|---|---|")
     previous = 0.0
-    for label, code in _STAGES:
-        _wall, cpu = _time([*python, "-c", code, str(_KOSOVO)], repeat, env)
-        print(f"| {label} | {cpu - previous:+.2f} |", flush=True)
+    commands = [[*python, "-c", code, str(_KOSOVO)] for _label, code in _STAGES]
+    timed = _time(commands, repeat, env)
+    for (label, _code), (_wall, cpu) in zip(_STAGES, timed, strict=True):
+        print(f"| {label} | {cpu - previous:+.2f} |")
         previous = cpu
     print(f"| total | {previous:.2f} |")
 
@@ -147,7 +164,7 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cache = "off" if args.without_bytecode else "on"
     print(
-        f"median of {args.repeat} runs after one warm-up, fresh process each; "
+        f"median of {args.repeat} rounds after one warm-up, fresh process each; "
         f"Python bytecode cache {cache}\n"
     )
     print("| command | wall s | CPU s | target |")
@@ -174,9 +191,9 @@ def main() -> None:
         )
     else:
         print("(Rscript with Rcapture not found: no R line)")
-    for label, argv, target in runs:
-        wall, cpu = _time(argv, args.repeat, env)
-        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {target} |", flush=True)
+    timed = _time([argv for _label, argv, _target in runs], args.repeat, env)
+    for (label, _argv, target), (wall, cpu) in zip(runs, timed, strict=True):
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {target} |")
     if args.breakdown:
         _breakdown(python, args.repeat, env)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
