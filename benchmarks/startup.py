@@ -1,7 +1,8 @@
 """Start-up time of the command line: ``gawah --help`` and quick estimates.
 
-Runs each command in a fresh process ``--repeat`` times and prints the median
-wall time and the median CPU time (user + system of the child). On a shared
+Runs each command in a fresh process ``--repeat`` times, in rounds (every
+command once per round, so all meet the same load), and prints the median wall
+time and the median CPU time (user + system of the child). On a shared
 machine the wall clock also counts time other jobs held the core, so the CPU
 figure is the one that compares across runs; the load average is printed first.
 Targets (issue 16): ``gawah --help`` at most 0.5 s, ``gawah estimate FILE``
@@ -18,11 +19,15 @@ it is timed, which writes the cache. Without a cache every run compiles typer,
 rich, numpy and gawah from source, about three times the CPU;
 ``--without-bytecode`` measures that case (nothing cached is read or written).
 
+``gawah`` is the installed program (``gawah.__main__:run``), run as a user
+runs it; it pauses the garbage collector while modules load and, for ``gawah
+estimate``, loads OpenBLAS with one thread (gawah/__main__.py says why).
+
 With ``--breakdown`` it also prints where the CPU of ``gawah estimate FILE
---method chao`` goes: the interpreter, typer, rich and gawah's command line,
-numpy and the command itself, each as the step between cumulative imports in
-fresh processes. (pydantic is not on this path: typer is kept below 0.29, whose
-option coercion imports it.)
+--method chao`` goes: the interpreter, typer, gawah's command line, numpy, rich
+(for the table) and the command itself, each as the step between cumulative
+imports in fresh processes, made with the program's settings. (pydantic is not
+on this path: typer is kept below 0.29, whose option coercion imports it.)
 
     uv run python benchmarks/startup.py [--repeat 5] [--without-bytecode] [--breakdown]
 """
@@ -42,7 +47,10 @@ from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[1]
 _KOSOVO = _ROOT / "tests" / "data" / "mse" / "kosovo.csv"
-_GAWAH = [sys.executable, "-c", "from gawah.cli import main; main()"]
+#: The installed program, as a user runs it (gawah.__main__:run, pyproject's
+#: [project.scripts]); ``python -m gawah`` where no script is installed.
+_SCRIPT = Path(sys.executable).with_name("gawah")
+_GAWAH = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "gawah"]
 _R_CLOSEDP = (
     "suppressMessages(library(Rcapture)); "
     "d <- read.csv(commandArgs(TRUE)[1]); "
@@ -50,35 +58,59 @@ _R_CLOSEDP = (
 )
 
 
-def _time(argv: list[str], repeat: int, env: dict[str, str]) -> tuple[float, float]:
-    """Median (wall, CPU) seconds of ``argv`` run ``repeat`` times after one
-    uncounted warm-up run; output discarded."""
-    walls: list[float] = []
-    cpus: list[float] = []
-    subprocess.run(argv, capture_output=True, cwd=_ROOT, env=env)
+def _time(
+    commands: list[list[str]], repeat: int, env: dict[str, str]
+) -> list[tuple[float, float]]:
+    """Median (wall, CPU) seconds of each command, run in ``repeat`` rounds of one
+    run each after an uncounted warm-up round; output discarded.
+
+    Rounds, not one command ``repeat`` times then the next: a change in the
+    machine's load falls on every command alike, so the medians compare as pairs.
+    """
+    walls: list[list[float]] = [[] for _ in commands]
+    cpus: list[list[float]] = [[] for _ in commands]
+    for argv in commands:
+        subprocess.run(argv, capture_output=True, cwd=_ROOT, env=env)
     for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, cwd=_ROOT, env=env)
-        walls.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()}")
-    return statistics.median(walls), statistics.median(cpus)
+        for k, argv in enumerate(commands):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            done = subprocess.run(
+                argv, capture_output=True, text=True, cwd=_ROOT, env=env
+            )
+            walls[k].append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[k].append(
+                after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()}")
+    return [
+        (statistics.median(w), statistics.median(c))
+        for w, c in zip(walls, cpus, strict=True)
+    ]
 
 
+#: What the program (gawah/__main__.py) sets before loading anything for
+#: ``gawah estimate``: the garbage collector paused, one OpenBLAS thread.
+_AS_THE_PROGRAM = (
+    "import gc, os; gc.disable(); os.environ.setdefault('OPENBLAS_NUM_THREADS', '1'); "
+)
 #: Cumulative stages of ``gawah estimate kosovo.csv --method chao``: each line
 #: imports what the one before did and more; the step is the difference.
 _STAGES = (
     ("interpreter", "pass"),
-    ("typer", "import typer"),
-    ("rich and gawah's command line", "import gawah.cli"),
-    ("numpy", "import gawah.cli, numpy"),
+    ("typer", _AS_THE_PROGRAM + "import typer"),
+    ("gawah's command line", _AS_THE_PROGRAM + "import gawah.cli"),
+    ("numpy", _AS_THE_PROGRAM + "import gawah.cli, numpy"),
+    (
+        "rich (the table)",
+        _AS_THE_PROGRAM + "import gawah.cli, numpy, gawah.core.console, rich.table",
+    ),
     (
         "the command (read, estimate, checks, table)",
         "import sys; sys.argv = ['gawah', 'estimate', sys.argv[1], '--method', "
-        "'chao']; from gawah.cli import main; main()",
+        "'chao']; from gawah.__main__ import run; run()",
     ),
 )
 
@@ -88,9 +120,10 @@ def _breakdown(python: list[str], repeat: int, env: dict[str, str]) -> None:
     print("\n| stage of `gawah estimate kosovo.csv --method chao` | CPU s (step) |")
     print("|---|---|")
     previous = 0.0
-    for label, code in _STAGES:
-        _wall, cpu = _time([*python, "-c", code, str(_KOSOVO)], repeat, env)
-        print(f"| {label} | {cpu - previous:+.2f} |", flush=True)
+    commands = [[*python, "-c", code, str(_KOSOVO)] for _label, code in _STAGES]
+    timed = _time(commands, repeat, env)
+    for (label, _code), (_wall, cpu) in zip(_STAGES, timed, strict=True):
+        print(f"| {label} | {cpu - previous:+.2f} |")
         previous = cpu
     print(f"| total | {previous:.2f} |")
 
@@ -126,12 +159,12 @@ def main() -> None:
     if args.without_bytecode:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         # An empty cache folder: no cached bytecode is found, none is written.
-        python += ["-X", f"pycache_prefix={empty.name}"]
-    gawah = [*python, *_GAWAH[1:]]
+        env["PYTHONPYCACHEPREFIX"] = empty.name
+    gawah = _GAWAH
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cache = "off" if args.without_bytecode else "on"
     print(
-        f"median of {args.repeat} runs after one warm-up, fresh process each; "
+        f"median of {args.repeat} rounds after one warm-up, fresh process each; "
         f"Python bytecode cache {cache}\n"
     )
     print("| command | wall s | CPU s | target |")
@@ -158,9 +191,9 @@ def main() -> None:
         )
     else:
         print("(Rscript with Rcapture not found: no R line)")
-    for label, argv, target in runs:
-        wall, cpu = _time(argv, args.repeat, env)
-        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {target} |", flush=True)
+    timed = _time([argv for _label, argv, _target in runs], args.repeat, env)
+    for (label, _argv, target), (wall, cpu) in zip(runs, timed, strict=True):
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {target} |")
     if args.breakdown:
         _breakdown(python, args.repeat, env)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

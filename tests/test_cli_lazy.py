@@ -139,6 +139,17 @@ def test_quick_estimate_from_a_file_imports_no_heavy_library(method: str) -> Non
     assert imported == []
 
 
+@pytest.mark.parametrize("method", ["chao", "stepwise"])
+def test_quick_estimate_as_json_loads_no_rich(method: str) -> None:
+    """With --json nothing is drawn: rich (console, table, markup) stays unloaded,
+    and the CSV's cells are stripped without loading numpy.char."""
+    out = _run_cli(["estimate", str(_KOSOVO), "--method", method, "--json"])
+    assert json.loads(str(out["output"]))["estimate"] > 4400
+    modules = set(out["modules"])  # type: ignore[call-overload]
+    assert sorted(m for m in modules if m == "rich" or m.startswith("rich.")) == []
+    assert "numpy.char" not in modules
+
+
 def test_help_renders_the_same_without_typers_unused_imports() -> None:
     """Typer's help module loaded with stand-ins says exactly what it says with the
     real rich.markdown and rich.traceback, and the stand-ins import them on use."""

@@ -7,24 +7,28 @@ Each domain owns its commands in ``gawah/<domain>/cli.py`` and exposes
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import types
 from collections.abc import Sequence
 from importlib import import_module
-from importlib.abc import Loader, MetaPathFinder
 from importlib.machinery import ModuleSpec, PathFinder
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 import typer.main
-from rich.markup import escape
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
-from gawah.core import terminal_console
 from gawah.errors import GawahError, IntegrityError
 from gawah.options import as_invoked
+
+if TYPE_CHECKING:
+    # Not at run time: importlib.abc loads importlib.resources and tempfile (a
+    # few ms of every start-up) for two base classes the import system does not
+    # require; the finder below is one by its methods.
+    from importlib.abc import Loader
 
 #: Every top-level command: name -> (domains whose ``cli.register`` builds it,
 #: the first paragraph of its help, shown by ``gawah --help`` without importing
@@ -116,7 +120,7 @@ class _Deferred(type):
         return getattr(cls._real(), name)
 
 
-class _LightTyperHelp(MetaPathFinder, Loader):
+class _LightTyperHelp:
     """Loads ``typer.rich_utils`` (help and usage errors) without its unused imports.
 
     While typer's module runs, ``rich.markdown`` and ``rich.traceback`` are stand-in
@@ -139,7 +143,8 @@ class _LightTyperHelp(MetaPathFinder, Loader):
         sys.meta_path.remove(self)  # once is enough
         spec = PathFinder.find_spec(fullname, path)
         if spec is not None and spec.loader is not None:
-            self._loader, spec.loader = spec.loader, self
+            # A loader by its methods (create_module, exec_module), not by class.
+            self._loader, spec.loader = spec.loader, cast("Loader", self)
         return spec
 
     def create_module(self, spec: ModuleSpec) -> None:
@@ -224,12 +229,39 @@ app = typer.Typer(
 )
 
 
+#: Set by the ``gawah`` program (:mod:`gawah.__main__`), which pauses the garbage
+#: collector while modules load; the root callback resumes it, after the command's
+#: modules are imported and before the command runs. Callers of :func:`main`
+#: inside a longer process (tests) leave it False and the collector alone.
+resume_collection_before_the_command = False
+
+
 @app.callback()
-def _root() -> None:  # a group needs a callback or a registered command
-    pass
+def _root() -> None:
+    # No docstring: it would compete with the app's help. Runs after the command
+    # is resolved (its modules imported), before the command itself.
+    if resume_collection_before_the_command:
+        gc.freeze()  # what start-up loaded lives until exit: never scan it again
+        gc.enable()
 
 
-_err = terminal_console(stderr=True)
+def _say_error(message: str, *, soft_wrap: bool = False) -> None:
+    """One error line on standard error (rich markup; the caller escapes data)."""
+    from gawah.core import terminal_console  # rich: only on the way to an error
+
+    # soft_wrap: one line even in a narrow terminal or a pipe (rich wraps at 80).
+    terminal_console(stderr=True).print(message, highlight=False, soft_wrap=soft_wrap)
+
+
+def _escape(text: str) -> str:
+    """``text`` shown literally in rich markup.
+
+    rich is imported here, on the way to an error, not with this module: a
+    quick estimate printed as JSON never loads it.
+    """
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def main() -> None:
@@ -244,11 +276,8 @@ def main() -> None:
     try:
         app()
     except GawahError as exc:
-        # soft_wrap: one line even in a narrow terminal or a pipe (rich wraps at 80).
-        _err.print(
-            f"[bold red]error:[/] {escape(as_invoked(str(exc)))}",
-            highlight=False,
-            soft_wrap=True,
+        _say_error(
+            f"[bold red]error:[/] {_escape(as_invoked(str(exc)))}", soft_wrap=True
         )
         sys.exit(exc.exit_code)
     except Exception as exc:
@@ -261,7 +290,7 @@ def main() -> None:
             ),
             1,
         )
-        _err.print(message, highlight=False)
+        _say_error(message)
         sys.exit(code)
 
 
@@ -279,13 +308,13 @@ def _database_error(exc: Exception) -> tuple[str, int] | None:
     if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, disk full...
         return (
             "[bold red]error:[/] the workspace database cannot be used now "
-            f"({escape(str(exc))})",
+            f"({_escape(str(exc))})",
             1,
         )
     if isinstance(exc, sqlite3.DatabaseError):  # malformed pages, not a database
         return (
             "[bold red]error:[/] the workspace database is damaged "
-            f"({escape(str(exc))}):" + as_invoked(" run `gawah ledger verify`"),
+            f"({_escape(str(exc))}):" + as_invoked(" run `gawah ledger verify`"),
             IntegrityError.exit_code,
         )
     return None

@@ -15,6 +15,7 @@ models is solved together with masked normal equations, which is what makes
 from __future__ import annotations
 
 import math
+import os
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from importlib import import_module
@@ -217,11 +218,28 @@ def single_blas_thread() -> AbstractContextManager[object]:
     These small and tall products run slower threaded, much slower on a busy
     machine (measured 1.7x on the 6-list search and 5x on stepwise).
     """
+    if _openblas_started_single():
+        return nullcontext()  # threadpoolctl inspects every loaded library: 0.01 s
     try:
         limits = import_module("threadpoolctl").threadpool_limits
     except ImportError:  # optional: only a speed-up
         return nullcontext()
     return cast(AbstractContextManager[object], limits(limits=1, user_api="blas"))
+
+
+def _openblas_started_single() -> bool:
+    """numpy's BLAS is OpenBLAS and was told to use one thread when it loaded.
+
+    The ``gawah`` program sets ``OPENBLAS_NUM_THREADS=1`` for ``gawah estimate``
+    before numpy loads (gawah.__main__). OpenBLAS reads it only then: a value set
+    later in a running process would be taken here for the truth, which costs
+    speed (threads on these small products), never correctness.
+    """
+    if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
+        return False
+    config = getattr(np, "__config__", None)
+    blas = getattr(config, "CONFIG", {}).get("Build Dependencies", {}).get("blas", {})
+    return "openblas" in str(blas.get("name", "")).lower()
 
 
 def fit_poisson(design: np.ndarray, y: np.ndarray, maxit: int = _MAXIT) -> BatchFit:

@@ -162,7 +162,9 @@ class CaptureHistories:
                 raise UserInputError(f"column {col!r} is empty")
         values = np.empty((len(body), len(list_cols)), dtype=np.uint8)
         for k, col in enumerate(list_cols):
-            text = np.char.strip(cells[:, index[col]])
+            # str.strip, not np.char.strip: numpy.char is a module to load.
+            column = cells[:, index[col]].tolist()
+            text = np.array([cell.strip() for cell in column], dtype=str)
             ok = _member(text, ("0", "1", "0.0", "1.0")) & ~missing[:, index[col]]
             if not ok.all():
                 bad = str(cells[int(np.argmin(ok)), index[col]])

@@ -6,19 +6,18 @@ a refusal is an answer (nulls, ``diagnostics.reason``, exit 0). Bad input is
 a :class:`gawah.errors.UserInputError` (exit 2).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typer reads the parameters' types
+# with typing.get_type_hints, which would compile each string annotation, twice
+# per start-up; evaluated once here they cost less (benchmarks/startup.py).
 import json
 import time
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from gawah.config import resolve_home
-from gawah.core import terminal_console
 from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.factory import (
@@ -30,9 +29,19 @@ from gawah.estimate.factory import (
 )
 from gawah.estimate.result import MSEResult
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = ["METHODS", "build_estimator", "register"]
 
-_out = terminal_console()
+
+@cache
+def _out(*, stderr: bool = False) -> "Console":
+    """The console of standard output (or error), made on first use: ``--json``
+    never loads rich."""
+    from gawah.core import terminal_console
+
+    return terminal_console(stderr=stderr)
 
 
 def _captures_from_workspace(
@@ -77,21 +86,23 @@ def _with_linkage_doubt(
 def _render_doubt(result: MSEResult) -> None:
     draws = result.diagnostics.get("linkage_draws")
     if result.refused:
-        _out.print(
+        _out().print(
             f"With linkage doubt ({draws} clusterings): no estimate: {result.reason}"
         )
     else:
         assert result.estimate is not None
-        _out.print(
+        _out().print(
             f"With linkage doubt ({draws} plausible clusterings): "
             f"[bold]{result.estimate:,.0f}[/] ({result.level:.0%} interval "
             f"{result.lower:,.0f} to {result.upper:,.0f})"
         )
     for warning in result.warnings:
-        _out.print(f"[yellow]Warning:[/] {warning}")
+        _out().print(f"[yellow]Warning:[/] {warning}")
 
 
 def _render(result: MSEResult, seconds: float) -> None:
+    from rich.table import Table
+
     table = Table(title="Multiple systems estimate", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
@@ -117,14 +128,14 @@ def _render(result: MSEResult, seconds: float) -> None:
     if result.seed is not None:
         table.add_row("seed", str(result.seed))
     table.add_row("seconds", f"{seconds:.2f}")
-    _out.print(table)
+    _out().print(table)
     for warning in result.warnings:
-        _out.print(f"[yellow]Warning:[/] {warning}")
+        _out().print(f"[yellow]Warning:[/] {warning}")
     for note in result.notes:
-        _out.print(f"Note: {note}")
+        _out().print(f"Note: {note}")
     single = result.diagnostics.get("single_model")
     if isinstance(single, dict) and single.get("estimate") is not None:
-        _out.print(
+        _out().print(
             f"Best single model: {single['model']}: {single['estimate']:,.0f} "
             f"({single['lower']:,.0f} to {single['upper']:,.0f})"
         )
@@ -145,9 +156,9 @@ def _render(result: MSEResult, seconds: float) -> None:
                 f"{row[crit]:.2f}",
                 f"{row['weight']:.2f}",
             )
-        _out.print(models)
+        _out().print(models)
         if len(top) > 1 and top[0]["weight"] < 0.9 and result.model != "model average":
-            _out.print(
+            _out().print(
                 "[yellow]Other models fit almost as well and give different numbers; "
                 "consider --average.[/]"
             )
@@ -270,13 +281,16 @@ def estimate(
         else _captures_from_workspace(home, incident, status)
     )
     start = time.perf_counter()
-    err = terminal_console(stderr=True)
     # The Bayesian samplers draw their own progress. The spinner shows only on a
     # terminal; elsewhere rich would still import its live display and run a
     # refresh thread for nothing. Text, not markup: no emoji table to load.
-    if as_json or method in BAYESIAN or not err.is_terminal:
+    # With --json rich is not loaded at all.
+    err = None if as_json or method in BAYESIAN else _out(stderr=True)
+    if err is None or not err.is_terminal:
         result = estimator.fit(captures)
     else:
+        from rich.text import Text
+
         with err.status(
             Text(f"Fitting {method} models to {captures.n_lists} lists...")
         ):
@@ -319,7 +333,7 @@ def estimate(
     if doubt is not None:
         _render_doubt(doubt)
     if plot is not None:
-        _out.print(f"Figure written to {plot}")
+        _out().print(f"Figure written to {plot}")
 
 
 def register(app: typer.Typer) -> None:
