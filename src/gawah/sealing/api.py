@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import json
 import re
 import sqlite3
@@ -169,7 +168,39 @@ def normalise_for_match(kind: str, value: str) -> str:
     return digits
 
 
-def match_key(secret: bytes, kind: str, value: str) -> str | None:
+class KeyedHash:
+    """HMAC-SHA256 under one key, the key's two padded blocks hashed once.
+
+    The same bytes as ``hmac.new(key, message, hashlib.sha256).digest()``
+    (RFC 2104), at a quarter of its cost: an import makes a keyed hash for each
+    row's content hash and each national id and phone, and ``hmac.new`` set
+    up the key anew every time.
+    """
+
+    _BLOCK = 64  # SHA-256's block size
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self._BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(self._BLOCK, b"\0")
+        self._inner = hashlib.sha256(key.translate(_INNER_PAD))
+        self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
+
+    def digest(self, message: bytes) -> bytes:
+        """The 32-byte HMAC of ``message``."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+#: Each byte XOR 0x36 and 0x5c: RFC 2104's inner and outer pads.
+_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
+_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
+
+
+def match_key(secret: bytes | KeyedHash, kind: str, value: str) -> str | None:
     """A keyed hash of a normalised id or phone: equal values give equal keys.
 
     HMAC-SHA256 under the workspace secret, first 128 bits written as 39
@@ -179,7 +210,8 @@ def match_key(secret: bytes, kind: str, value: str) -> str | None:
     normal = normalise_for_match(kind, value)
     if len(normal) < 6:
         return None
-    mac = hmac.new(secret, f"{kind}\x1f{normal}".encode(), hashlib.sha256).digest()
+    keyed = secret if isinstance(secret, KeyedHash) else KeyedHash(secret)
+    mac = keyed.digest(f"{kind}\x1f{normal}".encode())
     return str(int.from_bytes(mac[:16], "big")).zfill(_MATCH_DIGITS)
 
 
@@ -194,7 +226,7 @@ class Sealer:
     def __init__(self, ws: Workspace) -> None:
         self._store = _store(ws)
         try:
-            self._secret = _match_secret(ws, self._store)
+            self._keyed = KeyedHash(_match_secret(ws, self._store))
             self._session = SealingSession(custodian_keys(ws))
         except BaseException:
             self._store.close()
@@ -209,11 +241,11 @@ class Sealer:
 
     def match_key(self, kind: str, value: str) -> str | None:
         """The keyed hash of a national id (``national_id``) or phone (``phone``)."""
-        return match_key(self._secret, kind, value)
+        return match_key(self._keyed, kind, value)
 
     def keyed_digest(self, text: str) -> str:
         """HMAC-SHA256 (hex) of ``text`` under the workspace secret (change detection)."""
-        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+        return self._keyed.digest(text.encode()).hex()
 
     def flush(self) -> None:
         """Write the wrapped keys of everything sealed so far to the key store."""
