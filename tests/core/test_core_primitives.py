@@ -206,10 +206,18 @@ class TestCanonicalEncoders:
 class TestTextEncoder:
     """``text_encoder`` writes what the standard library's ``encode`` writes."""
 
-    @pytest.mark.parametrize("sort_keys", [False, True])
-    def test_random_values_match_the_standard_library(self, sort_keys: bool) -> None:
-        encode = text_encoder(sort_keys=sort_keys)
-        stdlib = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys).encode
+    @pytest.mark.parametrize(
+        ("sort_keys", "compact"), [(False, False), (True, False), (True, True)]
+    )
+    def test_random_values_match_the_standard_library(
+        self, sort_keys: bool, compact: bool
+    ) -> None:
+        encode = text_encoder(sort_keys=sort_keys, compact=compact)
+        stdlib = json.JSONEncoder(
+            ensure_ascii=False,
+            sort_keys=sort_keys,
+            separators=(",", ":") if compact else None,
+        ).encode
         rng = random.Random(2026)
         for n in range(2000):
             value = _value(rng, 4, n % 2 == 0)

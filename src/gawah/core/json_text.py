@@ -17,11 +17,17 @@ from collections.abc import Callable
 from typing import Any
 
 
-def text_encoder(*, sort_keys: bool = False) -> Callable[[Any], str]:
-    """``json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys).encode``,
-    without its set-up per call (the same text)."""
+def text_encoder(
+    *, sort_keys: bool = False, compact: bool = False
+) -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys).encode``
+    (with ``separators=(",", ":")`` if ``compact``), without its set-up per
+    call (the same text)."""
     options = json.JSONEncoder(
-        ensure_ascii=False, sort_keys=sort_keys, check_circular=False
+        ensure_ascii=False,
+        sort_keys=sort_keys,
+        check_circular=False,
+        separators=(",", ":") if compact else None,
     )
     make: Any = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # a Python without the _json accelerator

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import nacl.utils
 
+from gawah.core.json_text import text_encoder
 from gawah.errors import IntegrityError, UserInputError
 from gawah.ledger import Event
 from gawah.sealing.crypto import (
@@ -139,13 +140,12 @@ def _store(ws: Workspace) -> DataKeyStore:
     return DataKeyStore(ws.home / KEY_STORE_FILE)
 
 
+#: ``json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``.
+_PLAINTEXT = text_encoder(sort_keys=True, compact=True)
+
+
 def _plaintext(subject: str, values: Any) -> bytes:
-    return json.dumps(
-        {"subject": subject, "values": values},
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    ).encode("utf-8")
+    return _PLAINTEXT({"subject": subject, "values": values}).encode("utf-8")
 
 
 def _match_secret(ws: Workspace, store: DataKeyStore) -> bytes:
