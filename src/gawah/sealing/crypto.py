@@ -135,10 +135,10 @@ def parse_public_key(text: str) -> bytes:
 class SealingSession:
     """Seals values for one batch (an import) to a fixed set of custodians.
 
-    One ephemeral X25519 key per session; one precomputed ``Box`` per
-    custodian. The ephemeral private key is held only by the boxes of this
-    object, so nothing sealed here can be opened by the sealer later unless it
-    is itself a custodian.
+    One ephemeral X25519 key per session; one precomputed ``Box`` key per
+    custodian (what ``nacl.public.Box`` precomputes). The ephemeral private key
+    lives on only in those keys, held by this object, so nothing sealed here
+    can be opened by the sealer later unless it is itself a custodian.
     """
 
     def __init__(self, custodians: Sequence[bytes]) -> None:
