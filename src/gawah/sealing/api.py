@@ -200,17 +200,21 @@ _INNER_PAD = bytes(x ^ 0x36 for x in range(256))
 _OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
 
 
-def match_key(secret: bytes | KeyedHash, kind: str, value: str) -> str | None:
+def match_key(secret: bytes, kind: str, value: str) -> str | None:
     """A keyed hash of a normalised id or phone: equal values give equal keys.
 
     HMAC-SHA256 under the workspace secret, first 128 bits written as 39
     decimal digits (so code that reads national ids as digits compares them
     unchanged). Without the secret, a key says nothing about the value.
     """
+    return _match_key(KeyedHash(secret), kind, value)
+
+
+def _match_key(keyed: KeyedHash, kind: str, value: str) -> str | None:
+    """:func:`match_key` under a secret already padded (a Sealer's, per import)."""
     normal = normalise_for_match(kind, value)
     if len(normal) < 6:
         return None
-    keyed = secret if isinstance(secret, KeyedHash) else KeyedHash(secret)
     mac = keyed.digest(f"{kind}\x1f{normal}".encode())
     return str(int.from_bytes(mac[:16], "big")).zfill(_MATCH_DIGITS)
 
@@ -241,7 +245,7 @@ class Sealer:
 
     def match_key(self, kind: str, value: str) -> str | None:
         """The keyed hash of a national id (``national_id``) or phone (``phone``)."""
-        return match_key(self._keyed, kind, value)
+        return _match_key(self._keyed, kind, value)
 
     def keyed_digest(self, text: str) -> str:
         """HMAC-SHA256 (hex) of ``text`` under the workspace secret (change detection)."""
