@@ -6,6 +6,8 @@ import enum
 import json
 import random
 import re
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import rfc8785
@@ -17,6 +19,7 @@ from gawah.core import (
     fixed_clock,
     sha256_bytes,
     sha256_hex,
+    text_encoder,
     utc_now_iso,
 )
 
@@ -53,6 +56,28 @@ class TestClock:
     def test_utc_now_is_iso_with_z(self) -> None:
         """Device-clock timestamps are ISO 8601 UTC with microseconds and a Z."""
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", utc_now_iso())
+
+    def test_utc_now_reads_as_datetime_writes_it(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The text cached per second and the microseconds read fresh give what
+        ``datetime`` writes for the same instant, across second, day and year ends."""
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        rng = random.Random(3)
+        instants = [
+            1_798_761_599_999_999_999,  # 2026-12-31T23:59:59.999999999
+            1_798_761_600_000_000_000,  # the next year's first nanosecond
+            1_798_761_600_000_000_999,  # the same microsecond: truncated
+            1_798_761_600_000_001_000,
+            1_798_761_601_500_000_000,
+            *(rng.randrange(0, 4_102_444_800 * 10**9) for _ in range(200)),
+        ]
+        for ns in instants:
+            monkeypatch.setattr(time, "time_ns", lambda ns=ns: ns)
+            expected = epoch + timedelta(microseconds=ns // 1000)
+            assert utc_now_iso() == expected.isoformat(timespec="microseconds").replace(
+                "+00:00", "Z"
+            )
 
     def test_fixed_clock_repeats(self) -> None:
         """A fixed clock answers the same timestamp every time."""
@@ -176,3 +201,38 @@ class TestCanonicalEncoders:
         assert canonical_json(deep) == _STDLIB.encode(deep).encode("utf-8")
         with pytest.raises(TypeError):
             canonical_json({"name": "\ud800"})
+
+
+class TestTextEncoder:
+    """``text_encoder`` writes what the standard library's ``encode`` writes."""
+
+    @pytest.mark.parametrize(
+        ("sort_keys", "compact"), [(False, False), (True, False), (True, True)]
+    )
+    def test_random_values_match_the_standard_library(
+        self, sort_keys: bool, compact: bool
+    ) -> None:
+        encode = text_encoder(sort_keys=sort_keys, compact=compact)
+        stdlib = json.JSONEncoder(
+            ensure_ascii=False,
+            sort_keys=sort_keys,
+            separators=(",", ":") if compact else None,
+        ).encode
+        rng = random.Random(2026)
+        for n in range(2000):
+            value = _value(rng, 4, n % 2 == 0)
+            assert encode(value) == stdlib(value), value
+        for value in (
+            "plain text",
+            'a\u2028"b\\',
+            {3: "int key", 1.5: None, True: []},
+            [float("nan"), float("inf"), -0.0, 2**70],
+            {"z": 1, "a": {"y": [1, 2], "b": "محمد"}},
+        ):
+            assert encode(value) == stdlib(value)
+
+    def test_refuses_what_the_standard_library_refuses(self) -> None:
+        with pytest.raises(TypeError):
+            text_encoder()({"bytes": b"x"})
+        with pytest.raises(TypeError):
+            text_encoder(sort_keys=True)({"a": 1, 2: 3})  # keys of two types

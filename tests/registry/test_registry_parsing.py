@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import MISSING, FrozenInstanceError, fields, replace
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from gawah.errors import UserInputError
 from gawah.registry import Sex, Status, StatusVocabulary
+from gawah.registry.models import Provenance, Report, report_of
 from gawah.registry.parsing import Age, parse_age, parse_cnic, parse_date
 from gawah.registry.vocabularies import DatePrecision, parse_sex, status_terms
 
@@ -217,3 +219,39 @@ class TestNeverCrash:
         text = doc.read_text(encoding="utf-8")
         for column in CANONICAL_COLUMNS:
             assert f"`{column}`" in text, column
+
+
+class TestReportOf:
+    """``report_of`` builds the frozen Report that ``Report(**values)`` would."""
+
+    def _values(self) -> dict[str, object]:
+        values: dict[str, object] = {
+            f.name: f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+            for f in fields(Report)
+            if f.default is not MISSING or f.default_factory is not MISSING
+        }
+        values.update(
+            report_id="rep-1", version=2, source_id="src", incident_id=None,
+            record_id="7", content_hash="ab", given_name="Ali", sex=Sex.MALE,
+            age=30, extra={"unit": "FICTIONAL"},
+            provenance=Provenance("list.csv", "00", 4, {"given_name": "Name"}),
+        )  # fmt: skip
+        return values
+
+    def test_every_field_gives_the_same_frozen_report(self) -> None:
+        values = self._values()
+        report = report_of(values)
+        assert report == Report(**values)  # type: ignore[arg-type]
+        with pytest.raises(FrozenInstanceError):
+            report.version = 3  # type: ignore[misc]
+        assert replace(report, version=3).version == 3
+
+    def test_a_missing_or_unknown_field_goes_through_init(self) -> None:
+        values = self._values()
+        del values["notes"]
+        assert report_of(values).notes == ""  # the default, as __init__ gives
+        del values["report_id"]
+        with pytest.raises(TypeError):
+            report_of(values)
+        with pytest.raises(TypeError):
+            report_of({**self._values(), "surname": "x"})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -32,6 +34,7 @@ from gawah.sealing import (
     erasures,
     open_value,
 )
+from gawah.sealing.api import KeyedHash, match_key
 from gawah.sealing.crypto import WrappedKey
 from gawah.sealing.keystore import KEY_STORE_FILE, DataKeyStore
 from gawah.testing.signer import fixed_seed
@@ -96,6 +99,27 @@ class TestPrimitives:
         assert SealedValue.from_dict(sealed.to_dict()) == sealed
         with pytest.raises(IntegrityError):
             SealedValue.from_dict({"alg": "rot13", "key": "k", "box": ""})
+
+
+class TestKeyedHash:
+    def test_equals_the_standard_library_hmac(self) -> None:
+        """Keys shorter than, as long as and longer than a block, any message."""
+        rng = random.Random(11)
+        for key_size in (0, 1, 32, 63, 64, 65, 200):
+            key = rng.randbytes(key_size)
+            keyed = KeyedHash(key)
+            for size in (0, 1, 55, 56, 64, 130):
+                message = rng.randbytes(size)
+                expected = hmac.new(key, message, hashlib.sha256).digest()
+                assert keyed.digest(message) == expected
+                assert keyed.digest(message) == expected  # the key's state is kept
+
+    def test_match_key_is_the_hmac_of_the_normalised_value(self) -> None:
+        secret = random.Random(5).randbytes(32)
+        mac = hmac.new(secret, b"national_id\x1f3520112345671", hashlib.sha256)
+        expected = str(int.from_bytes(mac.digest()[:16], "big")).zfill(39)
+        assert match_key(secret, "national_id", "35201-1234567-1") == expected
+        assert match_key(secret, "national_id", "3520112345671") == expected
 
 
 class TestWorkspace:

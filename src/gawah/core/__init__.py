@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from gawah.core.console import terminal_console
     from gawah.core.files import make_private, open_private
     from gawah.core.hashing import sha256_bytes, sha256_hex
+    from gawah.core.json_text import text_encoder
 
 _LAZY = {
     "canonical_json": "gawah.core.canonical",
@@ -26,6 +27,7 @@ _LAZY = {
     "open_private": "gawah.core.files",
     "sha256_bytes": "gawah.core.hashing",
     "sha256_hex": "gawah.core.hashing",
+    "text_encoder": "gawah.core.json_text",
 }
 
 
@@ -45,5 +47,6 @@ __all__ = [
     "sha256_bytes",
     "sha256_hex",
     "terminal_console",
+    "text_encoder",
     "utc_now_iso",
 ]

@@ -4,7 +4,7 @@ Other domains use :class:`Event` and :class:`Projector` here and open workspaces
 through :class:`gawah.workspace.Workspace`.
 """
 
-from gawah.ledger.bulk import DeferredIndexes
+from gawah.ledger.bulk import DeferredIndexes, gc_paused
 from gawah.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from gawah.ledger.devices import (
     EnrolledDevice,
@@ -45,6 +45,7 @@ __all__ = [
     "VerifyReport",
     "encode_event",
     "enrolled_devices",
+    "gc_paused",
     "identity_of",
     "key_is_wrapped",
     "leaf_hash",

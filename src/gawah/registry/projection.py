@@ -16,13 +16,13 @@ teams that had not seen each other's (``gawah sync conflicts`` lists them).
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from dataclasses import fields
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from gawah.core.json_text import text_encoder
 from gawah.ledger import Event, stored_events
 from gawah.registry.models import (
     INCIDENT_RECORDED,
@@ -155,7 +155,7 @@ _UPSERT_REPORT = (
 
 #: ``json.dumps(value, ensure_ascii=False, sort_keys=True)`` without building an
 #: encoder per call (the same output; replays call it for every report).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_ENCODE = text_encoder(sort_keys=True)
 
 
 def _json(value: Any) -> str:

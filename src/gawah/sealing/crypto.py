@@ -31,6 +31,7 @@ import nacl.public
 import nacl.secret
 import nacl.signing
 import nacl.utils
+from nacl.bindings import crypto_box_easy_afternm, crypto_secretbox_easy
 
 from gawah.errors import IntegrityError, UserInputError
 
@@ -47,6 +48,10 @@ __all__ = [
 
 #: The format of a sealed value (data key: SecretBox; wrapping: Box per custodian).
 ALGORITHM = "gawah-seal-1"
+
+_KEY_SIZE = nacl.secret.SecretBox.KEY_SIZE
+_SECRET_NONCE_SIZE = nacl.secret.SecretBox.NONCE_SIZE
+_BOX_NONCE_SIZE = nacl.public.Box.NONCE_SIZE
 
 
 def _b64(data: bytes) -> str:
@@ -130,10 +135,10 @@ def parse_public_key(text: str) -> bytes:
 class SealingSession:
     """Seals values for one batch (an import) to a fixed set of custodians.
 
-    One ephemeral X25519 key per session; one precomputed ``Box`` per
-    custodian. The ephemeral private key is held only by the boxes of this
-    object, so nothing sealed here can be opened by the sealer later unless it
-    is itself a custodian.
+    One ephemeral X25519 key per session; one precomputed ``Box`` key per
+    custodian (what ``nacl.public.Box`` precomputes). The ephemeral private key
+    lives on only in those keys, held by this object, so nothing sealed here
+    can be opened by the sealer later unless it is itself a custodian.
     """
 
     def __init__(self, custodians: Sequence[bytes]) -> None:
@@ -141,20 +146,33 @@ class SealingSession:
             raise UserInputError("sealing needs at least one custodian key")
         ephemeral = nacl.public.PrivateKey.generate()
         self.ephemeral_public = bytes(ephemeral.public_key)
-        self._boxes = {
-            key.hex(): nacl.public.Box(ephemeral, nacl.public.PublicKey(key))
+        # Each custodian's Box key (X25519, computed once per session).
+        self._shared = {
+            key.hex(): nacl.public.Box(
+                ephemeral, nacl.public.PublicKey(key)
+            ).shared_key()
             for key in custodians
         }
 
     def seal(self, subject: str, plaintext: bytes) -> tuple[SealedValue, WrappedKey]:
-        """Encrypt ``plaintext`` under a new data key wrapped to every custodian."""
-        data_key = nacl.utils.random(nacl.secret.SecretBox.KEY_SIZE)
-        key_id = nacl.utils.random(16).hex()
-        box = bytes(nacl.secret.SecretBox(data_key).encrypt(plaintext))
-        wrapped = {
-            custodian: bytes(boxer.encrypt(data_key))
-            for custodian, boxer in self._boxes.items()
-        }
+        """Encrypt ``plaintext`` under a new data key wrapped to every custodian.
+
+        libsodium's functions called directly, as ``SecretBox.encrypt`` and
+        ``Box.encrypt`` call them (the same bytes: a fresh random nonce, then
+        the authenticated ciphertext), without building a ``SecretBox`` and two
+        result objects per value (an import seals a value per report).
+        """
+        random = nacl.utils.random
+        data_key = random(_KEY_SIZE)
+        key_id = random(16).hex()
+        nonce = random(_SECRET_NONCE_SIZE)
+        box = nonce + crypto_secretbox_easy(plaintext, nonce, data_key)
+        wrapped = {}
+        for custodian, shared in self._shared.items():
+            nonce = random(_BOX_NONCE_SIZE)
+            wrapped[custodian] = nonce + crypto_box_easy_afternm(
+                data_key, nonce, shared
+            )
         return SealedValue(key_id, box), WrappedKey(
             key_id, subject, self.ephemeral_public, wrapped
         )

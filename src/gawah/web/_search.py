@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from gawah.core.json_text import text_encoder
+
 NAME_FIELDS = ("full_name", "given_name", "family_name", "name_urdu")
 PAGE_SIZE = 50
 MAX_QUERY_TOKENS = 6
@@ -181,7 +183,10 @@ def index_tokens(names: list[str]) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def _sort_key(name: str) -> str:
+    """Kept per name, as :func:`units_of` is: an import sorts a million reports
+    by a few thousand names."""
     return " ".join(_simple_tokens(name))
 
 
@@ -191,7 +196,7 @@ def _s(payload: dict[str, Any], key: str) -> str:
 
 
 #: ``json.dumps(value, ensure_ascii=False)`` without an encoder made per call.
-_ENCODE_NAMES = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODE_NAMES = text_encoder()
 _DELETE_TOKENS = "DELETE FROM web_search_tokens WHERE report_id=?"
 # A new version of a report keeps the person linkage put it in.
 _UPSERT_PERSON_KEY = (
