@@ -8,6 +8,8 @@ and the R packages' numbers live in ``tests/data/mse`` with their provenance
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +59,36 @@ def simulated_captures(
     return CaptureHistories(
         lists, seen.astype(np.uint8), np.ones(seen.shape[0], dtype=np.int64)
     )
+
+
+@dataclass(frozen=True)
+class LinkedDemo:
+    """The FICTIONAL demo workspace, imported and linked once per session."""
+
+    home: Path
+    incident_id: str
+    #: Persons the linkage run found.
+    n_persons: int
+
+    def copy(self, folder: Path) -> Path:
+        """A private copy under ``folder`` (the session's own is never changed)."""
+        target = folder / "demo"
+        shutil.copytree(self.home, target)
+        return target
+
+
+@pytest.fixture(scope="session")
+def linked_demo_once(tmp_path_factory: pytest.TempPathFactory) -> LinkedDemo:
+    """Building and linking the demo takes tens of seconds: the modules share one.
+
+    Tests use :meth:`LinkedDemo.copy`, never ``home`` itself.
+    """
+    from gawah.demo import build_demo_workspace
+    from gawah.linkage import link_workspace
+    from gawah.workspace import Workspace
+
+    home = tmp_path_factory.mktemp("linked-demo") / "demo"
+    summary = build_demo_workspace(home)
+    with Workspace.open(home) as ws:
+        run = link_workspace(ws)
+    return LinkedDemo(home, summary.incident_id, run.n_persons)

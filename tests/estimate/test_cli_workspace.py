@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from gawah.cli import app, main
-from gawah.demo import build_demo_workspace
 from gawah.estimate import capture_histories
-from gawah.linkage import link_workspace
 from gawah.workspace import Workspace
+
+from .conftest import LinkedDemo
 
 runner = CliRunner()
 
@@ -34,19 +34,20 @@ class TestEstimateOnWorkspace:
         assert info.value.code == 2
         assert "gawah link" in capsys.readouterr().err
 
-    def test_counts_linked_persons(self, tmp_path: Path) -> None:
+    def test_counts_linked_persons(
+        self, linked_demo_once: LinkedDemo, tmp_path: Path
+    ) -> None:
         """After linking the FICTIONAL demo, n_observed is the number of persons seen."""
-        home = tmp_path / "demo"
-        build_demo_workspace(home)
+        home = linked_demo_once.copy(tmp_path)
+        n_persons = linked_demo_once.n_persons  # what the linkage run reported
         with Workspace.open(home) as ws:
-            run = link_workspace(ws)
             frame = capture_histories(ws)
-        assert int(frame["count"].sum()) == run.n_persons
+        assert int(frame["count"].sum()) == n_persons
         result = runner.invoke(
             app, ["estimate", "--home", str(home), "--method", "chao", "--json"]
         )
         assert result.exit_code == 0, result.output
         answer = json.loads(result.stdout)
-        assert answer["n_observed"] == run.n_persons
+        assert answer["n_observed"] == n_persons
         assert sorted(answer["lists"]) == ["families", "hospital", "party", "press"]
-        assert answer["estimate"] >= run.n_persons
+        assert answer["estimate"] >= n_persons

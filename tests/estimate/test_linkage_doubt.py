@@ -10,15 +10,16 @@ import pytest
 from typer.testing import CliRunner
 
 from gawah.cli import app
-from gawah.demo import build_demo_workspace
 from gawah.estimate import CaptureHistories, MSEResult
 from gawah.estimate.linkage_doubt import (
     clustering_draws,
     combine,
     with_linkage_doubt,
 )
-from gawah.linkage import DEFAULT_REVIEW_LOW, doubt_graph, link_workspace
+from gawah.linkage import DEFAULT_REVIEW_LOW, doubt_graph
 from gawah.workspace import Workspace
+
+from .conftest import LinkedDemo
 
 PERSONS = {"a": "P1", "b": "P1", "c": "P2", "d": "P3"}
 
@@ -146,12 +147,11 @@ class _RefusesOnce:
 
 
 @pytest.fixture(scope="module")
-def linked_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    home = tmp_path_factory.mktemp("doubt") / "demo"
-    summary = build_demo_workspace(home)
-    with Workspace.open(home) as ws:
-        link_workspace(ws)
-    return home, summary.incident_id
+def linked_demo(
+    linked_demo_once: LinkedDemo, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    home = linked_demo_once.copy(tmp_path_factory.mktemp("doubt"))
+    return home, linked_demo_once.incident_id
 
 
 def test_a_refusal_is_measured_on_more_clusterings(

@@ -9,24 +9,23 @@ import pytest
 from typer.testing import CliRunner
 
 from gawah.cli import app
-from gawah.demo import build_demo_workspace
 from gawah.errors import UserInputError
 from gawah.estimate import CaptureHistories
 from gawah.estimate.factory import build_estimator
 from gawah.estimate.people import capture_histories, documented
-from gawah.linkage import link_workspace
 from gawah.workspace import Workspace
+
+from .conftest import LinkedDemo
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    home = tmp_path_factory.mktemp("people") / "demo"
-    summary = build_demo_workspace(home)
-    with Workspace.open(home) as ws:
-        link_workspace(ws)
-    return home, summary.incident_id
+def linked(
+    linked_demo_once: LinkedDemo, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    home = linked_demo_once.copy(tmp_path_factory.mktemp("people"))
+    return home, linked_demo_once.incident_id
 
 
 class TestCaptureHistories:

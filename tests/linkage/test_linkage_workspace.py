@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,28 +13,48 @@ from _linkage_cli import Run
 
 from gawah.errors import UserInputError
 from gawah.estimate import capture_histories
-from gawah.linkage import decide, link_workspace, review_queue
+from gawah.linkage import LinkRun, decide, link_workspace, review_queue
 from gawah.registry import import_list, person_of_report
 from gawah.testing import scenario
 from gawah.testing.signer import fixed_seed
 from gawah.workspace import Workspace
 
 
+@dataclass(frozen=True)
+class Linked:
+    """A linked workspace that tests copy before changing, and what built it."""
+
+    home: Path
+    scenario: scenario.Scenario
+    #: The first linkage run over the imported lists.
+    run: LinkRun
+
+
 @pytest.fixture(scope="module")
-def home(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Path, scenario.Scenario]]:
-    """A workspace holding the four lists of a 300-victim fictional scenario."""
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Linked:
+    """The four lists of a 300-victim fictional scenario, imported and linked once.
+
+    Linking takes seconds; each test gets its own copy (:func:`home`), so tests
+    run in any order and in parallel processes.
+    """
     root = tmp_path_factory.mktemp("linkws")
     sc = scenario.generate(n_victims=300)
     paths = scenario.write_csvs(sc, root / "lists")
-    ws = Workspace.init(
+    with Workspace.init(
         root / "ws", author="FICTIONAL reviewer", key_seed=fixed_seed("linkage")
-    )
-    for name, path in paths.items():
-        import_list(ws, path, source=name, skip_invalid=True)
-    ws.close()
-    return root / "ws", sc
+    ) as ws:
+        for name, path in paths.items():
+            import_list(ws, path, source=name, skip_invalid=True)
+        run = link_workspace(ws)
+    return Linked(root / "ws", sc, run)
+
+
+@pytest.fixture
+def home(linked: Linked, tmp_path: Path) -> tuple[Path, scenario.Scenario]:
+    """A private copy of the linked workspace, and its scenario."""
+    copy = tmp_path / "ws"
+    shutil.copytree(linked.home, copy)
+    return copy, linked.scenario
 
 
 @pytest.fixture
@@ -64,11 +86,9 @@ def _truth_pairs(sc: scenario.Scenario, ws: Workspace) -> set[tuple[str, str]]:
 
 
 class TestLinkWorkspace:
-    def test_link_fills_persons(
-        self, ws: Workspace, home: tuple[Path, scenario.Scenario]
-    ) -> None:
+    def test_link_fills_persons(self, ws: Workspace, linked: Linked) -> None:
         """Linking assigns every report to a person, with good pairwise accuracy."""
-        run = link_workspace(ws)
+        run = linked.run
         persons = person_of_report(ws.conn)
         assert len(persons) == run.n_reports
         members: dict[str, list[str]] = {}
@@ -80,12 +100,12 @@ class TestLinkWorkspace:
             for i, a in enumerate(ms)
             for b in ms[i + 1 :]
         }
-        s = score(predicted, _truth_pairs(home[1], ws))  # type: ignore[arg-type]
+        s = score(predicted, _truth_pairs(linked.scenario, ws))  # type: ignore[arg-type]
         assert s.f1 >= 0.85
 
-    def test_decisions_win_and_ids_stay(self, ws: Workspace) -> None:
+    def test_decisions_win_and_ids_stay(self, ws: Workspace, linked: Linked) -> None:
         """A non-match decision splits a pair on relink; untouched persons keep their ids."""
-        first = link_workspace(ws)
+        first = linked.run
         before = person_of_report(ws.conn)
         queue = review_queue(ws)
         assert queue, "the scenario should leave some pairs for review"
@@ -106,7 +126,6 @@ class TestLinkWorkspace:
 
     def test_match_decision_joins(self, ws: Workspace) -> None:
         """A match decision joins two reports the model kept apart."""
-        link_workspace(ws)
         persons = person_of_report(ws.conn)
         a, b = sorted(persons, key=lambda r: persons[r])[:2]
         if persons[a] == persons[b]:
@@ -128,7 +147,6 @@ class TestLinkWorkspace:
 class TestProjection:
     def test_rebuild_replays_decisions_and_queue(self, ws: Workspace) -> None:
         """Rebuilding the projections from the ledger gives the same decisions and queue."""
-        link_workspace(ws)
         queue = review_queue(ws)
         decide(ws, queue[0], "skip", "FICTIONAL reviewer")
         before_queue = review_queue(ws)
@@ -147,7 +165,6 @@ class TestProjection:
 class TestCaptureHistories:
     def test_table_counts_every_person(self, ws: Workspace) -> None:
         """One in_<source> column per list; counts add up to the persons."""
-        link_workspace(ws)
         table = capture_histories(ws)
         assert sorted(c for c in table.columns if c.startswith("in_")) == [
             "in_families",

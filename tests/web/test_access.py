@@ -9,6 +9,7 @@ operations must all be among them. A request counts as *allowed* unless it gets
 from __future__ import annotations
 
 import shutil
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,15 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
+import gawah.estimate
 from gawah.claims import list_claims
+from gawah.estimate.chao import ChaoLowerBound
 from gawah.evidence import list_evidence
-from gawah.linkage import review_queue
+from gawah.linkage import LinkRun, review_queue
 from gawah.registry import iter_reports, persons_with_reports
-from gawah.web import Right, Role, create_app
+from gawah.web import Right, Role, _numbers, create_app
 from gawah.web.auth import allows
+from gawah.web.routes import review
 from gawah.workspace import Workspace
 
 from ._data import PASSWORDS
@@ -206,6 +210,49 @@ def _cases() -> Iterator[tuple[str, str, Role | None, str]]:
                 yield method, path, role, obj
 
 
+RELINK_ROUTES = {("POST", "/review/relink"), ("POST", "/api/linkage/runs")}
+
+
+@pytest.fixture
+def cheap_heavy_work(
+    monkeypatch: pytest.MonkeyPatch, template_home: Path
+) -> list[Path]:
+    """Relinking and estimating made cheap for the matrix, which is about who may call them.
+
+    A relink returns the template's own linkage run (the same counts) without
+    linking again, and notes the workspace it was asked to link: the matrix
+    checks that only allowed requests got there. Estimates (dashboard,
+    estimates page and plot, publish preview, the pages warmed after an
+    import) come from the closed-form Chao lower bound instead of the model
+    search. The real relink routes run in :func:`test_relink_routes_link_again`;
+    the real estimates in test_pages.py, test_real_work.py and
+    test_publish_page.py.
+    """
+    with Workspace.open(template_home) as ws:
+        template_persons = len(persons_with_reports(ws.conn))
+    relinked: list[Path] = []
+
+    def recorded_relink(ws: Workspace, **_: Any) -> LinkRun:
+        relinked.append(Path(ws.home).resolve())
+        return LinkRun(
+            run_id="run-matrix",
+            n_reports=0,
+            n_persons=template_persons,
+            n_review=0,
+            seconds=0.0,
+            result=None,  # type: ignore[arg-type]  # the routes read only the counts
+        )
+
+    def closed_form(method: str = "", **_: Any) -> ChaoLowerBound:
+        return ChaoLowerBound()
+
+    monkeypatch.setattr(review, "link_workspace", recorded_relink)
+    monkeypatch.setattr(gawah.estimate, "build_estimator", closed_form)
+    # The web's fits are cached per process: keep the cheap ones out of later tests.
+    monkeypatch.setattr(_numbers, "_cache", OrderedDict())
+    return relinked
+
+
 class TestMatrix:
     def test_every_route_has_a_policy(self, client: TestClient) -> None:
         """A route added without a policy row fails here; so does a stale row."""
@@ -218,18 +265,24 @@ class TestMatrix:
 
     @pytest.mark.filterwarnings("ignore::UserWarning")  # pandas date chatter in linkage
     def test_matrix(
-        self, template_home: Path, tmp_path: Path, ids: dict[str, str]
+        self,
+        template_home: Path,
+        tmp_path: Path,
+        ids: dict[str, str],
+        cheap_heavy_work: list[Path],
     ) -> None:
         """0 unexpected allows and 0 unexpected denials over every route x role x object.
 
         Refused requests run against one shared workspace whose ledger must not
-        change; each allowed state change gets a fresh copy.
+        change; each allowed state change gets a fresh copy. Relinks and
+        estimates are cheap stand-ins here (see :func:`cheap_heavy_work`).
         """
         shared = tmp_path / "shared"
         shutil.copytree(template_home, shared)
         unexpected_allow: list[str] = []
         unexpected_deny: list[str] = []
         cases = list(_cases())
+        relinks_allowed: list[Path] = []
         with Workspace.open(shared) as ws:
             digest_before = ws.ledger.state_digest()
         with TestClient(create_app(shared)) as reader:
@@ -245,6 +298,8 @@ class TestMatrix:
                     home = tmp_path / f"c{n}"
                     shutil.copytree(template_home, home)
                     client = TestClient(create_app(home))
+                    if (method, path) in RELINK_ROUTES:
+                        relinks_allowed.append(home.resolve())
                 headers = mint(client, role.value if role else None)
                 r = _request(client, method, path, role, obj, ids, headers)
                 got = _allowed(r)
@@ -263,8 +318,48 @@ class TestMatrix:
             # GETs and refused changes leave the ledger as it was
             assert ws.ledger.state_digest() == digest_before
         assert len(cases) >= 150
+        # exactly the allowed relinks reached the linkage, each on its own copy
+        assert cheap_heavy_work == relinks_allowed
+        assert len(relinks_allowed) == 2 * 2  # two routes, reviewer and admin
         assert unexpected_allow == []
         assert unexpected_deny == []
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pandas date chatter in linkage
+def test_relink_routes_link_again(template_home: Path, tmp_path: Path) -> None:
+    """Each relink route really links, for each role class allowed to relink.
+
+    The matrix above stands a recorded run in for the linkage; here a reviewer
+    relinks from the review page's form and an admin through the API, on one
+    copy, and each run is recorded in the ledger with the template's persons.
+    """
+    home = tmp_path / "ws"
+    shutil.copytree(template_home, home)
+    with Workspace.open(home) as ws:
+        persons = len(persons_with_reports(ws.conn))
+        before = ws.ledger.state_digest()
+    with TestClient(create_app(home, admin_mfa=False)) as client:
+        headers = mint(client, Role.REVIEWER.value)
+        page = client.post(
+            "/review/relink",
+            data={"csrf_token": headers["X-CSRF-Token"]},
+            headers=headers,
+            follow_redirects=False,
+        )
+        assert page.status_code == 303, page.text
+        assert page.headers["location"] == f"/review?relinked={persons}"
+        with Workspace.open(home) as ws:
+            after_page = ws.ledger.state_digest()
+        assert after_page != before
+        headers = mint(client, Role.ADMIN.value)
+        api = client.post("/api/linkage/runs", headers=headers)
+        assert api.status_code == 201, api.text
+        run = api.json()
+        assert run["n_persons"] == persons
+        assert run["n_reports"] > persons
+    with Workspace.open(home) as ws:
+        assert ws.ledger.state_digest() != after_page
+        assert len(persons_with_reports(ws.conn)) == persons
 
 
 def test_forged_cross_site_requests_are_refused(
