@@ -101,6 +101,23 @@ SECTIONS: dict[str, Section] = {
         "benchmarks.mse_defaults",
         ("--split", "unseen", "--reps", "6", "--methods", "loglinear-aic-average"),
     ),
+    # Run once each with the default only (the sealed splits: A with the rule as
+    # it stood, B at the end of the round that ran A).
+    **{
+        f"defaults-sealed-{part}": Section(
+            "estimation-defaults.md",
+            "benchmarks.mse_defaults",
+            (
+                "--split",
+                f"sealed_{part}",
+                "--reps",
+                "6",
+                "--methods",
+                "loglinear-aic-average",
+            ),
+        )
+        for part in ("a",)
+    },
     "linkage-doubt": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt",
