@@ -116,7 +116,7 @@ SECTIONS: dict[str, Section] = {
                 "loglinear-aic-average",
             ),
         )
-        for part in ("a",)
+        for part in ("a", "b")
     },
     "linkage-doubt": Section(
         "estimation-defaults.md",
