@@ -118,6 +118,16 @@ SECTIONS: dict[str, Section] = {
         )
         for part in ("a", "b")
     },
+    # Tuning data only: what a more skewed Gamma model would buy (the sealed round).
+    "defaults-theta": Section(
+        "estimation-defaults.md",
+        "benchmarks.theta_tradeoff",
+        (
+            "--splits",
+            "tune,heldout,crackdown,fresh,behaviour,closing,mixtures,latent,unseen,"
+            "sealed_a,sealed_b",
+        ),
+    ),
     "linkage-doubt": Section(
         "estimation-defaults.md",
         "benchmarks.linkage_doubt",
