@@ -992,10 +992,11 @@ def release_value_caches() -> None:
 
     They make each value seen again cost nothing while a frame is normalised,
     but outlive it: on the Gaza releases (52,857 reports) some 270,000
-    entries, 68 MiB of the process's memory through the model's run,
+    entries, 76 MiB of the process's memory through the model's run,
     which DuckDB then needs (docs/validation/linkage-history.md). The
     bounded caches (``lru_cache``) are the per-value ones; the unbounded
-    ones hold the name and place tables, read once, and are kept.
+    ones are kept: the name and place tables, read once, and the
+    gazetteer's look-ups of place names (a few per district).
     """
     for module in (sys.modules[__name__], folding, gazetteer, transliterate):
         for value in vars(module).values():
