@@ -123,3 +123,33 @@ def test_main_inside_another_process_leaves_its_settings_alone(method: str) -> N
     assert seen["collecting_in_command"] is True
     assert seen["frozen_in_command"] is False
     assert seen["blas_threads"] is None
+
+
+def _environment_after(args: list[str], name: str, **env: str) -> str:
+    """The environment variable ``name`` once ``gawah ARGS`` (through the program) has run."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import os, sys; sys.argv = ['gawah', *{args!r}];"
+            "from gawah.__main__ import run\n"
+            "try:\n    run()\nexcept SystemExit:\n    pass\n"
+            f"print(os.environ.get({name!r}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**{k: v for k, v in os.environ.items() if k != name}, **env},
+    )
+    return done.stdout.splitlines()[-1]
+
+
+def test_link_takes_arrow_buffers_from_the_system_allocator() -> None:
+    """Set for ``gawah link`` before pyarrow loads; a pool the user chose is kept;
+    other commands leave Arrow's own allocator."""
+    pool = "ARROW_DEFAULT_MEMORY_POOL"
+    assert _environment_after(["link", "--help"], pool) == "system"
+    assert (
+        _environment_after(["link", "--help"], pool, **{pool: "mimalloc"}) == "mimalloc"
+    )
+    assert _environment_after(["evidence", "--help"], pool) == "None"

@@ -14,6 +14,12 @@ exits, not for a test session.
   chose a number: its models are small (the log-linear and stepwise fits
   already limit BLAS to one thread while fitting, ``_glm.single_blas_thread``),
   so a second thread only spins at start-up, CPU that a quick estimate pays.
+* ``gawah link`` takes Arrow's buffers from the C library's allocator
+  (``ARROW_DEFAULT_MEMORY_POOL=system``) unless the user chose one: Arrow's
+  own (mimalloc) kept about 30 MiB more resident through a run on the Gaza
+  releases, freed buffers of the read lists and of normalisation that
+  DuckDB's share of the memory budget then goes without; the CPU time was
+  the same (docs/validation/linkage-history.md, "Memory held for nothing").
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import sys
 
 #: Commands whose numerical work never gains from BLAS threads.
 _ONE_BLAS_THREAD = frozenset({"estimate"})
+#: Commands whose Arrow buffers come from the C library's allocator.
+_SYSTEM_ARROW_POOL = frozenset({"link"})
 
 
 def run() -> None:
@@ -31,6 +39,8 @@ def run() -> None:
     gc.disable()
     if sys.argv[1:2] and sys.argv[1] in _ONE_BLAS_THREAD:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if sys.argv[1:2] and sys.argv[1] in _SYSTEM_ARROW_POOL:
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     from gawah import cli
 
     cli.resume_collection_before_the_command = True

@@ -272,3 +272,25 @@ def test_the_model_table_normalised_a_chunk_at_a_time_is_the_whole_frames(
     )
     assert fields["cnic"].isna().tolist() == frame["cnic"].isna().tolist()
     assert fields["list"].tolist() == frame["list"].tolist()
+
+
+def test_normalising_leaves_no_value_cached_but_keeps_the_tables() -> None:
+    """Once every chunk is finished, the per-value caches (names, dates, folding)
+    are empty, so that their memory is DuckDB's; the tables read once stay."""
+    from gawah.linkage import folding
+
+    reports = pakistani_lists(40, seed=4).reports()
+    chunks = normalise.normalise_chunks(reports, chunk=len(reports) // 3 + 1)
+    parts = [next(chunks)]
+    value_caches = (
+        normalise.parse_name,
+        normalise.fold_native,
+        normalise.parse_age,
+        folding.fold,
+        folding.skeleton,
+    )
+    assert all(cached.cache_info().currsize > 0 for cached in value_caches)
+    parts.extend(chunks)
+    assert sum(len(part) for part in parts) == len(reports)
+    assert [cached.cache_info().currsize for cached in value_caches] == [0] * 5
+    assert normalise._native_fold_table.cache_info().currsize == 1

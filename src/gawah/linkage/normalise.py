@@ -26,6 +26,7 @@ import datetime
 import multiprocessing
 import os
 import re
+import sys
 import unicodedata
 import warnings
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 from rapidfuzz.distance import OSA
 
+from gawah.linkage import folding, gazetteer, transliterate
 from gawah.linkage._tables import rows, variant_map
 
 # Re-exported: normalise is where callers have always found the spelling primitives.
@@ -982,6 +984,25 @@ def normalise_chunks(
             part[column] = table.column(column).to_pylist()
         del table
         yield _finish(part, lists.loc[part.index], counts)
+    release_value_caches()
+
+
+def release_value_caches() -> None:
+    """Empty the per-value caches normalisation filled (names, places, dates, folding).
+
+    They make each value seen again cost nothing while a frame is normalised,
+    but outlive it: on the Gaza releases (52,857 reports) some 270,000
+    entries, 76 MiB of the process's memory through the model's run,
+    which DuckDB then needs (docs/validation/linkage-history.md). The
+    bounded caches (``lru_cache``) are the per-value ones; the unbounded
+    ones are kept: the name and place tables, read once, and the
+    gazetteer's look-ups of place names (a few per district).
+    """
+    for module in (sys.modules[__name__], folding, gazetteer, transliterate):
+        for value in vars(module).values():
+            parameters = getattr(value, "cache_parameters", None)
+            if parameters is not None and parameters()["maxsize"] is not None:
+                value.cache_clear()
 
 
 def _ages_from_years(out: pd.DataFrame, latest: float) -> None:
