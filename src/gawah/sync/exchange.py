@@ -339,7 +339,8 @@ def _open_data(ws: Workspace, data: bytes) -> Content:
     seed = ws.device_key().seed()
     private = nacl.signing.SigningKey(seed).to_curve25519_private_key()
     content = open_bundle(data, private)
-    if ws.identity not in content.manifest.get("recipients", []):
+    recipients = content.manifest.get("recipients", [])
+    if not isinstance(recipients, list) or ws.identity not in recipients:
         raise BundleError("this bundle is not addressed to this device")
     return content
 
@@ -378,6 +379,10 @@ def import_data(
     notes = manifest.get("checkpoints", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise BundleError("the bundle manifest is damaged")
+    try:  # JSON can spell a lone surrogate, which is no UTF-8 text
+        encoded_notes = [n.encode("utf-8") for n in notes]
+    except UnicodeEncodeError:
+        raise BundleError("the bundle manifest is damaged") from None
     data_keys = _data_keys(manifest)
     exchanges = Exchanges(ws.home)
     earlier = exchanges.received(content.bundle_id)
@@ -409,9 +414,7 @@ def import_data(
         return keep
 
     items = content.events
-    stored = ledger.log.receive_bundle(
-        items, [n.encode("utf-8") for n in notes], inspect=inspect
-    )
+    stored = ledger.log.receive_bundle(items, encoded_notes, inspect=inspect)
     # Nothing stored: the set of events, and so its digest, is what it was.
     after = ledger.state_digest() if stored else before
     kinds = Counter(event.kind for event in stored)
