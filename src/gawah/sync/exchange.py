@@ -98,6 +98,24 @@ class Fork:
 
 
 @dataclass(frozen=True, slots=True)
+class Rollback:
+    """A device's own feed seen shorter than what it had signed (SECURITY.md S04).
+
+    ``own`` False: the bundle's sender says it holds ``had`` events of its own
+    feed while this workspace holds ``held`` that it signed: it lost its last
+    events (restored from an older copy, or its tail deleted), unless the bundle
+    is older than one imported before. ``own`` True: this device received events
+    of its own feed it no longer held (``had`` before, ``held`` after).
+    """
+
+    device: str
+    name: str
+    had: int
+    held: int
+    own: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ImportResult:
     """What ``gawah sync import`` found and stored."""
 
@@ -119,6 +137,7 @@ class ImportResult:
     changed_reports: tuple[str, ...] = field(default=())
     keys_destroyed: int = 0
     keys_received: int = 0
+    rollbacks: tuple[Rollback, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -388,6 +407,8 @@ def import_data(
     earlier = exchanges.received(content.bundle_id)
     ledger = ws.ledger
     before = ledger.state_digest()
+    own_before = ledger.feed_size(ws.device)
+    sender_held = 0 if content.sender == ws.device else ledger.feed_size(content.sender)
     found: list[Fork] = []
     names: dict[str, str] = {}
 
@@ -427,6 +448,13 @@ def import_data(
         {str(e.payload.get("report_id")) for e in stored if e.kind in REPORT_KINDS}
     )
     have = manifest.get("have", {})
+    rollbacks = _rollbacks(
+        ws,
+        content,
+        names,
+        own=(own_before, ledger.feed_size(ws.device) if stored else own_before),
+        sender_held=sender_held if earlier is None else 0,
+    )
     if earlier is None:
         exchanges.add(
             Exchange(
@@ -460,7 +488,32 @@ def import_data(
         changed_reports=tuple(changed_reports),
         keys_destroyed=destroyed,
         keys_received=received,
+        rollbacks=rollbacks,
     )
+
+
+def _rollbacks(
+    ws: Workspace,
+    content: Content,
+    names: dict[str, str],
+    *,
+    own: tuple[int, int],
+    sender_held: int,
+) -> tuple[Rollback, ...]:
+    """Feeds found shorter than their devices had signed (a hash chain cannot
+    show a cut tail; a peer holding the tail can). ``own`` is this device's feed
+    size before and after the import; ``sender_held`` how much of the sender's
+    feed was held here before it (0 for a replayed bundle: its ``have`` is old)."""
+    found: list[Rollback] = []
+    had, held = own
+    if held > had:
+        found.append(Rollback(ws.device, "this device", had, held, own=True))
+    have = content.manifest.get("have", {})
+    sent = have.get(content.sender, 0) if isinstance(have, dict) else None
+    if isinstance(sent, int) and not isinstance(sent, bool) and sent < sender_held:
+        name = names.get(content.sender, content.sender[:16] + "…")
+        found.append(Rollback(content.sender, name, sent, sender_held, own=False))
+    return tuple(found)
 
 
 def _check_feeds(
@@ -570,6 +623,7 @@ __all__ = [
     "ExportResult",
     "Fork",
     "ImportResult",
+    "Rollback",
     "bundle_for",
     "export_bundle",
     "import_bundle",
