@@ -66,3 +66,25 @@ def test_every_rollback_depth_is_reported_on_both_sides(tmp_path: Path) -> None:
         shutil.rmtree(restored_home)
     assert caught_by_peer == caught_by_self == FEED
     hq.close()
+
+
+def test_a_copy_that_went_on_apart_is_a_fork_not_a_rollback(tmp_path: Path) -> None:
+    """A copy of a device that signed more events than the device itself: when
+    they reach the device, it reports a fork, and no rollback of its own feed
+    (those events chain to the copy's branch, not to its own head)."""
+    hq, a = make_team(tmp_path / "team", 2, tag="s04-copy")
+    a.append("toy.a", {"i": 0})
+    a.close()
+    shutil.copytree(a.home, tmp_path / "copy")
+    with (
+        Workspace.open(a.home) as original,
+        Workspace.open(tmp_path / "copy") as copy,
+    ):
+        original.append("toy.a", {"branch": "original"})
+        copy.append_many([("toy.b", {"branch": "copy", "i": i}) for i in range(3)])
+        send(copy, hq, tmp_path)
+        back = send(hq, original, tmp_path)
+        assert original.ledger.feed_size(original.device) == 4  # the copy's tail
+        assert [f.device for f in back.forks] == [original.device]
+        assert back.rollbacks == ()
+    hq.close()

@@ -454,6 +454,7 @@ def import_data(
         names,
         own=(own_before, ledger.feed_size(ws.device) if stored else own_before),
         sender_held=sender_held if earlier is None else 0,
+        stored=stored,
     )
     if earlier is None:
         exchanges.add(
@@ -499,15 +500,32 @@ def _rollbacks(
     *,
     own: tuple[int, int],
     sender_held: int,
+    stored: Sequence[Event],
 ) -> tuple[Rollback, ...]:
     """Feeds found shorter than their devices had signed (a hash chain cannot
     show a cut tail; a peer holding the tail can). ``own`` is this device's feed
     size before and after the import; ``sender_held`` how much of the sender's
-    feed was held here before it (0 for a replayed bundle: its ``have`` is old)."""
+    feed was held here before it (0 for a replayed bundle: its ``have`` is old).
+
+    Own events that came back extend this device's feed from its head; those
+    of a copy of this device that went on apart (a fork, reported as such)
+    chain to the copy's branch instead, and are not a rollback."""
     found: list[Rollback] = []
     had, held = own
     if held > had:
-        found.append(Rollback(ws.device, "this device", had, held, own=True))
+        new_ids = {e.id for e in stored}
+        heads = {
+            event_id
+            for seq, event_id, _leaf in ws.ledger.feed_entries(ws.device)
+            if seq == had and event_id not in new_ids
+        }
+        if any(
+            e.device == ws.device
+            and e.seq == had + 1
+            and (e.prev in heads if had else e.prev is None)
+            for e in stored
+        ):
+            found.append(Rollback(ws.device, "this device", had, held, own=True))
     have = content.manifest.get("have", {})
     sent = have.get(content.sender, 0) if isinstance(have, dict) else None
     if isinstance(sent, int) and not isinstance(sent, bool) and sent < sender_held:
