@@ -67,6 +67,33 @@ class TestVerify:
         assert pairs == 61
         assert detected == pairs
 
+    def test_swapping_any_adjacent_pair_of_the_log_is_detected(
+        self, three_feeds: Workspace
+    ) -> None:
+        """S03: the 63 pairs adjacent in the whole log (by position, across
+        feeds too) exchanged: each detected by verify over every feed."""
+        mem = _memory_copy(three_feeds)
+        rows = mem.execute(
+            "SELECT pos, raw, signature FROM ledger_events ORDER BY pos"
+        ).fetchall()
+        put = "UPDATE ledger_events SET raw = ?, signature = ? WHERE pos = ?"
+        pairs = detected = 0
+        for a, b in itertools.pairwise(rows):
+            pairs += 1
+            mem.execute(put, (b[1], b[2], a[0]))
+            mem.execute(put, (a[1], a[2], b[0]))
+            detected += not verify_store(mem, threads=1).ok
+            mem.execute(put, (a[1], a[2], a[0]))
+            mem.execute(put, (b[1], b[2], b[0]))
+        devices = [
+            d for (d,) in mem.execute("SELECT device FROM ledger_events ORDER BY pos")
+        ]
+        across = sum(x != y for x, y in itertools.pairwise(devices))
+        assert pairs == 63
+        assert across >= 2
+        assert detected == pairs
+        assert verify_store(mem).ok
+
     def test_truncated_tail_is_reported_against_checkpoint(
         self, three_feeds: Workspace
     ) -> None:

@@ -10,6 +10,7 @@ value comes back exactly.
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import logging
@@ -82,12 +83,16 @@ def canaries(rows: list[dict[str, str]]) -> list[str]:
 
 
 def encodings(canary: str) -> list[bytes]:
+    """UTF-8, UTF-16, hex and base64 (S14): base64 at each of the 3 alignments
+    the value can have inside a longer encoded text, less the first and last
+    quantum, which depend on the neighbouring bytes."""
     raw = canary.encode("utf-8")
     return [
         raw,
         canary.encode("utf-16-le"),
         canary.encode("utf-16-be"),
         raw.hex().encode("ascii"),
+        *(base64.b64encode(bytes(shift) + raw)[4:-4] for shift in range(3)),
     ]
 
 
@@ -242,3 +247,16 @@ def test_exact_round_trip_with_the_key(
             expected_other["گواہ کا نام"] = row["گواہ کا نام"]
             assert secret.other == expected_other
     assert json.loads(json.dumps(secret.other, ensure_ascii=False)) == expected_other
+
+
+def test_the_scan_finds_a_value_inside_longer_base64() -> None:
+    """The base64 forms catch a canary at any offset of an encoded blob (S14)."""
+    found = 0
+    for before in range(6):
+        for after in range(4):
+            blob = bytes(range(before)) + b"Qzwitness Kanary07" + bytes(after)
+            encoded = base64.b64encode(blob)
+            assert leaks(encoded, ["Qzwitness Kanary07"]) == ["Qzwitness Kanary07"]
+            found += 1
+    assert found == 24
+    assert leaks(base64.b64encode(b"Qzwitness Xanary07"), ["Qzwitness Kanary07"]) == []

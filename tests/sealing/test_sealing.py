@@ -93,6 +93,58 @@ class TestPrimitives:
             flips += 1
         assert flips == 500
 
+    def test_a_field_device_sealing_to_hq_reads_none_of_a_thousand(self) -> None:
+        """S15 (primitives): 1,000 FICTIONAL witness identities sealed on a field
+        device to two HQ custodians: the field device's own key opens 0 of them,
+        a stranger's 0, each HQ key 1,000; 10,000 random single-bit flips of
+        ciphertexts and wrapped keys all fail authentication. (A workspace also
+        seals to its own device key by default: docs/explanation/sealing.md,
+        "Limits"; this is the primitive that a field mode would rely on.)"""
+        hq_a, hq_b, field_device, stranger = (
+            nacl.public.PrivateKey.generate() for _ in range(4)
+        )
+        session = SealingSession([bytes(hq_a.public_key), bytes(hq_b.public_key)])
+        sealed = [
+            session.seal(f"rep-{n}", f"FICTIONAL witness {n} +92-300-{n:07d}".encode())
+            for n in range(1000)
+        ]
+        refused = opened = 0
+        for n, (value, wrapped) in enumerate(sealed):
+            for key in (field_device, stranger):
+                with pytest.raises(NotACustodianError):
+                    open_value(value, wrapped, key)
+                refused += 1
+            for key in (hq_a, hq_b):
+                expected = f"FICTIONAL witness {n} +92-300-{n:07d}".encode()
+                assert open_value(value, wrapped, key) == expected
+                opened += 1
+        assert (refused, opened) == (2000, 2000)
+        rng = random.Random(15)
+        custodian = bytes(hq_a.public_key).hex()
+        flips = failed = 0
+        for n in range(10_000):
+            value, wrapped = sealed[n % len(sealed)]
+            if n % 2:
+                box = bytearray(value.box)
+                box[rng.randrange(len(box))] ^= 1 << rng.randrange(8)
+                value = SealedValue(value.key_id, bytes(box))
+            else:
+                boxed = bytearray(wrapped.wrapped[custodian])
+                boxed[rng.randrange(len(boxed))] ^= 1 << rng.randrange(8)
+                wrapped = WrappedKey(
+                    wrapped.key_id,
+                    wrapped.subject,
+                    wrapped.ephemeral,
+                    {**wrapped.wrapped, custodian: bytes(boxed)},
+                )
+            flips += 1
+            try:
+                open_value(value, wrapped, hq_a)
+            except IntegrityError:
+                failed += 1
+        assert flips == 10_000
+        assert failed == flips
+
     def test_dict_form_round_trips_and_rejects_unknown(self) -> None:
         key = nacl.public.PrivateKey.generate()
         sealed, _ = SealingSession([bytes(key.public_key)]).seal("s", b"v")

@@ -108,3 +108,59 @@ def test_the_wrong_server_is_refused(team: list[Workspace]) -> None:
         with pytest.raises(BundleError, match="not the expected"):
             pull(a, url, expect=b.identity)
         pull(a, url)
+
+
+@pytest.mark.parametrize(
+    "hello",
+    [b"not json", b"[" * 10_000, b'{"identity": 1}', b"[]", b"\xff\xfe"],
+)
+def test_a_server_that_is_no_gawah_device_is_refused(
+    team: list[Workspace], hello: bytes
+) -> None:
+    """S12: whatever a hostile server answers to the greeting (not JSON, nested
+    too deep, wrong fields), the pull is refused with a bundle error, nothing
+    stored."""
+    import http.server
+
+    _hq, a, _b = team
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(hello)))
+            self.end_headers()
+            self.wfile.write(hello)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hostile)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    before = a.ledger.state_digest()
+    try:
+        with pytest.raises(BundleError, match="did not answer as a gawah device"):
+            pull(a, f"http://127.0.0.1:{server.server_port}/")
+    finally:
+        thread.join(5)
+        server.server_close()
+    assert a.ledger.state_digest() == before
+
+
+def test_a_malformed_pull_request_is_answered_400(team: list[Workspace]) -> None:
+    """S12, the serving side: a request body that is not JSON, nested too deep
+    or without the fields gets 400 (not a dropped connection); a real pull then
+    still works."""
+    hq, a, _b = team
+    codes = []
+    with serving(hq, pulls=1) as url:
+        for body in (b"not json", b"[" * 10_000, b"{}", b'{"identity": 5}'):
+            request = urllib.request.Request(
+                url + "gawah-sync/pull", data=body, method="POST"
+            )
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(request)
+            codes.append(info.value.code)
+            info.value.close()
+        pull(a, url)  # ends the server
+    assert codes == [400] * 4

@@ -109,7 +109,7 @@ class Event:
         raw, signature = blob(raw), blob(signature)
         try:
             obj = parse_json(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deep
             raise LedgerIntegrityError("event bytes are not valid JSON") from exc
         if not isinstance(obj, dict) or tuple(sorted(obj)) != RAW_FIELDS:
             raise LedgerIntegrityError("event bytes do not hold the event fields")

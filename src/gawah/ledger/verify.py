@@ -129,7 +129,7 @@ def _check_row(
         return "stored bytes do not hash to the event id", None
     try:
         obj = parse_json(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep
         return "stored bytes are not JSON", None
     if not isinstance(obj, dict) or obj.keys() != _KEYS:
         return "stored bytes do not hold the event fields", None

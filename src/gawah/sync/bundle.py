@@ -61,6 +61,7 @@ CONTENT_MAGIC = b"gawah-bundle-content/1\n"
 _SIGNATURE_TAG = b"gawah-bundle-signature/1\n"
 _KEY_BYTES = 32
 _NONCE_BYTES = 24
+_TAG_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_ABYTES  # 16
 _STANZA_BYTES = 80  # sealed box of 32 bytes: 32 ephemeral key + 16 MAC + 32
 _MAX_HEADER = 1 << 20
 _MAX_RECIPIENTS = 1000
@@ -168,7 +169,7 @@ def _split_header(data: bytes) -> tuple[bytes, dict[str, Any], bytes]:
     header = data[: end + 1]
     try:
         fields = json.loads(data[len(MAGIC) : end])
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep
         raise BundleError("the bundle header is damaged") from None
     if not isinstance(fields, dict) or set(fields) != {"nonce", "recipients"}:
         raise BundleError("the bundle header is damaged")
@@ -214,6 +215,8 @@ def open_bundle(data: bytes, private_key: nacl.public.PrivateKey) -> Content:
             "this bundle is not addressed to this device (export it again with "
             "--to and this device's `gawah devices id`)"
         )
+    if len(sealed) < _TAG_BYTES:  # PyNaCl raises a bare ValueError on these
+        raise BundleError("the bundle was altered or truncated (it does not decrypt)")
     try:
         compressed = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
             sealed, header, nonce, file_key
@@ -251,9 +254,11 @@ def _parse(content: bytes, header: bytes) -> Content:
     at = len(CONTENT_MAGIC)
     (size,) = _U32.unpack_from(view, at)
     at += 4
+    if at + size > len(body):
+        raise BundleError("the bundle manifest is damaged")
     try:
         manifest = json.loads(bytes(view[at : at + size]))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep
         raise BundleError("the bundle manifest is damaged") from None
     at += size
     sender = manifest.get("sender") if isinstance(manifest, dict) else None

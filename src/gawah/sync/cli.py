@@ -18,7 +18,13 @@ from gawah.core import open_private, terminal_console
 from gawah.errors import UserInputError
 from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
 from gawah.sync.conflicts import conflicts, resolve
-from gawah.sync.exchange import Fork, ImportResult, export_bundle, import_bundle
+from gawah.sync.exchange import (
+    Fork,
+    ImportResult,
+    Rollback,
+    export_bundle,
+    import_bundle,
+)
 from gawah.sync.network import pull, serve
 from gawah.workspace import Workspace
 
@@ -148,6 +154,16 @@ def import_(
                         {"device": f.device, "name": f.name, "proof": str(p)}
                         for f, p in zip(result.forks, proofs, strict=True)
                     ],
+                    "rollbacks": [
+                        {
+                            "device": r.device,
+                            "name": r.name,
+                            "had": r.had,
+                            "held": r.held,
+                            "own": r.own,
+                        }
+                        for r in result.rollbacks
+                    ],
                 }
             )
         )
@@ -188,6 +204,8 @@ def import_(
             f"histories; both are kept as evidence. Proof (both checkpoints): "
             f"{escape(str(proof))}. Revoke the device if its key was copied."
         )
+    for rollback in result.rollbacks:
+        _out.print(_rollback_line(rollback))
 
 
 @sync_app.command("conflicts")
@@ -336,6 +354,27 @@ def pull_(
             f"[bold yellow]FORK[/] device {escape(fork.name)!r} signed two different "
             f"histories; both are kept as evidence. Proof: {escape(str(proof))}."
         )
+    for rollback in result.rollbacks:
+        _out.print(_rollback_line(rollback))
+
+
+def _rollback_line(rollback: Rollback) -> str:
+    """One warning line: a feed came back shorter than its device had signed."""
+    lost = rollback.held - rollback.had
+    if rollback.own:
+        return (
+            f"[bold yellow]ROLLBACK[/] this device held {rollback.had:,} event(s) of "
+            f"its own feed but had signed {rollback.held:,}: {lost:,} came back in "
+            "this bundle. Was this workspace restored from an older copy, or its "
+            "newest events deleted?"
+        )
+    return (
+        f"[bold yellow]ROLLBACK[/] device {escape(rollback.name)!r} holds "
+        f"{rollback.had:,} event(s) of its own feed, but this workspace holds "
+        f"{rollback.held:,} it signed: it lost its last {lost:,} (restored from an "
+        "older copy, or deleted), unless this bundle is older than one imported "
+        "before."
+    )
 
 
 def _write_proof(home: Path, result: ImportResult, fork: Fork) -> Path:

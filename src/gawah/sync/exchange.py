@@ -98,6 +98,24 @@ class Fork:
 
 
 @dataclass(frozen=True, slots=True)
+class Rollback:
+    """A device's own feed seen shorter than what it had signed (SECURITY.md S04).
+
+    ``own`` False: the bundle's sender says it holds ``had`` events of its own
+    feed while this workspace holds ``held`` that it signed: it lost its last
+    events (restored from an older copy, or its tail deleted), unless the bundle
+    is older than one imported before. ``own`` True: this device received events
+    of its own feed it no longer held (``had`` before, ``held`` after).
+    """
+
+    device: str
+    name: str
+    had: int
+    held: int
+    own: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ImportResult:
     """What ``gawah sync import`` found and stored."""
 
@@ -119,6 +137,7 @@ class ImportResult:
     changed_reports: tuple[str, ...] = field(default=())
     keys_destroyed: int = 0
     keys_received: int = 0
+    rollbacks: tuple[Rollback, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -339,7 +358,8 @@ def _open_data(ws: Workspace, data: bytes) -> Content:
     seed = ws.device_key().seed()
     private = nacl.signing.SigningKey(seed).to_curve25519_private_key()
     content = open_bundle(data, private)
-    if ws.identity not in content.manifest.get("recipients", []):
+    recipients = content.manifest.get("recipients", [])
+    if not isinstance(recipients, list) or ws.identity not in recipients:
         raise BundleError("this bundle is not addressed to this device")
     return content
 
@@ -378,11 +398,17 @@ def import_data(
     notes = manifest.get("checkpoints", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise BundleError("the bundle manifest is damaged")
+    try:  # JSON can spell a lone surrogate, which is no UTF-8 text
+        encoded_notes = [n.encode("utf-8") for n in notes]
+    except UnicodeEncodeError:
+        raise BundleError("the bundle manifest is damaged") from None
     data_keys = _data_keys(manifest)
     exchanges = Exchanges(ws.home)
     earlier = exchanges.received(content.bundle_id)
     ledger = ws.ledger
     before = ledger.state_digest()
+    own_before = ledger.feed_size(ws.device)
+    sender_held = 0 if content.sender == ws.device else ledger.feed_size(content.sender)
     found: list[Fork] = []
     names: dict[str, str] = {}
 
@@ -409,9 +435,7 @@ def import_data(
         return keep
 
     items = content.events
-    stored = ledger.log.receive_bundle(
-        items, [n.encode("utf-8") for n in notes], inspect=inspect
-    )
+    stored = ledger.log.receive_bundle(items, encoded_notes, inspect=inspect)
     # Nothing stored: the set of events, and so its digest, is what it was.
     after = ledger.state_digest() if stored else before
     kinds = Counter(event.kind for event in stored)
@@ -424,6 +448,14 @@ def import_data(
         {str(e.payload.get("report_id")) for e in stored if e.kind in REPORT_KINDS}
     )
     have = manifest.get("have", {})
+    rollbacks = _rollbacks(
+        ws,
+        content,
+        names,
+        own=(own_before, ledger.feed_size(ws.device) if stored else own_before),
+        sender_held=sender_held if earlier is None else 0,
+        stored=stored,
+    )
     if earlier is None:
         exchanges.add(
             Exchange(
@@ -457,7 +489,49 @@ def import_data(
         changed_reports=tuple(changed_reports),
         keys_destroyed=destroyed,
         keys_received=received,
+        rollbacks=rollbacks,
     )
+
+
+def _rollbacks(
+    ws: Workspace,
+    content: Content,
+    names: dict[str, str],
+    *,
+    own: tuple[int, int],
+    sender_held: int,
+    stored: Sequence[Event],
+) -> tuple[Rollback, ...]:
+    """Feeds found shorter than their devices had signed (a hash chain cannot
+    show a cut tail; a peer holding the tail can). ``own`` is this device's feed
+    size before and after the import; ``sender_held`` how much of the sender's
+    feed was held here before it (0 for a replayed bundle: its ``have`` is old).
+
+    Own events that came back extend this device's feed from its head; those
+    of a copy of this device that went on apart (a fork, reported as such)
+    chain to the copy's branch instead, and are not a rollback."""
+    found: list[Rollback] = []
+    had, held = own
+    if held > had:
+        new_ids = {e.id for e in stored}
+        heads = {
+            event_id
+            for seq, event_id, _leaf in ws.ledger.feed_entries(ws.device)
+            if seq == had and event_id not in new_ids
+        }
+        if any(
+            e.device == ws.device
+            and e.seq == had + 1
+            and (e.prev in heads if had else e.prev is None)
+            for e in stored
+        ):
+            found.append(Rollback(ws.device, "this device", had, held, own=True))
+    have = content.manifest.get("have", {})
+    sent = have.get(content.sender, 0) if isinstance(have, dict) else None
+    if isinstance(sent, int) and not isinstance(sent, bool) and sent < sender_held:
+        name = names.get(content.sender, content.sender[:16] + "…")
+        found.append(Rollback(content.sender, name, sent, sender_held, own=False))
+    return tuple(found)
 
 
 def _check_feeds(
@@ -567,6 +641,7 @@ __all__ = [
     "ExportResult",
     "Fork",
     "ImportResult",
+    "Rollback",
     "bundle_for",
     "export_bundle",
     "import_bundle",

@@ -103,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
             signature = bytes.fromhex(str(request["signature"]))
             since = request.get("since")
             device = parse_identity(identity).hex()
-        except (ValueError, KeyError, TypeError, UserInputError):
+        except (ValueError, KeyError, TypeError, RecursionError, UserInputError):
             self._send(400, b"malformed pull request")
             return
         with self.server.lock:
@@ -172,12 +172,13 @@ def pull(
         raise UserInputError("the URL must start with http:// (as `sync serve` prints)")
     base = url.rstrip("/")
     key = ws.device_key()
-    hello = json.loads(_fetch(f"{base}/gawah-sync/hello", None, _MAX_REQUEST))
+    answer = _fetch(f"{base}/gawah-sync/hello", None, _MAX_REQUEST)
     try:
+        hello = json.loads(answer)
         server_identity = str(hello["identity"])
         challenge = str(hello["challenge"])
         server_device = parse_identity(server_identity).hex()
-    except (KeyError, TypeError, UserInputError):
+    except (ValueError, KeyError, TypeError, RecursionError, UserInputError):
         raise BundleError("the server did not answer as a gawah device") from None
     if expect is not None and parse_identity(expect).hex() != server_device:
         raise BundleError(
