@@ -7,7 +7,7 @@ A bundle is encrypted to a public identity, so anyone holding a device's
 identity can write one. This writes a bundle whose content is ``--mib`` MiB of
 zeros (a few KiB once compressed), then opens it in a fresh process with
 :func:`gawah.sync.bundle.open_bundle` and prints that process's peak resident
-memory before and after the refusal. S12 asks for less than 256 MB.
+memory before and after the refusal. S12 asks for less than 256 MB; the ratio bound (``bundle.MAX_RATIO``) refuses it while streaming.
 """
 
 from __future__ import annotations

@@ -319,6 +319,22 @@ class TestHostileWriter:
             open_bundle(bundle, private)
 
 
+def test_a_decompression_bomb_is_refused_before_it_is_held(
+    pair: tuple[Workspace, ...],
+) -> None:
+    """S12: content that decompresses to far more than gawah's own bundles do
+    (80 MiB of zeros from about 3 KiB) is refused while streaming, after reading
+    at most the floor and one chunk, not the whole content (which, with the 4 GiB
+    bound alone, a hostile writer could make 8 GiB of memory)."""
+    hq, _a = pair
+    body = bundle_format.CONTENT_MAGIC + bytes(80 << 20)
+    data = _seal(hq, fixed_seed("s12-bomb"), body)
+    assert len(data) < 100_000
+    private = nacl.signing.SigningKey(fixed_seed("s12-hq")).to_curve25519_private_key()
+    with pytest.raises(BundleError, match="decompression bomb"):
+        open_bundle(data, private)
+
+
 def test_the_event_reader_refuses_deep_json_as_not_json(tmp_path: Path) -> None:
     """S03/S12: an event nested 100,000 deep, received or written straight into
     the table, is a ledger integrity error, not a RecursionError."""

@@ -67,6 +67,18 @@ _MAX_HEADER = 1 << 20
 _MAX_RECIPIENTS = 1000
 MAX_CONTENT = 4 << 30
 """Largest decompressed content read (4 GiB): a bound, not a format limit."""
+MAX_RATIO = 256
+"""Most bytes of content read per byte of compressed content, past :data:`RATIO_FLOOR`.
+
+Anyone holding a device's public identity can write a bundle to it, and the
+sender's signature is checked only once the content is read: 16 KiB of
+compressed zeros held 1 GiB of memory before this bound
+(``benchmarks/bundle_bomb.py``). Real bundles compress about 3.3 times
+(docs/guides/sync.md: every event carries a 64-byte signature and hashes, which
+do not compress), so 256 times leaves a wide margin for long repetitive notes.
+"""
+RATIO_FLOOR = 64 << 20
+"""Content read whatever the ratio (64 MiB), so small bundles are never refused for it."""
 LEVEL = 9
 """zstd level of bundles (``benchmarks/sync.py`` measures size and speed)."""
 
@@ -233,10 +245,17 @@ def _decompress(compressed: bytes) -> bytes:
     reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(compressed))
     chunks: list[bytes] = []
     total = 0
+    bound = min(MAX_CONTENT, max(RATIO_FLOOR, MAX_RATIO * len(compressed)))
     try:
         while chunk := reader.read(1 << 22):
             total += len(chunk)
-            if total > MAX_CONTENT:
+            if total > bound:
+                if bound < MAX_CONTENT:
+                    raise BundleError(
+                        "the bundle content decompresses to more than "
+                        f"{MAX_RATIO} times its size (gawah's own bundles are "
+                        "about 3 times); refused as a decompression bomb"
+                    )
                 raise BundleError("the bundle content is larger than gawah reads")
             chunks.append(chunk)
     except zstandard.ZstdError:
