@@ -142,6 +142,37 @@ class TestBadRows:
         with pytest.raises(UserInputError, match="no incident"):
             import_list(ws, write_list(good_rows()), source="party", incident="nope")
 
+    @pytest.mark.parametrize("skip_invalid", [False, True])
+    def test_unclosed_quote_is_refused_not_swallowing_the_rows_below(
+        self, ws: Workspace, tmp_path: Path, skip_invalid: bool
+    ) -> None:
+        """A stray opening quote made the csv reader read every later row as one
+        cell: six people became two reports, silently (FICTIONAL rows)."""
+        path = tmp_path / "stray-quote.csv"
+        path.write_text(
+            'record_id,full_name,age\n1,Ali Khan,30\n2,"Bilal Ahmed,40\n'
+            "3,Umar Farooq,50\n4,Zaid Shah,60\n",
+            encoding="utf-8",
+        )
+        with pytest.raises(UserInputError, match=r"line 3: a quoted cell .* never"):
+            import_list(ws, path, source="party", skip_invalid=skip_invalid)
+        assert counts(ws.conn).reports == 0
+
+    def test_closed_quotes_across_lines_still_read(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """A quoted cell holding a line break, closed, is one cell, and the last
+        row needs no line break after it."""
+        path = tmp_path / "notes.csv"
+        path.write_text(
+            'record_id,full_name,notes\n1,Ali Khan,"seen at\nthe chowk"\n'
+            '2,Bilal Ahmed,"x"',
+            encoding="utf-8",
+        )
+        assert import_list(ws, path, source="party").added == 2
+        notes = {r.record_id: r.notes for r in list_reports(ws.conn)}
+        assert notes == {"1": "seen at\nthe chowk", "2": "x"}
+
 
 class TestReimport:
     def test_same_file_adds_nothing(

@@ -257,14 +257,46 @@ def _first_line(path: Path, encoding: str) -> str:
         return fh.readline().removeprefix("\ufeff")
 
 
+class _Lines:
+    """The file's lines, noting when they run out.
+
+    Python's csv reader, when the file ends inside a quoted cell, returns that
+    cell holding everything after its opening quote: a list with one stray
+    quote would lose every row below it into one cell, silently. A complete
+    record is returned before the reader asks for another line, so a record
+    returned after the lines ran out is exactly one left open at the end.
+    """
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.ended = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
+
+
 def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
     """Every non-blank row after the first, with its file line."""
     with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(_without_bom(fh), delimiter=delimiter)
+        lines = _Lines(_without_bom(fh))
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
             next(reader, None)
             line = reader.line_num + 1
             for record in reader:
+                if lines.ended:
+                    raise UserInputError(
+                        f"{path.name}: line {line}: a quoted cell opened on this line "
+                        "is never closed, so the rest of the file would be read as "
+                        'one cell; add the missing quote (") or remove the stray one'
+                    )
                 if any(cell.strip() for cell in record):
                     yield line, tuple(record)
                 line = reader.line_num + 1
