@@ -252,6 +252,27 @@ class TestMappingAndFlags:
         with pytest.raises(UserInputError, match="shoe_size"):
             load_map(map_file)
 
+    @pytest.mark.parametrize(
+        ("text", "named"),
+        [
+            ('[colums]\n"Naam" = "full_name"\n', "did you mean [columns]?"),
+            ('[sensitiv]\ncolumns = ["Uncle"]\n', "did you mean [sensitive]?"),
+            ('"Naam" = "full_name"\n', "[Naam] is not a table"),  # above [columns]
+        ],
+    )
+    def test_map_table_gawah_does_not_read_is_refused(
+        self, tmp_path: Path, text: str, named: str
+    ) -> None:
+        """A misspelt table used to be skipped: the import ran as if the map
+        said nothing, a sensitive mark included."""
+        from gawah.registry import load_map
+
+        map_file = tmp_path / "map.toml"
+        map_file.write_text(text, encoding="utf-8")
+        with pytest.raises(UserInputError, match="not a table gawah reads") as info:
+            load_map(map_file)
+        assert named in str(info.value)
+
     def test_unknown_status_kept_and_flagged(
         self, ws: Workspace, write_list: ListWriter
     ) -> None:
