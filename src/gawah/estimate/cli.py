@@ -275,6 +275,10 @@ def estimate(
         raise UserInputError(
             "--incident, --status and --linkage-draws work on a workspace, not a FILE"
         )
+    if plot is not None:
+        from gawah.estimate.plots import check_plot_path
+
+        check_plot_path(plot)
     captures = (
         CaptureHistories.from_csv(file)
         if file is not None
