@@ -28,7 +28,7 @@ from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import MSEResult
 
-__all__ = ["check_plot_path", "plot_estimate"]
+__all__ = ["plot_estimate"]
 
 
 def _curve(
@@ -138,11 +138,3 @@ def plot_estimate(
     finally:
         plt.close(fig)
     return path
-
-
-def check_plot_path(path: Path) -> None:
-    """Refuse, before any fitting, a figure path that cannot be written."""
-    if path.is_dir():
-        raise UserInputError(f"--plot {path} is a folder; give a file name (.png)")
-    if not path.parent.is_dir():
-        raise UserInputError(f"--plot {path}: the folder {path.parent} does not exist")

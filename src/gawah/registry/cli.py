@@ -21,7 +21,13 @@ from gawah.config import resolve_home
 from gawah.core import open_private, terminal_console
 from gawah.core.safe_text import escape_json_controls
 from gawah.errors import ImportValidationError, UserInputError
-from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
+from gawah.options import (
+    HomeOption,
+    JsonOption,
+    PassFileOption,
+    check_output_file,
+    read_passphrase,
+)
 from gawah.registry import queries
 from gawah.registry.exporting import export_csv, report_row
 from gawah.registry.importing import ImportReport, import_list, resolve_source
@@ -192,6 +198,8 @@ def import_command(
     passphrase_file: PassFileOption = None,
 ) -> None:
     """Import a source list: every row is checked; nothing is recorded if any is bad."""
+    if map_out is not None:
+        check_output_file(map_out, "--map-out")
     with _open(home, passphrase_file) as ws:
         report = import_list(
             ws,
@@ -483,6 +491,7 @@ def export_csv_command(
     Cells a spreadsheet would run as a formula (starting with = + - @, tab or
     CR) get a leading ' unless --raw is given.
     """
+    check_output_file(out, "--out")
     with _open(home, passphrase_file) as ws, _opener(ws, include_sensitive) as opener:
         count = export_csv(
             ws.conn, out, include_sensitive=include_sensitive, raw=raw, opener=opener
