@@ -121,6 +121,10 @@ _CHUNK = 1 << 20
 _TOKEN = re.compile(rb"[^\s,;\t\"'0-9.\-/()\[\]:|_]+")
 _HIGH = re.compile(rb"[\x80-\xff]")
 _ASCII_LETTER = re.compile(rb"[A-Za-z]")
+# A letter of the Arabic block (U+0600-U+06FF) written in UTF-8: no Western
+# cp1252 text has these byte pairs ("Ø§", "Ù„"), so such a line is Urdu or
+# Arabic saved as UTF-8.
+_ARABIC_UTF8 = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")
 
 
 class EncodingUnclearError(UserInputError):
@@ -145,6 +149,7 @@ class _Votes:
 
     lines: int = 0  # lines with a byte >= 0x80
     utf8_lines: int = 0  # of those, lines that are valid UTF-8
+    utf8_arabic: int = 0  # of those, lines holding Arabic-script letters as UTF-8
     arabic: int = 0  # words made only of bytes >= 0x80
     latin: int = 0  # ASCII words with bytes >= 0x80 inside
     decodes: dict[str, bool] = field(
@@ -177,6 +182,7 @@ def _single_byte_votes(lines: Iterable[bytes]) -> _Votes:
             pass
         else:
             votes.utf8_lines += 1
+            votes.utf8_arabic += bool(_ARABIC_UTF8.search(raw))
             continue
         for token in _TOKEN.findall(raw):
             if not _HIGH.search(token):
@@ -217,6 +223,13 @@ def detect_file_encoding(path: Path) -> str:
             "are not (mixed encodings; save the list again as UTF-8)" + choose
         )
     candidates = [e for e, ok in votes.decodes.items() if ok]
+    if votes.utf8_arabic and not arabic:
+        # Read as cp1252, that line's Urdu would become "Ø¹Ù„ÛŒ", unnoticed.
+        raise EncodingUnclearError(
+            f"{where}: {votes.utf8_arabic} line(s) hold Urdu or Arabic in UTF-8 "
+            f"and {votes.lines - utf8_lines} are not UTF-8 (mixed encodings; save "
+            "the list again as UTF-8)" + choose
+        )
     if arabic and not latin and "cp1256" in candidates:
         return "cp1256"
     if latin and not arabic and "cp1252" in candidates:
