@@ -119,6 +119,27 @@ class TestCli:
         code, out, _ = _run(["status", "--json"], monkeypatch, capsys)
         assert json.loads(out)["reports"] == 3  # nothing recorded
 
+    def test_incident_added_again_under_its_id_says_what_it_replaced(
+        self,
+        home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Reusing an id replaced the incident's title, date and place while
+        printing "Recorded incident", as for a new one (FICTIONAL incidents)."""
+        first = ["incidents", "add", "FICTIONAL raid", "--id", "raid"]
+        code, out, _ = _run([*first, "--date", "2031-03-14"], monkeypatch, capsys)
+        assert (code, "Recorded incident" in out) == (0, True)
+        code, out, _ = _run([*first, "--date", "2031-03-14"], monkeypatch, capsys)
+        assert "already recorded" not in out  # the same details again
+        again = ["incidents", "add", "FICTIONAL march", "--id", "raid"]
+        code, out, _ = _run(again, monkeypatch, capsys)
+        out = " ".join(out.split())
+        assert code == 0
+        assert "already recorded" in out
+        assert "'FICTIONAL raid' -> 'FICTIONAL march'" in out
+        assert "date '2031-03-14' -> ''" in out
+
     def test_bad_rows_exit_2_with_every_problem(
         self,
         home: Path,
