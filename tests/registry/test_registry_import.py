@@ -368,6 +368,25 @@ class TestCheckAndSheets:
             import_list(ws, path, source="party", sheet="Dead")
 
 
+class TestWorkbookSheets:
+    def test_a_cover_sheet_first_is_refused_naming_the_other_sheets(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """A workbook opening on a notes sheet imported "0 rows" and said
+        nothing of the list on its second sheet (FICTIONAL rows)."""
+        book = openpyxl.Workbook()
+        book.active.title = "Notes"
+        book.active.append(["List compiled by FICTIONAL volunteers"])
+        victims = book.create_sheet("Victims")
+        victims.append(["record_id", "full_name", "age"])
+        victims.append(["1", "FICTIONAL Ali Khan", "30"])
+        path = tmp_path / "two-sheets.xlsx"
+        book.save(path)
+        with pytest.raises(UserInputError, match=r"other sheets: Victims .*--sheet"):
+            import_list(ws, path, source="party")
+        assert import_list(ws, path, source="party", sheet="Victims").added == 1
+
+
 class TestTitleRows:
     def test_title_lines_above_headers_are_skipped(
         self, ws: Workspace, write_list: ListWriter

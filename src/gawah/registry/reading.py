@@ -409,11 +409,45 @@ def _xlsx_rows(path: Path, sheet_name: str | None) -> Iterator[Row]:
             yield number, cells
 
 
+def _other_sheets(path: Path) -> list[str]:
+    """The names of a workbook's sheets after the first."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # read once already; a second failure names no sheet
+        return []
+    try:
+        return list(book.sheetnames[1:])
+    finally:
+        book.close()
+
+
+def _holds_rows(rows: Iterator[tuple[str, ...]]) -> bool:
+    """Whether a sheet has a non-blank row below its first (it stops at one)."""
+    next(rows, None)
+    return any(any(c.strip() for c in cells) for cells in rows)
+
+
 def open_xlsx(path: Path, sheet_name: str | None = None) -> StreamedTable:
-    """One sheet (default: the first) of an XLSX workbook, streamed; dates as ISO text."""
+    """One sheet (default: the first) of an XLSX workbook, streamed; dates as ISO text.
+
+    A first sheet with no rows below its first, in a workbook with other
+    sheets, is refused naming them (a cover or notes sheet: the import read
+    "0 rows" and said nothing of the list on the next sheet).
+    """
+    if sheet_name is None and not _holds_rows(_xlsx_sheet_rows(path, None)):
+        others = _other_sheets(path)
+        if others:
+            raise UserInputError(
+                f"{path.name}: the first sheet holds no rows of a list; the "
+                f"workbook's other sheets: {', '.join(others)} (choose one with "
+                "--sheet NAME)"
+            )
     header = next(_xlsx_sheet_rows(path, sheet_name), None)
     if header is None:
-        raise UserInputError(f"{path.name}: the first sheet is empty")
+        which = f"sheet {sheet_name!r}" if sheet_name else "the first sheet"
+        raise UserInputError(f"{path.name}: {which} is empty")
     headers = tuple(h.strip() for h in header)
     while headers and not headers[-1]:
         headers = headers[:-1]
