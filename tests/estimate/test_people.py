@@ -51,7 +51,8 @@ class TestCaptureHistories:
         with Workspace.open(home) as ws:
             with pytest.raises(UserInputError, match="unknown status"):
                 capture_histories(ws, incident, "dead")
-            with pytest.raises(UserInputError, match="no linked"):
+            # not "no linked persons in incident no-such-incident"
+            with pytest.raises(UserInputError, match="no incident with id"):
                 capture_histories(ws, "no-such-incident")
             with pytest.raises(UserInputError, match="unknown stratum"):
                 capture_histories(ws, incident, strata=["shoe_size"])

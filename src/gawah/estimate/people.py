@@ -253,9 +253,13 @@ def capture_histories(
         district: only persons of this district (the web's filter).
 
     Raises:
-        UserInputError: no linked persons yet, an unknown status or stratum,
-            or nobody in the selection.
+        UserInputError: no such incident, no linked persons yet, an unknown
+            status or stratum, or nobody in the selection.
     """
+    if incident is not None:  # else "no linked persons in incident <typo>"
+        from gawah.registry import require_incident
+
+        require_incident(_conn(ws), incident)
     return table_of(
         documented(ws, incident, strata),
         status,
