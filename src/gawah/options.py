@@ -38,6 +38,21 @@ JsonOption = Annotated[
 ]
 
 
+def check_output_file(path: Path, option: str) -> None:
+    """Refuse, before any work, an output file that cannot be written there.
+
+    Found only when the file was opened, a missing folder surfaced as an
+    unexpected error saying the workspace may be damaged (exit 1), after the
+    work was done, and after an import had already been recorded.
+    """
+    if path.is_dir():
+        raise UserInputError(f"{option} {path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise UserInputError(
+            f"{option} {path}: the folder {path.parent} does not exist"
+        )
+
+
 def program_name() -> str:
     """How the user runs gawah: ``uv run gawah`` inside ``uv run``, else ``gawah``.
 

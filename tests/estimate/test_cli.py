@@ -91,8 +91,40 @@ class TestHumanOutput:
         assert "Best models" in result.stdout
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+    def test_plot_is_private_and_written_where_asked(
+        self, fictional_csv: Path, tmp_path: Path
+    ) -> None:
+        """A name without a suffix is the file written (matplotlib used to add
+        ".png"), and it is 0600 like every file gawah writes."""
+        figure = tmp_path / "figure"
+        result = _run([str(fictional_csv), "--plot", str(figure)])
+        assert result.exit_code == 0, result.output
+        assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert not (tmp_path / "figure.png").exists()
+        assert figure.stat().st_mode & 0o777 == 0o600
+
 
 class TestBadInput:
+    @pytest.mark.parametrize("where", ["missing/n.png", "."])
+    def test_plot_path_that_cannot_be_written_exit_2_before_fitting(
+        self, fictional_csv: Path, tmp_path: Path, capsys: Any, where: str
+    ) -> None:
+        """A missing folder used to fail after the fit, as "unexpected
+        FileNotFoundError: the workspace may be damaged" (exit 1); a folder
+        was written as "<folder>.png" beside it."""
+        from gawah.cli import main
+
+        target = tmp_path / where
+        with pytest.raises(SystemExit) as info:
+            _main_with_args(
+                main, ["estimate", str(fictional_csv), "--plot", str(target)]
+            )
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert "--plot" in err
+        assert "damaged" not in err
+        assert not tmp_path.with_suffix(".png").exists()
+
     @pytest.mark.parametrize(
         "text",
         [

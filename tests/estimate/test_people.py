@@ -51,7 +51,8 @@ class TestCaptureHistories:
         with Workspace.open(home) as ws:
             with pytest.raises(UserInputError, match="unknown status"):
                 capture_histories(ws, incident, "dead")
-            with pytest.raises(UserInputError, match="no linked"):
+            # not "no linked persons in incident no-such-incident"
+            with pytest.raises(UserInputError, match="no incident with id"):
                 capture_histories(ws, "no-such-incident")
             with pytest.raises(UserInputError, match="unknown stratum"):
                 capture_histories(ws, incident, strata=["shoe_size"])
@@ -112,3 +113,58 @@ def test_an_infant_keeps_age_zero_as_a_stratum() -> None:
     built = _build({"r1": infant, "r2": unknown}, {"s1": "hospital"}, [], ["age"])
     ages = sorted(row.fields["age"] for row in built.people)
     assert ages == ["", "0"]
+
+
+def test_sources_named_in_urdu_stay_separate_lists(tmp_path: Path) -> None:
+    """Source names were slugged to ASCII letters, so every source named in
+    Urdu or Arabic became the one list ``list``: three lists (FICTIONAL),
+    counted as one, could not be estimated ("at least 2 lists are needed")."""
+    from gawah.registry import (
+        assign_persons,
+        import_rows,
+        list_reports,
+        record_incident,
+        record_source,
+    )
+    from gawah.testing.signer import fixed_seed
+
+    names = ["ہسپتال", "خاندان", "اخبار"]
+    with Workspace.init(
+        tmp_path / "ws", author="FICTIONAL", key_seed=fixed_seed("urdu-lists")
+    ) as ws:
+        record_incident(ws, "FICTIONAL incident", incident_id="inc")
+        for name in names:
+            record_source(ws, name)
+            rows = [[f"{n}", f"FICTIONAL person {n}", "killed"] for n in range(3)]
+            import_rows(
+                ws,
+                ["record_id", "full_name", "status"],
+                rows,
+                source=name,
+                incident="inc",
+            )
+        people: dict[str, list[str]] = {}
+        for report in list_reports(ws.conn):
+            people.setdefault(report.full_name, []).append(report.report_id)
+        assign_persons(ws, people, "run-fictional", "test")
+        table = capture_histories(ws, "inc")
+        doc = documented(ws, "inc")
+    assert sorted(doc.sources) == sorted(names)
+    assert sorted(c for c in table.columns if c.startswith("in_")) == sorted(
+        f"in_{n}" for n in names
+    )
+    assert CaptureHistories.from_frame(table).n_lists == 3
+
+
+def test_list_names_of_distinct_sources_never_meet() -> None:
+    """Two sources whose names slug alike still give two lists."""
+    from types import SimpleNamespace
+
+    from gawah.estimate.people import _list_names, list_name
+
+    assert list_name("Hospital A") == "hospital_a"  # ASCII names as before
+    sources = [
+        SimpleNamespace(source_id="a", name="Party (Lahore)"),
+        SimpleNamespace(source_id="b", name="party lahore"),
+    ]
+    assert _list_names(sources) == {"a": "party_lahore", "b": "party_lahore_2"}

@@ -131,6 +131,26 @@ class TestEvidenceCli:
             full = runner.invoke(app, [*base, "--include-sensitive"])
             assert "FICTIONAL Handover" in full.output
 
+    def test_withheld_identities_are_marked_not_blank(
+        self, home: Path, photo: Path, tmp_path: Path
+    ) -> None:
+        """list showed an empty "from" and history left the receipt's sealed
+        details out, as if nobody had handed the file over; the guide says
+        "(withheld)". A file handed over by no one named stays blank."""
+        _add(home, photo, extra=("--received-from", "FICTIONAL Handover"))
+        other = tmp_path / "note.txt"
+        other.write_text("FICTIONAL statement\n", encoding="utf-8")
+        _add(home, other)
+        listed = runner.invoke(app, ["evidence", "list", "--home", str(home)])
+        assert "note.txt" in listed.output
+        assert listed.output.count("(withheld)") == 1  # photo.jpg's, not note.txt's
+        digest = _digest(home, "photo.jpg")
+        hist = runner.invoke(app, ["evidence", "history", digest, "--home", str(home)])
+        assert "identities=(withheld)" in hist.output
+        plain = _digest(home, "note.txt")
+        hist = runner.invoke(app, ["evidence", "history", plain, "--home", str(home)])
+        assert "(withheld)" not in hist.output
+
     def test_show_hides_sensitive_unless_asked(self, home: Path, photo: Path) -> None:
         """show prints GPS and serial only with --sensitive."""
         _add(home, photo)

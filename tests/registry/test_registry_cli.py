@@ -94,6 +94,52 @@ class TestCli:
         )
         assert [r["record_id"] for r in listed] == ["1", "2", "3"]
 
+    @pytest.mark.parametrize("where", ["missing/out.csv", "."])
+    def test_output_file_that_cannot_be_written_exit_2_before_any_work(
+        self,
+        home: Path,
+        tmp_path: Path,
+        write_list: ListWriter,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        where: str,
+    ) -> None:
+        """export --out and import --map-out into a missing folder (or onto a
+        folder) failed as "unexpected FileNotFoundError: the workspace may be
+        damaged" (exit 1), the import's reports already recorded."""
+        target = str(tmp_path / where)
+        code, _, err = _run(["export", "csv", "--out", target], monkeypatch, capsys)
+        assert (code, "--out" in err, "damaged" in err) == (2, True, False)
+        rows = good_rows()
+        rows[1][0] = "4"  # a new record: an import would add it
+        path = write_list(rows)
+        args = ["import", str(path), "--source", "party", "--map-out", target]
+        code, _, err = _run(args, monkeypatch, capsys)
+        assert (code, "--map-out" in err, "damaged" in err) == (2, True, False)
+        code, out, _ = _run(["status", "--json"], monkeypatch, capsys)
+        assert json.loads(out)["reports"] == 3  # nothing recorded
+
+    def test_incident_added_again_under_its_id_says_what_it_replaced(
+        self,
+        home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Reusing an id replaced the incident's title, date and place while
+        printing "Recorded incident", as for a new one (FICTIONAL incidents)."""
+        first = ["incidents", "add", "FICTIONAL raid", "--id", "raid"]
+        code, out, _ = _run([*first, "--date", "2031-03-14"], monkeypatch, capsys)
+        assert (code, "Recorded incident" in out) == (0, True)
+        code, out, _ = _run([*first, "--date", "2031-03-14"], monkeypatch, capsys)
+        assert "already recorded" not in out  # the same details again
+        again = ["incidents", "add", "FICTIONAL march", "--id", "raid"]
+        code, out, _ = _run(again, monkeypatch, capsys)
+        out = " ".join(out.split())
+        assert code == 0
+        assert "already recorded" in out
+        assert "'FICTIONAL raid' -> 'FICTIONAL march'" in out
+        assert "date '2031-03-14' -> ''" in out
+
     def test_bad_rows_exit_2_with_every_problem(
         self,
         home: Path,

@@ -57,6 +57,18 @@ class TestDetection:
         with pytest.raises(EncodingUnclearError, match="mixed encodings"):
             detect_file_encoding(_bytes(tmp_path, data))
 
+    def test_one_urdu_line_in_utf8_among_cp1252_lines_is_refused(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """One UTF-8 line was below the mixed-file threshold (two lines), so the
+        file was read as cp1252 and its Urdu name recorded as "Ø¹Ù„ÛŒ Ø®Ø§Ù†"."""
+        data = "record_id,full_name,name_urdu\n1,FICTIONAL A,علی خان\n".encode()
+        data += "2,FICTIONAL José,\n".encode("cp1252")
+        path = _bytes(tmp_path, data)
+        with pytest.raises(EncodingUnclearError, match="mixed encodings"):
+            import_list(ws, path, source="s")
+        assert list_reports(ws.conn) == []
+
     def test_encoding_option_decides(self, ws: Workspace, tmp_path: Path) -> None:
         path = _bytes(tmp_path, b"record_id,full_name,notes\n1,FICTIONAL A,\xb0C\n")
         import_list(ws, path, source="s", encoding="cp1252")

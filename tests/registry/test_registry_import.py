@@ -142,6 +142,37 @@ class TestBadRows:
         with pytest.raises(UserInputError, match="no incident"):
             import_list(ws, write_list(good_rows()), source="party", incident="nope")
 
+    @pytest.mark.parametrize("skip_invalid", [False, True])
+    def test_unclosed_quote_is_refused_not_swallowing_the_rows_below(
+        self, ws: Workspace, tmp_path: Path, skip_invalid: bool
+    ) -> None:
+        """A stray opening quote made the csv reader read every later row as one
+        cell: six people became two reports, silently (FICTIONAL rows)."""
+        path = tmp_path / "stray-quote.csv"
+        path.write_text(
+            'record_id,full_name,age\n1,Ali Khan,30\n2,"Bilal Ahmed,40\n'
+            "3,Umar Farooq,50\n4,Zaid Shah,60\n",
+            encoding="utf-8",
+        )
+        with pytest.raises(UserInputError, match=r"line 3: a quoted cell .* never"):
+            import_list(ws, path, source="party", skip_invalid=skip_invalid)
+        assert counts(ws.conn).reports == 0
+
+    def test_closed_quotes_across_lines_still_read(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """A quoted cell holding a line break, closed, is one cell, and the last
+        row needs no line break after it."""
+        path = tmp_path / "notes.csv"
+        path.write_text(
+            'record_id,full_name,notes\n1,Ali Khan,"seen at\nthe chowk"\n'
+            '2,Bilal Ahmed,"x"',
+            encoding="utf-8",
+        )
+        assert import_list(ws, path, source="party").added == 2
+        notes = {r.record_id: r.notes for r in list_reports(ws.conn)}
+        assert notes == {"1": "seen at\nthe chowk", "2": "x"}
+
 
 class TestReimport:
     def test_same_file_adds_nothing(
@@ -220,6 +251,27 @@ class TestMappingAndFlags:
         map_file.write_text('[columns]\n"X" = "shoe_size"\n', encoding="utf-8")
         with pytest.raises(UserInputError, match="shoe_size"):
             load_map(map_file)
+
+    @pytest.mark.parametrize(
+        ("text", "named"),
+        [
+            ('[colums]\n"Naam" = "full_name"\n', "did you mean [columns]?"),
+            ('[sensitiv]\ncolumns = ["Uncle"]\n', "did you mean [sensitive]?"),
+            ('"Naam" = "full_name"\n', "[Naam] is not a table"),  # above [columns]
+        ],
+    )
+    def test_map_table_gawah_does_not_read_is_refused(
+        self, tmp_path: Path, text: str, named: str
+    ) -> None:
+        """A misspelt table used to be skipped: the import ran as if the map
+        said nothing, a sensitive mark included."""
+        from gawah.registry import load_map
+
+        map_file = tmp_path / "map.toml"
+        map_file.write_text(text, encoding="utf-8")
+        with pytest.raises(UserInputError, match="not a table gawah reads") as info:
+            load_map(map_file)
+        assert named in str(info.value)
 
     def test_unknown_status_kept_and_flagged(
         self, ws: Workspace, write_list: ListWriter
@@ -314,6 +366,25 @@ class TestCheckAndSheets:
         assert import_list(ws, path, source="party", sheet="Victims").added == 1
         with pytest.raises(UserInputError, match="Summary, Victims"):
             import_list(ws, path, source="party", sheet="Dead")
+
+
+class TestWorkbookSheets:
+    def test_a_cover_sheet_first_is_refused_naming_the_other_sheets(
+        self, ws: Workspace, tmp_path: Path
+    ) -> None:
+        """A workbook opening on a notes sheet imported "0 rows" and said
+        nothing of the list on its second sheet (FICTIONAL rows)."""
+        book = openpyxl.Workbook()
+        book.active.title = "Notes"
+        book.active.append(["List compiled by FICTIONAL volunteers"])
+        victims = book.create_sheet("Victims")
+        victims.append(["record_id", "full_name", "age"])
+        victims.append(["1", "FICTIONAL Ali Khan", "30"])
+        path = tmp_path / "two-sheets.xlsx"
+        book.save(path)
+        with pytest.raises(UserInputError, match=r"other sheets: Victims .*--sheet"):
+            import_list(ws, path, source="party")
+        assert import_list(ws, path, source="party", sheet="Victims").added == 1
 
 
 class TestTitleRows:

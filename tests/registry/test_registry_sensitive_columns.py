@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from _registry_helpers import ListWriter, sensitive_of
 
+from gawah.errors import UserInputError
 from gawah.registry import get_report, import_list, list_reports
 from gawah.registry.exporting import export_csv
 from gawah.registry.rows import ColumnMap, looks_sensitive, plan_columns
@@ -116,6 +117,34 @@ def test_map_file_marks_a_column_sensitive(
     secret = sensitive_of(ws, report.report_id)
     assert secret is not None
     assert secret.other == {"Address": "Hut 4", "Uncle": "Bro"}
+
+
+@pytest.mark.parametrize(
+    "map_text",
+    [
+        '[sensitive]\ncolumns = ["Uncle name"]\n',  # the file says "Uncle's name"
+        '[columns]\n"Mobile Number" = "phone"\n',  # the file says "Mob."
+    ],
+)
+def test_map_marking_a_header_the_list_lacks_is_refused(
+    ws: Workspace, write_list: ListWriter, tmp_path: Path, map_text: str
+) -> None:
+    """A sensitive mark that matched no header used to be ignored: the column
+    it meant was imported in the clear as an extra field, and nothing said so."""
+    map_file = tmp_path / "map.toml"
+    map_file.write_text(map_text, "utf-8")
+    path = write_list(
+        [
+            ["Sr No", "Name", "Uncle's name", "Mob."],
+            ["1", "FICTIONAL A", "FICTIONAL Uncle", "FICTIONAL-42"],
+        ]
+    )
+    with pytest.raises(UserInputError, match="no such header") as info:
+        import_list(ws, path, source="families", mapping=map_file, dry_run=True)
+    assert "Uncle's name" in str(info.value)  # the headers it could have meant
+    with pytest.raises(UserInputError, match="no such header"):
+        import_list(ws, path, source="families", mapping=map_file)
+    assert list_reports(ws.conn) == []
 
 
 def test_second_phone_column_is_kept_not_refused(

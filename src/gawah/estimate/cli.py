@@ -28,6 +28,7 @@ from gawah.estimate.factory import (
     build_estimator,
 )
 from gawah.estimate.result import MSEResult
+from gawah.options import check_output_file
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -275,6 +276,8 @@ def estimate(
         raise UserInputError(
             "--incident, --status and --linkage-draws work on a workspace, not a FILE"
         )
+    if plot is not None:
+        check_output_file(plot, "--plot")
     captures = (
         CaptureHistories.from_csv(file)
         if file is not None

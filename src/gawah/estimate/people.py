@@ -20,6 +20,7 @@ each of them shows comes from the same table:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,8 +59,28 @@ def category_of(statuses: Iterable[str]) -> str | None:
 
 
 def list_name(name: str) -> str:
-    """The list (column) name of a source: a lower-case slug of its name."""
-    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "list"
+    """The list (column) name of a source: a lower-case slug of its name.
+
+    Letters of every script are kept: a slug of ASCII letters only made every
+    source named in Urdu or Arabic the same list, ``list``, so three lists
+    were counted as one.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "_".join(re.sub(r"[^\w]+", " ", folded).replace("_", " ").split()) or "list"
+
+
+def _list_names(sources: Iterable[Any]) -> dict[str, str]:
+    """Source id -> list name, one name per source (a suffix when two names meet)."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for source in sorted(sources, key=lambda s: str(s.source_id)):
+        name = base = list_name(source.name)
+        n = 2
+        while name in used:
+            name, n = f"{base}_{n}", n + 1
+        used.add(name)
+        names[source.source_id] = name
+    return names
 
 
 @dataclass(frozen=True)
@@ -157,7 +178,7 @@ def _read(
     from gawah.registry import iter_reports, list_sources
 
     conn = _conn(ws)
-    names = {s.source_id: list_name(s.name) for s in list_sources(conn)}
+    names = _list_names(list_sources(conn))
     reports = {r.report_id: r for r in iter_reports(conn, incident=incident)}
     for field in strata:
         if reports and not hasattr(next(iter(reports.values())), field):
@@ -232,9 +253,13 @@ def capture_histories(
         district: only persons of this district (the web's filter).
 
     Raises:
-        UserInputError: no linked persons yet, an unknown status or stratum,
-            or nobody in the selection.
+        UserInputError: no such incident, no linked persons yet, an unknown
+            status or stratum, or nobody in the selection.
     """
+    if incident is not None:  # else "no linked persons in incident <typo>"
+        from gawah.registry import require_incident
+
+        require_incident(_conn(ws), incident)
     return table_of(
         documented(ws, incident, strata),
         status,

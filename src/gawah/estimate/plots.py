@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from gawah.core import open_private
+from gawah.errors import UserInputError
 from gawah.estimate.captures import CaptureHistories
 from gawah.estimate.result import MSEResult
 
@@ -122,8 +124,17 @@ def plot_estimate(
     ax_up.imshow(_upset_image(captures))
     ax_up.set_axis_off()
     ax_up.set_title("people per combination of lists", fontsize=9)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        # Written to the path as given (matplotlib would add ".png" to a name
+        # without a suffix, even to a folder's), and private like every file
+        # gawah writes.
+        with open_private(path, "wb") as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fig.savefig(fh, format="png", dpi=100)
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the figure to {path}: {exc.strerror or exc}"
+        ) from None
+    finally:
+        plt.close(fig)
     return path

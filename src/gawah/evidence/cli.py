@@ -30,6 +30,7 @@ from gawah.evidence.queries import (
     near_duplicate_groups,
     resolve_digest,
     sensitive_metadata,
+    withheld_receipts,
 )
 from gawah.evidence.sources import erase_sources
 from gawah.evidence.timestamp import load_ca, request_timestamp
@@ -162,12 +163,15 @@ def list_(
             include_sensitive=include_sensitive,
             opener=opener,
         )
+        sealed = set() if include_sensitive else withheld_receipts(ws.conn)
     table = _table("sha256", "type", "name", "received", "from", "flags")
     for i in items:
         flags = ", ".join(i.flags)
         origin = (
             f"copy of {i.derived_from[:12]}"
             if i.derived_from
+            else WITHHELD
+            if i.digest in sealed
             else (i.received_from or "")
             if include_sensitive or not i.received_from
             else WITHHELD
@@ -234,6 +238,8 @@ def history(
             for k, v in sorted(e.detail.items())
             if v and k not in {"digest", "size", "details_ref"}
         )
+        if e.detail.get("details_ref") and not include_sensitive:
+            detail += f"{', ' if detail else ''}identities={WITHHELD}"
         table.add_row(e.recorded_at, e.action, e.author, detail, e.event_id[:12])
     _out.print(table)
 

@@ -198,6 +198,22 @@ def sensitive_metadata(conn: sqlite3.Connection, digest: str) -> dict[str, str]:
     return out
 
 
+def withheld_receipts(conn: sqlite3.Connection) -> set[str]:
+    """Digests whose receipt holds sealed details (who handed it over, a note).
+
+    Without the owner's view they are not read at all, so a listing can only
+    say they are withheld; a blank said nobody was recorded.
+    """
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT c.digest FROM evidence_custody c JOIN evidence_items i "
+            "ON c.event_id = i.event_id AND c.digest = i.digest "
+            "WHERE json_extract(c.detail, '$.details_ref') IS NOT NULL"
+        )
+    }
+
+
 def recorded_digests(conn: sqlite3.Connection) -> set[str]:
     """Every digest the ledger says is stored."""
     return {r[0] for r in conn.execute("SELECT digest FROM evidence_items")}

@@ -345,14 +345,10 @@ def gather(
         UserInputError: no such incident, or its reports are not linked yet.
     """
     from gawah.estimate import documented
-    from gawah.registry import get_incident, iter_reports, persons_with_reports
+    from gawah.registry import iter_reports, persons_with_reports, require_incident
 
     conn = ws.conn
-    incident = get_incident(conn, incident_id)
-    if incident is None:
-        raise UserInputError(
-            f"no incident with id {incident_id!r} (see `gawah incidents list`)"
-        )
+    incident = require_incident(conn, incident_id)
     wanted = (*policy.fields, "district", "date")  # the count tables need both
     strata = tuple(dict.fromkeys(f for p in wanted for f in _READ.get(p, ())))
     doc = documented(ws, incident_id, strata)

@@ -51,6 +51,7 @@ from gawah.registry.queries import (
     person_of_report,
     persons_with_reports,
     report_count,
+    require_incident,
     source_releases,
 )
 from gawah.registry.recording import (
@@ -115,6 +116,7 @@ __all__ = [
     "record_incident",
     "record_source",
     "report_count",
+    "require_incident",
     "source_id_for",
     "source_releases",
 ]

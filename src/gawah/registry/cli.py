@@ -21,12 +21,18 @@ from gawah.config import resolve_home
 from gawah.core import open_private, terminal_console
 from gawah.core.safe_text import escape_json_controls
 from gawah.errors import ImportValidationError, UserInputError
-from gawah.options import HomeOption, JsonOption, PassFileOption, read_passphrase
+from gawah.options import (
+    HomeOption,
+    JsonOption,
+    PassFileOption,
+    check_output_file,
+    read_passphrase,
+)
 from gawah.registry import queries
 from gawah.registry.exporting import export_csv, report_row
 from gawah.registry.importing import ImportReport, import_list, resolve_source
 from gawah.registry.models import SOURCE_CONNECTIONS, SOURCE_KINDS, SOURCE_RELIABILITY
-from gawah.registry.recording import record_incident, record_source
+from gawah.registry.recording import record_incident, record_source, source_id_for
 from gawah.registry.vocabularies import Status
 from gawah.sealing import Opener, erase, erasures
 from gawah.workspace import Workspace
@@ -192,6 +198,8 @@ def import_command(
     passphrase_file: PassFileOption = None,
 ) -> None:
     """Import a source list: every row is checked; nothing is recorded if any is bad."""
+    if map_out is not None:
+        check_output_file(map_out, "--map-out")
     with _open(home, passphrase_file) as ws:
         report = import_list(
             ws,
@@ -483,6 +491,7 @@ def export_csv_command(
     Cells a spreadsheet would run as a formula (starting with = + - @, tab or
     CR) get a leading ' unless --raw is given.
     """
+    check_output_file(out, "--out")
     with _open(home, passphrase_file) as ws, _opener(ws, include_sensitive) as opener:
         count = export_csv(
             ws.conn, out, include_sensitive=include_sensitive, raw=raw, opener=opener
@@ -501,8 +510,13 @@ def incidents_add(
     home: HomeOption = None,
     passphrase_file: PassFileOption = None,
 ) -> None:
-    """Record an incident; import lists into it with ``--incident ID``."""
+    """Record an incident; import lists into it with ``--incident ID``.
+
+    An id already recorded is corrected: the new details replace the old ones.
+    """
     with _open(home, passphrase_file) as ws:
+        key = incident_id or (source_id_for(title) if title.strip() else "")
+        before = queries.get_incident(ws.conn, key) if key else None
         incident = record_incident(
             ws,
             title,
@@ -511,8 +525,28 @@ def incidents_add(
             place=place,
             district=district,
         )
+    if before is None or before == incident:
+        _out.print(
+            f"Recorded incident [bold]{_e(incident.incident_id)}[/]: "
+            f"{_e(incident.title)}"
+        )
+        return
+    # A reused id (or a title whose id another incident has) silently replaced
+    # that incident's title, date and place, and with them its reports' incident.
+    changed = [
+        f"{name} {_e(repr(old or ''))} -> {_e(repr(new or ''))}"
+        for name, old, new in (
+            ("title", before.title, incident.title),
+            ("date", before.date, incident.date),
+            ("place", before.place, incident.place),
+            ("district", before.district, incident.district),
+        )
+        if old != new
+    ]
     _out.print(
-        f"Recorded incident [bold]{_e(incident.incident_id)}[/]: {_e(incident.title)}"
+        f"[yellow]Incident [bold]{_e(incident.incident_id)}[/] was already recorded; "
+        f"its details are corrected:[/] {'; '.join(changed)} (a detail not given "
+        "is now empty; give another --id for a new incident)"
     )
 
 

@@ -220,10 +220,8 @@ def _column_map(mapping: ColumnMap | Path | str | None) -> ColumnMap:
 
 
 def _check_incident(ws: Workspace, incident: str | None) -> None:
-    if incident is not None and queries.get_incident(ws.conn, incident) is None:
-        raise UserInputError(
-            f"no incident with id {incident!r} (see `gawah incidents list`)"
-        )
+    if incident is not None:
+        queries.require_incident(ws.conn, incident)
 
 
 def resolve_source(ws: Workspace, source: str, *, create: bool) -> tuple[str, bool]:

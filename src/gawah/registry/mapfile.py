@@ -29,6 +29,7 @@ A map file is TOML (docs/guides/import.md). Every table is optional:
 
 from __future__ import annotations
 
+import difflib
 import json
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -87,8 +88,30 @@ def _canonical(target: str, where: str, path: Path) -> None:
         )
 
 
+#: The tables a map file may hold (the module docstring).
+MAP_TABLES: tuple[str, ...] = (
+    "columns", "drop", "constants", "missing", "values", "status", "birth_years",
+    "sensitive",
+)  # fmt: skip
+
+
+def _check_tables(data: dict[str, Any], path: Path) -> None:
+    """Refuse a table gawah does not read: a misspelt ``[colums]`` was skipped,
+    so the import ran as if the map said nothing (a ``[sensitiv]`` mark too)."""
+    for name in data:
+        if name in MAP_TABLES:
+            continue
+        near = difflib.get_close_matches(name, MAP_TABLES, n=1, cutoff=0.6)
+        hint = f"; did you mean [{near[0]}]?" if near else ""
+        raise UserInputError(
+            f"map file {path.name}: [{name}] is not a table gawah reads{hint} (the tables: "
+            f"{', '.join(f'[{t}]' for t in MAP_TABLES)})"
+        )
+
+
 def parse_map(data: dict[str, Any], path: Path) -> ColumnMap:
     """Check a map file's tables (``path`` names it in errors)."""
+    _check_tables(data, path)
     columns = {str(k): str(v) for k, v in _table(data, "columns", path).items()}
     for header, target in columns.items():
         _canonical(target, f"{header!r} maps to {target!r}, which", path)

@@ -300,6 +300,16 @@ def get_incident(conn: sqlite3.Connection, incident_id: str) -> Incident | None:
     return next((i for i in list_incidents(conn) if i.incident_id == incident_id), None)
 
 
+def require_incident(conn: sqlite3.Connection, incident_id: str) -> Incident:
+    """One incident by id, or a user error saying how to list them."""
+    incident = get_incident(conn, incident_id)
+    if incident is None:
+        raise UserInputError(
+            f"no incident with id {incident_id!r} (see `gawah incidents list`)"
+        )
+    return incident
+
+
 @dataclass(frozen=True)
 class RegistryCounts:
     """How much the registry holds; ``by_status`` and ``by_source`` count reports."""

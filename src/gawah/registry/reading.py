@@ -121,6 +121,10 @@ _CHUNK = 1 << 20
 _TOKEN = re.compile(rb"[^\s,;\t\"'0-9.\-/()\[\]:|_]+")
 _HIGH = re.compile(rb"[\x80-\xff]")
 _ASCII_LETTER = re.compile(rb"[A-Za-z]")
+# A letter of the Arabic block (U+0600-U+06FF) written in UTF-8: no Western
+# cp1252 text has these byte pairs ("Ø§", "Ù„"), so such a line is Urdu or
+# Arabic saved as UTF-8.
+_ARABIC_UTF8 = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")
 
 
 class EncodingUnclearError(UserInputError):
@@ -145,6 +149,7 @@ class _Votes:
 
     lines: int = 0  # lines with a byte >= 0x80
     utf8_lines: int = 0  # of those, lines that are valid UTF-8
+    utf8_arabic: int = 0  # of those, lines holding Arabic-script letters as UTF-8
     arabic: int = 0  # words made only of bytes >= 0x80
     latin: int = 0  # ASCII words with bytes >= 0x80 inside
     decodes: dict[str, bool] = field(
@@ -177,6 +182,7 @@ def _single_byte_votes(lines: Iterable[bytes]) -> _Votes:
             pass
         else:
             votes.utf8_lines += 1
+            votes.utf8_arabic += bool(_ARABIC_UTF8.search(raw))
             continue
         for token in _TOKEN.findall(raw):
             if not _HIGH.search(token):
@@ -217,6 +223,13 @@ def detect_file_encoding(path: Path) -> str:
             "are not (mixed encodings; save the list again as UTF-8)" + choose
         )
     candidates = [e for e, ok in votes.decodes.items() if ok]
+    if votes.utf8_arabic and not arabic:
+        # Read as cp1252, that line's Urdu would become "Ø¹Ù„ÛŒ", unnoticed.
+        raise EncodingUnclearError(
+            f"{where}: {votes.utf8_arabic} line(s) hold Urdu or Arabic in UTF-8 "
+            f"and {votes.lines - utf8_lines} are not UTF-8 (mixed encodings; save "
+            "the list again as UTF-8)" + choose
+        )
     if arabic and not latin and "cp1256" in candidates:
         return "cp1256"
     if latin and not arabic and "cp1252" in candidates:
@@ -257,14 +270,46 @@ def _first_line(path: Path, encoding: str) -> str:
         return fh.readline().removeprefix("\ufeff")
 
 
+class _Lines:
+    """The file's lines, noting when they run out.
+
+    Python's csv reader, when the file ends inside a quoted cell, returns that
+    cell holding everything after its opening quote: a list with one stray
+    quote would lose every row below it into one cell, silently. A complete
+    record is returned before the reader asks for another line, so a record
+    returned after the lines ran out is exactly one left open at the end.
+    """
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.ended = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
+
+
 def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
     """Every non-blank row after the first, with its file line."""
     with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(_without_bom(fh), delimiter=delimiter)
+        lines = _Lines(_without_bom(fh))
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
             next(reader, None)
             line = reader.line_num + 1
             for record in reader:
+                if lines.ended:
+                    raise UserInputError(
+                        f"{path.name}: line {line}: a quoted cell opened on this line "
+                        "is never closed, so the rest of the file would be read as "
+                        'one cell; add the missing quote (") or remove the stray one'
+                    )
                 if any(cell.strip() for cell in record):
                     yield line, tuple(record)
                 line = reader.line_num + 1
@@ -364,11 +409,45 @@ def _xlsx_rows(path: Path, sheet_name: str | None) -> Iterator[Row]:
             yield number, cells
 
 
+def _other_sheets(path: Path) -> list[str]:
+    """The names of a workbook's sheets after the first."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # read once already; a second failure names no sheet
+        return []
+    try:
+        return list(book.sheetnames[1:])
+    finally:
+        book.close()
+
+
+def _holds_rows(rows: Iterator[tuple[str, ...]]) -> bool:
+    """Whether a sheet has a non-blank row below its first (it stops at one)."""
+    next(rows, None)
+    return any(any(c.strip() for c in cells) for cells in rows)
+
+
 def open_xlsx(path: Path, sheet_name: str | None = None) -> StreamedTable:
-    """One sheet (default: the first) of an XLSX workbook, streamed; dates as ISO text."""
+    """One sheet (default: the first) of an XLSX workbook, streamed; dates as ISO text.
+
+    A first sheet with no rows below its first, in a workbook with other
+    sheets, is refused naming them (a cover or notes sheet: the import read
+    "0 rows" and said nothing of the list on the next sheet).
+    """
+    if sheet_name is None and not _holds_rows(_xlsx_sheet_rows(path, None)):
+        others = _other_sheets(path)
+        if others:
+            raise UserInputError(
+                f"{path.name}: the first sheet holds no rows of a list; the "
+                f"workbook's other sheets: {', '.join(others)} (choose one with "
+                "--sheet NAME)"
+            )
     header = next(_xlsx_sheet_rows(path, sheet_name), None)
     if header is None:
-        raise UserInputError(f"{path.name}: the first sheet is empty")
+        which = f"sheet {sheet_name!r}" if sheet_name else "the first sheet"
+        raise UserInputError(f"{path.name}: {which} is empty")
     headers = tuple(h.strip() for h in header)
     while headers and not headers[-1]:
         headers = headers[:-1]

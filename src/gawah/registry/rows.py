@@ -257,6 +257,28 @@ def _unique_name(header: str, index: int, used: set[str]) -> str:
     return name
 
 
+def _check_sensitive_marks(headers: tuple[str, ...], mapping: ColumnMap) -> None:
+    """Refuse a map whose sensitive marks name no header of this list.
+
+    A mark spelled differently from the file's header ("Uncle name" for
+    "Uncle's name") matched nothing, and the column it meant went, unsealed,
+    to the extra fields in the clear, with nothing said. The same holds for a
+    header the map sends to a sensitive column (``"Mobile No" = "phone"``).
+    """
+    present = {_header_key(h) for h in headers}
+    meant = [*mapping.sensitive]
+    meant += [h for h, target in mapping.columns.items() if target in SENSITIVE_COLUMNS]
+    missing = [h for h in meant if _header_key(h) not in present]
+    if missing:
+        named = ", ".join(repr(h) for h in dict.fromkeys(missing))
+        shown = ", ".join(repr(h) for h in headers if h)
+        raise UserInputError(
+            f"the map file marks {named} sensitive, but this list has no such "
+            f"header, so nothing would be sealed under that name (the list's "
+            f"headers: {shown}); write the header as the list writes it"
+        )
+
+
 def plan_columns(
     headers: tuple[str, ...],
     mapping: ColumnMap,
@@ -276,6 +298,7 @@ def plan_columns(
     renames = {_header_key(k): v for k, v in mapping.columns.items()}
     marked = {_header_key(h) for h in mapping.sensitive}
     dropped_keys = {_header_key(h) for h in mapping.drop}
+    _check_sensitive_marks(headers, mapping)
     result: dict[int, str] = {}
     other: dict[int, str] = {}
     why: dict[int, str] = {}
