@@ -742,3 +742,38 @@ class TestHeterogeneityNotIdentified:
         assert not any("not by how much" in w for w in result.warnings)
         weak = " ".join(result_warnings(caps, result, (1.0, 0.05), None))
         assert "not by how much" not in weak
+
+
+class TestEmptyList:
+    """A list that recorded nobody (a column of zeros) is left out, and said."""
+
+    @staticmethod
+    def _with_empty_c() -> CaptureHistories:
+        return CaptureHistories(
+            ("A", "B", "C"),
+            np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0]]),
+            np.array([30, 25, 10]),
+        )
+
+    @pytest.mark.parametrize("method", ["loglinear", "stepwise", "chao"])
+    def test_the_default_answers_on_the_other_lists(self, method: str) -> None:
+        """The heterogeneity checks used to count C as a list, so the default
+        failed with "model Mth Gamma3.5 needs at least 3 lists"; the answer is
+        now the two-list one (Lincoln-Petersen 40 x 35 / 10 = 140)."""
+        caps = self._with_empty_c()
+        result = build_estimator(method).fit(caps)
+        two = build_estimator(method).fit(caps.drop_list("C"))
+        assert result.refused == two.refused
+        assert result.estimate == pytest.approx(two.estimate)
+        said = [w for w in result.warnings if w.startswith("list 'C' recorded nobody")]
+        assert len(said) == 1, result.warnings
+        assert not any(w.startswith("sparse table") for w in result.warnings)
+
+    def test_the_command_line_says_it(self, tmp_path: Path) -> None:
+        table = tmp_path / "empty.csv"
+        table.write_text("A,B,C,count\n1,0,0,30\n0,1,0,25\n1,1,0,10\n")
+        out = CliRunner().invoke(app, ["estimate", str(table), "--json"])
+        assert out.exit_code == 0, out.output
+        data = json.loads(out.output)
+        assert data["estimate"] == pytest.approx(140)
+        assert any("'C' recorded nobody" in w for w in data["warnings"])

@@ -272,6 +272,24 @@ class CaptureHistories:
             tuple(self.lists[j] for j in keep), patterns[seen], self.counts[seen]
         )
 
+    def without_empty_lists(self) -> tuple[CaptureHistories, list[str]]:
+        """The data without the lists that recorded nobody, and their names.
+
+        A list holding nobody carries no information on the others' overlaps,
+        and a model or check that counts it as a list breaks (a log-linear
+        term for a list with no one on it has no finite estimate). Two lists
+        are always kept, so a refusal can still say why.
+        """
+        empty = [name for name, total in self.list_totals().items() if total == 0]
+        kept = self
+        dropped: list[str] = []
+        for name in empty:
+            if kept.n_lists <= 2:
+                break
+            kept = kept.drop_list(name)
+            dropped.append(name)
+        return kept, dropped
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CaptureHistories):
             return NotImplemented

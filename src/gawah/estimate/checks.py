@@ -957,8 +957,24 @@ class Checked:
         return getattr(self.inner, name)
 
     def fit(self, captures: CaptureHistories) -> MSEResult:
-        """Fit the inner estimator, widen if due, then add the warnings."""
+        """Fit the inner estimator, widen if due, then add the warnings.
+
+        Lists that recorded nobody are left out first, for the checks as for
+        the fit: counted as lists they made the heterogeneity models fail
+        ("needs at least 3 lists") and the sparse-table warning count their
+        empty cells.
+        """
+        captures, dropped = captures.without_empty_lists()
         result = self.inner.fit(captures)
+        if dropped:
+            result = with_warnings(
+                result,
+                [
+                    f"list {name!r} recorded nobody, so it is left out: the "
+                    f"estimate rests on the other {captures.n_lists} lists"
+                    for name in dropped
+                ],
+            )
         hetero = None if result.refused else heterogeneity_test(captures)
         behave = (
             None

@@ -169,10 +169,7 @@ class LogLinearMSE:
         empty = [name for name, total in captures.list_totals().items() if total == 0]
         if empty:
             base["dropped_empty_lists"] = empty
-            for name in empty:
-                if captures.n_lists <= 2:
-                    break
-                captures = captures.drop_list(name)
+            captures, _ = captures.without_empty_lists()
         if not np.any(captures.patterns.sum(axis=1) >= 2):
             return self._refuse(
                 captures,
