@@ -187,9 +187,9 @@ def parse_date(text: str) -> PartialDate | None:
     estimated = stripped != raw
     low = stripped.casefold()
     if m := re.fullmatch(
-        r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{2}:\d{2}(?::\d{2})?)?", low
-    ):
-        return _day_date(int(m[1]), int(m[2]), int(m[3]), estimated)
+        r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ t]\d{2}:\d{2}(?::\d{2})?)?", low
+    ):  # year first, month second, whatever the separator ("2031/03/14")
+        return _day_date(int(m[1]), int(m[3]), int(m[4]), estimated)
     if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})", low):
         first, second, year = int(m[1]), int(m[2]), _year(m[3])
         if second > 12 >= first:  # month first: 11/26/2024
@@ -226,6 +226,11 @@ def parse_date(text: str) -> PartialDate | None:
     raise ValueError(f"cannot read {raw!r} as a date")
 
 
+#: A number as a spreadsheet shows it in scientific notation ("3.74051E+12"):
+#: a long id saved so has lost its last digits for good.
+SCIENTIFIC_NUMBER = re.compile(r"\s*\d+(?:\.\d+)?[eE]\+?\d+\s*")
+
+
 def parse_cnic(text: str) -> str | None:
     """Return a CNIC as 13 digits (dashes and spaces removed); None when empty.
 
@@ -234,6 +239,12 @@ def parse_cnic(text: str) -> str | None:
     digits = re.sub(r"[\s\-]", "", text.translate(_DIGITS))
     if not digits:
         return None
+    if SCIENTIFIC_NUMBER.fullmatch(digits):
+        raise ValueError(
+            "national_id is in a spreadsheet's scientific notation (like 3.7E+12), "
+            "its digits lost: format the column as text in the spreadsheet and "
+            "save the list again (value withheld: sensitive)"
+        )
     if not re.fullmatch(r"\d{13}", digits):
         raise ValueError("national_id must have 13 digits (value withheld: sensitive)")
     return digits
