@@ -13,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from _linkage_cli import Run
 
 from gawah.linkage.files import ColumnUse, read_list
+from gawah.linkage.normalise import canonical_cnic, canonical_sex, parse_dob
 
 Gawah = Callable[..., Run]
 
@@ -125,3 +127,28 @@ def test_gawah_own_headers_print_no_column_table(tmp_path: Path, gawah: Gawah) -
     result = gawah("link", "csv", str(own), "--out", str(tmp_path / "o.csv"))
     assert result.code == 0, result.stderr
     assert "Columns read by their headers" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "sex"),
+    [("ذكر", "m"), ("أنثى", "f"), ("انثى", "f"), ("عورت", "f"), ("لڑکی", "f"),
+     ("مؤنث", "f"), ("Male", "m"), ("F", "f")],
+)  # fmt: skip
+def test_sex_as_arabic_and_urdu_lists_write_it(written: str, sex: str) -> None:
+    """Read in CSV mode as written; once only the romanised "mrd" was known."""
+    assert canonical_sex(written) == sex
+
+
+@pytest.mark.parametrize("written", ["3.74051E+12", "4.02346E+08", "3.74051e12"])
+def test_ids_a_spreadsheet_wrote_in_scientific_notation_are_not_compared(
+    written: str,
+) -> None:
+    """Their first digits are all that is left, shared by many people's ids."""
+    assert canonical_cnic(written) is None
+    assert canonical_cnic("37405-1234567-1") == "3740512345671"
+
+
+@pytest.mark.parametrize("written", ["2031/03/14", "2031.03.14", "2031/3/14"])
+def test_dates_of_birth_year_first_with_slashes(written: str) -> None:
+    """Pandas read "2031/03/14" day first, as 3 December."""
+    assert parse_dob(written).iso == "2031-03-14"
