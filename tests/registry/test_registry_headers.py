@@ -60,3 +60,21 @@ def test_identity_number_headers_are_sealed_not_read_as_cnic(header: str) -> Non
 def test_an_arabic_phone_header_is_sensitive() -> None:
     plan = plan_columns(("الاسم", "رقم الجوال"), ColumnMap())
     assert plan.columns == {0: "name_urdu", 1: "phone"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [("Name", "City", "District"), ("Name", "District", "City"),
+     ("Name", "Date of Death", "Date"), ("Name", "Name of Martyr")],
+)  # fmt: skip
+def test_a_common_header_beside_the_column_it_names_is_kept_not_refused(
+    headers: tuple[str, ...],
+) -> None:
+    """A list with both "City" and "District" is imported: the column named
+    as gawah names it wins, the other is kept as an extra field, saying why."""
+    plan = plan_columns(headers, ColumnMap())
+    extra = next(i for i in range(len(headers)) if i not in plan.columns)
+    assert plan.why[extra].startswith("a common header for ")
+    assert sorted(plan.columns.values()) == sorted(set(plan.columns.values()))
+    kept = {headers[i] for i in plan.columns}
+    assert kept & {"District", "Date", "Name"}

@@ -317,6 +317,13 @@ def plan_columns(
     has_native = any(
         _target_of(_header_key(h), h, renames)[0] == "name_urdu" for h in headers
     )
+    # Columns named by the map file or by their canonical name win over a
+    # common header for the same column ("District" over "City").
+    claimed: dict[str, str] = {}
+    for h in headers:
+        target, how = _target_of(_header_key(h), h, renames)
+        if target is not None and how in ("map file", "its name"):
+            claimed.setdefault(target, h)
     for index, header in enumerate(headers):
         key = _header_key(header)
         if key in dropped_keys:
@@ -353,6 +360,13 @@ def plan_columns(
             other[index] = _unique_name(header, index, used_names)
             why[index] = how
             continue
+        if how == "a common header" and target is not None:
+            # A second column read as the same one ("City" beside "District",
+            # "Name of Martyr" beside "Name") is kept as it is, not refused.
+            first = seen.get(target) or claimed.get(target)
+            if first is not None and first != header:
+                why[index] = f"a common header for {target}, which {first!r} is"
+                continue
         if target in seen:
             raise UserInputError(
                 f"columns {seen[target]!r} and {header!r} both mean {target!r}; "
