@@ -17,7 +17,12 @@ import pytest
 from _linkage_cli import Run
 
 from gawah.linkage.files import ColumnUse, read_list
-from gawah.linkage.normalise import canonical_cnic, canonical_sex, parse_dob
+from gawah.linkage.normalise import (
+    canonical_cnic,
+    canonical_sex,
+    parse_age,
+    parse_dob,
+)
 
 Gawah = Callable[..., Run]
 
@@ -152,3 +157,16 @@ def test_ids_a_spreadsheet_wrote_in_scientific_notation_are_not_compared(
 def test_dates_of_birth_year_first_with_slashes(written: str) -> None:
     """Pandas read "2031/03/14" day first, as 3 December."""
     assert parse_dob(written).iso == "2031-03-14"
+
+
+@pytest.mark.parametrize(
+    ("written", "years"),
+    [("3 months", (0, 0)), ("6 ماہ", (0, 0)), ("18 months", (1, 1)),
+     ("2 years 3 months", (2, 2)), ("25 سنة", (25, 25))],
+)  # fmt: skip
+def test_an_infant_aged_in_months_is_not_that_many_years(
+    written: str, years: tuple[int, int]
+) -> None:
+    """ "3 months" was read as 3 years old, against another list's 0."""
+    age = parse_age(written)
+    assert (age.low, age.high) == years

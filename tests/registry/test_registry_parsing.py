@@ -277,3 +277,15 @@ def test_a_cnic_in_scientific_notation_says_its_digits_are_lost() -> None:
 )
 def test_arabic_sex_words(text: str, sex: Sex) -> None:
     assert parse_sex(text) is sex
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [("25 سنة", 25), ("25 عاماً", 25), ("3 months", 0), ("6 ماہ", 0),
+     ("10 أشهر", 0), ("5 days", 0), ("18 months", 1)],
+)  # fmt: skip
+def test_ages_in_arabic_years_and_infants_in_months(text: str, years: int) -> None:
+    """Arabic lists write "سنة"; infants are listed in months or days."""
+    age = parse_age(text)
+    assert age is not None
+    assert (age.value, age.minimum, age.maximum) == (years, years, years)

@@ -44,7 +44,7 @@ from gawah.linkage.folding import fold as fold
 from gawah.linkage.folding import skeleton as skeleton
 from gawah.linkage.gazetteer import resolve_place
 from gawah.linkage.transliterate import has_arabic_script
-from gawah.registry.parsing import SCIENTIFIC_NUMBER
+from gawah.registry.parsing import SCIENTIFIC_NUMBER, infant_age
 
 _MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640\u200c\u200d]")
 _NATIVE_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
@@ -380,6 +380,12 @@ def parse_age(
     if m:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         return AgeRange(a, b)
+    # "3 months", "6 ماہ": 0 years, not 3 ("2 years 3 months" is left as it was).
+    infant = (
+        infant_age(str(age), whole=False) if len(_AGE_ONE.findall(text)) == 1 else None
+    )
+    if infant is not None:
+        return AgeRange(infant, infant)
     m = _AGE_DECADE.search(text)
     if m:
         decade = int(m.group(1)) * 10
