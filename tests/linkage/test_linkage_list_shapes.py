@@ -170,3 +170,28 @@ def test_an_infant_aged_in_months_is_not_that_many_years(
     """ "3 months" was read as 3 years old, against another list's 0."""
     age = parse_age(written)
     assert (age.low, age.high) == years
+
+
+def test_a_list_writing_dates_month_first_is_read_month_first(tmp_path: Path) -> None:
+    """ "03/14/1999" shows the list writes month first: "11/02/1990" is 2 November."""
+    path = _write(
+        tmp_path / "us.csv",
+        ["Name", "Date of Birth"],
+        [["Muhammad Asif", "03/14/1999"], ["Sajid Hussain", "11/02/1990"]],
+    )
+    uses: list[ColumnUse] = []
+    frame = read_list(path, uses)
+    assert [parse_dob(v).iso for v in frame["date_of_birth"]] == [
+        "1999-03-14", "1990-11-02",
+    ]  # fmt: skip
+    assert any("month first" in u.why for u in uses)
+
+
+def test_a_list_writing_dates_day_first_is_left_day_first(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "pk.csv",
+        ["Name", "DOB"],
+        [["Muhammad Asif", "14/03/1999"], ["Sajid Hussain", "02/11/1990"]],
+    )
+    frame = read_list(path)
+    assert [parse_dob(v).iso for v in frame["dob"]] == ["1999-03-14", "1990-11-02"]

@@ -12,6 +12,7 @@ writes nothing.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -139,7 +140,40 @@ def _map_columns(
         taken.add(target)
         renamed[column] = target
     frame = frame.drop(columns=drop).rename(columns=renamed)
+    for column in _DATE_COLUMNS:
+        if column in frame.columns and _month_first(frame[column]):
+            frame[column] = frame[column].str.replace(
+                _SLASHED_DATE.pattern, r"\3\2\1\2\4", regex=True
+            )
+            header = next(u.header for u in uses if u.used_as == column)
+            uses.append(
+                ColumnUse(
+                    list_name, header, column,
+                    "read month first (MM/DD/YYYY): a day above 12 stands second, "
+                    "none first",
+                )
+            )  # fmt: skip
     return frame, uses
+
+
+# Date columns and a date written with its day and month as numbers.
+_DATE_COLUMNS = ("dob", "date_of_birth", "date")
+_SLASHED_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})\s*$")
+
+
+def _month_first(cells: pd.Series) -> bool:
+    """Whether a list writes its dates month first ("03/14/2031").
+
+    Dates are read day first, as Pakistani and Arab lists write them; a
+    column whose second number is sometimes above 12 and whose first never
+    is was written month first, and its other dates ("02/11/1990", 11
+    February) would be read a wrong day without a word.
+    """
+    parts = cells.str.extract(_SLASHED_DATE.pattern).dropna()
+    if parts.empty:
+        return False
+    first, second = parts[0].astype(int), parts[2].astype(int)
+    return bool((second > 12).any() and not (first > 12).any())
 
 
 def read_list(path: Path, uses: list[ColumnUse] | None = None) -> pd.DataFrame:
