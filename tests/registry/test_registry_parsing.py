@@ -255,3 +255,37 @@ class TestReportOf:
             report_of(values)
         with pytest.raises(TypeError):
             report_of({**self._values(), "surname": "x"})
+
+
+@pytest.mark.parametrize("text", ["2031/03/14", "2031.03.14", "2031/3/14"])
+def test_year_first_dates_with_slashes_or_dots(text: str) -> None:
+    """Some spreadsheet locales save dates year first with "/" or "."."""
+    parsed = parse_date(text)
+    assert parsed is not None
+    assert parsed.iso == "2031-03-14"
+
+
+def test_a_cnic_in_scientific_notation_says_its_digits_are_lost() -> None:
+    """Excel shows a 13-digit CNIC as 3.74051E+12; saved so, the digits are gone."""
+    with pytest.raises(ValueError, match="scientific notation") as caught:
+        parse_cnic("3.74051E+12")
+    assert "3.74051" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "sex"), [("أنثى", Sex.FEMALE), ("انثى", Sex.FEMALE), ("ذكر", Sex.MALE)]
+)
+def test_arabic_sex_words(text: str, sex: Sex) -> None:
+    assert parse_sex(text) is sex
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [("25 سنة", 25), ("25 عاماً", 25), ("3 months", 0), ("6 ماہ", 0),
+     ("10 أشهر", 0), ("5 days", 0), ("18 months", 1)],
+)  # fmt: skip
+def test_ages_in_arabic_years_and_infants_in_months(text: str, years: int) -> None:
+    """Arabic lists write "سنة"; infants are listed in months or days."""
+    age = parse_age(text)
+    assert age is not None
+    assert (age.value, age.minimum, age.maximum) == (years, years, years)

@@ -13,7 +13,7 @@ A file literally named ``run``, ``review`` or ``csv`` must be given as ``./run``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,11 +26,13 @@ from gawah.core import terminal_console
 from gawah.options import HomeOption, PassFileOption, as_invoked, read_passphrase
 
 if TYPE_CHECKING:  # the linkage stack (pandas, Splink, DuckDB) loads only when used
+    from gawah.linkage.files import ColumnUse
     from gawah.linkage.pipeline import LinkOptions
     from gawah.linkage.review import ReviewPair
     from gawah.workspace import Workspace
 
 _out = terminal_console()
+_err = terminal_console(stderr=True)
 
 Threshold = Annotated[
     float | None,
@@ -335,7 +337,9 @@ def csv_command(
     from gawah.linkage.pipeline import link_records
     from gawah.linkage.summary import run_summary, summary_json
 
-    reports = read_lists(files)  # validate every input before any work
+    uses: list[ColumnUse] = []
+    reports = read_lists(files, uses)  # validate every input before any work
+    _print_column_uses(uses)
     decided = read_labels(labels, reports) if labels is not None else {}
     for path in (out, review_out):
         if path is not None:
@@ -356,6 +360,27 @@ def csv_command(
     _print_summary(info, f"Linked into {out}")
     if review_out is not None:
         _out.print(f"pairs to review written to {review_out}, most informative first")
+
+
+def _print_column_uses(uses: Sequence[ColumnUse]) -> None:
+    """Say, on stderr, where each column not named as linkage names it went.
+
+    A list's own headers ("Name of Martyr", "ولدیت") are read by the import's
+    table of headers; the documenter sees what was compared and what was not
+    (an unknown header is otherwise silently left out of the comparison).
+    A list whose headers are all linkage's own prints nothing.
+    """
+    shown = [u for u in uses if u.why != "its name"]
+    if not shown:
+        return
+    table = Table(title="Columns read by their headers (stderr)")
+    table.add_column("list")
+    table.add_column("column")
+    table.add_column("compared as")
+    table.add_column("why")
+    for use in shown:
+        table.add_row(use.list_name, use.header, use.used_as or "not used", use.why)
+    _err.print(table)
 
 
 def _show(pair: ReviewPair, ws: Workspace, position: str) -> None:

@@ -2,21 +2,26 @@
 
 Each file is one list, named after its stem; columns are the registry's
 canonical import columns (``record_id``, ``full_name`` ...; headers are matched
-case-insensitively). Everything is validated before anything is linked, and
-the output is written in one rename, so bad input writes nothing.
+case-insensitively), or the headers lists write for them ("Name", "S/O",
+"Age (years)", "ولدیت", "العمر"), recognised by the import's own table
+(:func:`gawah.registry.rows.plan_columns`). Everything is validated before
+anything is linked, and the output is written in one rename, so bad input
+writes nothing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from gawah.errors import UserInputError
-from gawah.linkage.normalise import NAME_COLUMNS
+from gawah.linkage.normalise import _AGE_COLUMNS, _TEXT_COLUMNS, NAME_COLUMNS
 from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
 
 
@@ -45,12 +50,141 @@ def _decode(path: Path) -> str:
 TEXT = pd.StringDtype("pyarrow")
 
 
-def read_list(path: Path) -> pd.DataFrame:
+#: The columns linkage reads, by their own names: a header that is one of
+#: these keeps it (a list written for gawah), whatever the import's table says.
+LINKED_COLUMNS = ("record_id", *_TEXT_COLUMNS, *_AGE_COLUMNS)
+# Cells read to judge what a column holds (Arabic-script names, id numbers).
+_SAMPLE_ROWS = 200
+
+
+@dataclass(frozen=True)
+class ColumnUse:
+    """Where one column of a list went: ``used_as`` is the column linkage
+    reads it as, or ``None`` when linkage does not use it; ``why`` says how
+    that was decided (shown by ``gawah link csv``)."""
+
+    list_name: str
+    header: str
+    used_as: str | None
+    why: str
+
+
+def _header_name(header: object) -> str:
+    return str(header).strip().lower().replace(" ", "_")
+
+
+def _plan_column(
+    header: str, cells: list[str], taken: set[str]
+) -> tuple[str | None, str]:
+    """Where a header that is not a linkage column by name goes, and why.
+
+    The import's table of headers decides ("Name" -> ``full_name``, "S/O" ->
+    ``father_name``, an Arabic-script name column -> ``name_urdu``). A
+    sensitive column is compared only when it holds identity numbers (as
+    ``national_id``, never printed); phones and witnesses are not used.
+    """
+    from gawah.registry.rows import ColumnMap, looks_like_ids, plan_columns
+
+    try:
+        plan = plan_columns((header,), ColumnMap(), [(c,) for c in cells])
+    except UserInputError:
+        return None, "not a known column"
+    target = plan.columns.get(0)
+    why = plan.why.get(0, "not a known column")
+    if 0 in plan.sensitive_other or target == "national_id":
+        if "national_id" in taken or not looks_like_ids(cells):
+            return None, f"{why}: sensitive, not compared"
+        return "national_id", f"{why}; compared as a national id, never shown"
+    if target is None or target not in LINKED_COLUMNS:
+        return None, why if target is None else f"{why} ({target}): not compared"
+    if target in taken:
+        return None, f"{why}: a second {target} column"
+    return target, why
+
+
+def _map_columns(
+    frame: pd.DataFrame, list_name: str
+) -> tuple[pd.DataFrame, list[ColumnUse]]:
+    """Rename a list's columns to those linkage reads; say where each went.
+
+    Headers that are linkage's own names keep them (the list was written for
+    gawah); the others are read as the import reads them. A column linkage
+    does not use is kept under its lower-cased header (a second column of a
+    kind already taken, e.g. a second name, is renamed ``extra:HEADER``) and
+    reported; an empty column without a header (Excel's trailing columns) is
+    dropped.
+    """
+    headers = [str(c).strip() for c in frame.columns]
+    names = [_header_name(h) for h in headers]
+    taken = {n for n in names if n in LINKED_COLUMNS}
+    uses: list[ColumnUse] = []
+    renamed: dict[str, str] = {}
+    drop: list[object] = []
+    sample = frame.head(_SAMPLE_ROWS)
+    for column, header, name in zip(frame.columns, headers, names, strict=True):
+        cells = [str(v) for v in sample[column].tolist()]
+        if name in LINKED_COLUMNS:
+            uses.append(ColumnUse(list_name, header, name, "its name"))
+            renamed[column] = name
+            continue
+        if (header.startswith("Unnamed:") or not header) and not (
+            frame[column].str.strip() != ""
+        ).any():
+            drop.append(column)
+            continue
+        target, why = _plan_column(header, cells, taken)
+        uses.append(ColumnUse(list_name, header, target, why))
+        if target is None:
+            renamed[column] = name if name not in taken else f"extra:{name}"
+            continue
+        taken.add(target)
+        renamed[column] = target
+    frame = frame.drop(columns=drop).rename(columns=renamed)
+    for column in _DATE_COLUMNS:
+        if column in frame.columns and _month_first(frame[column]):
+            frame[column] = frame[column].str.replace(
+                _SLASHED_DATE.pattern, r"\3\2\1\2\4", regex=True
+            )
+            header = next(u.header for u in uses if u.used_as == column)
+            uses.append(
+                ColumnUse(
+                    list_name, header, column,
+                    "read month first (MM/DD/YYYY): a day above 12 stands second, "
+                    "none first",
+                )
+            )  # fmt: skip
+    return frame, uses
+
+
+# Date columns and a date written with its day and month as numbers.
+_DATE_COLUMNS = ("dob", "date_of_birth", "date")
+_SLASHED_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})\s*$")
+
+
+def _month_first(cells: pd.Series) -> bool:
+    """Whether a list writes its dates month first ("03/14/2031").
+
+    Dates are read day first, as Pakistani and Arab lists write them; a
+    column whose second number is sometimes above 12 and whose first never
+    is was written month first, and its other dates ("02/11/1990", 11
+    February) would be read a wrong day without a word.
+    """
+    parts = cells.str.extract(_SLASHED_DATE.pattern).dropna()
+    if parts.empty:
+        return False
+    first, second = parts[0].astype(int), parts[2].astype(int)
+    return bool((second > 12).any() and not (first > 12).any())
+
+
+def read_list(path: Path, uses: list[ColumnUse] | None = None) -> pd.DataFrame:
     """Read and check one list file; raise :class:`UserInputError` on bad input.
 
     The file must have a name column (``full_name``, ``given_name``,
-    ``family_name`` or ``name_urdu``); ``record_id`` values must be unique
-    (without the column, the 1-based row number is the record id).
+    ``family_name`` or ``name_urdu``, or a header lists write for one:
+    "Name", "Name of Martyr", "نام", "الاسم"); ``record_id`` values must be
+    unique (without the column, the 1-based row number is the record id).
+    Rows with every cell empty (a spreadsheet's trailing rows) are left out.
+    ``uses``, when given, receives where each column went.
     """
     import io
 
@@ -59,15 +193,23 @@ def read_list(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(io.StringIO(text), dtype=TEXT, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise UserInputError(f"cannot read {path} as CSV: {exc}") from None
-    frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
+    frame, used = _map_columns(frame, Path(path).stem)
+    if uses is not None:
+        uses.extend(used)
     if not any(c in frame.columns for c in NAME_COLUMNS):
         raise UserInputError(
-            f"{path.name} has no name column: it needs one of {', '.join(NAME_COLUMNS)}"
+            f"{path.name} has no name column (its columns: "
+            f"{', '.join(u.header for u in used) or 'none'}): it needs one of "
+            f"{', '.join(NAME_COLUMNS)}, or a header such as Name, Full Name, "
+            "Name of Martyr, نام or الاسم"
         )
+    filled = (frame != "").any(axis=1)
     if "record_id" not in frame.columns:
         frame["record_id"] = pd.array(
             [str(i) for i in range(1, len(frame) + 1)], dtype=TEXT
         )
+    if not filled.all():
+        frame = frame[filled.to_numpy()].reset_index(drop=True)
     ids = frame["record_id"].str.strip()
     if (ids == "").any():
         raise UserInputError(
@@ -83,8 +225,13 @@ def read_list(path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_lists(paths: Sequence[Path]) -> pd.DataFrame:
-    """Read every list, checking all before returning one table with ``list`` and ``key``."""
+def read_lists(
+    paths: Sequence[Path], uses: list[ColumnUse] | None = None
+) -> pd.DataFrame:
+    """Read every list, checking all before returning one table with ``list`` and ``key``.
+
+    ``uses``, when given, receives where each column of each list went.
+    """
     if not paths:
         raise UserInputError("give at least one list file")
     frames: list[pd.DataFrame] = []
@@ -96,7 +243,7 @@ def read_lists(paths: Sequence[Path]) -> pd.DataFrame:
                 f"two files are named {name!r}: list names must differ"
             )
         names.add(name)
-        frame = read_list(Path(path))
+        frame = read_list(Path(path), uses)
         frame.insert(0, "list", name)
         frames.append(frame)
     reports = pd.concat(frames, ignore_index=True).fillna("")
@@ -152,7 +299,7 @@ _YES, _NO = "yes", "no"
 REVIEW_FIELDS = (
     "full_name", "given_name", "family_name", "father_name", "name_native",
     "name_urdu", "name_arabic", "sex", "age", "age_min", "age_max",
-    "date_of_birth", "status", "date", "place", "address", "district", "tehsil",
+    "date_of_birth", "dob", "status", "date", "place", "address", "district", "tehsil",
     "union_council", "village", "notes",
 )  # fmt: skip
 

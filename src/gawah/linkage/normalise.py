@@ -46,6 +46,7 @@ from gawah.linkage.folding import fold as fold
 from gawah.linkage.folding import skeleton as skeleton
 from gawah.linkage.gazetteer import resolve_place
 from gawah.linkage.transliterate import has_arabic_script
+from gawah.registry.parsing import SCIENTIFIC_NUMBER, infant_age
 
 _MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640\u200c\u200d]")
 _NATIVE_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
@@ -381,6 +382,12 @@ def parse_age(
     if m:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         return AgeRange(a, b)
+    # "3 months", "6 ماہ": 0 years, not 3 ("2 years 3 months" is left as it was).
+    infant = (
+        infant_age(str(age), whole=False) if len(_AGE_ONE.findall(text)) == 1 else None
+    )
+    if infant is not None:
+        return AgeRange(infant, infant)
     m = _AGE_DECADE.search(text)
     if m:
         decade = int(m.group(1)) * 10
@@ -445,6 +452,12 @@ def canonical_sex(raw: str | None) -> str | None:
         return "m"
     if text in ("f", "female", "woman", "girl", "aurat", "awrt", "ort"):
         return "f"
+    if raw is not None and has_arabic_script(str(raw)):
+        # "ذكر", "أنثى", "عورت", "لڑکی": the import's own table, in the script.
+        from gawah.registry.vocabularies import Sex, parse_sex
+
+        sex = parse_sex(str(raw))
+        return "m" if sex is Sex.MALE else "f" if sex is Sex.FEMALE else None
     return None
 
 
@@ -455,6 +468,10 @@ def canonical_cnic(raw: str | None) -> str | None:
     are not identifiers.
     """
     if raw is None:
+        return None
+    if SCIENTIFIC_NUMBER.fullmatch(str(raw)):
+        # "3.74051E+12": a spreadsheet kept only the first digits, which many
+        # different people's ids share; compared, they would join them.
         return None
     digits = re.sub(r"\D", "", fold(str(raw)))
     return digits if len(digits) >= 6 else None
@@ -636,6 +653,8 @@ def _birth_year(value: object) -> int | None:
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# Year, month, day with "/" or "." ("2031/03/14", as some Excel locales save).
+_YEAR_FIRST = re.compile(r"(\d{4})([/.])(\d{1,2})\2(\d{1,2})")
 # Day, month, four-digit year, one separator ("15/03/2031", "5.3.2031"): what
 # pandas reads day first as "%d/%m/%Y" (or "." or "-").
 _DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
@@ -687,6 +706,12 @@ def _parse_date(text: str | None) -> pd.Timestamp | None:
     fast = _fast_date(text)
     if fast is not None:
         return fast
+    year_first = _YEAR_FIRST.fullmatch(text.strip())
+    # "2031/03/14": pandas, day first, read 3 December (a day that cannot be
+    # year-month-day, "2031/14/03", is still left to pandas).
+    day = year_first and _valid_day(*(int(year_first.group(i)) for i in (1, 3, 4)))
+    if day:
+        return pd.Timestamp(day.year, day.month, day.day)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' format-guessing notice
         if _ISO_DATE.match(text):

@@ -28,8 +28,32 @@ _APPROX = re.compile(
     re.IGNORECASE,
 )
 _AGE_UNITS = re.compile(
-    r"\s*(?:years?|yrs?\.?|y\.?o\.?|y|sal|saal|سال)\s*(?:old)?\s*$", re.IGNORECASE
+    r"\s*(?:years?|yrs?\.?|y\.?o\.?|y|sal|saal|سال|سنة|سنه|سنوات|عام|عاما|عاماً)"
+    r"\s*(?:old)?\s*$",
+    re.IGNORECASE,
 )
+# An infant's age in months or days ("3 months", "6 ماہ", "10 أشهر", "5 days").
+_AGE_IN_MONTHS = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(months?|mths?|mos?|ماہ|مہینے|مہینہ|شهر|شهور|أشهر|اشهر"
+    r"|days?|دن|يوم|ايام|أيام)\s*(?:old)?",
+    re.IGNORECASE,
+)
+_DAY_WORDS = frozenset(("day", "days", "دن", "يوم", "ايام", "أيام"))
+
+
+def infant_age(text: str, *, whole: bool = True) -> int | None:
+    """The whole years of an age written in months or days ("3 months" is 0,
+    "18 months" 1), or None when ``text`` is not one (``whole``: the whole
+    text; else anywhere in it). Read as years, "3 months" was 3."""
+    found = (_AGE_IN_MONTHS.fullmatch if whole else _AGE_IN_MONTHS.search)(
+        text.translate(_DIGITS).strip()
+    )
+    if found is None:
+        return None
+    per_year = 365 if found.group(2).casefold() in _DAY_WORDS else 12
+    return int(float(found.group(1)) / per_year)
+
+
 _MAX_AGE = 120
 _ESTIMATE_SPREAD = 5
 _AGE_WORDS: dict[str, tuple[int, int]] = {
@@ -83,6 +107,11 @@ def parse_age(text: str) -> Age | None:
     if stripped.endswith("+"):
         low = _age_int(stripped.rstrip("+").strip())
         return Age(None, low, _MAX_AGE, estimated)
+    years = infant_age(stripped)
+    if years is not None:
+        if years > _MAX_AGE:
+            raise ValueError(f"cannot read {raw!r} as an age")
+        return Age(years, years, years, estimated)
     stripped = _AGE_UNITS.sub("", stripped).strip()
     word = _AGE_WORDS.get(stripped.casefold())
     if word is not None:
@@ -187,9 +216,9 @@ def parse_date(text: str) -> PartialDate | None:
     estimated = stripped != raw
     low = stripped.casefold()
     if m := re.fullmatch(
-        r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{2}:\d{2}(?::\d{2})?)?", low
-    ):
-        return _day_date(int(m[1]), int(m[2]), int(m[3]), estimated)
+        r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ t]\d{2}:\d{2}(?::\d{2})?)?", low
+    ):  # year first, month second, whatever the separator ("2031/03/14")
+        return _day_date(int(m[1]), int(m[3]), int(m[4]), estimated)
     if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})", low):
         first, second, year = int(m[1]), int(m[2]), _year(m[3])
         if second > 12 >= first:  # month first: 11/26/2024
@@ -226,6 +255,11 @@ def parse_date(text: str) -> PartialDate | None:
     raise ValueError(f"cannot read {raw!r} as a date")
 
 
+#: A number as a spreadsheet shows it in scientific notation ("3.74051E+12"):
+#: a long id saved so has lost its last digits for good.
+SCIENTIFIC_NUMBER = re.compile(r"\s*\d+(?:\.\d+)?[eE]\+?\d+\s*")
+
+
 def parse_cnic(text: str) -> str | None:
     """Return a CNIC as 13 digits (dashes and spaces removed); None when empty.
 
@@ -234,6 +268,12 @@ def parse_cnic(text: str) -> str | None:
     digits = re.sub(r"[\s\-]", "", text.translate(_DIGITS))
     if not digits:
         return None
+    if SCIENTIFIC_NUMBER.fullmatch(digits):
+        raise ValueError(
+            "national_id is in a spreadsheet's scientific notation (like 3.7E+12), "
+            "its digits lost: format the column as text in the spreadsheet and "
+            "save the list again (value withheld: sensitive)"
+        )
     if not re.fullmatch(r"\d{13}", digits):
         raise ValueError("national_id must have 13 digits (value withheld: sensitive)")
     return digits

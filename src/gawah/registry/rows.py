@@ -71,6 +71,29 @@ _ALIASES: dict[str, str] = {
     "uc": "union_council",
     "profession": "occupation",
     "remarks": "notes", "comments": "notes",
+    # Lists of the dead name the person after what happened to them.
+    "name of martyr": "full_name", "name of the martyr": "full_name",
+    "martyr name": "full_name", "martyrs name": "full_name", "shaheed name": "full_name",
+    "name of shaheed": "full_name", "name of deceased": "full_name",
+    "deceased name": "full_name", "name of victim": "full_name",
+    "name of the deceased": "full_name", "name of person": "full_name",
+    # The father (or husband): "F/Name" and "Parentage" on Pakistani forms.
+    "f name": "father_name", "f h name": "father_name", "parentage": "father_name",
+    "father husband name": "father_name", "father husband": "father_name",
+    "d o": "father_name", "w o": "father_name", "s o d o": "father_name",
+    "s o d o w o": "father_name", "s o w o": "father_name", "walad": "father_name",
+    "ولدیت": "father_name", "ولد": "father_name", "والد کا نام": "father_name",
+    "باپ کا نام": "father_name", "ولدیت زوجیت": "father_name",
+    "اسم الأب": "father_name", "اسم الاب": "father_name", "إسم الأب": "father_name",
+    "age years": "age", "age in years": "age", "age yrs": "age", "عمر": "age",
+    "العمر": "age", "عمر سال": "age",
+    "جنس": "sex", "الجنس": "sex",
+    "city": "district", "ضلع": "district", "المحافظة": "district", "تحصیل": "tehsil",
+    "گاؤں": "village", "پتہ": "address", "العنوان": "address",
+    "date of death": "date", "death date": "date", "date of martyrdom": "date",
+    "dod": "date", "تاریخ وفات": "date", "تاریخ شہادت": "date",
+    "تاريخ الوفاة": "date", "تاريخ الاستشهاد": "date",
+    "الاسم الرباعي": "name_urdu", "الاسم الكامل": "name_urdu",
 }  # fmt: skip
 
 # Headers of sensitive columns as lists write them, in English and Urdu (matched
@@ -87,7 +110,8 @@ _SENSITIVE_HEADERS: dict[str, tuple[str, ...]] = {
         "phone", "mobile", "mob", "cell", "cell phone", "cellphone", "contact",
         "contact detail", "contact details", "tel", "telephone", "whatsapp",
         "family contact", "relative contact", "heirs contact", "رابطہ", "رابطہ نمبر",
-        "موبائل", "موبائل نمبر", "فون", "فون نمبر", "ٹیلیفون",
+        "موبائل", "موبائل نمبر", "فون", "فون نمبر", "ٹیلیفون", "رقم الهاتف",
+        "الهاتف", "رقم الجوال", "الجوال", "جوال",
     ),
     "witness_name": (
         "witness", "witness name", "eyewitness", "eye witness", "informant",
@@ -107,6 +131,10 @@ _SENSITIVE_HEADERS: dict[str, tuple[str, ...]] = {
         "exact address", "home address", "house address", "residential address",
         "house no", "house number", "permanent address", "present address",
         "گھر کا پتہ", "مکمل پتہ", "رہائشی پتہ", "مستقل پتہ",
+        # An Arabic list's identity number is not a 13-digit CNIC (Palestine's
+        # has 9 digits): sealed under its header, not refused as a bad CNIC.
+        "رقم الهوية", "رقم الهويه", "الهوية", "رقم الهوية الوطنية", "الرقم الوطني",
+        "رقم البطاقة", "id no", "id number",
     ),
 }  # fmt: skip
 
@@ -312,6 +340,13 @@ def plan_columns(
     has_native = any(
         _target_of(_header_key(h), h, renames)[0] == "name_urdu" for h in headers
     )
+    # Columns named by the map file or by their canonical name win over a
+    # common header for the same column ("District" over "City").
+    claimed: dict[str, str] = {}
+    for h in headers:
+        target, how = _target_of(_header_key(h), h, renames)
+        if target is not None and how in ("map file", "its name"):
+            claimed.setdefault(target, h)
     for index, header in enumerate(headers):
         key = _header_key(header)
         if key in dropped_keys:
@@ -348,6 +383,13 @@ def plan_columns(
             other[index] = _unique_name(header, index, used_names)
             why[index] = how
             continue
+        if how == "a common header" and target is not None:
+            # A second column read as the same one ("City" beside "District",
+            # "Name of Martyr" beside "Name") is kept as it is, not refused.
+            first = seen.get(target) or claimed.get(target)
+            if first is not None and first != header:
+                why[index] = f"a common header for {target}, which {first!r} is"
+                continue
         if target in seen:
             raise UserInputError(
                 f"columns {seen[target]!r} and {header!r} both mean {target!r}; "

@@ -143,6 +143,9 @@ _SEX: dict[str, Sex] = {
             "f", "female", "woman", "girl", "w", "mrs", "ms", "aurat", "khatoon",
             "larki",
             "عورت", "خاتون", "لڑکی", "مؤنث", "مونث",
+            # Arabic "أنثى" (as normalise_term folds it: ى to ی), with and
+            # without its hamza, as Gaza's and other Arabic lists write it.
+            "أنثی", "انثی", "إنثی",
         ],
         Sex.FEMALE,
     ),
