@@ -500,6 +500,22 @@ def _estimate_model(linker: Linker, n: int, options: ModelOptions) -> None:
     except Exception as exc:  # Splink raises bare errors on data with no such pairs
         logging.getLogger(__name__).debug("prior not estimated: %s", exc)
     prior = linker._settings_obj._probability_two_random_records_match
+    if not 0 < prior < 1:
+        # Lists with no district, date, date of birth or id (names, fathers,
+        # ages: a small list of the dead often holds no more). One name and
+        # one father is the evidence such lists have; without a father,
+        # one name. Only when the rules above find nothing, so lists that
+        # carry those fields keep the prior they had.
+        for fallback in (block_on("name_seq", "father_key"), block_on("name_seq")):
+            try:
+                training.estimate_probability_two_random_records_match(
+                    [fallback], recall=0.6
+                )
+            except Exception as exc:  # as above: no such pairs
+                logging.getLogger(__name__).debug("prior not estimated: %s", exc)
+            prior = linker._settings_obj._probability_two_random_records_match
+            if 0 < prior < 1:
+                break
     if not 0 < prior < 1:  # no deterministic match at all: a small prior
         linker._settings_obj._probability_two_random_records_match = _FALLBACK_PRIOR
     sampled = min(options.u_max_pairs, n * (n - 1) / 2)
