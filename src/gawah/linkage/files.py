@@ -83,7 +83,7 @@ def _plan_column(
     sensitive column is compared only when it holds identity numbers (as
     ``national_id``, never printed); phones and witnesses are not used.
     """
-    from gawah.registry.rows import ColumnMap, looks_like_ids, plan_columns
+    from gawah.registry import ColumnMap, looks_like_ids, plan_columns
 
     try:
         plan = plan_columns((header,), ColumnMap(), [(c,) for c in cells])

@@ -46,7 +46,7 @@ from gawah.linkage.folding import fold as fold
 from gawah.linkage.folding import skeleton as skeleton
 from gawah.linkage.gazetteer import resolve_place
 from gawah.linkage.transliterate import has_arabic_script
-from gawah.registry.parsing import SCIENTIFIC_NUMBER, infant_age
+from gawah.registry import SCIENTIFIC_NUMBER, infant_age
 
 _MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640\u200c\u200d]")
 _NATIVE_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
@@ -454,7 +454,7 @@ def canonical_sex(raw: str | None) -> str | None:
         return "f"
     if raw is not None and has_arabic_script(str(raw)):
         # "ذكر", "أنثى", "عورت", "لڑکی": the import's own table, in the script.
-        from gawah.registry.vocabularies import Sex, parse_sex
+        from gawah.registry import Sex, parse_sex
 
         sex = parse_sex(str(raw))
         return "m" if sex is Sex.MALE else "f" if sex is Sex.FEMALE else None

@@ -29,6 +29,7 @@ from gawah.registry.models import (
     Source,
     assignment_order,
 )
+from gawah.registry.parsing import SCIENTIFIC_NUMBER, infant_age
 from gawah.registry.queries import (
     UNRECOGNISED,
     AssignmentHead,
@@ -61,11 +62,18 @@ from gawah.registry.recording import (
     record_source,
     source_id_for,
 )
-from gawah.registry.rows import ImportIssue
-from gawah.registry.vocabularies import DatePrecision, Sex, Status, StatusVocabulary
+from gawah.registry.rows import ImportIssue, looks_like_ids, plan_columns
+from gawah.registry.vocabularies import (
+    DatePrecision,
+    Sex,
+    Status,
+    StatusVocabulary,
+    parse_sex,
+)
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "SCIENTIFIC_NUMBER",
     "SENSITIVE_COLUMNS",
     "SOURCE_CONNECTIONS",
     "SOURCE_KINDS",
@@ -103,16 +111,20 @@ __all__ = [
     "get_source",
     "import_list",
     "import_rows",
+    "infant_age",
     "is_sealed",
     "iter_reports",
     "list_incidents",
     "list_reports",
     "list_sources",
     "load_map",
+    "looks_like_ids",
     "match_keys",
+    "parse_sex",
     "person_of_report",
     "persons_assigned",
     "persons_with_reports",
+    "plan_columns",
     "record_incident",
     "record_source",
     "report_count",
