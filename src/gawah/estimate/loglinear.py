@@ -166,10 +166,9 @@ class LogLinearMSE:
 
     def _fit_checked(self, captures: CaptureHistories) -> MSEResult:
         base: dict[str, Any] = {"criterion": self.criterion}
-        empty = [name for name, total in captures.list_totals().items() if total == 0]
-        if empty:
-            base["dropped_empty_lists"] = empty
-            captures, _ = captures.without_empty_lists()
+        captures, dropped = captures.without_empty_lists()
+        if dropped:
+            base["dropped_empty_lists"] = dropped
         if not np.any(captures.patterns.sum(axis=1) >= 2):
             return self._refuse(
                 captures,

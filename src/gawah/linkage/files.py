@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from gawah.errors import UserInputError
-from gawah.linkage.normalise import _AGE_COLUMNS, _TEXT_COLUMNS, NAME_COLUMNS
+from gawah.linkage.normalise import AGE_COLUMNS, NAME_COLUMNS, TEXT_COLUMNS
 from gawah.linkage.pipeline import LinkOptions, LinkResult, link_records
 
 
@@ -52,7 +52,7 @@ TEXT = pd.StringDtype("pyarrow")
 
 #: The columns linkage reads, by their own names: a header that is one of
 #: these keeps it (a list written for gawah), whatever the import's table says.
-LINKED_COLUMNS = ("record_id", *_TEXT_COLUMNS, *_AGE_COLUMNS)
+LINKED_COLUMNS = ("record_id", *TEXT_COLUMNS, *AGE_COLUMNS)
 # Cells read to judge what a column holds (Arabic-script names, id numbers).
 _SAMPLE_ROWS = 200
 

@@ -772,13 +772,13 @@ def _busy() -> bool:
 
 
 # The columns :func:`_normalise` reads (through :func:`_text`), and the age
-# columns it reads as written.
-_TEXT_COLUMNS = (
+# columns it reads as written (also what `gawah link csv` maps a list's headers to).
+TEXT_COLUMNS = (
     *NAME_COLUMNS, "father_name", "notes", "dob", "date_of_birth", "address", "place",
     "village", "union_council", "tehsil", "district", "date", "sex", "status",
     "national_id",
 )  # fmt: skip
-_AGE_COLUMNS = ("age", "age_min", "age_max")
+AGE_COLUMNS = ("age", "age_min", "age_max")
 
 
 def _text_column(values: list[object]) -> list[str | None]:
@@ -797,12 +797,10 @@ def _normalise_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
     reads are taken (the same values ``DataFrame.to_dict`` gives).
     """
     names = {str(c): c for c in chunk.columns}
-    text = [c for c in _TEXT_COLUMNS if c in names]
+    text = [c for c in TEXT_COLUMNS if c in names]
     cleaned = [_text_column(chunk[names[c]].tolist()) for c in text]
     n = len(chunk)
-    ages = [
-        chunk[names[c]].tolist() if c in names else [None] * n for c in _AGE_COLUMNS
-    ]
+    ages = [chunk[names[c]].tolist() if c in names else [None] * n for c in AGE_COLUMNS]
     rows = zip(*cleaned, strict=True) if cleaned else iter([()] * n)
     return pd.DataFrame.from_records(
         [
